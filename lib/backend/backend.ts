@@ -1,0 +1,43 @@
+// The spine: one interface, two implementations (ts/ and native/), mirrored file for file.
+// Everything here takes raw Float32Arrays plus an info object that lib/shape has already
+// validated; outputs are allocated by the caller and fully overwritten.
+import type { Conv2dInfo } from '../shape/conv2d-info';
+import type { GlobalPool2dInfo, Pool2dInfo } from '../shape/pool2d-info';
+
+export type BackendName = 'native' | 'ts';
+export type ActivationKind = 'relu' | 'sigmoid' | 'tanh';
+
+export interface Backend {
+  readonly name: BackendName;
+
+  // conv2d.ts
+  conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
+  conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): Promise<void>;
+  /** dx from dy and w (a transposed convolution). info.hasBias/activation are ignored. */
+  conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): void;
+  /** dw (and db when not null) from dy and x. */
+  conv2dBackwardFilter(dy: Float32Array, x: Float32Array, dw: Float32Array, db: Float32Array | null, info: Conv2dInfo): void;
+
+  // pool2d.ts
+  maxPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
+  maxPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
+  avgPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
+  avgPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
+  maxPool2dBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
+  avgPool2dBackward(dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
+  globalAvgPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
+  globalMaxPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
+
+  // gemm.ts: row-major BLAS sgemm, C = alpha op(A) op(B) + beta C; arrays may be subarray views.
+  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+        a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
+        c: Float32Array, ldc: number): void;
+  sgemmAsync(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+        a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
+        c: Float32Array, ldc: number): Promise<void>;
+
+  // activation.ts
+  activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
+  /** x, y viewed as [outer, axis, inner]; y may be x. */
+  softmax(x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
+}

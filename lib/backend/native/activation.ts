@@ -1,0 +1,11 @@
+// Native activations and softmax.
+import type { ActivationKind } from '../backend';
+import type { Addon } from './addon-types';
+
+export function makeActivation(addon: Addon) {
+  return {
+    activation: (kind: ActivationKind, x: Float32Array, y: Float32Array): void => addon.activation(kind, x, y),
+    softmax: (x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number, log: boolean): void =>
+      addon.softmax(x, y, outer, axis, inner, log),
+  };
+}

@@ -1,0 +1,79 @@
+// Which backend the ops use: native when the addon loads, else ts. Also the runtime info.
+import { invalidType, rangeError } from '../errors';
+import type { Backend, BackendName } from './backend';
+import { loadAddon } from './native/addon';
+import { makeNativeBackend } from './native/index';
+import { tsBackend } from './ts/index';
+
+const loaded = loadAddon();
+
+/** A stand-in whose every kernel throws the load error, so `backends.native` always exists. */
+function unavailable(reason: string): Backend {
+  const fail = (): never => { throw new Error(`convkit: the native backend is unavailable: ${reason}`); };
+  return new Proxy({ name: 'native' } as Backend, {
+    get: (target, prop) => (prop === 'name' ? target.name : fail),
+  });
+}
+
+export const backends: { readonly native: Backend; readonly ts: Backend } = Object.freeze({
+  native: loaded.addon ? makeNativeBackend(loaded.addon) : unavailable(loaded.error ?? 'unknown error'),
+  ts: tsBackend,
+});
+
+let current: Backend = loaded.addon && process.env.CONVKIT_BACKEND !== 'ts' ? backends.native : tsBackend;
+let tsThreads = 1;
+
+export function backend(): Backend {
+  return current;
+}
+
+export function getBackend(): BackendName {
+  return current.name;
+}
+
+export function setBackend(name: BackendName): void {
+  if (name === 'ts') current = tsBackend;
+  else if (name === 'native') {
+    if (!loaded.addon) throw new Error(`setBackend: the native backend is unavailable: ${loaded.error}`);
+    current = backends.native;
+  } else throw rangeError('setBackend', `backend must be 'native' or 'ts', got ${JSON.stringify(name)}`);
+}
+
+export function setNumThreads(n: number): void {
+  if (typeof n !== 'number') throw invalidType('setNumThreads', 'n', 'an integer >= 1', n);
+  if (!Number.isSafeInteger(n) || n < 1) throw rangeError('setNumThreads', `n must be an integer >= 1, got ${n}`);
+  if (loaded.addon) loaded.addon.setNumThreads(n);
+  else tsThreads = n;
+}
+
+export function getNumThreads(): number {
+  return loaded.addon ? loaded.addon.getNumThreads() : tsThreads;
+}
+
+export interface NativeInfo {
+  loaded: boolean;
+  error?: string;
+  simd: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  /** The best level this CPU supports (simd may be lower through CONVKIT_ISA). */
+  detectedSimd?: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  threads: number;
+  openmp: boolean;
+}
+
+export interface Info {
+  version: string;
+  backend: BackendName;
+  native: NativeInfo;
+}
+
+export function info(): Info {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const version = (require('../../package.json') as { version: string }).version;
+  if (!loaded.addon) {
+    return { version, backend: current.name, native: { loaded: false, error: loaded.error, simd: 'scalar', threads: tsThreads, openmp: false } };
+  }
+  const a = loaded.addon.info();
+  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, openmp: a.openmp };
+  if (a.isaWarning) native.error = a.isaWarning;
+  return { version, backend: current.name, native };
+}

@@ -1,0 +1,28 @@
+// convkit's public surface. Nothing but exports lives here.
+export { Tensor, tensor, zeros, ones, full, rand, randn } from './tensor';
+export type { Shape, NestedArray } from './tensor';
+
+export { conv2d, conv2dAsync, conv2dBackward } from './ops/conv2d';
+export type { Conv2dOptions, Conv2dGrad } from './ops/conv2d';
+export {
+  maxPool2d, maxPool2dAsync, avgPool2d, avgPool2dAsync, maxPool2dBackward, avgPool2dBackward,
+  globalAvgPool2d, globalMaxPool2d,
+} from './ops/pool2d';
+export type { Pool2dOptions } from './ops/pool2d';
+export { gemm, gemmAsync, matmul, matmulAsync, linear, sgemm } from './ops/gemm';
+export type { GemmOptions } from './ops/gemm';
+export { relu, sigmoid, tanh, softmax, logSoftmax, reluBackward } from './ops/activation';
+export { crossEntropy } from './ops/loss';
+export { filter2d } from './ops/filter2d';
+export type { Filter2dOptions } from './ops/filter2d';
+export { filters } from './filters';
+export { image } from './image/index';
+
+export { convOutputSize } from './shape/output-size';
+export { conv2dOutputShape, pool2dOutputShape, conv2dParamCount } from './shape/public';
+export type { Conv2dInfo, Layout, Activation, Padding } from './shape/conv2d-info';
+export type { Pool2dInfo, GlobalPool2dInfo } from './shape/pool2d-info';
+
+export { backends, getBackend, setBackend, info, setNumThreads, getNumThreads } from './backend/select';
+export type { Backend, BackendName } from './backend/backend';
+export type { Info, NativeInfo } from './backend/select';

@@ -1,0 +1,92 @@
+// conv2d, conv2dAsync, conv2dBackward: check once, build the info, call the backend.
+import { backend } from '../backend/select';
+import { rangeError, shapeStr } from '../errors';
+import { type Activation, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Layout, type Padding } from '../shape/conv2d-info';
+import { checkTensor, Tensor } from '../tensor';
+import { checkOptions } from '../check';
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: Padding;
+  dilation?: number | [number, number];
+  groups?: number;
+  bias?: Tensor | null;
+  layout?: Layout;
+  activation?: Activation;
+}
+
+export type Conv2dGrad = 'dx' | 'dw' | 'db';
+
+interface Prepared { info: Conv2dInfo; x4: Tensor; bias: Tensor | null; rank3: boolean }
+
+/** Rank 3 (no batch) becomes rank 4 with N = 1; the result is squeezed back. */
+export function addBatch(op: string, name: string, t: Tensor): { t4: Tensor; rank3: boolean } {
+  if (t.rank === 3) return { t4: t.reshape([1, ...t.shape]), rank3: true };
+  if (t.rank !== 4) throw rangeError(op, `${name} must be rank 4 (or 3), got ${name} ${shapeStr(t.shape)}`);
+  return { t4: t, rank3: false };
+}
+
+function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
+  const xt = checkTensor(op, 'x', x);
+  const wt = checkTensor(op, 'w', w);
+  const o = checkOptions(op, opts);
+  const bias = o.bias === undefined || o.bias === null ? null : checkTensor(op, 'bias', o.bias);
+  const { t4: x4, rank3 } = addBatch(op, 'x', xt);
+  const info = conv2dInfo(op, x4.shape, wt.shape, o, bias ? bias.shape : null);
+  return { info, x4, bias, rank3 };
+}
+
+function outputTensor(info: Conv2dInfo, rank3: boolean): Tensor {
+  const shape = conv2dOutputShapeOf(info);
+  return new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), rank3 ? shape.slice(1) : shape);
+}
+
+/** 2-D cross-correlation (as in every DL framework), with optional bias and fused ReLU. */
+export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
+  const { info, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
+  const y = outputTensor(info, rank3);
+  backend().conv2d(x4.data, w.data, bias ? bias.data : null, y.data, info);
+  return y;
+}
+
+/** conv2d off the main thread (native backend); rejects on bad input, never throws. */
+export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
+  const { info, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
+  const y = outputTensor(info, rank3);
+  await backend().conv2dAsync(x4.data, w.data, bias ? bias.data : null, y.data, info);
+  return y;
+}
+
+/** Gradients of conv2d: dx [x's shape], dw [w's shape], db [Cout]. */
+export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOptions & { outputs?: Conv2dGrad[] }): { dx?: Tensor; dw?: Tensor; db?: Tensor } {
+  const op = 'conv2dBackward';
+  const o = checkOptions(op, opts);
+  const dyt = checkTensor(op, 'dy', dy);
+  const { info, x4, rank3 } = prepare(op, x, w, { ...o, bias: null, activation: 'none' });
+  const outputs = o.outputs === undefined ? ['dx', 'dw', 'db'] : o.outputs;
+  if (!Array.isArray(outputs) || outputs.some((g) => g !== 'dx' && g !== 'dw' && g !== 'db')) {
+    throw rangeError(op, `outputs must be an array of 'dx', 'dw', 'db', got ${JSON.stringify(outputs)}`);
+  }
+  const yShape = conv2dOutputShapeOf(info);
+  const dyShape = rank3 ? [1, ...dyt.shape] : dyt.shape;
+  if (dyShape.length !== 4 || dyShape.some((d, i) => d !== yShape[i])) {
+    throw rangeError(op, `dy must have the forward output shape ${shapeStr(rank3 ? yShape.slice(1) : yShape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)})`);
+  }
+  const result: { dx?: Tensor; dw?: Tensor; db?: Tensor } = {};
+  const be = backend();
+  if (outputs.includes('dx')) {
+    const dx = new Tensor(new Float32Array(x4.size), x.shape);
+    be.conv2dBackwardData(dyt.data, w.data, dx.data, info);
+    result.dx = dx;
+  }
+  const wantDw = outputs.includes('dw');
+  const wantDb = outputs.includes('db');
+  if (wantDw || wantDb) {
+    const dw = new Tensor(new Float32Array(w.size), w.shape);
+    const db = wantDb ? new Tensor(new Float32Array(info.outChannels), [info.outChannels]) : null;
+    be.conv2dBackwardFilter(dyt.data, x4.data, dw.data, db ? db.data : null, info);
+    if (wantDw) result.dw = dw;
+    if (db) result.db = db;
+  }
+  return result;
+}

@@ -1,0 +1,107 @@
+// Matrix products: gemm (ONNX Gemm), matmul (numpy), linear (PyTorch), sgemm (BLAS).
+import { backend } from '../backend/select';
+import { checkBool, checkFinite, checkOptions } from '../check';
+import { rangeError, shapeStr } from '../errors';
+import { checkSgemm, matmulPlan } from '../shape/gemm-info';
+import { checkTensor, Tensor } from '../tensor';
+
+export interface GemmOptions { transA?: boolean; transB?: boolean; alpha?: number; beta?: number; c?: Tensor }
+
+interface GemmPlan { transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number; a: Tensor; b: Tensor; y: Tensor }
+
+function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
+  const at = checkTensor(op, 'a', a);
+  const bt = checkTensor(op, 'b', b);
+  const o = checkOptions(op, opts);
+  const transA = checkBool(op, 'transA', o.transA, false);
+  const transB = checkBool(op, 'transB', o.transB, false);
+  const alpha = o.alpha === undefined ? 1 : checkFinite(op, 'alpha', o.alpha);
+  let beta = o.beta === undefined ? 1 : checkFinite(op, 'beta', o.beta);
+  if (at.rank !== 2 || bt.rank !== 2) throw rangeError(op, `a and b must be 2-D, got a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)}`);
+  const [m, k] = transA ? [at.shape[1], at.shape[0]] : at.shape;
+  const [kb, n] = transB ? [bt.shape[1], bt.shape[0]] : bt.shape;
+  if (k !== kb) {
+    throw rangeError(op, `op(a) is [${m}, ${k}] but op(b) is [${kb}, ${n}] (a ${shapeStr(at.shape)}${transA ? ' transposed' : ''}, b ${shapeStr(bt.shape)}${transB ? ' transposed' : ''})`);
+  }
+  const y = new Tensor(new Float32Array(m * n), [m, n]);
+  if (o.c === undefined || o.c === null) beta = 0;
+  else {
+    const c = checkTensor(op, 'c', o.c);
+    if (c.rank === 2 && c.shape[0] === m && c.shape[1] === n) y.data.set(c.data);
+    else if (c.rank === 1 && c.shape[0] === n) for (let i = 0; i < m; i++) y.data.set(c.data, i * n);
+    else throw rangeError(op, `c must be [${m}, ${n}] or broadcast [${n}], got c ${shapeStr(c.shape)}`);
+  }
+  return { transA, transB, m, n, k, alpha, beta, a: at, b: bt, y };
+}
+
+/** y = alpha * op(a) @ op(b) + beta * c (ONNX Gemm; alpha and beta default to 1). */
+export function gemm(a: Tensor, b: Tensor, opts?: GemmOptions): Tensor {
+  const p = planGemm('gemm', a, b, opts);
+  backend().sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, p.a.shape[1], p.b.data, p.b.shape[1], p.beta, p.y.data, p.n);
+  return p.y;
+}
+
+export async function gemmAsync(a: Tensor, b: Tensor, opts?: GemmOptions): Promise<Tensor> {
+  const p = planGemm('gemmAsync', a, b, opts);
+  await backend().sgemmAsync(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, p.a.shape[1], p.b.data, p.b.shape[1], p.beta, p.y.data, p.n);
+  return p.y;
+}
+
+function planMatmul(op: string, a: unknown, b: unknown) {
+  const at = checkTensor(op, 'a', a);
+  const bt = checkTensor(op, 'b', b);
+  const plan = matmulPlan(op, at.shape, bt.shape);
+  const y = new Tensor(new Float32Array(plan.outShape.reduce((p, d) => p * d, 1)), plan.outShape);
+  return { at, bt, plan, y };
+}
+
+/** numpy matmul: 2-D, or batched [..., M, K] @ [..., K, N] with broadcasting. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const { at, bt, plan, y } = planMatmul('matmul', a, b);
+  const { m, n, k } = plan;
+  const be = backend();
+  for (let t = 0; t < plan.aOffsets.length; t++) {
+    be.sgemm(false, false, m, n, k, 1, at.data.subarray(plan.aOffsets[t]), Math.max(k, 1), bt.data.subarray(plan.bOffsets[t]), Math.max(n, 1), 0, y.data.subarray(t * m * n), Math.max(n, 1));
+  }
+  return y;
+}
+
+export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
+  const { at, bt, plan, y } = planMatmul('matmulAsync', a, b);
+  const { m, n, k } = plan;
+  const be = backend();
+  for (let t = 0; t < plan.aOffsets.length; t++) {
+    await be.sgemmAsync(false, false, m, n, k, 1, at.data.subarray(plan.aOffsets[t]), Math.max(k, 1), bt.data.subarray(plan.bOffsets[t]), Math.max(n, 1), 0, y.data.subarray(t * m * n), Math.max(n, 1));
+  }
+  return y;
+}
+
+/** PyTorch linear: x [..., in] @ w[out, in]^T + b[out]. */
+export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
+  const op = 'linear';
+  const xt = checkTensor(op, 'x', x);
+  const wt = checkTensor(op, 'w', w);
+  if (wt.rank !== 2) throw rangeError(op, `w must be 2-D [out, in], got w ${shapeStr(wt.shape)}`);
+  if (xt.rank < 1) throw rangeError(op, `x must have rank >= 1, got x ${shapeStr(xt.shape)}`);
+  const [out, inF] = wt.shape;
+  const features = xt.shape[xt.rank - 1];
+  if (features !== inF) throw rangeError(op, `x has ${features} features but w expects ${inF} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
+  const rows = xt.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const y = new Tensor(new Float32Array(rows * out), [...xt.shape.slice(0, -1), out]);
+  let beta = 0;
+  if (b !== undefined && b !== null) {
+    const bt = checkTensor(op, 'b', b);
+    if (bt.rank !== 1 || bt.shape[0] !== out) throw rangeError(op, `b must be [${out}], got b ${shapeStr(bt.shape)} (w ${shapeStr(wt.shape)})`);
+    for (let i = 0; i < rows; i++) y.data.set(bt.data, i * out);
+    beta = 1;
+  }
+  backend().sgemm(false, true, rows, out, inF, 1, xt.data, Math.max(inF, 1), wt.data, Math.max(inF, 1), beta, y.data, Math.max(out, 1));
+  return y;
+}
+
+/** BLAS-style sgemm on Float32Arrays, row-major; C is updated in place. */
+export function sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  const p = checkSgemm('sgemm', [transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc]);
+  backend().sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc);
+}

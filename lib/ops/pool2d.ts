@@ -1,0 +1,85 @@
+// Pooling ops: max, avg (with backward) and global pools.
+import { backend } from '../backend/select';
+import { rangeError, shapeStr } from '../errors';
+import { globalPool2dInfo, type Pool2dInfo, pool2dInfo, pool2dOutputShapeOf, type Pool2dOptions } from '../shape/pool2d-info';
+import { checkTensor, Tensor } from '../tensor';
+import { addBatch } from './conv2d';
+
+export type { Pool2dOptions };
+
+function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; y: Tensor } {
+  const xt = checkTensor(op, 'x', x);
+  const { t4: x4, rank3 } = addBatch(op, 'x', xt);
+  const info = pool2dInfo(op, kind, x4.shape, opts);
+  const shape = pool2dOutputShapeOf(info);
+  const y = new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), rank3 ? shape.slice(1) : shape);
+  return { info, x4, y };
+}
+
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const { info, x4, y } = prepare('maxPool2d', 'max', x, opts);
+  backend().maxPool2d(x4.data, y.data, info);
+  return y;
+}
+
+export async function maxPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
+  const { info, x4, y } = prepare('maxPool2dAsync', 'max', x, opts);
+  await backend().maxPool2dAsync(x4.data, y.data, info);
+  return y;
+}
+
+export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const { info, x4, y } = prepare('avgPool2d', 'avg', x, opts);
+  backend().avgPool2d(x4.data, y.data, info);
+  return y;
+}
+
+export async function avgPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
+  const { info, x4, y } = prepare('avgPool2dAsync', 'avg', x, opts);
+  await backend().avgPool2dAsync(x4.data, y.data, info);
+  return y;
+}
+
+function prepareBackward(op: string, kind: 'max' | 'avg', dy: unknown, x: unknown, opts: unknown): { info: Pool2dInfo; dyt: Tensor; x4: Tensor; dx: Tensor } {
+  const dyt = checkTensor(op, 'dy', dy);
+  const { info, x4, y } = prepare(op, kind, x, opts);
+  if (dyt.rank !== y.rank || dyt.shape.some((d, i) => d !== y.shape[i])) {
+    throw rangeError(op, `dy must have the forward output shape ${shapeStr(y.shape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr((x as Tensor).shape)})`);
+  }
+  const xt = x as Tensor;
+  return { info, dyt, x4, dx: new Tensor(new Float32Array(xt.size), xt.shape) };
+}
+
+/** The gradient of each window goes to its first maximum in scan order. */
+export function maxPool2dBackward(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
+  const { info, dyt, x4, dx } = prepareBackward('maxPool2dBackward', 'max', dy, x, opts);
+  backend().maxPool2dBackward(dyt.data, x4.data, dx.data, info);
+  return dx;
+}
+
+export function avgPool2dBackward(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
+  const { info, dyt, dx } = prepareBackward('avgPool2dBackward', 'avg', dy, x, opts);
+  backend().avgPool2dBackward(dyt.data, dx.data, info);
+  return dx;
+}
+
+function globalPool(op: string, x: unknown, opts: unknown, max: boolean): Tensor {
+  const xt = checkTensor(op, 'x', x);
+  const { t4: x4, rank3 } = addBatch(op, 'x', xt);
+  const info = globalPool2dInfo(op, x4.shape, opts);
+  const shape = info.layout === 'nhwc' ? [info.batch, 1, 1, info.channels] : [info.batch, info.channels, 1, 1];
+  const y = new Tensor(new Float32Array(info.batch * info.channels), rank3 ? shape.slice(1) : shape);
+  if (max) backend().globalMaxPool2d(x4.data, y.data, info);
+  else backend().globalAvgPool2d(x4.data, y.data, info);
+  return y;
+}
+
+/** Mean over H and W, keeping H = W = 1. */
+export function globalAvgPool2d(x: Tensor, opts?: { layout?: 'nchw' | 'nhwc' }): Tensor {
+  return globalPool('globalAvgPool2d', x, opts, false);
+}
+
+/** Max over H and W, keeping H = W = 1. */
+export function globalMaxPool2d(x: Tensor, opts?: { layout?: 'nchw' | 'nhwc' }): Tensor {
+  return globalPool('globalMaxPool2d', x, opts, true);
+}

@@ -1,0 +1,100 @@
+// Conv2dInfo: the one description of a convolution that both backends consume.
+// native/include/convkit/conv2d.h's conv2d_params mirrors it field for field.
+import { checkIntAtLeast, checkOneOf, checkOptions, checkPadding, checkPair } from '../check';
+import { rangeError, shapeStr } from '../errors';
+import { outputSize } from './output-size';
+export type Layout = 'nchw' | 'nhwc';
+export type Activation = 'none' | 'relu';
+
+export interface Conv2dInfo {
+  batch: number;
+  inChannels: number; inHeight: number; inWidth: number;
+  outChannels: number; outHeight: number; outWidth: number;
+  kernelH: number; kernelW: number;
+  strideH: number; strideW: number;
+  padTop: number; padBottom: number; padLeft: number; padRight: number;
+  dilationH: number; dilationW: number;
+  groups: number;
+  layout: Layout;
+  hasBias: boolean;
+  activation: Activation;
+}
+
+export type Padding = number | [number, number] | [number, number, number, number] | 'valid' | 'same';
+
+/** What conv2dInfo reads from the user's options (bias only as its shape). */
+export interface Conv2dShapeOptions {
+  stride?: number | [number, number];
+  padding?: Padding;
+  dilation?: number | [number, number];
+  groups?: number;
+  layout?: Layout;
+  activation?: Activation;
+}
+
+export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
+
+/** 'same' = ONNX SAME_UPPER: out = ceil(in / stride), the odd pixel of padding goes after. */
+function samePadding(inSize: number, kernel: number, stride: number, dilation: number): [number, number] {
+  const out = Math.ceil(inSize / stride);
+  const total = Math.max(0, (out - 1) * stride + dilation * (kernel - 1) + 1 - inSize);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+/**
+ * Validates shapes and options and computes the one Conv2dInfo both backends consume.
+ * xShape is rank 4 (rank 3 handled by the caller), wShape rank 4, both in `layout`'s order.
+ */
+export function conv2dInfo(op: string, xShape: readonly number[], wShape: readonly number[], options: unknown, biasShape: readonly number[] | null): Conv2dInfo {
+  const o = checkOptions(op, options);
+  const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
+  const activation = checkOneOf(op, 'activation', o.activation, ['none', 'relu'] as const, 'none');
+  const [strideH, strideW] = checkPair(op, 'stride', o.stride, 1, 1);
+  const [dilationH, dilationW] = checkPair(op, 'dilation', o.dilation, 1, 1);
+  const groups = o.groups === undefined ? 1 : checkIntAtLeast(op, 'groups', o.groups, 1);
+  if (xShape.length !== 4) throw rangeError(op, `x must be rank 4 (or 3), got x ${shapeStr(xShape)}`);
+  if (wShape.length !== 4) throw rangeError(op, `w must be rank 4 ${layout === 'nchw' ? '[Cout, Cin/groups, KH, KW]' : '[Cout, KH, KW, Cin/groups]'}, got w ${shapeStr(wShape)}`);
+  const nhwc = layout === 'nhwc';
+  const [batch, inChannels, inHeight, inWidth] = nhwc ? [xShape[0], xShape[3], xShape[1], xShape[2]] : xShape;
+  const [outChannels, wInChannels, kernelH, kernelW] = nhwc ? [wShape[0], wShape[3], wShape[1], wShape[2]] : wShape;
+  const shapes = `(x ${shapeStr(xShape)}, w ${shapeStr(wShape)}, groups ${groups}, layout ${layout})`;
+  if (inChannels < 1 || inHeight < 1 || inWidth < 1) throw rangeError(op, `x must have at least one channel, row and column ${shapes}`);
+  if (outChannels < 1 || wInChannels < 1 || kernelH < 1 || kernelW < 1) throw rangeError(op, `w must have at least one output channel, input channel and kernel cell ${shapes}`);
+  if (batch < 1) throw rangeError(op, `x has an empty batch ${shapes}`);
+  if (inChannels % groups !== 0) throw rangeError(op, `x has ${inChannels} channels, not divisible by groups ${groups} ${shapes}`);
+  if (outChannels % groups !== 0) throw rangeError(op, `w has ${outChannels} output channels, not divisible by groups ${groups} ${shapes}`);
+  if (wInChannels * groups !== inChannels) {
+    throw rangeError(op, `x has ${inChannels} channels but w expects ${wInChannels * groups} ${shapes}`);
+  }
+  let pad: [number, number, number, number];
+  if (o.padding === 'same') {
+    pad = [...samePadding(inHeight, kernelH, strideH, dilationH), ...samePadding(inWidth, kernelW, strideW, dilationW)] as typeof pad;
+  } else if (o.padding === 'valid') {
+    pad = [0, 0, 0, 0];
+  } else if (typeof o.padding === 'string') {
+    throw rangeError(op, `padding must be a number, an array, 'same' or 'valid', got '${o.padding}'`);
+  } else {
+    pad = checkPadding(op, o.padding);
+  }
+  const [padTop, padBottom, padLeft, padRight] = pad;
+  const outHeight = outputSize(inHeight, kernelH, strideH, padTop, padBottom, dilationH);
+  const outWidth = outputSize(inWidth, kernelW, strideW, padLeft, padRight, dilationW);
+  if (outHeight < 1 || outWidth < 1) {
+    throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1} exceeds the padded input ${inHeight + padTop + padBottom}x${inWidth + padLeft + padRight} ${shapes}`);
+  }
+  if (biasShape !== null && (biasShape.length !== 1 || biasShape[0] !== outChannels)) {
+    throw rangeError(op, `bias must be [${outChannels}], got b ${shapeStr(biasShape)} ${shapes}`);
+  }
+  return {
+    batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelH, kernelW,
+    strideH, strideW, padTop, padBottom, padLeft, padRight, dilationH, dilationW, groups,
+    layout, hasBias: biasShape !== null, activation,
+  };
+}
+
+export function conv2dOutputShapeOf(info: Conv2dInfo): number[] {
+  const { batch, outChannels, outHeight, outWidth } = info;
+  return info.layout === 'nhwc' ? [batch, outHeight, outWidth, outChannels] : [batch, outChannels, outHeight, outWidth];
+}
+

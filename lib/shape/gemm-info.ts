@@ -1,0 +1,94 @@
+// Validation of matrix products: BLAS sgemm arguments and numpy-style matmul broadcasting.
+import { checkDim, checkFinite } from '../check';
+import { invalidType, rangeError, shapeStr } from '../errors';
+
+export interface SgemmArgs {
+  transA: boolean; transB: boolean;
+  m: number; n: number; k: number;
+  alpha: number; beta: number;
+  a: Float32Array; lda: number;
+  b: Float32Array; ldb: number;
+  c: Float32Array; ldc: number;
+}
+
+function checkMatrix(op: string, name: string, buf: unknown, rows: number, cols: number, ld: number, ldName: string): void {
+  if (!(buf instanceof Float32Array)) throw invalidType(op, name, 'a Float32Array', buf);
+  if (ld < Math.max(1, cols)) throw rangeError(op, `${ldName} ${ld} < ${cols}, the row width of ${name} (${rows}x${cols}, row-major)`);
+  const need = rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+  if (buf.length < need) throw rangeError(op, `${name} (${rows}x${cols}, ${ldName} ${ld}) needs ${need} elements but has ${buf.length}`);
+}
+
+/** Checks every BLAS argument so no kernel can read or write outside the buffers. */
+export function checkSgemm(op: string, args: unknown[]): SgemmArgs {
+  if (args.length !== 13) throw typeError13(op, args.length);
+  const [transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc] = args;
+  if (typeof transA !== 'boolean') throw invalidType(op, 'transA', 'a boolean', transA);
+  if (typeof transB !== 'boolean') throw invalidType(op, 'transB', 'a boolean', transB);
+  const M = checkDim(op, 'M', m);
+  const N = checkDim(op, 'N', n);
+  const K = checkDim(op, 'K', k);
+  const al = checkFinite(op, 'alpha', alpha);
+  const be = checkFinite(op, 'beta', beta);
+  const LDA = checkDim(op, 'lda', lda);
+  const LDB = checkDim(op, 'ldb', ldb);
+  const LDC = checkDim(op, 'ldc', ldc);
+  checkMatrix(op, 'A', a, transA ? K : M, transA ? M : K, LDA, 'lda');
+  checkMatrix(op, 'B', b, transB ? N : K, transB ? K : N, LDB, 'ldb');
+  checkMatrix(op, 'C', c, M, N, LDC, 'ldc');
+  return { transA, transB, m: M, n: N, k: K, alpha: al, beta: be, a: a as Float32Array, lda: LDA, b: b as Float32Array, ldb: LDB, c: c as Float32Array, ldc: LDC };
+}
+
+function typeError13(op: string, got: number): TypeError {
+  return new TypeError(`${op}: expected 13 arguments (transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc), got ${got}`);
+}
+
+export interface MatmulPlan {
+  m: number; n: number; k: number;
+  /** Result shape, numpy rules (1-D operands lose their added dimension). */
+  outShape: number[];
+  /** For each output batch: offsets (in elements) into a and b. */
+  aOffsets: number[];
+  bOffsets: number[];
+}
+
+/** numpy matmul: [..., M, K] @ [..., K, N], batch dims broadcast; 1-D operands allowed. */
+export function matmulPlan(op: string, aShape: readonly number[], bShape: readonly number[]): MatmulPlan {
+  if (aShape.length === 0 || bShape.length === 0) throw rangeError(op, `operands must have rank >= 1, got a ${shapeStr(aShape)}, b ${shapeStr(bShape)}`);
+  const a = aShape.length === 1 ? [1, aShape[0]] : [...aShape];
+  const b = bShape.length === 1 ? [bShape[0], 1] : [...bShape];
+  const m = a[a.length - 2];
+  const k = a[a.length - 1];
+  const n = b[b.length - 1];
+  if (b[b.length - 2] !== k) throw rangeError(op, `inner dimensions differ: a ${shapeStr(aShape)} has ${k} columns, b ${shapeStr(bShape)} has ${b[b.length - 2]} rows`);
+  const aBatch = a.slice(0, -2);
+  const bBatch = b.slice(0, -2);
+  const rank = Math.max(aBatch.length, bBatch.length);
+  const batch: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = aBatch[aBatch.length - rank + i] ?? 1;
+    const db = bBatch[bBatch.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw rangeError(op, `batch dimensions do not broadcast: a ${shapeStr(aShape)}, b ${shapeStr(bShape)}`);
+    batch.push(Math.max(da, db));
+  }
+  const count = batch.reduce((p, d) => p * d, 1);
+  const aOffsets: number[] = new Array(count);
+  const bOffsets: number[] = new Array(count);
+  const index = new Array(rank).fill(0);
+  for (let t = 0; t < count; t++) {
+    aOffsets[t] = broadcastOffset(index, aBatch) * m * k;
+    bOffsets[t] = broadcastOffset(index, bBatch) * k * n;
+    for (let i = rank - 1; i >= 0; i--) { if (++index[i] < batch[i]) break; index[i] = 0; }
+  }
+  const outShape = [...batch];
+  if (aShape.length > 1) outShape.push(m);
+  if (bShape.length > 1) outShape.push(n);
+  return { m, n, k, outShape, aOffsets, bOffsets };
+}
+
+/** Offset (in matrices) of a broadcast operand with batch dims `dims` at output index `index`. */
+function broadcastOffset(index: number[], dims: number[]): number {
+  let off = 0;
+  const shift = index.length - dims.length;
+  for (let i = 0; i < dims.length; i++) off = off * dims[i] + (dims[i] === 1 ? 0 : index[i + shift]);
+  return off;
+}

@@ -1,0 +1,88 @@
+// Pool2dInfo: the one description of a pooling window that both backends consume.
+// native/include/convkit/pool2d.h's pool2d_params mirrors it field for field.
+import { checkBool, checkOneOf, checkOptions, checkPadding, checkPair } from '../check';
+import { invalidType, rangeError, shapeStr, typeError } from '../errors';
+import { LAYOUTS, type Layout } from './conv2d-info';
+import { outputSize } from './output-size';
+
+export interface Pool2dInfo {
+  batch: number; channels: number;
+  inHeight: number; inWidth: number;
+  outHeight: number; outWidth: number;
+  kernelH: number; kernelW: number;
+  strideH: number; strideW: number;
+  padTop: number; padBottom: number; padLeft: number; padRight: number;
+  dilationH: number; dilationW: number;
+  countIncludePad: boolean;
+  layout: Layout;
+}
+
+export interface GlobalPool2dInfo {
+  batch: number; channels: number; height: number; width: number;
+  layout: Layout;
+}
+
+export interface Pool2dOptions {
+  kernel: number | [number, number];
+  stride?: number | [number, number];
+  padding?: number | [number, number] | [number, number, number, number];
+  dilation?: number | [number, number];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  layout?: Layout;
+}
+
+/**
+ * Validates and computes Pool2dInfo. kind 'avg' rejects dilation != 1 (PyTorch has none).
+ * Padding may not exceed half the kernel on any side (PyTorch's rule): otherwise a window
+ * could see only padding, and a max over nothing is undefined.
+ */
+export function pool2dInfo(op: string, kind: 'max' | 'avg', xShape: readonly number[], options: unknown): Pool2dInfo {
+  if (options === undefined || options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidType(op, 'options', 'an options object with a kernel', options);
+  }
+  const o = options as Record<string, unknown>;
+  const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
+  if (o.kernel === undefined) throw typeError(op, 'options.kernel is required');
+  const [kernelH, kernelW] = checkPair(op, 'kernel', o.kernel, 1, 1);
+  const [strideH, strideW] = o.stride === undefined ? [kernelH, kernelW] : checkPair(op, 'stride', o.stride, 1, 1);
+  const [dilationH, dilationW] = checkPair(op, 'dilation', o.dilation, 1, 1);
+  if (kind === 'avg' && (dilationH !== 1 || dilationW !== 1)) throw rangeError(op, `dilation is for max pooling only, got [${dilationH}, ${dilationW}]`);
+  const [padTop, padBottom, padLeft, padRight] = checkPadding(op, o.padding);
+  const ceilMode = checkBool(op, 'ceilMode', o.ceilMode, false);
+  const countIncludePad = checkBool(op, 'countIncludePad', o.countIncludePad, false);
+  if (xShape.length !== 4) throw rangeError(op, `x must be rank 4 (or 3), got x ${shapeStr(xShape)}`);
+  const nhwc = layout === 'nhwc';
+  const [batch, channels, inHeight, inWidth] = nhwc ? [xShape[0], xShape[3], xShape[1], xShape[2]] : xShape;
+  const shapes = `(x ${shapeStr(xShape)}, kernel [${kernelH}, ${kernelW}], stride [${strideH}, ${strideW}], padding [${padTop}, ${padBottom}, ${padLeft}, ${padRight}], layout ${layout})`;
+  if (batch < 1 || channels < 1 || inHeight < 1 || inWidth < 1) throw rangeError(op, `x must not be empty ${shapes}`);
+  if (Math.max(padTop, padBottom) * 2 > kernelH || Math.max(padLeft, padRight) * 2 > kernelW) {
+    throw rangeError(op, `padding must be at most half the kernel ${shapes}`);
+  }
+  const outHeight = outputSize(inHeight, kernelH, strideH, padTop, padBottom, dilationH, ceilMode);
+  const outWidth = outputSize(inWidth, kernelW, strideW, padLeft, padRight, dilationW, ceilMode);
+  if (outHeight < 1 || outWidth < 1) {
+    throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the window exceeds the padded input ${shapes}`);
+  }
+  return {
+    batch, channels, inHeight, inWidth, outHeight, outWidth, kernelH, kernelW, strideH, strideW,
+    padTop, padBottom, padLeft, padRight, dilationH, dilationW,
+    countIncludePad: kind === 'avg' && countIncludePad, layout,
+  };
+}
+
+export function pool2dOutputShapeOf(info: Pool2dInfo): number[] {
+  const { batch, channels, outHeight, outWidth } = info;
+  return info.layout === 'nhwc' ? [batch, outHeight, outWidth, channels] : [batch, channels, outHeight, outWidth];
+}
+
+export function globalPool2dInfo(op: string, xShape: readonly number[], options: unknown): GlobalPool2dInfo {
+  const o = checkOptions(op, options);
+  const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
+  if (xShape.length !== 4) throw rangeError(op, `x must be rank 4 (or 3), got x ${shapeStr(xShape)}`);
+  const [batch, channels, height, width] = layout === 'nhwc' ? [xShape[0], xShape[3], xShape[1], xShape[2]] : xShape;
+  if (batch < 1 || channels < 1 || height < 1 || width < 1) {
+    throw rangeError(op, `x must not be empty, got x ${shapeStr(xShape)} (layout ${layout})`);
+  }
+  return { batch, channels, height, width, layout };
+}

@@ -1,0 +1,192 @@
+// Tensor: a contiguous, row-major float32 array with a shape. Ops never mutate their inputs.
+import { checkDim, isInt } from './check';
+import { invalidType, rangeError, shapeStr } from './errors';
+
+export type Shape = readonly number[];
+export type NestedArray = number | NestedArray[];
+
+/** Validates a shape and returns the product of its dimensions. */
+export function shapeSize(op: string, shape: unknown, name = 'shape'): number {
+  if (!Array.isArray(shape)) throw invalidType(op, name, 'an array of dimensions', shape);
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) size *= checkDim(op, `${name}[${i}]`, shape[i]);
+  if (!Number.isSafeInteger(size)) throw rangeError(op, `${name} ${shapeStr(shape)} has too many elements`);
+  return size;
+}
+
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: Shape;
+
+  /** Wraps data without copying; data.length must equal the product of shape. */
+  constructor(data: Float32Array, shape: Shape) {
+    if (!(data instanceof Float32Array)) throw invalidType('Tensor', 'data', 'a Float32Array', data);
+    const size = shapeSize('Tensor', shape);
+    if (data.length !== size) {
+      throw rangeError('Tensor', `data has ${data.length} elements but shape ${shapeStr(shape)} needs ${size}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Same data, new shape; one dimension may be -1 (inferred). */
+  reshape(shape: Shape): Tensor {
+    if (!Array.isArray(shape)) throw invalidType('reshape', 'shape', 'an array of dimensions', shape);
+    const inferred = shape.indexOf(-1);
+    if (inferred >= 0 && shape.indexOf(-1, inferred + 1) >= 0) throw rangeError('reshape', `only one -1 allowed, got ${shapeStr(shape)}`);
+    const dims = [...shape];
+    if (inferred >= 0) {
+      const known = dims.reduce((p, d, i) => (i === inferred ? p : p * checkDim('reshape', `shape[${i}]`, d)), 1);
+      if (known === 0 || this.size % known !== 0) {
+        throw rangeError('reshape', `cannot reshape ${shapeStr(this.shape)} to ${shapeStr(shape)}`);
+      }
+      dims[inferred] = this.size / known;
+    }
+    const size = shapeSize('reshape', dims);
+    if (size !== this.size) throw rangeError('reshape', `cannot reshape ${shapeStr(this.shape)} (${this.size} elements) to ${shapeStr(shape)}`);
+    return new Tensor(this.data, dims);
+  }
+
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  toArray(): NestedArray {
+    if (this.rank === 0) return this.data[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = dim === this.rank - 1 ? this.data[offset + i] : build(dim + 1, offset + i * stride);
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  get(...index: number[]): number {
+    if (index.length !== this.rank) throw rangeError('get', `expected ${this.rank} indices for shape ${shapeStr(this.shape)}, got ${index.length}`);
+    let offset = 0;
+    for (let i = 0; i < index.length; i++) {
+      const v = index[i];
+      if (!isInt(v) || v < 0 || v >= this.shape[i]) {
+        throw rangeError('get', `index ${v} out of range for dimension ${i} of ${shapeStr(this.shape)}`);
+      }
+      offset = offset * this.shape[i] + v;
+    }
+    return this.data[offset];
+  }
+
+  toString(): string {
+    return `Tensor(${shapeStr(this.shape)})`;
+  }
+}
+
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
+/** Throws a TypeError naming op and argument unless v is a Tensor. */
+export function checkTensor(op: string, name: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) throw invalidType(op, name, 'a Tensor', v);
+  return v;
+}
+
+function inferShape(values: unknown): number[] {
+  const shape: number[] = [];
+  let v = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0];
+  }
+  return shape;
+}
+
+/** Copies nested arrays or an array-like of numbers into a new Tensor. */
+export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): Tensor {
+  let flat: Float32Array;
+  if (ArrayBuffer.isView(values) || (!Array.isArray(values) && typeof values === 'object')) {
+    flat = Float32Array.from(values as ArrayLike<number>);
+    return new Tensor(flat, shape ?? [flat.length]);
+  }
+  if (typeof values === 'number') {
+    return new Tensor(Float32Array.of(values), shape ?? []);
+  }
+  if (!Array.isArray(values)) throw invalidType('tensor', 'values', 'nested arrays of numbers', values);
+  const inferred = inferShape(values);
+  const size = inferred.reduce((a, b) => a * b, 1);
+  flat = new Float32Array(size);
+  let k = 0;
+  const walk = (v: unknown, dim: number): void => {
+    if (dim === inferred.length) {
+      if (typeof v !== 'number') throw invalidType('tensor', 'values', 'numbers', v);
+      flat[k++] = v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== inferred[dim]) throw rangeError('tensor', `ragged nested array: expected shape ${shapeStr(inferred)}`);
+    for (const e of v) walk(e, dim + 1);
+  };
+  walk(values, 0);
+  return new Tensor(flat, shape ?? inferred);
+}
+
+export function zeros(shape: Shape): Tensor {
+  return new Tensor(new Float32Array(shapeSize('zeros', shape)), shape);
+}
+
+export function full(shape: Shape, value: number): Tensor {
+  return new Tensor(new Float32Array(shapeSize('full', shape)).fill(value), shape);
+}
+
+export function ones(shape: Shape): Tensor {
+  return full(shape, 1);
+}
+
+/** mulberry32: a small, fast, seedable PRNG, so rand/randn are reproducible. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function rng(op: string, opts?: { seed?: number }): () => number {
+  if (opts?.seed === undefined) return Math.random;
+  if (!Number.isFinite(opts.seed)) throw rangeError(op, `seed must be a finite number, got ${opts.seed}`);
+  return mulberry32(opts.seed);
+}
+
+/** Uniform in [0, 1). */
+export function rand(shape: Shape, opts?: { seed?: number }): Tensor {
+  const next = rng('rand', opts);
+  const t = zeros(shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = next();
+  return t;
+}
+
+/** Standard normal (Box-Muller). */
+export function randn(shape: Shape, opts?: { seed?: number }): Tensor {
+  const next = rng('randn', opts);
+  const t = zeros(shape);
+  for (let i = 0; i < t.data.length; i += 2) {
+    const u = 1 - next();
+    const v = next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    t.data[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < t.data.length) t.data[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  return t;
+}

@@ -1,0 +1,35 @@
+// Convolution forward (and, later, backward) of the convkit core. No Node here.
+#pragma once
+#include <cstdint>
+
+namespace convkit {
+
+enum class layout : int32_t { nchw = 0, nhwc = 1 };
+enum class activation : int32_t { none = 0, relu = 1 };
+
+// Mirrors Conv2dInfo in lib/shape/conv2d-info.ts field for field. Validated by the caller:
+// every size >= 1, groups divides both channel counts, out_* follow the output-size formula.
+struct conv2d_params {
+  int64_t batch;
+  int64_t in_channels, in_height, in_width;
+  int64_t out_channels, out_height, out_width;
+  int64_t kernel_h, kernel_w;
+  int64_t stride_h, stride_w;
+  int64_t pad_top, pad_bottom, pad_left, pad_right;
+  int64_t dilation_h, dilation_w;
+  int64_t groups;
+  layout data_layout;
+  bool has_bias;
+  activation act;
+};
+
+// x  nchw [N, Cin, H, W]         | nhwc [N, H, W, Cin]
+// w  nchw [Cout, Cin/g, KH, KW]  | nhwc [Cout, KH, KW, Cin/g]
+// b  [Cout] or nullptr when !has_bias
+// y  nchw [N, Cout, OH, OW]      | nhwc [N, OH, OW, Cout], fully overwritten
+void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
+
+// Plain loops: the oracle every fast path is tested against.
+void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
+
+}  // namespace convkit

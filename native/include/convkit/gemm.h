@@ -1,0 +1,20 @@
+// Single-precision GEMM of the convkit core, row-major, BLAS semantics. No Node here.
+#pragma once
+#include <cstdint>
+
+namespace convkit {
+
+// C[M,N] = alpha * op(A) * op(B) + beta * C, all row-major.
+// op(A) is [M,K]: A is [M,K] with row stride lda, or [K,M] when trans_a.
+// op(B) is [K,N]: B is [K,N] with row stride ldb, or [N,K] when trans_b.
+// beta == 0 never reads C (so C may hold NaN garbage). M, N or K == 0 is allowed.
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+           int64_t ldc);
+
+// Triple loop, double accumulation: the oracle for tests.
+void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+               int64_t ldc);
+
+}  // namespace convkit

@@ -1,0 +1,35 @@
+// Pooling of the convkit core. No Node here.
+#pragma once
+#include <cstdint>
+#include "convkit/conv2d.h"  // layout
+
+namespace convkit {
+
+// Mirrors Pool2dInfo in lib/shape/pool2d-info.ts. out_* already include ceil_mode's choice;
+// a window reads only cells inside [0, in); padded cells never win a max and, for avg,
+// count only with count_include_pad (divisor = window cells inside [-pad_before, in + pad_after)).
+struct pool2d_params {
+  int64_t batch, channels;
+  int64_t in_height, in_width;
+  int64_t out_height, out_width;
+  int64_t kernel_h, kernel_w;
+  int64_t stride_h, stride_w;
+  int64_t pad_top, pad_bottom, pad_left, pad_right;
+  int64_t dilation_h, dilation_w;  // max only; 1 for avg
+  bool count_include_pad;          // avg only
+  layout data_layout;
+};
+
+// x nchw [N, C, H, W] | nhwc [N, H, W, C]; y the same with OH, OW.
+void max_pool2d(const pool2d_params& p, const float* x, float* y);
+void avg_pool2d(const pool2d_params& p, const float* x, float* y);
+void max_pool2d_ref(const pool2d_params& p, const float* x, float* y);
+void avg_pool2d_ref(const pool2d_params& p, const float* x, float* y);
+
+// x [N, C, H, W] or [N, H, W, C] -> y [N, C] (same numbers as [N,C,1,1] / [N,1,1,C]).
+void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
+                       layout data_layout, const float* x, float* y);
+void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
+                       layout data_layout, const float* x, float* y);
+
+}  // namespace convkit

@@ -1,0 +1,97 @@
+// Chooses the ISA level once (CPU + OS, optionally lowered by CONVKIT_ISA) and fills the
+// kernel table from it. Both are immutable after the first call.
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "gemm/ukernel/ukernels.h"
+#include "isa/config.h"
+
+namespace convkit {
+namespace {
+
+struct isa_state {
+  isa detected = isa::scalar;
+  isa active = isa::scalar;
+  std::string warning;
+  kernel_table table{};
+};
+
+bool parse_isa(const char* s, isa* out) {
+  static const struct { const char* name; isa level; } names[] = {
+      {"scalar", isa::scalar}, {"avx2", isa::avx2}, {"avx512", isa::avx512}, {"neon", isa::neon}};
+  for (const auto& n : names) {
+    if (std::strcmp(s, n.name) == 0) { *out = n.level; return true; }
+  }
+  return false;
+}
+
+// Can a machine whose best level is `have` run `want`? Levels form two chains:
+// scalar < avx2 < avx512 on x86, scalar < neon on Arm.
+bool supports(isa have, isa want) {
+  if (want == isa::scalar) return true;
+  if (want == isa::neon) return have == isa::neon;
+  if (have == isa::neon) return false;
+  return static_cast<int>(want) <= static_cast<int>(have);
+}
+
+gemm_config gemm_config_for(isa level) {
+  switch (level) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case isa::avx512: return {f32_gemm_ukernel_8x32__avx512, 8, 32, 192, 256, 4096};
+    case isa::avx2: return {f32_gemm_ukernel_6x16__avx2, 6, 16, 192, 256, 4096};
+#endif
+#if defined(__aarch64__)
+    case isa::neon:  // a NEON micro-kernel slots in here; the scalar one stands in for now
+      return {f32_gemm_ukernel_4x8__scalar, 4, 8, 128, 256, 2048};
+#endif
+    default: return {f32_gemm_ukernel_4x8__scalar, 4, 8, 128, 256, 2048};
+  }
+}
+
+const isa_state& state() {
+  static isa_state s;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    s.detected = detect_cpu_isa();
+    s.active = s.detected;
+    if (const char* env = std::getenv("CONVKIT_ISA"); env != nullptr && *env != '\0') {
+      isa want;
+      if (!parse_isa(env, &want)) {
+        s.warning = std::string("CONVKIT_ISA=") + env +
+                    " is not one of avx512, avx2, neon, scalar; using " + isa_name(s.detected);
+      } else if (!supports(s.detected, want)) {
+        s.warning = std::string("CONVKIT_ISA=") + env + " is not supported by this machine; using " +
+                    isa_name(s.detected);
+      } else {
+        s.active = want;
+      }
+    }
+    s.table.level = s.active;
+    s.table.gemm = gemm_config_for(s.active);
+  });
+  return s;
+}
+
+}  // namespace
+
+isa detected_isa() { return state().detected; }
+isa active_isa() { return state().active; }
+const kernel_table& kernels() { return state().table; }
+
+const char* isa_override_warning() {
+  const isa_state& s = state();
+  return s.warning.empty() ? nullptr : s.warning.c_str();
+}
+
+const char* isa_name(isa level) {
+  switch (level) {
+    case isa::avx512: return "avx512";
+    case isa::avx2: return "avx2";
+    case isa::neon: return "neon";
+    default: return "scalar";
+  }
+}
+
+}  // namespace convkit
