@@ -1,0 +1,24 @@
+// The built package works from both module systems, with types, by its own name.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const node = (args: string[]): string => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+
+describe('package entry points', () => {
+  it('require("convkit") gives the CommonJS build', () => {
+    const out = node(['-e', "const ck = require('convkit'); const y = ck.conv2d(ck.ones([1,1,3,3]), ck.ones([1,1,3,3])); console.log(JSON.stringify([typeof ck.conv2d, y.shape, y.data[0], ck.info().version]))"]);
+    expect(JSON.parse(out)).toEqual(['function', [1, 1, 1, 1], 9, require('../../package.json').version]);
+  });
+
+  it('import { conv2d } from "convkit" gives the same module instance as require', () => {
+    const out = node(['--input-type=module', '-e', "import { conv2d, ones, setBackend, getBackend } from 'convkit'; import { createRequire } from 'node:module'; const cjs = createRequire(process.cwd() + '/x.js')('convkit'); setBackend('ts'); console.log(JSON.stringify([conv2d(ones([1,2,2]), ones([1,1,2,2])).shape, cjs.getBackend(), getBackend()]))"]);
+    expect(JSON.parse(out)).toEqual([[1, 1, 1], 'ts', 'ts']);
+  });
+
+  it('type-checks from .mts (import) and .cts (require)', () => {
+    const tsc = require.resolve('typescript/bin/tsc');
+    expect(() => execFileSync(process.execPath, [tsc, '-p', path.join(__dirname, 'types/tsconfig.json')], { cwd: root, encoding: 'utf8' })).not.toThrow();
+  }, 60_000);
+});
