@@ -11,8 +11,8 @@ export function readPng(path: string): Tensor {
   const png = PNG.sync.read(fs.readFileSync(path));
   const { width, height, data } = png;
   // pngjs always decodes to RGBA; keep the channels the file really had.
-  const colorType = (png as unknown as { colorType?: number }).colorType ?? 6;
-  const channels = colorType === 0 ? 1 : colorType === 4 ? 2 : colorType === 2 ? 3 : 4;
+  const meta = png as unknown as { color?: boolean; alpha?: boolean };
+  const channels = meta.color === false ? (meta.alpha ? 2 : 1) : (meta.alpha ? 4 : 3);
   const out = new Float32Array(width * height * channels);
   for (let p = 0; p < width * height; p++) {
     for (let c = 0; c < channels; c++) {
@@ -53,5 +53,5 @@ export function writePng(path: string, t: Tensor, opts?: { normalize?: boolean }
     }
     png.data[p * 4 + 3] = channels === 4 ? Math.round(255 * Math.min(1, Math.max(0, img.data[p * 4 + 3]))) : 255;
   }
-  fs.writeFileSync(path, PNG.sync.write(png));
+  fs.writeFileSync(path, PNG.sync.write(png, { colorType: channels === 1 ? 0 : channels === 3 ? 2 : 6 }));
 }
