@@ -11,7 +11,10 @@ export {
 export type { Pool2dOptions } from './ops/pool2d';
 export { gemm, gemmAsync, matmul, matmulAsync, linear, sgemm } from './ops/gemm';
 export type { GemmOptions } from './ops/gemm';
-export { relu, sigmoid, tanh, softmax, logSoftmax, reluBackward } from './ops/activation';
+export {
+  relu, sigmoid, tanh, softmax, logSoftmax,
+  reluBackward, sigmoidBackward, tanhBackward, softmaxBackward, logSoftmaxBackward,
+} from './ops/activation';
 export { crossEntropy } from './ops/loss';
 export { filter2d } from './ops/filter2d';
 export type { Filter2dOptions } from './ops/filter2d';
@@ -26,3 +29,7 @@ export type { Pool2dInfo, GlobalPool2dInfo } from './shape/pool2d-info';
 export { backends, getBackend, setBackend, info, setNumThreads, getNumThreads } from './backend/select';
 export type { Backend, BackendName } from './backend/backend';
 export type { Info, NativeInfo } from './backend/select';
+
+export * as nn from './nn/index';
+export * as optim from './optim/index';
+export { io } from './io/index';

@@ -40,4 +40,11 @@ export interface Backend {
   activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
   /** x, y viewed as [outer, axis, inner]; y may be x. */
   softmax(x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
+  /**
+   * dx from dy and the saved tensor t: relu takes its input x (dx = dy where x > 0), sigmoid
+   * and tanh their output y (dy*y*(1-y), dy*(1-y^2)).
+   */
+  activationBackward(kind: ActivationKind, dy: Float32Array, t: Float32Array, dx: Float32Array): void;
+  /** From the forward output y: softmax dx = y*(dy - sum(dy*y)); log-softmax dx = dy - exp(y)*sum(dy). */
+  softmaxBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
 }

@@ -39,15 +39,38 @@ function softmaxOp(op: string, x: unknown, axis: unknown, log: boolean): Tensor 
 export function softmax(x: Tensor, axis = -1): Tensor { return softmaxOp('softmax', x, axis, false); }
 export function logSoftmax(x: Tensor, axis = -1): Tensor { return softmaxOp('logSoftmax', x, axis, true); }
 
-/** dx = dy where x > 0, else 0 (0 at x == 0, as PyTorch). */
-export function reluBackward(dy: Tensor, x: Tensor): Tensor {
-  const op = 'reluBackward';
+function sameShape(op: string, dy: unknown, tName: string, t: unknown): [Tensor, Tensor] {
   const dyt = checkTensor(op, 'dy', dy);
-  const xt = checkTensor(op, 'x', x);
-  if (dyt.rank !== xt.rank || dyt.shape.some((d, i) => d !== xt.shape[i])) {
-    throw rangeError(op, `dy and x must have the same shape, got dy ${shapeStr(dyt.shape)}, x ${shapeStr(xt.shape)}`);
+  const tt = checkTensor(op, tName, t);
+  if (dyt.rank !== tt.rank || dyt.shape.some((d, i) => d !== tt.shape[i])) {
+    throw rangeError(op, `dy and ${tName} must have the same shape, got dy ${shapeStr(dyt.shape)}, ${tName} ${shapeStr(tt.shape)}`);
   }
-  const dx = new Tensor(new Float32Array(xt.size), xt.shape);
-  for (let i = 0; i < dx.data.length; i++) dx.data[i] = xt.data[i] > 0 ? dyt.data[i] : 0;
+  return [dyt, tt];
+}
+
+function unaryBackward(op: string, kind: ActivationKind, dy: unknown, tName: string, t: unknown): Tensor {
+  const [dyt, tt] = sameShape(op, dy, tName, t);
+  const dx = new Tensor(new Float32Array(tt.size), tt.shape);
+  backend().activationBackward(kind, dyt.data, tt.data, dx.data);
   return dx;
 }
+
+/** dx = dy where x > 0, else 0 (0 at x == 0, as PyTorch). */
+export function reluBackward(dy: Tensor, x: Tensor): Tensor { return unaryBackward('reluBackward', 'relu', dy, 'x', x); }
+/** From the forward output y: dx = dy * y * (1 - y). */
+export function sigmoidBackward(dy: Tensor, y: Tensor): Tensor { return unaryBackward('sigmoidBackward', 'sigmoid', dy, 'y', y); }
+/** From the forward output y: dx = dy * (1 - y^2). */
+export function tanhBackward(dy: Tensor, y: Tensor): Tensor { return unaryBackward('tanhBackward', 'tanh', dy, 'y', y); }
+
+function softmaxBackwardOp(op: string, dy: unknown, y: unknown, axis: unknown, log: boolean): Tensor {
+  const [dyt, yt] = sameShape(op, dy, 'y', y);
+  const { outer, len, inner } = axisView(op, yt, axis);
+  const dx = new Tensor(new Float32Array(yt.size), yt.shape);
+  backend().softmaxBackward(dyt.data, yt.data, dx.data, outer, len, inner, log);
+  return dx;
+}
+
+/** From the forward output y = softmax(x): dx = y * (dy - sum(dy * y)) along axis. */
+export function softmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor { return softmaxBackwardOp('softmaxBackward', dy, y, axis, false); }
+/** From the forward output y = logSoftmax(x): dx = dy - exp(y) * sum(dy) along axis. */
+export function logSoftmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor { return softmaxBackwardOp('logSoftmaxBackward', dy, y, axis, true); }

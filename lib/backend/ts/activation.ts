@@ -39,3 +39,35 @@ export function softmax(x: Float32Array, y: Float32Array, outer: number, axis: n
     }
   }
 }
+
+export function activationBackward(kind: ActivationKind, dy: Float32Array, t: Float32Array, dx: Float32Array): void {
+  const n = dy.length;
+  switch (kind) {
+    case 'relu':
+      for (let i = 0; i < n; i++) dx[i] = t[i] > 0 ? dy[i] : 0;
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * t[i] * (1 - t[i]);
+      break;
+    case 'tanh':
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * (1 - t[i] * t[i]);
+      break;
+  }
+}
+
+export function softmaxBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, outer: number, axis: number, inner: number, log: boolean): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * axis * inner + i;
+      let s = 0;
+      for (let a = 0; a < axis; a++) {
+        const k = base + a * inner;
+        s += log ? dy[k] : dy[k] * y[k];
+      }
+      for (let a = 0; a < axis; a++) {
+        const k = base + a * inner;
+        dx[k] = log ? dy[k] - Math.exp(y[k]) * s : y[k] * (dy[k] - s);
+      }
+    }
+  }
+}

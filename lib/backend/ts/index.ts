@@ -1,6 +1,6 @@
 // The pure-TypeScript backend: runs everywhere, and is the reference the native one is tested against.
 import type { Backend } from '../backend';
-import { activation, softmax } from './activation';
+import { activation, activationBackward, softmax, softmaxBackward } from './activation';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { avgPool2d, avgPool2dBackward, globalAvgPool2d, globalMaxPool2d, maxPool2d, maxPool2dBackward } from './pool2d';
@@ -32,4 +32,6 @@ export const tsBackend: Backend = {
   sgemmAsync: later(sgemm),
   activation,
   softmax,
+  activationBackward,
+  softmaxBackward,
 };

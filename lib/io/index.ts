@@ -1,0 +1,4 @@
+// The io namespace: safetensors files.
+import { loadSafetensors, parseSafetensors, saveSafetensors } from './safetensors';
+
+export const io = { saveSafetensors, loadSafetensors, parseSafetensors };

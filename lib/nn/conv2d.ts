@@ -1,0 +1,88 @@
+// nn.Conv2d: weight [out, in/groups, kh, kw] (OIHW; OHWI with layout 'nhwc'), bias [out].
+import { checkIntAtLeast, checkOptions, checkPair } from '../check';
+import { conv2d, conv2dAsync, conv2dBackward } from '../ops/conv2d';
+import type { Layout, Padding } from '../shape/conv2d-info';
+import { conv2dOutputShape } from '../shape/public';
+import { Tensor, zeros } from '../tensor';
+import { fillUniform } from './init';
+import { accumulate, cached, Module, param, type Parameter } from './module';
+
+export interface Conv2dLayerOptions {
+  stride?: number | [number, number];
+  padding?: Padding;
+  dilation?: number | [number, number];
+  groups?: number;
+  bias?: boolean;
+  layout?: Layout;
+}
+
+export class Conv2d extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  private readonly opts: { stride?: number | [number, number]; padding?: Padding; dilation?: number | [number, number]; groups: number; layout: Layout };
+  private input: Tensor | null = null;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], options?: Conv2dLayerOptions) {
+    super();
+    const op = 'nn.Conv2d';
+    const o = checkOptions(op, options) as Conv2dLayerOptions;
+    checkIntAtLeast(op, 'inChannels', inChannels, 1);
+    checkIntAtLeast(op, 'outChannels', outChannels, 1);
+    const [kh, kw] = checkPair(op, 'kernelSize', kernelSize, 1, 1);
+    const groups = o.groups ?? 1;
+    checkIntAtLeast(op, 'groups', groups, 1);
+    if (inChannels % groups || outChannels % groups) {
+      throw new RangeError(`${op}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+    }
+    const layout = o.layout ?? 'nchw';
+    const cinG = inChannels / groups;
+    const w = zeros(layout === 'nhwc' ? [outChannels, kh, kw, cinG] : [outChannels, cinG, kh, kw]);
+    const bound = 1 / Math.sqrt(cinG * kh * kw);
+    fillUniform(w.data, bound);
+    this.weight = param('weight', w);
+    this.bias = o.bias === false ? null : param('bias', zeros([outChannels]));
+    if (this.bias) fillUniform(this.bias.value.data, bound);
+    this.opts = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups, layout };
+  }
+
+  private convOpts() {
+    return { ...this.opts, bias: this.bias ? this.bias.value : null };
+  }
+
+  forward(x: Tensor): Tensor {
+    this.input = this.training ? x : null;
+    return conv2d(x, this.weight.value, this.convOpts());
+  }
+
+  override forwardAsync(x: Tensor): Promise<Tensor> {
+    this.input = this.training ? x : null;
+    return conv2dAsync(x, this.weight.value, this.convOpts());
+  }
+
+  backward(dy: Tensor): Tensor {
+    const x = cached('Conv2d', this.input);
+    const g = conv2dBackward(dy, x, this.weight.value, { ...this.opts, outputs: this.bias ? ['dx', 'dw', 'db'] : ['dx', 'dw'] });
+    accumulate(this.weight, g.dw!);
+    if (this.bias) accumulate(this.bias, g.db!);
+    return g.dx!;
+  }
+
+  outputShape(inputShape: readonly number[]): number[] {
+    return conv2dOutputShape(inputShape, this.weight.value.shape, this.opts);
+  }
+
+  protected override ownParameters(): Parameter[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  describe(): string {
+    const s = this.weight.value.shape;
+    const [kh, kw] = this.opts.layout === 'nhwc' ? [s[1], s[2]] : [s[2], s[3]];
+    const extra = [
+      this.opts.stride !== undefined ? `stride ${JSON.stringify(this.opts.stride)}` : '',
+      this.opts.padding !== undefined ? `padding ${JSON.stringify(this.opts.padding)}` : '',
+      this.opts.groups !== 1 ? `groups ${this.opts.groups}` : '',
+    ].filter(Boolean);
+    return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel ${kh}x${kw}${extra.length ? `, ${extra.join(', ')}` : ''})`;
+  }
+}

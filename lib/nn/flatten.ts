@@ -1,0 +1,24 @@
+// nn.Flatten: [N, ...] -> [N, prod(...)], sharing data.
+import { rangeError, shapeStr } from '../errors';
+import { Tensor } from '../tensor';
+import { cached, Module } from './module';
+
+export class Flatten extends Module {
+  private inputShape: readonly number[] | null = null;
+
+  forward(x: Tensor): Tensor {
+    this.inputShape = this.training ? x.shape : null;
+    return x.reshape(this.outputShape(x.shape));
+  }
+
+  backward(dy: Tensor): Tensor {
+    return dy.reshape(cached('Flatten', this.inputShape));
+  }
+
+  outputShape(inputShape: readonly number[]): number[] {
+    if (inputShape.length < 1) throw rangeError('nn.Flatten', `input must have a batch dimension, got ${shapeStr(inputShape)}`);
+    return [inputShape[0], inputShape.slice(1).reduce((a, b) => a * b, 1)];
+  }
+
+  describe(): string { return 'Flatten()'; }
+}

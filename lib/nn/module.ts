@@ -1,0 +1,116 @@
+// Module: the base of every layer. A layer caches what its backward needs during a forward in
+// training mode; backward(dy) returns dx and adds the parameter gradients into param.grad.
+import { rangeError, shapeStr } from '../errors';
+import { Tensor } from '../tensor';
+
+export interface Parameter { name: string; value: Tensor; grad: Tensor }
+
+export abstract class Module {
+  training = true;
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** The same result as forward; layers with a native async kernel run it off the main thread. */
+  forwardAsync(x: Tensor): Promise<Tensor> {
+    return new Promise((resolve, reject) => {
+      try { resolve(this.forward(x)); } catch (e) { reject(e); }
+    });
+  }
+
+  abstract backward(dy: Tensor): Tensor;
+
+  /** The output shape for an input shape, checked as forward would check it. */
+  abstract outputShape(inputShape: readonly number[]): number[];
+
+  /** This layer's own parameters, unprefixed ('weight', 'bias'). */
+  protected ownParameters(): Parameter[] {
+    return [];
+  }
+
+  parameters(): Parameter[] {
+    return this.ownParameters();
+  }
+
+  train(): this {
+    this.training = true;
+    return this;
+  }
+
+  eval(): this {
+    this.training = false;
+    return this;
+  }
+
+  /** A short description for summary(), e.g. "Conv2d(1, 6, kernel 5)". */
+  abstract describe(): string;
+
+  stateDict(): Record<string, Tensor> {
+    const dict: Record<string, Tensor> = {};
+    for (const p of this.parameters()) dict[p.name] = p.value;
+    return dict;
+  }
+
+  /** Copies values in; every parameter must be present with its exact shape, and nothing else. */
+  loadStateDict(dict: Record<string, Tensor>): void {
+    const op = 'loadStateDict';
+    const params = this.parameters();
+    const known = new Set(params.map((p) => p.name));
+    const unexpected = Object.keys(dict).filter((k) => !known.has(k));
+    if (unexpected.length) throw rangeError(op, `unexpected keys ${unexpected.join(', ')} (expected ${[...known].join(', ')})`);
+    for (const p of params) {
+      const t = dict[p.name];
+      if (!(t instanceof Tensor)) throw rangeError(op, `missing key ${p.name}`);
+      if (t.size !== p.value.size || t.rank !== p.value.rank || t.shape.some((d, i) => d !== p.value.shape[i])) {
+        throw rangeError(op, `${p.name} has shape ${shapeStr(t.shape)} but the model expects ${shapeStr(p.value.shape)}`);
+      }
+    }
+    for (const p of params) p.value.data.set(dict[p.name].data);
+  }
+
+  /** Layer, output shape and parameter count per row, then the total. */
+  summary(inputShape: readonly number[]): string {
+    const rows: [string, string, string][] = [['Layer', 'Output shape', 'Params']];
+    let total = 0;
+    const visit = (m: Module, name: string, shape: readonly number[]): number[] => {
+      const children = m.children();
+      if (children.length) {
+        let s = [...shape];
+        for (const [childName, child] of children) s = visit(child, name ? `${name}.${childName}` : childName, s);
+        return s;
+      }
+      const out = m.outputShape(shape);
+      const count = m.parameters().reduce((a, p) => a + p.value.size, 0);
+      total += count;
+      rows.push([`${name ? `${name}: ` : ''}${m.describe()}`, `[${out.join(', ')}]`, count.toLocaleString('en-US')]);
+      return out;
+    };
+    visit(this, '', inputShape);
+    rows.push(['Total', '', total.toLocaleString('en-US')]);
+    const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: [string, string, string]): string => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}`;
+    const rule = '-'.repeat(widths[0] + widths[1] + widths[2] + 4);
+    return [line(rows[0]), rule, ...rows.slice(1, -1).map(line), rule, line(rows[rows.length - 1])].join('\n');
+  }
+
+  /** Named sub-modules (Sequential overrides). */
+  children(): [string, Module][] {
+    return [];
+  }
+}
+
+/** Throws unless a training-mode forward left a cached input. */
+export function cached<T>(layer: string, v: T | null): T {
+  if (v === null) throw new Error(`${layer}.backward: call forward in training mode first`);
+  return v;
+}
+
+export function param(name: string, value: Tensor): Parameter {
+  return { name, value, grad: new Tensor(new Float32Array(value.size), value.shape) };
+}
+
+/** grad += delta (gradients accumulate until the optimizer's zeroGrad). */
+export function accumulate(p: Parameter, delta: Tensor): void {
+  const g = p.grad.data;
+  const d = delta.data;
+  for (let i = 0; i < g.length; i++) g[i] += d[i];
+}

@@ -1,0 +1,55 @@
+// optim.Adam, PyTorch's update (L2 weight decay added to the gradient):
+// m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps).
+import type { Parameter } from '../nn/module';
+import { checkOptions } from '../check';
+import { rangeError } from '../errors';
+import { nonNegative, Optimizer } from './optimizer';
+
+export interface AdamOptions { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number }
+
+export class Adam extends Optimizer {
+  readonly lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  private t = 0;
+  private readonly m: Float32Array[];
+  private readonly v: Float32Array[];
+
+  constructor(params: Parameter[], options: AdamOptions) {
+    const op = 'optim.Adam';
+    super(op, params);
+    const o = checkOptions(op, options);
+    if (o.lr === undefined) throw rangeError(op, 'lr is required');
+    this.lr = nonNegative(op, 'lr', o.lr, 0);
+    const betas = (o.betas ?? [0.9, 0.999]) as [number, number];
+    if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) {
+      throw rangeError(op, `betas must be two numbers in [0, 1), got ${JSON.stringify(o.betas)}`);
+    }
+    this.betas = betas;
+    this.eps = nonNegative(op, 'eps', o.eps, 1e-8);
+    this.weightDecay = nonNegative(op, 'weightDecay', o.weightDecay, 0);
+    this.m = params.map((p) => new Float32Array(p.value.size));
+    this.v = params.map((p) => new Float32Array(p.value.size));
+  }
+
+  step(): void {
+    this.t++;
+    const [b1, b2] = this.betas;
+    const c1 = 1 - b1 ** this.t;
+    const c2 = 1 - b2 ** this.t;
+    const { lr, eps, weightDecay } = this;
+    this.params.forEach((p, k) => {
+      const w = p.value.data;
+      const g = p.grad.data;
+      const m = this.m[k];
+      const v = this.v[k];
+      for (let i = 0; i < w.length; i++) {
+        const d = g[i] + weightDecay * w[i];
+        m[i] = b1 * m[i] + (1 - b1) * d;
+        v[i] = b2 * v[i] + (1 - b2) * d * d;
+        w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+      }
+    });
+  }
+}

@@ -1,0 +1,48 @@
+// optim.SGD, PyTorch's update: g = grad + wd*p; buf = momentum*buf + g (buf = g at the first
+// step); g = nesterov ? g + momentum*buf : buf; p -= lr*g.
+import type { Parameter } from '../nn/module';
+import { checkBool, checkOptions } from '../check';
+import { rangeError } from '../errors';
+import { nonNegative, Optimizer } from './optimizer';
+
+export interface SGDOptions { lr: number; momentum?: number; weightDecay?: number; nesterov?: boolean }
+
+export class SGD extends Optimizer {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  private readonly buffers: (Float32Array | null)[];
+
+  constructor(params: Parameter[], options: SGDOptions) {
+    const op = 'optim.SGD';
+    super(op, params);
+    const o = checkOptions(op, options);
+    if (o.lr === undefined) throw rangeError(op, 'lr is required');
+    this.lr = nonNegative(op, 'lr', o.lr, 0);
+    this.momentum = nonNegative(op, 'momentum', o.momentum, 0);
+    this.weightDecay = nonNegative(op, 'weightDecay', o.weightDecay, 0);
+    this.nesterov = checkBool(op, 'nesterov', o.nesterov, false);
+    if (this.nesterov && this.momentum === 0) throw rangeError(op, 'nesterov needs momentum > 0');
+    this.buffers = params.map(() => null);
+  }
+
+  step(): void {
+    const { lr, momentum, weightDecay, nesterov } = this;
+    this.params.forEach((p, k) => {
+      const w = p.value.data;
+      const g = p.grad.data;
+      let buf = this.buffers[k];
+      const first = buf === null;
+      if (momentum !== 0 && buf === null) buf = this.buffers[k] = new Float32Array(w.length);
+      for (let i = 0; i < w.length; i++) {
+        let d = g[i] + weightDecay * w[i];
+        if (buf !== null) {
+          buf[i] = first ? d : momentum * buf[i] + d;
+          d = nesterov ? d + momentum * buf[i] : buf[i];
+        }
+        w[i] -= lr * d;
+      }
+    });
+  }
+}
