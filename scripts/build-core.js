@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Builds the C++ core alone (no Node) with plain CMake into build-core/ (Release):
+//   node scripts/build-core.js [--test] [--bench]
+// --test runs ctest (every test under CONVKIT_ISA=avx512, avx2 and scalar); --bench runs
+// the GEMM benchmark. The exit code is the first failing step's.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const out = path.join(root, 'build-core');
+const args = new Set(process.argv.slice(2));
+const jobs = String(Math.max(2, (os.availableParallelism ? os.availableParallelism() : os.cpus().length)));
+
+function run(cmd, argv) {
+  console.log(`> ${cmd} ${argv.join(' ')}`);
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+  if (r.error) {
+    console.error(`convkit: could not run ${cmd}: ${r.error.message}`);
+    process.exit(1);
+  }
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=Release']);
+run('cmake', ['--build', out, '--config', 'Release', '-j', jobs]);
+if (args.has('--test')) {
+  run('ctest', ['--test-dir', out, '-C', 'Release', '--output-on-failure', '-j', jobs]);
+}
+if (args.has('--bench')) {
+  run(path.join(out, process.platform === 'win32' ? 'Release/gemm-bench.exe' : 'gemm-bench'), []);
+}
