@@ -2,7 +2,8 @@
 // not only the CPU have them), getauxval on aarch64 Linux. No kernel code here.
 #include "isa/config.h"
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CONVKIT_X86_CPUID 1
 #include <cpuid.h>
 #elif defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
@@ -11,7 +12,7 @@
 
 namespace convkit {
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if CONVKIT_X86_CPUID
 static uint64_t read_xcr0() {
   uint32_t eax, edx;
   __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
@@ -20,7 +21,7 @@ static uint64_t read_xcr0() {
 #endif
 
 isa detect_cpu_isa() {
-#if defined(__x86_64__) || defined(_M_X64)
+#if CONVKIT_X86_CPUID
   unsigned eax, ebx, ecx, edx;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return isa::scalar;
   const bool osxsave = ecx & (1u << 27);

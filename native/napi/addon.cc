@@ -1,0 +1,41 @@
+// The addon object: registers the glue functions. Per-instance (per-environment) data
+// only, no mutable statics, so it loads in any number of worker_threads.
+#include <napi.h>
+
+#include "glue.h"
+
+namespace convkit::glue {
+
+class convkit_addon : public Napi::Addon<convkit_addon> {
+ public:
+  convkit_addon(Napi::Env env, Napi::Object exports) {
+    DefineAddon(exports, {
+        InstanceMethod("info", &convkit_addon::call<js_info>, napi_enumerable),
+        InstanceMethod("setNumThreads", &convkit_addon::call<js_set_num_threads>, napi_enumerable),
+        InstanceMethod("getNumThreads", &convkit_addon::call<js_get_num_threads>, napi_enumerable),
+        InstanceMethod("conv2d", &convkit_addon::call<js_conv2d>, napi_enumerable),
+        InstanceMethod("conv2dAsync", &convkit_addon::call<js_conv2d_async>, napi_enumerable),
+        InstanceMethod("maxPool2d", &convkit_addon::call<js_max_pool2d>, napi_enumerable),
+        InstanceMethod("maxPool2dAsync", &convkit_addon::call<js_max_pool2d_async>, napi_enumerable),
+        InstanceMethod("avgPool2d", &convkit_addon::call<js_avg_pool2d>, napi_enumerable),
+        InstanceMethod("avgPool2dAsync", &convkit_addon::call<js_avg_pool2d_async>, napi_enumerable),
+        InstanceMethod("globalAvgPool2d", &convkit_addon::call<js_global_avg_pool2d>, napi_enumerable),
+        InstanceMethod("globalMaxPool2d", &convkit_addon::call<js_global_max_pool2d>, napi_enumerable),
+        InstanceMethod("sgemm", &convkit_addon::call<js_sgemm>, napi_enumerable),
+        InstanceMethod("sgemmAsync", &convkit_addon::call<js_sgemm_async>, napi_enumerable),
+        InstanceMethod("activation", &convkit_addon::call<js_activation>, napi_enumerable),
+        InstanceMethod("softmax", &convkit_addon::call<js_softmax>, napi_enumerable),
+    });
+  }
+
+ private:
+  template <Napi::Value (*Fn)(const Napi::CallbackInfo&)>
+  Napi::Value call(const Napi::CallbackInfo& info) {
+    return Fn(info);
+  }
+};
+
+}  // namespace convkit::glue
+
+using convkit::glue::convkit_addon;
+NODE_API_ADDON(convkit_addon)

@@ -1,0 +1,84 @@
+// sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) and sgemmAsync:
+// BLAS argument checks (leading dimensions, buffer extents), then convkit::sgemm.
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include "async.h"
+#include "check.h"
+#include "convkit/gemm.h"
+#include "glue.h"
+
+namespace convkit::glue {
+namespace {
+
+constexpr const char* kOp = "sgemm";
+
+struct sgemm_call {
+  std::function<void()> job;
+  std::vector<Napi::Value> keep;
+};
+
+// A rows x cols matrix with row stride ld needs (rows-1)*ld + cols elements.
+void check_matrix(Napi::Env env, const f32_view& v, const char* name, const char* ld_name,
+                  int64_t rows, int64_t cols, int64_t ld) {
+  if (ld < std::max<int64_t>(1, cols)) {
+    throw_range_error(env, kOp, std::string(ld_name) + " is " + std::to_string(ld) + " but must be at least " +
+                                    std::to_string(std::max<int64_t>(1, cols)));
+  }
+  if (rows == 0 || cols == 0) return;
+  int64_t need;
+  if (__builtin_mul_overflow(rows - 1, ld, &need) || __builtin_add_overflow(need, cols, &need)) {
+    throw_range_error(env, kOp, std::string(name) + " extent overflows");
+  }
+  if (v.length < need) {
+    throw_range_error(env, kOp, std::string(name) + " has " + std::to_string(v.length) + " elements but needs at least " +
+                                    std::to_string(need) + " (" + std::to_string(rows) + " rows of " +
+                                    std::to_string(cols) + ", " + ld_name + " " + std::to_string(ld) + ")");
+  }
+}
+
+sgemm_call parse(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 13) {
+    throw_type_error(env, kOp, "expected (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), got " +
+                                   std::to_string(info.Length()) + " arguments");
+  }
+  const bool ta = bool_value(env, info[0], kOp, "transA");
+  const bool tb = bool_value(env, info[1], kOp, "transB");
+  const int64_t m = int_value(env, info[2], kOp, "m", 0);
+  const int64_t n = int_value(env, info[3], kOp, "n", 0);
+  const int64_t k = int_value(env, info[4], kOp, "k", 0);
+  const float alpha = static_cast<float>(finite_number(env, info[5], kOp, "alpha"));
+  const f32_view a = float_array(env, info[6], kOp, "a");
+  const int64_t lda = int_value(env, info[7], kOp, "lda", 1);
+  const f32_view b = float_array(env, info[8], kOp, "b");
+  const int64_t ldb = int_value(env, info[9], kOp, "ldb", 1);
+  const float beta = static_cast<float>(finite_number(env, info[10], kOp, "beta"));
+  const f32_view c = float_array(env, info[11], kOp, "c");
+  const int64_t ldc = int_value(env, info[12], kOp, "ldc", 1);
+  check_matrix(env, a, "a", "lda", ta ? k : m, ta ? m : k, lda);
+  check_matrix(env, b, "b", "ldb", tb ? n : k, tb ? k : n, ldb);
+  check_matrix(env, c, "c", "ldc", m, n, ldc);
+  const float* ad = a.data;
+  const float* bd = b.data;
+  float* cd = c.data;
+  return {[=] { convkit::sgemm(ta, tb, m, n, k, alpha, ad, lda, bd, ldb, beta, cd, ldc); },
+          {a.value, b.value, c.value}};
+}
+
+}  // namespace
+
+Napi::Value js_sgemm(const Napi::CallbackInfo& info) {
+  run_sync(info.Env(), kOp, parse(info).job);
+  return info.Env().Undefined();
+}
+
+Napi::Value js_sgemm_async(const Napi::CallbackInfo& info) {
+  return run_async(info.Env(), kOp, [&] {
+    sgemm_call c = parse(info);
+    return std::make_pair(std::move(c.job), std::move(c.keep));
+  });
+}
+
+}  // namespace convkit::glue

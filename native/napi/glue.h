@@ -1,0 +1,28 @@
+// The addon's entry points, one group per glue file (same stems as the ops).
+#pragma once
+#include <napi.h>
+
+namespace convkit::glue {
+
+// runtime.cc
+Napi::Value js_info(const Napi::CallbackInfo& info);
+Napi::Value js_set_num_threads(const Napi::CallbackInfo& info);
+Napi::Value js_get_num_threads(const Napi::CallbackInfo& info);
+// conv2d.cc
+Napi::Value js_conv2d(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_async(const Napi::CallbackInfo& info);
+// pool2d.cc
+Napi::Value js_max_pool2d(const Napi::CallbackInfo& info);
+Napi::Value js_max_pool2d_async(const Napi::CallbackInfo& info);
+Napi::Value js_avg_pool2d(const Napi::CallbackInfo& info);
+Napi::Value js_avg_pool2d_async(const Napi::CallbackInfo& info);
+Napi::Value js_global_avg_pool2d(const Napi::CallbackInfo& info);
+Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info);
+// gemm.cc
+Napi::Value js_sgemm(const Napi::CallbackInfo& info);
+Napi::Value js_sgemm_async(const Napi::CallbackInfo& info);
+// activation.cc
+Napi::Value js_activation(const Napi::CallbackInfo& info);
+Napi::Value js_softmax(const Napi::CallbackInfo& info);
+
+}  // namespace convkit::glue

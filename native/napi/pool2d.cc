@@ -1,0 +1,141 @@
+// maxPool2d / avgPool2d (+Async) and the global pools: unpack Pool2dInfo, check it and the
+// buffer lengths, call the kernels.
+#include <functional>
+#include <vector>
+
+#include "async.h"
+#include "check.h"
+#include "convkit/pool2d.h"
+#include "glue.h"
+
+namespace convkit::glue {
+namespace {
+
+struct pool_call {
+  std::function<void()> job;
+  std::vector<Napi::Value> keep;
+};
+
+// PyTorch's output size; with ceil_mode the last window must start inside the input or
+// the left padding.
+int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d, bool ceil_mode) {
+  const int64_t span = in + pb + pa - d * (k - 1) - 1;
+  if (span < 0) return 0;
+  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + pb) --out;
+  return out;
+}
+
+pool_call parse(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) {
+    throw_type_error(env, op, "expected (x, y, info), got " + std::to_string(info.Length()) + " arguments");
+  }
+  const f32_view x = float_array(env, info[0], op, "x");
+  const f32_view y = float_array(env, info[1], op, "y");
+  const Napi::Object o = info_object(env, info[2], op);
+  pool2d_params p{};
+  p.batch = int_field(env, o, op, "batch", 1);
+  p.channels = int_field(env, o, op, "channels", 1);
+  p.in_height = int_field(env, o, op, "inHeight", 1);
+  p.in_width = int_field(env, o, op, "inWidth", 1);
+  p.out_height = int_field(env, o, op, "outHeight", 1);
+  p.out_width = int_field(env, o, op, "outWidth", 1);
+  p.kernel_h = int_field(env, o, op, "kernelH", 1);
+  p.kernel_w = int_field(env, o, op, "kernelW", 1);
+  p.stride_h = int_field(env, o, op, "strideH", 1);
+  p.stride_w = int_field(env, o, op, "strideW", 1);
+  p.pad_top = int_field(env, o, op, "padTop", 0);
+  p.pad_bottom = int_field(env, o, op, "padBottom", 0);
+  p.pad_left = int_field(env, o, op, "padLeft", 0);
+  p.pad_right = int_field(env, o, op, "padRight", 0);
+  p.dilation_h = int_field(env, o, op, "dilationH", 1);
+  p.dilation_w = int_field(env, o, op, "dilationW", 1);
+  p.count_include_pad = bool_field(env, o, op, "countIncludePad");
+  p.data_layout = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
+
+  if (!is_max && (p.dilation_h != 1 || p.dilation_w != 1)) {
+    throw_range_error(env, op, "dilation is for max pooling only, got [" + std::to_string(p.dilation_h) +
+                                   ", " + std::to_string(p.dilation_w) + "]");
+  }
+  if (std::max(p.pad_top, p.pad_bottom) * 2 > p.kernel_h || std::max(p.pad_left, p.pad_right) * 2 > p.kernel_w) {
+    throw_range_error(env, op, "padding must be at most half the kernel");
+  }
+  // out_* must be the floor- or the ceil-mode size: every window then starts inside the
+  // input or its left/top padding.
+  for (int axis = 0; axis < 2; ++axis) {
+    const bool h = axis == 0;
+    const int64_t in = h ? p.in_height : p.in_width, k = h ? p.kernel_h : p.kernel_w;
+    const int64_t s = h ? p.stride_h : p.stride_w, d = h ? p.dilation_h : p.dilation_w;
+    const int64_t pb = h ? p.pad_top : p.pad_left, pa = h ? p.pad_bottom : p.pad_right;
+    const int64_t out = h ? p.out_height : p.out_width;
+    const int64_t lo = pool_out(in, k, s, pb, pa, d, false), hi = pool_out(in, k, s, pb, pa, d, true);
+    if (out != lo && out != hi) {
+      throw_range_error(env, op, std::string("info.") + (h ? "outHeight" : "outWidth") + " is " +
+                                     std::to_string(out) + " but the window gives " + std::to_string(lo) +
+                                     (hi != lo ? " (or " + std::to_string(hi) + " with ceilMode)" : ""));
+    }
+  }
+  const int64_t x_len = checked_product(env, op, "x", {p.batch, p.channels, p.in_height, p.in_width});
+  const int64_t y_len = checked_product(env, op, "y", {p.batch, p.channels, p.out_height, p.out_width});
+  require_length(env, op, x, "x", x_len);
+  require_length(env, op, y, "y", y_len);
+  const float* xd = x.data;
+  float* yd = y.data;
+  std::function<void()> job;
+  if (is_max) {
+    job = [p, xd, yd] { convkit::max_pool2d(p, xd, yd); };
+  } else {
+    job = [p, xd, yd] { convkit::avg_pool2d(p, xd, yd); };
+  }
+  return {std::move(job), {x.value, y.value}};
+}
+
+Napi::Value global_pool(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) {
+    throw_type_error(env, op, "expected (x, y, info), got " + std::to_string(info.Length()) + " arguments");
+  }
+  const f32_view x = float_array(env, info[0], op, "x");
+  const f32_view y = float_array(env, info[1], op, "y");
+  const Napi::Object o = info_object(env, info[2], op);
+  const int64_t n = int_field(env, o, op, "batch", 1);
+  const int64_t c = int_field(env, o, op, "channels", 1);
+  const int64_t h = int_field(env, o, op, "height", 1);
+  const int64_t w = int_field(env, o, op, "width", 1);
+  const layout l = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
+  require_length(env, op, x, "x", checked_product(env, op, "x", {n, c, h, w}));
+  require_length(env, op, y, "y", checked_product(env, op, "y", {n, c}));
+  run_sync(env, op, [&] {
+    if (is_max) {
+      convkit::global_max_pool2d(n, c, h, w, l, x.data, y.data);
+    } else {
+      convkit::global_avg_pool2d(n, c, h, w, l, x.data, y.data);
+    }
+  });
+  return env.Undefined();
+}
+
+Napi::Value pool_async(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+  return run_async(info.Env(), op, [&] {
+    pool_call c = parse(info, op, is_max);
+    return std::make_pair(std::move(c.job), std::move(c.keep));
+  });
+}
+
+}  // namespace
+
+Napi::Value js_max_pool2d(const Napi::CallbackInfo& info) {
+  run_sync(info.Env(), "maxPool2d", parse(info, "maxPool2d", true).job);
+  return info.Env().Undefined();
+}
+Napi::Value js_max_pool2d_async(const Napi::CallbackInfo& info) { return pool_async(info, "maxPool2d", true); }
+Napi::Value js_avg_pool2d(const Napi::CallbackInfo& info) {
+  run_sync(info.Env(), "avgPool2d", parse(info, "avgPool2d", false).job);
+  return info.Env().Undefined();
+}
+Napi::Value js_avg_pool2d_async(const Napi::CallbackInfo& info) { return pool_async(info, "avgPool2d", false); }
+Napi::Value js_global_avg_pool2d(const Napi::CallbackInfo& info) { return global_pool(info, "globalAvgPool2d", false); }
+Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info) { return global_pool(info, "globalMaxPool2d", true); }
+
+}  // namespace convkit::glue

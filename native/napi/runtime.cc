@@ -1,0 +1,31 @@
+// info / setNumThreads / getNumThreads.
+#include "check.h"
+#include "convkit/isa.h"
+#include "convkit/parallel.h"
+#include "glue.h"
+
+namespace convkit::glue {
+
+Napi::Value js_info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("simd", isa_name(active_isa()));
+  o.Set("detectedSimd", isa_name(detected_isa()));
+  if (const char* w = isa_override_warning()) o.Set("isaWarning", w);
+  o.Set("threads", get_num_threads());
+  o.Set("openmp", has_openmp());
+  return o;
+}
+
+Napi::Value js_set_num_threads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = int_value(env, info[0], "setNumThreads", "n", 1, 1024);
+  convkit::set_num_threads(static_cast<int>(n));
+  return env.Undefined();
+}
+
+Napi::Value js_get_num_threads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), convkit::get_num_threads());
+}
+
+}  // namespace convkit::glue

@@ -1,0 +1,86 @@
+// Element-wise activations and softmax: memory-bound, one pass, threaded for large inputs.
+#include <algorithm>
+#include <cmath>
+
+#include "convkit/activation.h"
+#include "convkit/parallel.h"
+
+namespace convkit {
+namespace {
+
+constexpr int64_t kGrain = int64_t{1} << 16;  // elements per thread worth waking one
+
+template <class F>
+void elementwise(int64_t n, F f) {
+  if (n >= 2 * kGrain) {
+    parallel_for((n + kGrain - 1) / kGrain, [&](int64_t lo, int64_t hi) {
+      f(lo * kGrain, std::min(n, hi * kGrain));
+    });
+  } else if (n > 0) {
+    f(0, n);
+  }
+}
+
+}  // namespace
+
+void relu(const float* x, float* y, int64_t n) {
+  // x < 0 ? 0 : x keeps NaN (as PyTorch does).
+  elementwise(n, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+  });
+}
+
+void sigmoid(const float* x, float* y, int64_t n) {
+  elementwise(n, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) {
+      const float v = x[i];
+      // Both branches stay in range: exp of a non-positive number never overflows.
+      if (v >= 0.0f) {
+        y[i] = 1.0f / (1.0f + std::exp(-v));
+      } else {
+        const float e = std::exp(v);
+        y[i] = e / (1.0f + e);
+      }
+    }
+  });
+}
+
+void tanh(const float* x, float* y, int64_t n) {
+  elementwise(n, [&](int64_t a, int64_t b) {
+    for (int64_t i = a; i < b; ++i) y[i] = std::tanh(x[i]);
+  });
+}
+
+void softmax(const float* x, float* y, int64_t outer, int64_t axis, int64_t inner, bool log) {
+  if (outer <= 0 || axis <= 0 || inner <= 0) return;
+  // One task per (outer, inner) line along the axis; lines are `inner` apart.
+  auto lines = [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t o = t / inner, i = t % inner;
+      const float* xl = x + o * axis * inner + i;
+      float* yl = y + o * axis * inner + i;
+      float m = -INFINITY;
+      for (int64_t k = 0; k < axis; ++k) m = std::max(m, xl[k * inner]);
+      if (std::isinf(m) && m < 0) m = 0.0f;  // all -inf: avoid inf - inf
+      double s = 0.0;
+      for (int64_t k = 0; k < axis; ++k) s += std::exp(static_cast<double>(xl[k * inner]) - m);
+      if (log) {
+        const double ls = std::log(s) + m;
+        for (int64_t k = 0; k < axis; ++k) yl[k * inner] = static_cast<float>(xl[k * inner] - ls);
+      } else {
+        const double inv = 1.0 / s;
+        for (int64_t k = 0; k < axis; ++k) {
+          yl[k * inner] = static_cast<float>(std::exp(static_cast<double>(xl[k * inner]) - m) * inv);
+        }
+      }
+    }
+  };
+  const int64_t count = outer * inner;
+  if (count * axis >= 2 * kGrain && count > 1) {
+    parallel_for(count, lines);
+  } else {
+    lines(0, count);
+  }
+}
+
+}  // namespace convkit

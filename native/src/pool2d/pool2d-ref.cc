@@ -1,0 +1,63 @@
+// The pooling oracles: plain loops over every window, PyTorch's rules spelled out.
+#include <algorithm>
+#include <limits>
+
+#include "convkit/pool2d.h"
+
+namespace convkit {
+namespace {
+
+// Element offset of (n, c, h, w) in either layout.
+int64_t index4(const pool2d_params& p, bool in, int64_t n, int64_t c, int64_t h, int64_t w) {
+  const int64_t H = in ? p.in_height : p.out_height, W = in ? p.in_width : p.out_width;
+  return p.data_layout == layout::nhwc ? ((n * H + h) * W + w) * p.channels + c
+                                       : ((n * p.channels + c) * H + h) * W + w;
+}
+
+}  // namespace
+
+void max_pool2d_ref(const pool2d_params& p, const float* x, float* y) {
+  for (int64_t n = 0; n < p.batch; ++n)
+    for (int64_t c = 0; c < p.channels; ++c)
+      for (int64_t oh = 0; oh < p.out_height; ++oh)
+        for (int64_t ow = 0; ow < p.out_width; ++ow) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+            const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+            if (ih < 0 || ih >= p.in_height) continue;  // padding: -inf, never wins
+            for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+              const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+              if (iw < 0 || iw >= p.in_width) continue;
+              const float v = x[index4(p, true, n, c, ih, iw)];
+              if (v > best || v != v) best = v;  // NaN propagates
+              if (best != best) break;
+            }
+            if (best != best) break;
+          }
+          y[index4(p, false, n, c, oh, ow)] = best;
+        }
+}
+
+void avg_pool2d_ref(const pool2d_params& p, const float* x, float* y) {
+  for (int64_t n = 0; n < p.batch; ++n)
+    for (int64_t c = 0; c < p.channels; ++c)
+      for (int64_t oh = 0; oh < p.out_height; ++oh)
+        for (int64_t ow = 0; ow < p.out_width; ++ow) {
+          int64_t hstart = oh * p.stride_h - p.pad_top;
+          int64_t wstart = ow * p.stride_w - p.pad_left;
+          int64_t hend = std::min(hstart + p.kernel_h, p.in_height + p.pad_bottom);
+          int64_t wend = std::min(wstart + p.kernel_w, p.in_width + p.pad_right);
+          const int64_t pool_size = (hend - hstart) * (wend - wstart);  // before clipping
+          hstart = std::max<int64_t>(hstart, 0);
+          wstart = std::max<int64_t>(wstart, 0);
+          hend = std::min(hend, p.in_height);
+          wend = std::min(wend, p.in_width);
+          double sum = 0.0;
+          for (int64_t ih = hstart; ih < hend; ++ih)
+            for (int64_t iw = wstart; iw < wend; ++iw) sum += x[index4(p, true, n, c, ih, iw)];
+          const int64_t div = p.count_include_pad ? pool_size : (hend - hstart) * (wend - wstart);
+          y[index4(p, false, n, c, oh, ow)] = div > 0 ? static_cast<float>(sum / div) : 0.0f;
+        }
+}
+
+}  // namespace convkit

@@ -1,0 +1,245 @@
+// Pooling: one pass, vectorized across the contiguous dimension.
+//   NCHW: a task per (n, c) plane; each kernel tap folds a shifted input row into the
+//         output row (contiguous over W when stride_w == 1).
+//   NHWC: a task per (n, oh) row; each tap folds a channel vector into the output vector.
+// Max: padded cells never win (-inf start); NaN wins and stays, like PyTorch.
+// Avg (dilation 1): PyTorch's divisor. Along one axis, start = o*s - pad_before,
+//   end = min(start + k, in + pad_after); with count_include_pad the divisor is
+//   (end_h - start_h) * (end_w - start_w) taken BEFORE clipping to [0, in), without it
+//   the number of real cells.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "convkit/parallel.h"
+#include "convkit/pool2d.h"
+
+namespace convkit {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+inline float max_nan(float best, float v) { return (v > best || v != v) ? v : best; }
+
+// Window bounds of output o along one axis: [lo, hi) clipped to the input, and the
+// count_include_pad span.
+struct axis_window {
+  int64_t lo, hi, span;
+};
+axis_window avg_window(int64_t o, int64_t stride, int64_t pad_before, int64_t pad_after,
+                       int64_t kernel, int64_t size) {
+  const int64_t start = o * stride - pad_before;
+  const int64_t end = std::min(start + kernel, size + pad_after);
+  return {std::max<int64_t>(start, 0), std::min(end, size), end - start};
+}
+
+// Output columns ow whose input column ow*stride + off is in [0, width): [lo, hi).
+void valid_cols(int64_t out_w, int64_t stride, int64_t off, int64_t width, int64_t* lo,
+                int64_t* hi) {
+  const int64_t first = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  const int64_t last = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
+  *lo = std::min(first, out_w);
+  *hi = std::clamp(last, *lo, out_w);
+}
+
+void max_pool_nchw(const pool2d_params& p, const float* x, float* y) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const float* xc = x + t * H * W;
+      float* yc = y + t * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        float* yrow = yc + oh * OW;
+        std::fill(yrow, yrow + OW, kNegInf);
+        for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+          const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+          if (ih < 0 || ih >= H) continue;
+          const float* xrow = xc + ih * W;
+          for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+            const int64_t off = kw * p.dilation_w - p.pad_left;
+            int64_t a, b;
+            valid_cols(OW, p.stride_w, off, W, &a, &b);
+            if (p.stride_w == 1) {
+              for (int64_t ow = a; ow < b; ++ow) yrow[ow] = max_nan(yrow[ow], xrow[ow + off]);
+            } else {
+              for (int64_t ow = a; ow < b; ++ow) {
+                yrow[ow] = max_nan(yrow[ow], xrow[ow * p.stride_w + off]);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+void max_pool_nhwc(const pool2d_params& p, const float* x, float* y) {
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
+                OW = p.out_width;
+  parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / OH, oh = t % OH;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        float* yv = y + (t * OW + ow) * C;
+        std::fill(yv, yv + C, kNegInf);
+        for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+          const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+          if (ih < 0 || ih >= H) continue;
+          for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+            const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+            if (iw < 0 || iw >= W) continue;
+            const float* xv = x + ((n * H + ih) * W + iw) * C;
+            for (int64_t c = 0; c < C; ++c) yv[c] = max_nan(yv[c], xv[c]);
+          }
+        }
+      }
+    }
+  });
+}
+
+void avg_pool_nchw(const pool2d_params& p, const float* x, float* y) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  std::vector<axis_window> cols(static_cast<size_t>(OW));
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    cols[ow] = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, W);
+  }
+  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+    std::vector<float> inv(static_cast<size_t>(OW));
+    for (int64_t t = lo; t < hi; ++t) {
+      const float* xc = x + t * H * W;
+      float* yc = y + t * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const axis_window rw = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, H);
+        float* yrow = yc + oh * OW;
+        std::fill(yrow, yrow + OW, 0.0f);
+        for (int64_t ih = rw.lo; ih < rw.hi; ++ih) {
+          const float* xrow = xc + ih * W;
+          for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+            const int64_t off = kw - p.pad_left;
+            int64_t a, b;
+            valid_cols(OW, p.stride_w, off, W, &a, &b);
+            // iw = start + kw < start + kernel: a valid column is always inside its window.
+            if (p.stride_w == 1) {
+              for (int64_t ow = a; ow < b; ++ow) yrow[ow] += xrow[ow + off];
+            } else {
+              for (int64_t ow = a; ow < b; ++ow) yrow[ow] += xrow[ow * p.stride_w + off];
+            }
+          }
+        }
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t div = p.count_include_pad ? rw.span * cols[ow].span
+                                                  : (rw.hi - rw.lo) * (cols[ow].hi - cols[ow].lo);
+          inv[ow] = div > 0 ? 1.0f / static_cast<float>(div) : 0.0f;
+        }
+        for (int64_t ow = 0; ow < OW; ++ow) yrow[ow] *= inv[ow];
+      }
+    }
+  });
+}
+
+void avg_pool_nhwc(const pool2d_params& p, const float* x, float* y) {
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
+                OW = p.out_width;
+  parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / OH, oh = t % OH;
+      const axis_window rw = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, H);
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const axis_window cw = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, W);
+        float* yv = y + (t * OW + ow) * C;
+        std::fill(yv, yv + C, 0.0f);
+        for (int64_t ih = rw.lo; ih < rw.hi; ++ih) {
+          for (int64_t iw = cw.lo; iw < cw.hi; ++iw) {
+            const float* xv = x + ((n * H + ih) * W + iw) * C;
+            for (int64_t c = 0; c < C; ++c) yv[c] += xv[c];
+          }
+        }
+        const int64_t div = p.count_include_pad ? rw.span * cw.span
+                                                 : (rw.hi - rw.lo) * (cw.hi - cw.lo);
+        const float inv = div > 0 ? 1.0f / static_cast<float>(div) : 0.0f;
+        for (int64_t c = 0; c < C; ++c) yv[c] *= inv;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void max_pool2d(const pool2d_params& p, const float* x, float* y) {
+  if (p.data_layout == layout::nchw) {
+    max_pool_nchw(p, x, y);
+  } else {
+    max_pool_nhwc(p, x, y);
+  }
+}
+
+void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
+  if (p.data_layout == layout::nchw) {
+    avg_pool_nchw(p, x, y);
+  } else {
+    avg_pool_nhwc(p, x, y);
+  }
+}
+
+void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
+                       layout data_layout, const float* x, float* y) {
+  const int64_t hw = height * width;
+  const float inv = 1.0f / static_cast<float>(hw);
+  if (data_layout == layout::nchw) {
+    parallel_for(batch * channels, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const float* xc = x + t * hw;
+        float lanes[16] = {};
+        int64_t i = 0;
+        for (; i + 16 <= hw; i += 16) {
+          for (int j = 0; j < 16; ++j) lanes[j] += xc[i + j];
+        }
+        double s = 0.0;
+        for (int j = 0; j < 16; ++j) s += lanes[j];
+        for (; i < hw; ++i) s += xc[i];
+        y[t] = static_cast<float>(s) * inv;
+      }
+    });
+  } else {
+    parallel_for(batch, [&](int64_t lo, int64_t hi) {
+      for (int64_t n = lo; n < hi; ++n) {
+        float* yv = y + n * channels;
+        std::fill(yv, yv + channels, 0.0f);
+        for (int64_t i = 0; i < hw; ++i) {
+          const float* xv = x + (n * hw + i) * channels;
+          for (int64_t c = 0; c < channels; ++c) yv[c] += xv[c];
+        }
+        for (int64_t c = 0; c < channels; ++c) yv[c] *= inv;
+      }
+    });
+  }
+}
+
+void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
+                       layout data_layout, const float* x, float* y) {
+  const int64_t hw = height * width;
+  if (data_layout == layout::nchw) {
+    parallel_for(batch * channels, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const float* xc = x + t * hw;
+        float best = kNegInf;
+        for (int64_t i = 0; i < hw; ++i) best = max_nan(best, xc[i]);
+        y[t] = best;
+      }
+    });
+  } else {
+    parallel_for(batch, [&](int64_t lo, int64_t hi) {
+      for (int64_t n = lo; n < hi; ++n) {
+        float* yv = y + n * channels;
+        std::fill(yv, yv + channels, kNegInf);
+        for (int64_t i = 0; i < hw; ++i) {
+          const float* xv = x + (n * hw + i) * channels;
+          for (int64_t c = 0; c < channels; ++c) yv[c] = max_nan(yv[c], xv[c]);
+        }
+      }
+    });
+  }
+}
+
+}  // namespace convkit

@@ -1,0 +1,147 @@
+// conv2d (every fast path: GEMM via im2col tiles, 1x1 direct GEMM, depthwise) against
+// conv2d_ref on explicit edge shapes and many random ones, both layouts.
+#include <cmath>
+
+#include "convkit/conv2d.h"
+#include "harness.h"
+
+using convkit::conv2d_params;
+
+namespace {
+
+int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d) {
+  const int64_t span = in + pb + pa - d * (k - 1) - 1;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+struct shape {
+  int64_t n, cin, h, w, cout, kh, kw, sh = 1, sw = 1, pt = 0, pb = 0, pl = 0, pr = 0, dh = 1, dw = 1, g = 1;
+  bool nhwc = false, bias = false, relu = false;
+};
+
+std::string describe(const shape& s) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "N%ld Cin%ld %ldx%ld Cout%ld k%ldx%ld s%ldx%ld p%ld,%ld,%ld,%ld d%ldx%ld g%ld %s%s%s",
+                (long)s.n, (long)s.cin, (long)s.h, (long)s.w, (long)s.cout, (long)s.kh, (long)s.kw,
+                (long)s.sh, (long)s.sw, (long)s.pt, (long)s.pb, (long)s.pl, (long)s.pr, (long)s.dh,
+                (long)s.dw, (long)s.g, s.nhwc ? "nhwc" : "nchw", s.bias ? " bias" : "", s.relu ? " relu" : "");
+  return buf;
+}
+
+void check_conv(const shape& s) {
+  conv2d_params p{s.n, s.cin, s.h, s.w, s.cout, 0, 0, s.kh, s.kw, s.sh, s.sw, s.pt, s.pb, s.pl, s.pr,
+                  s.dh, s.dw, s.g, s.nhwc ? convkit::layout::nhwc : convkit::layout::nchw, s.bias,
+                  s.relu ? convkit::activation::relu : convkit::activation::none};
+  p.out_height = out_size(s.h, s.kh, s.sh, s.pt, s.pb, s.dh);
+  p.out_width = out_size(s.w, s.kw, s.sw, s.pl, s.pr, s.dw);
+  if (p.out_height < 1 || p.out_width < 1) return;
+  const size_t nx = s.n * s.cin * s.h * s.w, nw = s.cout * (s.cin / s.g) * s.kh * s.kw;
+  const size_t ny = s.n * s.cout * p.out_height * p.out_width;
+  const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), bv = test::rand_vec(s.cout);
+  test::guarded x(nx), w(nw), b(s.cout), y(ny);
+  x.copy_from(xv);
+  w.copy_from(wv);
+  b.copy_from(bv);
+  for (size_t i = 0; i < ny; ++i) y[i] = NAN;  // every element must be written
+  std::vector<float> want(ny), bound(ny);
+  convkit::conv2d_ref(p, xv.data(), wv.data(), bv.data(), want.data());
+  // bound: the same convolution on |x|, |w|, |b| without ReLU
+  auto ax = xv, aw = wv, ab = bv;
+  for (auto& v : ax) v = std::fabs(v);
+  for (auto& v : aw) v = std::fabs(v);
+  for (auto& v : ab) v = std::fabs(v);
+  conv2d_params pa = p;
+  pa.act = convkit::activation::none;
+  convkit::conv2d_ref(pa, ax.data(), aw.data(), ab.data(), bound.data());
+  convkit::conv2d(p, x.data(), w.data(), s.bias ? b.data() : nullptr, y.data());
+  const double kd = (s.cin / s.g) * s.kh * s.kw + 1;
+  test::close(describe(s).c_str(), y.data(), want.data(), bound.data(), ny, kd);
+}
+
+void both_layouts(shape s) {
+  s.nhwc = false;
+  check_conv(s);
+  s.nhwc = true;
+  check_conv(s);
+}
+
+}  // namespace
+
+TEST(basic_3x3_same) { both_layouts({1, 3, 7, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true}); }
+TEST(pointwise_1x1) {
+  both_layouts({2, 17, 9, 11, 33, 1, 1});
+  both_layouts({3, 16, 5, 5, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true, true});
+  both_layouts({2, 12, 6, 7, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3, false, true});  // grouped 1x1
+}
+TEST(pointwise_1x1_strided_or_padded) {
+  both_layouts({1, 8, 9, 9, 4, 1, 1, 2, 2});
+  both_layouts({1, 8, 5, 6, 4, 1, 1, 1, 1, 1, 0, 0, 1});
+}
+TEST(stride_gt_kernel) { both_layouts({2, 5, 13, 11, 7, 2, 2, 3, 4, 0, 0, 0, 0, 1, 1, 1, false, true}); }
+TEST(asymmetric_padding) { both_layouts({1, 4, 8, 9, 6, 3, 2, 1, 2, 0, 2, 3, 1, 1, 1, 1, false, true, true}); }
+TEST(full_padding) { both_layouts({1, 2, 5, 4, 3, 4, 3, 1, 1, 3, 3, 2, 2}); }
+TEST(dilation) {
+  both_layouts({1, 3, 15, 14, 4, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2});
+  both_layouts({2, 4, 12, 17, 5, 3, 2, 2, 1, 1, 0, 3, 1, 2, 3});
+}
+TEST(kernel_equals_input) { both_layouts({2, 3, 13, 7, 4, 13, 7}); }
+TEST(groups) {
+  both_layouts({2, 6, 9, 8, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, false, true});
+  both_layouts({1, 10, 7, 7, 20, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 5, false, true, true});
+  both_layouts({3, 8, 6, 10, 4, 2, 3, 1, 2, 1, 0, 0, 1, 1, 1, 4});
+}
+TEST(depthwise) {
+  for (int64_t mult = 1; mult <= 3; ++mult) {
+    both_layouts({2, 5, 11, 13, 5 * mult, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5, false, true, true});
+    both_layouts({1, 17, 12, 9, 17 * mult, 3, 3, 2, 2, 1, 0, 1, 0, 1, 1, 17, false, true});
+    both_layouts({1, 4, 14, 15, 4 * mult, 5, 3, 1, 3, 2, 2, 1, 1, 2, 1, 4, false, false, true});
+  }
+}
+TEST(single_channel_image) { both_layouts({2, 1, 16, 16, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, false, true}); }
+TEST(one_by_one_image) { both_layouts({3, 5, 1, 1, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true}); }
+TEST(resnet_like_tiled) {
+  both_layouts({1, 64, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
+  both_layouts({1, 128, 40, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1});  // several im2col tiles
+  both_layouts({2, 3, 64, 64, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false, true, true});
+}
+TEST(single_thread) {
+  const int saved = convkit::get_num_threads();
+  convkit::set_num_threads(1);
+  both_layouts({2, 12, 15, 14, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, false, true, true});
+  both_layouts({1, 6, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, false, true});
+  convkit::set_num_threads(saved);
+}
+TEST(random_shapes) {
+  for (int i = 0; i < 250; ++i) {
+    shape s{};
+    s.n = test::rand_int(1, 3);
+    const int kind = test::rand_int(0, 3);  // 0,1 plain; 2 grouped; 3 depthwise
+    if (kind == 3) {
+      s.cin = s.g = test::rand_int(2, 20);
+      s.cout = s.cin * test::rand_int(1, 3);
+    } else {
+      s.g = kind == 2 ? test::rand_int(2, 4) : 1;
+      s.cin = s.g * test::rand_int(1, 9);
+      s.cout = s.g * test::rand_int(1, 7);
+    }
+    s.h = test::rand_int(1, 15);
+    s.w = test::rand_int(1, 15);
+    s.kh = test::rand_int(1, 5);
+    s.kw = test::rand_int(1, 5);
+    s.sh = test::rand_int(1, 4);
+    s.sw = test::rand_int(1, 4);
+    s.dh = test::rand_int(1, 3) == 3 ? 2 : 1;
+    s.dw = test::rand_int(1, 3) == 3 ? 3 : 1;
+    s.pt = test::rand_int(0, 3);
+    s.pb = test::rand_int(0, 3);
+    s.pl = test::rand_int(0, 3);
+    s.pr = test::rand_int(0, 3);
+    s.nhwc = test::rand_int(0, 1);
+    s.bias = test::rand_int(0, 1);
+    s.relu = test::rand_int(0, 1);
+    check_conv(s);
+  }
+}
+
+int main() { return test::run_all("conv2d-test"); }

@@ -1,0 +1,153 @@
+// sgemm against sgemm_ref, tests named for the edge they probe (XNNPACK style), and large
+// products by residual: C.t against A.(B.t) for a random vector t (BLIS style).
+#include <cmath>
+#include <limits>
+
+#include "convkit/gemm.h"
+#include "harness.h"
+
+using test::guarded;
+
+namespace {
+
+struct gemm_case {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha = 1.0f, beta = 0.0f;
+  int64_t pad_a = 0, pad_b = 0, pad_c = 0;  // extra leading-dimension elements
+  bool nan_c = false;                        // C starts as NaN (beta must be 0)
+};
+
+void check_gemm(const char* name, const gemm_case& g) {
+  const int64_t a_rows = g.ta ? g.k : g.m, a_cols = g.ta ? g.m : g.k;
+  const int64_t b_rows = g.tb ? g.n : g.k, b_cols = g.tb ? g.k : g.n;
+  const int64_t lda = a_cols + g.pad_a, ldb = b_cols + g.pad_b, ldc = g.n + g.pad_c;
+  auto extent = [](int64_t rows, int64_t cols, int64_t ld) {
+    return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;
+  };
+  const size_t na = extent(a_rows, a_cols, lda), nb = extent(b_rows, b_cols, ldb), nc = extent(g.m, g.n, ldc);
+  const auto av = test::rand_vec(na), bv = test::rand_vec(nb);
+  auto cv = test::rand_vec(nc);
+  if (g.nan_c) for (auto& x : cv) x = std::numeric_limits<float>::quiet_NaN();
+  guarded a(na), b(nb), c(nc);
+  a.copy_from(av);
+  b.copy_from(bv);
+  c.copy_from(cv);
+  std::vector<float> want = cv, bound(nc);
+  convkit::sgemm_ref(g.ta, g.tb, g.m, g.n, g.k, g.alpha, av.data(), lda, bv.data(), ldb, g.beta, want.data(), ldc);
+  // bound = |alpha| |A||B| + |beta||C|, the exact sum of |terms|
+  std::vector<float> aa(av), ab(bv), ac(cv);
+  for (auto& x : aa) x = std::fabs(x);
+  for (auto& x : ab) x = std::fabs(x);
+  for (size_t i = 0; i < nc; ++i) ac[i] = g.nan_c ? 0.0f : std::fabs(cv[i]);
+  bound = ac;
+  convkit::sgemm_ref(g.ta, g.tb, g.m, g.n, g.k, std::fabs(g.alpha), aa.data(), lda, ab.data(), ldb,
+                     std::fabs(g.beta), bound.data(), ldc);
+  convkit::sgemm(g.ta, g.tb, g.m, g.n, g.k, g.alpha, a.data(), lda, b.data(), ldb, g.beta, c.data(), ldc);
+  // Compare only the M x N matrix; the ld gaps must stay untouched.
+  for (int64_t i = 0; i < g.m; ++i) {
+    if (!test::close(name, c.data() + i * ldc, want.data() + i * ldc, bound.data() + i * ldc, g.n, g.k + 1)) return;
+    if (i + 1 < g.m) {
+      for (int64_t j = g.n; j < ldc; ++j) {
+        const float before = cv[i * ldc + j], after = c[i * ldc + j];
+        CHECK(std::memcmp(&before, &after, sizeof(float)) == 0, "%s: ldc gap written at row %ld col %ld", name, (long)i, (long)j);
+      }
+    }
+  }
+}
+
+// Every case in all four transpose combinations.
+void check_all_transposes(const char* name, gemm_case g) {
+  for (int t = 0; t < 4; ++t) {
+    g.ta = t & 1;
+    g.tb = t & 2;
+    check_gemm(name, g);
+  }
+}
+
+}  // namespace
+
+TEST(k_eq_1) { check_all_transposes("k_eq_1", {false, false, 17, 40, 1}); }
+TEST(k_lt_unroll) { for (int64_t k = 2; k < 8; ++k) check_all_transposes("k_lt_unroll", {false, false, 16, 32, k}); }
+TEST(k_eq_kc) { check_all_transposes("k_eq_kc", {false, false, 24, 64, 256}); }
+TEST(k_gt_kc) { check_all_transposes("k_gt_kc", {false, false, 19, 70, 700, 1.0f, 0.5f}); }
+TEST(n_lt_tile) { for (int64_t n = 5; n < 32; n += 3) check_all_transposes("n_lt_tile", {false, false, 20, n, 33}); }
+TEST(n_gt_tile) { for (int64_t n : {33, 47, 65, 100}) check_all_transposes("n_gt_tile", {false, false, 20, n, 21}); }
+TEST(subtile_m) { for (int64_t m = 3; m < 20; ++m) check_all_transposes("subtile_m", {false, false, m, 48, 17}); }
+TEST(m_eq_1) { check_all_transposes("m_eq_1", {false, false, 1, 300, 77, 1.5f, 0.25f}); }
+TEST(m_eq_2) { check_all_transposes("m_eq_2", {false, false, 2, 129, 64}); }
+TEST(n_eq_1) { check_all_transposes("n_eq_1", {false, false, 70, 1, 50}); }
+TEST(m_gt_mc) { check_all_transposes("m_gt_mc", {false, false, 450, 40, 30}); }
+TEST(n_gt_nc) { check_gemm("n_gt_nc", {false, false, 9, 4200, 5, 1.0f, 1.0f}); }
+TEST(strided_a) { check_all_transposes("strided_a", {false, false, 23, 45, 37, 1.0f, 0.0f, 5, 0, 0}); }
+TEST(strided_b) { check_all_transposes("strided_b", {false, false, 23, 45, 37, 1.0f, 0.0f, 0, 7, 0}); }
+TEST(strided_cm) { check_all_transposes("strided_cm", {false, false, 23, 45, 37, 1.0f, 0.7f, 0, 0, 11}); }
+TEST(strided_all) { check_all_transposes("strided_all", {false, false, 41, 67, 300, -1.0f, 2.0f, 3, 9, 17}); }
+TEST(beta_0_nan_c) { check_all_transposes("beta_0_nan_c", {false, false, 37, 53, 29, 1.0f, 0.0f, 0, 0, 0, true}); }
+TEST(beta_0_nan_c_small) { check_all_transposes("beta_0_nan_c_small", {false, false, 2, 5, 3, 1.0f, 0.0f, 0, 0, 0, true}); }
+TEST(alpha_beta_values) {
+  for (float alpha : {0.5f, -2.0f, 1.0f}) {
+    for (float beta : {0.0f, 1.0f, -0.75f, 3.0f}) check_all_transposes("alpha_beta", {false, false, 30, 50, 40, alpha, beta});
+  }
+}
+TEST(alpha_0_scales_c) { check_all_transposes("alpha_0", {false, false, 12, 34, 20, 0.0f, 0.5f}); }
+TEST(k_eq_0) { check_gemm("k_eq_0", {false, false, 12, 34, 0, 1.0f, 2.0f}); }
+TEST(k_eq_0_beta_0_nan_c) { check_gemm("k_eq_0_nan", {false, false, 12, 34, 0, 1.0f, 0.0f, 0, 0, 0, true}); }
+TEST(m_or_n_eq_0) {
+  check_gemm("m_eq_0", {false, false, 0, 10, 10});
+  check_gemm("n_eq_0", {false, true, 10, 0, 10});
+}
+TEST(random_shapes) {
+  for (int i = 0; i < 60; ++i) {
+    gemm_case g{test::rand_int(0, 1) == 1, test::rand_int(0, 1) == 1, test::rand_int(1, 90),
+                test::rand_int(1, 130), test::rand_int(1, 300)};
+    g.beta = test::rand_int(0, 1) ? 0.0f : 0.5f;
+    g.pad_a = test::rand_int(0, 3);
+    g.pad_c = test::rand_int(0, 3);
+    check_gemm("random", g);
+  }
+}
+TEST(single_thread_matches) {
+  const int saved = convkit::get_num_threads();
+  convkit::set_num_threads(1);
+  check_all_transposes("single_thread", {false, false, 100, 90, 300, 1.0f, 0.5f});
+  convkit::set_num_threads(saved);
+}
+
+// Large products: residual r = C.t - A.(B.t), in double, against the bound |A|(|B||t|).
+static void residual(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  guarded a(m * k), b(k * n), c(m * n);
+  a.copy_from(test::rand_vec(m * k));
+  b.copy_from(test::rand_vec(k * n));
+  convkit::sgemm(ta, tb, m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
+  const auto t = test::rand_vec(n);
+  auto A = [&](int64_t i, int64_t p) { return (double)(ta ? a[p * lda + i] : a[i * lda + p]); };
+  auto B = [&](int64_t p, int64_t j) { return (double)(tb ? b[j * ldb + p] : b[p * ldb + j]); };
+  std::vector<double> bt(k), abst(k);
+  for (int64_t p = 0; p < k; ++p) {
+    double s = 0, sa = 0;
+    for (int64_t j = 0; j < n; ++j) { s += B(p, j) * t[j]; sa += std::fabs(B(p, j) * t[j]); }
+    bt[p] = s;
+    abst[p] = sa;
+  }
+  const double eps = 1.1920929e-7;
+  for (int64_t i = 0; i < m; ++i) {
+    double ct = 0, abt = 0, bound = 0;
+    for (int64_t j = 0; j < n; ++j) ct += (double)c[i * n + j] * t[j];
+    for (int64_t p = 0; p < k; ++p) { abt += A(i, p) * bt[p]; bound += std::fabs(A(i, p)) * abst[p]; }
+    const double tol = 4 * eps * (std::sqrt((double)k) + std::sqrt((double)n)) * bound + 1e-6;
+    if (std::fabs(ct - abt) > tol) {
+      CHECK(false, "residual %ldx%ldx%ld ta=%d tb=%d row %ld: %.3g > %.3g", (long)m, (long)n, (long)k, ta, tb, (long)i, std::fabs(ct - abt), tol);
+      return;
+    }
+  }
+}
+TEST(large_residual) {
+  residual(false, false, 1024, 1024, 1024);
+  residual(true, false, 513, 700, 900);
+  residual(false, true, 700, 513, 901);
+  residual(true, true, 333, 1000, 555);
+}
+
+int main() { return test::run_all("gemm-test"); }

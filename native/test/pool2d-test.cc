@@ -1,0 +1,163 @@
+// Pools against their references: max exact (dilation, -inf padding, NaN), avg with both
+// divisor rules and ceil mode, both layouts; global pools against plain loops.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "convkit/pool2d.h"
+#include "harness.h"
+
+using convkit::pool2d_params;
+
+namespace {
+
+int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d, bool ceil_mode) {
+  const int64_t span = in + pb + pa - d * (k - 1) - 1;
+  if (span < 0) return 0;
+  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + pb) --out;
+  return out;
+}
+
+struct pool_shape {
+  int64_t n, c, h, w, kh, kw, sh, sw, pt = 0, pb = 0, pl = 0, pr = 0, dh = 1, dw = 1;
+  bool ceil_mode = false, cip = false, nhwc = false;
+};
+
+void check_pool(const pool_shape& s, bool is_max) {
+  pool2d_params p{s.n, s.c, s.h, s.w, 0, 0, s.kh, s.kw, s.sh, s.sw, s.pt, s.pb, s.pl, s.pr,
+                  is_max ? s.dh : 1, is_max ? s.dw : 1, s.cip && !is_max,
+                  s.nhwc ? convkit::layout::nhwc : convkit::layout::nchw};
+  p.out_height = pool_out(s.h, s.kh, s.sh, s.pt, s.pb, p.dilation_h, s.ceil_mode);
+  p.out_width = pool_out(s.w, s.kw, s.sw, s.pl, s.pr, p.dilation_w, s.ceil_mode);
+  if (p.out_height < 1 || p.out_width < 1) return;
+  const size_t nx = s.n * s.c * s.h * s.w, ny = s.n * s.c * p.out_height * p.out_width;
+  auto xv = test::rand_vec(nx, -3, 3);
+  test::guarded x(nx), y(ny);
+  x.copy_from(xv);
+  for (size_t i = 0; i < ny; ++i) y[i] = 12345.0f;
+  std::vector<float> want(ny);
+  char what[200];
+  std::snprintf(what, sizeof what, "%s N%ld C%ld %ldx%ld k%ldx%ld s%ldx%ld p%ld,%ld,%ld,%ld d%ldx%ld%s%s %s",
+                is_max ? "max" : "avg", (long)s.n, (long)s.c, (long)s.h, (long)s.w, (long)s.kh, (long)s.kw,
+                (long)s.sh, (long)s.sw, (long)s.pt, (long)s.pb, (long)s.pl, (long)s.pr, (long)p.dilation_h,
+                (long)p.dilation_w, s.ceil_mode ? " ceil" : "", p.count_include_pad ? " cip" : "", s.nhwc ? "nhwc" : "nchw");
+  if (is_max) {
+    convkit::max_pool2d_ref(p, xv.data(), want.data());
+    convkit::max_pool2d(p, x.data(), y.data());
+    for (size_t i = 0; i < ny; ++i) {
+      if (!(y[i] == want[i] || (std::isnan(y[i]) && std::isnan(want[i])))) {
+        CHECK(false, "%s at %zu: %g vs %g", what, i, y[i], want[i]);
+        return;
+      }
+    }
+  } else {
+    convkit::avg_pool2d_ref(p, xv.data(), want.data());
+    convkit::avg_pool2d(p, x.data(), y.data());
+    std::vector<float> bound(ny, 3.0f);
+    test::close(what, y.data(), want.data(), bound.data(), ny, s.kh * s.kw);
+  }
+}
+
+void all_variants(pool_shape s) {
+  for (int v = 0; v < 4; ++v) {
+    s.nhwc = v & 1;
+    s.cip = v & 2;
+    check_pool(s, true);
+    check_pool(s, false);
+  }
+}
+
+}  // namespace
+
+TEST(k2_s2) { all_variants({2, 3, 8, 9, 2, 2, 2, 2}); }
+TEST(k3_s2_p1) { all_variants({1, 5, 11, 10, 3, 3, 2, 2, 1, 1, 1, 1}); }
+TEST(ceil_mode_drops_window_in_padding) {
+  pool_shape s{1, 3, 5, 5, 2, 2, 3, 3, 1, 1, 1, 1};
+  s.ceil_mode = true;
+  all_variants(s);
+  CHECK(pool_out(5, 2, 3, 1, 1, 1, true) == 2, "ceil-mode size 2, got %ld", (long)pool_out(5, 2, 3, 1, 1, 1, true));
+}
+TEST(ceil_mode_cip_divisor) {
+  pool_shape s{1, 3, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1};
+  s.ceil_mode = true;
+  all_variants(s);
+  pool_shape t{1, 4, 10, 11, 3, 3, 3, 3};
+  t.ceil_mode = true;
+  all_variants(t);
+}
+TEST(cip_divisor_values) {
+  // 1x1x3x3 of ones, k3 s2 p1 ceil: corner windows cover 2x2 real cells.
+  convkit::pool2d_params p{1, 1, 3, 3, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, true, convkit::layout::nchw};
+  std::vector<float> x(9, 1.0f), y(4);
+  convkit::avg_pool2d(p, x.data(), y.data());
+  CHECK(std::fabs(y[0] - 4.0f / 9.0f) < 1e-7f, "cip corner %g", y[0]);
+  p.count_include_pad = false;
+  convkit::avg_pool2d(p, x.data(), y.data());
+  CHECK(y[0] == 1.0f, "no-cip corner %g", y[0]);
+}
+TEST(asymmetric_padding) { all_variants({2, 2, 9, 7, 4, 3, 2, 1, 2, 1, 0, 1}); }
+TEST(max_dilation) {
+  pool_shape s{1, 4, 13, 12, 3, 2, 1, 2, 1, 1, 1, 1, 2, 3};
+  all_variants(s);
+  s.ceil_mode = true;
+  s.sh = 2;
+  all_variants(s);
+}
+TEST(max_nan_propagates) {
+  convkit::pool2d_params p{1, 1, 2, 2, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false, convkit::layout::nchw};
+  float x[4] = {1.0f, NAN, 5.0f, 2.0f}, y[1];
+  convkit::max_pool2d(p, x, y);
+  CHECK(std::isnan(y[0]), "max of a window with NaN is %g", y[0]);
+}
+TEST(random_shapes) {
+  for (int i = 0; i < 300; ++i) {
+    pool_shape s{};
+    s.n = test::rand_int(1, 3);
+    s.c = test::rand_int(1, 19);
+    s.h = test::rand_int(1, 14);
+    s.w = test::rand_int(1, 14);
+    s.kh = test::rand_int(1, 5);
+    s.kw = test::rand_int(1, 5);
+    s.sh = test::rand_int(1, 4);
+    s.sw = test::rand_int(1, 4);
+    s.ceil_mode = test::rand_int(0, 1);
+    s.pt = test::rand_int(0, s.kh / 2);
+    s.pl = test::rand_int(0, s.kw / 2);
+    s.pb = s.ceil_mode ? s.pt : test::rand_int(0, s.kh / 2);
+    s.pr = s.ceil_mode ? s.pl : test::rand_int(0, s.kw / 2);
+    s.dh = test::rand_int(1, 2);
+    s.dw = test::rand_int(1, 2);
+    s.nhwc = test::rand_int(0, 1);
+    s.cip = test::rand_int(0, 1);
+    check_pool(s, true);
+    check_pool(s, false);
+  }
+}
+TEST(global_pools) {
+  for (int nhwc = 0; nhwc < 2; ++nhwc) {
+    for (auto dims : {std::vector<int64_t>{2, 3, 7, 5}, {1, 33, 1, 1}, {3, 17, 16, 19}}) {
+      const int64_t n = dims[0], c = dims[1], h = dims[2], w = dims[3];
+      const auto xv = test::rand_vec(n * c * h * w);
+      test::guarded x(xv.size()), ya(n * c), ym(n * c);
+      x.copy_from(xv);
+      const auto l = nhwc ? convkit::layout::nhwc : convkit::layout::nchw;
+      convkit::global_avg_pool2d(n, c, h, w, l, x.data(), ya.data());
+      convkit::global_max_pool2d(n, c, h, w, l, x.data(), ym.data());
+      for (int64_t b = 0; b < n; ++b)
+        for (int64_t ch = 0; ch < c; ++ch) {
+          double s = 0;
+          float m = -INFINITY;
+          for (int64_t i = 0; i < h * w; ++i) {
+            const float v = nhwc ? xv[(b * h * w + i) * c + ch] : xv[(b * c + ch) * h * w + i];
+            s += v;
+            m = std::max(m, v);
+          }
+          CHECK(std::fabs(ya[b * c + ch] - s / (h * w)) < 1e-6, "global avg %g vs %g", ya[b * c + ch], s / (h * w));
+          CHECK(ym[b * c + ch] == m, "global max %g vs %g", ym[b * c + ch], m);
+        }
+    }
+  }
+}
+
+int main() { return test::run_all("pool2d-test"); }
