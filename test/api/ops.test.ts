@@ -120,6 +120,14 @@ describe('backends and info', () => {
     expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(i.native.simd);
     if (!i.native.loaded) expect(i.native.error).toBeTruthy();
   });
+  it('uses the best SIMD level of this CPU by default', () => {
+    let flags = '';
+    try { flags = require('node:fs').readFileSync('/proc/cpuinfo', 'utf8'); } catch { return; }
+    const i = ck.info();
+    if (!i.native.loaded || process.env.CONVKIT_ISA) return;
+    const best = /\bavx512f\b/.test(flags) ? 'avx512' : /\bavx2\b/.test(flags) && /\bfma\b/.test(flags) ? 'avx2' : process.arch === 'arm64' ? 'neon' : 'scalar';
+    expect(i.native.simd).toBe(best);
+  });
   it('setNumThreads validates and round-trips', () => {
     const n = ck.getNumThreads();
     ck.setNumThreads(1);

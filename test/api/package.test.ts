@@ -17,6 +17,15 @@ describe('package entry points', () => {
     expect(JSON.parse(out)).toEqual([[1, 1, 1], 'ts', 'ts']);
   });
 
+  it('importing never throws without the addon: it falls back to ts and info() says why', () => {
+    const out = execFileSync(process.execPath, ['-e', "const ck = require('convkit'); const i = ck.info(); let e = ''; try { ck.setBackend('native'); } catch (err) { e = err.message; } console.log(JSON.stringify([i.backend, i.native.loaded, i.native.error, e, ck.conv2d(ck.ones([1,1,2,2]), ck.ones([1,1,2,2])).data[0]]))"],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, CONVKIT_DISABLE_NATIVE: '1' } });
+    const [backend, loaded, error, setError, y] = JSON.parse(out);
+    expect([backend, loaded, y]).toEqual(['ts', false, 4]);
+    expect(error).toMatch(/CONVKIT_DISABLE_NATIVE/);
+    expect(setError).toMatch(/^setBackend: the native backend is unavailable/);
+  });
+
   it('type-checks from .mts (import) and .cts (require)', () => {
     const tsc = require.resolve('typescript/bin/tsc');
     expect(() => execFileSync(process.execPath, [tsc, '-p', path.join(__dirname, 'types/tsconfig.json')], { cwd: root, encoding: 'utf8' })).not.toThrow();
