@@ -1,6 +1,7 @@
 // Tensor: a contiguous, row-major float32 array with a shape. Ops never mutate their inputs.
 import { checkDim, isInt } from './check';
 import { invalidType, rangeError, shapeStr } from './errors';
+import { mulberry32 } from './random';
 
 export type Shape = readonly number[];
 export type NestedArray = number | NestedArray[];
@@ -149,18 +150,6 @@ export function full(shape: Shape, value: number): Tensor {
 
 export function ones(shape: Shape): Tensor {
   return full(shape, 1);
-}
-
-/** mulberry32: a small, fast, seedable PRNG, so rand/randn are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function rng(op: string, opts?: { seed?: number }): () => number {

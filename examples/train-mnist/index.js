@@ -65,7 +65,7 @@ function train(opts) {
   const args = { ...parseArgs([]), ...opts };
   ck.setBackend(args.backend);
   ck.nn.manualSeed(args.seed);
-  const { train: trainSet, test: testSet, shuffle } = loadMnist();
+  const { train: trainSet, test: testSet } = loadMnist();
   const model = lenet5();
   const optimizer = new ck.optim.SGD(model.parameters(), { lr: args.lr, momentum: args.momentum });
   const tty = process.stdout.isTTY && !args.quiet;
@@ -76,8 +76,9 @@ function train(opts) {
   const order = Array.from({ length: trainSet.count }, (_, i) => i);
   const epochs = [];
   for (let epoch = 1; epoch <= args.epochs; epoch++) {
+    const u = ck.rand([order.length], { seed: args.seed * 1000 + epoch }).data;
     for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(shuffle() * (i + 1));
+      const j = Math.floor(u[i] * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
     const t0 = process.hrtime.bigint();
