@@ -1,0 +1,57 @@
+// convkit itself, on the native or the ts backend.
+'use strict';
+const ck = require('convkit');
+const { data } = require('../workloads');
+
+function checksum(a) {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+
+function make(backend) {
+  return {
+    name: `convkit-${backend}`,
+    layouts: ['nchw', 'nhwc'],
+    async setup(threads) {
+      ck.setBackend(backend);
+      if (backend === 'native') ck.setNumThreads(threads);
+      const i = ck.info();
+      return backend === 'native' ? `${i.native.simd}, ${ck.getNumThreads()} threads` : 'TypeScript';
+    },
+    gemm(w) {
+      const a = data(w.M * w.K, 1);
+      const b = data(w.K * w.N, 2);
+      const c = new Float32Array(w.M * w.N);
+      return { run: () => ck.sgemm(false, false, w.M, w.N, w.K, 1, a, w.K, b, w.N, 0, c, w.N), out: () => checksum(c) };
+    },
+    conv2d(w, layout) {
+      const x = new ck.Tensor(data(w.N * w.C * w.H * w.W, 3), layout === 'nchw' ? [w.N, w.C, w.H, w.W] : [w.N, w.H, w.W, w.C]);
+      const cg = w.C / w.groups;
+      const wt = new ck.Tensor(data(w.K * cg * w.R * w.S, 4), layout === 'nchw' ? [w.K, cg, w.R, w.S] : [w.K, w.R, w.S, cg]);
+      const bias = new ck.Tensor(data(w.K, 5), [w.K]);
+      const opts = { stride: w.stride, padding: w.pad, groups: w.groups, bias, layout };
+      let y;
+      return { run: () => { y = ck.conv2d(x, wt, opts); }, out: () => checksum(y.data) };
+    },
+    pool(w, layout) {
+      const x = new ck.Tensor(data(w.N * w.C * w.H * w.W, 6), layout === 'nchw' ? [w.N, w.C, w.H, w.W] : [w.N, w.H, w.W, w.C]);
+      const opts = { kernel: w.kernel, stride: w.stride, padding: w.pad, layout };
+      const f = w.op === 'max' ? () => ck.maxPool2d(x, opts) : w.op === 'avg' ? () => ck.avgPool2d(x, opts) : () => ck.globalAvgPool2d(x, { layout });
+      let y;
+      return { run: () => { y = f(); }, out: () => checksum(y.data) };
+    },
+    /** conv2d backward (dx, dw, db) of a conv workload. */
+    convBackward(w, layout) {
+      const x = new ck.Tensor(data(w.N * w.C * w.H * w.W, 3), layout === 'nchw' ? [w.N, w.C, w.H, w.W] : [w.N, w.H, w.W, w.C]);
+      const cg = w.C / w.groups;
+      const wt = new ck.Tensor(data(w.K * cg * w.R * w.S, 4), layout === 'nchw' ? [w.K, cg, w.R, w.S] : [w.K, w.R, w.S, cg]);
+      const dy = new ck.Tensor(data(w.N * w.K * w.OH * w.OW, 7), layout === 'nchw' ? [w.N, w.K, w.OH, w.OW] : [w.N, w.OH, w.OW, w.K]);
+      const opts = { stride: w.stride, padding: w.pad, groups: w.groups, layout };
+      let g;
+      return { run: () => { g = ck.conv2dBackward(dy, x, wt, opts); }, out: () => checksum(g.dx.data) + checksum(g.dw.data) + checksum(g.db.data) };
+    },
+  };
+}
+
+module.exports = { make };

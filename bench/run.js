@@ -1,0 +1,86 @@
+// npm run bench [-- --only gemm,conv,pool,training] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+//               [--threads 1,2] [--quick]
+// Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
+// in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
+// to the best peer); writes bench/results/<stamp>.json and .svg.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { textReport, svgChart } = require('./report');
+const { hardware } = require('./hardware');
+
+const ALL_PEERS = ['convkit-native', 'convkit-ts', 'onnxruntime-node', 'tfjs-wasm', 'tfjs-cpu'];
+const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
+
+function parseArgs(argv) {
+  const a = { only: 'gemm,conv,pool,training', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i].replace(/^--/, '');
+    if (k === 'quick') { a.quick = true; continue; }
+    if (!(k in a)) throw new Error(`unknown option --${k}`);
+    a[k] = argv[++i];
+  }
+  return a;
+}
+
+function runChild(args, label) {
+  process.stderr.write(`  ${label} ...\n`);
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: path.resolve(__dirname, '..'), maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    process.stderr.write(`  ${label} failed (${r.status ?? r.signal}): ${r.stderr.slice(-600)}\n`);
+  }
+  return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const kinds = args.only.split(',');
+  const threads = args.threads.split(',').map(Number);
+  const peers = args.peers.split(',');
+  const hw = hardware();
+  const results = [];
+  const setups = {};
+  const benchKinds = kinds.join(',');
+  for (const peer of peers) {
+    for (const t of threads) {
+      if (t > 1 && SINGLE_THREADED.has(peer)) continue;
+      const lines = runChild([path.join(__dirname, 'peer-runner.js'), peer, String(t), benchKinds, args.workloads], `${peer} ${t} thread(s)`);
+      for (const l of lines) {
+        if (l.setup) setups[`${l.peer}@${l.threads}`] = l.setup;
+        else results.push(l);
+      }
+    }
+  }
+  if (kinds.includes('training') && (!args.workloads || args.workloads.includes('lenet5_mnist_epoch'))) {
+    for (const backend of ['native', 'ts']) {
+      if (!peers.includes(`convkit-${backend}`)) continue;
+      for (const t of backend === 'ts' ? [1] : threads) {
+        const epochs = backend === 'ts' || args.quick ? 1 : Number(args.epochs);
+        results.push(...runChild([path.join(__dirname, 'train-epoch.js'), backend, String(t), String(epochs)], `lenet5 epoch on ${backend}, ${t} thread(s)`));
+      }
+    }
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = path.join(__dirname, 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
+  console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
+  if (hw.peakGflops) console.log(`measured: FMA peak ${hw.peakGflops.toFixed(1)} GFLOP/s per core; memory bandwidth ${hw.bandwidthGBs.toFixed(1)} GB/s (1 thread)`);
+  for (const [k, v] of Object.entries(setups)) console.log(`  ${k.replace('@', ' @ ')}T: ${v}`);
+  console.log(`\n${textReport(results, hw)}`);
+  const errors = results.filter((r) => r.error);
+  for (const e of errors) console.log(`error: ${e.peer} ${e.workload} ${e.layout ?? ''}: ${e.error}`);
+  const trainRows = results.filter((r) => r.workload === 'lenet5_mnist_epoch');
+  const tsEpoch = trainRows.find((r) => r.peer === 'convkit-ts');
+  for (const r of trainRows) {
+    console.log(`lenet5_mnist_epoch on ${r.peer} ${r.threads}T: ${(r.median / 1000).toFixed(2)} s per epoch (median of ${r.runs}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%` +
+      (tsEpoch && r !== tsEpoch ? `, ${(tsEpoch.median / r.median).toFixed(1)}x faster than ts` : ''));
+  }
+  console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, `${stamp}.json`))} and .svg`);
+}
+
+main();
