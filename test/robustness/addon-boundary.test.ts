@@ -1,0 +1,132 @@
+// The addon's own functions, called directly with anything: wrong types, short buffers,
+// detached ArrayBuffers, huge and negative sizes whose products overflow. Every call must
+// throw (or reject with) a TypeError/RangeError naming the op; none may crash or write outside.
+import { describe, expect, it } from 'vitest';
+import { loadAddon } from '../../lib/backend/native/addon';
+import type { Addon } from '../../lib/backend/native/addon-types';
+import { conv2dInfo } from '../../lib/shape/conv2d-info';
+import { pool2dInfo } from '../../lib/shape/pool2d-info';
+import { nativeRequired } from '../helpers/native';
+
+const { addon } = loadAddon();
+const a = addon as Addon & Record<string, (...args: unknown[]) => unknown>;
+
+function detached(n: number): Float32Array {
+  const f = new Float32Array(n);
+  structuredClone(f.buffer, { transfer: [f.buffer] });
+  return f;
+}
+
+/** Expects a sync throw or an async rejection with TypeError/RangeError starting with op. */
+async function rejects(op: string, call: () => unknown): Promise<void> {
+  let err: unknown;
+  try {
+    const r = call();
+    if (r && typeof (r as Promise<unknown>).then === 'function') await r;
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `${op} accepted bad input`).toBeDefined();
+  expect(err instanceof TypeError || err instanceof RangeError, String(err)).toBe(true);
+  // op may list alternatives: 'activation|relu'.
+  expect(op.split('|').some((o) => (err as Error).message.startsWith(`${o}:`)), (err as Error).message).toBe(true);
+}
+
+const convInfo = conv2dInfo('t', [2, 3, 9, 9], [4, 3, 3, 3], { padding: 1 }, [4]);
+const poolInfo = pool2dInfo('t', 'max', [2, 3, 9, 9], { kernel: 2 });
+const f = (n: number) => new Float32Array(n);
+const X = 2 * 3 * 81;
+const W = 4 * 27;
+const Y = 2 * 4 * 81;
+
+const garbage: unknown[] = [undefined, null, 0, -1, NaN, 'x', {}, [], [1, 2], new Float64Array(10), new Uint8Array(40), new Int32Array(10), () => 1, Symbol('s'), 1n];
+
+describe.skipIf(!addon && !nativeRequired())('native boundary', () => {
+  it('rejects wrong types in every position of conv2d / conv2dAsync', async () => {
+    const good = [f(X), f(W), f(4), f(Y), convInfo];
+    for (const name of ['conv2d', 'conv2dAsync']) {
+      for (let pos = 0; pos < good.length; pos++) {
+        for (const g of garbage) {
+          if (pos === 2 && (g === null || g === undefined)) continue;  // b may be absent only when hasBias is false
+          const args = [...good];
+          args[pos] = g;
+          await rejects('conv2d', () => a[name](...args));
+        }
+      }
+      await rejects('conv2d', () => a[name]());
+    }
+  });
+
+  it('rejects short, long and detached buffers', async () => {
+    await rejects('conv2d', () => a.conv2d(f(X - 1), f(W), f(4), f(Y), convInfo));
+    await rejects('conv2d', () => a.conv2d(f(X), f(W), f(4), f(Y + 1), convInfo));
+    await rejects('conv2d', () => a.conv2d(detached(X), f(W), f(4), f(Y), convInfo));
+    await rejects('conv2d', () => a.conv2dAsync(f(X), f(W), f(4), detached(Y), convInfo));
+    await rejects('maxPool2d', () => a.maxPool2d(f(X), detached(2 * 3 * 16), poolInfo));
+    await rejects('sgemm', () => a.sgemm(false, false, 4, 4, 4, 1, f(16), 4, f(16), 4, 0, detached(16), 4));
+  });
+
+  it('rejects info fields that are missing, fractional, negative, huge or inconsistent', async () => {
+    const bad: Record<string, unknown>[] = [
+      { batch: undefined }, { batch: -1 }, { batch: 1.5 }, { batch: NaN }, { batch: Infinity }, { batch: 2 ** 53 },
+      { inChannels: 2 ** 31 }, { outHeight: 0 }, { strideH: 0 }, { dilationW: 0 }, { groups: 0 }, { groups: 2 },
+      { padTop: -3 }, { layout: 'chwn' }, { layout: 1 }, { activation: 'gelu' }, { hasBias: 'yes' },
+      // Sizes whose product overflows 64 bits if multiplied unchecked.
+      { batch: 2 ** 31 - 1, inChannels: 2 ** 31 - 1, inHeight: 2 ** 31 - 1, inWidth: 2 ** 31 - 1 },
+      { outChannels: 2 ** 31 - 1, kernelH: 2 ** 31 - 1, kernelW: 2 ** 31 - 1 },
+      { outHeight: 10 },  // disagrees with the output-size formula
+    ];
+    for (const patch of bad) await rejects('conv2d', () => a.conv2d(f(X), f(W), f(4), f(Y), { ...convInfo, ...patch }));
+    for (const patch of [{ kernelH: 0 }, { channels: -1 }, { countIncludePad: 1 }, { outWidth: 99 }, { batch: 2 ** 31 - 1, channels: 2 ** 31 - 1 }]) {
+      await rejects('maxPool2d', () => a.maxPool2d(f(X), f(2 * 3 * 16), { ...poolInfo, ...patch }));
+      await rejects('avgPool2d', () => a.avgPool2dAsync(f(X), f(2 * 3 * 16), { ...poolInfo, ...patch }));
+    }
+  });
+
+  it('sgemm checks leading dimensions, sizes and buffer extents', async () => {
+    const ok = [false, false, 4, 5, 6, 1, f(24), 6, f(30), 5, 0, f(20), 5] as const;
+    const patches: [number, unknown][] = [
+      [0, 1], [2, -1], [3, 1.5], [4, 2 ** 53], [5, NaN], [6, f(23)], [7, 5], [9, 4], [11, f(19)], [12, 4], [10, Infinity],
+      [2, 2 ** 31 - 1], [8, [1, 2, 3]],
+    ];
+    for (const [pos, v] of patches) {
+      const args: unknown[] = [...ok];
+      args[pos] = v;
+      await rejects('sgemm', () => a.sgemm(...args));
+      await rejects('sgemm', () => a.sgemmAsync(...args));
+    }
+    // Subarray views are honoured: a C window in the middle of a buffer is written, its neighbours not.
+    const big = new Float32Array(40).fill(7);
+    a.sgemm(false, false, 4, 5, 6, 1, f(24).fill(1), 6, f(30).fill(1), 5, 0, big.subarray(10, 30), 5);
+    expect(Array.from(big.subarray(0, 10))).toEqual(Array(10).fill(7));
+    expect(Array.from(big.subarray(10, 30))).toEqual(Array(20).fill(6));
+    expect(Array.from(big.subarray(30))).toEqual(Array(10).fill(7));
+  });
+
+  it('activation and softmax check kinds and extents', async () => {
+    await rejects('activation', () => a.activation('gelu' as 'relu', f(4), f(4)));
+    await rejects('relu', () => a.activation('relu', f(4), f(3)));
+    await rejects('softmax', () => a.softmax(f(12), f(12), 3, 4, 2, false));
+    await rejects('softmax', () => a.softmax(f(12), f(12), 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, false));
+  });
+
+  it('garbage in every argument of every function never crashes', async () => {
+    const names = Object.keys(a).filter((k) => typeof a[k] === 'function' && !['info', 'getNumThreads'].includes(k));
+    let calls = 0;
+    for (const name of names) {
+      for (const g of garbage) {
+        for (let n = 0; n < 7; n++) {
+          const args = Array.from({ length: 7 }, (_, i) => (i === n ? g : garbage[(i * 5 + n) % garbage.length]));
+          try {
+            const r = a[name](...args);
+            if (r && typeof (r as Promise<unknown>).then === 'function') await (r as Promise<unknown>).catch(() => undefined);
+          } catch (e) {
+            expect(e instanceof TypeError || e instanceof RangeError, `${name}: ${String(e)}`).toBe(true);
+          }
+          calls++;
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(500);
+  });
+});
