@@ -5,20 +5,23 @@ export function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
-/** A non-negative safe integer (a dimension). */
+/** The largest dimension or parameter any op accepts (the native kernels' int32 bound). */
+export const MAX_DIM = 2 ** 31 - 1;
+
+/** A non-negative integer up to MAX_DIM (a dimension). */
 export function checkDim(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number') throw invalidType(op, name, 'a non-negative integer', v);
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw rangeError(op, `${name} must be a non-negative integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v > MAX_DIM) {
+    throw rangeError(op, `${name} must be an integer in [0, ${MAX_DIM}], got ${v}`);
   }
   return v;
 }
 
-/** An integer >= min (strides, dilations, kernel sizes, groups). */
+/** An integer in [min, MAX_DIM] (strides, dilations, kernel sizes, groups, paddings). */
 export function checkIntAtLeast(op: string, name: string, v: unknown, min: number): number {
   if (typeof v !== 'number') throw invalidType(op, name, `an integer >= ${min}`, v);
-  if (!Number.isSafeInteger(v) || v < min) {
-    throw rangeError(op, `${name} must be an integer >= ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > MAX_DIM) {
+    throw rangeError(op, `${name} must be an integer in [${min}, ${MAX_DIM}], got ${v}`);
   }
   return v;
 }

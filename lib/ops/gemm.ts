@@ -37,13 +37,13 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
 /** y = alpha * op(a) @ op(b) + beta * c (ONNX Gemm; alpha and beta default to 1). */
 export function gemm(a: Tensor, b: Tensor, opts?: GemmOptions): Tensor {
   const p = planGemm('gemm', a, b, opts);
-  backend().sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, p.a.shape[1], p.b.data, p.b.shape[1], p.beta, p.y.data, p.n);
+  backend().sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, Math.max(p.a.shape[1], 1), p.b.data, Math.max(p.b.shape[1], 1), p.beta, p.y.data, Math.max(p.n, 1));
   return p.y;
 }
 
 export async function gemmAsync(a: Tensor, b: Tensor, opts?: GemmOptions): Promise<Tensor> {
   const p = planGemm('gemmAsync', a, b, opts);
-  await backend().sgemmAsync(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, p.a.shape[1], p.b.data, p.b.shape[1], p.beta, p.y.data, p.n);
+  await backend().sgemmAsync(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, Math.max(p.a.shape[1], 1), p.b.data, Math.max(p.b.shape[1], 1), p.beta, p.y.data, Math.max(p.n, 1));
   return p.y;
 }
 

@@ -68,7 +68,7 @@ export function matmulPlan(op: string, aShape: readonly number[], bShape: readon
     const da = aBatch[aBatch.length - rank + i] ?? 1;
     const db = bBatch[bBatch.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) throw rangeError(op, `batch dimensions do not broadcast: a ${shapeStr(aShape)}, b ${shapeStr(bShape)}`);
-    batch.push(Math.max(da, db));
+    batch.push(da === 1 ? db : da);  // numpy: 1 broadcasts to any size, 0 included
   }
   const count = batch.reduce((p, d) => p * d, 1);
   const aOffsets: number[] = new Array(count);
