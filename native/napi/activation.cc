@@ -1,4 +1,5 @@
-// activation(kind, x, y) and softmax(x, y, outer, axis, inner, log).
+// activation(kind, x, y), softmax(x, y, outer, axis, inner, log) and their gradients
+// activationBackward(kind, dy, t, dx), softmaxBackward(dy, y, dx, outer, axis, inner, log).
 #include <string>
 
 #include "async.h"
@@ -47,6 +48,51 @@ Napi::Value js_softmax(const Napi::CallbackInfo& info) {
   require_length(env, op, x, "x", n);
   require_length(env, op, y, "y", n);
   run_sync(env, op, [&] { convkit::softmax(x.data, y.data, outer, axis, inner, log); });
+  return env.Undefined();
+}
+
+Napi::Value js_activation_backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "activationBackward";
+  const Napi::Value kind = info[0];
+  const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+  activation_kind ak;
+  if (k == "relu") {
+    ak = activation_kind::relu;
+  } else if (k == "sigmoid") {
+    ak = activation_kind::sigmoid;
+  } else if (k == "tanh") {
+    ak = activation_kind::tanh;
+  } else {
+    throw_range_error(env, op, "kind must be 'relu', 'sigmoid' or 'tanh', got " + describe(kind));
+  }
+  const f32_view dy = float_array(env, info[1], op, "dy");
+  const f32_view t = float_array(env, info[2], op, k == "relu" ? "x" : "y");
+  const f32_view dx = float_array(env, info[3], op, "dx");
+  if (t.length != dy.length || dx.length != dy.length) {
+    throw_range_error(env, op, std::string(k == "relu" ? "x" : "y") + " has " + std::to_string(t.length) +
+                                   " elements and dx " + std::to_string(dx.length) + " but dy has " +
+                                   std::to_string(dy.length));
+  }
+  run_sync(env, op, [&] { convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length); });
+  return env.Undefined();
+}
+
+Napi::Value js_softmax_backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "softmaxBackward";
+  const f32_view dy = float_array(env, info[0], op, "dy");
+  const f32_view y = float_array(env, info[1], op, "y");
+  const f32_view dx = float_array(env, info[2], op, "dx");
+  const int64_t outer = int_value(env, info[3], op, "outer", 0, kMaxElements);
+  const int64_t axis = int_value(env, info[4], op, "axis", 0, kMaxElements);
+  const int64_t inner = int_value(env, info[5], op, "inner", 0, kMaxElements);
+  const bool log = bool_value(env, info[6], op, "log");
+  const int64_t n = checked_product(env, op, "dy", {outer, axis, inner});
+  require_length(env, op, dy, "dy", n);
+  require_length(env, op, y, "y", n);
+  require_length(env, op, dx, "dx", n);
+  run_sync(env, op, [&] { convkit::softmax_backward(dy.data, y.data, dx.data, outer, axis, inner, log); });
   return env.Undefined();
 }
 

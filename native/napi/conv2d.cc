@@ -1,6 +1,8 @@
-// conv2d(x, w, b, y, info) and conv2dAsync: unpack Conv2dInfo, check it and the buffer
-// lengths, call convkit::conv2d.
+// conv2d(x, w, b, y, info), conv2dBackwardData(dy, w, dx, info),
+// conv2dBackwardFilter(dy, x, dw, db | null, info) and their *Async forms: unpack
+// Conv2dInfo, check it and the buffer lengths, call the convkit kernels.
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "async.h"
@@ -12,6 +14,8 @@ namespace convkit::glue {
 namespace {
 
 constexpr const char* kOp = "conv2d";
+constexpr const char* kOpBackwardData = "conv2dBackwardData";
+constexpr const char* kOpBackwardFilter = "conv2dBackwardFilter";
 
 struct conv2d_call {
   std::function<void()> job;
@@ -23,6 +27,70 @@ int64_t conv_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64
   return span < 0 ? 0 : span / s + 1;
 }
 
+// Reads and checks Conv2dInfo. The backward ops ignore hasBias and activation, so only the
+// forward reads them.
+conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bool forward) {
+  const Napi::Object o = info_object(env, v, op);
+  conv2d_params p{};
+  p.batch = int_field(env, o, op, "batch", 1);
+  p.in_channels = int_field(env, o, op, "inChannels", 1);
+  p.in_height = int_field(env, o, op, "inHeight", 1);
+  p.in_width = int_field(env, o, op, "inWidth", 1);
+  p.out_channels = int_field(env, o, op, "outChannels", 1);
+  p.out_height = int_field(env, o, op, "outHeight", 1);
+  p.out_width = int_field(env, o, op, "outWidth", 1);
+  p.kernel_h = int_field(env, o, op, "kernelH", 1);
+  p.kernel_w = int_field(env, o, op, "kernelW", 1);
+  p.stride_h = int_field(env, o, op, "strideH", 1);
+  p.stride_w = int_field(env, o, op, "strideW", 1);
+  p.pad_top = int_field(env, o, op, "padTop", 0);
+  p.pad_bottom = int_field(env, o, op, "padBottom", 0);
+  p.pad_left = int_field(env, o, op, "padLeft", 0);
+  p.pad_right = int_field(env, o, op, "padRight", 0);
+  p.dilation_h = int_field(env, o, op, "dilationH", 1);
+  p.dilation_w = int_field(env, o, op, "dilationW", 1);
+  p.groups = int_field(env, o, op, "groups", 1);
+  p.data_layout = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
+  p.has_bias = false;
+  p.act = activation::none;
+  if (forward) {
+    p.has_bias = bool_field(env, o, op, "hasBias");
+    const Napi::Value act = o.Get("activation");
+    const std::string act_s = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
+    if (act_s == "none") {
+      p.act = activation::none;
+    } else if (act_s == "relu") {
+      p.act = activation::relu;
+    } else {
+      throw_range_error(env, op, "info.activation must be 'none' or 'relu', got " + describe(act));
+    }
+  }
+
+  if (p.in_channels % p.groups != 0 || p.out_channels % p.groups != 0) {
+    throw_range_error(env, op, "groups " + std::to_string(p.groups) + " must divide inChannels " +
+                                   std::to_string(p.in_channels) + " and outChannels " +
+                                   std::to_string(p.out_channels));
+  }
+  const int64_t oh = conv_out(p.in_height, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
+  const int64_t ow = conv_out(p.in_width, p.kernel_w, p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
+  if (oh != p.out_height || ow != p.out_width) {
+    throw_range_error(env, op, "info.outHeight x outWidth is " + std::to_string(p.out_height) + "x" +
+                                   std::to_string(p.out_width) + " but the input, kernel, stride, padding and dilation give " +
+                                   std::to_string(oh) + "x" + std::to_string(ow));
+  }
+  return p;
+}
+
+// Element counts of x, w and y (= dy) for p, checked against 2^53.
+struct conv2d_sizes {
+  int64_t x, w, y;
+};
+conv2d_sizes sizes_of(Napi::Env env, const char* op, const conv2d_params& p) {
+  return {checked_product(env, op, "x", {p.batch, p.in_channels, p.in_height, p.in_width}),
+          checked_product(env, op, "w", {p.out_channels, p.in_channels / p.groups, p.kernel_h, p.kernel_w}),
+          checked_product(env, op, "y", {p.batch, p.out_channels, p.out_height, p.out_width})};
+}
+
 conv2d_call parse(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 5) {
@@ -31,57 +99,11 @@ conv2d_call parse(const Napi::CallbackInfo& info) {
   const f32_view x = float_array(env, info[0], kOp, "x");
   const f32_view w = float_array(env, info[1], kOp, "w");
   const f32_view y = float_array(env, info[3], kOp, "y");
-  const Napi::Object o = info_object(env, info[4], kOp);
-
-  conv2d_params p{};
-  p.batch = int_field(env, o, kOp, "batch", 1);
-  p.in_channels = int_field(env, o, kOp, "inChannels", 1);
-  p.in_height = int_field(env, o, kOp, "inHeight", 1);
-  p.in_width = int_field(env, o, kOp, "inWidth", 1);
-  p.out_channels = int_field(env, o, kOp, "outChannels", 1);
-  p.out_height = int_field(env, o, kOp, "outHeight", 1);
-  p.out_width = int_field(env, o, kOp, "outWidth", 1);
-  p.kernel_h = int_field(env, o, kOp, "kernelH", 1);
-  p.kernel_w = int_field(env, o, kOp, "kernelW", 1);
-  p.stride_h = int_field(env, o, kOp, "strideH", 1);
-  p.stride_w = int_field(env, o, kOp, "strideW", 1);
-  p.pad_top = int_field(env, o, kOp, "padTop", 0);
-  p.pad_bottom = int_field(env, o, kOp, "padBottom", 0);
-  p.pad_left = int_field(env, o, kOp, "padLeft", 0);
-  p.pad_right = int_field(env, o, kOp, "padRight", 0);
-  p.dilation_h = int_field(env, o, kOp, "dilationH", 1);
-  p.dilation_w = int_field(env, o, kOp, "dilationW", 1);
-  p.groups = int_field(env, o, kOp, "groups", 1);
-  p.data_layout = is_nhwc(env, o, kOp) ? layout::nhwc : layout::nchw;
-  p.has_bias = bool_field(env, o, kOp, "hasBias");
-  const Napi::Value act = o.Get("activation");
-  const std::string act_s = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
-  if (act_s == "none") {
-    p.act = activation::none;
-  } else if (act_s == "relu") {
-    p.act = activation::relu;
-  } else {
-    throw_range_error(env, kOp, "info.activation must be 'none' or 'relu', got " + describe(act));
-  }
-
-  if (p.in_channels % p.groups != 0 || p.out_channels % p.groups != 0) {
-    throw_range_error(env, kOp, "groups " + std::to_string(p.groups) + " must divide inChannels " +
-                                    std::to_string(p.in_channels) + " and outChannels " +
-                                    std::to_string(p.out_channels));
-  }
-  const int64_t oh = conv_out(p.in_height, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
-  const int64_t ow = conv_out(p.in_width, p.kernel_w, p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
-  if (oh != p.out_height || ow != p.out_width) {
-    throw_range_error(env, kOp, "info.outHeight x outWidth is " + std::to_string(p.out_height) + "x" +
-                                    std::to_string(p.out_width) + " but the input, kernel, stride, padding and dilation give " +
-                                    std::to_string(oh) + "x" + std::to_string(ow));
-  }
-  const int64_t x_len = checked_product(env, kOp, "x", {p.batch, p.in_channels, p.in_height, p.in_width});
-  const int64_t w_len = checked_product(env, kOp, "w", {p.out_channels, p.in_channels / p.groups, p.kernel_h, p.kernel_w});
-  const int64_t y_len = checked_product(env, kOp, "y", {p.batch, p.out_channels, p.out_height, p.out_width});
-  require_length(env, kOp, x, "x", x_len);
-  require_length(env, kOp, w, "w", w_len);
-  require_length(env, kOp, y, "y", y_len);
+  const conv2d_params p = parse_info(env, info[4], kOp, true);
+  const conv2d_sizes n = sizes_of(env, kOp, p);
+  require_length(env, kOp, x, "x", n.x);
+  require_length(env, kOp, w, "w", n.w);
+  require_length(env, kOp, y, "y", n.y);
   f32_view b;
   if (p.has_bias) {
     b = float_array(env, info[2], kOp, "b");
@@ -98,6 +120,64 @@ conv2d_call parse(const Napi::CallbackInfo& info) {
   return {[p, xd, wd, bd, yd] { convkit::conv2d(p, xd, wd, bd, yd); }, std::move(keep)};
 }
 
+// conv2dBackwardData(dy, w, dx, info): dx = the transposed convolution of dy with w.
+conv2d_call parse_backward_data(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = kOpBackwardData;
+  if (info.Length() < 4) {
+    throw_type_error(env, op, "expected (dy, w, dx, info), got " + std::to_string(info.Length()) + " arguments");
+  }
+  const f32_view dy = float_array(env, info[0], op, "dy");
+  const f32_view w = float_array(env, info[1], op, "w");
+  const f32_view dx = float_array(env, info[2], op, "dx");
+  const conv2d_params p = parse_info(env, info[3], op, false);
+  const conv2d_sizes n = sizes_of(env, op, p);
+  require_length(env, op, dy, "dy", n.y);
+  require_length(env, op, w, "w", n.w);
+  require_length(env, op, dx, "dx", n.x);
+  const float* dyd = dy.data;
+  const float* wd = w.data;
+  float* dxd = dx.data;
+  return {[p, dyd, wd, dxd] { convkit::conv2d_backward_data(p, dyd, wd, dxd); },
+          {dy.value, w.value, dx.value}};
+}
+
+// conv2dBackwardFilter(dy, x, dw, db | null, info): dw, and db unless it is null.
+conv2d_call parse_backward_filter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = kOpBackwardFilter;
+  if (info.Length() < 5) {
+    throw_type_error(env, op, "expected (dy, x, dw, db, info), got " + std::to_string(info.Length()) + " arguments");
+  }
+  const f32_view dy = float_array(env, info[0], op, "dy");
+  const f32_view x = float_array(env, info[1], op, "x");
+  const f32_view dw = float_array(env, info[2], op, "dw");
+  const bool has_db = !info[3].IsNull() && !info[3].IsUndefined();
+  f32_view db;
+  if (has_db) db = float_array(env, info[3], op, "db");
+  const conv2d_params p = parse_info(env, info[4], op, false);
+  const conv2d_sizes n = sizes_of(env, op, p);
+  require_length(env, op, dy, "dy", n.y);
+  require_length(env, op, x, "x", n.x);
+  require_length(env, op, dw, "dw", n.w);
+  if (has_db) require_length(env, op, db, "db", p.out_channels);
+  const float* dyd = dy.data;
+  const float* xd = x.data;
+  float* dwd = dw.data;
+  float* dbd = db.data;
+  std::vector<Napi::Value> keep{dy.value, x.value, dw.value};
+  if (has_db) keep.push_back(db.value);
+  return {[p, dyd, xd, dwd, dbd] { convkit::conv2d_backward_filter(p, dyd, xd, dwd, dbd); }, std::move(keep)};
+}
+
+Napi::Value call_async(const Napi::CallbackInfo& info, const char* op,
+                       conv2d_call (*parse_fn)(const Napi::CallbackInfo&)) {
+  return run_async(info.Env(), op, [&] {
+    conv2d_call c = parse_fn(info);
+    return std::make_pair(std::move(c.job), std::move(c.keep));
+  });
+}
+
 }  // namespace
 
 Napi::Value js_conv2d(const Napi::CallbackInfo& info) {
@@ -105,11 +185,24 @@ Napi::Value js_conv2d(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) {
-  return run_async(info.Env(), kOp, [&] {
-    conv2d_call c = parse(info);
-    return std::make_pair(std::move(c.job), std::move(c.keep));
-  });
+Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) { return call_async(info, kOp, parse); }
+
+Napi::Value js_conv2d_backward_data(const Napi::CallbackInfo& info) {
+  run_sync(info.Env(), kOpBackwardData, parse_backward_data(info).job);
+  return info.Env().Undefined();
+}
+
+Napi::Value js_conv2d_backward_data_async(const Napi::CallbackInfo& info) {
+  return call_async(info, kOpBackwardData, parse_backward_data);
+}
+
+Napi::Value js_conv2d_backward_filter(const Napi::CallbackInfo& info) {
+  run_sync(info.Env(), kOpBackwardFilter, parse_backward_filter(info).job);
+  return info.Env().Undefined();
+}
+
+Napi::Value js_conv2d_backward_filter_async(const Napi::CallbackInfo& info) {
+  return call_async(info, kOpBackwardFilter, parse_backward_filter);
 }
 
 }  // namespace convkit::glue

@@ -11,11 +11,17 @@ Napi::Value js_get_num_threads(const Napi::CallbackInfo& info);
 // conv2d.cc
 Napi::Value js_conv2d(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_async(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_backward_data(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_backward_data_async(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_backward_filter(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_backward_filter_async(const Napi::CallbackInfo& info);
 // pool2d.cc
 Napi::Value js_max_pool2d(const Napi::CallbackInfo& info);
 Napi::Value js_max_pool2d_async(const Napi::CallbackInfo& info);
 Napi::Value js_avg_pool2d(const Napi::CallbackInfo& info);
 Napi::Value js_avg_pool2d_async(const Napi::CallbackInfo& info);
+Napi::Value js_max_pool2d_backward(const Napi::CallbackInfo& info);
+Napi::Value js_avg_pool2d_backward(const Napi::CallbackInfo& info);
 Napi::Value js_global_avg_pool2d(const Napi::CallbackInfo& info);
 Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info);
 // gemm.cc
@@ -24,5 +30,7 @@ Napi::Value js_sgemm_async(const Napi::CallbackInfo& info);
 // activation.cc
 Napi::Value js_activation(const Napi::CallbackInfo& info);
 Napi::Value js_softmax(const Napi::CallbackInfo& info);
+Napi::Value js_activation_backward(const Napi::CallbackInfo& info);
+Napi::Value js_softmax_backward(const Napi::CallbackInfo& info);
 
 }  // namespace convkit::glue

@@ -1,5 +1,6 @@
-// maxPool2d / avgPool2d (+Async) and the global pools: unpack Pool2dInfo, check it and the
-// buffer lengths, call the kernels.
+// maxPool2d / avgPool2d (+Async), their gradients maxPool2dBackward(dy, x, dx, info) and
+// avgPool2dBackward(dy, dx, info), and the global pools: unpack Pool2dInfo, check it and
+// the buffer lengths, call the kernels.
 #include <functional>
 #include <vector>
 
@@ -26,14 +27,9 @@ int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64
   return out;
 }
 
-pool_call parse(const Napi::CallbackInfo& info, const char* op, bool is_max) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3) {
-    throw_type_error(env, op, "expected (x, y, info), got " + std::to_string(info.Length()) + " arguments");
-  }
-  const f32_view x = float_array(env, info[0], op, "x");
-  const f32_view y = float_array(env, info[1], op, "y");
-  const Napi::Object o = info_object(env, info[2], op);
+// Reads and checks Pool2dInfo.
+pool2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bool is_max) {
+  const Napi::Object o = info_object(env, v, op);
   pool2d_params p{};
   p.batch = int_field(env, o, op, "batch", 1);
   p.channels = int_field(env, o, op, "channels", 1);
@@ -76,6 +72,17 @@ pool_call parse(const Napi::CallbackInfo& info, const char* op, bool is_max) {
                                      (hi != lo ? " (or " + std::to_string(hi) + " with ceilMode)" : ""));
     }
   }
+  return p;
+}
+
+pool_call parse(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) {
+    throw_type_error(env, op, "expected (x, y, info), got " + std::to_string(info.Length()) + " arguments");
+  }
+  const f32_view x = float_array(env, info[0], op, "x");
+  const f32_view y = float_array(env, info[1], op, "y");
+  const pool2d_params p = parse_info(env, info[2], op, is_max);
   const int64_t x_len = checked_product(env, op, "x", {p.batch, p.channels, p.in_height, p.in_width});
   const int64_t y_len = checked_product(env, op, "y", {p.batch, p.channels, p.out_height, p.out_width});
   require_length(env, op, x, "x", x_len);
@@ -89,6 +96,34 @@ pool_call parse(const Napi::CallbackInfo& info, const char* op, bool is_max) {
     job = [p, xd, yd] { convkit::avg_pool2d(p, xd, yd); };
   }
   return {std::move(job), {x.value, y.value}};
+}
+
+// maxPool2dBackward(dy, x, dx, info) / avgPool2dBackward(dy, dx, info).
+Napi::Value pool_backward(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+  Napi::Env env = info.Env();
+  const size_t argc = is_max ? 4 : 3;
+  if (info.Length() < argc) {
+    throw_type_error(env, op, std::string(is_max ? "expected (dy, x, dx, info)" : "expected (dy, dx, info)") +
+                                  ", got " + std::to_string(info.Length()) + " arguments");
+  }
+  const f32_view dy = float_array(env, info[0], op, "dy");
+  f32_view x;
+  if (is_max) x = float_array(env, info[1], op, "x");
+  const f32_view dx = float_array(env, info[is_max ? 2 : 1], op, "dx");
+  const pool2d_params p = parse_info(env, info[is_max ? 3 : 2], op, is_max);
+  const int64_t x_len = checked_product(env, op, "x", {p.batch, p.channels, p.in_height, p.in_width});
+  const int64_t y_len = checked_product(env, op, "y", {p.batch, p.channels, p.out_height, p.out_width});
+  require_length(env, op, dy, "dy", y_len);
+  if (is_max) require_length(env, op, x, "x", x_len);
+  require_length(env, op, dx, "dx", x_len);
+  run_sync(env, op, [&] {
+    if (is_max) {
+      convkit::max_pool2d_backward(p, dy.data, x.data, dx.data);
+    } else {
+      convkit::avg_pool2d_backward(p, dy.data, dx.data);
+    }
+  });
+  return env.Undefined();
 }
 
 Napi::Value global_pool(const Napi::CallbackInfo& info, const char* op, bool is_max) {
@@ -135,6 +170,8 @@ Napi::Value js_avg_pool2d(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 Napi::Value js_avg_pool2d_async(const Napi::CallbackInfo& info) { return pool_async(info, "avgPool2d", false); }
+Napi::Value js_max_pool2d_backward(const Napi::CallbackInfo& info) { return pool_backward(info, "maxPool2dBackward", true); }
+Napi::Value js_avg_pool2d_backward(const Napi::CallbackInfo& info) { return pool_backward(info, "avgPool2dBackward", false); }
 Napi::Value js_global_avg_pool2d(const Napi::CallbackInfo& info) { return global_pool(info, "globalAvgPool2d", false); }
 Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info) { return global_pool(info, "globalMaxPool2d", true); }
 

@@ -110,6 +110,48 @@ describe.skipIf(!addon && !nativeRequired())('native boundary', () => {
     await rejects('softmax', () => a.softmax(f(12), f(12), 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, false));
   });
 
+  it('rejects wrong types, bad info and wrong lengths in the gradient functions', async () => {
+    const cases: [string, string, unknown[], number[]][] = [
+      // [op prefix, function, good arguments, positions that must be Float32Arrays]
+      ['conv2dBackwardData', 'conv2dBackwardData', [f(Y), f(W), f(X), convInfo], [0, 1, 2]],
+      ['conv2dBackwardData', 'conv2dBackwardDataAsync', [f(Y), f(W), f(X), convInfo], [0, 1, 2]],
+      ['conv2dBackwardFilter', 'conv2dBackwardFilter', [f(Y), f(X), f(W), f(4), convInfo], [0, 1, 2]],
+      ['conv2dBackwardFilter', 'conv2dBackwardFilterAsync', [f(Y), f(X), f(W), null, convInfo], [0, 1, 2]],
+      ['maxPool2dBackward', 'maxPool2dBackward', [f(2 * 3 * 16), f(X), f(X), poolInfo], [0, 1, 2]],
+      ['avgPool2dBackward', 'avgPool2dBackward', [f(2 * 3 * 16), f(X), { ...poolInfo, countIncludePad: true }], [0, 1]],
+      ['activationBackward', 'activationBackward', ['tanh', f(5), f(5), f(5)], [1, 2, 3]],
+      ['softmaxBackward', 'softmaxBackward', [f(12), f(12), f(12), 3, 2, 2, true], [0, 1, 2]],
+    ];
+    for (const [op, name, good, arrays] of cases) {
+      a[name](...good);  // the good call succeeds
+      for (const pos of arrays) {
+        for (const g of [undefined, null, 1, new Float64Array(good[pos] instanceof Float32Array ? (good[pos] as Float32Array).length : 5), [0, 0]]) {
+          const args = [...good];
+          args[pos] = g;
+          await rejects(op, () => a[name](...args));
+        }
+        const short = [...good];
+        short[pos] = f((good[pos] as Float32Array).length - 1);
+        await rejects(op, () => a[name](...short));
+        const detachedArgs = [...good];
+        detachedArgs[pos] = detached((good[pos] as Float32Array).length);
+        await rejects(op, () => a[name](...detachedArgs));
+      }
+    }
+    for (const name of ['conv2dBackwardData', 'conv2dBackwardDataAsync']) {
+      for (const patch of [{ batch: -1 }, { groups: 2 }, { outHeight: 10 }, { layout: 'chwn' }, { batch: 2 ** 31 - 1, inChannels: 2 ** 31 - 1 }]) {
+        await rejects('conv2dBackwardData', () => a[name](f(Y), f(W), f(X), { ...convInfo, ...patch }));
+      }
+    }
+    await rejects('conv2dBackwardFilter', () => a.conv2dBackwardFilter(f(Y), f(X), f(W), f(5), convInfo));  // db length
+    await rejects('conv2dBackwardFilter', () => a.conv2dBackwardFilter(f(Y), f(X), f(W), 'db', convInfo));
+    await rejects('maxPool2dBackward', () => a.maxPool2dBackward(f(2 * 3 * 16), f(X), f(X), { ...poolInfo, outWidth: 99 }));
+    await rejects('avgPool2dBackward', () => a.avgPool2dBackward(f(2 * 3 * 16), f(X), { ...poolInfo, dilationH: 2 }));
+    await rejects('activationBackward', () => a.activationBackward('gelu' as 'relu', f(4), f(4), f(4)));
+    await rejects('activationBackward', () => a.activationBackward('relu', f(4), f(3), f(4)));
+    await rejects('softmaxBackward', () => a.softmaxBackward(f(12), f(12), f(12), 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, false));
+  });
+
   it('garbage in every argument of every function never crashes', async () => {
     const names = Object.keys(a).filter((k) => typeof a[k] === 'function' && !['info', 'getNumThreads'].includes(k));
     let calls = 0;

@@ -21,11 +21,18 @@ export interface Addon {
   // y is written in place; its length and every input length are checked in C++.
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
   conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): Promise<void>;
+  // Gradients (info.hasBias and info.activation are ignored): dx, dw and db are fully overwritten.
+  conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): void;
+  conv2dBackwardDataAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): Promise<void>;
+  conv2dBackwardFilter(dy: Float32Array, x: Float32Array, dw: Float32Array, db: Float32Array | null, info: Conv2dInfo): void;
+  conv2dBackwardFilterAsync(dy: Float32Array, x: Float32Array, dw: Float32Array, db: Float32Array | null, info: Conv2dInfo): Promise<void>;
 
   maxPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
   maxPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
   avgPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
   avgPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
+  maxPool2dBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
+  avgPool2dBackward(dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
   globalAvgPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
   globalMaxPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
 
@@ -39,4 +46,6 @@ export interface Addon {
 
   activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
   softmax(x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
+  activationBackward(kind: ActivationKind, dy: Float32Array, t: Float32Array, dx: Float32Array): void;
+  softmaxBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
 }

@@ -1,6 +1,5 @@
 // Native convolution: hands the validated info to the addon (native/napi/conv2d.cc).
 import type { Conv2dInfo } from '../../shape/conv2d-info';
-import * as ts from '../ts/conv2d';
 import type { Addon } from './addon-types';
 import { withCallerStack } from './async';
 
@@ -10,11 +9,9 @@ export function makeConv2d(addon: Addon) {
       addon.conv2d(x, w, b, y, info),
     conv2dAsync: (x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): Promise<void> =>
       withCallerStack(addon.conv2dAsync(x, w, b, y, info)),
-    // The C++ backward kernels arrive with the training work (issue 3); until then the
-    // reference loops run here so both backends expose the same interface.
     conv2dBackwardData: (dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): void =>
-      ts.conv2dBackwardData(dy, w, dx, info),
+      addon.conv2dBackwardData(dy, w, dx, info),
     conv2dBackwardFilter: (dy: Float32Array, x: Float32Array, dw: Float32Array, db: Float32Array | null, info: Conv2dInfo): void =>
-      ts.conv2dBackwardFilter(dy, x, dw, db, info),
+      addon.conv2dBackwardFilter(dy, x, dw, db, info),
   };
 }

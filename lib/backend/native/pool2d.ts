@@ -1,6 +1,5 @@
 // Native pooling: hands the validated info to the addon (native/napi/pool2d.cc).
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
-import * as ts from '../ts/pool2d';
 import type { Addon } from './addon-types';
 import { withCallerStack } from './async';
 
@@ -10,9 +9,8 @@ export function makePool2d(addon: Addon) {
     maxPool2dAsync: (x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void> => withCallerStack(addon.maxPool2dAsync(x, y, info)),
     avgPool2d: (x: Float32Array, y: Float32Array, info: Pool2dInfo): void => addon.avgPool2d(x, y, info),
     avgPool2dAsync: (x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void> => withCallerStack(addon.avgPool2dAsync(x, y, info)),
-    // Backward pooling in C++ arrives with the training work (issue 3).
-    maxPool2dBackward: (dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void => ts.maxPool2dBackward(dy, x, dx, info),
-    avgPool2dBackward: (dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void => ts.avgPool2dBackward(dy, dx, info),
+    maxPool2dBackward: (dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void => addon.maxPool2dBackward(dy, x, dx, info),
+    avgPool2dBackward: (dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void => addon.avgPool2dBackward(dy, dx, info),
     globalAvgPool2d: (x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void => addon.globalAvgPool2d(x, y, info),
     globalMaxPool2d: (x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void => addon.globalMaxPool2d(x, y, info),
   };

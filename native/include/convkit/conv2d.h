@@ -1,4 +1,4 @@
-// Convolution forward (and, later, backward) of the convkit core. No Node here.
+// Convolution forward and backward of the convkit core. No Node here.
 #pragma once
 #include <cstdint>
 
@@ -31,5 +31,20 @@ void conv2d(const conv2d_params& p, const float* x, const float* w, const float*
 
 // Plain loops: the oracle every fast path is tested against.
 void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
+
+// Gradients of conv2d (has_bias and act are ignored: dy is the gradient at the output of
+// the convolution itself, before any bias or ReLU). Shapes as for conv2d:
+// dy nchw [N, Cout, OH, OW] | nhwc [N, OH, OW, Cout]
+// dx [x's shape], fully overwritten: the transposed convolution of dy with w.
+void conv2d_backward_data(const conv2d_params& p, const float* dy, const float* w, float* dx);
+// dw [w's shape], fully overwritten: sum over n, oh, ow of dy * x at the tap.
+// db [Cout] = sum of dy over n, oh, ow; skipped when db is nullptr.
+void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float* x, float* dw,
+                            float* db);
+
+// Plain loops, double accumulation: the oracles of the two above.
+void conv2d_backward_data_ref(const conv2d_params& p, const float* dy, const float* w, float* dx);
+void conv2d_backward_filter_ref(const conv2d_params& p, const float* dy, const float* x, float* dw,
+                                float* db);
 
 }  // namespace convkit

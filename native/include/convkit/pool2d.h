@@ -26,6 +26,15 @@ void avg_pool2d(const pool2d_params& p, const float* x, float* y);
 void max_pool2d_ref(const pool2d_params& p, const float* x, float* y);
 void avg_pool2d_ref(const pool2d_params& p, const float* x, float* y);
 
+// Gradients; dy has y's shape, dx x's shape and is fully overwritten. Overlapping windows
+// add up. Max: each window's dy goes to its FIRST maximum in scan order (kh, then kw), a
+// NaN counting as the maximum (the first NaN wins); a window with no real cell sends
+// nothing. Avg: dy / divisor to every real cell of the window, divisor as in avg_pool2d.
+void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x, float* dx);
+void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx);
+void max_pool2d_backward_ref(const pool2d_params& p, const float* dy, const float* x, float* dx);
+void avg_pool2d_backward_ref(const pool2d_params& p, const float* dy, float* dx);
+
 // x [N, C, H, W] or [N, H, W, C] -> y [N, C] (same numbers as [N,C,1,1] / [N,1,1,C]).
 void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
                        layout data_layout, const float* x, float* y);

@@ -1,4 +1,5 @@
-// Element-wise activations and softmax: memory-bound, one pass, threaded for large inputs.
+// Element-wise activations and softmax, forward and backward: memory-bound, one pass,
+// threaded for large inputs.
 #include <algorithm>
 #include <cmath>
 
@@ -72,6 +73,58 @@ void softmax(const float* x, float* y, int64_t outer, int64_t axis, int64_t inne
         for (int64_t k = 0; k < axis; ++k) {
           yl[k * inner] = static_cast<float>(std::exp(static_cast<double>(xl[k * inner]) - m) * inv);
         }
+      }
+    }
+  };
+  const int64_t count = outer * inner;
+  if (count * axis >= 2 * kGrain && count > 1) {
+    parallel_for(count, lines);
+  } else {
+    lines(0, count);
+  }
+}
+
+void activation_backward(activation_kind kind, const float* dy, const float* t, float* dx,
+                         int64_t n) {
+  switch (kind) {
+    case activation_kind::relu:
+      elementwise(n, [&](int64_t a, int64_t b) {
+        for (int64_t i = a; i < b; ++i) dx[i] = t[i] > 0.0f ? dy[i] : 0.0f;
+      });
+      break;
+    case activation_kind::sigmoid:
+      elementwise(n, [&](int64_t a, int64_t b) {
+        for (int64_t i = a; i < b; ++i) dx[i] = dy[i] * t[i] * (1.0f - t[i]);
+      });
+      break;
+    case activation_kind::tanh:
+      elementwise(n, [&](int64_t a, int64_t b) {
+        for (int64_t i = a; i < b; ++i) dx[i] = dy[i] * (1.0f - t[i] * t[i]);
+      });
+      break;
+  }
+}
+
+void softmax_backward(const float* dy, const float* y, float* dx, int64_t outer, int64_t axis,
+                      int64_t inner, bool log) {
+  if (outer <= 0 || axis <= 0 || inner <= 0) return;
+  // One task per (outer, inner) line along the axis, as in softmax; the sum in double.
+  auto lines = [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t o = t / inner, i = t % inner;
+      const int64_t base = o * axis * inner + i;
+      const float* dyl = dy + base;
+      const float* yl = y + base;
+      float* dxl = dx + base;
+      double s = 0.0;
+      if (log) {
+        for (int64_t k = 0; k < axis; ++k) s += dyl[k * inner];
+        const float sf = static_cast<float>(s);
+        for (int64_t k = 0; k < axis; ++k) dxl[k * inner] = dyl[k * inner] - std::exp(yl[k * inner]) * sf;
+      } else {
+        for (int64_t k = 0; k < axis; ++k) s += static_cast<double>(dyl[k * inner]) * yl[k * inner];
+        const float sf = static_cast<float>(s);
+        for (int64_t k = 0; k < axis; ++k) dxl[k * inner] = yl[k * inner] * (dyl[k * inner] - sf);
       }
     }
   };

@@ -1,8 +1,56 @@
-// The conv2d oracle: seven plain loops, double accumulation, every parameter honoured
-// (stride, asymmetric padding, dilation, groups, both layouts, bias, ReLU).
+// The conv2d oracles: seven plain loops, double accumulation, every parameter honoured
+// (stride, asymmetric padding, dilation, groups, both layouts, bias, ReLU), forward and
+// backward.
+#include <cstddef>
+#include <vector>
+
 #include "convkit/conv2d.h"
 
 namespace convkit {
+namespace {
+
+// Element offsets of x (n, c, h, w), y (n, c, oh, ow) and w (co, ci, kh, kw) in p's layout.
+struct conv_index {
+  const conv2d_params& p;
+  bool nhwc() const { return p.data_layout == layout::nhwc; }
+  int64_t x(int64_t n, int64_t c, int64_t h, int64_t w) const {
+    return nhwc() ? ((n * p.in_height + h) * p.in_width + w) * p.in_channels + c
+                  : ((n * p.in_channels + c) * p.in_height + h) * p.in_width + w;
+  }
+  int64_t y(int64_t n, int64_t c, int64_t h, int64_t w) const {
+    return nhwc() ? ((n * p.out_height + h) * p.out_width + w) * p.out_channels + c
+                  : ((n * p.out_channels + c) * p.out_height + h) * p.out_width + w;
+  }
+  int64_t w(int64_t co, int64_t ci, int64_t kh, int64_t kw) const {
+    const int64_t cin_g = p.in_channels / p.groups;
+    return nhwc() ? ((co * p.kernel_h + kh) * p.kernel_w + kw) * cin_g + ci
+                  : ((co * cin_g + ci) * p.kernel_h + kh) * p.kernel_w + kw;
+  }
+};
+
+// Calls f(x index, y index, w index) for every (n, co, oh, ow, ci, kh, kw) whose tap lies
+// inside the input: the one loop nest behind both gradients.
+template <class F>
+void for_each_tap(const conv2d_params& p, F f) {
+  const conv_index at{p};
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  for (int64_t n = 0; n < p.batch; ++n)
+    for (int64_t co = 0; co < p.out_channels; ++co)
+      for (int64_t oh = 0; oh < p.out_height; ++oh)
+        for (int64_t ow = 0; ow < p.out_width; ++ow)
+          for (int64_t ci = 0; ci < cin_g; ++ci)
+            for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+              const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+              if (ih < 0 || ih >= p.in_height) continue;
+              for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+                const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+                if (iw < 0 || iw >= p.in_width) continue;
+                f(at.x(n, (co / cout_g) * cin_g + ci, ih, iw), at.y(n, co, oh, ow), at.w(co, ci, kh, kw));
+              }
+            }
+}
+
+}  // namespace
 
 void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
@@ -41,6 +89,34 @@ void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const fl
         }
       }
     }
+  }
+}
+
+void conv2d_backward_data_ref(const conv2d_params& p, const float* dy, const float* w, float* dx) {
+  const int64_t nx = p.batch * p.in_channels * p.in_height * p.in_width;
+  std::vector<double> acc(static_cast<size_t>(nx), 0.0);
+  for_each_tap(p, [&](int64_t xi, int64_t yi, int64_t wi) {
+    acc[xi] += static_cast<double>(dy[yi]) * w[wi];
+  });
+  for (int64_t i = 0; i < nx; ++i) dx[i] = static_cast<float>(acc[i]);
+}
+
+void conv2d_backward_filter_ref(const conv2d_params& p, const float* dy, const float* x, float* dw,
+                                float* db) {
+  const int64_t nw = p.out_channels * (p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
+  std::vector<double> acc(static_cast<size_t>(nw), 0.0);
+  for_each_tap(p, [&](int64_t xi, int64_t yi, int64_t wi) {
+    acc[wi] += static_cast<double>(dy[yi]) * x[xi];
+  });
+  for (int64_t i = 0; i < nw; ++i) dw[i] = static_cast<float>(acc[i]);
+  if (db == nullptr) return;
+  const conv_index at{p};
+  for (int64_t co = 0; co < p.out_channels; ++co) {
+    double s = 0.0;
+    for (int64_t n = 0; n < p.batch; ++n)
+      for (int64_t oh = 0; oh < p.out_height; ++oh)
+        for (int64_t ow = 0; ow < p.out_width; ++ow) s += dy[at.y(n, co, oh, ow)];
+    db[co] = static_cast<float>(s);
   }
 }
 

@@ -5,7 +5,8 @@
 // Per group g (Cin_g = Cin/G, Cout_g = Cout/G, Kd = Cin_g*KH*KW, P = OH*OW):
 //   NCHW: y[Cout_g, P]  = w_g[Cout_g, Kd] . col[Kd, P]          (col rows are (ci, kh, kw))
 //   NHWC: y[P, Cout](g) = col[P, Kd] . w_g[Cout_g, Kd]^T        (col cols are (kh, kw, ci))
-// The workspace holds one tile of col (a few MB at most); bias and ReLU run on each output
+// im2col tiles, tile sizes and the task runner are shared with the backward driver
+// (im2col.h). The workspace holds one tile of col (a few MB at most); bias and ReLU run on each output
 // tile right after its GEMM, while it is still in cache.
 #include <algorithm>
 #include <cstring>
@@ -14,24 +15,10 @@
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
 #include "convkit/parallel.h"
-#include "util/workspace.h"
+#include "conv2d/im2col.h"
 
 namespace convkit {
 namespace {
-
-thread_local workspace col_space;
-constexpr int64_t kColBudgetFloats = int64_t{1} << 19;  // 2 MB of col per thread
-constexpr int64_t kMinTile = 32;
-
-// Output positions q of one output row (q = ow) whose input column iw = q*stride + off
-// lies in [0, width): returns [lo, hi) clipped to [q0, q1).
-void valid_range(int64_t q0, int64_t q1, int64_t stride, int64_t off, int64_t width,
-                 int64_t* lo, int64_t* hi) {
-  const int64_t first = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  const int64_t last = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;  // exclusive
-  *lo = std::clamp(first, q0, q1);
-  *hi = std::clamp(last, *lo, q1);
-}
 
 // y tile [rows, cols] with row stride ld: += bias (per row or per column), then ReLU.
 void epilogue(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
@@ -53,105 +40,12 @@ void epilogue(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bia
   }
 }
 
-// NCHW col tile [Kd, pt] for output positions [p0, p0+pt) of image n, group g.
-void im2col_nchw(const conv2d_params& p, const float* x_ng, int64_t p0, int64_t pt, float* col) {
-  const int64_t cin_g = p.in_channels / p.groups;
-  const int64_t H = p.in_height, W = p.in_width, OW = p.out_width;
-  for (int64_t ci = 0; ci < cin_g; ++ci) {
-    const float* xc = x_ng + ci * H * W;
-    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-      for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-        float* row = col + ((ci * p.kernel_h + kh) * p.kernel_w + kw) * pt;
-        const int64_t off = kw * p.dilation_w - p.pad_left;
-        int64_t j = 0;
-        while (j < pt) {  // one output row segment at a time
-          const int64_t pos = p0 + j;
-          const int64_t oh = pos / OW, ow0 = pos % OW;
-          const int64_t len = std::min(OW - ow0, pt - j);
-          const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-          float* dst = row + j - ow0;  // dst[ow] for ow in [ow0, ow0+len)
-          if (ih < 0 || ih >= H) {
-            std::fill(dst + ow0, dst + ow0 + len, 0.0f);
-          } else {
-            const float* src = xc + ih * W;
-            int64_t lo, hi;
-            valid_range(ow0, ow0 + len, p.stride_w, off, W, &lo, &hi);
-            std::fill(dst + ow0, dst + lo, 0.0f);
-            if (p.stride_w == 1) {
-              if (hi > lo) std::memcpy(dst + lo, src + lo + off, (hi - lo) * sizeof(float));
-            } else {
-              for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * p.stride_w + off];
-            }
-            std::fill(dst + hi, dst + ow0 + len, 0.0f);
-          }
-          j += len;
-        }
-      }
-    }
-  }
-}
-
-// NHWC col tile [pt, Kd] for output positions [p0, p0+pt) of image n, group g.
-void im2col_nhwc(const conv2d_params& p, const float* x_n, int64_t g, int64_t p0, int64_t pt,
-                 float* col) {
-  const int64_t cin = p.in_channels, cin_g = cin / p.groups;
-  const int64_t kd = p.kernel_h * p.kernel_w * cin_g;
-  const int64_t H = p.in_height, W = p.in_width, OW = p.out_width;
-  int64_t oh = p0 / OW, ow = p0 % OW;
-  for (int64_t j = 0; j < pt; ++j) {
-    float* dst = col + j * kd;
-    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-      const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-      for (int64_t kw = 0; kw < p.kernel_w; ++kw, dst += cin_g) {
-        const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-        if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
-          std::fill(dst, dst + cin_g, 0.0f);
-        } else {
-          std::memcpy(dst, x_n + (ih * W + iw) * cin + g * cin_g, cin_g * sizeof(float));
-        }
-      }
-    }
-    if (++ow == OW) { ow = 0; ++oh; }
-  }
-}
-
-// Splits `positions` output positions into tiles: at most kColBudgetFloats of col each,
-// and enough tiles overall (with `outer` independent images x groups) to feed the threads.
-int64_t tile_size(int64_t positions, int64_t kd, int64_t outer, int64_t threads) {
-  int64_t pt = std::max(kMinTile, kColBudgetFloats / std::max<int64_t>(kd, 1));
-  pt = std::min(pt, positions);
-  const int64_t want_tasks = 4 * threads;
-  int64_t tiles = (positions + pt - 1) / pt;
-  if (outer * tiles < want_tasks) {
-    const int64_t need = (want_tasks + outer - 1) / outer;
-    const int64_t most = std::max<int64_t>(1, positions / kMinTile);
-    tiles = std::max(tiles, std::min(need, most));
-    pt = (positions + tiles - 1) / tiles;
-  }
-  return std::max<int64_t>(pt, 1);
-}
-
-// Runs task(t) for t in [0, tasks): across threads when there are enough tasks (each
-// task's GEMM then runs single-threaded, as parallel_for inlines when nested), otherwise
-// one after another so each GEMM can use the threads itself.
-template <class F>
-void run_tasks(int64_t tasks, int64_t threads, F task) {
-  if (threads > 1 && tasks >= 2 * threads) {
-    parallel_for(tasks, [&](int64_t lo, int64_t hi) {
-      for (int64_t t = lo; t < hi; ++t) task(t);
-    });
-  } else {
-    for (int64_t t = 0; t < tasks; ++t) task(t);
-  }
-}
-
 void conv2d_gemm_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
                       float* y) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t kd = cin_g * p.kernel_h * p.kernel_w;
   const int64_t HW = p.in_height * p.in_width, P = p.out_height * p.out_width;
-  const bool direct = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-                      p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0;
+  const bool direct = is_pointwise(p);
   const int64_t threads = get_num_threads();
   const int64_t pt = direct ? tile_size(P, 1, p.batch * G, threads) : tile_size(P, kd, p.batch * G, threads);
   const int64_t tiles = (P + pt - 1) / pt;
@@ -165,7 +59,7 @@ void conv2d_gemm_nchw(const conv2d_params& p, const float* x, const float* w, co
     if (direct) {  // x_ng is already [Cin_g, P]
       sgemm(false, false, cout_g, len, kd, 1.0f, w_g, kd, x_ng + p0, P, 0.0f, y_tile, P);
     } else {
-      float* col = col_space.get(static_cast<size_t>(kd * len));  // [Kd, len]
+      float* col = col_workspace().get(static_cast<size_t>(kd * len));  // [Kd, len]
       im2col_nchw(p, x_ng, p0, len, col);
       sgemm(false, false, cout_g, len, kd, 1.0f, w_g, kd, col, len, 0.0f, y_tile, P);
     }
@@ -177,8 +71,7 @@ void conv2d_gemm_nhwc(const conv2d_params& p, const float* x, const float* w, co
                       float* y) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t kd = p.kernel_h * p.kernel_w * cin_g;
-  const bool direct = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-                      p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0;
+  const bool direct = is_pointwise(p);
   // A 1x1 stride-1 convolution in NHWC is one GEMM over all N*H*W positions: x is [NP, Cin].
   const int64_t images = direct ? 1 : p.batch;
   const int64_t P = direct ? p.batch * p.out_height * p.out_width : p.out_height * p.out_width;
@@ -197,7 +90,7 @@ void conv2d_gemm_nhwc(const conv2d_params& p, const float* x, const float* w, co
       sgemm(false, true, len, cout_g, kd, 1.0f, a, p.in_channels, w_g, kd, 0.0f, y_tile,
             p.out_channels);
     } else {
-      float* col = col_space.get(static_cast<size_t>(kd * len));  // [len, Kd]
+      float* col = col_workspace().get(static_cast<size_t>(kd * len));  // [len, Kd]
       im2col_nhwc(p, x + n * in_image, g, p0, len, col);
       sgemm(false, true, len, cout_g, kd, 1.0f, col, kd, w_g, kd, 0.0f, y_tile, p.out_channels);
     }

@@ -1,6 +1,8 @@
-// The pooling oracles: plain loops over every window, PyTorch's rules spelled out.
+// The pooling oracles: plain loops over every window, PyTorch's rules spelled out,
+// forward and backward.
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "convkit/pool2d.h"
 
@@ -58,6 +60,57 @@ void avg_pool2d_ref(const pool2d_params& p, const float* x, float* y) {
           const int64_t div = p.count_include_pad ? pool_size : (hend - hstart) * (wend - wstart);
           y[index4(p, false, n, c, oh, ow)] = div > 0 ? static_cast<float>(sum / div) : 0.0f;
         }
+}
+
+void max_pool2d_backward_ref(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  std::fill(dx, dx + p.batch * p.channels * p.in_height * p.in_width, 0.0f);
+  for (int64_t n = 0; n < p.batch; ++n)
+    for (int64_t c = 0; c < p.channels; ++c)
+      for (int64_t oh = 0; oh < p.out_height; ++oh)
+        for (int64_t ow = 0; ow < p.out_width; ++ow) {
+          int64_t arg = -1;  // the first maximum in scan order; the first NaN wins
+          float best = 0.0f;
+          for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+            const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+            if (ih < 0 || ih >= p.in_height) continue;
+            for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+              const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+              if (iw < 0 || iw >= p.in_width) continue;
+              const int64_t i = index4(p, true, n, c, ih, iw);
+              const float v = x[i];
+              if (arg < 0 || v > best || (v != v && best == best)) {
+                best = v;
+                arg = i;
+              }
+            }
+          }
+          if (arg >= 0) dx[arg] += dy[index4(p, false, n, c, oh, ow)];
+        }
+}
+
+void avg_pool2d_backward_ref(const pool2d_params& p, const float* dy, float* dx) {
+  const int64_t nx = p.batch * p.channels * p.in_height * p.in_width;
+  std::vector<double> acc(static_cast<size_t>(nx), 0.0);
+  for (int64_t n = 0; n < p.batch; ++n)
+    for (int64_t c = 0; c < p.channels; ++c)
+      for (int64_t oh = 0; oh < p.out_height; ++oh)
+        for (int64_t ow = 0; ow < p.out_width; ++ow) {
+          int64_t hstart = oh * p.stride_h - p.pad_top;
+          int64_t wstart = ow * p.stride_w - p.pad_left;
+          int64_t hend = std::min(hstart + p.kernel_h, p.in_height + p.pad_bottom);
+          int64_t wend = std::min(wstart + p.kernel_w, p.in_width + p.pad_right);
+          const int64_t pool_size = (hend - hstart) * (wend - wstart);  // before clipping
+          hstart = std::max<int64_t>(hstart, 0);
+          wstart = std::max<int64_t>(wstart, 0);
+          hend = std::min(hend, p.in_height);
+          wend = std::min(wend, p.in_width);
+          const int64_t div = p.count_include_pad ? pool_size : (hend - hstart) * (wend - wstart);
+          if (div <= 0) continue;
+          const double g = static_cast<double>(dy[index4(p, false, n, c, oh, ow)]) / div;
+          for (int64_t ih = hstart; ih < hend; ++ih)
+            for (int64_t iw = wstart; iw < wend; ++iw) acc[index4(p, true, n, c, ih, iw)] += g;
+        }
+  for (int64_t i = 0; i < nx; ++i) dx[i] = static_cast<float>(acc[i]);
 }
 
 }  // namespace convkit

@@ -7,6 +7,8 @@
 //   end = min(start + k, in + pad_after); with count_include_pad the divisor is
 //   (end_h - start_h) * (end_w - start_w) taken BEFORE clipping to [0, in), without it
 //   the number of real cells.
+// Backward: the same tasks (planes for NCHW; images x channel blocks for NHWC), so no two
+// threads write the same dx cell, and each cell sums its windows in output scan order.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -164,6 +166,148 @@ void avg_pool_nhwc(const pool2d_params& p, const float* x, float* y) {
   });
 }
 
+constexpr int64_t kChannelBlock = 64;  // NHWC backward: channels per task
+
+// The first maximum of a scan, a NaN counting as the maximum (the first NaN wins).
+inline bool takes_max(bool first, float v, float best) { return first || v > best || (v != v && best == best); }
+
+void max_pool_backward_nchw(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const float* xc = x + t * H * W;
+      const float* dyc = dy + t * OH * OW;
+      float* dxc = dx + t * H * W;
+      std::fill(dxc, dxc + H * W, 0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          int64_t arg = -1;
+          float best = kNegInf;
+          for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+            const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+            if (ih < 0 || ih >= H) continue;
+            for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+              const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+              if (iw < 0 || iw >= W) continue;
+              const float v = xc[ih * W + iw];
+              if (takes_max(arg < 0, v, best)) {
+                best = v;
+                arg = ih * W + iw;
+              }
+            }
+          }
+          if (arg >= 0) dxc[arg] += dyc[oh * OW + ow];
+        }
+      }
+    }
+  });
+}
+
+void max_pool_backward_nhwc(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
+                OW = p.out_width;
+  const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
+  parallel_for(p.batch * blocks, [&](int64_t lo, int64_t hi) {
+    float best[kChannelBlock];
+    int64_t arg[kChannelBlock];  // input pixel ih*W + iw of the window's maximum, -1: none
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / blocks, c0 = (t % blocks) * kChannelBlock;
+      const int64_t nc = std::min(kChannelBlock, C - c0);
+      const float* x_n = x + n * H * W * C + c0;
+      float* dx_n = dx + n * H * W * C + c0;
+      for (int64_t q = 0; q < H * W; ++q) std::fill_n(dx_n + q * C, nc, 0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          std::fill_n(arg, nc, int64_t{-1});
+          std::fill_n(best, nc, kNegInf);
+          for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+            const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+            if (ih < 0 || ih >= H) continue;
+            for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+              const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+              if (iw < 0 || iw >= W) continue;
+              const int64_t q = ih * W + iw;
+              const float* xv = x_n + q * C;
+              for (int64_t c = 0; c < nc; ++c) {
+                if (takes_max(arg[c] < 0, xv[c], best[c])) {
+                  best[c] = xv[c];
+                  arg[c] = q;
+                }
+              }
+            }
+          }
+          const float* dyv = dy + ((n * OH + oh) * OW + ow) * C + c0;
+          for (int64_t c = 0; c < nc; ++c) {
+            if (arg[c] >= 0) dx_n[arg[c] * C + c] += dyv[c];
+          }
+        }
+      }
+    }
+  });
+}
+
+void avg_pool_backward_nchw(const pool2d_params& p, const float* dy, float* dx) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  std::vector<axis_window> cols(static_cast<size_t>(OW));
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    cols[ow] = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, W);
+  }
+  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const float* dyc = dy + t * OH * OW;
+      float* dxc = dx + t * H * W;
+      std::fill(dxc, dxc + H * W, 0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const axis_window rw = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, H);
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const axis_window& cw = cols[ow];
+          const int64_t div = p.count_include_pad ? rw.span * cw.span
+                                                   : (rw.hi - rw.lo) * (cw.hi - cw.lo);
+          if (div <= 0) continue;
+          const float g = dyc[oh * OW + ow] / static_cast<float>(div);
+          for (int64_t ih = rw.lo; ih < rw.hi; ++ih) {
+            float* dxrow = dxc + ih * W;
+            for (int64_t iw = cw.lo; iw < cw.hi; ++iw) dxrow[iw] += g;
+          }
+        }
+      }
+    }
+  });
+}
+
+void avg_pool_backward_nhwc(const pool2d_params& p, const float* dy, float* dx) {
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
+                OW = p.out_width;
+  const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
+  parallel_for(p.batch * blocks, [&](int64_t lo, int64_t hi) {
+    float g[kChannelBlock];
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / blocks, c0 = (t % blocks) * kChannelBlock;
+      const int64_t nc = std::min(kChannelBlock, C - c0);
+      float* dx_n = dx + n * H * W * C + c0;
+      for (int64_t q = 0; q < H * W; ++q) std::fill_n(dx_n + q * C, nc, 0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const axis_window rw = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, H);
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const axis_window cw = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, W);
+          const int64_t div = p.count_include_pad ? rw.span * cw.span
+                                                   : (rw.hi - rw.lo) * (cw.hi - cw.lo);
+          if (div <= 0) continue;
+          const float fdiv = static_cast<float>(div);
+          const float* dyv = dy + ((n * OH + oh) * OW + ow) * C + c0;
+          for (int64_t c = 0; c < nc; ++c) g[c] = dyv[c] / fdiv;
+          for (int64_t ih = rw.lo; ih < rw.hi; ++ih) {
+            for (int64_t iw = cw.lo; iw < cw.hi; ++iw) {
+              float* d = dx_n + (ih * W + iw) * C;
+              for (int64_t c = 0; c < nc; ++c) d[c] += g[c];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void max_pool2d(const pool2d_params& p, const float* x, float* y) {
@@ -179,6 +323,22 @@ void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
     avg_pool_nchw(p, x, y);
   } else {
     avg_pool_nhwc(p, x, y);
+  }
+}
+
+void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  if (p.data_layout == layout::nchw) {
+    max_pool_backward_nchw(p, dy, x, dx);
+  } else {
+    max_pool_backward_nhwc(p, dy, x, dx);
+  }
+}
+
+void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
+  if (p.data_layout == layout::nchw) {
+    avg_pool_backward_nchw(p, dy, dx);
+  } else {
+    avg_pool_backward_nhwc(p, dy, dx);
   }
 }
 

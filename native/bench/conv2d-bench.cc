@@ -1,0 +1,80 @@
+// conv2d forward vs backward (dx; dw + db) on a few training workloads, 1 thread and every
+// thread. Each figure is the best of several runs after a warm-up, in ms and GFLOP/s
+// (2*N*Cout*OH*OW*Cin_g*KH*KW per pass).
+//   conv2d-bench [filter]   runs the workloads whose name contains `filter`
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "convkit/conv2d.h"
+#include "convkit/isa.h"
+#include "convkit/parallel.h"
+
+namespace {
+
+struct workload {
+  const char* name;
+  int64_t n, cin, hw, cout, k, stride, pad, groups;
+};
+
+double best_ms(const std::function<void()>& fn, int reps) {
+  fn();
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* filter = argc > 1 ? argv[1] : "";
+  const int all = convkit::get_num_threads();
+  std::printf("conv2d-bench: isa %s, up to %d threads; times in ms (GFLOP/s)\n",
+              convkit::isa_name(convkit::active_isa()), all);
+  const workload loads[] = {
+      {"r3x3_56_b8", 8, 64, 56, 64, 3, 1, 1, 1},
+      {"r3x3_56_b1", 1, 64, 56, 64, 3, 1, 1, 1},
+      {"r1x1_28_b8", 8, 128, 28, 256, 1, 1, 0, 1},
+      {"dw3x3_56_b8", 8, 64, 56, 64, 3, 1, 1, 64},
+      {"lenet_c2_b64", 64, 6, 14, 16, 5, 1, 0, 1},
+  };
+  std::printf("%-13s %-4s %3s  %16s %16s %16s %16s\n", "workload", "lay", "thr", "forward", "backward dx",
+              "backward dw+db", "dx+dw+db");
+  for (const workload& l : loads) {
+    if (std::strstr(l.name, filter) == nullptr) continue;
+    for (int nhwc = 0; nhwc < 2; ++nhwc) {
+      const int64_t oh = (l.hw + 2 * l.pad - l.k) / l.stride + 1;
+      convkit::conv2d_params p{l.n, l.cin, l.hw, l.hw, l.cout, oh, oh, l.k, l.k, l.stride, l.stride,
+                               l.pad, l.pad, l.pad, l.pad, 1, 1, l.groups,
+                               nhwc ? convkit::layout::nhwc : convkit::layout::nchw, false,
+                               convkit::activation::none};
+      const int64_t cin_g = l.cin / l.groups;
+      std::vector<float> x(l.n * l.cin * l.hw * l.hw), w(l.cout * cin_g * l.k * l.k), y(l.n * l.cout * oh * oh);
+      std::vector<float> dx(x.size()), dw(w.size()), db(l.cout);
+      for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7 % 13) - 6) / 7.0f;
+      for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 5 % 11) - 5) / 5.0f;
+      for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>((i * 3 % 7) - 3) / 3.0f;
+      const double gf = 2.0 * l.n * l.cout * oh * oh * cin_g * l.k * l.k * 1e-9;
+      const int reps = gf > 1.0 ? 10 : 30;
+      for (int threads : {1, all}) {
+        convkit::set_num_threads(threads);
+        const double f = best_ms([&] { convkit::conv2d(p, x.data(), w.data(), nullptr, y.data()); }, reps);
+        const double d = best_ms([&] { convkit::conv2d_backward_data(p, y.data(), w.data(), dx.data()); }, reps);
+        const double g = best_ms([&] { convkit::conv2d_backward_filter(p, y.data(), x.data(), dw.data(), db.data()); }, reps);
+        std::printf("%-13s %-4s %3d  %7.2f (%6.1f) %7.2f (%6.1f) %7.2f (%6.1f) %7.2f (%6.1f)\n", l.name,
+                    nhwc ? "nhwc" : "nchw", threads, f, gf / f * 1e3, d, gf / d * 1e3, g, gf / g * 1e3, d + g,
+                    2 * gf / (d + g) * 1e3);
+        if (all == 1) break;
+      }
+      convkit::set_num_threads(all);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,175 @@
+// conv2d_backward_data / conv2d_backward_filter (every fast path: im2col/col2im tiles + GEMM,
+// 1x1 direct GEMM, depthwise direct kernels; images across threads or one at a time; dw
+// partials per thread) against their references on explicit edge shapes and many random
+// ones, both layouts, with guard-page buffers.
+#include <cmath>
+
+#include "convkit/conv2d.h"
+#include "harness.h"
+
+using convkit::conv2d_params;
+
+namespace {
+
+int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d) {
+  const int64_t span = in + pb + pa - d * (k - 1) - 1;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+struct shape {
+  int64_t n, cin, h, w, cout, kh, kw, sh = 1, sw = 1, pt = 0, pb = 0, pl = 0, pr = 0, dh = 1, dw = 1, g = 1;
+  bool nhwc = false;
+};
+
+std::string describe(const shape& s, const char* what) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "%s N%ld Cin%ld %ldx%ld Cout%ld k%ldx%ld s%ldx%ld p%ld,%ld,%ld,%ld d%ldx%ld g%ld %s", what,
+                (long)s.n, (long)s.cin, (long)s.h, (long)s.w, (long)s.cout, (long)s.kh, (long)s.kw,
+                (long)s.sh, (long)s.sw, (long)s.pt, (long)s.pb, (long)s.pl, (long)s.pr, (long)s.dh,
+                (long)s.dw, (long)s.g, s.nhwc ? "nhwc" : "nchw");
+  return buf;
+}
+
+std::vector<float> abs_of(std::vector<float> v) {
+  for (auto& x : v) x = std::fabs(x);
+  return v;
+}
+
+void check_backward(const shape& s) {
+  // has_bias and relu set on purpose: the backward kernels must ignore them.
+  conv2d_params p{s.n, s.cin, s.h, s.w, s.cout, 0, 0, s.kh, s.kw, s.sh, s.sw, s.pt, s.pb, s.pl, s.pr,
+                  s.dh, s.dw, s.g, s.nhwc ? convkit::layout::nhwc : convkit::layout::nchw, true,
+                  convkit::activation::relu};
+  p.out_height = out_size(s.h, s.kh, s.sh, s.pt, s.pb, s.dh);
+  p.out_width = out_size(s.w, s.kw, s.sw, s.pl, s.pr, s.dw);
+  if (p.out_height < 1 || p.out_width < 1) return;
+  const size_t nx = s.n * s.cin * s.h * s.w, nw = s.cout * (s.cin / s.g) * s.kh * s.kw;
+  const size_t ny = s.n * s.cout * p.out_height * p.out_width;
+  const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), dyv = test::rand_vec(ny);
+  test::guarded x(nx), w(nw), dy(ny), dx(nx), dw(nw), db(s.cout);
+  x.copy_from(xv);
+  w.copy_from(wv);
+  dy.copy_from(dyv);
+  for (size_t i = 0; i < nx; ++i) dx[i] = NAN;  // every element must be written
+  for (size_t i = 0; i < nw; ++i) dw[i] = NAN;
+  for (int64_t i = 0; i < s.cout; ++i) db[i] = NAN;
+
+  // dx: K = Cout_g*KH*KW terms per element; bound = the same on |dy|, |w|.
+  std::vector<float> want(nx), bound(nx);
+  convkit::conv2d_backward_data_ref(p, dyv.data(), wv.data(), want.data());
+  convkit::conv2d_backward_data_ref(p, abs_of(dyv).data(), abs_of(wv).data(), bound.data());
+  convkit::conv2d_backward_data(p, dy.data(), w.data(), dx.data());
+  test::close(describe(s, "dx").c_str(), dx.data(), want.data(), bound.data(), nx,
+              (s.cout / s.g) * s.kh * s.kw);
+
+  // dw, db: K = N*OH*OW terms per element.
+  std::vector<float> want_w(nw), bound_w(nw), want_b(s.cout), bound_b(s.cout);
+  convkit::conv2d_backward_filter_ref(p, dyv.data(), xv.data(), want_w.data(), want_b.data());
+  convkit::conv2d_backward_filter_ref(p, abs_of(dyv).data(), abs_of(xv).data(), bound_w.data(), bound_b.data());
+  const double k = static_cast<double>(s.n * p.out_height * p.out_width);
+  const bool with_db = test::rand_int(0, 3) != 0;
+  convkit::conv2d_backward_filter(p, dy.data(), x.data(), dw.data(), with_db ? db.data() : nullptr);
+  test::close(describe(s, "dw").c_str(), dw.data(), want_w.data(), bound_w.data(), nw, k);
+  if (with_db) {
+    test::close(describe(s, "db").c_str(), db.data(), want_b.data(), bound_b.data(), s.cout, k);
+  } else {
+    for (int64_t i = 0; i < s.cout; ++i) CHECK(std::isnan(db[i]), "db written although nullptr was passed");
+  }
+}
+
+void both_layouts(shape s) {
+  s.nhwc = false;
+  check_backward(s);
+  s.nhwc = true;
+  check_backward(s);
+}
+
+}  // namespace
+
+TEST(basic_3x3_same) { both_layouts({1, 3, 7, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1}); }
+TEST(pointwise_1x1) {
+  both_layouts({2, 17, 9, 11, 33, 1, 1});
+  both_layouts({3, 16, 5, 5, 8, 1, 1});
+  both_layouts({2, 12, 6, 7, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3});  // grouped 1x1
+  both_layouts({8, 24, 10, 10, 40, 1, 1});                            // items across threads
+}
+TEST(pointwise_1x1_strided_or_padded) {
+  both_layouts({1, 8, 9, 9, 4, 1, 1, 2, 2});
+  both_layouts({1, 8, 5, 6, 4, 1, 1, 1, 1, 1, 0, 0, 1});
+}
+TEST(stride_gt_kernel) { both_layouts({2, 5, 13, 11, 7, 2, 2, 3, 4}); }
+TEST(asymmetric_padding) { both_layouts({1, 4, 8, 9, 6, 3, 2, 1, 2, 0, 2, 3, 1}); }
+TEST(full_padding) { both_layouts({1, 2, 5, 4, 3, 4, 3, 1, 1, 3, 3, 2, 2}); }
+TEST(dilation) {
+  both_layouts({1, 3, 15, 14, 4, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2});
+  both_layouts({2, 4, 12, 17, 5, 3, 2, 2, 1, 1, 0, 3, 1, 2, 3});
+}
+TEST(kernel_equals_input) { both_layouts({2, 3, 13, 7, 4, 13, 7}); }
+TEST(groups) {
+  both_layouts({2, 6, 9, 8, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3});
+  both_layouts({1, 10, 7, 7, 20, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 5});
+  both_layouts({3, 8, 6, 10, 4, 2, 3, 1, 2, 1, 0, 0, 1, 1, 1, 4});
+  both_layouts({5, 12, 11, 9, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2});  // images across threads
+}
+TEST(depthwise) {
+  for (int64_t mult = 1; mult <= 3; ++mult) {
+    both_layouts({2, 5, 11, 13, 5 * mult, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5});
+    both_layouts({1, 17, 12, 9, 17 * mult, 3, 3, 2, 2, 1, 0, 1, 0, 1, 1, 17});
+    both_layouts({1, 4, 14, 15, 4 * mult, 5, 3, 1, 3, 2, 2, 1, 1, 2, 1, 4});
+    both_layouts({3, 33, 23, 21, 33 * mult, 3, 3, 2, 1, 1, 1, 1, 1, 1, 2, 33});
+  }
+}
+TEST(single_channel_image) { both_layouts({2, 1, 16, 16, 3, 5, 5, 1, 1, 2, 2, 2, 2}); }
+TEST(one_by_one_image) { both_layouts({3, 5, 1, 1, 4, 1, 1}); }
+TEST(several_col_tiles) {
+  // Kd = 576: col tiles of ~910 positions, so a 40x40 image has two (dx tiles run in order
+  // on overlapping dx rows; dw tiles add up).
+  both_layouts({1, 64, 40, 40, 32, 3, 3, 1, 1, 1, 1, 1, 1});
+  both_layouts({4, 64, 33, 35, 16, 3, 3, 1, 1, 1, 1, 1, 1});
+  both_layouts({2, 3, 64, 64, 16, 7, 7, 2, 2, 3, 3, 3, 3});
+  both_layouts({1, 128, 29, 31, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2});
+}
+TEST(single_thread) {
+  const int saved = convkit::get_num_threads();
+  convkit::set_num_threads(1);
+  both_layouts({2, 12, 15, 14, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2});
+  both_layouts({1, 6, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6});
+  both_layouts({4, 16, 12, 12, 8, 1, 1});
+  both_layouts({1, 64, 40, 40, 32, 3, 3, 1, 1, 1, 1, 1, 1});
+  convkit::set_num_threads(saved);
+}
+TEST(random_shapes) {
+  for (int i = 0; i < 250; ++i) {
+    shape s{};
+    s.n = test::rand_int(1, 4);
+    const int kind = test::rand_int(0, 4);  // 0,1 plain; 2 grouped; 3 depthwise; 4 pointwise
+    if (kind == 3) {
+      s.cin = s.g = test::rand_int(2, 20);
+      s.cout = s.cin * test::rand_int(1, 3);
+    } else {
+      s.g = kind == 2 ? test::rand_int(2, 4) : 1;
+      s.cin = s.g * test::rand_int(1, 9);
+      s.cout = s.g * test::rand_int(1, 7);
+    }
+    s.h = test::rand_int(1, 15);
+    s.w = test::rand_int(1, 15);
+    s.kh = kind == 4 ? 1 : test::rand_int(1, 5);
+    s.kw = kind == 4 ? 1 : test::rand_int(1, 5);
+    const bool plain = kind == 4 && test::rand_int(0, 1);
+    s.sh = plain ? 1 : test::rand_int(1, 4);
+    s.sw = plain ? 1 : test::rand_int(1, 4);
+    s.dh = test::rand_int(1, 3) == 3 ? 2 : 1;
+    s.dw = test::rand_int(1, 3) == 3 ? 3 : 1;
+    if (!plain) {
+      s.pt = test::rand_int(0, 3);
+      s.pb = test::rand_int(0, 3);
+      s.pl = test::rand_int(0, 3);
+      s.pr = test::rand_int(0, 3);
+    }
+    s.nhwc = test::rand_int(0, 1);
+    check_backward(s);
+  }
+}
+
+int main() { return test::run_all("conv2d-backward-test"); }
