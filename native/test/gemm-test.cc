@@ -150,4 +150,63 @@ TEST(large_residual) {
   residual(true, true, 333, 1000, 555);
 }
 
+// The GEMV paths: M = 1 or 2 (x . op(B), B streamed once) and N = 1 (op(A) . b), every
+// transpose, k and n around the vector widths (16 / 8) and the 4-row unroll, strides, alpha
+// and beta, NaN C with beta = 0.
+TEST(gemv_m_le_2_shapes) {
+  for (int64_t m : {1, 2}) {
+    for (int64_t k : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 100}) {
+      for (int64_t n : {2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 130}) {
+        check_all_transposes("gemv_m_le_2", {false, false, m, n, k});
+      }
+    }
+  }
+}
+TEST(gemv_m_le_2_strided) {
+  for (int64_t m : {1, 2}) {
+    check_all_transposes("gemv_strided", {false, false, m, 45, 37, 1.0f, 0.0f, 5, 7, 11});
+    check_all_transposes("gemv_strided_beta", {false, false, m, 100, 19, -1.5f, 0.5f, 3, 9, 2});
+  }
+}
+TEST(gemv_alpha_beta) {
+  for (int64_t m : {1, 2}) {
+    for (float alpha : {0.5f, -2.0f, 1.0f}) {
+      for (float beta : {0.0f, 1.0f, -0.75f}) check_all_transposes("gemv_alpha_beta", {false, false, m, 50, 40, alpha, beta});
+    }
+    check_all_transposes("gemv_beta_0_nan_c", {false, false, m, 53, 29, 1.0f, 0.0f, 0, 0, 4, true});
+  }
+}
+TEST(gemv_n_eq_1) {
+  for (int64_t m : {1, 2, 3, 5, 16, 17, 64, 100}) {
+    for (int64_t k : {1, 3, 4, 17, 64}) check_all_transposes("gemv_n_eq_1", {false, false, m, 1, k, 1.0f, 0.5f});
+  }
+  check_all_transposes("gemv_n_eq_1_strided", {false, false, 37, 1, 29, -1.0f, 2.0f, 3, 5, 7});
+  check_all_transposes("gemv_n_eq_1_nan_c", {false, false, 37, 1, 29, 1.0f, 0.0f, 0, 0, 2, true});
+}
+// Big enough (B >= 1 MiB) that the GEMV splits over threads; also on one thread.
+TEST(gemv_threaded) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {saved, 1}) {
+    convkit::set_num_threads(threads);
+    check_all_transposes("gemv_fc_b1", {false, false, 1, 1000, 2048});
+    check_all_transposes("gemv_m_eq_2_big", {false, false, 2, 1001, 513, 1.0f, 0.5f, 1, 3, 5});
+    check_all_transposes("gemv_n_eq_1_big", {false, false, 1100, 1, 300, 2.0f, -1.0f});
+  }
+  convkit::set_num_threads(saved);
+}
+// The blocked path at the tile edges: M, N one either side of multiples of the tiles and
+// of MC, K across KC, on one thread and on all.
+TEST(blocked_edges) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {saved, 1}) {
+    convkit::set_num_threads(threads);
+    for (int64_t m : {3, 7, 8, 9, 13, 25}) {
+      for (int64_t n : {9, 31, 32, 33, 65}) check_all_transposes("blocked_edges", {false, false, m, n, 19, 1.0f, 0.5f});
+    }
+    check_all_transposes("m_around_mc", {false, false, 515, 70, 260, 1.0f, 0.25f, 2, 1, 3});
+    check_all_transposes("threaded_beta_0_nan_c", {false, false, 170, 190, 300, 1.0f, 0.0f, 0, 0, 5, true});
+  }
+  convkit::set_num_threads(saved);
+}
+
 int main() { return test::run_all("gemm-test"); }

@@ -1,11 +1,10 @@
-// Chooses the ISA level once (CPU + OS, optionally lowered by CONVKIT_ISA) and fills the
-// kernel table from it. Both are immutable after the first call.
+// Chooses the ISA level once (CPU + OS, optionally lowered by CONVKIT_ISA); immutable after
+// the first call.
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
 
-#include "gemm/ukernel/ukernels.h"
 #include "isa/config.h"
 
 namespace convkit {
@@ -15,7 +14,6 @@ struct isa_state {
   isa detected = isa::scalar;
   isa active = isa::scalar;
   std::string warning;
-  kernel_table table{};
 };
 
 bool parse_isa(const char* s, isa* out) {
@@ -36,20 +34,6 @@ bool supports(isa have, isa want) {
   return static_cast<int>(want) <= static_cast<int>(have);
 }
 
-gemm_config gemm_config_for(isa level) {
-  switch (level) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case isa::avx512: return {f32_gemm_ukernel_8x32__avx512, 8, 32, 192, 256, 4096};
-    case isa::avx2: return {f32_gemm_ukernel_6x16__avx2, 6, 16, 192, 256, 4096};
-#endif
-#if defined(__aarch64__)
-    case isa::neon:  // a NEON micro-kernel slots in here; the scalar one stands in for now
-      return {f32_gemm_ukernel_4x8__scalar, 4, 8, 128, 256, 2048};
-#endif
-    default: return {f32_gemm_ukernel_4x8__scalar, 4, 8, 128, 256, 2048};
-  }
-}
-
 const isa_state& state() {
   static isa_state s;
   static std::once_flag once;
@@ -68,8 +52,6 @@ const isa_state& state() {
         s.active = want;
       }
     }
-    s.table.level = s.active;
-    s.table.gemm = gemm_config_for(s.active);
   });
   return s;
 }
@@ -78,7 +60,6 @@ const isa_state& state() {
 
 isa detected_isa() { return state().detected; }
 isa active_isa() { return state().active; }
-const kernel_table& kernels() { return state().table; }
 
 const char* isa_override_warning() {
   const isa_state& s = state();

@@ -1,5 +1,7 @@
 // CPU feature detection: cpuid + xgetbv on x86-64 (the OS must save the vector registers,
 // not only the CPU have them), getauxval on aarch64 Linux. No kernel code here.
+#include <cstdint>
+
 #include "isa/config.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

@@ -1,17 +1,29 @@
-// Declarations of every f32 GEMM micro-kernel; contract in isa/config.h.
-// Each lives in ukernel/<name with dashes>.cc, compiled with its own ISA flags.
+// Declarations of every f32 GEMM micro-kernel and GEMV kernel (contracts in
+// gemm/gemm-config.h). Each lives in ukernel/<name with dashes>.cc, compiled with its own ISA flags.
 #pragma once
 #include <cstdint>
 
 namespace convkit {
 
-void f32_gemm_ukernel_4x8__scalar(int64_t kc, const float* a, const float* b, float* c,
-                                  int64_t ldc, float alpha, float beta);
+#define CONVKIT_GEMM_UKERNEL(name) \
+  void name(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta)
+#define CONVKIT_GEMV_UKERNEL(name)                                                             \
+  void name(int64_t m, int64_t n, int64_t k, const float* x, const float* b, int64_t ldb, float* y, \
+            int64_t ldy)
+
+CONVKIT_GEMM_UKERNEL(f32_gemm_ukernel_4x8__scalar);
+CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__scalar);
+CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__scalar);
 #if defined(__x86_64__) || defined(_M_X64)
-void f32_gemm_ukernel_6x16__avx2(int64_t kc, const float* a, const float* b, float* c,
-                                 int64_t ldc, float alpha, float beta);
-void f32_gemm_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b, float* c,
-                                   int64_t ldc, float alpha, float beta);
+CONVKIT_GEMM_UKERNEL(f32_gemm_ukernel_6x16__avx2);
+CONVKIT_GEMM_UKERNEL(f32_gemm_ukernel_8x32__avx512);
+CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__avx2);
+CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__avx2);
+CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__avx512);
+CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__avx512);
 #endif
+
+#undef CONVKIT_GEMM_UKERNEL
+#undef CONVKIT_GEMV_UKERNEL
 
 }  // namespace convkit

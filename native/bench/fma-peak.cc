@@ -1,0 +1,29 @@
+// The machine's ceilings for one core and for all of them: FMA peak (GFLOP/s, zmm and ymm)
+// and streaming-read bandwidth from memory (GB/s), plus the clock implied by the peak.
+//   fma-peak [--json]
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "peak.h"
+
+int main(int argc, char** argv) {
+  const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
+  const int all = std::max(1u, std::thread::hardware_concurrency());
+  const double z1 = bench::fma_peak_gflops(1, true), y1 = bench::fma_peak_gflops(1, false);
+  const double zn = bench::fma_peak_gflops(all, true);
+  const double bw1 = bench::read_bandwidth_gbs(1), bwn = bench::read_bandwidth_gbs(all);
+  if (json) {
+    std::printf("{\"threads\":%d,\"fma_zmm_1t_gflops\":%.1f,\"fma_ymm_1t_gflops\":%.1f,"
+                "\"fma_zmm_all_gflops\":%.1f,\"read_bw_1t_gbs\":%.2f,\"read_bw_all_gbs\":%.2f}\n",
+                all, z1, y1, zn, bw1, bwn);
+    return 0;
+  }
+  std::printf("FMA peak, 1 thread: zmm %.1f GFLOP/s, ymm %.1f GFLOP/s\n", z1, y1);
+  std::printf("FMA peak, %d threads: zmm %.1f GFLOP/s\n", all, zn);
+  std::printf("implied: %.2f zmm FMAs/ns per core (2 FMA pipes x 512 bits at f GHz -> f = %.2f GHz if "
+              "the pipes are 512 bits wide, %.2f GHz if 256)\n",
+              z1 / 32.0, z1 / 64.0, z1 / 32.0);
+  std::printf("read bandwidth (1 GiB array): 1 thread %.1f GB/s, %d threads %.1f GB/s\n", bw1, all, bwn);
+  return 0;
+}

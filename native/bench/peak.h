@@ -1,0 +1,124 @@
+// Machine ceilings measured in-process, for the GEMM benchmark to report fractions of:
+//   fma_peak_gflops(threads): independent chains of vfmadd231ps on zmm (or ymm) registers,
+//     12 accumulators per thread (covers 4-cycle latency x 2-3 FMA pipes), 2 flops x lanes each.
+//   read_bandwidth_gbs(threads): streaming read (vector sum) of a 1 GiB array, far past L3.
+// Header-only; the vector code uses target attributes so the file needs no ISA flags.
+#pragma once
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace bench {
+
+inline double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
+}
+
+// Runs fn(t) on `threads` threads at once (t = 0 on the caller).
+template <class F>
+void on_threads(int threads, F fn) {
+  std::vector<std::thread> w;
+  for (int t = 1; t < threads; ++t) w.emplace_back([&, t] { fn(t); });
+  fn(0);
+  for (auto& x : w) x.join();
+}
+
+#define BENCH_FMA_BODY(V, SET1, FMA, ADD, LANES)                                        \
+  V a0 = SET1(1.0f), a1 = SET1(1.1f), a2 = SET1(1.2f), a3 = SET1(1.3f), a4 = SET1(1.4f), \
+    a5 = SET1(1.5f), a6 = SET1(1.6f), a7 = SET1(1.7f), a8 = SET1(1.8f), a9 = SET1(1.9f), \
+    a10 = SET1(2.0f), a11 = SET1(2.1f);                                                  \
+  const V x = SET1(0.999999f), y = SET1(1e-7f);                                          \
+  for (int64_t i = 0; i < iters; ++i) {                                                  \
+    a0 = FMA(a0, x, y); a1 = FMA(a1, x, y); a2 = FMA(a2, x, y); a3 = FMA(a3, x, y);      \
+    a4 = FMA(a4, x, y); a5 = FMA(a5, x, y); a6 = FMA(a6, x, y); a7 = FMA(a7, x, y);      \
+    a8 = FMA(a8, x, y); a9 = FMA(a9, x, y); a10 = FMA(a10, x, y); a11 = FMA(a11, x, y);  \
+    __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3));                        \
+  }                                                                                      \
+  V s = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));               \
+  s = ADD(s, ADD(ADD(a8, a9), ADD(a10, a11)));                                           \
+  float out[LANES];                                                                      \
+  std::memcpy(out, &s, sizeof(out));                                                     \
+  return out[0];
+
+__attribute__((target("avx512f"), noinline)) inline float fma_chains_512(int64_t iters) {
+  BENCH_FMA_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, 16)
+}
+__attribute__((target("avx2,fma"), noinline)) inline float fma_chains_256(int64_t iters) {
+  BENCH_FMA_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, 8)
+}
+#undef BENCH_FMA_BODY
+
+// GFLOP/s of `threads` threads each running 12 independent FMA chains; median of `reps`.
+inline double fma_peak_gflops(int threads, bool zmm = true, int reps = 7) {
+  const int64_t iters = 20'000'000;  // 12 * 20M FMAs: ~0.1-0.2 s per rep
+  const double flops_per_thread = 12.0 * iters * 2.0 * (zmm ? 16 : 8);
+  std::vector<double> times;
+  volatile float sink = 0;
+  for (int r = 0; r < reps + 1; ++r) {
+    const double t0 = now_s();
+    on_threads(threads, [&](int) { sink = sink + (zmm ? fma_chains_512(iters) : fma_chains_256(iters)); });
+    if (r > 0) times.push_back(now_s() - t0);  // rep 0 warms the clocks up
+  }
+  return threads * flops_per_thread / median(times) * 1e-9;
+}
+
+__attribute__((target("avx512f"), noinline)) inline float sum_stream(const float* p, int64_t n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  for (int64_t i = 0; i + 64 <= n; i += 64) {
+    s0 = _mm512_add_ps(s0, _mm512_load_ps(p + i));
+    s1 = _mm512_add_ps(s1, _mm512_load_ps(p + i + 16));
+    s2 = _mm512_add_ps(s2, _mm512_load_ps(p + i + 32));
+    s3 = _mm512_add_ps(s3, _mm512_load_ps(p + i + 48));
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+__attribute__((target("avx2"), noinline)) inline float sum_stream_256(const float* p, int64_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  for (int64_t i = 0; i + 32 <= n; i += 32) {
+    s0 = _mm256_add_ps(s0, _mm256_load_ps(p + i));
+    s1 = _mm256_add_ps(s1, _mm256_load_ps(p + i + 8));
+    s2 = _mm256_add_ps(s2, _mm256_load_ps(p + i + 16));
+    s3 = _mm256_add_ps(s3, _mm256_load_ps(p + i + 24));
+  }
+  float o[8];
+  _mm256_storeu_ps(o, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  return o[0] + o[1] + o[2] + o[3] + o[4] + o[5] + o[6] + o[7];
+}
+
+// GB/s of a streaming read of `bytes` (default 1 GiB, far past any L3) split over `threads`;
+// median of `reps`. Each thread first-touches its own part.
+inline double read_bandwidth_gbs(int threads, size_t bytes = size_t{1} << 30, int reps = 5,
+                                 bool avx512 = true) {
+  const int64_t n = static_cast<int64_t>(bytes / sizeof(float));
+  float* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (p == nullptr) return 0.0;
+  const int64_t per = (n / threads) / 64 * 64;
+  on_threads(threads, [&](int t) {
+    for (int64_t i = t * per; i < (t + 1) * per; ++i) p[i] = 1.0f;
+  });
+  std::vector<double> times;
+  volatile float sink = 0;
+  for (int r = 0; r < reps + 1; ++r) {
+    const double t0 = now_s();
+    on_threads(threads, [&](int t) {
+      sink = sink + (avx512 ? sum_stream(p + t * per, per) : sum_stream_256(p + t * per, per));
+    });
+    if (r > 0) times.push_back(now_s() - t0);
+  }
+  std::free(p);
+  return static_cast<double>(per) * threads * sizeof(float) / median(times) * 1e-9;
+}
+
+}  // namespace bench

@@ -1,0 +1,44 @@
+// The GEMM's own plan, chosen once per process: the micro-kernel and GEMV kernels of the
+// active ISA (convkit/isa.h) and block sizes derived from the cache sizes this machine reports.
+#pragma once
+#include <cstdint>
+
+#include "convkit/isa.h"
+
+namespace convkit {
+
+// Micro-kernel contract (BLIS style), written once:
+//   a: packed A micro-panel, kc x MR, element (i, p) at a[p*MR + i]
+//   b: packed B micro-panel, kc x NR, element (p, j) at b[p*NR + j]
+//   c: MR x NR tile, row stride ldc; c = alpha * a.b + beta * c, and beta == 0 never reads c.
+// Full tiles only: the driver routes partial tiles through a scratch tile. kc >= 1.
+using f32_gemm_ukernel_fn = void (*)(int64_t kc, const float* a, const float* b, float* c,
+                                     int64_t ldc, float alpha, float beta);
+
+// GEMV kernel contract, m in {1, 2} (x rows), no alpha/beta (the driver applies them):
+//   nn: y[r*ldy + j] = sum_p x[r*k + p] * b[p*ldb + j]   (b is [k, n], rows streamed)
+//   nt: y[r*ldy + j] = sum_p x[r*k + p] * b[j*ldb + p]   (b is [n, k], dot products)
+// x is [m][k] contiguous; n, k >= 1. Reads nothing past b's last row/column.
+using f32_gemv_ukernel_fn = void (*)(int64_t m, int64_t n, int64_t k, const float* x,
+                                     const float* b, int64_t ldb, float* y, int64_t ldy);
+
+struct cache_sizes {
+  int64_t l1d, l2, l3;  // bytes, per core for l1d/l2, per socket (as reported) for l3
+};
+
+struct gemm_plan {
+  f32_gemm_ukernel_fn ukernel;
+  int64_t mr, nr;      // register tile
+  int64_t mc, kc, nc;  // A block mc x kc (L2), B block kc x nc (L3), B micro-panel kc x nr (L1)
+  f32_gemv_ukernel_fn gemv_nn, gemv_nt;
+  cache_sizes caches;
+};
+
+// Filled on first call; CONVKIT_GEMM_BLOCKS="mc,kc,nc" overrides the blocks (for tuning).
+const gemm_plan& get_gemm_plan();
+
+// L1d / L2 / L3 sizes: sysconf(_SC_LEVEL*_CACHE_SIZE), else /sys/devices/system/cpu/cpu0/cache,
+// else 32 KiB / 512 KiB / 8 MiB.
+cache_sizes detect_cache_sizes();
+
+}  // namespace convkit
