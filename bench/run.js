@@ -69,7 +69,10 @@ function main() {
   fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
-  if (hw.peakGflops) console.log(`measured: FMA peak ${hw.peakGflops.toFixed(1)} GFLOP/s per core; memory bandwidth ${hw.bandwidthGBs.toFixed(1)} GB/s (1 thread)`);
+  if (hw.peakGflops) {
+    console.log(`measured (native/bench/fma-peak): FMA peak ${hw.peakGflops.toFixed(1)} GFLOP/s on 1 core (zmm; ymm ${hw.peakGflopsAvx2.toFixed(1)}), ${hw.peakGflopsAll.toFixed(1)} on ${hw.threads}; ` +
+      `read bandwidth ${hw.bandwidthGBs.toFixed(1)} GB/s on 1 thread, ${hw.bandwidthGBsAll.toFixed(1)} on ${hw.threads}. "of bound" = native 1T rate / the 1-core figure.`);
+  } else if (hw.error) console.log(`hardware bounds unavailable: ${hw.error}`);
   for (const [k, v] of Object.entries(setups)) console.log(`  ${k.replace('@', ' @ ')}T: ${v}`);
   console.log(`\n${textReport(results, hw)}`);
   const errors = results.filter((r) => r.error);
