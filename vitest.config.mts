@@ -1,6 +1,7 @@
 // Projects: 'main' runs the whole suite (native at the best ISA level of this CPU); one more
 // project per lower ISA level this machine has reruns the native conformance and parity
-// tests with CONVKIT_ISA forced, so every kernel variant is checked here.
+// tests with CONVKIT_ISA forced, so every kernel variant is checked here; 'timing' runs on its
+// own afterwards (npm test runs it as a second step).
 import * as fs from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
@@ -14,6 +15,9 @@ function lowerIsaLevels(): string[] {
 }
 
 const isaTests = ['test/conformance/**/*.test.ts', 'test/parity/**/*.test.ts'];
+// Tests that measure time (event-loop lag, thread counts) run alone, after the rest, so other
+// test files do not compete with them for the two cores.
+const timingTests = ['test/robustness/event-loop.test.ts', 'test/robustness/threads.test.ts'];
 
 export default defineConfig({
   test: {
@@ -21,7 +25,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: timingTests } },
+      { extends: true, test: { name: 'timing', include: timingTests, fileParallelism: false } },
       ...lowerIsaLevels().map((isa) => ({
         extends: true,
         test: { name: `isa-${isa}`, include: isaTests, env: { CONVKIT_ISA: isa } },
