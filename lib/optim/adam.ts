@@ -8,7 +8,8 @@ import { nonNegative, Optimizer } from './optimizer';
 export interface AdamOptions { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number }
 
 export class Adam extends Optimizer {
-  readonly lr: number;
+  /** Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
+  lr: number;
   readonly betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;

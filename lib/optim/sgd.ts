@@ -8,7 +8,8 @@ import { nonNegative, Optimizer } from './optimizer';
 export interface SGDOptions { lr: number; momentum?: number; weightDecay?: number; nesterov?: boolean }
 
 export class SGD extends Optimizer {
-  readonly lr: number;
+  /** Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
+  lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
