@@ -44,6 +44,13 @@ int main(int argc, char** argv) {
       {"r1x1_28_b8", 8, 128, 28, 256, 1, 1, 0, 1},
       {"dw3x3_56_b8", 8, 64, 56, 64, 3, 1, 1, 64},
       {"lenet_c2_b64", 64, 6, 14, 16, 5, 1, 0, 1},
+      // forward workloads of shared/bench/suite.json
+      {"seed", 1, 3, 64, 8, 5, 1, 2, 1},
+      {"lenet1", 64, 1, 28, 6, 5, 1, 0, 1},
+      {"r50_conv1", 1, 3, 224, 64, 7, 2, 3, 1},
+      {"r3x3_14", 1, 256, 14, 256, 3, 1, 1, 1},
+      {"r1x1_56", 1, 256, 56, 64, 1, 1, 0, 1},
+      {"dw3x3_112", 1, 32, 112, 32, 3, 1, 1, 32},
   };
   std::printf("%-13s %-4s %3s  %16s %16s %16s %16s\n", "workload", "lay", "thr", "forward", "backward dx",
               "backward dw+db", "dx+dw+db");

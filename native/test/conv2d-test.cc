@@ -112,6 +112,28 @@ TEST(single_thread) {
   both_layouts({1, 6, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, false, true});
   convkit::set_num_threads(saved);
 }
+// Small Cin per group takes the direct kernel (AVX-512): Cout not a multiple of its 8-channel
+// block, flat stride-1 grids longer than one task chunk, stride-phase-split rows (stride 2, 3,
+// stride > kernel, with dilation), asymmetric padding, groups, bias + ReLU, both layouts.
+TEST(direct_small_cin) {
+  both_layouts({1, 3, 41, 37, 13, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, false, true, true});
+  both_layouts({2, 3, 33, 35, 17, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false, true, true});
+  both_layouts({1, 5, 23, 29, 9, 2, 2, 3, 3, 0, 1, 1, 0});                        // stride > kernel
+  both_layouts({1, 4, 25, 27, 11, 3, 3, 2, 2, 2, 1, 0, 3, 2, 2, 1, false, true});  // dilation + stride
+  both_layouts({3, 1, 28, 28, 6, 5, 5});                                          // lenet1
+  both_layouts({5, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true});  // lenet2
+  both_layouts({1, 16, 19, 21, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
+  both_layouts({2, 6, 17, 15, 10, 3, 4, 1, 2, 1, 2, 0, 1, 1, 1, 2, false, true});  // groups
+  both_layouts({1, 3, 9, 70, 8, 1, 3, 1, 1, 0, 0, 1, 1});                          // one long row
+}
+// Depthwise direct kernels: channels not a multiple of 16, rows longer than 64, stride,
+// dilation, asymmetric padding, multipliers 1 and 2.
+TEST(depthwise_direct) {
+  both_layouts({1, 37, 21, 71, 37, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 37, false, true, true});
+  both_layouts({2, 19, 13, 66, 38, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 19, false, true});
+  both_layouts({1, 21, 17, 19, 21, 5, 3, 2, 3, 2, 0, 1, 2, 2, 1, 21, false, true, true});
+  both_layouts({1, 33, 9, 9, 33, 2, 2, 3, 3, 0, 1, 1, 0, 1, 2, 33});
+}
 TEST(random_shapes) {
   for (int i = 0; i < 250; ++i) {
     shape s{};

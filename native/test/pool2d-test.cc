@@ -96,6 +96,18 @@ TEST(cip_divisor_values) {
   convkit::avg_pool2d(p, x.data(), y.data());
   CHECK(y[0] == 1.0f, "no-cip corner %g", y[0]);
 }
+// The vector kernels: rows longer than a vector, channels not a multiple of 16, stride 1, 2
+// (load + permute) and 3 (gather), stride > kernel, padding on one side, dilation.
+TEST(vector_kernels) {
+  all_variants({1, 37, 12, 67, 2, 2, 2, 2});
+  all_variants({2, 19, 13, 41, 3, 3, 1, 1, 1, 1, 1, 1});
+  all_variants({1, 21, 11, 53, 3, 2, 2, 3, 0, 1, 1, 0});
+  all_variants({1, 5, 9, 40, 2, 2, 3, 4});
+  pool_shape s{1, 3, 10, 47, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2};
+  check_pool(s, true);
+  s.nhwc = true;
+  check_pool(s, true);
+}
 TEST(asymmetric_padding) { all_variants({2, 2, 9, 7, 4, 3, 2, 1, 2, 1, 0, 1}); }
 TEST(max_dilation) {
   pool_shape s{1, 4, 13, 12, 3, 2, 1, 2, 1, 1, 1, 1, 2, 3};
@@ -136,7 +148,7 @@ TEST(random_shapes) {
 }
 TEST(global_pools) {
   for (int nhwc = 0; nhwc < 2; ++nhwc) {
-    for (auto dims : {std::vector<int64_t>{2, 3, 7, 5}, {1, 33, 1, 1}, {3, 17, 16, 19}}) {
+    for (auto dims : {std::vector<int64_t>{2, 3, 7, 5}, {1, 33, 1, 1}, {3, 17, 16, 19}, {2, 70, 5, 10}}) {
       const int64_t n = dims[0], c = dims[1], h = dims[2], w = dims[3];
       const auto xv = test::rand_vec(n * c * h * w);
       test::guarded x(xv.size()), ya(n * c), ym(n * c);

@@ -1,6 +1,8 @@
 // conv2d forward driver: picks the algorithm per shape.
 //   depthwise (groups == Cin, Cout = m*Cin)  -> direct kernel, vectorized over W (NCHW) or C (NHWC)
 //   1x1, stride 1, no padding                -> GEMM on the input as it is
+//   small Cin/group (AVX-512)                -> direct kernel over a padded, stride-phase-split
+//                                               copy of the input (no im2col, no GEMM packing)
 //   anything else                            -> im2col of a tile of output positions + GEMM
 // Per group g (Cin_g = Cin/G, Cout_g = Cout/G, Kd = Cin_g*KH*KW, P = OH*OW):
 //   NCHW: y[Cout_g, P]  = w_g[Cout_g, Kd] . col[Kd, P]          (col rows are (ci, kh, kw))
@@ -14,8 +16,10 @@
 
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
+#include "convkit/isa.h"
 #include "convkit/parallel.h"
 #include "conv2d/im2col.h"
+#include "conv2d/ukernel/ukernels.h"
 
 namespace convkit {
 namespace {
@@ -191,10 +195,276 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
   });
 }
 
+#if defined(__x86_64__) || defined(_M_X64)
+#define CONVKIT_HAS_DIRECT 1
+
+// The padded input copy the direct kernels read. Along W it is split into stride_w phases so
+// that every tap reads consecutive output columns from consecutive floats:
+//   xp [Cin_g, Hp, S, Wq]: padded column c = iw + pad_left lives at phase c % S, index c / S.
+// Hp = pad_top + H + pad_bottom, Wp = pad_left + W + pad_right, S = stride_w, Wq = ceil(Wp / S).
+struct padded_input {
+  int64_t hp, wq, rowlen, plane;  // rowlen = S*Wq, plane = Hp*rowlen
+};
+
+padded_input padded_geometry(const conv2d_params& p) {
+  padded_input g;
+  g.hp = p.pad_top + p.in_height + p.pad_bottom;
+  const int64_t wp = p.pad_left + p.in_width + p.pad_right;
+  g.wq = (wp + p.stride_w - 1) / p.stride_w;
+  g.rowlen = p.stride_w * g.wq;
+  g.plane = g.hp * g.rowlen;
+  return g;
+}
+
+// tap [Cin_g*KH*KW], (ci, kh, kw) order: offset of the tap's input for output (0, 0) in xp.
+std::vector<int64_t> tap_offsets(const conv2d_params& p, const padded_input& g, int64_t cin_g) {
+  std::vector<int64_t> tap(static_cast<size_t>(cin_g * p.kernel_h * p.kernel_w));
+  size_t k = 0;
+  for (int64_t ci = 0; ci < cin_g; ++ci) {
+    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+      for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+        const int64_t c = kw * p.dilation_w;
+        tap[k++] = ci * g.plane + kh * p.dilation_h * g.rowlen + (c % p.stride_w) * g.wq + c / p.stride_w;
+      }
+    }
+  }
+  return tap;
+}
+
+// xp [Cin_g, Hp, rowlen] <- channels [c0, c0 + cin_g) of one image; element (c, ih, iw) of the
+// image is at src[c*sc + ih*sh + iw*sw].
+void pack_padded(const conv2d_params& p, const padded_input& g, const float* src, int64_t sc,
+                 int64_t sh, int64_t sw, int64_t cin_g, float* xp) {
+  const int64_t S = p.stride_w;
+  for (int64_t ci = 0; ci < cin_g; ++ci) {
+    for (int64_t r = 0; r < g.hp; ++r) {
+      float* dst = xp + ci * g.plane + r * g.rowlen;
+      std::fill(dst, dst + g.rowlen, 0.0f);
+      const int64_t ih = r - p.pad_top;
+      if (ih < 0 || ih >= p.in_height) continue;
+      const float* s = src + ci * sc + ih * sh;
+      if (S == 1 && sw == 1) {
+        std::memcpy(dst + p.pad_left, s, p.in_width * sizeof(float));
+      } else {
+        for (int64_t iw = 0; iw < p.in_width; ++iw) {
+          const int64_t c = iw + p.pad_left;
+          dst[(c % S) * g.wq + c / S] = s[iw * sw];
+        }
+      }
+    }
+  }
+}
+
+workspace& pack_workspace() {  // the calling thread's padded inputs (read by every worker)
+  thread_local workspace space;
+  return space;
+}
+workspace& weight_workspace() {  // the calling thread's packed weights
+  thread_local workspace space;
+  return space;
+}
+
+constexpr int64_t kDirectBlock = 8;                       // output channels per kernel call
+constexpr int64_t kDirectChunk = 480;                     // flat positions per task (10 x 48)
+constexpr int64_t kPackBudgetFloats = int64_t{1} << 22;   // 16 MB of padded images at once
+
+// Small Cin per group: im2col + GEMM would spend more on copying and packing than on FMAs.
+bool use_direct(const conv2d_params& p) {
+  if (active_isa() != isa::avx512 || is_pointwise(p)) return false;
+  const int64_t cin_g = p.in_channels / p.groups;
+  return cin_g <= 16 && cin_g * p.kernel_h * p.kernel_w <= 1024;
+}
+
+// Direct convolution, both layouts. Per image n and group g the padded copy xp is built,
+// then every task computes all output-channel blocks of one chunk of output positions:
+//   stride 1x1: positions q = oh*rowlen + ow of a flat grid (columns ow >= OW are computed and
+//               dropped), so one kernel call covers many rows;
+//   otherwise:  one output row per kernel call.
+void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
+                   float* y) {
+  const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
+  const int64_t KH = p.kernel_h, KW = p.kernel_w, kd = cin_g * KH * KW;
+  const int64_t OH = p.out_height, OW = p.out_width, P = OH * OW;
+  const int64_t H = p.in_height, W = p.in_width;
+  const bool nhwc = p.data_layout == layout::nhwc;
+  const bool relu = p.act == activation::relu;
+  const padded_input geo = padded_geometry(p);
+  const std::vector<int64_t> tap = tap_offsets(p, geo, cin_g);
+  const int64_t blocks = (cout_g + kDirectBlock - 1) / kDirectBlock;
+  // wp [G, blocks, kd, 8] (k in (ci, kh, kw) order), bp [G, blocks, 8]; zero past cout_g.
+  const int64_t wp_size = G * blocks * kd * kDirectBlock;
+  float* wp = weight_workspace().get(static_cast<size_t>(wp_size + G * blocks * kDirectBlock));
+  float* bp = wp + wp_size;
+  std::fill(wp, wp + wp_size + G * blocks * kDirectBlock, 0.0f);
+  for (int64_t g = 0; g < G; ++g) {
+    for (int64_t co = 0; co < cout_g; ++co) {
+      const int64_t oc = g * cout_g + co;
+      float* dst = wp + ((g * blocks + co / kDirectBlock) * kd) * kDirectBlock + co % kDirectBlock;
+      for (int64_t ci = 0; ci < cin_g; ++ci) {
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const int64_t k = (ci * KH + kh) * KW + kw;
+            const float v = nhwc ? w[((oc * KH + kh) * KW + kw) * cin_g + ci]
+                                 : w[((oc * cin_g + ci) * KH + kh) * KW + kw];
+            dst[k * kDirectBlock] = v;
+          }
+        }
+      }
+      if (p.has_bias) bp[(g * blocks + co / kDirectBlock) * kDirectBlock + co % kDirectBlock] = b[oc];
+    }
+  }
+  const bool flat = p.stride_h == 1 && p.stride_w == 1;
+  const int64_t nflat = (OH - 1) * geo.rowlen + OW;  // flat positions per image
+  const int64_t chunk = flat ? kDirectChunk : std::max<int64_t>(1, kDirectChunk / OW);  // positions | rows
+  const int64_t chunks = flat ? (nflat + chunk - 1) / chunk : (OH + chunk - 1) / chunk;
+  const int64_t image_floats = G * cin_g * geo.plane;
+  const int64_t per_pass = std::max<int64_t>(1, kPackBudgetFloats / std::max<int64_t>(image_floats, 1));
+  float* xp_all = pack_workspace().get(static_cast<size_t>(std::min(per_pass, p.batch) * image_floats));
+  const int64_t in_image = p.in_channels * H * W;
+  for (int64_t n0 = 0; n0 < p.batch; n0 += per_pass) {
+    const int64_t nb = std::min(per_pass, p.batch - n0);
+    parallel_for(nb * G, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t n = n0 + t / G, g = t % G;
+        const float* src = x + n * in_image + (nhwc ? g * cin_g : g * cin_g * H * W);
+        if (nhwc) {
+          pack_padded(p, geo, src, 1, W * p.in_channels, p.in_channels, cin_g, xp_all + t * cin_g * geo.plane);
+        } else {
+          pack_padded(p, geo, src, H * W, W, 1, cin_g, xp_all + t * cin_g * geo.plane);
+        }
+      }
+    });
+    parallel_for(nb * G * chunks, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t img = t / chunks, c = t % chunks;
+        const int64_t n = n0 + img / G, g = img % G;
+        const float* xp = xp_all + img * cin_g * geo.plane;
+        const float* wg = wp + g * blocks * kd * kDirectBlock;
+        const float* bg = bp + g * blocks * kDirectBlock;
+        float* y_n = y + n * p.out_channels * P;
+        if (flat) {
+          const int64_t q0 = c * chunk, len = std::min(chunk, nflat - q0);
+          float* tile = col_workspace().get(static_cast<size_t>(kDirectBlock * len));  // [8, len]
+          for (int64_t blk = 0; blk < blocks; ++blk) {
+            const int64_t co0 = blk * kDirectBlock, rows = std::min(kDirectBlock, cout_g - co0);
+            f32_conv2d_direct_ukernel_8x48__avx512(kd, tap.data(), wg + blk * kd * kDirectBlock,
+                                                   xp + q0, len, tile, len, rows,
+                                                   bg + blk * kDirectBlock, relu);
+            // tile column j is flat position q0 + j = oh*rowlen + ow; keep ow < OW.
+            int64_t j = 0;
+            while (j < len) {
+              const int64_t q = q0 + j, oh = q / geo.rowlen, ow = q % geo.rowlen;
+              const int64_t seg = std::min(len - j, geo.rowlen - ow);
+              const int64_t keep = std::max<int64_t>(0, std::min(seg, OW - ow));
+              if (!nhwc) {
+                for (int64_t r = 0; r < rows; ++r) {
+                  std::memcpy(y_n + (g * cout_g + co0 + r) * P + oh * OW + ow, tile + r * len + j,
+                              keep * sizeof(float));
+                }
+              } else {
+                for (int64_t i = 0; i < keep; ++i) {
+                  float* yv = y_n + (oh * OW + ow + i) * p.out_channels + g * cout_g + co0;
+                  for (int64_t r = 0; r < rows; ++r) yv[r] = tile[r * len + j + i];
+                }
+              }
+              j += seg;
+            }
+          }
+        } else {
+          const int64_t oh0 = c * chunk, oh1 = std::min(OH, oh0 + chunk);
+          float* tile = col_workspace().get(static_cast<size_t>(kDirectBlock * OW));  // [8, OW]
+          // Block-major, so one block's weights ([kd, 8]) stay in L1 across the rows.
+          for (int64_t blk = 0; blk < blocks; ++blk) {
+            const int64_t co0 = blk * kDirectBlock, rows = std::min(kDirectBlock, cout_g - co0);
+            const float* wb = wg + blk * kd * kDirectBlock;
+            for (int64_t oh = oh0; oh < oh1; ++oh) {
+              const float* xrow = xp + oh * p.stride_h * geo.rowlen;
+              if (!nhwc) {
+                f32_conv2d_direct_ukernel_8x48__avx512(kd, tap.data(), wb, xrow, OW,
+                                                       y_n + (g * cout_g + co0) * P + oh * OW, P,
+                                                       rows, bg + blk * kDirectBlock, relu);
+              } else {
+                f32_conv2d_direct_ukernel_8x48__avx512(kd, tap.data(), wb, xrow, OW, tile, OW, rows,
+                                                       bg + blk * kDirectBlock, relu);
+                for (int64_t ow = 0; ow < OW; ++ow) {
+                  float* yv = y_n + (oh * OW + ow) * p.out_channels + g * cout_g + co0;
+                  for (int64_t r = 0; r < rows; ++r) yv[r] = tile[r * OW + ow];
+                }
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+}
+
+// Depthwise NCHW with the direct kernel: one padded plane per (n, c), one output row per call.
+void dwconv_nchw_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
+                        float* y) {
+  const int64_t mult = p.out_channels / p.in_channels;
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const int64_t kd = p.kernel_h * p.kernel_w;
+  const bool relu = p.act == activation::relu;
+  const padded_input geo = padded_geometry(p);
+  const std::vector<int64_t> tap = tap_offsets(p, geo, 1);
+  parallel_for(p.batch * p.in_channels, [&](int64_t lo, int64_t hi) {
+    float* xp = col_workspace().get(static_cast<size_t>(geo.plane));
+    for (int64_t t = lo; t < hi; ++t) {
+      pack_padded(p, geo, x + t * H * W, H * W, W, 1, 1, xp);
+      const int64_t n = t / p.in_channels, c = t % p.in_channels;
+      for (int64_t j = 0; j < mult; ++j) {
+        const int64_t co = c * mult + j;
+        float* yc = y + (n * p.out_channels + co) * OH * OW;
+        const float bias = p.has_bias ? b[co] : 0.0f;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          f32_dwconv_ukernel_1x64__avx512(kd, tap.data(), w + co * kd, xp + oh * p.stride_h * geo.rowlen,
+                                          OW, yc + oh * OW, bias, relu);
+        }
+      }
+    }
+  });
+}
+
+// Depthwise NHWC, multiplier 1: one output row per task, vectorized over channels.
+void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
+                        float* y) {
+  const int64_t C = p.in_channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const int64_t kk = p.kernel_h * p.kernel_w;
+  float* wt = weight_workspace().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t k = 0; k < kk; ++k) wt[k * C + c] = w[c * kk + k];
+  }
+  parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / OH, oh = t % OH;
+      f32_dwconv_nhwc_row__avx512(p, x + n * H * W * C, wt, p.has_bias ? b : nullptr, oh,
+                                  y + t * OW * C);
+    }
+  });
+}
+#endif
+
 }  // namespace
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
   const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
+#ifdef CONVKIT_HAS_DIRECT
+  if (active_isa() == isa::avx512) {
+    if (depthwise && p.data_layout == layout::nchw) {
+      dwconv_nchw_direct(p, x, w, b, y);
+      return;
+    }
+    if (depthwise && p.out_channels == p.in_channels) {
+      dwconv_nhwc_direct(p, x, w, b, y);
+      return;
+    }
+    if (!depthwise && use_direct(p)) {
+      conv2d_direct(p, x, w, b, y);
+      return;
+    }
+  }
+#endif
   if (depthwise) {
     if (p.data_layout == layout::nchw) {
       dwconv_nchw(p, x, w, b, y);

@@ -133,11 +133,14 @@ void col2im_nhwc(const conv2d_params& p, const float* col, int64_t g, int64_t p0
 int64_t tile_size(int64_t positions, int64_t kd, int64_t outer, int64_t threads, int64_t budget) {
   int64_t pt = std::max(kMinTile, budget / std::max<int64_t>(kd, 1));
   pt = std::min(pt, positions);
-  const int64_t want_tasks = 4 * threads;
+  // One thread: no split beyond the budget (each tile's GEMM repacks the whole weight).
+  // Several: split for tasks only while tiles stay long enough to amortize that repacking;
+  // below that, run_tasks leaves the threads to the GEMM itself.
+  const int64_t want_tasks = threads > 1 ? 4 * threads : 1;
   int64_t tiles = (positions + pt - 1) / pt;
   if (outer * tiles < want_tasks) {
     const int64_t need = (want_tasks + outer - 1) / outer;
-    const int64_t most = std::max<int64_t>(1, positions / kMinTile);
+    const int64_t most = std::max<int64_t>(1, positions / kMinSplitTile);
     tiles = std::max(tiles, std::min(need, most));
     pt = (positions + tiles - 1) / tiles;
   }

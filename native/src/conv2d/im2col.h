@@ -16,6 +16,7 @@ namespace convkit {
 
 constexpr int64_t kColBudgetFloats = int64_t{1} << 19;  // 2 MB of col per thread
 constexpr int64_t kMinTile = 32;
+constexpr int64_t kMinSplitTile = 192;  // shortest tile made only to feed threads
 
 // This thread's col buffer (grow-only, reused across calls).
 workspace& col_workspace();

@@ -14,8 +14,10 @@
 #include <limits>
 #include <vector>
 
+#include "convkit/isa.h"
 #include "convkit/parallel.h"
 #include "convkit/pool2d.h"
+#include "pool2d/ukernel/ukernels.h"
 
 namespace convkit {
 namespace {
@@ -308,9 +310,61 @@ void avg_pool_backward_nhwc(const pool2d_params& p, const float* dy, float* dx) 
   });
 }
 
+#if defined(__x86_64__) || defined(_M_X64)
+#define CONVKIT_HAS_POOL_KERNELS 1
+
+bool use_avx512() { return active_isa() == isa::avx512; }
+
+// Per-axis avg divisors: divisor(oh, ow) = rdiv[oh] * cdiv[ow] (see the header comment).
+void avg_divisors(const pool2d_params& p, std::vector<float>* rdiv, std::vector<float>* cdiv) {
+  rdiv->resize(static_cast<size_t>(p.out_height));
+  cdiv->resize(static_cast<size_t>(p.out_width));
+  for (int64_t oh = 0; oh < p.out_height; ++oh) {
+    const axis_window a = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, p.in_height);
+    (*rdiv)[oh] = static_cast<float>(p.count_include_pad ? a.span : a.hi - a.lo);
+  }
+  for (int64_t ow = 0; ow < p.out_width; ++ow) {
+    const axis_window a = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, p.in_width);
+    (*cdiv)[ow] = static_cast<float>(p.count_include_pad ? a.span : a.hi - a.lo);
+  }
+}
+
+// Tasks: planes (NCHW) or output rows (NHWC), in chunks big enough to amortize the fork.
+void pool_avx512(const pool2d_params& p, bool is_max, const float* x, float* y) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, C = p.channels;
+  std::vector<float> rdiv, cdiv;
+  if (!is_max) avg_divisors(p, &rdiv, &cdiv);
+  if (p.data_layout == layout::nchw) {
+    parallel_for(p.batch * C, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        if (is_max) {
+          f32_maxpool_nchw_plane__avx512(p, x + t * H * W, y + t * OH * OW);
+        } else {
+          f32_avgpool_nchw_plane__avx512(p, rdiv.data(), cdiv.data(), x + t * H * W, y + t * OH * OW);
+        }
+      }
+    });
+  } else {
+    parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const float* x_n = x + (t / OH) * H * W * C;
+        if (is_max) {
+          f32_maxpool_nhwc_row__avx512(p, x_n, t % OH, y + t * OW * C);
+        } else {
+          f32_avgpool_nhwc_row__avx512(p, rdiv.data(), cdiv.data(), x_n, t % OH, y + t * OW * C);
+        }
+      }
+    });
+  }
+}
+#endif
+
 }  // namespace
 
 void max_pool2d(const pool2d_params& p, const float* x, float* y) {
+#ifdef CONVKIT_HAS_POOL_KERNELS
+  if (use_avx512()) return pool_avx512(p, true, x, y);
+#endif
   if (p.data_layout == layout::nchw) {
     max_pool_nchw(p, x, y);
   } else {
@@ -319,6 +373,9 @@ void max_pool2d(const pool2d_params& p, const float* x, float* y) {
 }
 
 void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
+#ifdef CONVKIT_HAS_POOL_KERNELS
+  if (use_avx512()) return pool_avx512(p, false, x, y);
+#endif
   if (p.data_layout == layout::nchw) {
     avg_pool_nchw(p, x, y);
   } else {
@@ -346,6 +403,22 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
                        layout data_layout, const float* x, float* y) {
   const int64_t hw = height * width;
   const float inv = 1.0f / static_cast<float>(hw);
+#ifdef CONVKIT_HAS_POOL_KERNELS
+  if (use_avx512()) {
+    if (data_layout == layout::nchw) {
+      parallel_for(batch * channels, [&](int64_t lo, int64_t hi) {
+        f32_gavgpool_nchw__avx512(x + lo * hw, hi - lo, hw, y + lo);
+      });
+    } else {
+      parallel_for(batch, [&](int64_t lo, int64_t hi) {
+        for (int64_t n = lo; n < hi; ++n) {
+          f32_gavgpool_nhwc__avx512(x + n * hw * channels, channels, hw, y + n * channels);
+        }
+      });
+    }
+    return;
+  }
+#endif
   if (data_layout == layout::nchw) {
     parallel_for(batch * channels, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
