@@ -1,6 +1,7 @@
 # node-gyp build of the addon (what `npm install` runs). The source lists come from
 # native/sources.json, which CMakeLists.txt reads too. gyp attaches flags per target, so
 # each ISA variant is its own static library with its own flags; nothing uses -march=native.
+# NEON needs no flags on arm64. Threads: convkit's own pool (std::thread), no OpenMP.
 {
   "target_defaults": {
     "include_dirs": [
@@ -30,7 +31,9 @@
       ],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["convkit_avx512", "convkit_avx2"] }],
-        ["OS=='linux'", { "cflags": ["-fopenmp"], "ldflags": ["-fopenmp"] }]
+        ["target_arch=='arm64'", {
+          "sources": ["<!@(node -p \"require('./native/sources.json').neon.join(' ')\")"]
+        }]
       ]
     }
   ],

@@ -1,8 +1,13 @@
 // Promise-returning calls: validation runs on the JS thread (a failure rejects the promise,
 // it never throws synchronously); the kernel runs on a libuv worker. The worker holds a
-// reference to every typed array it reads or writes until the promise settles.
+// reference to every typed array it reads or writes until the promise settles. The libuv
+// worker hands the kernel to the compute pool (convkit/parallel.h) and sleeps until it is
+// done, so concurrent async calls share the one thread budget instead of each libuv worker
+// computing with a team of its own.
 #pragma once
 #include <napi.h>
+
+#include "convkit/parallel.h"
 
 #include <exception>
 #include <functional>
@@ -31,7 +36,7 @@ class kernel_worker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      job_();
+      convkit::run_on_pool(job_);
     } catch (const std::bad_alloc&) {
       SetError(std::string(op_) + ": out of memory");
     } catch (const std::exception& e) {

@@ -74,7 +74,9 @@ class guarded {
   size_t size() const { return n_; }
   float& operator[](size_t i) { return data_[i]; }
   float operator[](size_t i) const { return data_[i]; }
-  void copy_from(const std::vector<float>& v) { std::memcpy(data_, v.data(), v.size() * sizeof(float)); }
+  void copy_from(const std::vector<float>& v) {
+    if (!v.empty()) std::memcpy(data_, v.data(), v.size() * sizeof(float));  // memcpy(p, nullptr, 0) is UB
+  }
 
  private:
   size_t n_, total_;

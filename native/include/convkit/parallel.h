@@ -1,17 +1,37 @@
-// One process-wide compute budget behind parallel_for: OpenMP where the compiler has it,
-// a portable std::thread fallback where it does not.
+// One process-wide compute budget behind parallel_for. All callers (the JS thread, libuv
+// workers running async ops, worker_threads) share one pool of at most `budget` compute
+// threads, so N concurrent calls never run N x budget threads. A portable std::thread pool by
+// default; OpenMP teams when built with CONVKIT_USE_OPENMP and -fopenmp (then the thread
+// count is not bounded across concurrent callers: libgomp keeps one team per master thread).
 #pragma once
 #include <cstdint>
 #include <functional>
 
 namespace convkit {
 
-void set_num_threads(int n);  // n >= 1
+void set_num_threads(int n);  // n >= 1: the budget, at most n threads compute at once
 int get_num_threads();
-bool has_openmp();
+bool has_openmp();  // true when parallel_for runs on OpenMP teams instead of the pool
 
-// Calls fn(begin, end) on disjoint chunks covering [0, n), possibly concurrently.
-// Runs inline when n is small, the budget is 1, or when already inside a parallel region.
+// Calls fn(begin, end) on disjoint chunks covering [0, n), possibly concurrently; chunk t of
+// nt is one contiguous range, sizes differ by at most one. The caller runs chunk 0 and takes
+// as many pool threads as the budget has free (never waits for them), so a call may run on
+// fewer threads than the budget. Runs inline when n is small, the budget is 1, or when
+// already inside a chunk. The first exception thrown by a chunk is rethrown here.
 void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+
+// Runs job on one of the pool's compute threads and blocks until it has finished, rethrowing
+// its exception. Waits while the whole budget is in use, so any number of concurrent callers
+// (libuv workers running async ops) compute on at most `budget` threads between them. Runs
+// inline when called from a compute thread, or when a pool thread cannot be started.
+void run_on_pool(const std::function<void()>& job);
+
+// Statistics for tests: pool threads started so far, and the most threads (callers counted)
+// that ever computed at once under the budget.
+struct pool_stats {
+  int threads_started;
+  int peak_active;
+};
+pool_stats get_pool_stats();
 
 }  // namespace convkit

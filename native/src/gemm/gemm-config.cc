@@ -12,6 +12,7 @@
 #include <string>
 
 #include "gemm/ukernel/ukernels.h"
+#include "gemm/ukernel/ukernels-neon.h"  // AArch64 only
 
 namespace convkit {
 namespace {
@@ -63,6 +64,12 @@ gemm_plan make_plan() {
     case isa::avx2:
       p.ukernel = f32_gemm_ukernel_6x16__avx2, p.mr = 6, p.nr = 16;
       p.gemv_nn = f32_gemv_ukernel_nn__avx2, p.gemv_nt = f32_gemv_ukernel_nt__avx2;
+      break;
+#endif
+#if defined(__aarch64__)  // NEON: 8x12 tile (24 of the 32 vector registers accumulate)
+    case isa::neon:
+      p.ukernel = f32_gemm_ukernel_8x12__neon, p.mr = 8, p.nr = 12;
+      p.gemv_nn = f32_gemv_ukernel_nn__neon, p.gemv_nt = f32_gemv_ukernel_nt__neon;
       break;
 #endif
     default:

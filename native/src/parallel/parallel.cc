@@ -1,23 +1,67 @@
-// parallel_for behind one process-wide thread budget. Concurrent callers (several libuv
-// workers running async ops) reserve threads from the same budget, so N callers never run
-// N x budget threads. OpenMP where the compiler has it, std::thread otherwise.
+// parallel_for and run_on_pool behind one process-wide thread budget.
+//
+// The pool: up to `budget` persistent worker threads, started lazily, shared by every caller.
+// `active` counts the threads computing under the budget now: pool workers that run a job or
+// a chunk, plus callers (the JS thread, a C++ program's thread) inside parallel_for. Async
+// jobs wait for active < budget before they take a worker; parallel_for never waits, it
+// takes the workers that are free and runs the rest of the range itself.
+//
+// Why not OpenMP: libgomp gives every master thread its own team, so 4 libuv workers running
+// kernels kept 4 teams of budget-1 threads alive, and its idle threads spin for a long time
+// (GOMP_SPINCOUNT), taking the JS thread's core between calls. Here idle workers spin about
+// kSpinMicros, then sleep on a condition variable, and run at a slightly lower priority
+// (nice kWorkerNice, CONVKIT_WORKER_NICE overrides) so the event loop wins a contended core.
 #include "convkit/parallel.h"
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
-#ifdef _OPENMP
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#if defined(CONVKIT_USE_OPENMP) && defined(_OPENMP)
+#define CONVKIT_OPENMP_TEAMS 1
 #include <omp.h>
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CONVKIT_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define CONVKIT_PAUSE() __asm__ __volatile__("yield")
+#else
+#define CONVKIT_PAUSE() ((void)0)
 #endif
 
 namespace convkit {
 namespace {
 
+constexpr int kSpinMicros = 50;  // how long an idle worker or a waiting caller spins first
+constexpr int kWorkerNice = 2;   // worker priority relative to the process (Linux)
+
 int hardware_threads() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return std::min(n, 1024);
+  }
+#endif
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(std::min(n, 1024u));
 }
@@ -26,29 +70,16 @@ std::atomic<int>& budget() {
   static std::atomic<int> b{hardware_threads()};
   return b;
 }
-std::atomic<int> threads_in_use{0};  // threads reserved by parallel_for calls now running
-thread_local bool inside_parallel_for = false;
 
-// Reserve up to `want` threads of the budget (at least 1: the caller itself always runs).
-int reserve(int want) {
-  const int total = budget().load(std::memory_order_relaxed);
-  int used = threads_in_use.load(std::memory_order_relaxed);
-  for (;;) {
-    const int take = std::max(1, std::min(want, total - used));
-    if (threads_in_use.compare_exchange_weak(used, used + take, std::memory_order_acq_rel)) {
-      return take;
-    }
-  }
-}
-
-// Gives reserved threads back on every path, exceptions included.
-struct reservation {
-  int count;
-  ~reservation() { threads_in_use.fetch_sub(count, std::memory_order_acq_rel); }
-};
+// Per thread: inside a chunk of parallel_for (nested calls run inline); running a job on the
+// pool, or being a chunk worker (this thread is already counted in `active`).
+thread_local bool inside_chunk = false;
+#if !CONVKIT_OPENMP_TEAMS
+thread_local bool counted = false;
+#endif
 
 // The first exception thrown by any chunk, rethrown on the calling thread (an exception
-// must never escape an OpenMP region or a std::thread).
+// must never escape a worker thread).
 struct first_error {
   std::mutex mu;
   std::exception_ptr error;
@@ -60,7 +91,6 @@ struct first_error {
 
 void run_chunk(int64_t n, int nt, int t, const std::function<void(int64_t, int64_t)>& fn,
                first_error& err) {
-  // Static chunking: thread t gets one contiguous range, sizes differ by at most one.
   const int64_t base = n / nt, extra = n % nt;
   const int64_t begin = t * base + std::min<int64_t>(t, extra);
   const int64_t end = begin + base + (t < extra ? 1 : 0);
@@ -72,62 +102,323 @@ void run_chunk(int64_t n, int nt, int t, const std::function<void(int64_t, int64
   }
 }
 
+// Spins briefly with a pause instruction, then gives up: the caller blocks instead.
+template <class Ready>
+bool spin_until(Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+  for (int i = 1;; ++i) {
+    if (ready()) return true;
+    CONVKIT_PAUSE();
+    if ((i & 63) == 0 && std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
+
+#if !CONVKIT_OPENMP_TEAMS
+
+// What a worker is told to run: run(ctx, index), then one decrement of *pending.
+struct assignment {
+  void (*run)(void* ctx, int index) = nullptr;
+  void* ctx = nullptr;
+  int index = 0;
+  std::atomic<int>* pending = nullptr;
+  bool job = false;  // a whole job: the worker gives itself back to the pool afterwards
+};
+
+struct worker {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<uint64_t> posted{0};  // bumped once per assignment
+  assignment next;                  // written under mu before `posted` is bumped
+};
+
+class pool {
+ public:
+  // Takes up to `want` threads of the budget for the caller (waiting for one when `wait`),
+  // counting `self` (the caller) first. Returns the workers taken, appended to `out`.
+  int acquire(int want, bool self, bool wait, std::vector<worker*>& out);
+  // Gives back the workers in `ws` (not running anything any more) and `self` counts.
+  void release(const std::vector<worker*>& ws, int self);
+  void post(worker* w, const assignment& a);
+  // Blocks until *pending is 0 (spinning first when `spin`).
+  void wait(std::atomic<int>& pending, bool spin);
+  pool_stats stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {static_cast<int>(all_.size()), peak_};
+  }
+
+ private:
+  static void main_loop(pool* p, worker* w);
+  static void finish(pool* p, worker* w, const assignment& a);
+  worker* start_worker_locked();
+
+  std::mutex mu_;
+  std::condition_variable slot_free_;  // active_ dropped below the budget
+  std::vector<std::unique_ptr<worker>> all_;
+  std::vector<worker*> idle_;
+  int active_ = 0, peak_ = 0;
+  std::mutex done_mu_;
+  std::condition_variable done_;  // some assignment's pending reached 0
+};
+
+// Never destroyed: detached workers may still wait on it while the process exits.
+pool& the_pool() {
+  static pool* p = new pool;
+  return *p;
+}
+
+// Named for tools and tests (top -H, /proc/self/task/*/comm); lower priority than the process.
+void prepare_worker_thread() {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "convkit-pool");
+  int nice_by = kWorkerNice;
+  if (const char* env = std::getenv("CONVKIT_WORKER_NICE")) nice_by = std::atoi(env);
+  if (nice_by > 0) {
+    const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+    errno = 0;
+    const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+    if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + nice_by));
+  }
+#endif
+}
+
+worker* pool::start_worker_locked() {
+  auto w = std::make_unique<worker>();
+  worker* raw = w.get();
+  try {
+    std::thread(main_loop, this, raw).detach();
+  } catch (const std::system_error&) {
+    return nullptr;  // out of threads: the caller computes with fewer
+  }
+  all_.push_back(std::move(w));
+  return raw;
+}
+
+int pool::acquire(int want, bool self, bool wait, std::vector<worker*>& out) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (wait) slot_free_.wait(lock, [&] { return active_ < budget().load(std::memory_order_relaxed); });
+  if (self) ++active_;
+  int taken = 0;
+  const int total = budget().load(std::memory_order_relaxed);
+  while (taken < want && active_ < total) {
+    worker* w = nullptr;
+    if (!idle_.empty()) {
+      w = idle_.back();
+      idle_.pop_back();
+    } else if ((w = start_worker_locked()) == nullptr) {
+      break;
+    }
+    out.push_back(w);
+    ++active_;
+    ++taken;
+  }
+  peak_ = std::max(peak_, active_);
+  return taken;
+}
+
+void pool::release(const std::vector<worker*>& ws, int self) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.insert(idle_.end(), ws.begin(), ws.end());
+    active_ -= static_cast<int>(ws.size()) + self;
+  }
+  slot_free_.notify_all();
+}
+
+void pool::post(worker* w, const assignment& a) {
+  {
+    std::lock_guard<std::mutex> lock(w->mu);
+    w->next = a;
+    w->posted.fetch_add(1, std::memory_order_release);
+  }
+  w->cv.notify_one();
+}
+
+void pool::wait(std::atomic<int>& pending, bool spin) {
+  auto ready = [&] { return pending.load(std::memory_order_acquire) == 0; };
+  if (spin && spin_until(ready)) return;
+  std::unique_lock<std::mutex> lock(done_mu_);
+  done_.wait(lock, ready);
+}
+
+void pool::finish(pool* p, worker* w, const assignment& a) {
+  if (a.job) p->release({w}, 0);  // before the decrement: the waiter may return at once
+  // The decrement is the last touch of the caller's state, which lives on its stack.
+  if (a.pending->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    { std::lock_guard<std::mutex> lock(p->done_mu_); }
+    p->done_.notify_all();
+  }
+}
+
+void pool::main_loop(pool* p, worker* w) {
+  prepare_worker_thread();
+  counted = true;
+  uint64_t seen = 0;
+  for (;;) {
+    auto ready = [&] { return w->posted.load(std::memory_order_acquire) != seen; };
+    assignment a;
+    if (!spin_until(ready)) {
+      std::unique_lock<std::mutex> lock(w->mu);
+      w->cv.wait(lock, ready);
+    }
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      a = w->next;
+      seen = w->posted.load(std::memory_order_relaxed);
+    }
+    a.run(a.ctx, a.index);  // never throws: exceptions are captured inside
+    finish(p, w, a);
+  }
+}
+
+struct chunk_ctx {
+  int64_t n;
+  int nt;
+  const std::function<void(int64_t, int64_t)>* fn;
+  first_error* err;
+};
+
+void run_chunk_on_worker(void* ctx, int t) {
+  auto* c = static_cast<chunk_ctx*>(ctx);
+  inside_chunk = true;
+  run_chunk(c->n, c->nt, t, *c->fn, *c->err);
+  inside_chunk = false;
+}
+
+struct job_ctx {
+  const std::function<void()>* job;
+  std::exception_ptr error;
+};
+
+void run_job_on_worker(void* ctx, int) {
+  auto* c = static_cast<job_ctx*>(ctx);
+  try {
+    (*c->job)();
+  } catch (...) {
+    c->error = std::current_exception();
+  }
+}
+
+#endif  // !CONVKIT_OPENMP_TEAMS
+
 }  // namespace
 
-void set_num_threads(int n) { budget().store(std::max(1, n), std::memory_order_relaxed); }
+void set_num_threads(int n) {
+  budget().store(std::max(1, n), std::memory_order_relaxed);
+#if !CONVKIT_OPENMP_TEAMS
+  the_pool().release({}, 0);  // a larger budget may let waiting jobs start
+#endif
+}
 int get_num_threads() { return budget().load(std::memory_order_relaxed); }
 
 bool has_openmp() {
-#ifdef _OPENMP
+#if CONVKIT_OPENMP_TEAMS
   return true;
 #else
   return false;
 #endif
 }
 
+#if !CONVKIT_OPENMP_TEAMS
+
 void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
-  bool nested = inside_parallel_for;
-#ifdef _OPENMP
-  nested = nested || omp_in_parallel();
-#endif
   const int want = static_cast<int>(std::min<int64_t>(n, get_num_threads()));
-  if (nested || want <= 1) {
+  if (inside_chunk || want <= 1) {
     fn(0, n);
     return;
   }
-  const int nt = reserve(want);
-  reservation held{nt};
+  pool& p = the_pool();
+  const int self = counted ? 0 : 1;  // a pool worker is counted already
+  std::vector<worker*> ws;
+  ws.reserve(static_cast<size_t>(want - 1));
+  p.acquire(want - 1, self != 0, false, ws);
+  struct give_back {
+    pool& p;
+    const std::vector<worker*>& ws;
+    int self;
+    ~give_back() { p.release(ws, self); }
+  } held{p, ws, self};
+  if (ws.empty()) {
+    fn(0, n);
+    return;
+  }
+  const int nt = static_cast<int>(ws.size()) + 1;
+  first_error err;
+  chunk_ctx ctx{n, nt, &fn, &err};
+  std::atomic<int> pending{nt - 1};
+  for (int t = 1; t < nt; ++t) {
+    p.post(ws[static_cast<size_t>(t - 1)], {run_chunk_on_worker, &ctx, t, &pending, false});
+  }
+  run_chunk_on_worker(&ctx, 0);
+  p.wait(pending, true);
+  if (err.error) std::rethrow_exception(err.error);
+}
+
+void run_on_pool(const std::function<void()>& job) {
+  if (counted || inside_chunk) {
+    job();
+    return;
+  }
+  pool& p = the_pool();
+  std::vector<worker*> ws;
+  if (p.acquire(1, false, true, ws) == 0) {
+    job();  // no thread could be started: compute here (parallel_for counts this thread)
+    return;
+  }
+  job_ctx ctx{&job, nullptr};
+  std::atomic<int> pending{1};
+  p.post(ws[0], {run_job_on_worker, &ctx, 0, &pending, true});
+  p.wait(pending, false);  // jobs take milliseconds: sleep, don't spin
+  if (ctx.error) std::rethrow_exception(ctx.error);
+}
+
+pool_stats get_pool_stats() { return the_pool().stats(); }
+
+#else  // CONVKIT_OPENMP_TEAMS: the reservation counter only, threads from OpenMP
+
+namespace {
+std::atomic<int> threads_in_use{0};
+std::atomic<int> peak_in_use{0};
+}  // namespace
+
+void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  const int want = static_cast<int>(std::min<int64_t>(n, get_num_threads()));
+  if (inside_chunk || omp_in_parallel() || want <= 1) {
+    fn(0, n);
+    return;
+  }
+  const int total = get_num_threads();
+  int used = threads_in_use.load(std::memory_order_relaxed);
+  int nt;
+  do {
+    nt = std::max(1, std::min(want, total - used));
+  } while (!threads_in_use.compare_exchange_weak(used, used + nt, std::memory_order_acq_rel));
+  struct give_back {
+    int nt;
+    ~give_back() { threads_in_use.fetch_sub(nt, std::memory_order_acq_rel); }
+  } held{nt};
+  int peak = peak_in_use.load(std::memory_order_relaxed);
+  while (used + nt > peak && !peak_in_use.compare_exchange_weak(peak, used + nt)) {
+  }
   if (nt <= 1) {
     fn(0, n);
     return;
   }
   first_error err;
-#ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
   {
-    inside_parallel_for = true;
-    // A team may come back smaller than asked; chunk by the size we actually got.
+    inside_chunk = true;
     run_chunk(n, omp_get_num_threads(), omp_get_thread_num(), fn, err);
-    inside_parallel_for = false;
+    inside_chunk = false;
   }
-#else
-  {
-    std::vector<std::thread> workers;
-    workers.reserve(nt - 1);
-    for (int t = 1; t < nt; ++t) {
-      workers.emplace_back([&, t] {
-        inside_parallel_for = true;
-        run_chunk(n, nt, t, fn, err);
-      });
-    }
-    inside_parallel_for = true;
-    run_chunk(n, nt, 0, fn, err);
-    inside_parallel_for = false;
-    for (auto& w : workers) w.join();
-  }
-#endif
   if (err.error) std::rethrow_exception(err.error);
 }
+
+void run_on_pool(const std::function<void()>& job) { job(); }
+
+pool_stats get_pool_stats() { return {0, peak_in_use.load(std::memory_order_relaxed)}; }
+
+#endif
 
 }  // namespace convkit

@@ -1,0 +1,138 @@
+// parallel_for and run_on_pool: chunks cover [0, n) exactly once; nested calls run inline;
+// exceptions reach the caller; many concurrent callers (std::threads standing in for libuv
+// workers) compute on at most `budget` threads and start at most `budget` pool threads.
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+
+namespace {
+
+// Budget 4 whatever the machine: the pool logic, not the speed, is under test.
+constexpr int kBudget = 4;
+
+void check_cover(int64_t n) {
+  std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+  for (auto& h : hits) h.store(0);
+  std::atomic<int> chunks{0};
+  convkit::parallel_for(n, [&](int64_t lo, int64_t hi) {
+    CHECK(lo < hi && lo >= 0 && hi <= n, "n %lld: chunk [%lld, %lld)", (long long)n, (long long)lo, (long long)hi);
+    for (int64_t i = lo; i < hi; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+    chunks.fetch_add(1);
+  });
+  for (int64_t i = 0; i < n; ++i) {
+    CHECK(hits[static_cast<size_t>(i)].load() == 1, "n %lld: index %lld run %d times", (long long)n, (long long)i,
+          hits[static_cast<size_t>(i)].load());
+  }
+  CHECK(chunks.load() <= kBudget, "n %lld: %d chunks", (long long)n, chunks.load());
+}
+
+}  // namespace
+
+TEST(covers_range_once) {
+  convkit::set_num_threads(kBudget);
+  for (int64_t n : {0, 1, 2, 3, 4, 5, 7, 64, 1000, 100003}) check_cover(n);
+}
+
+TEST(nested_runs_inline) {
+  convkit::set_num_threads(kBudget);
+  std::atomic<int> inner_chunks{0};
+  convkit::parallel_for(8, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      convkit::parallel_for(100, [&](int64_t a, int64_t b) {
+        CHECK(a == 0 && b == 100, "nested chunk [%lld, %lld)", (long long)a, (long long)b);
+        inner_chunks.fetch_add(1);
+      });
+    }
+  });
+  CHECK(inner_chunks.load() == 8, "%d inner chunks", inner_chunks.load());
+}
+
+TEST(budget_one_is_inline) {
+  convkit::set_num_threads(1);
+  const auto me = std::this_thread::get_id();
+  convkit::parallel_for(1000, [&](int64_t lo, int64_t hi) {
+    CHECK(lo == 0 && hi == 1000 && std::this_thread::get_id() == me, "not inline");
+  });
+  convkit::set_num_threads(kBudget);
+}
+
+TEST(exceptions_reach_the_caller) {
+  convkit::set_num_threads(kBudget);
+  for (int rep = 0; rep < 20; ++rep) {
+    bool caught = false;
+    try {
+      convkit::parallel_for(kBudget, [&](int64_t lo, int64_t) {
+        if (lo == kBudget - 1) throw std::runtime_error("chunk failed");
+      });
+    } catch (const std::runtime_error&) {
+      caught = true;
+    }
+    CHECK(caught, "rep %d: exception lost", rep);
+  }
+  bool caught = false;
+  try {
+    convkit::run_on_pool([] { throw std::runtime_error("job failed"); });
+  } catch (const std::runtime_error&) {
+    caught = true;
+  }
+  CHECK(caught, "run_on_pool lost the exception");
+  // The pool still works afterwards.
+  check_cover(1000);
+}
+
+// 16 callers x 50 jobs, each job a parallel_for: never more than the budget computing at
+// once (no caller computes itself: all go through run_on_pool), never more than the budget
+// of pool threads, and every job sees all its indices.
+TEST(concurrent_callers_share_the_budget) {
+  convkit::set_num_threads(kBudget);
+  std::atomic<int> now{0}, most{0}, bad{0};
+  auto enter = [&] {
+    const int v = now.fetch_add(1) + 1;
+    int m = most.load();
+    while (v > m && !most.compare_exchange_weak(m, v)) {
+    }
+  };
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 16; ++c) {
+    callers.emplace_back([&, c] {
+      for (int j = 0; j < 50; ++j) {
+        convkit::run_on_pool([&] {
+          std::atomic<int64_t> sum{0};
+          const int64_t n = 2000 + c * 37 + j;
+          convkit::parallel_for(n, [&](int64_t lo, int64_t hi) {
+            enter();
+            int64_t s = 0;
+            for (int64_t i = lo; i < hi; ++i) s += i;
+            for (volatile int spin = 0; spin < 2000; ++spin) {
+            }
+            sum.fetch_add(s);
+            now.fetch_sub(1);
+          });
+          if (sum.load() != n * (n - 1) / 2) bad.fetch_add(1);
+        });
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  const convkit::pool_stats st = convkit::get_pool_stats();
+  CHECK(bad.load() == 0, "%d jobs lost indices", bad.load());
+  CHECK(most.load() <= kBudget, "%d chunks ran at once, budget %d", most.load(), kBudget);
+  CHECK(st.peak_active <= kBudget, "peak %d threads under the budget %d", st.peak_active, kBudget);
+  CHECK(st.threads_started <= kBudget, "%d pool threads started, budget %d", st.threads_started, kBudget);
+  std::printf("  16 callers: at most %d chunks at once, %d pool threads, peak %d\n", most.load(),
+              st.threads_started, st.peak_active);
+}
+
+// A smaller budget takes effect for the next calls; a larger one lets waiting jobs start.
+TEST(budget_changes) {
+  convkit::set_num_threads(2);
+  std::atomic<int> chunks{0};
+  convkit::parallel_for(100, [&](int64_t, int64_t) { chunks.fetch_add(1); });
+  CHECK(chunks.load() <= 2, "%d chunks with budget 2", chunks.load());
+  convkit::set_num_threads(kBudget);
+}
+
+int main() { return test::run_all("parallel-test"); }

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Cross-compiles the C++ core and its tests for aarch64 Linux with Debian's cross compiler
+// (cmake/aarch64-linux-gnu.cmake) into build-arm64/, then runs every test binary under
+// qemu-user, once with CONVKIT_ISA=neon (the NEON GEMM/GEMV kernels) and once with scalar:
+//   node scripts/build-core-arm64.js [--no-test]
+// Needs (Debian/Ubuntu): g++-aarch64-linux-gnu qemu-user cmake. The exit code is the first
+// failing step's; a missing tool says which package to install.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const out = path.join(root, 'build-arm64');
+const args = new Set(process.argv.slice(2));
+const jobs = String(Math.max(2, os.availableParallelism ? os.availableParallelism() : os.cpus().length));
+
+function run(cmd, argv) {
+  console.log(`> ${cmd} ${argv.join(' ')}`);
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+  if (r.error) {
+    console.error(`convkit: could not run ${cmd}: ${r.error.message}`);
+    process.exit(1);
+  }
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function need(tool, pkg) {
+  const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(`convkit: ${tool} not found; install it with: sudo apt-get install ${pkg}`);
+    process.exit(1);
+  }
+}
+
+need('aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu');
+if (!args.has('--no-test')) need('qemu-aarch64', 'qemu-user');
+
+run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=Release',
+  `-DCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake', 'aarch64-linux-gnu.cmake')}`,
+  '-DCONVKIT_TEST_ISAS=neon;scalar']);
+// Only the tests (the benchmarks would run under emulation, where timings mean nothing).
+const tests = ['gemm', 'conv2d', 'conv2d-backward', 'pool2d', 'pool2d-backward', 'activation',
+  'activation-backward', 'parallel'].map((t) => `${t}-test`);
+run('cmake', ['--build', out, '-j', jobs, '--target', ...tests]);
+if (!args.has('--no-test')) {
+  // ctest runs each test through CMAKE_CROSSCOMPILING_EMULATOR:
+  // qemu-aarch64 -L /usr/aarch64-linux-gnu <test>, under CONVKIT_ISA=neon and =scalar.
+  run('ctest', ['--test-dir', out, '--output-on-failure', '-j', jobs]);
+}
