@@ -209,4 +209,35 @@ TEST(blocked_edges) {
   convkit::set_num_threads(saved);
 }
 
+// The transposing pack (pack_t8 on avx512): full 8-row panels of A and 32-row panels of B^T
+// with k around its 8-column blocks, and ld gaps.
+TEST(pack_k_tail) {
+  for (int64_t k : {1, 2, 7, 8, 9, 15, 16, 17, 23, 255, 257}) {
+    check_all_transposes("pack_k_tail", {false, false, 16, 64, k, 1.0f, 0.5f, 3, 5, 1});
+  }
+}
+// The threaded blocked path: B packed in parts (row ranges of kc, or panel ranges of B^T) by
+// whichever thread gets there first, A blocks packed once and shared, tasks of B-panel chunks.
+// Shapes big enough to split (M*N*K >= 2^22), with k blocks whose rows do not divide into the
+// parts, a ragged last NC block, several waves of A blocks, M split into per-thread blocks,
+// and more threads than cores (to make the waits for a packer that is descheduled happen).
+TEST(threaded_shared_packing) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {saved, 1, 5}) {
+    convkit::set_num_threads(threads);
+    check_all_transposes("shared_odd_kc", {false, false, 300, 520, 37, 1.0f, 0.5f, 1, 2, 3});
+    check_all_transposes("shared_k_gt_kc", {false, false, 129, 200, 301, -1.0f, 0.0f});
+    check_all_transposes("small_m_wide_n", {false, false, 64, 1000, 300, 1.0f, 0.25f, 0, 3, 0});
+    check_all_transposes("small_m_wide_n_nan_c", {false, false, 9, 3000, 260, 1.0f, 0.0f, 0, 0, 2, true});
+    check_gemm("n_gt_nc_threaded", {false, false, 70, 4200, 30, 1.0f, 1.0f});
+    check_gemm("n_gt_nc_threaded_tb", {false, true, 70, 4200, 30, 1.0f, 0.0f, 0, 0, 0, true});
+    // Fewer MC blocks than threads: M split into one smaller block per thread (shared_odd_kc
+    // splits 300 rows over 2 threads, this 700 rows over 2 or 5).
+    check_all_transposes("split_m_blocks", {false, false, 700, 96, 70, 1.0f, 0.5f, 2, 0, 1});
+    check_gemm("a_waves", {false, false, 4200, 64, 20, 1.0f, 0.5f});
+    check_gemm("a_waves_ta", {true, false, 4200, 33, 40, 2.0f, 0.0f, 0, 0, 0, true});
+  }
+  convkit::set_num_threads(saved);
+}
+
 int main() { return test::run_all("gemm-test"); }

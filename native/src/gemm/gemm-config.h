@@ -22,6 +22,10 @@ using f32_gemm_ukernel_fn = void (*)(int64_t kc, const float* a, const float* b,
 using f32_gemv_ukernel_fn = void (*)(int64_t m, int64_t n, int64_t k, const float* x,
                                      const float* b, int64_t ldb, float* y, int64_t ldy);
 
+// Transposing pack of 8 rows: dst[p*ldd + i] = src[i*ld + p] for i < 8, p < kc. Packs full
+// MR = 8 panels of A (ldd = 8) and full NR panels of B^T (NR / 8 calls, ldd = NR).
+using f32_pack_t8_fn = void (*)(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd);
+
 struct cache_sizes {
   int64_t l1d, l2, l3;  // bytes, per core for l1d/l2, per socket (as reported) for l3
 };
@@ -31,6 +35,7 @@ struct gemm_plan {
   int64_t mr, nr;      // register tile
   int64_t mc, kc, nc;  // A block mc x kc (L2), B block kc x nc (L3), B micro-panel kc x nr (L1)
   f32_gemv_ukernel_fn gemv_nn, gemv_nt;
+  f32_pack_t8_fn pack_t8;  // null where the ISA has none (then packing is element-wise)
   cache_sizes caches;
 };
 

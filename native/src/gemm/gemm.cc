@@ -1,9 +1,16 @@
 // SGEMM in the BLIS structure: five loops around one MRxNR micro-kernel, with A and B
 // packed into cache-sized panels. Transposes and ragged edges are absorbed by the packing
 // (panels are zero-padded to MR / NR); partial tiles go through a scratch tile.
+// Threads: one parallel region per product. The threads share each packed B block and each
+// packed A block (packed once, in parts, by whichever threads need them first), own fixed
+// C regions across the k blocks and take over each other's tasks when they run out; per-piece
+// flags replace the barriers, so no thread waits for a k block it does not need.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "convkit/gemm.h"
 #include "convkit/parallel.h"
@@ -13,9 +20,15 @@
 namespace convkit {
 namespace {
 
-thread_local workspace pack_a_space;  // [ceil(mc/MR) panels][kc][MR]
-thread_local workspace pack_b_space;  // [ceil(nc/NR) panels][kc][NR]
+thread_local workspace pack_a_space;  // [slots][wave of A blocks][ceil(mc/MR) panels][kc][MR]
+thread_local workspace pack_b_space;  // [slots][ceil(nc/NR) panels][kc][NR]
 thread_local workspace gemv_space;    // x [m][k] then y [m][n] of the GEMV path
+
+// Tasks per thread and k block, at least (while B chunks can shrink): short tasks let the
+// threads even out their shares when one of them is slowed down.
+constexpr int64_t kTasksPerThread = 8;
+// A blocks packed per wave (bounds the A workspace at kMaxABlocks * mc * kc floats).
+constexpr int64_t kMaxABlocks = 16;
 
 // C[M,N] *= beta (beta == 0 writes zeros without reading C).
 void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
@@ -29,16 +42,62 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   }
 }
 
-// Rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) -> panels of MR rows, zero-padded.
+// The shared packed A and B are packed in pieces, each once per k block: the first task that
+// needs a piece packs it, any other waits until it is packed. A packer never waits on anything,
+// so every wait ends.
+enum : int { kUnpacked = 0, kPacking = 1, kPacked = 2 };
+
+bool claim(std::atomic<int>& state) {
+  int s = state.load(std::memory_order_acquire);
+  return s == kUnpacked && state.compare_exchange_strong(s, kPacking, std::memory_order_acq_rel);
+}
+
+// Spins until ready() (an acquire load) holds; yields after a while, as the thread it waits
+// for may have been descheduled.
+template <class Ready>
+void spin_until(const Ready& ready) {
+  for (int spins = 0; !ready(); ++spins) {
+    if (spins >= 256) std::this_thread::yield();
+  }
+}
+
+void wait_packed(std::atomic<int>& state) {
+  spin_until([&] { return state.load(std::memory_order_acquire) == kPacked; });
+}
+
+// Pieces [0, n) of `states`: packs every piece no other thread has taken, then waits for the rest.
+template <class Pack>
+void pack_once(std::atomic<int>* states, int64_t n, const Pack& pack) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (claim(states[i])) {
+      pack(i);
+      states[i].store(kPacked, std::memory_order_release);
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) wait_packed(states[i]);
+}
+
+// Rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) -> panels of MR rows [panel][kc][MR],
+// zero-padded.
+// pack_t8 (when the ISA has one) transposes full 8-row panels of A [m, k] in registers.
+// Part `part` of `parts`: a range of the ceil(mc/MR) panels.
 void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
-            int64_t kc, int64_t mr, float* dst) {
-  for (int64_t ir = 0; ir < mc; ir += mr, dst += kc * mr) {
+            int64_t kc, int64_t mr, int64_t part, int64_t parts, f32_pack_t8_fn pack_t8,
+            float* dst) {
+  const int64_t n_panels = (mc + mr - 1) / mr;
+  const int64_t ir_end = std::min(mc, n_panels * (part + 1) / parts * mr);
+  dst += n_panels * part / parts * kc * mr;
+  for (int64_t ir = n_panels * part / parts * mr; ir < ir_end; ir += mr, dst += kc * mr) {
     const int64_t m_eff = std::min(mr, mc - ir);
     if (!trans_a) {  // op(A)(i, p) = a[i*lda + p]: rows are contiguous in p
+      const float* src = a + (i0 + ir) * lda + p0;
+      if (pack_t8 && mr == 8 && m_eff == 8) {
+        pack_t8(kc, src, lda, dst, 8);
+        continue;
+      }
       if (m_eff < mr) std::fill(dst, dst + kc * mr, 0.0f);
       for (int64_t i = 0; i < m_eff; ++i) {
-        const float* src = a + (i0 + ir + i) * lda + p0;
-        for (int64_t p = 0; p < kc; ++p) dst[p * mr + i] = src[p];
+        for (int64_t p = 0; p < kc; ++p) dst[p * mr + i] = src[i * lda + p];
       }
     } else {  // op(A)(i, p) = a[p*lda + i]: each k step is a contiguous run of MR rows
       for (int64_t p = 0; p < kc; ++p) {
@@ -51,26 +110,45 @@ void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, i
   }
 }
 
-// Rows [p0, p0+kc) x cols [j0 + jr, ...) of op(B) for NR-panels [panel_begin, panel_end).
+// Part `part` of `parts` of the packed B block: rows [p0, p0+kc) x cols [j0, j0+nc) of op(B)
+// as [ceil(nc/NR) panels][kc][NR], zero-padded. For B [k, n] a part is a range of the kc
+// rows, each row read along its whole length (one sequential stream per row, as DRAM and the
+// prefetchers like; packing panel by panel instead ran 2x slower on 16x2048x2048); for
+// B^T [n, k] a part is a range of panels, each of whose rows is contiguous in p.
 void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
-            int64_t nc, int64_t nr, int64_t panel_begin, int64_t panel_end, float* dst) {
-  for (int64_t jp = panel_begin; jp < panel_end; ++jp) {
+            int64_t nc, int64_t nr, int64_t part, int64_t parts, f32_pack_t8_fn pack_t8,
+            float* dst) {
+  const int64_t n_panels = (nc + nr - 1) / nr;
+  if (!trans_b) {  // op(B)(p, j) = b[p*ldb + j]
+    const int64_t full_end = nc / nr * nr;  // end of the full panels
+    for (int64_t p = kc * part / parts; p < kc * (part + 1) / parts; ++p) {
+      const float* src = b + (p0 + p) * ldb + j0;
+      for (int64_t jr = 0; jr < full_end; jr += nr) {
+        float* dp = dst + (jr / nr) * kc * nr + p * nr;
+        for (int64_t j = 0; j < nr; ++j) dp[j] = src[jr + j];
+      }
+      if (full_end < nc) {  // the last panel is narrower than NR
+        float* dp = dst + (full_end / nr) * kc * nr + p * nr;
+        const int64_t n_eff = nc - full_end;
+        for (int64_t j = 0; j < n_eff; ++j) dp[j] = src[full_end + j];
+        for (int64_t j = n_eff; j < nr; ++j) dp[j] = 0.0f;
+      }
+    }
+    return;
+  }
+  // op(B)(p, j) = b[j*ldb + p]
+  for (int64_t jp = n_panels * part / parts; jp < n_panels * (part + 1) / parts; ++jp) {
     const int64_t jr = jp * nr;
     const int64_t n_eff = std::min(nr, nc - jr);
     float* d = dst + jp * kc * nr;
-    if (!trans_b) {  // op(B)(p, j) = b[p*ldb + j]
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* src = b + (p0 + p) * ldb + j0 + jr;
-        float* dp = d + p * nr;
-        for (int64_t j = 0; j < n_eff; ++j) dp[j] = src[j];
-        for (int64_t j = n_eff; j < nr; ++j) dp[j] = 0.0f;
-      }
-    } else {  // op(B)(p, j) = b[j*ldb + p]
-      if (n_eff < nr) std::fill(d, d + kc * nr, 0.0f);
-      for (int64_t j = 0; j < n_eff; ++j) {
-        const float* src = b + (j0 + jr + j) * ldb + p0;
-        for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = src[p];
-      }
+    const float* src = b + (j0 + jr) * ldb + p0;
+    if (pack_t8 && n_eff == nr && nr % 8 == 0) {
+      for (int64_t g = 0; g < nr; g += 8) pack_t8(kc, src + g * ldb, ldb, d + g, nr);
+      continue;
+    }
+    if (n_eff < nr) std::fill(d, d + kc * nr, 0.0f);
+    for (int64_t j = 0; j < n_eff; ++j) {
+      for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = src[j * ldb + p];
     }
   }
 }
@@ -204,90 +282,174 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     sgemm_small(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  const int64_t MC = plan.mc, KC = plan.kc, NC = plan.nc;
+  const int64_t KC = plan.kc, NC = plan.nc;
   // Small products lose more to waking threads than they gain: below ~160^3 (measured: 128^3
   // ran 0.9x on two threads, 256^3 1.5x) stay on one.
   const bool threaded = m * n * k >= (int64_t{1} << 22) && get_num_threads() > 1;
   const int64_t threads = threaded ? get_num_threads() : 1;
+  // Fewer MC blocks than threads (but at least 128 rows each): smaller blocks, one per thread,
+  // so each thread packs and reads its own A rows (measured 256^3 on 2 threads: 0.122 ms
+  // against 0.137 splitting only the B panels). Thinner M keeps the split over B panels.
+  int64_t MC = plan.mc;
+  if (threads > 1 && m < MC * threads && m >= 128 * threads) {
+    MC = ((m + threads - 1) / threads + MR - 1) / MR * MR;
+  }
+  const int64_t MCP = (MC + MR - 1) / MR * MR;  // rows of one packed A block
+  const int64_t m_blocks = (m + MC - 1) / MC;
+  const int64_t wave = std::min(m_blocks, kMaxABlocks);
+  // The packed B block and each A block are packed in parts, so that threads needing the
+  // same one split the packing instead of waiting for one packer.
+  const int64_t b_parts = threads > 1 ? 2 * threads : 1;
+  const int64_t a_parts = threads > 1 ? std::min<int64_t>(threads, (MC + MR - 1) / MR) : 1;
+  // Two buffers for the packed B and A when threaded: threads that finish one k block early
+  // pack the next one while the others still read the current one.
+  const int64_t slots = threads > 1 ? 2 : 1;
 
-  // Loop over the n dimension (NC columns of B and C at a time).
+  // The blocks, in order: loop over the n dimension (NC columns of B and C at a time), over the
+  // k dimension (KC rows of B / columns of A), over waves of up to kMaxABlocks MC-row blocks.
+  // A block's tasks are (MC-row block, chunk of NR panels) pairs, task = m block * n_chunks +
+  // chunk; one chunk of all the panels on one thread, smaller chunks when the threads need
+  // several tasks each.
+  struct block {
+    int64_t jc, nc, n_panels, pc, kc, q;  // q: index of the (jc, pc) pair, which owns a packed B
+    int64_t mb0, wave_blocks, per_chunk, n_chunks;
+  };
+  std::vector<block> blocks;
+  int64_t n_q = 0, max_chunks = 1;
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = std::min(NC, n - jc);
     const int64_t n_panels = (nc + NR - 1) / NR;
-    // Loop over the k dimension (KC rows of B / columns of A at a time).
-    for (int64_t pc = 0; pc < k; pc += KC) {
-      const int64_t kc = std::min(KC, k - pc);
-      const float beta_eff = pc == 0 ? beta : 1.0f;  // later k blocks accumulate
-      // One packed B block, shared by all threads (packed by all of them).
-      float* bp = pack_b_space.get(static_cast<size_t>(n_panels * kc * NR));
-      if (threaded && n_panels * kc * NR >= 32768) {
-        parallel_for(n_panels, [&](int64_t lo, int64_t hi) {
-          pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, lo, hi, bp);
-        });
-      } else {
-        pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, 0, n_panels, bp);
+    int64_t per_chunk = n_panels;
+    while (threads > 1 && per_chunk > 1 &&
+           m_blocks * ((n_panels + per_chunk - 1) / per_chunk) < kTasksPerThread * threads) {
+      per_chunk = (per_chunk + 1) / 2;
+    }
+    const int64_t n_chunks = (n_panels + per_chunk - 1) / per_chunk;
+    max_chunks = std::max(max_chunks, n_chunks);
+    for (int64_t pc = 0; pc < k; pc += KC, ++n_q) {
+      for (int64_t mb0 = 0; mb0 < m_blocks; mb0 += wave) {
+        const int64_t wave_blocks = std::min(wave, m_blocks - mb0);
+        blocks.push_back({jc, nc, n_panels, pc, std::min(KC, k - pc), n_q, mb0, wave_blocks,
+                          per_chunk, n_chunks});
       }
-      // Tasks: MC blocks of rows x chunks of NR panels, enough of them to keep every
-      // thread busy when M alone has too few blocks. Threads take tasks from a shared
-      // counter, so one thread delayed by the OS does not hold half the work.
-      const int64_t m_blocks = (m + MC - 1) / MC;
-      int64_t n_chunks = 1;
-      if (threads > 1 && m_blocks < 4 * threads) {
-        n_chunks = std::min(n_panels, (4 * threads + m_blocks - 1) / m_blocks);
-      }
-      const int64_t panels_per_chunk = (n_panels + n_chunks - 1) / n_chunks;
-      n_chunks = (n_panels + panels_per_chunk - 1) / panels_per_chunk;
-      const int64_t n_tasks = m_blocks * n_chunks;
-      std::atomic<int64_t> next_task{0};
-      auto macro_tasks = [&](int64_t, int64_t) {
-        float* ap = pack_a_space.get(static_cast<size_t>(((MC + MR - 1) / MR) * MR * kc));
-        alignas(64) float tile[16 * 64];  // scratch for partial tiles, MR*NR <= 1024
-        int64_t packed_block = -1;
-        for (int64_t t = next_task.fetch_add(1, std::memory_order_relaxed); t < n_tasks;
-             t = next_task.fetch_add(1, std::memory_order_relaxed)) {
-          const int64_t mb = t / n_chunks, chunk = t % n_chunks;
-          // Loop over the m dimension (MC rows of A and C at a time).
-          const int64_t ic = mb * MC;
-          const int64_t mc = std::min(MC, m - ic);
-          if (packed_block != mb) {
-            pack_a(trans_a, a, lda, ic, mc, pc, kc, MR, ap);
-            packed_block = mb;
-          }
-          const int64_t jp_end = std::min(n_panels, (chunk + 1) * panels_per_chunk);
-          // Loop over NR-wide micro-panels of the packed B block.
-          for (int64_t jp = chunk * panels_per_chunk; jp < jp_end; ++jp) {
-            const int64_t jr = jp * NR;
-            const int64_t n_eff = std::min(NR, nc - jr);
-            const float* bpanel = bp + jp * kc * NR;
-            // Loop over MR-tall micro-panels of the packed A block.
-            for (int64_t ir = 0; ir < mc; ir += MR) {
-              const int64_t m_eff = std::min(MR, mc - ir);
-              const float* apanel = ap + ir * kc;
-              float* cij = c + (ic + ir) * ldc + jc + jr;
-              if (m_eff == MR && n_eff == NR) {
-                plan.ukernel(kc, apanel, bpanel, cij, ldc, alpha, beta_eff);
-              } else {
-                plan.ukernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
-                for (int64_t i = 0; i < m_eff; ++i) {
-                  float* ci = cij + i * ldc;
-                  const float* ti = tile + i * NR;
-                  if (beta_eff == 0.0f) {
-                    for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j];
-                  } else {
-                    for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j] + beta_eff * ci[j];
-                  }
-                }
-              }
+    }
+  }
+  const int64_t n_blocks = static_cast<int64_t>(blocks.size());
+  const int64_t max_panels = (std::min(NC, n) + NR - 1) / NR;
+  float* bp = pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
+  float* ap = pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
+
+  // Shared state. Each packed piece (a part of a B block, an A block) is packed once, by the
+  // first task that needs it, after the tasks that last read its buffer slot are done; a task
+  // updates a C tile region only after the previous k block's task on it is done.
+  std::unique_ptr<std::atomic<int>[]> b_state(new std::atomic<int>[n_q * b_parts]);
+  std::unique_ptr<std::atomic<int>[]> a_state(new std::atomic<int>[n_blocks * wave * a_parts]);
+  std::unique_ptr<std::atomic<int64_t>[]> done(new std::atomic<int64_t>[n_blocks]);
+  std::unique_ptr<std::atomic<int64_t>[]> c_done(new std::atomic<int64_t>[m_blocks * max_chunks]);
+  for (int64_t i = 0; i < n_q * b_parts; ++i) b_state[i].store(kUnpacked, std::memory_order_relaxed);
+  for (int64_t i = 0; i < n_blocks * wave * a_parts; ++i) a_state[i].store(kUnpacked, std::memory_order_relaxed);
+  for (int64_t i = 0; i < n_blocks; ++i) done[i].store(0, std::memory_order_relaxed);
+  for (int64_t i = 0; i < m_blocks * max_chunks; ++i) c_done[i].store(-1, std::memory_order_relaxed);
+  auto wait_done = [&](int64_t g) {  // every task of block g has finished
+    const int64_t want = blocks[g].wave_blocks * blocks[g].n_chunks;
+    spin_until([&] { return done[g].load(std::memory_order_acquire) == want; });
+  };
+  // Every block of (jc, pc) pair q (its waves), found by scanning (there are few blocks).
+  auto wait_q_done = [&](int64_t q) {
+    for (int64_t g = 0; g < n_blocks; ++g) {
+      if (blocks[g].q == q) wait_done(g);
+    }
+  };
+
+  // Task `local` of block g: the packed pieces it needs, then its C region for this k block.
+  auto run_task = [&](int64_t g, int64_t local, float* tile) {
+    const block& bk = blocks[g];
+    const int64_t wb = local / bk.n_chunks, chunk = local % bk.n_chunks;
+    const int64_t jc = bk.jc, nc = bk.nc, pc = bk.pc, kc = bk.kc;
+    const float beta_eff = pc == 0 ? beta : 1.0f;  // later k blocks accumulate
+    float* bpk = bp + (bk.q % slots) * max_panels * KC * NR;
+    pack_once(&b_state[bk.q * b_parts], b_parts, [&](int64_t part) {
+      if (bk.q >= slots) wait_q_done(bk.q - slots);  // the slot's last readers
+      pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, part, b_parts, plan.pack_t8, bpk);
+    });
+    // Loop over the m dimension (MC rows of A and C at a time).
+    const int64_t mb = bk.mb0 + wb;
+    const int64_t ic = mb * MC;
+    const int64_t mc = std::min(MC, m - ic);
+    float* apb = ap + ((g % slots) * wave + wb) * MCP * KC;
+    pack_once(&a_state[(g * wave + wb) * a_parts], a_parts, [&](int64_t part) {
+      if (g >= slots) wait_done(g - slots);  // the slot's last readers
+      pack_a(trans_a, a, lda, ic, mc, pc, kc, MR, part, a_parts, plan.pack_t8, apb);
+    });
+    std::atomic<int64_t>& c_region = c_done[mb * max_chunks + chunk];
+    if (pc > 0) {  // the previous k block's task on this C region
+      spin_until([&] { return c_region.load(std::memory_order_acquire) >= bk.q - 1; });
+    }
+    const int64_t jp_begin = chunk * bk.per_chunk;
+    const int64_t jp_end = std::min(bk.n_panels, jp_begin + bk.per_chunk);
+    // Loop over NR-wide micro-panels of the packed B block.
+    for (int64_t jp = jp_begin; jp < jp_end; ++jp) {
+      const int64_t jr = jp * NR;
+      const int64_t n_eff = std::min(NR, nc - jr);
+      const float* bpanel = bpk + jp * kc * NR;
+      // Loop over MR-tall micro-panels of the packed A block.
+      for (int64_t ir = 0; ir < mc; ir += MR) {
+        const int64_t m_eff = std::min(MR, mc - ir);
+        const float* apanel = apb + ir * kc;
+        float* cij = c + (ic + ir) * ldc + jc + jr;
+        if (m_eff == MR && n_eff == NR) {
+          plan.ukernel(kc, apanel, bpanel, cij, ldc, alpha, beta_eff);
+        } else {
+          plan.ukernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
+          for (int64_t i = 0; i < m_eff; ++i) {
+            float* ci = cij + i * ldc;
+            const float* ti = tile + i * NR;
+            if (beta_eff == 0.0f) {
+              for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j];
+            } else {
+              for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j] + beta_eff * ci[j];
             }
           }
         }
-      };
-      if (threaded) {
-        parallel_for(std::min<int64_t>(threads, n_tasks), macro_tasks);
-      } else {
-        macro_tasks(0, 1);
       }
     }
+    // Publish: C region done for k block q (monotone across n blocks too), task counted.
+    int64_t seen = c_region.load(std::memory_order_relaxed);
+    while (seen < bk.q &&
+           !c_region.compare_exchange_weak(seen, bk.q, std::memory_order_acq_rel)) {
+    }
+    done[g].fetch_add(1, std::memory_order_acq_rel);
+  };
+
+  // Each block's tasks are split into one contiguous range per thread (a thread keeps the
+  // same C regions in every k block, so C stays in its caches); a thread that runs out takes
+  // tasks from the others' ranges (one thread delayed by the OS does not hold half the work).
+  // A thread moves to the next block only when every task of this one is taken, so every wait
+  // is for a task taken earlier: no deadlock.
+  std::unique_ptr<std::atomic<int64_t>[]> next(new std::atomic<int64_t>[n_blocks * threads]);
+  for (int64_t i = 0; i < n_blocks * threads; ++i) next[i].store(0, std::memory_order_relaxed);
+  std::atomic<int64_t> joined{0};
+  auto macro_tasks = [&](int64_t, int64_t) {
+    alignas(64) float tile[16 * 64];  // scratch for partial tiles, MR*NR <= 1024
+    const int64_t self = joined.fetch_add(1, std::memory_order_relaxed) % threads;
+    for (int64_t g = 0; g < n_blocks; ++g) {
+      const int64_t n_tasks = blocks[g].wave_blocks * blocks[g].n_chunks;
+      for (int64_t v = 0; v < threads; ++v) {  // own range first, then the others'
+        const int64_t owner = (self + v) % threads;
+        const int64_t lo = n_tasks * owner / threads, hi = n_tasks * (owner + 1) / threads;
+        std::atomic<int64_t>& taken = next[g * threads + owner];
+        for (int64_t t = lo + taken.fetch_add(1, std::memory_order_relaxed); t < hi;
+             t = lo + taken.fetch_add(1, std::memory_order_relaxed)) {
+          run_task(g, t, tile);
+        }
+      }
+    }
+  };
+  // One parallel region for the whole product: no join between k blocks.
+  if (threaded) {
+    parallel_for(threads, macro_tasks);
+  } else {
+    macro_tasks(0, 1);
   }
 }
 

@@ -21,6 +21,8 @@ CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__avx2);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__avx2);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__avx512);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__avx512);
+// Transposing pack of 8 rows (f32-pack-t8-avx512.cc): dst[p*ldd + i] = src[i*ld + p], i < 8, p < kc.
+void f32_pack_t8_ukernel__avx512(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd);
 #endif
 
 #undef CONVKIT_GEMM_UKERNEL
