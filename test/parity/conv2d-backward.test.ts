@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { backends, info, type Conv2dInfo } from '../../lib/index';
 import { loadAddon } from '../../lib/backend/native/addon';
 import { conv2dInfo } from '../../lib/shape/conv2d-info';
-import { pick, prng, randInt, randomData, worstRatio } from '../helpers/random';
+import { randomConvShapes } from '../helpers/configs';
+import { prng, randomData, worstRatio } from '../helpers/random';
 import { nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
@@ -27,25 +28,8 @@ function makeConfig(r: () => number, xShape: number[], wShape: number[], opts: R
 
 function randomConfig(seed: number): Config {
   const r = prng(seed);
-  const layout = pick(r, ['nchw', 'nhwc'] as const);
-  const kind = pick(r, ['dense', 'dense', 'grouped', 'depthwise', 'pointwise'] as const);
-  const groups0 = kind === 'grouped' ? randInt(r, 2, 4) : 1;
-  let cin = kind === 'depthwise' ? randInt(r, 2, 37) : groups0 * randInt(r, 1, 20);
-  const groups = kind === 'depthwise' ? cin : groups0;
-  const cout = groups * (kind === 'depthwise' ? randInt(r, 1, 3) : randInt(r, 1, 19));
-  const kh = kind === 'pointwise' ? 1 : randInt(r, 1, 5);
-  const kw = kind === 'pointwise' ? 1 : randInt(r, 1, 5);
-  const stride: [number, number] = kind === 'pointwise' && r() < 0.5 ? [1, 1] : [randInt(r, 1, 4), randInt(r, 1, 4)];
-  const dilation: [number, number] = r() < 0.25 ? [randInt(r, 1, 3), randInt(r, 1, 3)] : [1, 1];
-  const padding: [number, number, number, number] = kind === 'pointwise' && r() < 0.5 ? [0, 0, 0, 0]
-    : [randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3)];
-  const h = randInt(r, dilation[0] * (kh - 1) + 1, 23);
-  const w = randInt(r, dilation[1] * (kw - 1) + 1, 29);
-  const n = randInt(r, 1, 4);
-  cin = Math.max(cin, groups);
-  const xShape = layout === 'nchw' ? [n, cin, h, w] : [n, h, w, cin];
-  const wShape = layout === 'nchw' ? [cout, cin / groups, kh, kw] : [cout, kh, kw, cin / groups];
-  return makeConfig(r, xShape, wShape, { stride, padding, dilation, groups, layout, activation: r() < 0.3 ? 'relu' : 'none' });
+  const { xShape, wShape, opts } = randomConvShapes(r, { maxBatch: 4, minDepthwise: 2 });
+  return makeConfig(r, xShape, wShape, opts);
 }
 
 /** Inputs in [-1, 1]: the conformance bound 4*eps*sqrt(K)*sum|terms| with sum|terms| <= K. */

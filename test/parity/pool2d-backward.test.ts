@@ -4,27 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import { backends, info } from '../../lib/index';
 import { pool2dInfo } from '../../lib/shape/pool2d-info';
-import { pick, prng, randInt, randomData, worstRatio } from '../helpers/random';
+import { randomPoolInfo } from '../helpers/configs';
+import { prng, randomData, worstRatio } from '../helpers/random';
 import { nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
 
 function randomPool(seed: number, kind: 'max' | 'avg') {
   const r = prng(seed);
-  const layout = pick(r, ['nchw', 'nhwc'] as const);
-  const kh = randInt(r, 1, 4);
-  const kw = randInt(r, 1, 4);
-  const dil: [number, number] = kind === 'max' && r() < 0.3 ? [randInt(r, 1, 2), randInt(r, 1, 2)] : [1, 1];
-  const pad: [number, number, number, number] = [randInt(r, 0, kh >> 1), randInt(r, 0, kh >> 1), randInt(r, 0, kw >> 1), randInt(r, 0, kw >> 1)];
-  const n = randInt(r, 1, 3);
-  const c = randInt(r, 1, 80);
-  const h = randInt(r, dil[0] * (kh - 1) + 1, 19);
-  const w = randInt(r, dil[1] * (kw - 1) + 1, 21);
-  const xShape = layout === 'nchw' ? [n, c, h, w] : [n, h, w, c];
-  const info = pool2dInfo('test', kind, xShape, {
-    kernel: [kh, kw], stride: [randInt(r, 1, 3), randInt(r, 1, 3)], padding: pad, dilation: dil,
-    ceilMode: r() < 0.4, countIncludePad: r() < 0.5, layout,
-  });
+  const info = randomPoolInfo(r, kind, { maxBatch: 3, maxChannels: 80 });
+  const { batch: n, channels: c, inHeight: h, inWidth: w } = info;
   const x = randomData(r, n * c * h * w);
   const special = r();
   if (special < 0.25) {
