@@ -1,5 +1,7 @@
 // While conv2dAsync runs the r50_conv1 layer with batch 8, the main thread keeps its timers:
-// the worst lag of a 1 ms interval timer stays under 20 ms.
+// the worst lag of a 1 ms interval timer stays under 20 ms. A timing measurement on a shared
+// 2-core machine: another process taking a core for a few ms shows up as lag, so a failed
+// attempt is retried twice; a real stall (a kernel on the event loop) fails every attempt.
 import { describe, expect, it } from 'vitest';
 import { conv2dAsync, info, randn, setBackend } from '../../lib/index';
 import { nativeRequired } from '../helpers/native';
@@ -26,5 +28,5 @@ describe.skipIf(!info().native.loaded && !nativeRequired())('event loop', () => 
     console.log(`r50_conv1 x8 conv2dAsync: 5 calls in ${elapsed.toFixed(1)} ms; ${ticks} timer ticks; worst lag ${worst.toFixed(2)} ms`);
     expect(ticks).toBeGreaterThan(5);
     expect(worst).toBeLessThan(20);
-  }, 60_000);
+  }, { timeout: 60_000, retry: 2 });
 });
