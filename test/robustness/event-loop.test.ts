@@ -7,7 +7,7 @@ import { conv2dAsync, info, randn, setBackend } from '../../lib/index';
 import { nativeRequired } from '../helpers/native';
 
 describe.skipIf(!info().native.loaded && !nativeRequired())('event loop', () => {
-  it('stays responsive during conv2dAsync of r50_conv1 x 8', async () => {
+  it('stays responsive during conv2dAsync of r50_conv1 x 8', { timeout: 60_000, retry: 2 }, async () => {
     setBackend('native');
     const x = randn([8, 3, 224, 224], { seed: 1 });
     const w = randn([64, 3, 7, 7], { seed: 2 });
@@ -28,5 +28,5 @@ describe.skipIf(!info().native.loaded && !nativeRequired())('event loop', () => 
     console.log(`r50_conv1 x8 conv2dAsync: 5 calls in ${elapsed.toFixed(1)} ms; ${ticks} timer ticks; worst lag ${worst.toFixed(2)} ms`);
     expect(ticks).toBeGreaterThan(5);
     expect(worst).toBeLessThan(20);
-  }, { timeout: 60_000, retry: 2 });
+  });
 });
