@@ -6,30 +6,15 @@
 
 #include "convkit/pool2d.h"
 #include "harness.h"
+#include "pool-shapes.h"
 
 using convkit::pool2d_params;
+using test::pool_shape;
 
 namespace {
 
-int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d, bool ceil_mode) {
-  const int64_t span = in + pb + pa - d * (k - 1) - 1;
-  if (span < 0) return 0;
-  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  if (ceil_mode && (out - 1) * s >= in + pb) --out;
-  return out;
-}
-
-struct pool_shape {
-  int64_t n, c, h, w, kh, kw, sh, sw, pt = 0, pb = 0, pl = 0, pr = 0, dh = 1, dw = 1;
-  bool ceil_mode = false, cip = false, nhwc = false;
-};
-
 void check_pool(const pool_shape& s, bool is_max) {
-  pool2d_params p{s.n, s.c, s.h, s.w, 0, 0, s.kh, s.kw, s.sh, s.sw, s.pt, s.pb, s.pl, s.pr,
-                  is_max ? s.dh : 1, is_max ? s.dw : 1, s.cip && !is_max,
-                  s.nhwc ? convkit::layout::nhwc : convkit::layout::nchw};
-  p.out_height = pool_out(s.h, s.kh, s.sh, s.pt, s.pb, p.dilation_h, s.ceil_mode);
-  p.out_width = pool_out(s.w, s.kw, s.sw, s.pl, s.pr, p.dilation_w, s.ceil_mode);
+  const pool2d_params p = test::pool_params(s, is_max);
   if (p.out_height < 1 || p.out_width < 1) return;
   const size_t nx = s.n * s.c * s.h * s.w, ny = s.n * s.c * p.out_height * p.out_width;
   auto xv = test::rand_vec(nx, -3, 3);
@@ -37,11 +22,8 @@ void check_pool(const pool_shape& s, bool is_max) {
   x.copy_from(xv);
   for (size_t i = 0; i < ny; ++i) y[i] = 12345.0f;
   std::vector<float> want(ny);
-  char what[200];
-  std::snprintf(what, sizeof what, "%s N%ld C%ld %ldx%ld k%ldx%ld s%ldx%ld p%ld,%ld,%ld,%ld d%ldx%ld%s%s %s",
-                is_max ? "max" : "avg", (long)s.n, (long)s.c, (long)s.h, (long)s.w, (long)s.kh, (long)s.kw,
-                (long)s.sh, (long)s.sw, (long)s.pt, (long)s.pb, (long)s.pl, (long)s.pr, (long)p.dilation_h,
-                (long)p.dilation_w, s.ceil_mode ? " ceil" : "", p.count_include_pad ? " cip" : "", s.nhwc ? "nhwc" : "nchw");
+  const std::string desc = test::describe(s, p, is_max);
+  const char* what = desc.c_str();
   if (is_max) {
     convkit::max_pool2d_ref(p, xv.data(), want.data());
     convkit::max_pool2d(p, x.data(), y.data());
@@ -76,7 +58,7 @@ TEST(ceil_mode_drops_window_in_padding) {
   pool_shape s{1, 3, 5, 5, 2, 2, 3, 3, 1, 1, 1, 1};
   s.ceil_mode = true;
   all_variants(s);
-  CHECK(pool_out(5, 2, 3, 1, 1, 1, true) == 2, "ceil-mode size 2, got %ld", (long)pool_out(5, 2, 3, 1, 1, 1, true));
+  CHECK(test::pool_out(5, 2, 3, 1, 1, 1, true) == 2, "ceil-mode size 2, got %ld", (long)test::pool_out(5, 2, 3, 1, 1, 1, true));
 }
 TEST(ceil_mode_cip_divisor) {
   pool_shape s{1, 3, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1};
@@ -124,24 +106,7 @@ TEST(max_nan_propagates) {
 }
 TEST(random_shapes) {
   for (int i = 0; i < 300; ++i) {
-    pool_shape s{};
-    s.n = test::rand_int(1, 3);
-    s.c = test::rand_int(1, 19);
-    s.h = test::rand_int(1, 14);
-    s.w = test::rand_int(1, 14);
-    s.kh = test::rand_int(1, 5);
-    s.kw = test::rand_int(1, 5);
-    s.sh = test::rand_int(1, 4);
-    s.sw = test::rand_int(1, 4);
-    s.ceil_mode = test::rand_int(0, 1);
-    s.pt = test::rand_int(0, s.kh / 2);
-    s.pl = test::rand_int(0, s.kw / 2);
-    s.pb = s.ceil_mode ? s.pt : test::rand_int(0, s.kh / 2);
-    s.pr = s.ceil_mode ? s.pl : test::rand_int(0, s.kw / 2);
-    s.dh = test::rand_int(1, 2);
-    s.dw = test::rand_int(1, 2);
-    s.nhwc = test::rand_int(0, 1);
-    s.cip = test::rand_int(0, 1);
+    const pool_shape s = test::random_pool_shape(19);
     check_pool(s, true);
     check_pool(s, false);
   }
