@@ -32,23 +32,9 @@ int64_t conv_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64
 conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bool forward) {
   const Napi::Object o = info_object(env, v, op);
   conv2d_params p{};
-  p.batch = int_field(env, o, op, "batch", 1);
+  read_window(env, o, op, p);
   p.in_channels = int_field(env, o, op, "inChannels", 1);
-  p.in_height = int_field(env, o, op, "inHeight", 1);
-  p.in_width = int_field(env, o, op, "inWidth", 1);
   p.out_channels = int_field(env, o, op, "outChannels", 1);
-  p.out_height = int_field(env, o, op, "outHeight", 1);
-  p.out_width = int_field(env, o, op, "outWidth", 1);
-  p.kernel_h = int_field(env, o, op, "kernelH", 1);
-  p.kernel_w = int_field(env, o, op, "kernelW", 1);
-  p.stride_h = int_field(env, o, op, "strideH", 1);
-  p.stride_w = int_field(env, o, op, "strideW", 1);
-  p.pad_top = int_field(env, o, op, "padTop", 0);
-  p.pad_bottom = int_field(env, o, op, "padBottom", 0);
-  p.pad_left = int_field(env, o, op, "padLeft", 0);
-  p.pad_right = int_field(env, o, op, "padRight", 0);
-  p.dilation_h = int_field(env, o, op, "dilationH", 1);
-  p.dilation_w = int_field(env, o, op, "dilationW", 1);
   p.groups = int_field(env, o, op, "groups", 1);
   p.data_layout = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
   p.has_bias = false;

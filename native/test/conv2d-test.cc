@@ -3,21 +3,14 @@
 #include <cmath>
 
 #include "convkit/conv2d.h"
+#include "conv-shapes.h"
 #include "harness.h"
 
 using convkit::conv2d_params;
+using shape = test::conv_shape;
+using test::out_size;
 
 namespace {
-
-int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d) {
-  const int64_t span = in + pb + pa - d * (k - 1) - 1;
-  return span < 0 ? 0 : span / s + 1;
-}
-
-struct shape {
-  int64_t n, cin, h, w, cout, kh, kw, sh = 1, sw = 1, pt = 0, pb = 0, pl = 0, pr = 0, dh = 1, dw = 1, g = 1;
-  bool nhwc = false, bias = false, relu = false;
-};
 
 std::string describe(const shape& s) {
   char buf[320];
@@ -30,11 +23,7 @@ std::string describe(const shape& s) {
 }
 
 void check_conv(const shape& s) {
-  conv2d_params p{s.n, s.cin, s.h, s.w, s.cout, 0, 0, s.kh, s.kw, s.sh, s.sw, s.pt, s.pb, s.pl, s.pr,
-                  s.dh, s.dw, s.g, s.nhwc ? convkit::layout::nhwc : convkit::layout::nchw, s.bias,
-                  s.relu ? convkit::activation::relu : convkit::activation::none};
-  p.out_height = out_size(s.h, s.kh, s.sh, s.pt, s.pb, s.dh);
-  p.out_width = out_size(s.w, s.kw, s.sw, s.pl, s.pr, s.dw);
+  const conv2d_params p = test::conv_params(s);
   if (p.out_height < 1 || p.out_width < 1) return;
   const size_t nx = s.n * s.cin * s.h * s.w, nw = s.cout * (s.cin / s.g) * s.kh * s.kw;
   const size_t ny = s.n * s.cout * p.out_height * p.out_width;

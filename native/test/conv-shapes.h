@@ -1,0 +1,29 @@
+// Conv test shapes shared by conv2d-test.cc and conv2d-backward-test.cc: the shape and its
+// params, output size by the formula floor((in + pb + pa - d*(k-1) - 1)/s) + 1.
+#pragma once
+#include <cstdint>
+
+#include "convkit/conv2d.h"
+
+namespace test {
+
+inline int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d) {
+  const int64_t span = in + pb + pa - d * (k - 1) - 1;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+struct conv_shape {
+  int64_t n, cin, h, w, cout, kh, kw, sh = 1, sw = 1, pt = 0, pb = 0, pl = 0, pr = 0, dh = 1, dw = 1, g = 1;
+  bool nhwc = false, bias = false, relu = false;
+};
+
+inline convkit::conv2d_params conv_params(const conv_shape& s) {
+  convkit::conv2d_params p{s.n, s.cin, s.h, s.w, s.cout, 0, 0, s.kh, s.kw, s.sh, s.sw, s.pt, s.pb, s.pl, s.pr,
+                           s.dh, s.dw, s.g, s.nhwc ? convkit::layout::nhwc : convkit::layout::nchw, s.bias,
+                           s.relu ? convkit::activation::relu : convkit::activation::none};
+  p.out_height = out_size(s.h, s.kh, s.sh, s.pt, s.pb, s.dh);
+  p.out_width = out_size(s.w, s.kw, s.sw, s.pl, s.pr, s.dw);
+  return p;
+}
+
+}  // namespace test
