@@ -58,6 +58,8 @@ export interface NativeInfo {
   detectedSimd?: 'avx512' | 'avx2' | 'neon' | 'scalar';
   threads: number;
   openmp: boolean;
+  /** glibc keeps freed outputs mapped for reuse (native/napi/allocator.cc; CONVKIT_MALLOC_TUNING=0 turns it off). */
+  mallocTuned?: boolean;
 }
 
 export interface Info {
@@ -73,7 +75,7 @@ export function info(): Info {
     return { version, backend: current.name, native: { loaded: false, error: loaded.error, simd: 'scalar', threads: tsThreads, openmp: false } };
   }
   const a = loaded.addon.info();
-  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, openmp: a.openmp };
+  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, openmp: a.openmp, mallocTuned: a.mallocTuned };
   if (a.isaWarning) native.error = a.isaWarning;
   return { version, backend: current.name, native };
 }

@@ -14,6 +14,7 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
   if (const char* w = isa_override_warning()) o.Set("isaWarning", w);
   o.Set("threads", get_num_threads());
   o.Set("openmp", has_openmp());
+  o.Set("mallocTuned", tune_allocator());
   return o;
 }
 

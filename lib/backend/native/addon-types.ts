@@ -11,6 +11,7 @@ export interface AddonInfo {
   isaWarning?: string;
   threads: number;
   openmp: boolean;
+  mallocTuned: boolean;
 }
 
 export interface Addon {
