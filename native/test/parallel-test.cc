@@ -2,6 +2,7 @@
 // exceptions reach the caller; many concurrent callers (std::threads standing in for libuv
 // workers) compute on at most `budget` threads and start at most `budget` pool threads.
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -34,6 +35,29 @@ void check_cover(int64_t n) {
 TEST(covers_range_once) {
   convkit::set_num_threads(kBudget);
   for (int64_t n : {0, 1, 2, 3, 4, 5, 7, 64, 1000, 100003}) check_cover(n);
+}
+
+// Workers asleep (after a pause longer than their spin) or slow to start: the caller runs the
+// chunks they have not claimed and revokes their postings; every chunk still runs once, and a
+// revoked worker takes its next posting normally.
+TEST(late_workers_are_revoked_not_waited_for) {
+  convkit::set_num_threads(kBudget);
+  for (int round = 0; round < 200; ++round) {
+    if (round % 20 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    check_cover(round % 2 ? 3 : 1000);
+  }
+  // Chunks that take a while: workers do claim some, so both paths mix.
+  for (int round = 0; round < 20; ++round) {
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+    std::atomic<int64_t> sum{0};
+    convkit::parallel_for(kBudget, [&](int64_t lo, int64_t hi) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      for (int64_t i = lo; i < hi; ++i) sum.fetch_add(i + 1);
+    });
+    CHECK(sum.load() == kBudget * (kBudget + 1) / 2, "sum %lld", (long long)sum.load());
+  }
 }
 
 TEST(nested_runs_inline) {

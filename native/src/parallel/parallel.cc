@@ -124,10 +124,17 @@ struct assignment {
   bool job = false;  // a whole job: the worker gives itself back to the pool afterwards
 };
 
+// A posted assignment is either started by its worker or revoked by its poster, never both:
+// a parallel_for caller that has run every chunk itself revokes the postings its workers have
+// not picked up yet, instead of waiting for sleeping threads to wake (a futex wake-up costs
+// tens of microseconds here, more than a small op's whole work).
+enum : int { kIdle = 0, kPosted = 1, kStarted = 2, kRevoked = 3 };
+
 struct worker {
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<uint64_t> posted{0};  // bumped once per assignment
+  std::atomic<int> state{kIdle};    // of the latest posting; set to kPosted under mu
   assignment next;                  // written under mu before `posted` is bumped
 };
 
@@ -139,6 +146,11 @@ class pool {
   // Gives back the workers in `ws` (not running anything any more) and `self` counts.
   void release(const std::vector<worker*>& ws, int self);
   void post(worker* w, const assignment& a);
+  // True when w had not started its posting: it never will, and will not touch it.
+  static bool revoke(worker* w) {
+    int s = kPosted;
+    return w->state.compare_exchange_strong(s, kRevoked, std::memory_order_acq_rel);
+  }
   // Blocks until *pending is 0 (spinning first when `spin`).
   void wait(std::atomic<int>& pending, bool spin);
   pool_stats stats() {
@@ -228,6 +240,7 @@ void pool::post(worker* w, const assignment& a) {
   {
     std::lock_guard<std::mutex> lock(w->mu);
     w->next = a;
+    w->state.store(kPosted, std::memory_order_relaxed);
     w->posted.fetch_add(1, std::memory_order_release);
   }
   w->cv.notify_one();
@@ -260,27 +273,36 @@ void pool::main_loop(pool* p, worker* w) {
       std::unique_lock<std::mutex> lock(w->mu);
       w->cv.wait(lock, ready);
     }
-    {
+    bool start;
+    {  // under mu, so the assignment read and the state claimed belong to the same posting
       std::lock_guard<std::mutex> lock(w->mu);
       a = w->next;
       seen = w->posted.load(std::memory_order_relaxed);
+      int s = kPosted;
+      start = w->state.compare_exchange_strong(s, kStarted, std::memory_order_acq_rel);
     }
+    if (!start) continue;  // revoked: its caller finished without this thread
     a.run(a.ctx, a.index);  // never throws: exceptions are captured inside
     finish(p, w, a);
   }
 }
 
+// The nt chunks (fixed ranges, as run_chunk cuts them) go to whichever participant claims
+// them first: a worker that wakes late finds them taken and returns at once.
 struct chunk_ctx {
   int64_t n;
   int nt;
   const std::function<void(int64_t, int64_t)>* fn;
   first_error* err;
+  std::atomic<int> next_chunk{0};
 };
 
-void run_chunk_on_worker(void* ctx, int t) {
+void run_chunks_on_worker(void* ctx, int) {
   auto* c = static_cast<chunk_ctx*>(ctx);
   inside_chunk = true;
-  run_chunk(c->n, c->nt, t, *c->fn, *c->err);
+  for (int t; (t = c->next_chunk.fetch_add(1, std::memory_order_relaxed)) < c->nt;) {
+    run_chunk(c->n, c->nt, t, *c->fn, *c->err);
+  }
   inside_chunk = false;
 }
 
@@ -346,10 +368,11 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   first_error err;
   chunk_ctx ctx{n, nt, &fn, &err};
   std::atomic<int> pending{nt - 1};
-  for (int t = 1; t < nt; ++t) {
-    p.post(ws[static_cast<size_t>(t - 1)], {run_chunk_on_worker, &ctx, t, &pending, false});
+  for (worker* w : ws) p.post(w, {run_chunks_on_worker, &ctx, 0, &pending, false});
+  run_chunks_on_worker(&ctx, 0);
+  for (worker* w : ws) {
+    if (pool::revoke(w)) pending.fetch_sub(1, std::memory_order_relaxed);
   }
-  run_chunk_on_worker(&ctx, 0);
   p.wait(pending, true);
   if (err.error) std::rethrow_exception(err.error);
 }
