@@ -46,7 +46,7 @@ async function main() {
       const job = await peer[method](w, layout);
       if (!job) continue;
       const t = await measure(job.run, budget(peer.name));
-      emit({ peer: peer.name, threads, workload: w.name, kind: w.kind, method, layout, ...t, flops: w.flops ?? null, bytes: w.bytes ?? null, checksum: job.out() });
+      emit({ peer: peer.name, threads, workload: w.name, kind: w.kind, method, layout, ...t, flops: w.flops ?? null, bytes: w.bytes ?? null, memoryBound: Boolean(w.memoryBound), checksum: job.out() });
     } catch (e) {
       emit({ peer: peer.name, threads, workload: w.name, method, layout, error: String(e && e.message) });
     }

@@ -12,7 +12,9 @@ function outSize(inSize, k, s, p) {
 
 function loadSuite() {
   const suite = JSON.parse(fs.readFileSync(SUITE, 'utf8'));
-  const gemm = suite.gemm.map((g) => ({ kind: 'gemm', ...g, flops: 2 * g.M * g.N * g.K, bytes: 4 * (g.M * g.K + g.K * g.N + g.M * g.N) }));
+  // A product with one or two rows of A is a matrix-vector product: bound by reading B, so its
+  // figure of merit is GB/s, not GFLOP/s.
+  const gemm = suite.gemm.map((g) => ({ kind: 'gemm', ...g, flops: 2 * g.M * g.N * g.K, bytes: 4 * (g.M * g.K + g.K * g.N + g.M * g.N), memoryBound: g.M <= 2 }));
   const conv = suite.conv2d.map((c) => {
     const OH = outSize(c.H, c.R, c.stride, c.pad);
     const OW = outSize(c.W, c.S, c.stride, c.pad);
