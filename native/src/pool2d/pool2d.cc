@@ -9,8 +9,13 @@
 //   the number of real cells.
 // Backward: the same tasks (planes for NCHW; images x channel blocks for NHWC), so no two
 // threads write the same dx cell, and each cell sums its windows in output scan order.
+// AVX-512: separable row-buffer kernels (ukernel/f32-pool2d-avx512.cc); their backward
+// passes write every dx cell once (avg: per input row; max 2x2/2: per window).
+// Threads: pool_for gives each thread at least kMinBytesPerThread of traffic; less work
+// stays on the calling thread (waking a pool worker costs more than it saves).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -23,6 +28,30 @@ namespace convkit {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// Handing a chunk to a pool worker cost 57-112 us (median of parallel_for(2) on empty
+// chunks, 2-vCPU machine under load) and the kernels move 25-60 GB/s per core, so a share
+// under ~2 MiB (~50 us of work) costs more to hand out than it saves.
+constexpr int64_t kMinBytesPerThread = int64_t{2} << 20;
+
+// parallel_for over n tasks moving `bytes` bytes in all, on at most bytes /
+// kMinBytesPerThread threads; inline when that is one.
+void pool_for(int64_t n, int64_t bytes, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  const int64_t nt = std::min<int64_t>({n, std::max<int64_t>(1, bytes / kMinBytesPerThread),
+                                        static_cast<int64_t>(get_num_threads())});
+  if (nt <= 1) {
+    fn(0, n);
+    return;
+  }
+  parallel_for(nt, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) fn(n * t / nt, n * (t + 1) / nt);
+  });
+}
+
+int64_t fwd_bytes(const pool2d_params& p) {
+  return 4 * p.batch * p.channels * (p.in_height * p.in_width + p.out_height * p.out_width);
+}
 
 inline float max_nan(float best, float v) { return (v > best || v != v) ? v : best; }
 
@@ -49,7 +78,7 @@ void valid_cols(int64_t out_w, int64_t stride, int64_t off, int64_t width, int64
 
 void max_pool_nchw(const pool2d_params& p, const float* x, float* y) {
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * p.channels, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const float* xc = x + t * H * W;
       float* yc = y + t * OH * OW;
@@ -81,7 +110,7 @@ void max_pool_nchw(const pool2d_params& p, const float* x, float* y) {
 void max_pool_nhwc(const pool2d_params& p, const float* x, float* y) {
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
                 OW = p.out_width;
-  parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * OH, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / OH, oh = t % OH;
       for (int64_t ow = 0; ow < OW; ++ow) {
@@ -108,7 +137,7 @@ void avg_pool_nchw(const pool2d_params& p, const float* x, float* y) {
   for (int64_t ow = 0; ow < OW; ++ow) {
     cols[ow] = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, W);
   }
-  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * p.channels, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
     std::vector<float> inv(static_cast<size_t>(OW));
     for (int64_t t = lo; t < hi; ++t) {
       const float* xc = x + t * H * W;
@@ -145,7 +174,7 @@ void avg_pool_nchw(const pool2d_params& p, const float* x, float* y) {
 void avg_pool_nhwc(const pool2d_params& p, const float* x, float* y) {
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
                 OW = p.out_width;
-  parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * OH, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / OH, oh = t % OH;
       const axis_window rw = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, H);
@@ -170,12 +199,17 @@ void avg_pool_nhwc(const pool2d_params& p, const float* x, float* y) {
 
 constexpr int64_t kChannelBlock = 64;  // NHWC backward: channels per task
 
+// Max backward reads dy and x, writes dx.
+int64_t max_bwd_bytes(const pool2d_params& p) {
+  return fwd_bytes(p) + 4 * p.batch * p.channels * p.in_height * p.in_width;
+}
+
 // The first maximum of a scan, a NaN counting as the maximum (the first NaN wins).
 inline bool takes_max(bool first, float v, float best) { return first || v > best || (v != v && best == best); }
 
 void max_pool_backward_nchw(const pool2d_params& p, const float* dy, const float* x, float* dx) {
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * p.channels, max_bwd_bytes(p), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const float* xc = x + t * H * W;
       const float* dyc = dy + t * OH * OW;
@@ -209,7 +243,7 @@ void max_pool_backward_nhwc(const pool2d_params& p, const float* dy, const float
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
                 OW = p.out_width;
   const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
-  parallel_for(p.batch * blocks, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * blocks, max_bwd_bytes(p), [&](int64_t lo, int64_t hi) {
     float best[kChannelBlock];
     int64_t arg[kChannelBlock];  // input pixel ih*W + iw of the window's maximum, -1: none
     for (int64_t t = lo; t < hi; ++t) {
@@ -254,7 +288,7 @@ void avg_pool_backward_nchw(const pool2d_params& p, const float* dy, float* dx) 
   for (int64_t ow = 0; ow < OW; ++ow) {
     cols[ow] = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, W);
   }
-  parallel_for(p.batch * p.channels, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * p.channels, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const float* dyc = dy + t * OH * OW;
       float* dxc = dx + t * H * W;
@@ -281,7 +315,7 @@ void avg_pool_backward_nhwc(const pool2d_params& p, const float* dy, float* dx) 
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height,
                 OW = p.out_width;
   const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
-  parallel_for(p.batch * blocks, [&](int64_t lo, int64_t hi) {
+  pool_for(p.batch * blocks, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
     float g[kChannelBlock];
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / blocks, c0 = (t % blocks) * kChannelBlock;
@@ -315,44 +349,133 @@ void avg_pool_backward_nhwc(const pool2d_params& p, const float* dy, float* dx) 
 
 bool use_avx512() { return active_isa() == isa::avx512; }
 
-// Per-axis avg divisors: divisor(oh, ow) = rdiv[oh] * cdiv[ow] (see the header comment).
-void avg_divisors(const pool2d_params& p, std::vector<float>* rdiv, std::vector<float>* cdiv) {
-  rdiv->resize(static_cast<size_t>(p.out_height));
-  cdiv->resize(static_cast<size_t>(p.out_width));
-  for (int64_t oh = 0; oh < p.out_height; ++oh) {
-    const axis_window a = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, p.in_height);
-    (*rdiv)[oh] = static_cast<float>(p.count_include_pad ? a.span : a.hi - a.lo);
-  }
-  for (int64_t ow = 0; ow < p.out_width; ++ow) {
-    const axis_window a = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, p.in_width);
-    (*cdiv)[ow] = static_cast<float>(p.count_include_pad ? a.span : a.hi - a.lo);
-  }
+// A per-thread scratch buffer of at least n floats (row buffers of the kernels).
+float* scratch(int64_t n) {
+  thread_local std::vector<float> buf;
+  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
+  return buf.data();
 }
 
-// Tasks: planes (NCHW) or output rows (NHWC), in chunks big enough to amortize the fork.
+// The avg tables of ukernels.h: reciprocal divisors (one row per distinct row divisor) and,
+// for the backward, the output columns each input column receives.
+struct avg_tables {
+  std::vector<float> inv;
+  std::vector<int32_t> row_of, col_lo, col_cnt;
+  int32_t max_cnt = 0;
+
+  explicit avg_tables(const pool2d_params& p, bool backward) {
+    const int64_t OH = p.out_height, OW = p.out_width;
+    std::vector<float> cdiv(static_cast<size_t>(OW)), rdivs;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const axis_window a = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, p.in_width);
+      cdiv[ow] = static_cast<float>(p.count_include_pad ? a.span : a.hi - a.lo);
+    }
+    row_of.resize(static_cast<size_t>(OH));
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const axis_window a = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, p.in_height);
+      const float r = static_cast<float>(p.count_include_pad ? a.span : a.hi - a.lo);
+      size_t k = 0;
+      while (k < rdivs.size() && rdivs[k] != r) ++k;
+      if (k == rdivs.size()) {
+        rdivs.push_back(r);
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const float d = r * cdiv[ow];
+          inv.push_back(d > 0.0f ? 1.0f / d : 0.0f);
+        }
+      }
+      row_of[oh] = static_cast<int32_t>(k);
+    }
+    if (!backward) return;
+    const int64_t W = p.in_width;
+    col_lo.resize(static_cast<size_t>(W));
+    col_cnt.resize(static_cast<size_t>(W));
+    for (int64_t iw = 0; iw < W; ++iw) {
+      const int64_t a = iw + p.pad_left - p.kernel_w + 1;
+      const int64_t lo = a <= 0 ? 0 : (a + p.stride_w - 1) / p.stride_w;
+      const int64_t hi = std::min(OW, (iw + p.pad_left) / p.stride_w + 1);
+      col_lo[iw] = static_cast<int32_t>(lo);
+      col_cnt[iw] = static_cast<int32_t>(std::max<int64_t>(0, hi - lo));
+      max_cnt = std::max(max_cnt, col_cnt[iw]);
+    }
+  }
+  avg_inverse inverse() const { return {inv.data(), row_of.data()}; }
+  avg_columns columns() const { return {col_lo.data(), col_cnt.data(), max_cnt}; }
+};
+
+// Tasks: planes (NCHW) or output rows (NHWC).
 void pool_avx512(const pool2d_params& p, bool is_max, const float* x, float* y) {
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, C = p.channels;
-  std::vector<float> rdiv, cdiv;
-  if (!is_max) avg_divisors(p, &rdiv, &cdiv);
+  if (p.batch * C * OH * OW == 0) return;
+  const avg_tables tables(p, false);
+  const avg_inverse d = tables.inverse();
   if (p.data_layout == layout::nchw) {
-    parallel_for(p.batch * C, [&](int64_t lo, int64_t hi) {
+    const int64_t need = f32_pool_nchw_scratch__avx512(p);
+    pool_for(p.batch * C, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      float* buf = scratch(need);
       for (int64_t t = lo; t < hi; ++t) {
         if (is_max) {
-          f32_maxpool_nchw_plane__avx512(p, x + t * H * W, y + t * OH * OW);
+          f32_maxpool_nchw_plane__avx512(p, x + t * H * W, y + t * OH * OW, buf);
         } else {
-          f32_avgpool_nchw_plane__avx512(p, rdiv.data(), cdiv.data(), x + t * H * W, y + t * OH * OW);
+          f32_avgpool_nchw_plane__avx512(p, d, x + t * H * W, y + t * OH * OW, buf);
         }
       }
     });
   } else {
-    parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
+    const int64_t need = f32_pool_nhwc_scratch__avx512(p);
+    pool_for(p.batch * OH, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      float* buf = scratch(need);
       for (int64_t t = lo; t < hi; ++t) {
         const float* x_n = x + (t / OH) * H * W * C;
         if (is_max) {
-          f32_maxpool_nhwc_row__avx512(p, x_n, t % OH, y + t * OW * C);
+          f32_maxpool_nhwc_row__avx512(p, x_n, t % OH, y + t * OW * C, buf);
         } else {
-          f32_avgpool_nhwc_row__avx512(p, rdiv.data(), cdiv.data(), x_n, t % OH, y + t * OW * C);
+          f32_avgpool_nhwc_row__avx512(p, d, x_n, t % OH, y + t * OW * C, buf);
         }
+      }
+    });
+  }
+}
+
+// Max backward, 2x2 windows at stride 2 only (maxpool_backward_is_2x2s2).
+void max_pool_backward_avx512(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, C = p.channels;
+  if (p.data_layout == layout::nchw) {
+    pool_for(p.batch * C, max_bwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        f32_maxpool_backward_2x2s2_nchw_plane__avx512(p, dy + t * OH * OW, x + t * H * W, dx + t * H * W);
+      }
+    });
+  } else {
+    pool_for(p.batch * OH, max_bwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t n = t / OH;
+        f32_maxpool_backward_2x2s2_nhwc_row__avx512(p, dy + n * OH * OW * C, x + n * H * W * C, t % OH,
+                                                    dx + n * H * W * C);
+      }
+    });
+  }
+}
+
+// Avg backward: tasks are planes (NCHW) or input rows (NHWC); each writes its dx once.
+void avg_pool_backward_avx512(const pool2d_params& p, const float* dy, float* dx) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, C = p.channels;
+  const avg_tables tables(p, true);
+  const avg_inverse d = tables.inverse();
+  const avg_columns cols = tables.columns();
+  const int64_t need = f32_avgpool_backward_scratch__avx512(p);
+  if (p.data_layout == layout::nchw) {
+    pool_for(p.batch * C, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      float* buf = scratch(need);
+      for (int64_t t = lo; t < hi; ++t) {
+        f32_avgpool_backward_nchw_plane__avx512(p, d, cols, dy + t * OH * OW, dx + t * H * W, buf);
+      }
+    });
+  } else {
+    pool_for(p.batch * H, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      float* buf = scratch(need);
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t n = t / H;
+        f32_avgpool_backward_nhwc_row__avx512(p, d, cols, dy + n * OH * OW * C, t % H, dx + t * W * C, buf);
       }
     });
   }
@@ -384,6 +507,11 @@ void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
 }
 
 void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+#ifdef CONVKIT_HAS_POOL_KERNELS
+  if (use_avx512() && maxpool_backward_is_2x2s2(p) && p.out_height > 0 && p.out_width > 0) {
+    return max_pool_backward_avx512(p, dy, x, dx);
+  }
+#endif
   if (p.data_layout == layout::nchw) {
     max_pool_backward_nchw(p, dy, x, dx);
   } else {
@@ -392,6 +520,9 @@ void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x
 }
 
 void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
+#ifdef CONVKIT_HAS_POOL_KERNELS
+  if (use_avx512()) return avg_pool_backward_avx512(p, dy, dx);
+#endif
   if (p.data_layout == layout::nchw) {
     avg_pool_backward_nchw(p, dy, dx);
   } else {
@@ -402,15 +533,16 @@ void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
 void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
                        layout data_layout, const float* x, float* y) {
   const int64_t hw = height * width;
+  const int64_t bytes = 4 * batch * channels * (hw + 1);
   const float inv = 1.0f / static_cast<float>(hw);
 #ifdef CONVKIT_HAS_POOL_KERNELS
   if (use_avx512()) {
     if (data_layout == layout::nchw) {
-      parallel_for(batch * channels, [&](int64_t lo, int64_t hi) {
+      pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
         f32_gavgpool_nchw__avx512(x + lo * hw, hi - lo, hw, y + lo);
       });
     } else {
-      parallel_for(batch, [&](int64_t lo, int64_t hi) {
+      pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
         for (int64_t n = lo; n < hi; ++n) {
           f32_gavgpool_nhwc__avx512(x + n * hw * channels, channels, hw, y + n * channels);
         }
@@ -420,7 +552,7 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
   }
 #endif
   if (data_layout == layout::nchw) {
-    parallel_for(batch * channels, [&](int64_t lo, int64_t hi) {
+    pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         const float* xc = x + t * hw;
         float lanes[16] = {};
@@ -435,7 +567,7 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
       }
     });
   } else {
-    parallel_for(batch, [&](int64_t lo, int64_t hi) {
+    pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
       for (int64_t n = lo; n < hi; ++n) {
         float* yv = y + n * channels;
         std::fill(yv, yv + channels, 0.0f);
@@ -452,8 +584,9 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
 void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
                        layout data_layout, const float* x, float* y) {
   const int64_t hw = height * width;
+  const int64_t bytes = 4 * batch * channels * (hw + 1);
   if (data_layout == layout::nchw) {
-    parallel_for(batch * channels, [&](int64_t lo, int64_t hi) {
+    pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         const float* xc = x + t * hw;
         float best = kNegInf;
@@ -462,7 +595,7 @@ void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
       }
     });
   } else {
-    parallel_for(batch, [&](int64_t lo, int64_t hi) {
+    pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
       for (int64_t n = lo; n < hi; ++n) {
         float* yv = y + n * channels;
         std::fill(yv, yv + channels, kNegInf);

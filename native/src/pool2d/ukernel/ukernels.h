@@ -8,21 +8,70 @@
 
 namespace convkit {
 
+// Average divisors, shared by the avg kernels: the reciprocal of output (oh, ow)'s divisor is
+// inv[row_of[oh] * OW + ow] (0 where the window has no divisor). Rows with the same row
+// divisor share one row of inv, so the table stays a few rows long.
+struct avg_inverse {
+  const float* inv;
+  const int32_t* row_of;  // [OH]
+};
+
+// Columns of the avg backward: input column iw receives the outputs ow in
+// [col_lo[iw], col_lo[iw] + col_cnt[iw]) (every window whose columns hold iw).
+struct avg_columns {
+  const int32_t* col_lo;   // [W]
+  const int32_t* col_cnt;  // [W]
+  int32_t max_cnt;         // the largest col_cnt
+};
+
+// The windows of the 2x2 stride-2 max backward kernels below.
+inline bool maxpool_backward_is_2x2s2(const pool2d_params& p) {
+  return p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 && p.stride_w == 2 && p.dilation_h == 1 &&
+         p.dilation_w == 1 && p.pad_top == 0 && p.pad_left == 0;
+}
+
 #if defined(__x86_64__) || defined(_M_X64)
-// One plane: xc [H, W] -> yc [OH, OW]. Vectorized over OW (stride_w 1 and 2 by loads and a
-// permute, larger strides by a gather).
-void f32_maxpool_nchw_plane__avx512(const pool2d_params& p, const float* xc, float* yc);
-// rdiv [OH], cdiv [OW]: the divisor of output (oh, ow) is rdiv[oh] * cdiv[ow] (0: output 0).
-void f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const float* rdiv, const float* cdiv,
-                                    const float* xc, float* yc);
-// One output row oh of image x_n [H, W, C] -> yrow [OW, C]. Vectorized over C.
-void f32_maxpool_nhwc_row__avx512(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow);
-void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const float* rdiv, const float* cdiv,
-                                  const float* x_n, int64_t oh, float* yrow);
+// Scratch floats the row-buffer kernels below need (per calling thread).
+int64_t f32_pool_nchw_scratch__avx512(const pool2d_params& p);
+int64_t f32_pool_nhwc_scratch__avx512(const pool2d_params& p);
+int64_t f32_avgpool_backward_scratch__avx512(const pool2d_params& p);
+
+// One plane: xc [H, W] -> yc [OH, OW]. Separable: the window's valid rows fold into a padded
+// row buffer (padding -inf for max, 0 for avg), then the taps along W read the buffer with
+// unaligned loads (stride 1), an even-lane permute (stride 2) or a gather. Max with
+// kernel_w == stride_w == 2 (no left pad, no dilation) folds rows and pairs in registers.
+void f32_maxpool_nchw_plane__avx512(const pool2d_params& p, const float* xc, float* yc, float* scratch);
+void f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc,
+                                    float* yc, float* scratch);
+// One output row oh of image x_n [H, W, C] -> yrow [OW, C]. Vectorized over C. With
+// overlapping windows along W (kernel_w * dilation_w > stride_w) the valid rows first fold
+// into a padded [W, C] buffer; otherwise every tap is read straight from x.
+void f32_maxpool_nhwc_row__avx512(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
+                                  float* scratch);
+void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n,
+                                  int64_t oh, float* yrow, float* scratch);
 // Global average: NCHW y[c] = mean of x[c*hw .. c*hw + hw) for c < channels;
 // NHWC y[c] = mean over i < hw of x[i*channels + c].
 void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y);
 void f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y);
+
+// Max backward for 2x2 windows at stride 2, no top/left padding, no dilation (the
+// windows tile the input): every dx cell is written exactly once, dy or 0. NCHW: one plane.
+// NHWC: input rows 2*oh, 2*oh + 1 of one image (and rows 2*OH.. when oh is the last row).
+void f32_maxpool_backward_2x2s2_nchw_plane__avx512(const pool2d_params& p, const float* dyc, const float* xc,
+                                                   float* dxc);
+void f32_maxpool_backward_2x2s2_nhwc_row__avx512(const pool2d_params& p, const float* dy_n, const float* x_n,
+                                                 int64_t oh, float* dx_n);
+// Avg backward, one input row ih at a time, written once: the outputs whose windows hold
+// row ih are summed (dy * inverse divisor) into a row buffer, then spread along W.
+// NCHW: one plane dyc [OH, OW] -> dxc [H, W]. NHWC: row ih of image n, dy_n [OH, OW, C] ->
+// dxrow [W, C].
+void f32_avgpool_backward_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d,
+                                             const avg_columns& cols, const float* dyc, float* dxc,
+                                             float* scratch);
+void f32_avgpool_backward_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d,
+                                           const avg_columns& cols, const float* dy_n, int64_t ih,
+                                           float* dxrow, float* scratch);
 #endif
 
 }  // namespace convkit
