@@ -10,6 +10,12 @@ export type ActivationKind = 'relu' | 'sigmoid' | 'tanh';
 export interface Backend {
   readonly name: BackendName;
 
+  /**
+   * A Float32Array of n elements for an op's output, which this backend's kernels overwrite
+   * completely (output.ts): uninitialized on native, zero-filled on ts.
+   */
+  output(n: number): Float32Array;
+
   // conv2d.ts
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
   conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): Promise<void>;

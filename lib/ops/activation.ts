@@ -7,7 +7,7 @@ import { checkTensor, Tensor } from '../tensor';
 
 function unary(op: ActivationKind, x: unknown): Tensor {
   const xt = checkTensor(op, 'x', x);
-  const y = new Tensor(new Float32Array(xt.size), xt.shape);
+  const y = new Tensor(backend().output(xt.size), xt.shape);
   backend().activation(op, xt.data, y.data);
   return y;
 }
@@ -31,7 +31,7 @@ export function axisView(op: string, x: Tensor, axis: unknown): { outer: number;
 function softmaxOp(op: string, x: unknown, axis: unknown, log: boolean): Tensor {
   const xt = checkTensor(op, 'x', x);
   const { outer, len, inner } = axisView(op, xt, axis);
-  const y = new Tensor(new Float32Array(xt.size), xt.shape);
+  const y = new Tensor(backend().output(xt.size), xt.shape);
   backend().softmax(xt.data, y.data, outer, len, inner, log);
   return y;
 }
@@ -50,7 +50,7 @@ function sameShape(op: string, dy: unknown, tName: string, t: unknown): [Tensor,
 
 function unaryBackward(op: string, kind: ActivationKind, dy: unknown, tName: string, t: unknown): Tensor {
   const [dyt, tt] = sameShape(op, dy, tName, t);
-  const dx = new Tensor(new Float32Array(tt.size), tt.shape);
+  const dx = new Tensor(backend().output(tt.size), tt.shape);
   backend().activationBackward(kind, dyt.data, tt.data, dx.data);
   return dx;
 }
@@ -65,7 +65,7 @@ export function tanhBackward(dy: Tensor, y: Tensor): Tensor { return unaryBackwa
 function softmaxBackwardOp(op: string, dy: unknown, y: unknown, axis: unknown, log: boolean): Tensor {
   const [dyt, yt] = sameShape(op, dy, 'y', y);
   const { outer, len, inner } = axisView(op, yt, axis);
-  const dx = new Tensor(new Float32Array(yt.size), yt.shape);
+  const dx = new Tensor(backend().output(yt.size), yt.shape);
   backend().softmaxBackward(dyt.data, yt.data, dx.data, outer, len, inner, log);
   return dx;
 }

@@ -38,7 +38,7 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
 
 function outputTensor(info: Conv2dInfo, rank3: boolean): Tensor {
   const shape = conv2dOutputShapeOf(info);
-  return new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), rank3 ? shape.slice(1) : shape);
+  return new Tensor(backend().output(shape.reduce((a, b) => a * b, 1)), rank3 ? shape.slice(1) : shape);
 }
 
 /** 2-D cross-correlation (as in every DL framework), with optional bias and fused ReLU. */
@@ -75,15 +75,15 @@ export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOp
   const result: { dx?: Tensor; dw?: Tensor; db?: Tensor } = {};
   const be = backend();
   if (outputs.includes('dx')) {
-    const dx = new Tensor(new Float32Array(x4.size), x.shape);
+    const dx = new Tensor(be.output(x4.size), x.shape);
     be.conv2dBackwardData(dyt.data, w.data, dx.data, info);
     result.dx = dx;
   }
   const wantDw = outputs.includes('dw');
   const wantDb = outputs.includes('db');
   if (wantDw || wantDb) {
-    const dw = new Tensor(new Float32Array(w.size), w.shape);
-    const db = wantDb ? new Tensor(new Float32Array(info.outChannels), [info.outChannels]) : null;
+    const dw = new Tensor(be.output(w.size), w.shape);
+    const db = wantDb ? new Tensor(be.output(info.outChannels), [info.outChannels]) : null;
     be.conv2dBackwardFilter(dyt.data, x4.data, dw.data, db ? db.data : null, info);
     if (wantDw) result.dw = dw;
     if (db) result.db = db;

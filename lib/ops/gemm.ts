@@ -23,7 +23,8 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
   if (k !== kb) {
     throw rangeError(op, `op(a) is [${m}, ${k}] but op(b) is [${kb}, ${n}] (a ${shapeStr(at.shape)}${transA ? ' transposed' : ''}, b ${shapeStr(bt.shape)}${transB ? ' transposed' : ''})`);
   }
-  const y = new Tensor(new Float32Array(m * n), [m, n]);
+  // Uninitialized on native: beta = 0 writes every element, a c argument is copied in first.
+  const y = new Tensor(backend().output(m * n), [m, n]);
   if (o.c === undefined || o.c === null) beta = 0;
   else {
     const c = checkTensor(op, 'c', o.c);
@@ -51,7 +52,7 @@ function planMatmul(op: string, a: unknown, b: unknown) {
   const at = checkTensor(op, 'a', a);
   const bt = checkTensor(op, 'b', b);
   const plan = matmulPlan(op, at.shape, bt.shape);
-  const y = new Tensor(new Float32Array(plan.outShape.reduce((p, d) => p * d, 1)), plan.outShape);
+  const y = new Tensor(backend().output(plan.outShape.reduce((p, d) => p * d, 1)), plan.outShape);
   return { at, bt, plan, y };
 }
 
@@ -87,7 +88,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const features = xt.shape[xt.rank - 1];
   if (features !== inF) throw rangeError(op, `x has ${features} features but w expects ${inF} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
   const rows = xt.shape.slice(0, -1).reduce((p, d) => p * d, 1);
-  const y = new Tensor(new Float32Array(rows * out), [...xt.shape.slice(0, -1), out]);
+  const y = new Tensor(backend().output(rows * out), [...xt.shape.slice(0, -1), out]);
   let beta = 0;
   if (b !== undefined && b !== null) {
     const bt = checkTensor(op, 'b', b);

@@ -7,13 +7,17 @@ import { addBatch } from './conv2d';
 
 export type { Pool2dOptions };
 
-function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; y: Tensor } {
+function check(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; yShape: number[] } {
   const xt = checkTensor(op, 'x', x);
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = pool2dInfo(op, kind, x4.shape, opts);
   const shape = pool2dOutputShapeOf(info);
-  const y = new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), rank3 ? shape.slice(1) : shape);
-  return { info, x4, y };
+  return { info, x4, yShape: rank3 ? shape.slice(1) : shape };
+}
+
+function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; y: Tensor } {
+  const { info, x4, yShape } = check(op, kind, x, opts);
+  return { info, x4, y: new Tensor(backend().output(yShape.reduce((a, b) => a * b, 1)), yShape) };
 }
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
@@ -42,12 +46,12 @@ export async function avgPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Te
 
 function prepareBackward(op: string, kind: 'max' | 'avg', dy: unknown, x: unknown, opts: unknown): { info: Pool2dInfo; dyt: Tensor; x4: Tensor; dx: Tensor } {
   const dyt = checkTensor(op, 'dy', dy);
-  const { info, x4, y } = prepare(op, kind, x, opts);
-  if (dyt.rank !== y.rank || dyt.shape.some((d, i) => d !== y.shape[i])) {
-    throw rangeError(op, `dy must have the forward output shape ${shapeStr(y.shape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr((x as Tensor).shape)})`);
+  const { info, x4, yShape } = check(op, kind, x, opts);
+  if (dyt.rank !== yShape.length || dyt.shape.some((d, i) => d !== yShape[i])) {
+    throw rangeError(op, `dy must have the forward output shape ${shapeStr(yShape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr((x as Tensor).shape)})`);
   }
   const xt = x as Tensor;
-  return { info, dyt, x4, dx: new Tensor(new Float32Array(xt.size), xt.shape) };
+  return { info, dyt, x4, dx: new Tensor(backend().output(xt.size), xt.shape) };
 }
 
 /** The gradient of each window goes to its first maximum in scan order. */
@@ -68,7 +72,7 @@ function globalPool(op: string, x: unknown, opts: unknown, max: boolean): Tensor
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = globalPool2dInfo(op, x4.shape, opts);
   const shape = info.layout === 'nhwc' ? [info.batch, 1, 1, info.channels] : [info.batch, info.channels, 1, 1];
-  const y = new Tensor(new Float32Array(info.batch * info.channels), rank3 ? shape.slice(1) : shape);
+  const y = new Tensor(backend().output(info.batch * info.channels), rank3 ? shape.slice(1) : shape);
   if (max) backend().globalMaxPool2d(x4.data, y.data, info);
   else backend().globalAvgPool2d(x4.data, y.data, info);
   return y;

@@ -3,6 +3,7 @@ import type { Backend } from '../backend';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
+import { output } from './output';
 import { avgPool2d, avgPool2dBackward, globalAvgPool2d, globalMaxPool2d, maxPool2d, maxPool2dBackward } from './pool2d';
 
 /** Runs a synchronous kernel on a later turn of the event loop, so errors reject instead of throwing. */
@@ -16,6 +17,7 @@ function later<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => P
 
 export const tsBackend: Backend = {
   name: 'ts',
+  output,
   conv2d,
   conv2dAsync: later(conv2d),
   conv2dBackwardData,
