@@ -2,6 +2,7 @@
 // thread. Each figure is the best of several runs after a warm-up, in ms and GFLOP/s
 // (2*N*Cout*OH*OW*Cin_g*KH*KW per pass).
 //   conv2d-bench [filter]   runs the workloads whose name contains `filter`
+//   conv2d-bench filter fwd  forward only (the backward columns print 0)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -35,6 +36,7 @@ double best_ms(const std::function<void()>& fn, int reps) {
 
 int main(int argc, char** argv) {
   const char* filter = argc > 1 ? argv[1] : "";
+  const bool fwd_only = argc > 2 && std::strcmp(argv[2], "fwd") == 0;
   const int all = convkit::get_num_threads();
   std::printf("conv2d-bench: isa %s, up to %d threads; times in ms (GFLOP/s)\n",
               convkit::isa_name(convkit::active_isa()), all);
@@ -73,8 +75,8 @@ int main(int argc, char** argv) {
       for (int threads : {1, all}) {
         convkit::set_num_threads(threads);
         const double f = best_ms([&] { convkit::conv2d(p, x.data(), w.data(), nullptr, y.data()); }, reps);
-        const double d = best_ms([&] { convkit::conv2d_backward_data(p, y.data(), w.data(), dx.data()); }, reps);
-        const double g = best_ms([&] { convkit::conv2d_backward_filter(p, y.data(), x.data(), dw.data(), db.data()); }, reps);
+        const double d = fwd_only ? 0.0 : best_ms([&] { convkit::conv2d_backward_data(p, y.data(), w.data(), dx.data()); }, reps);
+        const double g = fwd_only ? 0.0 : best_ms([&] { convkit::conv2d_backward_filter(p, y.data(), x.data(), dw.data(), db.data()); }, reps);
         std::printf("%-13s %-4s %3d  %7.2f (%6.1f) %7.2f (%6.1f) %7.2f (%6.1f) %7.2f (%6.1f)\n", l.name,
                     nhwc ? "nhwc" : "nchw", threads, f, gf / f * 1e3, d, gf / d * 1e3, g, gf / g * 1e3, d + g,
                     2 * gf / (d + g) * 1e3);

@@ -3,13 +3,8 @@
 //   1x1, stride 1, no padding                -> GEMM on the input as it is
 //   small Cin/group (AVX-512)                -> direct kernel over a padded, stride-phase-split
 //                                               copy of the input (no im2col, no GEMM packing)
-//   anything else                            -> im2col of a tile of output positions + GEMM
-// Per group g (Cin_g = Cin/G, Cout_g = Cout/G, Kd = Cin_g*KH*KW, P = OH*OW):
-//   NCHW: y[Cout_g, P]  = w_g[Cout_g, Kd] . col[Kd, P]          (col rows are (ci, kh, kw))
-//   NHWC: y[P, Cout](g) = col[P, Kd] . w_g[Cout_g, Kd]^T        (col cols are (kh, kw, ci))
-// im2col tiles, tile sizes and the task runner are shared with the backward driver
-// (im2col.h). The workspace holds one tile of col (a few MB at most); bias and ReLU run on each output
-// tile right after its GEMM, while it is still in cache.
+//   anything else                            -> implicit GEMM (conv2d-igemm.cc)
+// Bias and ReLU run on each output tile right after its GEMM, while it is still in cache.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -18,7 +13,9 @@
 #include "convkit/gemm.h"
 #include "convkit/isa.h"
 #include "convkit/parallel.h"
+#include "conv2d/conv2d-igemm.h"
 #include "conv2d/im2col.h"
+#include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
 
 namespace convkit {
@@ -44,60 +41,43 @@ void epilogue(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bia
   }
 }
 
-void conv2d_gemm_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
-                      float* y) {
+// 1x1, stride 1, no padding: per image and group, x_ng [Cin_g, P] is already the col matrix.
+void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
+                           float* y) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
-  const int64_t kd = cin_g * p.kernel_h * p.kernel_w;
-  const int64_t HW = p.in_height * p.in_width, P = p.out_height * p.out_width;
-  const bool direct = is_pointwise(p);
+  const int64_t P = p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
-  const int64_t pt = direct ? tile_size(P, 1, p.batch * G, threads) : tile_size(P, kd, p.batch * G, threads);
+  const int64_t pt = tile_size(P, 1, p.batch * G, threads);
   const int64_t tiles = (P + pt - 1) / pt;
   const bool relu = p.act == activation::relu;
   run_tasks(p.batch * G * tiles, threads, [&](int64_t t) {
     const int64_t n = t / (G * tiles), g = (t / tiles) % G, tile = t % tiles;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
-    const float* x_ng = x + (n * p.in_channels + g * cin_g) * HW;
-    const float* w_g = w + g * cout_g * kd;  // [Cout_g, Kd]
+    const float* x_ng = x + (n * p.in_channels + g * cin_g) * P;
+    const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g]
     float* y_tile = y + (n * p.out_channels + g * cout_g) * P + p0;  // [Cout_g, len], ld P
-    if (direct) {  // x_ng is already [Cin_g, P]
-      sgemm(false, false, cout_g, len, kd, 1.0f, w_g, kd, x_ng + p0, P, 0.0f, y_tile, P);
-    } else {
-      float* col = col_workspace().get(static_cast<size_t>(kd * len));  // [Kd, len]
-      im2col_nchw(p, x_ng, p0, len, col);
-      sgemm(false, false, cout_g, len, kd, 1.0f, w_g, kd, col, len, 0.0f, y_tile, P);
-    }
+    sgemm(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g, x_ng + p0, P, 0.0f, y_tile, P);
     epilogue(y_tile, cout_g, len, P, p.has_bias ? b + g * cout_g : nullptr, true, relu);
   });
 }
 
-void conv2d_gemm_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
-                      float* y) {
+// 1x1, stride 1, no padding, NHWC: one GEMM over all N*H*W positions, x is [NP, Cin].
+void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
+                           float* y) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
-  const int64_t kd = p.kernel_h * p.kernel_w * cin_g;
-  const bool direct = is_pointwise(p);
-  // A 1x1 stride-1 convolution in NHWC is one GEMM over all N*H*W positions: x is [NP, Cin].
-  const int64_t images = direct ? 1 : p.batch;
-  const int64_t P = direct ? p.batch * p.out_height * p.out_width : p.out_height * p.out_width;
+  const int64_t P = p.batch * p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
-  const int64_t pt = tile_size(P, direct ? 1 : kd, images * G, threads);
+  const int64_t pt = tile_size(P, 1, G, threads);
   const int64_t tiles = (P + pt - 1) / pt;
   const bool relu = p.act == activation::relu;
-  const int64_t in_image = p.in_height * p.in_width * p.in_channels;
-  run_tasks(images * tiles * G, threads, [&](int64_t t) {
-    const int64_t n = t / (tiles * G), tile = (t / G) % tiles, g = t % G;
+  run_tasks(tiles * G, threads, [&](int64_t t) {
+    const int64_t tile = t / G, g = t % G;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
-    const float* w_g = w + g * cout_g * kd;  // [Cout_g, Kd], used transposed
-    float* y_tile = y + (n * P + p0) * p.out_channels + g * cout_g;  // [len, Cout_g], ld Cout
-    if (direct) {
-      const float* a = x + p0 * p.in_channels + g * cin_g;  // [len, Cin_g], ld Cin
-      sgemm(false, true, len, cout_g, kd, 1.0f, a, p.in_channels, w_g, kd, 0.0f, y_tile,
-            p.out_channels);
-    } else {
-      float* col = col_workspace().get(static_cast<size_t>(kd * len));  // [len, Kd]
-      im2col_nhwc(p, x + n * in_image, g, p0, len, col);
-      sgemm(false, true, len, cout_g, kd, 1.0f, col, kd, w_g, kd, 0.0f, y_tile, p.out_channels);
-    }
+    const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g], used transposed
+    float* y_tile = y + p0 * p.out_channels + g * cout_g;  // [len, Cout_g], ld Cout
+    const float* a = x + p0 * p.in_channels + g * cin_g;  // [len, Cin_g], ld Cin
+    sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y_tile,
+          p.out_channels);
     epilogue(y_tile, len, cout_g, p.out_channels, p.has_bias ? b + g * cout_g : nullptr, false,
              relu);
   });
@@ -197,63 +177,6 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define CONVKIT_HAS_DIRECT 1
-
-// The padded input copy the direct kernels read. Along W it is split into stride_w phases so
-// that every tap reads consecutive output columns from consecutive floats:
-//   xp [Cin_g, Hp, S, Wq]: padded column c = iw + pad_left lives at phase c % S, index c / S.
-// Hp = pad_top + H + pad_bottom, Wp = pad_left + W + pad_right, S = stride_w, Wq = ceil(Wp / S).
-struct padded_input {
-  int64_t hp, wq, rowlen, plane;  // rowlen = S*Wq, plane = Hp*rowlen
-};
-
-padded_input padded_geometry(const conv2d_params& p) {
-  padded_input g;
-  g.hp = p.pad_top + p.in_height + p.pad_bottom;
-  const int64_t wp = p.pad_left + p.in_width + p.pad_right;
-  g.wq = (wp + p.stride_w - 1) / p.stride_w;
-  g.rowlen = p.stride_w * g.wq;
-  g.plane = g.hp * g.rowlen;
-  return g;
-}
-
-// tap [Cin_g*KH*KW], (ci, kh, kw) order: offset of the tap's input for output (0, 0) in xp.
-std::vector<int64_t> tap_offsets(const conv2d_params& p, const padded_input& g, int64_t cin_g) {
-  std::vector<int64_t> tap(static_cast<size_t>(cin_g * p.kernel_h * p.kernel_w));
-  size_t k = 0;
-  for (int64_t ci = 0; ci < cin_g; ++ci) {
-    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-      for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-        const int64_t c = kw * p.dilation_w;
-        tap[k++] = ci * g.plane + kh * p.dilation_h * g.rowlen + (c % p.stride_w) * g.wq + c / p.stride_w;
-      }
-    }
-  }
-  return tap;
-}
-
-// xp [Cin_g, Hp, rowlen] <- channels [c0, c0 + cin_g) of one image; element (c, ih, iw) of the
-// image is at src[c*sc + ih*sh + iw*sw].
-void pack_padded(const conv2d_params& p, const padded_input& g, const float* src, int64_t sc,
-                 int64_t sh, int64_t sw, int64_t cin_g, float* xp) {
-  const int64_t S = p.stride_w;
-  for (int64_t ci = 0; ci < cin_g; ++ci) {
-    for (int64_t r = 0; r < g.hp; ++r) {
-      float* dst = xp + ci * g.plane + r * g.rowlen;
-      std::fill(dst, dst + g.rowlen, 0.0f);
-      const int64_t ih = r - p.pad_top;
-      if (ih < 0 || ih >= p.in_height) continue;
-      const float* s = src + ci * sc + ih * sh;
-      if (S == 1 && sw == 1) {
-        std::memcpy(dst + p.pad_left, s, p.in_width * sizeof(float));
-      } else {
-        for (int64_t iw = 0; iw < p.in_width; ++iw) {
-          const int64_t c = iw + p.pad_left;
-          dst[(c % S) * g.wq + c / S] = s[iw * sw];
-        }
-      }
-    }
-  }
-}
 
 workspace& pack_workspace() {  // the calling thread's padded inputs (read by every worker)
   thread_local workspace space;
@@ -471,10 +394,12 @@ void conv2d(const conv2d_params& p, const float* x, const float* w, const float*
     } else {
       dwconv_nhwc(p, x, w, b, y);
     }
+  } else if (!is_pointwise(p)) {
+    conv2d_igemm(p, x, w, b, y);
   } else if (p.data_layout == layout::nchw) {
-    conv2d_gemm_nchw(p, x, w, b, y);
+    conv2d_pointwise_nchw(p, x, w, b, y);
   } else {
-    conv2d_gemm_nhwc(p, x, w, b, y);
+    conv2d_pointwise_nhwc(p, x, w, b, y);
   }
 }
 

@@ -1,5 +1,6 @@
-// Shared by the conv2d forward and backward drivers: im2col / col2im of a tile of output
-// positions, the tile-size rule and the task runner. Internal to native/src/conv2d.
+// Shared by the conv2d drivers: im2col / col2im of a tile of output positions (backward),
+// the tile-size rule and the task runner (backward, pointwise forward). Internal to
+// native/src/conv2d.
 // Per group g (Cin_g = Cin/G, Kd = Cin_g*KH*KW), for output positions [p0, p0+pt):
 //   NCHW col [Kd, pt]: row (ci, kh, kw), column = position      (x_ng = image n, group g)
 //   NHWC col [pt, Kd]: row = position, column (kh, kw, ci)      (x_n = image n, all channels)

@@ -8,6 +8,13 @@
 
 namespace convkit {
 
+// One run of consecutive output positions inside a panel of the implicit GEMM: lanes
+// [lane, lane + len) read the padded input at tap + off + (l - lane) (see padded-input.h).
+struct igemm_segment {
+  int64_t lane, len, off;
+};
+
+
 #if defined(__x86_64__) || defined(_M_X64)
 // Direct convolution of one block of 8 output channels over n output positions that read
 // the input at a fixed offset per tap (a zero-padded, stride-phase-split copy of the input,
@@ -27,6 +34,25 @@ void f32_dwconv_ukernel_1x64__avx512(int64_t kd, const int64_t* tap, const float
 // yrow [OW, C]; wt [KH*KW, C] (the weight transposed); b [C] or nullptr. Vectorized over C.
 void f32_dwconv_nhwc_row__avx512(const conv2d_params& p, const float* x_n, const float* wt,
                                  const float* b, int64_t oh, float* yrow);
+
+// Packs kc rows of one panel of r <= 64 output positions (an MR or NR micro-panel of the
+// GEMM contract) from the padded input, no im2col in between:
+//   dst[k*r + l] = x[tap[k] + s.off + l - s.lane] for l in segment s, 0 where no segment is.
+// Segments are disjoint and sorted by lane.
+void f32_igemm_pack_panel__avx512(int64_t kc, const int64_t* tap, const float* x,
+                                  const igemm_segment* seg, int64_t nseg, int64_t r, float* dst);
+
+// One row of a padded copy, stride 1: dst[c] = s[c - pl] for c in [pl, pl + w), 0 for the
+// other c < rowlen. s == nullptr: only the zeros are written.
+void f32_igemm_pad_row__avx512(const float* s, int64_t pl, int64_t w, int64_t rowlen, float* dst);
+
+// GEMM tiles 8 x 32 and 8 x 16 with A read in place: A(i, p) = a[min(i, m-1)*lda + p]
+// (rows past m repeat row m-1: their results are written, and meaningless), b packed
+// [kc][32] or [kc][16], c = a.b + beta*c with row stride ldc; beta == 0 never reads c.
+void f32_gemm_ukernel_8x32_arows__avx512(int64_t kc, const float* a, int64_t lda, int64_t m,
+                                         const float* b, float* c, int64_t ldc, float beta);
+void f32_gemm_ukernel_8x16_arows__avx512(int64_t kc, const float* a, int64_t lda, int64_t m,
+                                         const float* b, float* c, int64_t ldc, float beta);
 #endif
 
 }  // namespace convkit

@@ -1,0 +1,430 @@
+// Implicit-GEMM convolution. Per image n and group g (Cin_g, Cout_g, Kd = Cin_g*KH*KW, P = OH*OW)
+// the output is the product of the weight [Cout_g, Kd] and the virtual im2col matrix
+// [Kd, P], computed with the GEMM's micro-kernel (gemm/gemm-config.h) and no im2col:
+//  - the input is copied once, zero-padded (padded-input.h), so every column of a position
+//    micro-panel is a run of consecutive floats at a per-tap offset: the panels are packed
+//    straight from it, one k block at a time, by the task that uses them; the copy itself
+//    is made in row chunks by the first task that reads them;
+//  - positions go on the MR side or the NR side, whichever wastes fewer lanes on the ragged
+//    edges (P = 196 fills 25 panels of 8 but only 6.1 of 32);
+//  - the weight is packed into channel micro-panels [Kd][R], each k block once per call by
+//    the first task that needs it; on AVX-512 with positions on the NR side, kernels that
+//    read it in place replace the packing (conv2d/ukernel/ukernels.h);
+//  - each task accumulates its output block in a local buffer over the k blocks, then adds
+//    bias, applies ReLU and writes it out (transposing when the orientation is not the
+//    layout's).
+// Threads take tasks (image-group, channel block, position block) from a shared counter;
+// a batch-1 layer is split over positions or channels, whichever duplicates less work.
+#include "conv2d/conv2d-igemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "convkit/isa.h"
+#include "convkit/parallel.h"
+#include "conv2d/padded-input.h"
+#include "conv2d/ukernel/ukernels.h"
+#include "gemm/gemm-config.h"
+#include "util/workspace.h"
+
+namespace convkit {
+namespace {
+
+workspace& padded_space() {  // the calling thread's padded images (read by every worker)
+  thread_local workspace space;
+  return space;
+}
+workspace& weight_space() {  // the calling thread's packed weights
+  thread_local workspace space;
+  return space;
+}
+thread_local workspace panel_space;  // a worker's position panels, one k block
+thread_local workspace acc_space;    // a worker's output block
+
+// Block sizes of a task. The A side (MR panels) is the GEMM's packed A block, plan.mc rows
+// (L2). The B side (NR panels) is read from L1 one panel at a time: positions there are
+// limited by the output block (channels x positions floats, L2); channels by the weights'
+// k block (kc x channels floats, L2).
+constexpr int64_t kTaskPositionsB = 256;
+constexpr int64_t kTaskChannelsB = 256;
+// Padded images per pass (the pass's copies are read from L2 / L3 by every worker).
+constexpr int64_t kPassFloats = int64_t{1} << 18;
+
+using pack_panel_fn = void (*)(int64_t kc, const int64_t* tap, const float* x,
+                               const igemm_segment* seg, int64_t nseg, int64_t r, float* dst);
+
+// A panel that is one run of R positions (the common case away from row ends): fixed-size
+// copies, which the compiler unrolls and vectorizes.
+template <int R>
+void pack_panel_run(int64_t kc, const int64_t* tap, const float* x, int64_t off, float* dst) {
+  for (int64_t k = 0; k < kc; ++k, dst += R) {
+    const float* s = x + tap[k] + off;
+    for (int l = 0; l < R; ++l) dst[l] = s[l];
+  }
+}
+
+void pack_panel_generic(int64_t kc, const int64_t* tap, const float* x, const igemm_segment* seg,
+                        int64_t nseg, int64_t r, float* dst) {
+  if (nseg == 1 && seg[0].len == r) {
+    switch (r) {
+      case 4: return pack_panel_run<4>(kc, tap, x, seg[0].off, dst);
+      case 6: return pack_panel_run<6>(kc, tap, x, seg[0].off, dst);
+      case 8: return pack_panel_run<8>(kc, tap, x, seg[0].off, dst);
+      case 12: return pack_panel_run<12>(kc, tap, x, seg[0].off, dst);
+      case 16: return pack_panel_run<16>(kc, tap, x, seg[0].off, dst);
+      default: break;
+    }
+  }
+  for (int64_t k = 0; k < kc; ++k, dst += r) {
+    const float* s = x + tap[k];
+    int64_t l = 0;
+    for (int64_t i = 0; i < nseg; ++i) {
+      for (; l < seg[i].lane; ++l) dst[l] = 0.0f;
+      const float* src = s + seg[i].off - seg[i].lane;
+      for (const int64_t end = seg[i].lane + seg[i].len; l < end; ++l) dst[l] = src[l];
+    }
+    for (; l < r; ++l) dst[l] = 0.0f;
+  }
+}
+
+pack_panel_fn pick_pack_panel() {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (active_isa() == isa::avx512) return f32_igemm_pack_panel__avx512;
+#endif
+  return pack_panel_generic;
+}
+
+// The runs of output positions [q0, q0 + r) (clipped to P) along output rows; returns how many.
+int64_t panel_segments(int64_t q0, int64_t r, int64_t P, int64_t OW, int64_t row_step,
+                       igemm_segment* seg) {
+  int64_t n = 0;
+  for (int64_t lane = 0, q = q0; lane < r && q < P;) {
+    const int64_t oh = q / OW, ow = q % OW;
+    const int64_t len = std::min({r - lane, OW - ow, P - q});
+    seg[n++] = {lane, len, oh * row_step + ow};
+    lane += len, q += len;
+  }
+  return n;
+}
+
+// Rows [k0, k0 + kc) of the channel panel [kd][rc] of rows [co0, co0 + rc) of w_g [Cout_g, kd]
+// (zero past Cout_g), at dst + k0*rc.
+void pack_weight_panel(const float* w_g, int64_t kd, int64_t co0, int64_t rows, int64_t rc,
+                       int64_t k0, int64_t kc, f32_pack_t8_fn pack_t8, float* dst) {
+  dst += k0 * rc;
+  if (pack_t8 != nullptr && rows == rc && rc % 8 == 0) {
+    // In k pieces, so that the rc / 8 calls fill each destination line while it is in L1
+    // (whole panels at once wrote every line in parts, one L2 round trip per part).
+    constexpr int64_t kPiece = 64;
+    for (int64_t p0 = 0; p0 < kc; p0 += kPiece) {
+      const int64_t pn = std::min(kPiece, kc - p0);
+      for (int64_t i = 0; i < rc; i += 8) {
+        pack_t8(pn, w_g + (co0 + i) * kd + k0 + p0, kd, dst + p0 * rc + i, rc);
+      }
+    }
+    return;
+  }
+  for (int64_t i = 0; i < rc; ++i) {
+    const float* src = w_g + (co0 + i) * kd + k0;
+    if (i < rows) {
+      for (int64_t k = 0; k < kc; ++k) dst[k * rc + i] = src[k];
+    } else {
+      for (int64_t k = 0; k < kc; ++k) dst[k * rc + i] = 0.0f;
+    }
+  }
+}
+
+// dst[j] = src[j] + bias, bias = bv or bc[j], then ReLU (v < 0 ? 0 : v keeps NaN, as the
+// reference does); loops the compiler vectorizes. dst may be src.
+void store_row(float* dst, const float* src, int64_t n, float bv, const float* bc, bool relu) {
+  if (bc != nullptr) {
+    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] + bc[j];
+  } else {
+    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] + bv;
+  }
+  if (relu) {
+    for (int64_t j = 0; j < n; ++j) dst[j] = dst[j] < 0.0f ? 0.0f : dst[j];
+  }
+}
+
+// Pieces of shared work (padded rows) are done once, by the first task that needs them; the
+// others wait. A claimer never waits before it is done, so every wait ends.
+enum : int { kUnpacked = 0, kPacking = 1, kPacked = 2 };
+
+bool claim(std::atomic<int>& state) {
+  int s = state.load(std::memory_order_acquire);
+  return s == kUnpacked && state.compare_exchange_strong(s, kPacking, std::memory_order_acq_rel);
+}
+
+void wait_packed(std::atomic<int>& state) {
+  // Yields after a while: the thread packing may have been descheduled.
+  for (int spins = 0; state.load(std::memory_order_acquire) != kPacked; ++spins) {
+    if (spins >= 256) std::this_thread::yield();
+  }
+}
+
+// Asks for the lines of the task's output block [c0, c1) x [q0, q1) of y_n, for writing, so
+// that their misses overlap the task's FMAs instead of stalling its epilogue.
+void prefetch_output(const conv2d_params& p, float* y_n, int64_t c0, int64_t c1, int64_t q0,
+                     int64_t q1) {
+  const int64_t P = p.out_height * p.out_width;
+  if (p.data_layout == layout::nchw) {
+    for (int64_t c = c0; c < c1; ++c) {
+      for (int64_t q = q0; q < q1; q += 16) __builtin_prefetch(y_n + c * P + q, 1, 2);
+      __builtin_prefetch(y_n + c * P + q1 - 1, 1, 2);
+    }
+  } else {
+    for (int64_t q = q0; q < q1; ++q) {
+      for (int64_t c = c0; c < c1; c += 16) __builtin_prefetch(y_n + q * p.out_channels + c, 1, 2);
+      __builtin_prefetch(y_n + q * p.out_channels + c1 - 1, 1, 2);
+    }
+  }
+}
+
+// The task's output block: acc [rows][ld] holds positions [q0, q1) x channels [c0, c1) of
+// the group, positions as rows when pos_a. Adds the bias (of the group's channels, or none),
+// applies ReLU and writes it to y_n (one image), where the group's channels start at co.
+// A block whose rows are not y's rows is finished in place, then transposed 8 rows at a
+// time by pack_t8 where the ISA has one.
+void write_block(const conv2d_params& p, bool pos_a, float* acc, int64_t ld, int64_t q0,
+                 int64_t q1, int64_t c0, int64_t c1, int64_t co, const float* bias,
+                 f32_pack_t8_fn pack_t8, float* y_n) {
+  const int64_t P = p.out_height * p.out_width, cout = p.out_channels;
+  const bool nhwc = p.data_layout == layout::nhwc, relu = p.act == activation::relu;
+  if (nhwc == pos_a) {  // acc's rows are rows of y
+    if (!nhwc) {
+      for (int64_t c = c0; c < c1; ++c) {
+        store_row(y_n + (co + c) * P + q0, acc + (c - c0) * ld, q1 - q0, bias ? bias[c] : 0.0f,
+                  nullptr, relu);
+      }
+    } else {
+      for (int64_t q = q0; q < q1; ++q) {
+        store_row(y_n + q * cout + co + c0, acc + (q - q0) * ld, c1 - c0, 0.0f,
+                  bias ? bias + c0 : nullptr, relu);
+      }
+    }
+    return;
+  }
+  // y(row i, column j of acc) = dst[i + j*dld].
+  int64_t rows, cols, dld;
+  float* dst;
+  if (!pos_a) {  // channels x positions into NHWC
+    rows = c1 - c0, cols = q1 - q0, dld = cout, dst = y_n + q0 * cout + co + c0;
+    for (int64_t i = 0; i < rows; ++i) {
+      store_row(acc + i * ld, acc + i * ld, cols, bias ? bias[c0 + i] : 0.0f, nullptr, relu);
+    }
+  } else {  // positions x channels into NCHW
+    rows = q1 - q0, cols = c1 - c0, dld = P, dst = y_n + (co + c0) * P + q0;
+    for (int64_t i = 0; i < rows; ++i) {
+      store_row(acc + i * ld, acc + i * ld, cols, 0.0f, bias ? bias + c0 : nullptr, relu);
+    }
+  }
+  int64_t i = 0;
+  if (pack_t8 != nullptr) {
+    for (; i + 8 <= rows; i += 8) pack_t8(cols, acc + i * ld, ld, dst + i, dld);
+  }
+  for (; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) dst[i + j * dld] = acc[i * ld + j];
+  }
+}
+
+// Part i of n equal parts of [0, total).
+inline int64_t part(int64_t total, int64_t i, int64_t n) { return total * i / n; }
+
+}  // namespace
+
+void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
+  const gemm_plan& plan = get_gemm_plan();
+  const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
+  const int64_t kd = cin_g * p.kernel_h * p.kernel_w;
+  const int64_t OW = p.out_width, P = p.out_height * OW;
+  const bool nhwc = p.data_layout == layout::nhwc;
+  const padded_input geo = padded_geometry(p);
+  const std::vector<int64_t> tap = tap_offsets(p, geo, cin_g, nhwc);  // the weight's k order
+  const int64_t row_step = p.stride_h * geo.rowlen;
+  const int64_t MR = plan.mr, NR = plan.nr;
+
+  // With positions on the B side, AVX-512 has kernels that read the weights in place (no
+  // packing pass, which for weights past L2 costs as much as their FMAs' share of the
+  // misses) and a 16-lane one for a short last position panel.
+  bool in_place = false;
+#if defined(__x86_64__) || defined(_M_X64)
+  in_place = active_isa() == isa::avx512 && MR == 8 && NR == 32;
+#endif
+  // Orientation: positions as the A side (MR) or the B side (NR), the fewer padded lanes;
+  // in_place, the B side unless it pads more than 1/8 more.
+  auto round_up = [](int64_t v, int64_t r) { return (v + r - 1) / r * r; };
+  const int64_t lanes_b = in_place && P % NR != 0 && P % NR <= 16 ? P / NR * NR + 16 : round_up(P, NR);
+  const int64_t waste_pos_a = round_up(P, MR) * round_up(cout_g, NR);
+  const int64_t waste_pos_b = round_up(cout_g, MR) * lanes_b;
+  const bool pos_a = in_place ? 8 * waste_pos_a < 7 * waste_pos_b
+                              : waste_pos_a < waste_pos_b || (waste_pos_a == waste_pos_b && nhwc);
+  const bool w_in_place = in_place && !pos_a;
+  const int64_t rp = pos_a ? MR : NR, rc = pos_a ? NR : MR;  // lanes of a position / channel panel
+  const int64_t pos_panels = (P + rp - 1) / rp, ch_panels = (cout_g + rc - 1) / rc;
+  const int64_t kblocks = (kd + plan.kc - 1) / plan.kc, kcb = (kd + kblocks - 1) / kblocks;
+
+  // The weights, packed once: wp [G][ch_panels][kd][rc], each k block of a panel by the
+  // first task that needs it (so it is still in that core's L2 when it is first read).
+  const int64_t panel_floats = kd * rc;
+  float* wp = w_in_place ? nullptr : weight_space().get(static_cast<size_t>(G * ch_panels * panel_floats));
+  const int64_t w_pieces = G * kblocks * ch_panels;
+  std::unique_ptr<std::atomic<int>[]> w_state(new std::atomic<int>[w_pieces]);
+  for (int64_t i = 0; i < w_pieces; ++i) w_state[i].store(kUnpacked, std::memory_order_relaxed);
+
+  // Tasks: blocks of position panels x blocks of channel panels, per image-group.
+  const int64_t threads = get_num_threads();
+  const int64_t images = p.batch * G;
+  const int64_t pos_block = pos_a ? plan.mc : kTaskPositionsB;
+  const int64_t ch_block = pos_a ? kTaskChannelsB : plan.mc;
+  int64_t pblocks = std::min(pos_panels, (pos_panels * rp + pos_block - 1) / pos_block);
+  int64_t cblocks = std::min(ch_panels, (ch_panels * rc + ch_block - 1) / ch_block);
+  if (threads > 1 && images < 8 * threads) {
+    // Enough tasks for the threads, in a multiple of them. A position split makes every task
+    // read all its weights, a channel split makes every task pack all its positions: split
+    // the dimension whose duplicate is the smaller.
+    // (r3x3_14 on 2 threads: channels 0.79 ms, positions 0.95 ms.)
+    const bool split_ch = cout_g > P;
+    while (images * pblocks * cblocks < threads || (images * pblocks * cblocks) % threads != 0) {
+      if (split_ch && cblocks < ch_panels) {
+        ++cblocks;
+      } else if (pblocks < pos_panels) {
+        ++pblocks;
+      } else if (cblocks < ch_panels) {
+        ++cblocks;
+      } else {
+        break;
+      }
+    }
+  }
+  const int64_t per_image = pblocks * cblocks;
+  const int64_t max_pos = (pos_panels + pblocks - 1) / pblocks * rp;  // positions of a block
+  const int64_t max_ch = (ch_panels + cblocks - 1) / cblocks * rc;    // channels of a block
+
+  const int64_t image_floats = cin_g * geo.plane;
+  const int64_t per_pass = std::clamp<int64_t>(kPassFloats / std::max<int64_t>(image_floats, 1), 1, images);
+  float* xp_all = padded_space().get(static_cast<size_t>(per_pass * image_floats));
+  const pack_panel_fn pack_panel = pick_pack_panel();
+  // Padded rows are copied in chunks of about 32 KB, each once, by the first task needing it.
+  const int64_t chunk_rows = std::clamp<int64_t>(8192 / std::max<int64_t>(cin_g * geo.rowlen, 1), 1, geo.hp);
+  const int64_t row_chunks = (geo.hp + chunk_rows - 1) / chunk_rows;
+  std::unique_ptr<std::atomic<int>[]> rows_state(new std::atomic<int>[per_pass * row_chunks]);
+  const int64_t in_image = p.in_channels * p.in_height * p.in_width;
+  const int64_t out_image = p.out_channels * P;
+
+  for (int64_t i0 = 0; i0 < images; i0 += per_pass) {
+    const int64_t ni = std::min(per_pass, images - i0);
+    for (int64_t i = 0; i < ni * row_chunks; ++i) rows_state[i].store(kUnpacked, std::memory_order_relaxed);
+    auto task = [&](int64_t t, float* panels, float* acc, igemm_segment* seg) {
+      const int64_t img = t / per_image, cb = t % per_image / pblocks, pb = t % pblocks;
+      const int64_t n = (i0 + img) / G, g = (i0 + img) % G;
+      const float* xp = xp_all + img * image_floats;
+      const int64_t pp0 = part(pos_panels, pb, pblocks), pp1 = part(pos_panels, pb + 1, pblocks);
+      // The padded rows this task reads: copied now by whichever task needs them first, so
+      // they are still in this core's cache when its panels are packed.
+      const int64_t r_lo = pp0 * rp / OW * p.stride_h;
+      const int64_t r_hi = std::min(geo.hp - 1, (std::min(P, pp1 * rp) - 1) / OW * p.stride_h +
+                                                    (p.kernel_h - 1) * p.dilation_h);
+      std::atomic<int>* st = rows_state.get() + img * row_chunks;
+      for (int64_t c = r_lo / chunk_rows; c <= r_hi / chunk_rows; ++c) {
+        if (claim(st[c])) {
+          pack_padded_rows(p, geo, x + n * in_image, g, c * chunk_rows,
+                           std::min(geo.hp, (c + 1) * chunk_rows), xp_all + img * image_floats);
+          st[c].store(kPacked, std::memory_order_release);
+        }
+      }
+      for (int64_t c = r_lo / chunk_rows; c <= r_hi / chunk_rows; ++c) wait_packed(st[c]);
+      const int64_t cp0 = part(ch_panels, cb, cblocks), cp1 = part(ch_panels, cb + 1, cblocks);
+      const int64_t np = pp1 - pp0, nc = cp1 - cp0;
+      float* wp_g = w_in_place ? nullptr : wp + (g * ch_panels) * panel_floats;
+      // acc: positions x channels (pos_a) or channels x positions, ld = its row length.
+      const int64_t ld = pos_a ? nc * rc : np * rp;
+      prefetch_output(p, y + n * out_image, g * cout_g + cp0 * rc,
+                      g * cout_g + std::min(cout_g, cp1 * rc), pp0 * rp, std::min(P, pp1 * rp));
+      for (int64_t kb = 0; kb < kblocks; ++kb) {
+        const int64_t k0 = kb * kcb, kc = std::min(kcb, kd - k0);
+        auto pack = [&](int64_t i, int64_t lanes, float* dst) {
+          const int64_t ns = panel_segments((pp0 + i) * rp, lanes, P, OW, row_step, seg);
+          pack_panel(kc, tap.data() + k0, xp, seg, ns, lanes, dst);
+        };
+        std::atomic<int>* wst = w_state.get() + (g * kblocks + kb) * ch_panels;
+        for (int64_t j = cp0; j < cp1 && !w_in_place; ++j) {
+          if (claim(wst[j])) {
+            pack_weight_panel(w + g * cout_g * kd, kd, j * rc, std::min(rc, cout_g - j * rc), rc,
+                              k0, kc, plan.pack_t8, wp_g + j * panel_floats);
+            wst[j].store(kPacked, std::memory_order_release);
+          }
+        }
+        for (int64_t j = cp0; j < cp1 && !w_in_place; ++j) wait_packed(wst[j]);
+        const float beta = kb == 0 ? 0.0f : 1.0f;
+        if (pos_a) {  // B: weight panels (outer, kept in L1), A: position panels (L2)
+          for (int64_t i = 0; i < np; ++i) pack(i, rp, panels + i * kc * rp);
+          for (int64_t j = 0; j < nc; ++j) {
+            const float* bpanel = wp_g + (cp0 + j) * panel_floats + k0 * rc;
+            for (int64_t i = 0; i < np; ++i) {
+              plan.ukernel(kc, panels + i * kc * rp, bpanel, acc + i * MR * ld + j * NR, ld,
+                           1.0f, beta);
+            }
+          }
+        } else {  // B: position panels, each packed right before its use (L1), A: weight panels
+          for (int64_t j = 0; j < np; ++j) {
+            float* bpanel = panels;
+            if (!w_in_place) {
+              pack(j, rp, bpanel);
+              for (int64_t i = 0; i < nc; ++i) {
+                plan.ukernel(kc, wp_g + (cp0 + i) * panel_floats + k0 * rc, bpanel,
+                             acc + i * MR * ld + j * NR, ld, 1.0f, beta);
+              }
+              continue;
+            }
+#if defined(__x86_64__) || defined(_M_X64)
+            const bool narrow = P - (pp0 + j) * rp <= 16;
+            pack(j, narrow ? 16 : rp, bpanel);
+            const auto kernel = narrow ? f32_gemm_ukernel_8x16_arows__avx512
+                                       : f32_gemm_ukernel_8x32_arows__avx512;
+            for (int64_t i = 0; i < nc; ++i) {
+              const int64_t co = (cp0 + i) * MR;
+              kernel(kc, w + (g * cout_g + co) * kd + k0, kd, std::min(MR, cout_g - co), bpanel,
+                     acc + i * MR * ld + j * NR, ld, beta);
+            }
+#endif
+          }
+        }
+      }
+      write_block(p, pos_a, acc, ld, pp0 * rp, std::min(P, pp1 * rp), cp0 * rc,
+                  std::min(cout_g, cp1 * rc), g * cout_g, p.has_bias ? b + g * cout_g : nullptr,
+                  plan.pack_t8, y + n * out_image);
+    };
+    // Each thread runs a contiguous range of the tasks (neighbouring tasks share padded rows,
+    // which then stay in one core's cache), then takes what is left of the others' ranges.
+    const int64_t total = ni * per_image;
+    const int64_t nt = threads > 1 && total > 1 ? threads : 1;
+    std::unique_ptr<std::atomic<int64_t>[]> taken(new std::atomic<int64_t>[nt]);
+    for (int64_t i = 0; i < nt; ++i) taken[i].store(0, std::memory_order_relaxed);
+    std::atomic<int64_t> joined{0};
+    auto run = [&](int64_t, int64_t) {
+      float* panels = panel_space.get(static_cast<size_t>(kcb * max_pos));
+      float* acc = acc_space.get(static_cast<size_t>(max_pos * max_ch));
+      igemm_segment seg[64];
+      const int64_t self = joined.fetch_add(1, std::memory_order_relaxed) % nt;
+      for (int64_t v = 0; v < nt; ++v) {
+        const int64_t owner = (self + v) % nt;
+        const int64_t lo = part(total, owner, nt), hi = part(total, owner + 1, nt);
+        for (int64_t t = lo + taken[owner].fetch_add(1, std::memory_order_relaxed); t < hi;
+             t = lo + taken[owner].fetch_add(1, std::memory_order_relaxed)) {
+          task(t, panels, acc, seg);
+        }
+      }
+    };
+    if (nt > 1) {
+      parallel_for(nt, run);
+    } else {
+      run(0, 1);
+    }
+  }
+}
+
+}  // namespace convkit

@@ -1,0 +1,131 @@
+// Padded input copies and tap tables (padded-input.h).
+#include "conv2d/padded-input.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "convkit/isa.h"
+#include "conv2d/ukernel/ukernels.h"
+#include "gemm/gemm-config.h"
+
+namespace convkit {
+namespace {
+using pad_row_fn = void (*)(const float* s, int64_t pl, int64_t w, int64_t rowlen, float* dst);
+}  // namespace
+
+padded_input padded_geometry(const conv2d_params& p) {
+  padded_input g;
+  g.hp = p.pad_top + p.in_height + p.pad_bottom;
+  const int64_t wp = p.pad_left + p.in_width + p.pad_right;
+  g.wq = (wp + p.stride_w - 1) / p.stride_w;
+  g.rowlen = p.stride_w * g.wq;
+  g.plane = g.hp * g.rowlen;
+  return g;
+}
+
+std::vector<int64_t> tap_offsets(const conv2d_params& p, const padded_input& g, int64_t cin_g,
+                                 bool khw_major) {
+  std::vector<int64_t> tap(static_cast<size_t>(cin_g * p.kernel_h * p.kernel_w));
+  for (int64_t ci = 0; ci < cin_g; ++ci) {
+    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+      for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+        const int64_t c = kw * p.dilation_w;
+        const int64_t k = khw_major ? (kh * p.kernel_w + kw) * cin_g + ci
+                                    : (ci * p.kernel_h + kh) * p.kernel_w + kw;
+        tap[k] = ci * g.plane + kh * p.dilation_h * g.rowlen + (c % p.stride_w) * g.wq + c / p.stride_w;
+      }
+    }
+  }
+  return tap;
+}
+
+void pack_padded(const conv2d_params& p, const padded_input& g, const float* src, int64_t sc,
+                 int64_t sh, int64_t sw, int64_t cin_g, float* xp) {
+  const int64_t S = p.stride_w;
+  for (int64_t ci = 0; ci < cin_g; ++ci) {
+    for (int64_t r = 0; r < g.hp; ++r) {
+      float* dst = xp + ci * g.plane + r * g.rowlen;
+      std::fill(dst, dst + g.rowlen, 0.0f);
+      const int64_t ih = r - p.pad_top;
+      if (ih < 0 || ih >= p.in_height) continue;
+      const float* s = src + ci * sc + ih * sh;
+      if (S == 1 && sw == 1) {
+        std::memcpy(dst + p.pad_left, s, p.in_width * sizeof(float));
+      } else {
+        for (int64_t iw = 0; iw < p.in_width; ++iw) {
+          const int64_t c = iw + p.pad_left;
+          dst[(c % S) * g.wq + c / S] = s[iw * sw];
+        }
+      }
+    }
+  }
+}
+
+void pack_padded_rows(const conv2d_params& p, const padded_input& geo, const float* x_n,
+                      int64_t g, int64_t r0, int64_t r1, float* xp) {
+  const int64_t cin = p.in_channels, cin_g = cin / p.groups, H = p.in_height, W = p.in_width;
+  const int64_t S = p.stride_w, pl = p.pad_left;
+  const bool nhwc = p.data_layout == layout::nhwc;
+  // Vector kernels for stride 1: a row with its pads in one pass (separate small fills of
+  // the pads cost more than the copy), and 8x8 register transposes for NHWC.
+  pad_row_fn pad_row = nullptr;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (S == 1 && active_isa() == isa::avx512) pad_row = f32_igemm_pad_row__avx512;
+#endif
+  const f32_pack_t8_fn pack_t8 = pad_row != nullptr ? get_gemm_plan().pack_t8 : nullptr;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t ih = r - p.pad_top;
+    if (ih < 0 || ih >= H) {
+      for (int64_t ci = 0; ci < cin_g; ++ci) {
+        float* dst = xp + ci * geo.plane + r * geo.rowlen;
+        std::fill(dst, dst + geo.rowlen, 0.0f);
+      }
+      continue;
+    }
+    if (!nhwc) {
+      for (int64_t ci = 0; ci < cin_g; ++ci) {
+        float* dst = xp + ci * geo.plane + r * geo.rowlen;
+        const float* s = x_n + ((g * cin_g + ci) * H + ih) * W;
+        // The same row of the next chunk: its channels are too many streams for the
+        // hardware prefetchers, and the next task copies it soon.
+        if (ih + (r1 - r0) < H) {
+          for (int64_t iw = 0; iw < W; iw += 16) __builtin_prefetch(s + (r1 - r0) * W + iw, 0, 2);
+        }
+        if (pad_row != nullptr) {
+          pad_row(s, pl, W, geo.rowlen, dst);
+        } else if (S == 1) {
+          std::fill(dst, dst + pl, 0.0f);
+          std::memcpy(dst + pl, s, W * sizeof(float));
+          std::fill(dst + pl + W, dst + geo.rowlen, 0.0f);
+        } else {
+          std::fill(dst, dst + geo.rowlen, 0.0f);
+          for (int64_t iw = 0; iw < W; ++iw) dst[((iw + pl) % S) * geo.wq + (iw + pl) / S] = s[iw];
+        }
+      }
+      continue;
+    }
+    // NHWC: the row is [W][Cin]; read it in order and scatter to the cin_g planes, whose
+    // row segments (cin_g * rowlen floats) stay in L1 meanwhile.
+    const float* s = x_n + ih * W * cin + g * cin_g;
+    float* row = xp + r * geo.rowlen;
+    int64_t iw = 0;
+    if (pad_row != nullptr && pack_t8 != nullptr) {
+      for (int64_t ci = 0; ci < cin_g; ++ci) pad_row(nullptr, pl, W, geo.rowlen, row + ci * geo.plane);
+      for (; iw + 8 <= W; iw += 8) pack_t8(cin_g, s + iw * cin, cin, row + pl + iw, geo.plane);
+      if (iw < W && W >= 8) {  // the tail as a last block of 8 that overlaps the one before
+        pack_t8(cin_g, s + (W - 8) * cin, cin, row + pl + W - 8, geo.plane);
+        iw = W;
+      }
+    } else {
+      for (int64_t ci = 0; ci < cin_g; ++ci) std::fill(row + ci * geo.plane, row + ci * geo.plane + geo.rowlen, 0.0f);
+    }
+    for (; iw < W; ++iw) {
+      const int64_t c = iw + pl;
+      float* d = row + (c % S) * geo.wq + c / S;
+      const float* sv = s + iw * cin;
+      for (int64_t ci = 0; ci < cin_g; ++ci) d[ci * geo.plane] = sv[ci];
+    }
+  }
+}
+
+}  // namespace convkit
