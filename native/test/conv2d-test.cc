@@ -1,4 +1,4 @@
-// conv2d (every fast path: GEMM via im2col tiles, 1x1 direct GEMM, depthwise) against
+// conv2d (every fast path: implicit GEMM, 1x1 direct GEMM, direct small-Cin, depthwise) against
 // conv2d_ref on explicit edge shapes and many random ones, both layouts.
 #include <cmath>
 
@@ -153,6 +153,38 @@ TEST(random_shapes) {
     s.relu = test::rand_int(0, 1);
     check_conv(s);
   }
+}
+
+// Cin per group above the direct kernel's 16: the implicit-GEMM path (conv2d-igemm.cc) in
+// both orientations (positions on the MR or the NR side), ragged channel and position blocks,
+// padding runs inside panels, strides, dilation, groups, bias + ReLU; 1 and all threads.
+TEST(random_shapes_igemm) {
+  const int saved = convkit::get_num_threads();
+  for (int i = 0; i < 120; ++i) {
+    convkit::set_num_threads(i % 3 == 0 ? 1 : saved);
+    shape s{};
+    s.n = test::rand_int(1, 2);
+    s.g = test::rand_int(1, 4) == 4 ? test::rand_int(2, 3) : 1;
+    s.cin = s.g * test::rand_int(17, 70);
+    s.cout = s.g * test::rand_int(1, 90);
+    s.h = test::rand_int(1, 20);
+    s.w = test::rand_int(1, 20);
+    s.kh = test::rand_int(1, 4);
+    s.kw = test::rand_int(1, 4);
+    s.sh = test::rand_int(1, 3);
+    s.sw = test::rand_int(1, 3);
+    s.dh = test::rand_int(1, 4) == 4 ? 2 : 1;
+    s.dw = test::rand_int(1, 4) == 4 ? 2 : 1;
+    s.pt = test::rand_int(0, 2);
+    s.pb = test::rand_int(0, 2);
+    s.pl = test::rand_int(0, 2);
+    s.pr = test::rand_int(0, 2);
+    s.nhwc = test::rand_int(0, 1);
+    s.bias = test::rand_int(0, 1);
+    s.relu = test::rand_int(0, 1);
+    check_conv(s);
+  }
+  convkit::set_num_threads(saved);
 }
 
 int main() { return test::run_all("conv2d-test"); }
