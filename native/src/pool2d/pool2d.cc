@@ -10,7 +10,10 @@
 // Backward: the same tasks (planes for NCHW; images x channel blocks for NHWC), so no two
 // threads write the same dx cell, and each cell sums its windows in output scan order.
 // AVX-512: separable row-buffer kernels (ukernel/f32-pool2d-avx512.cc); their backward
-// passes write every dx cell once (avg: per input row; max 2x2/2: per window).
+// passes write every dx cell once (avg: per input row; max 2x2/2: per window). Max backward
+// for other windows zeroes each dx row when the first window reaches it, then adds the
+// winners' dy in output scan order (the reference's summation order), vectorized over output
+// columns (NCHW) or channels (NHWC).
 // Threads: pool_for gives each thread at least kMinBytesPerThread of traffic; less work
 // stays on the calling thread (waking a pool worker costs more than it saves).
 #include <algorithm>
@@ -456,6 +459,30 @@ void max_pool_backward_avx512(const pool2d_params& p, const float* dy, const flo
   }
 }
 
+// Max backward, any window (f32_maxpool_backward_supported__avx512): tasks are planes (NCHW)
+// or images x 64-channel blocks (NHWC), so no two threads write the same dx cell.
+void max_pool_backward_any_avx512(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, C = p.channels;
+  if (p.data_layout == layout::nchw) {
+    const int64_t need = f32_maxpool_backward_scratch__avx512(p);
+    pool_for(p.batch * C, max_bwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      float* buf = scratch(need);
+      for (int64_t t = lo; t < hi; ++t) {
+        f32_maxpool_backward_nchw_plane__avx512(p, dy + t * OH * OW, x + t * H * W, dx + t * H * W, buf);
+      }
+    });
+  } else {
+    const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
+    pool_for(p.batch * blocks, max_bwd_bytes(p), [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t n = t / blocks, c0 = (t % blocks) * kChannelBlock;
+        f32_maxpool_backward_nhwc__avx512(p, dy + n * OH * OW * C, x + n * H * W * C, c0,
+                                          std::min(kChannelBlock, C - c0), dx + n * H * W * C);
+      }
+    });
+  }
+}
+
 // Avg backward: tasks are planes (NCHW) or input rows (NHWC); each writes its dx once.
 void avg_pool_backward_avx512(const pool2d_params& p, const float* dy, float* dx) {
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, C = p.channels;
@@ -511,6 +538,7 @@ void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x
   if (use_avx512() && maxpool_backward_is_2x2s2(p) && p.out_height > 0 && p.out_width > 0) {
     return max_pool_backward_avx512(p, dy, x, dx);
   }
+  if (use_avx512() && f32_maxpool_backward_supported__avx512(p)) return max_pool_backward_any_avx512(p, dy, x, dx);
 #endif
   if (p.data_layout == layout::nchw) {
     max_pool_backward_nchw(p, dy, x, dx);

@@ -62,6 +62,17 @@ void f32_maxpool_backward_2x2s2_nchw_plane__avx512(const pool2d_params& p, const
                                                    float* dxc);
 void f32_maxpool_backward_2x2s2_nhwc_row__avx512(const pool2d_params& p, const float* dy_n, const float* x_n,
                                                  int64_t oh, float* dx_n);
+// Max backward for any window with kernel_h * kernel_w <= 64 and stride_w <= 16
+// (f32_maxpool_backward_supported__avx512). Each dx cell sums the dy of the windows whose
+// first maximum (scan order, the first NaN wins) it is, in output scan order, like
+// max_pool2d_backward_ref. NCHW: one plane, with f32_maxpool_backward_scratch__avx512(p)
+// floats of scratch. NHWC: channels [c0, c0 + nc) of one image, nc <= 64.
+bool f32_maxpool_backward_supported__avx512(const pool2d_params& p);
+int64_t f32_maxpool_backward_scratch__avx512(const pool2d_params& p);
+void f32_maxpool_backward_nchw_plane__avx512(const pool2d_params& p, const float* dyc, const float* xc,
+                                             float* dxc, float* scratch);
+void f32_maxpool_backward_nhwc__avx512(const pool2d_params& p, const float* dy_n, const float* x_n, int64_t c0,
+                                       int64_t nc, float* dx_n);
 // Avg backward, one input row ih at a time, written once: the outputs whose windows hold
 // row ih are summed (dy * inverse divisor) into a row buffer, then spread along W.
 // NCHW: one plane dyc [OH, OW] -> dxc [H, W]. NHWC: row ih of image n, dy_n [OH, OW, C] ->
