@@ -121,6 +121,17 @@ TEST(several_col_tiles) {
   both_layouts({2, 3, 64, 64, 16, 7, 7, 2, 2, 3, 3, 3, 3});
   both_layouts({1, 128, 29, 31, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2});
 }
+TEST(dx_as_forward_and_packed_dw) {
+  // >= 2048 input positions over the batch, stride 1: dx runs as a forward convolution with
+  // flipped weights (asymmetric / zero / full padding, dilation, groups); Cin_g a multiple of
+  // 32 takes the in-place dw kernel on AVX-512.
+  both_layouts({8, 6, 20, 17, 9, 3, 2, 1, 1, 1, 0, 0, 1, 2, 1, 3});
+  both_layouts({3, 5, 31, 29, 7, 4, 3, 1, 1, 0, 3, 2, 0});
+  both_layouts({2, 4, 40, 33, 6, 5, 5, 1, 1, 4, 4, 4, 4});
+  both_layouts({2, 64, 36, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2});
+  both_layouts({1, 96, 48, 45, 19, 3, 3, 1, 1, 2, 1, 2, 0, 2, 1});
+  both_layouts({3, 32, 30, 30, 64, 5, 3, 1, 1, 0, 0, 1, 1});
+}
 TEST(single_thread) {
   const int saved = convkit::get_num_threads();
   convkit::set_num_threads(1);
@@ -128,6 +139,7 @@ TEST(single_thread) {
   both_layouts({1, 6, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6});
   both_layouts({4, 16, 12, 12, 8, 1, 1});
   both_layouts({1, 64, 40, 40, 32, 3, 3, 1, 1, 1, 1, 1, 1});
+  both_layouts({4, 32, 30, 30, 16, 3, 3, 1, 1, 1, 1, 1, 1});
   convkit::set_num_threads(saved);
 }
 TEST(random_shapes) {

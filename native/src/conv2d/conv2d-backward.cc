@@ -1,4 +1,9 @@
-// conv2d backward driver: the same algorithm choice as the forward (conv2d.cc).
+// conv2d backward driver.
+//   dx, stride 1 (pads <= dilation*(K-1), >= 2048 input positions): the forward conv2d of dy
+//       with flipped, channel-swapped weights (backward_data_as_forward).
+//   dw + db, not 1x1: one packed GEMM over positions on the GEMM plan's micro-kernel
+//       (backward_filter_packed), B read in place on AVX-512 for stride 1 and Cin_g % 32 == 0.
+// Everything else as below (the same algorithm choice as the forward):
 // Per group g (Cin_g = Cin/G, Cout_g = Cout/G, Kd = Cin_g*KH*KW, P = OH*OW), for a tile of
 // output positions:
 //   dx, NCHW: col[Kd, pt] = w_g^T[Kd, Cout_g] . dy_g[Cout_g, pt], then col2im into dx
@@ -20,16 +25,31 @@
 #include "conv2d/im2col.h"
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
+#include "convkit/isa.h"
 #include "convkit/parallel.h"
+#include "gemm/gemm-config.h"
 #include "util/workspace.h"
 
 namespace convkit {
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define CONVKIT_BWD_IN_PLACE 1
+// ukernel/f32-conv2d-backward-filter-8x32-avx512.cc:
+//   c[i*ldc + j] (+)= sum_{p < kc} a[p*8 + i] * b[p*ldb + j], i < 8, j < 32 (B read in place;
+//   += when accumulate, = otherwise)
+void f32_conv2d_backward_filter_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b,
+                                                     int64_t ldb, float* c, int64_t ldc,
+                                                     bool accumulate);
+#endif
+
 namespace {
 
 constexpr int64_t kFlushRows = 16;        // float partial sums go to double this often
 constexpr int64_t kReduceGrain = 1 << 14;  // floats per parallel chunk of a reduction
+constexpr int64_t kMinForwardPositions = 2048;  // dx as a forward convolution from this many
 
 thread_local workspace partial_space;  // dw partials of one call, held by the calling thread
+thread_local workspace flipped_space;  // the flipped, channel-swapped weights of dx as a forward
 
 bool is_depthwise(const conv2d_params& p) { return p.groups == p.in_channels && p.in_channels > 1; }
 
@@ -229,6 +249,60 @@ void backward_data_nhwc(const conv2d_params& p, const float* dy, const float* w,
   }
 }
 
+// Stride 1 and every pad <= dilation*(K-1): dx is the forward convolution of dy with the
+// weights flipped in both spatial axes and the channels swapped per group, padded by
+// dilation*(K-1) - pad on each side (top' = d*(KH-1) - top, ...), same dilation, stride 1.
+// The forward driver then picks its best algorithm for that shape.
+bool transposed_as_forward(const conv2d_params& p) {
+  const int64_t eh = p.dilation_h * (p.kernel_h - 1), ew = p.dilation_w * (p.kernel_w - 1);
+  // The weight transform costs about what the forward spends on 100 positions (of all images)
+  // per weight: below a few thousand positions the col2im path is as fast (r3x3_14, batch 1,
+  // 196 positions: 1.8-2.2 ms against 1.3 ms for the forward itself).
+  return p.stride_h == 1 && p.stride_w == 1 && p.pad_top <= eh && p.pad_bottom <= eh &&
+         p.pad_left <= ew && p.pad_right <= ew &&
+         p.batch * p.in_height * p.in_width >= kMinForwardPositions;
+}
+
+void backward_data_as_forward(const conv2d_params& p, const float* dy, const float* w, float* dx) {
+  const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
+  const int64_t KH = p.kernel_h, KW = p.kernel_w;
+  const int64_t eh = p.dilation_h * (KH - 1), ew = p.dilation_w * (KW - 1);
+  conv2d_params t = p;
+  t.in_channels = p.out_channels, t.in_height = p.out_height, t.in_width = p.out_width;
+  t.out_channels = p.in_channels, t.out_height = p.in_height, t.out_width = p.in_width;
+  t.pad_top = eh - p.pad_top, t.pad_bottom = eh - p.pad_bottom;
+  t.pad_left = ew - p.pad_left, t.pad_right = ew - p.pad_right;
+  t.has_bias = false;
+  t.act = activation::none;
+  // w' [Cin, Cout_g, KH, KW] (NCHW) | [Cin, KH, KW, Cout_g] (NHWC), from w [Cout, Cin_g, KH, KW]
+  // | [Cout, KH, KW, Cin_g]: w'(g*Cin_g + ci, co, kh, kw) = w(g*Cout_g + co, ci, KH-1-kh, KW-1-kw).
+  float* wt = flipped_space.get(static_cast<size_t>(p.in_channels * cout_g * KH * KW));
+  const bool nhwc = p.data_layout == layout::nhwc;
+  const int64_t taps = KH * KW;
+  constexpr int64_t kB = 16;  // 16 x 16 channel blocks: both sides stay in cache lines
+  for (int64_t g = 0; g < G; ++g) {
+    for (int64_t co0 = 0; co0 < cout_g; co0 += kB) {
+      for (int64_t ci0 = 0; ci0 < cin_g; ci0 += kB) {
+        const int64_t co1 = std::min(cout_g, co0 + kB), ci1 = std::min(cin_g, ci0 + kB);
+        for (int64_t ci = ci0; ci < ci1; ++ci) {
+          float* dst = wt + (g * cin_g + ci) * cout_g * taps;
+          for (int64_t co = co0; co < co1; ++co) {
+            const float* src = w + (g * cout_g + co) * cin_g * taps;
+            for (int64_t k = 0; k < taps; ++k) {  // k' = taps-1-k: both axes flipped
+              if (nhwc) {
+                dst[k * cout_g + co] = src[(taps - 1 - k) * cin_g + ci];
+              } else {
+                dst[co * taps + k] = src[ci * taps + taps - 1 - k];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  conv2d(t, dy, wt, nullptr, dx);
+}
+
 // Depthwise NCHW: one input plane per task; each (multiplier, tap) adds a scaled dy row to
 // a shifted dx row (contiguous over W when stride_w == 1).
 void dw_backward_data_nchw(const conv2d_params& p, const float* dy, const float* w, float* dx) {
@@ -387,6 +461,282 @@ void backward_filter_nhwc(const conv2d_params& p, const float* dy, const float* 
   });
 }
 
+// ---- dw as one packed GEMM over positions -----------------------------------------------
+// Per group g: dw_g[Cout_g, Kd] = sum over images n and positions q of dy[co, q] * col[q, tap],
+// taps in (kh, kw, ci) order internally (permuted to the layout's order at the end). The GEMM
+// runs on the plan's micro-kernel directly: A = dy (MR output channels x kc positions, packed
+// from dy as it is), B = col (kc positions x NR taps, packed straight from a zero-padded NHWC
+// copy of the image, so a panel of NR channels at one (kh, kw) is one contiguous copy per
+// position and no tap needs a bounds check). No im2col buffer, no second packing copy.
+// Items (image, group, block of <= kc positions) split into one contiguous range per thread;
+// each thread accumulates into its own [Cout_pad, Kd_pad] partial with beta = 1 (and its db
+// partial from the packed A panels), and the partials are summed in a fixed order at the end.
+
+thread_local workspace padded_space;  // a worker's padded NHWC image [Hp, Wp, Cin]
+thread_local workspace panel_space;   // a worker's packed A panels and B panel
+
+constexpr int64_t kMaxPaddedFloats = int64_t{1} << 24;  // 64 MB: larger images keep im2col tiles
+
+bool filter_packed_fits(const conv2d_params& p) {
+  const int64_t hp = p.pad_top + p.in_height + p.pad_bottom, wp = p.pad_left + p.in_width + p.pad_right;
+  return hp * wp * p.in_channels <= kMaxPaddedFloats;
+}
+
+// xp [Hp, Wp, Cin] <- image n of x, zero in the padding.
+void build_padded_nhwc(const conv2d_params& p, const float* x, int64_t n, float* xp) {
+  const int64_t C = p.in_channels, H = p.in_height, W = p.in_width;
+  const int64_t wp = p.pad_left + W + p.pad_right, row = wp * C;
+  std::fill(xp, xp + p.pad_top * row, 0.0f);
+  std::fill(xp + (p.pad_top + H) * row, xp + (p.pad_top + H + p.pad_bottom) * row, 0.0f);
+  const f32_pack_t8_fn pack_t8 = get_gemm_plan().pack_t8;
+  for (int64_t ih = 0; ih < H; ++ih) {
+    float* dst = xp + (p.pad_top + ih) * row;
+    std::fill(dst, dst + p.pad_left * C, 0.0f);
+    std::fill(dst + (p.pad_left + W) * C, dst + row, 0.0f);
+    dst += p.pad_left * C;
+    if (p.data_layout == layout::nhwc) {
+      std::memcpy(dst, x + (n * H + ih) * W * C, W * C * sizeof(float));
+      continue;
+    }
+    const float* src = x + n * C * H * W + ih * W;  // channel c's row at src + c*H*W
+    int64_t c = 0;
+    if (pack_t8) {
+      for (; c + 8 <= C; c += 8) pack_t8(W, src + c * H * W, H * W, dst + c, C);
+    }
+    for (; c < C; ++c) {
+      const float* s = src + c * H * W;
+      for (int64_t iw = 0; iw < W; ++iw) dst[iw * C + c] = s[iw];
+    }
+  }
+}
+
+template <int64_t N>
+inline void copy_fixed(float* dst, const float* src) {
+  std::memcpy(dst, src, N * sizeof(float));
+}
+
+// B panel [len][NR]: taps [t0, t0 + NR) (tap t at offset off[t] from a position's base in xp;
+// zero from kd on) for the positions [p0, p0 + len) of one image.
+void pack_col_panel(const conv2d_params& p, const float* xp, int64_t wp, const int64_t* off,
+                    int64_t t0, int64_t kd, int64_t p0, int64_t len, int64_t nr, float* dst) {
+  const int64_t C = p.in_channels, OW = p.out_width;
+  const int64_t sh = p.stride_h * wp * C, sw = p.stride_w * C;
+  const int64_t valid = std::min(nr, kd - t0);
+  bool contiguous = valid == nr;
+  for (int64_t j = 1; contiguous && j < nr; ++j) contiguous = off[t0 + j] == off[t0] + j;
+  int64_t oh = p0 / OW, ow = p0 % OW;
+  const float* src = xp + oh * sh + ow * sw;
+  for (int64_t q = 0; q < len; ++q, dst += nr) {
+    if (contiguous) {
+      const float* s = src + off[t0];
+      switch (nr) {
+        case 32: copy_fixed<32>(dst, s); break;
+        case 16: copy_fixed<16>(dst, s); break;
+        case 8: copy_fixed<8>(dst, s); break;
+        default: std::memcpy(dst, s, nr * sizeof(float)); break;
+      }
+    } else {
+      for (int64_t j = 0; j < valid; ++j) dst[j] = src[off[t0 + j]];
+      for (int64_t j = valid; j < nr; ++j) dst[j] = 0.0f;
+    }
+    if (++ow == OW) {
+      ow = 0, ++oh;
+      src = xp + oh * sh;
+    } else {
+      src += sw;
+    }
+  }
+}
+
+// Positions q of one image, `pitch` per output row: q = oh*pitch + ow, real when ow < OW
+// (pitch = OW, or Wp for the flat positions of the in-place kernel, whose extra columns are
+// zero in A and so add nothing).
+// A panel [len][MR]: output channels [co0, co0 + MR) of group g (zero from Cout_g on), positions
+// [q0, q0 + len) of image n.
+void pack_dy_run(const conv2d_params& p, const float* dy, int64_t n, int64_t c0, int64_t rows,
+                 int64_t pos, int64_t len, int64_t mr, f32_pack_t8_fn pack_t8, float* dst) {
+  const int64_t cout = p.out_channels, P = p.out_height * p.out_width;
+  if (p.data_layout == layout::nchw) {
+    const float* src = dy + (n * cout + c0) * P + pos;  // row i at src + i*P
+    if (pack_t8 && mr == 8 && rows == 8) {
+      pack_t8(len, src, P, dst, 8);
+      return;
+    }
+    for (int64_t q = 0; q < len; ++q) {
+      for (int64_t i = 0; i < rows; ++i) dst[q * mr + i] = src[i * P + q];
+      for (int64_t i = rows; i < mr; ++i) dst[q * mr + i] = 0.0f;
+    }
+    return;
+  }
+  const float* src = dy + (n * P + pos) * cout + c0;  // position q at src + q*Cout
+  if (rows == 8 && mr == 8) {
+    for (int64_t q = 0; q < len; ++q) copy_fixed<8>(dst + q * 8, src + q * cout);
+    return;
+  }
+  for (int64_t q = 0; q < len; ++q) {
+    for (int64_t i = 0; i < rows; ++i) dst[q * mr + i] = src[q * cout + i];
+    for (int64_t i = rows; i < mr; ++i) dst[q * mr + i] = 0.0f;
+  }
+}
+
+void pack_dy_panel(const conv2d_params& p, const float* dy, int64_t n, int64_t g, int64_t co0,
+                   int64_t q0, int64_t len, int64_t pitch, int64_t mr, f32_pack_t8_fn pack_t8,
+                   float* dst) {
+  const int64_t cout_g = p.out_channels / p.groups, OW = p.out_width;
+  const int64_t rows = std::min(mr, cout_g - co0), c0 = g * cout_g + co0;
+  for (int64_t q = q0; q < q0 + len;) {
+    const int64_t oh = q / pitch, ow = q % pitch;
+    const int64_t seg = std::min(q0 + len - q, pitch - ow);
+    const int64_t real = std::max<int64_t>(0, std::min(seg, OW - ow));
+    if (real > 0) pack_dy_run(p, dy, n, c0, rows, oh * OW + ow, real, mr, pack_t8, dst);
+    std::fill(dst + real * mr, dst + seg * mr, 0.0f);
+    dst += seg * mr;
+    q += seg;
+  }
+}
+
+void backward_filter_packed(const conv2d_params& p, const float* dy, const float* x, float* dw,
+                            float* db) {
+  const gemm_plan& plan = get_gemm_plan();
+  const int64_t MR = plan.mr, NR = plan.nr, KC = plan.kc;
+  const int64_t G = p.groups, cin = p.in_channels, cin_g = cin / G, cout = p.out_channels;
+  const int64_t cout_g = cout / G, KH = p.kernel_h, KW = p.kernel_w, kd = KH * KW * cin_g;
+  const int64_t m_panels = (cout_g + MR - 1) / MR, n_panels = (kd + NR - 1) / NR;
+  const int64_t ldc = n_panels * NR, acc_g = m_panels * MR * ldc, acc_n = G * acc_g;
+  const int64_t hp = p.pad_top + p.in_height + p.pad_bottom, wp = p.pad_left + p.in_width + p.pad_right;
+  const int64_t threads = get_num_threads();
+  // In place (AVX-512, stride 1, Cin_g a multiple of 32): B is read straight from the padded
+  // image over flat positions q = oh*Wp + ow, one row of 32 channels per position.
+  bool in_place = false;
+#ifdef CONVKIT_BWD_IN_PLACE
+  in_place = active_isa() == isa::avx512 && MR == 8 && NR == 32 && p.stride_h == 1 &&
+             p.stride_w == 1 && cin_g % 32 == 0;
+#endif
+  const int64_t pitch = in_place ? wp : p.out_width;
+  const int64_t P = (p.out_height - 1) * pitch + p.out_width;  // positions per image
+  // Blocks of at most kc positions, equal in length, and enough of them to feed the threads.
+  int64_t blocks = (P + KC - 1) / KC;
+  const int64_t outer = p.batch * G;
+  if (outer * blocks < threads) blocks = std::min<int64_t>((threads + outer - 1) / outer, std::max<int64_t>(1, P / 32));
+  const int64_t len_max = (P + blocks - 1) / blocks;
+  blocks = (P + len_max - 1) / len_max;
+  const int64_t items = outer * blocks;
+  const int64_t parts = std::max<int64_t>(1, std::min(threads, items));
+  // off[t] for tap t = (kh*KW + kw)*Cin_g + ci: its offset from a position's base in xp (group 0).
+  std::vector<int64_t> off(static_cast<size_t>(kd));
+  for (int64_t kh = 0; kh < KH; ++kh) {
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      for (int64_t ci = 0; ci < cin_g; ++ci) {
+        off[(kh * KW + kw) * cin_g + ci] = (kh * p.dilation_h * wp + kw * p.dilation_w) * cin + ci;
+      }
+    }
+  }
+  float* part = partial_space.get(static_cast<size_t>(parts * acc_n));
+  std::vector<double> db_part(static_cast<size_t>(db != nullptr ? parts * cout : 0), 0.0);
+  // seen[k*G + g]: part k has written group g's partial (its first item overwrites it, so
+  // the partials need no zeroing; a part that never sees g leaves it out of the sum).
+  std::vector<char> seen(static_cast<size_t>(parts * G), 0);
+  auto run_part = [&](int64_t k) {
+    float* acc = part + k * acc_n;
+    float* xp = padded_space.get(static_cast<size_t>(hp * wp * cin));
+    float* a_pack = panel_space.get(static_cast<size_t>((m_panels * MR + NR) * len_max));
+    float* b_pack = a_pack + m_panels * MR * len_max;
+    int64_t built = -1;
+    for (int64_t it = k * items / parts; it < (k + 1) * items / parts; ++it) {
+      const int64_t n = it / (G * blocks), g = (it / blocks) % G, b = it % blocks;
+      const int64_t p0 = b * len_max, len = std::min(len_max, P - p0);
+      if (n != built) {
+        build_padded_nhwc(p, x, n, xp);
+        built = n;
+      }
+      for (int64_t ip = 0; ip < m_panels; ++ip) {
+        float* a = a_pack + ip * MR * len;
+        pack_dy_panel(p, dy, n, g, ip * MR, p0, len, pitch, MR, plan.pack_t8, a);
+        if (db != nullptr) {  // float over the block, then into the thread's double sums
+          float s[64] = {};
+          for (int64_t q = 0; q < len; ++q) {
+            for (int64_t i = 0; i < MR; ++i) s[i] += a[q * MR + i];
+          }
+          double* d = db_part.data() + k * cout + g * cout_g + ip * MR;
+          for (int64_t i = 0; i < std::min(MR, cout_g - ip * MR); ++i) d[i] += s[i];
+        }
+      }
+      float* acc_gp = acc + g * acc_g;
+      const bool accumulate = seen[k * G + g] != 0;
+      seen[k * G + g] = 1;
+      const int64_t* off_g = off.data();
+#ifdef CONVKIT_BWD_IN_PLACE
+      if (in_place) {
+        const float* xq = xp + g * cin_g + p0 * cin;
+        for (int64_t jp = 0; jp < n_panels; ++jp) {
+          for (int64_t ip = 0; ip < m_panels; ++ip) {
+            f32_conv2d_backward_filter_ukernel_8x32__avx512(len, a_pack + ip * MR * len,
+                                                            xq + off_g[jp * NR], cin,
+                                                            acc_gp + ip * MR * ldc + jp * NR, ldc,
+                                                            accumulate);
+          }
+        }
+        continue;
+      }
+#endif
+      for (int64_t jp = 0; jp < n_panels; ++jp) {
+        pack_col_panel(p, xp + g * cin_g, wp, off_g, jp * NR, kd, p0, len, NR, b_pack);
+        for (int64_t ip = 0; ip < m_panels; ++ip) {
+          plan.ukernel(len, a_pack + ip * MR * len, b_pack, acc_gp + ip * MR * ldc + jp * NR, ldc,
+                       1.0f, accumulate ? 1.0f : 0.0f);
+        }
+      }
+    }
+  };
+  if (parts > 1) {
+    parallel_for(parts, [&](int64_t lo, int64_t hi) {
+      for (int64_t k = lo; k < hi; ++k) run_part(k);
+    });
+  } else {
+    run_part(0);
+  }
+  // dw from the partials, in part order; taps back to the layout's order.
+  const bool nchw = p.data_layout == layout::nchw;
+  auto reduce_rows = [&](int64_t lo, int64_t hi) {
+    std::vector<float> sum(static_cast<size_t>(kd));
+    for (int64_t r = lo; r < hi; ++r) {  // r = g*Cout_g + co
+      const int64_t g = r / cout_g, row = g * acc_g + (r % cout_g) * ldc;
+      bool first = true;
+      for (int64_t k = 0; k < parts; ++k) {
+        if (!seen[k * G + g]) continue;
+        const float* src = part + k * acc_n + row;
+        if (first) {
+          std::memcpy(sum.data(), src, kd * sizeof(float));
+        } else {
+          for (int64_t t = 0; t < kd; ++t) sum[t] += src[t];
+        }
+        first = false;
+      }
+      float* dst = dw + r * kd;
+      if (!nchw) {
+        std::memcpy(dst, sum.data(), kd * sizeof(float));
+        continue;
+      }
+      const int64_t taps = KH * KW;  // internal t = tap*Cin_g + ci -> ci*taps + tap
+      for (int64_t ci = 0; ci < cin_g; ++ci) {
+        for (int64_t tap = 0; tap < taps; ++tap) dst[ci * taps + tap] = sum[tap * cin_g + ci];
+      }
+    }
+  };
+  if (threads > 1 && parts * cout * kd >= 4 * kReduceGrain) {
+    parallel_for(cout, reduce_rows);
+  } else {
+    reduce_rows(0, cout);
+  }
+  if (db != nullptr) {
+    for (int64_t c = 0; c < cout; ++c) {
+      double s = 0.0;
+      for (int64_t k = 0; k < parts; ++k) s += db_part[k * cout + c];
+      db[c] = static_cast<float>(s);
+    }
+  }
+}
+
 // Depthwise NCHW: one output channel per task; each tap is a sum of row dot products.
 void dw_backward_filter_nchw(const conv2d_params& p, const float* dy, const float* x, float* dw) {
   const int64_t mult = p.out_channels / p.in_channels;
@@ -475,7 +825,9 @@ void dw_backward_filter_nhwc(const conv2d_params& p, const float* dy, const floa
 }  // namespace
 
 void conv2d_backward_data(const conv2d_params& p, const float* dy, const float* w, float* dx) {
-  if (is_depthwise(p)) {
+  if (!is_depthwise(p) && !is_pointwise(p) && transposed_as_forward(p)) {
+    backward_data_as_forward(p, dy, w, dx);
+  } else if (is_depthwise(p)) {
     if (p.data_layout == layout::nchw) {
       dw_backward_data_nchw(p, dy, w, dx);
     } else {
@@ -496,6 +848,9 @@ void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float
     } else {
       dw_backward_filter_nhwc(p, dy, x, dw);
     }
+  } else if (!is_pointwise(p) && filter_packed_fits(p) && get_gemm_plan().mr <= 64) {
+    backward_filter_packed(p, dy, x, dw, db);  // db fused
+    return;
   } else if (p.data_layout == layout::nchw) {
     backward_filter_nchw(p, dy, x, dw);
   } else {
