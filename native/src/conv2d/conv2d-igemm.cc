@@ -33,14 +33,6 @@
 namespace convkit {
 namespace {
 
-workspace& padded_space() {  // the calling thread's padded images (read by every worker)
-  thread_local workspace space;
-  return space;
-}
-workspace& weight_space() {  // the calling thread's packed weights
-  thread_local workspace space;
-  return space;
-}
 thread_local workspace panel_space;  // a worker's position panels, one k block
 thread_local workspace acc_space;    // a worker's output block
 
@@ -270,7 +262,7 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
   // The weights, packed once: wp [G][ch_panels][kd][rc], each k block of a panel by the
   // first task that needs it (so it is still in that core's L2 when it is first read).
   const int64_t panel_floats = kd * rc;
-  float* wp = w_in_place ? nullptr : weight_space().get(static_cast<size_t>(G * ch_panels * panel_floats));
+  float* wp = w_in_place ? nullptr : packed_weights_space().get(static_cast<size_t>(G * ch_panels * panel_floats));
   const int64_t w_pieces = G * kblocks * ch_panels;
   std::unique_ptr<std::atomic<int>[]> w_state(new std::atomic<int>[w_pieces]);
   for (int64_t i = 0; i < w_pieces; ++i) w_state[i].store(kUnpacked, std::memory_order_relaxed);
@@ -306,7 +298,7 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
 
   const int64_t image_floats = cin_g * geo.plane;
   const int64_t per_pass = std::clamp<int64_t>(kPassFloats / std::max<int64_t>(image_floats, 1), 1, images);
-  float* xp_all = padded_space().get(static_cast<size_t>(per_pass * image_floats));
+  float* xp_all = padded_images_space().get(static_cast<size_t>(per_pass * image_floats));
   const pack_panel_fn pack_panel = pick_pack_panel();
   // Padded rows are copied in chunks of about 32 KB, each once, by the first task needing it.
   const int64_t chunk_rows = std::clamp<int64_t>(8192 / std::max<int64_t>(cin_g * geo.rowlen, 1), 1, geo.hp);

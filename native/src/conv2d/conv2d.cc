@@ -178,14 +178,6 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
 #if defined(__x86_64__) || defined(_M_X64)
 #define CONVKIT_HAS_DIRECT 1
 
-workspace& pack_workspace() {  // the calling thread's padded inputs (read by every worker)
-  thread_local workspace space;
-  return space;
-}
-workspace& weight_workspace() {  // the calling thread's packed weights
-  thread_local workspace space;
-  return space;
-}
 
 constexpr int64_t kDirectBlock = 8;                       // output channels per kernel call
 constexpr int64_t kDirectChunk = 480;                     // flat positions per task (10 x 48)
@@ -216,7 +208,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   const int64_t blocks = (cout_g + kDirectBlock - 1) / kDirectBlock;
   // wp [G, blocks, kd, 8] (k in (ci, kh, kw) order), bp [G, blocks, 8]; zero past cout_g.
   const int64_t wp_size = G * blocks * kd * kDirectBlock;
-  float* wp = weight_workspace().get(static_cast<size_t>(wp_size + G * blocks * kDirectBlock));
+  float* wp = packed_weights_space().get(static_cast<size_t>(wp_size + G * blocks * kDirectBlock));
   float* bp = wp + wp_size;
   std::fill(wp, wp + wp_size + G * blocks * kDirectBlock, 0.0f);
   for (int64_t g = 0; g < G; ++g) {
@@ -242,7 +234,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   const int64_t chunks = flat ? (nflat + chunk - 1) / chunk : (OH + chunk - 1) / chunk;
   const int64_t image_floats = G * cin_g * geo.plane;
   const int64_t per_pass = std::max<int64_t>(1, kPackBudgetFloats / std::max<int64_t>(image_floats, 1));
-  float* xp_all = pack_workspace().get(static_cast<size_t>(std::min(per_pass, p.batch) * image_floats));
+  float* xp_all = padded_images_space().get(static_cast<size_t>(std::min(per_pass, p.batch) * image_floats));
   const int64_t in_image = p.in_channels * H * W;
   for (int64_t n0 = 0; n0 < p.batch; n0 += per_pass) {
     const int64_t nb = std::min(per_pass, p.batch - n0);
@@ -354,7 +346,7 @@ void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, 
                         float* y) {
   const int64_t C = p.in_channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t kk = p.kernel_h * p.kernel_w;
-  float* wt = weight_workspace().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
+  float* wt = packed_weights_space().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t k = 0; k < kk; ++k) wt[k * C + c] = w[c * kk + k];
   }

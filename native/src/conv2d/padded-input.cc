@@ -13,6 +13,15 @@ namespace {
 using pad_row_fn = void (*)(const float* s, int64_t pl, int64_t w, int64_t rowlen, float* dst);
 }  // namespace
 
+workspace& padded_images_space() {
+  thread_local workspace space;
+  return space;
+}
+workspace& packed_weights_space() {
+  thread_local workspace space;
+  return space;
+}
+
 padded_input padded_geometry(const conv2d_params& p) {
   padded_input g;
   g.hp = p.pad_top + p.in_height + p.pad_bottom;

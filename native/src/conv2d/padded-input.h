@@ -10,8 +10,15 @@
 #include <vector>
 
 #include "convkit/conv2d.h"
+#include "util/workspace.h"
 
 namespace convkit {
+
+// The calling thread's buffers for one forward call, read by every worker: the padded images
+// and the packed weights. Shared by the forward paths (direct, implicit GEMM), which never
+// nest inside each other.
+workspace& padded_images_space();
+workspace& packed_weights_space();
 
 struct padded_input {
   int64_t hp, wq, rowlen, plane;  // rowlen = S*Wq, plane = Hp*rowlen
