@@ -1,6 +1,7 @@
 // conv2d (every fast path: implicit GEMM, 1x1 direct GEMM, direct small-Cin, depthwise) against
 // conv2d_ref on explicit edge shapes and many random ones, both layouts.
 #include <cmath>
+#include <cstdlib>
 
 #include "convkit/conv2d.h"
 #include "conv-shapes.h"
@@ -183,6 +184,69 @@ TEST(random_shapes_igemm) {
     s.bias = test::rand_int(0, 1);
     s.relu = test::rand_int(0, 1);
     check_conv(s);
+  }
+  convkit::set_num_threads(saved);
+}
+
+// Winograd F(2x2, 3x3) (3x3, stride 1, groups 1): forced with CONVKIT_CONV_ALGO=winograd so
+// small channel counts take it too, then the default dispatch on large ones. Odd and tiny
+// H/W (ragged last tile row / column), asymmetric padding, padding 0 and 2, channel counts
+// not multiples of any register tile, batch > 1 (blocks spanning images), few tiles (one block,
+// weights transformed per channel panel in the task) and many (the weights transformed once,
+// several blocks), bias + ReLU, both layouts, 1 and all threads.
+TEST(winograd) {
+  const int saved = convkit::get_num_threads();
+  const char* prev = std::getenv("CONVKIT_CONV_ALGO");
+  const std::string prev_val = prev ? prev : "";
+  setenv("CONVKIT_CONV_ALGO", "winograd", 1);
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    both_layouts({1, 37, 13, 11, 45, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
+    both_layouts({3, 20, 9, 15, 33, 3, 3, 1, 1, 0, 2, 1, 0, 1, 1, 1, false, true});   // asymmetric
+    both_layouts({2, 19, 7, 8, 7, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, false, true});  // pad 0
+    both_layouts({2, 33, 6, 5, 40, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1, 1, false, true, true});  // pad 2
+    both_layouts({5, 3, 3, 4, 2, 3, 3, 1, 1, 1, 0, 0, 1});                          // tiny
+    both_layouts({1, 1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1});                          // 1x1 image
+    both_layouts({4, 70, 14, 14, 100, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
+    both_layouts({1, 300, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1});                        // Cin > kc
+    both_layouts({2, 64, 29, 31, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
+    both_layouts({3, 48, 23, 25, 41, 3, 3, 1, 1, 2, 0, 0, 1, 1, 1, 1, false, true, true});  // many blocks
+  }
+  // NCHW in passes of one image (a tiny budget for the NHWC copies)
+  setenv("CONVKIT_WINO_PASS_FLOATS", "1000", 1);
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    both_layouts({3, 40, 9, 12, 35, 3, 3, 1, 1, 1, 0, 2, 1, 1, 1, 1, false, true, true});
+  }
+  unsetenv("CONVKIT_WINO_PASS_FLOATS");
+  for (int i = 0; i < 40; ++i) {
+    convkit::set_num_threads(i % 2 == 0 ? 1 : saved);
+    shape s{};
+    s.n = test::rand_int(1, 3);
+    s.cin = test::rand_int(1, 80);
+    s.cout = test::rand_int(1, 80);
+    s.h = test::rand_int(1, 20);
+    s.w = test::rand_int(1, 20);
+    s.kh = s.kw = 3;
+    s.pt = test::rand_int(0, 2);
+    s.pb = test::rand_int(0, 2);
+    s.pl = test::rand_int(0, 2);
+    s.pr = test::rand_int(0, 2);
+    s.nhwc = test::rand_int(0, 1);
+    s.bias = test::rand_int(0, 1);
+    s.relu = test::rand_int(0, 1);
+    check_conv(s);
+  }
+  if (prev) {
+    setenv("CONVKIT_CONV_ALGO", prev_val.c_str(), 1);
+  } else {
+    unsetenv("CONVKIT_CONV_ALGO");
+  }
+  // default dispatch on shapes large enough for it
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    both_layouts({2, 64, 19, 21, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
+    both_layouts({1, 128, 17, 19, 128, 3, 3, 1, 1, 0, 1, 1, 0});
   }
   convkit::set_num_threads(saved);
 }

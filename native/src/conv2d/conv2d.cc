@@ -1,6 +1,8 @@
 // conv2d forward driver: picks the algorithm per shape.
 //   depthwise (groups == Cin, Cout = m*Cin)  -> direct kernel, vectorized over W (NCHW) or C (NHWC)
 //   1x1, stride 1, no padding                -> GEMM on the input as it is
+//   3x3 stride 1, groups 1, AVX-512, >= 24 channels, >= 16 tiles -> Winograd F(2x2, 3x3)
+//                                               (conv2d-winograd.cc)
 //   small Cin/group (AVX-512)                -> direct kernel over a padded, stride-phase-split
 //                                               copy of the input (no im2col, no GEMM packing)
 //   anything else                            -> implicit GEMM (conv2d-igemm.cc)
@@ -14,6 +16,7 @@
 #include "convkit/isa.h"
 #include "convkit/parallel.h"
 #include "conv2d/conv2d-igemm.h"
+#include "conv2d/conv2d-winograd.h"
 #include "conv2d/im2col.h"
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
@@ -364,6 +367,10 @@ void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, 
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
   const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
+  if (!depthwise && use_winograd(p)) {
+    conv2d_winograd(p, x, w, b, y);
+    return;
+  }
 #ifdef CONVKIT_HAS_DIRECT
   if (active_isa() == isa::avx512) {
     if (depthwise && p.data_layout == layout::nchw) {
