@@ -56,6 +56,32 @@ void both_layouts(shape s) {
   check_conv(s);
 }
 
+// Random geometry (the caller sets batch and channels): H, W in [1, hw_max], kernel sides in
+// [1, k_max] (both 3 when k_max is 3 and square3), strides in [1, s_max] (1 when s_max is 1),
+// dilation 2 or 3 about one time in dil_odds (never when dil_odds is 0), pads in [0, pad_max];
+// random layout, bias and ReLU.
+struct geometry {
+  int hw_max, k_max, s_max, dil_odds, pad_max;
+  bool square3 = false;
+};
+void random_geometry(const geometry& r, shape& s) {
+  s.h = test::rand_int(1, r.hw_max);
+  s.w = test::rand_int(1, r.hw_max);
+  s.kh = r.square3 ? 3 : test::rand_int(1, r.k_max);
+  s.kw = r.square3 ? 3 : test::rand_int(1, r.k_max);
+  s.sh = test::rand_int(1, r.s_max);
+  s.sw = test::rand_int(1, r.s_max);
+  s.dh = r.dil_odds && test::rand_int(1, r.dil_odds) == r.dil_odds ? 2 : 1;
+  s.dw = r.dil_odds && test::rand_int(1, r.dil_odds) == r.dil_odds ? 3 : 1;
+  s.pt = test::rand_int(0, r.pad_max);
+  s.pb = test::rand_int(0, r.pad_max);
+  s.pl = test::rand_int(0, r.pad_max);
+  s.pr = test::rand_int(0, r.pad_max);
+  s.nhwc = test::rand_int(0, 1);
+  s.bias = test::rand_int(0, 1);
+  s.relu = test::rand_int(0, 1);
+}
+
 }  // namespace
 
 TEST(basic_3x3_same) { both_layouts({1, 3, 7, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true}); }
@@ -137,21 +163,7 @@ TEST(random_shapes) {
       s.cin = s.g * test::rand_int(1, 9);
       s.cout = s.g * test::rand_int(1, 7);
     }
-    s.h = test::rand_int(1, 15);
-    s.w = test::rand_int(1, 15);
-    s.kh = test::rand_int(1, 5);
-    s.kw = test::rand_int(1, 5);
-    s.sh = test::rand_int(1, 4);
-    s.sw = test::rand_int(1, 4);
-    s.dh = test::rand_int(1, 3) == 3 ? 2 : 1;
-    s.dw = test::rand_int(1, 3) == 3 ? 3 : 1;
-    s.pt = test::rand_int(0, 3);
-    s.pb = test::rand_int(0, 3);
-    s.pl = test::rand_int(0, 3);
-    s.pr = test::rand_int(0, 3);
-    s.nhwc = test::rand_int(0, 1);
-    s.bias = test::rand_int(0, 1);
-    s.relu = test::rand_int(0, 1);
+    random_geometry({15, 5, 4, 3, 3}, s);
     check_conv(s);
   }
 }
@@ -168,21 +180,7 @@ TEST(random_shapes_igemm) {
     s.g = test::rand_int(1, 4) == 4 ? test::rand_int(2, 3) : 1;
     s.cin = s.g * test::rand_int(17, 70);
     s.cout = s.g * test::rand_int(1, 90);
-    s.h = test::rand_int(1, 20);
-    s.w = test::rand_int(1, 20);
-    s.kh = test::rand_int(1, 4);
-    s.kw = test::rand_int(1, 4);
-    s.sh = test::rand_int(1, 3);
-    s.sw = test::rand_int(1, 3);
-    s.dh = test::rand_int(1, 4) == 4 ? 2 : 1;
-    s.dw = test::rand_int(1, 4) == 4 ? 2 : 1;
-    s.pt = test::rand_int(0, 2);
-    s.pb = test::rand_int(0, 2);
-    s.pl = test::rand_int(0, 2);
-    s.pr = test::rand_int(0, 2);
-    s.nhwc = test::rand_int(0, 1);
-    s.bias = test::rand_int(0, 1);
-    s.relu = test::rand_int(0, 1);
+    random_geometry({20, 4, 3, 4, 2}, s);
     check_conv(s);
   }
   convkit::set_num_threads(saved);
@@ -225,16 +223,7 @@ TEST(winograd) {
     s.n = test::rand_int(1, 3);
     s.cin = test::rand_int(1, 80);
     s.cout = test::rand_int(1, 80);
-    s.h = test::rand_int(1, 20);
-    s.w = test::rand_int(1, 20);
-    s.kh = s.kw = 3;
-    s.pt = test::rand_int(0, 2);
-    s.pb = test::rand_int(0, 2);
-    s.pl = test::rand_int(0, 2);
-    s.pr = test::rand_int(0, 2);
-    s.nhwc = test::rand_int(0, 1);
-    s.bias = test::rand_int(0, 1);
-    s.relu = test::rand_int(0, 1);
+    random_geometry({20, 3, 1, 0, 2, true}, s);
     check_conv(s);
   }
   if (prev) {
