@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "conv2d/im2col.h"
+#include "conv2d/ukernel/ukernels.h"
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
 #include "convkit/isa.h"
@@ -33,13 +34,7 @@
 namespace convkit {
 
 #if defined(__x86_64__) || defined(_M_X64)
-#define CONVKIT_BWD_IN_PLACE 1
-// ukernel/f32-conv2d-backward-filter-8x32-avx512.cc:
-//   c[i*ldc + j] (+)= sum_{p < kc} a[p*8 + i] * b[p*ldb + j], i < 8, j < 32 (B read in place;
-//   += when accumulate, = otherwise)
-void f32_conv2d_backward_filter_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b,
-                                                     int64_t ldb, float* c, int64_t ldc,
-                                                     bool accumulate);
+#define CONVKIT_BWD_IN_PLACE 1  // f32_conv2d_backward_filter_ukernel_8x32__avx512 (ukernels.h)
 #endif
 
 namespace {

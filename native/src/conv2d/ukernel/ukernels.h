@@ -53,6 +53,11 @@ void f32_gemm_ukernel_8x32_arows__avx512(int64_t kc, const float* a, int64_t lda
                                          const float* b, float* c, int64_t ldc, float beta);
 void f32_gemm_ukernel_8x16_arows__avx512(int64_t kc, const float* a, int64_t lda, int64_t m,
                                          const float* b, float* c, int64_t ldc, float beta);
+// The dw tile, B read in place: c[i*ldc + j] (+)= sum_{p < kc} a[p*8 + i] * b[p*ldb + j],
+// i < 8, j < 32, a packed [kc][8]; += when accumulate, = otherwise (then c is not read).
+void f32_conv2d_backward_filter_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b,
+                                                     int64_t ldb, float* c, int64_t ldc,
+                                                     bool accumulate);
 #endif
 
 }  // namespace convkit
