@@ -7,23 +7,11 @@
 // failing step's; a missing tool says which package to install.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const os = require('node:os');
 const path = require('node:path');
+const { root, jobs, runOrExit: run } = require('./steps');
 
-const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'build-arm64');
 const args = new Set(process.argv.slice(2));
-const jobs = String(Math.max(2, os.availableParallelism ? os.availableParallelism() : os.cpus().length));
-
-function run(cmd, argv) {
-  console.log(`> ${cmd} ${argv.join(' ')}`);
-  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
-  if (r.error) {
-    console.error(`convkit: could not run ${cmd}: ${r.error.message}`);
-    process.exit(1);
-  }
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
 
 function need(tool, pkg) {
   const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });

@@ -4,24 +4,11 @@
 // --test runs ctest (every test under CONVKIT_ISA=avx512, avx2 and scalar); --bench runs
 // the GEMM benchmark. The exit code is the first failing step's.
 'use strict';
-const { spawnSync } = require('node:child_process');
-const os = require('node:os');
 const path = require('node:path');
+const { root, jobs, runOrExit: run } = require('./steps');
 
-const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'build-core');
 const args = new Set(process.argv.slice(2));
-const jobs = String(Math.max(2, (os.availableParallelism ? os.availableParallelism() : os.cpus().length)));
-
-function run(cmd, argv) {
-  console.log(`> ${cmd} ${argv.join(' ')}`);
-  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
-  if (r.error) {
-    console.error(`convkit: could not run ${cmd}: ${r.error.message}`);
-    process.exit(1);
-  }
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
 
 run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=Release']);
 run('cmake', ['--build', out, '--config', 'Release', '-j', jobs]);

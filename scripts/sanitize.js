@@ -13,13 +13,11 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
-const root = path.resolve(__dirname, '..');
+const { root, jobs } = require('./steps');
 const out = path.join(root, 'build-asan');
 const args = new Set(process.argv.slice(2));
-const jobs = String(Math.max(2, os.availableParallelism ? os.availableParallelism() : os.cpus().length));
 const cxx = process.env.CXX || 'g++';
 
 const reportPattern = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer/;
