@@ -71,8 +71,13 @@ export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
   const { at, bt, plan, y } = planMatmul('matmulAsync', a, b);
   const { m, n, k } = plan;
   const be = backend();
-  for (let t = 0; t < plan.aOffsets.length; t++) {
-    await be.sgemmAsync(false, false, m, n, k, 1, at.data.subarray(plan.aOffsets[t]), Math.max(k, 1), bt.data.subarray(plan.bOffsets[t]), Math.max(n, 1), 0, y.data.subarray(t * m * n), Math.max(n, 1));
+  // Each sgemmAsync snapshots what it reads when it is called, but the batches are called one
+  // after another: the later ones must not see a caller's array detached or changed meanwhile.
+  const batches = plan.aOffsets.length;
+  const ad = batches > 1 ? at.data.slice() : at.data;
+  const bd = batches > 1 ? bt.data.slice() : bt.data;
+  for (let t = 0; t < batches; t++) {
+    await be.sgemmAsync(false, false, m, n, k, 1, ad.subarray(plan.aOffsets[t]), Math.max(k, 1), bd.subarray(plan.bOffsets[t]), Math.max(n, 1), 0, y.data.subarray(t * m * n), Math.max(n, 1));
   }
   return y;
 }

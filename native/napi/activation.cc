@@ -2,6 +2,7 @@
 // activationBackward(kind, dy, t, dx), softmaxBackward(dy, y, dx, outer, axis, inner, log).
 #include <string>
 
+#include "arrays.h"
 #include "async.h"
 #include "check.h"
 #include "convkit/activation.h"
@@ -23,6 +24,10 @@ Napi::Value js_activation(const Napi::CallbackInfo& info) {
   if (y.length != x.length) {
     throw_range_error(env, name, "y has " + std::to_string(y.length) + " elements but x has " + std::to_string(x.length));
   }
+  call_arrays a(false);
+  a.in("x", x, x.length);
+  a.out("y", y, y.length);
+  a.check_overlap(env, name, true);
   run_sync(env, name, [&] {
     if (k == "relu") {
       convkit::relu(x.data, y.data, x.length);
@@ -47,6 +52,10 @@ Napi::Value js_softmax(const Napi::CallbackInfo& info) {
   const int64_t n = checked_product(env, op, "x", {outer, axis, inner});
   require_length(env, op, x, "x", n);
   require_length(env, op, y, "y", n);
+  call_arrays a(false);
+  a.in("x", x, n);
+  a.out("y", y, n);
+  a.check_overlap(env, op, true);
   run_sync(env, op, [&] { convkit::softmax(x.data, y.data, outer, axis, inner, log); });
   return env.Undefined();
 }
@@ -74,6 +83,11 @@ Napi::Value js_activation_backward(const Napi::CallbackInfo& info) {
                                    " elements and dx " + std::to_string(dx.length) + " but dy has " +
                                    std::to_string(dy.length));
   }
+  call_arrays a(false);
+  a.in("dy", dy, dy.length);
+  a.in(k == "relu" ? "x" : "y", t, t.length);
+  a.out("dx", dx, dx.length);
+  a.check_overlap(env, op, true);
   run_sync(env, op, [&] { convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length); });
   return env.Undefined();
 }
@@ -92,6 +106,11 @@ Napi::Value js_softmax_backward(const Napi::CallbackInfo& info) {
   require_length(env, op, dy, "dy", n);
   require_length(env, op, y, "y", n);
   require_length(env, op, dx, "dx", n);
+  call_arrays a(false);
+  a.in("dy", dy, n);
+  a.in("y", y, n);
+  a.out("dx", dx, n);
+  a.check_overlap(env, op, true);
   run_sync(env, op, [&] { convkit::softmax_backward(dy.data, y.data, dx.data, outer, axis, inner, log); });
   return env.Undefined();
 }

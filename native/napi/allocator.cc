@@ -9,6 +9,8 @@
 // freeing a large mmap'd block, up to 32 MiB / 64 MiB; we start there instead. Freed
 // memory up to 64 MiB stays mapped (RSS) for the next allocation.
 // CONVKIT_MALLOC_TUNING=0 leaves the allocator as the process configured it.
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -17,6 +19,7 @@
 #include <malloc.h>
 #endif
 
+#include "async.h"
 #include "glue.h"
 
 namespace convkit::glue {
@@ -34,6 +37,30 @@ bool tune_allocator() {
 #endif
   });
   return tuned;
+}
+
+// A burst of async calls (thousands queued at once) holds their owned copies and outputs at
+// the same time; once they are freed, glibc keeps the free chunks below the top of the heap,
+// and the idle arenas of the libuv threads, mapped. When the last call of a burst that owned
+// more than kTrimAfterBytes ends, hand the free pages back (malloc_trim releases whole free
+// pages anywhere in every arena, not just the top).
+namespace {
+constexpr int64_t kTrimAfterBytes = int64_t{64} << 20;
+std::atomic<int64_t> in_flight{0};
+std::atomic<int64_t> burst_bytes{0};
+}  // namespace
+
+void async_call_started(int64_t owned_bytes) {
+  in_flight.fetch_add(1, std::memory_order_relaxed);
+  burst_bytes.fetch_add(owned_bytes, std::memory_order_relaxed);
+}
+
+void async_call_finished() {
+  if (in_flight.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (burst_bytes.exchange(0, std::memory_order_acq_rel) < kTrimAfterBytes) return;
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 }  // namespace convkit::glue

@@ -1,6 +1,6 @@
 // conv2d(x, w, b, y, info), conv2dBackwardData(dy, w, dx, info),
 // conv2dBackwardFilter(dy, x, dw, db | null, info) and their *Async forms: unpack
-// Conv2dInfo, check it and the buffer lengths, call the convkit kernels.
+// Conv2dInfo, check it and the buffer lengths, bind the arrays (arrays.h), call the kernels.
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,11 +16,6 @@ namespace {
 constexpr const char* kOp = "conv2d";
 constexpr const char* kOpBackwardData = "conv2dBackwardData";
 constexpr const char* kOpBackwardFilter = "conv2dBackwardFilter";
-
-struct conv2d_call {
-  std::function<void()> job;
-  std::vector<Napi::Value> keep;
-};
 
 int64_t conv_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d) {
   const int64_t span = in + pb + pa - d * (k - 1) - 1;
@@ -77,16 +72,18 @@ conv2d_sizes sizes_of(Napi::Env env, const char* op, const conv2d_params& p) {
           checked_product(env, op, "y", {p.batch, p.out_channels, p.out_height, p.out_width})};
 }
 
-conv2d_call parse(const Napi::CallbackInfo& info) {
+// Every parse reads the info object (whose getters may run JS) before it takes any data
+// pointer, then binds the arrays through `a` (in place or owned copies, arrays.h).
+std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
   if (info.Length() < 5) {
     throw_type_error(env, kOp, "expected (x, w, b, y, info), got " + std::to_string(info.Length()) + " arguments");
   }
+  const conv2d_params p = parse_info(env, info[4], kOp, true);
+  const conv2d_sizes n = sizes_of(env, kOp, p);
   const f32_view x = float_array(env, info[0], kOp, "x");
   const f32_view w = float_array(env, info[1], kOp, "w");
   const f32_view y = float_array(env, info[3], kOp, "y");
-  const conv2d_params p = parse_info(env, info[4], kOp, true);
-  const conv2d_sizes n = sizes_of(env, kOp, p);
   require_length(env, kOp, x, "x", n.x);
   require_length(env, kOp, w, "w", n.w);
   require_length(env, kOp, y, "y", n.y);
@@ -97,98 +94,82 @@ conv2d_call parse(const Napi::CallbackInfo& info) {
   } else if (!info[2].IsNull() && !info[2].IsUndefined()) {
     throw_type_error(env, kOp, "b must be null when info.hasBias is false, got " + describe(info[2]));
   }
-  const float* xd = x.data;
-  const float* wd = w.data;
-  const float* bd = b.data;
-  float* yd = y.data;
-  std::vector<Napi::Value> keep{x.value, w.value, y.value};
-  if (p.has_bias) keep.push_back(b.value);
-  return {[p, xd, wd, bd, yd] { convkit::conv2d(p, xd, wd, bd, yd); }, std::move(keep)};
+  const float* xd = a.in("x", x, n.x);
+  const float* wd = a.in("w", w, n.w);
+  const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
+  float* yd = a.out("y", y, n.y);
+  a.check_overlap(env, kOp);
+  return [p, xd, wd, bd, yd] { convkit::conv2d(p, xd, wd, bd, yd); };
 }
 
 // conv2dBackwardData(dy, w, dx, info): dx = the transposed convolution of dy with w.
-conv2d_call parse_backward_data(const Napi::CallbackInfo& info) {
+std::function<void()> parse_backward_data(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
   const char* op = kOpBackwardData;
   if (info.Length() < 4) {
     throw_type_error(env, op, "expected (dy, w, dx, info), got " + std::to_string(info.Length()) + " arguments");
   }
+  const conv2d_params p = parse_info(env, info[3], op, false);
+  const conv2d_sizes n = sizes_of(env, op, p);
   const f32_view dy = float_array(env, info[0], op, "dy");
   const f32_view w = float_array(env, info[1], op, "w");
   const f32_view dx = float_array(env, info[2], op, "dx");
-  const conv2d_params p = parse_info(env, info[3], op, false);
-  const conv2d_sizes n = sizes_of(env, op, p);
   require_length(env, op, dy, "dy", n.y);
   require_length(env, op, w, "w", n.w);
   require_length(env, op, dx, "dx", n.x);
-  const float* dyd = dy.data;
-  const float* wd = w.data;
-  float* dxd = dx.data;
-  return {[p, dyd, wd, dxd] { convkit::conv2d_backward_data(p, dyd, wd, dxd); },
-          {dy.value, w.value, dx.value}};
+  const float* dyd = a.in("dy", dy, n.y);
+  const float* wd = a.in("w", w, n.w);
+  float* dxd = a.out("dx", dx, n.x);
+  a.check_overlap(env, op);
+  return [p, dyd, wd, dxd] { convkit::conv2d_backward_data(p, dyd, wd, dxd); };
 }
 
 // conv2dBackwardFilter(dy, x, dw, db | null, info): dw, and db unless it is null.
-conv2d_call parse_backward_filter(const Napi::CallbackInfo& info) {
+std::function<void()> parse_backward_filter(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
   const char* op = kOpBackwardFilter;
   if (info.Length() < 5) {
     throw_type_error(env, op, "expected (dy, x, dw, db, info), got " + std::to_string(info.Length()) + " arguments");
   }
+  const conv2d_params p = parse_info(env, info[4], op, false);
+  const conv2d_sizes n = sizes_of(env, op, p);
   const f32_view dy = float_array(env, info[0], op, "dy");
   const f32_view x = float_array(env, info[1], op, "x");
   const f32_view dw = float_array(env, info[2], op, "dw");
   const bool has_db = !info[3].IsNull() && !info[3].IsUndefined();
   f32_view db;
   if (has_db) db = float_array(env, info[3], op, "db");
-  const conv2d_params p = parse_info(env, info[4], op, false);
-  const conv2d_sizes n = sizes_of(env, op, p);
   require_length(env, op, dy, "dy", n.y);
   require_length(env, op, x, "x", n.x);
   require_length(env, op, dw, "dw", n.w);
   if (has_db) require_length(env, op, db, "db", p.out_channels);
-  const float* dyd = dy.data;
-  const float* xd = x.data;
-  float* dwd = dw.data;
-  float* dbd = db.data;
-  std::vector<Napi::Value> keep{dy.value, x.value, dw.value};
-  if (has_db) keep.push_back(db.value);
-  return {[p, dyd, xd, dwd, dbd] { convkit::conv2d_backward_filter(p, dyd, xd, dwd, dbd); }, std::move(keep)};
-}
-
-Napi::Value call_async(const Napi::CallbackInfo& info, const char* op,
-                       conv2d_call (*parse_fn)(const Napi::CallbackInfo&)) {
-  return run_async(info.Env(), op, [&] {
-    conv2d_call c = parse_fn(info);
-    return std::make_pair(std::move(c.job), std::move(c.keep));
-  });
+  const float* dyd = a.in("dy", dy, n.y);
+  const float* xd = a.in("x", x, n.x);
+  float* dwd = a.out("dw", dw, n.w);
+  float* dbd = has_db ? a.out("db", db, p.out_channels) : nullptr;
+  a.check_overlap(env, op);
+  return [p, dyd, xd, dwd, dbd] { convkit::conv2d_backward_filter(p, dyd, xd, dwd, dbd); };
 }
 
 }  // namespace
 
 Napi::Value js_conv2d(const Napi::CallbackInfo& info) {
-  run_sync(info.Env(), kOp, parse(info).job);
-  return info.Env().Undefined();
+  return run_sync_call(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
 }
-
-Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) { return call_async(info, kOp, parse); }
-
+Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) {
+  return run_async(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
+}
 Napi::Value js_conv2d_backward_data(const Napi::CallbackInfo& info) {
-  run_sync(info.Env(), kOpBackwardData, parse_backward_data(info).job);
-  return info.Env().Undefined();
+  return run_sync_call(info.Env(), kOpBackwardData, [&](call_arrays& a) { return parse_backward_data(info, a); });
 }
-
 Napi::Value js_conv2d_backward_data_async(const Napi::CallbackInfo& info) {
-  return call_async(info, kOpBackwardData, parse_backward_data);
+  return run_async(info.Env(), kOpBackwardData, [&](call_arrays& a) { return parse_backward_data(info, a); });
 }
-
 Napi::Value js_conv2d_backward_filter(const Napi::CallbackInfo& info) {
-  run_sync(info.Env(), kOpBackwardFilter, parse_backward_filter(info).job);
-  return info.Env().Undefined();
+  return run_sync_call(info.Env(), kOpBackwardFilter, [&](call_arrays& a) { return parse_backward_filter(info, a); });
 }
-
 Napi::Value js_conv2d_backward_filter_async(const Napi::CallbackInfo& info) {
-  return call_async(info, kOpBackwardFilter, parse_backward_filter);
+  return run_async(info.Env(), kOpBackwardFilter, [&](call_arrays& a) { return parse_backward_filter(info, a); });
 }
 
 }  // namespace convkit::glue

@@ -1,5 +1,6 @@
 // sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) and sgemmAsync:
-// BLAS argument checks (leading dimensions, buffer extents), then convkit::sgemm.
+// BLAS argument checks (leading dimensions, buffer extents), the arrays bound (arrays.h),
+// then convkit::sgemm. C must not overlap A or B (a RangeError, as on the ts backend).
 #include <algorithm>
 #include <functional>
 #include <vector>
@@ -14,19 +15,15 @@ namespace {
 
 constexpr const char* kOp = "sgemm";
 
-struct sgemm_call {
-  std::function<void()> job;
-  std::vector<Napi::Value> keep;
-};
-
-// A rows x cols matrix with row stride ld needs (rows-1)*ld + cols elements.
-void check_matrix(Napi::Env env, const f32_view& v, const char* name, const char* ld_name,
-                  int64_t rows, int64_t cols, int64_t ld) {
+// A rows x cols matrix with row stride ld needs (rows-1)*ld + cols elements; returns that
+// extent (0 for an empty matrix).
+int64_t check_matrix(Napi::Env env, const f32_view& v, const char* name, const char* ld_name,
+                     int64_t rows, int64_t cols, int64_t ld) {
   if (ld < std::max<int64_t>(1, cols)) {
     throw_range_error(env, kOp, std::string(ld_name) + " is " + std::to_string(ld) + " but must be at least " +
                                     std::to_string(std::max<int64_t>(1, cols)));
   }
-  if (rows == 0 || cols == 0) return;
+  if (rows == 0 || cols == 0) return 0;
   int64_t need;
   if (__builtin_mul_overflow(rows - 1, ld, &need) || __builtin_add_overflow(need, cols, &need)) {
     throw_range_error(env, kOp, std::string(name) + " extent overflows");
@@ -36,9 +33,11 @@ void check_matrix(Napi::Env env, const f32_view& v, const char* name, const char
                                     std::to_string(need) + " (" + std::to_string(rows) + " rows of " +
                                     std::to_string(cols) + ", " + ld_name + " " + std::to_string(ld) + ")");
   }
+  return need;
 }
 
-sgemm_call parse(const Napi::CallbackInfo& info) {
+// Every argument is a primitive or a typed array: reading them runs no JS.
+std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays) {
   Napi::Env env = info.Env();
   if (info.Length() < 13) {
     throw_type_error(env, kOp, "expected (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), got " +
@@ -50,35 +49,32 @@ sgemm_call parse(const Napi::CallbackInfo& info) {
   const int64_t n = int_value(env, info[3], kOp, "n", 0);
   const int64_t k = int_value(env, info[4], kOp, "k", 0);
   const float alpha = static_cast<float>(finite_number(env, info[5], kOp, "alpha"));
-  const f32_view a = float_array(env, info[6], kOp, "a");
   const int64_t lda = int_value(env, info[7], kOp, "lda", 1);
-  const f32_view b = float_array(env, info[8], kOp, "b");
   const int64_t ldb = int_value(env, info[9], kOp, "ldb", 1);
   const float beta = static_cast<float>(finite_number(env, info[10], kOp, "beta"));
-  const f32_view c = float_array(env, info[11], kOp, "c");
   const int64_t ldc = int_value(env, info[12], kOp, "ldc", 1);
-  check_matrix(env, a, "a", "lda", ta ? k : m, ta ? m : k, lda);
-  check_matrix(env, b, "b", "ldb", tb ? n : k, tb ? k : n, ldb);
-  check_matrix(env, c, "c", "ldc", m, n, ldc);
-  const float* ad = a.data;
-  const float* bd = b.data;
-  float* cd = c.data;
-  return {[=] { convkit::sgemm(ta, tb, m, n, k, alpha, ad, lda, bd, ldb, beta, cd, ldc); },
-          {a.value, b.value, c.value}};
+  const f32_view a = float_array(env, info[6], kOp, "a");
+  const f32_view b = float_array(env, info[8], kOp, "b");
+  const f32_view c = float_array(env, info[11], kOp, "c");
+  const int64_t na = check_matrix(env, a, "a", "lda", ta ? k : m, ta ? m : k, lda);
+  const int64_t nb = check_matrix(env, b, "b", "ldb", tb ? n : k, tb ? k : n, ldb);
+  const int64_t nc = check_matrix(env, c, "c", "ldc", m, n, ldc);
+  // With k == 0 or alpha == 0 sgemm reads neither A nor B.
+  const float* ad = arrays.in("a", a, k == 0 ? 0 : na);
+  const float* bd = arrays.in("b", b, k == 0 ? 0 : nb);
+  float* cd = arrays.out("c", c, nc, beta != 0.0f);
+  arrays.check_overlap(env, kOp);
+  return [=] { convkit::sgemm(ta, tb, m, n, k, alpha, ad, lda, bd, ldb, beta, cd, ldc); };
 }
 
 }  // namespace
 
 Napi::Value js_sgemm(const Napi::CallbackInfo& info) {
-  run_sync(info.Env(), kOp, parse(info).job);
-  return info.Env().Undefined();
+  return run_sync_call(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
 }
 
 Napi::Value js_sgemm_async(const Napi::CallbackInfo& info) {
-  return run_async(info.Env(), kOp, [&] {
-    sgemm_call c = parse(info);
-    return std::make_pair(std::move(c.job), std::move(c.keep));
-  });
+  return run_async(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
 }
 
 }  // namespace convkit::glue

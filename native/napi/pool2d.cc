@@ -12,11 +12,6 @@
 namespace convkit::glue {
 namespace {
 
-struct pool_call {
-  std::function<void()> job;
-  std::vector<Napi::Value> keep;
-};
-
 // PyTorch's output size; with ceil_mode the last window must start inside the input or
 // the left padding.
 int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d, bool ceil_mode) {
@@ -61,104 +56,96 @@ pool2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
   return p;
 }
 
-pool_call parse(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+// Every parse reads the info object (whose getters may run JS) before it takes any data
+// pointer, then binds the arrays through `a` (in place or owned copies, arrays.h).
+std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a, const char* op, bool is_max) {
   Napi::Env env = info.Env();
   if (info.Length() < 3) {
     throw_type_error(env, op, "expected (x, y, info), got " + std::to_string(info.Length()) + " arguments");
   }
-  const f32_view x = float_array(env, info[0], op, "x");
-  const f32_view y = float_array(env, info[1], op, "y");
   const pool2d_params p = parse_info(env, info[2], op, is_max);
   const int64_t x_len = checked_product(env, op, "x", {p.batch, p.channels, p.in_height, p.in_width});
   const int64_t y_len = checked_product(env, op, "y", {p.batch, p.channels, p.out_height, p.out_width});
+  const f32_view x = float_array(env, info[0], op, "x");
+  const f32_view y = float_array(env, info[1], op, "y");
   require_length(env, op, x, "x", x_len);
   require_length(env, op, y, "y", y_len);
-  const float* xd = x.data;
-  float* yd = y.data;
-  std::function<void()> job;
-  if (is_max) {
-    job = [p, xd, yd] { convkit::max_pool2d(p, xd, yd); };
-  } else {
-    job = [p, xd, yd] { convkit::avg_pool2d(p, xd, yd); };
-  }
-  return {std::move(job), {x.value, y.value}};
+  const float* xd = a.in("x", x, x_len);
+  float* yd = a.out("y", y, y_len);
+  a.check_overlap(env, op);
+  if (is_max) return [p, xd, yd] { convkit::max_pool2d(p, xd, yd); };
+  return [p, xd, yd] { convkit::avg_pool2d(p, xd, yd); };
 }
 
 // maxPool2dBackward(dy, x, dx, info) / avgPool2dBackward(dy, dx, info).
-Napi::Value pool_backward(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+std::function<void()> parse_backward(const Napi::CallbackInfo& info, call_arrays& a, const char* op, bool is_max) {
   Napi::Env env = info.Env();
   const size_t argc = is_max ? 4 : 3;
   if (info.Length() < argc) {
     throw_type_error(env, op, std::string(is_max ? "expected (dy, x, dx, info)" : "expected (dy, dx, info)") +
                                   ", got " + std::to_string(info.Length()) + " arguments");
   }
+  const pool2d_params p = parse_info(env, info[is_max ? 3 : 2], op, is_max);
+  const int64_t x_len = checked_product(env, op, "x", {p.batch, p.channels, p.in_height, p.in_width});
+  const int64_t y_len = checked_product(env, op, "y", {p.batch, p.channels, p.out_height, p.out_width});
   const f32_view dy = float_array(env, info[0], op, "dy");
   f32_view x;
   if (is_max) x = float_array(env, info[1], op, "x");
   const f32_view dx = float_array(env, info[is_max ? 2 : 1], op, "dx");
-  const pool2d_params p = parse_info(env, info[is_max ? 3 : 2], op, is_max);
-  const int64_t x_len = checked_product(env, op, "x", {p.batch, p.channels, p.in_height, p.in_width});
-  const int64_t y_len = checked_product(env, op, "y", {p.batch, p.channels, p.out_height, p.out_width});
   require_length(env, op, dy, "dy", y_len);
   if (is_max) require_length(env, op, x, "x", x_len);
   require_length(env, op, dx, "dx", x_len);
-  run_sync(env, op, [&] {
-    if (is_max) {
-      convkit::max_pool2d_backward(p, dy.data, x.data, dx.data);
-    } else {
-      convkit::avg_pool2d_backward(p, dy.data, dx.data);
-    }
-  });
-  return env.Undefined();
+  const float* dyd = a.in("dy", dy, y_len);
+  const float* xd = is_max ? a.in("x", x, x_len) : nullptr;
+  float* dxd = a.out("dx", dx, x_len);
+  a.check_overlap(env, op);
+  if (is_max) return [p, dyd, xd, dxd] { convkit::max_pool2d_backward(p, dyd, xd, dxd); };
+  return [p, dyd, dxd] { convkit::avg_pool2d_backward(p, dyd, dxd); };
 }
 
-Napi::Value global_pool(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+std::function<void()> parse_global(const Napi::CallbackInfo& info, call_arrays& a, const char* op, bool is_max) {
   Napi::Env env = info.Env();
   if (info.Length() < 3) {
     throw_type_error(env, op, "expected (x, y, info), got " + std::to_string(info.Length()) + " arguments");
   }
-  const f32_view x = float_array(env, info[0], op, "x");
-  const f32_view y = float_array(env, info[1], op, "y");
   const Napi::Object o = info_object(env, info[2], op);
   const int64_t n = int_field(env, o, op, "batch", 1);
   const int64_t c = int_field(env, o, op, "channels", 1);
   const int64_t h = int_field(env, o, op, "height", 1);
   const int64_t w = int_field(env, o, op, "width", 1);
   const layout l = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
-  require_length(env, op, x, "x", checked_product(env, op, "x", {n, c, h, w}));
-  require_length(env, op, y, "y", checked_product(env, op, "y", {n, c}));
-  run_sync(env, op, [&] {
-    if (is_max) {
-      convkit::global_max_pool2d(n, c, h, w, l, x.data, y.data);
-    } else {
-      convkit::global_avg_pool2d(n, c, h, w, l, x.data, y.data);
-    }
-  });
-  return env.Undefined();
+  const int64_t x_len = checked_product(env, op, "x", {n, c, h, w});
+  const int64_t y_len = checked_product(env, op, "y", {n, c});
+  const f32_view x = float_array(env, info[0], op, "x");
+  const f32_view y = float_array(env, info[1], op, "y");
+  require_length(env, op, x, "x", x_len);
+  require_length(env, op, y, "y", y_len);
+  const float* xd = a.in("x", x, x_len);
+  float* yd = a.out("y", y, y_len);
+  a.check_overlap(env, op);
+  if (is_max) return [=] { convkit::global_max_pool2d(n, c, h, w, l, xd, yd); };
+  return [=] { convkit::global_avg_pool2d(n, c, h, w, l, xd, yd); };
 }
 
-Napi::Value pool_async(const Napi::CallbackInfo& info, const char* op, bool is_max) {
-  return run_async(info.Env(), op, [&] {
-    pool_call c = parse(info, op, is_max);
-    return std::make_pair(std::move(c.job), std::move(c.keep));
-  });
+// One sync and one async entry per (parse, op, is_max).
+template <auto Parse>
+Napi::Value sync_call(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+  return run_sync_call(info.Env(), op, [&](call_arrays& a) { return Parse(info, a, op, is_max); });
+}
+template <auto Parse>
+Napi::Value async_call(const Napi::CallbackInfo& info, const char* op, bool is_max) {
+  return run_async(info.Env(), op, [&](call_arrays& a) { return Parse(info, a, op, is_max); });
 }
 
 }  // namespace
 
-Napi::Value js_max_pool2d(const Napi::CallbackInfo& info) {
-  run_sync(info.Env(), "maxPool2d", parse(info, "maxPool2d", true).job);
-  return info.Env().Undefined();
-}
-Napi::Value js_max_pool2d_async(const Napi::CallbackInfo& info) { return pool_async(info, "maxPool2d", true); }
-Napi::Value js_avg_pool2d(const Napi::CallbackInfo& info) {
-  run_sync(info.Env(), "avgPool2d", parse(info, "avgPool2d", false).job);
-  return info.Env().Undefined();
-}
-Napi::Value js_avg_pool2d_async(const Napi::CallbackInfo& info) { return pool_async(info, "avgPool2d", false); }
-Napi::Value js_max_pool2d_backward(const Napi::CallbackInfo& info) { return pool_backward(info, "maxPool2dBackward", true); }
-Napi::Value js_avg_pool2d_backward(const Napi::CallbackInfo& info) { return pool_backward(info, "avgPool2dBackward", false); }
-Napi::Value js_global_avg_pool2d(const Napi::CallbackInfo& info) { return global_pool(info, "globalAvgPool2d", false); }
-Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info) { return global_pool(info, "globalMaxPool2d", true); }
+Napi::Value js_max_pool2d(const Napi::CallbackInfo& info) { return sync_call<parse>(info, "maxPool2d", true); }
+Napi::Value js_max_pool2d_async(const Napi::CallbackInfo& info) { return async_call<parse>(info, "maxPool2d", true); }
+Napi::Value js_avg_pool2d(const Napi::CallbackInfo& info) { return sync_call<parse>(info, "avgPool2d", false); }
+Napi::Value js_avg_pool2d_async(const Napi::CallbackInfo& info) { return async_call<parse>(info, "avgPool2d", false); }
+Napi::Value js_max_pool2d_backward(const Napi::CallbackInfo& info) { return sync_call<parse_backward>(info, "maxPool2dBackward", true); }
+Napi::Value js_avg_pool2d_backward(const Napi::CallbackInfo& info) { return sync_call<parse_backward>(info, "avgPool2dBackward", false); }
+Napi::Value js_global_avg_pool2d(const Napi::CallbackInfo& info) { return sync_call<parse_global>(info, "globalAvgPool2d", false); }
+Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info) { return sync_call<parse_global>(info, "globalMaxPool2d", true); }
 
 }  // namespace convkit::glue
