@@ -1,4 +1,5 @@
 // Which backend the ops use: native when the addon loads, else ts. Also the runtime info.
+import * as os from 'node:os';
 import { invalidType, rangeError } from '../errors';
 import type { Backend, BackendName } from './backend';
 import { loadAddon } from './native/addon';
@@ -42,6 +43,9 @@ export function setBackend(name: BackendName): void {
 export function setNumThreads(n: number): void {
   if (typeof n !== 'number') throw invalidType('setNumThreads', 'n', 'an integer >= 1', n);
   if (!Number.isSafeInteger(n) || n < 1) throw rangeError('setNumThreads', `n must be an integer >= 1, got ${n}`);
+  // The native pool caps it (native/src/parallel: 4x the hardware threads) and says so.
+  const max = Math.max(4, 4 * os.availableParallelism());
+  if (!loaded.addon && n > max) throw rangeError('setNumThreads', `n must be at most ${max} (4x the hardware threads this process may use), got ${n}`);
   if (loaded.addon) loaded.addon.setNumThreads(n);
   else tsThreads = n;
 }
@@ -57,6 +61,8 @@ export interface NativeInfo {
   /** The best level this CPU supports (simd may be lower through CONVKIT_ISA). */
   detectedSimd?: 'avx512' | 'avx2' | 'neon' | 'scalar';
   threads: number;
+  /** The most setNumThreads accepts: 4x the hardware threads this process may use. */
+  maxThreads?: number;
   openmp: boolean;
   /** glibc keeps freed outputs mapped for reuse (native/napi/allocator.cc; CONVKIT_MALLOC_TUNING=0 turns it off). */
   mallocTuned?: boolean;
@@ -75,7 +81,7 @@ export function info(): Info {
     return { version, backend: current.name, native: { loaded: false, error: loaded.error, simd: 'scalar', threads: tsThreads, openmp: false } };
   }
   const a = loaded.addon.info();
-  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, openmp: a.openmp, mallocTuned: a.mallocTuned };
+  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned };
   if (a.isaWarning) native.error = a.isaWarning;
   return { version, backend: current.name, native };
 }

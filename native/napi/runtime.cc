@@ -13,6 +13,7 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
   o.Set("detectedSimd", isa_name(detected_isa()));
   if (const char* w = isa_override_warning()) o.Set("isaWarning", w);
   o.Set("threads", get_num_threads());
+  o.Set("maxThreads", max_num_threads());
   o.Set("openmp", has_openmp());
   o.Set("mallocTuned", tune_allocator());
   return o;
@@ -20,7 +21,13 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
 
 Napi::Value js_set_num_threads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const int64_t n = int_value(env, info[0], "setNumThreads", "n", 1, 1024);
+  const int64_t max = max_num_threads();
+  const int64_t n = int_value(env, info[0], "setNumThreads", "n", 1, kMaxDim);
+  if (n > max) {
+    throw_range_error(env, "setNumThreads", "n must be at most " + std::to_string(max) +
+                                                " (4x the hardware threads this process may use), got " +
+                                                std::to_string(n));
+  }
   convkit::set_num_threads(static_cast<int>(n));
   return env.Undefined();
 }

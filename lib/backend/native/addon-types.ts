@@ -10,6 +10,7 @@ export interface AddonInfo {
   detectedSimd: 'avx512' | 'avx2' | 'neon' | 'scalar';
   isaWarning?: string;
   threads: number;
+  maxThreads: number;
   openmp: boolean;
   mallocTuned: boolean;
 }

@@ -11,6 +11,10 @@ namespace convkit {
 
 void set_num_threads(int n);  // n >= 1: the budget, at most n threads compute at once
 int get_num_threads();
+// The largest budget set_num_threads accepts: 4x the hardware threads this process may run on
+// (at least 4). More threads than that only add switches and memory (each worker is an OS
+// thread with its own stack and workspaces: 1,024 of them stayed alive before the cap).
+int max_num_threads();
 bool has_openmp();  // true when parallel_for runs on OpenMP teams instead of the pool
 
 // Calls fn(begin, end) on disjoint chunks covering [0, n), possibly concurrently; chunk t of

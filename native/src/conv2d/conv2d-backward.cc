@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "conv2d/im2col.h"
+#include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
@@ -820,7 +821,9 @@ void dw_backward_filter_nhwc(const conv2d_params& p, const float* dy, const floa
 }  // namespace
 
 void conv2d_backward_data(const conv2d_params& p, const float* dy, const float* w, float* dx) {
-  if (!is_depthwise(p) && !is_pointwise(p) && transposed_as_forward(p)) {
+  if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
+    conv2d_backward_data_ref(p, dy, w, dx);
+  } else if (!is_depthwise(p) && !is_pointwise(p) && transposed_as_forward(p)) {
     backward_data_as_forward(p, dy, w, dx);
   } else if (is_depthwise(p)) {
     if (p.data_layout == layout::nchw) {
@@ -837,6 +840,10 @@ void conv2d_backward_data(const conv2d_params& p, const float* dy, const float* 
 
 void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float* x, float* dw,
                             float* db) {
+  if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
+    conv2d_backward_filter_ref(p, dy, x, dw, db);
+    return;
+  }
   if (is_depthwise(p)) {
     if (p.data_layout == layout::nchw) {
       dw_backward_filter_nchw(p, dy, x, dw);

@@ -366,6 +366,10 @@ void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, 
 }  // namespace
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
+  if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
+    conv2d_ref(p, x, w, b, y);
+    return;
+  }
   const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
   if (!depthwise && use_winograd(p)) {
     conv2d_winograd(p, x, w, b, y);

@@ -32,6 +32,20 @@ padded_input padded_geometry(const conv2d_params& p) {
   return g;
 }
 
+bool padded_copy_is_lean(const conv2d_params& p) {
+  // Every quantity below is a product of two factors < 2^33: no overflow in int64 until the
+  // final products, which are checked.
+  const int64_t hp = p.pad_top + p.in_height + p.pad_bottom;
+  const int64_t wp = p.pad_left + p.in_width + p.pad_right;
+  const int64_t rowlen = wp + p.stride_w - 1;  // >= S * ceil(Wp / S)
+  const int64_t real = p.in_height * p.in_width + p.out_height * p.out_width;  // < 2^63
+  int64_t plane, image;
+  if (__builtin_mul_overflow(hp, std::max(rowlen, wp), &plane)) return false;
+  if (plane > 4 * real + (int64_t{1} << 16)) return false;
+  // The whole padded image (all channels) must also be addressable.
+  return !__builtin_mul_overflow(plane, p.in_channels, &image);
+}
+
 std::vector<int64_t> tap_offsets(const conv2d_params& p, const padded_input& g, int64_t cin_g,
                                  bool khw_major) {
   std::vector<int64_t> tap(static_cast<size_t>(cin_g * p.kernel_h * p.kernel_w));

@@ -26,6 +26,14 @@ struct padded_input {
 
 padded_input padded_geometry(const conv2d_params& p);
 
+// Whether the padded copies the fast paths build (this one, and backward's [Hp, Wp, Cin]
+// image) stay within a small multiple of the real input and output. Padding, stride and
+// dilation can each be up to 2^31 - 1 on a 2x2 image: Hp * rowlen then overflows int64, or
+// needs gigabytes for a 1x1 output (stride 2^26 on 9x9: rows of 2^26 floats). Such layers do
+// almost no work; the drivers send them to the reference loops, which touch only the taps
+// that land inside the input and need no workspace.
+bool padded_copy_is_lean(const conv2d_params& p);
+
 // tap [Cin_g*KH*KW]: offset of the tap's input for output (0, 0) in xp. Taps are in the
 // weight's own k order: (ci, kh, kw) for NCHW weights, (kh, kw, ci) when khw_major.
 std::vector<int64_t> tap_offsets(const conv2d_params& p, const padded_input& g, int64_t cin_g,

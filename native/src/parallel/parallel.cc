@@ -325,12 +325,13 @@ void run_job_on_worker(void* ctx, int) {
 }  // namespace
 
 void set_num_threads(int n) {
-  budget().store(std::max(1, n), std::memory_order_relaxed);
+  budget().store(std::clamp(n, 1, max_num_threads()), std::memory_order_relaxed);
 #if !CONVKIT_OPENMP_TEAMS
   the_pool().release({}, 0);  // a larger budget may let waiting jobs start
 #endif
 }
 int get_num_threads() { return budget().load(std::memory_order_relaxed); }
+int max_num_threads() { return std::max(4, 4 * hardware_threads()); }
 
 bool has_openmp() {
 #if CONVKIT_OPENMP_TEAMS
