@@ -1,6 +1,7 @@
 // The spine: one interface, two implementations (ts/ and native/), mirrored file for file.
 // Everything here takes raw Float32Arrays plus an info object that lib/shape has already
-// validated; outputs are allocated by the caller and fully overwritten.
+// validated; outputs are allocated by the caller and fully overwritten, and must not overlap an
+// input (RangeError; element-wise ops may write in place).
 import type { Conv2dInfo } from '../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../shape/pool2d-info';
 
@@ -18,7 +19,12 @@ export interface Backend {
 
   // conv2d.ts
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
-  conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): Promise<void>;
+  /**
+   * conv2d off the JS thread (native). It computes on the values the inputs hold at the call:
+   * a caller may detach or change them right after. y = null: the backend allocates the output
+   * (natively: owned memory, handed over without a copy); the promise resolves with the output.
+   */
+  conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo): Promise<Float32Array>;
   /** dx from dy and w (a transposed convolution). info.hasBias/activation are ignored. */
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): void;
   /** dw (and db when not null) from dy and x. */
@@ -26,9 +32,9 @@ export interface Backend {
 
   // pool2d.ts
   maxPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
-  maxPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
+  maxPool2dAsync(x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array>;
   avgPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
-  avgPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
+  avgPool2dAsync(x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array>;
   maxPool2dBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
   avgPool2dBackward(dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
   globalAvgPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
@@ -38,6 +44,7 @@ export interface Backend {
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
         a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
         c: Float32Array, ldc: number): void;
+  /** sgemm off the JS thread, on the values A, B (and C, when beta != 0) hold at the call. */
   sgemmAsync(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
         a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
         c: Float32Array, ldc: number): Promise<void>;

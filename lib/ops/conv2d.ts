@@ -52,9 +52,10 @@ export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
 /** conv2d off the main thread (native backend); rejects on bad input, never throws. */
 export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
   const { info, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
-  const y = outputTensor(info, rank3);
-  await backend().conv2dAsync(x4.data, w.data, bias ? bias.data : null, y.data, info);
-  return y;
+  // y = null: the backend allocates the output (natively without a copy back).
+  const y = await backend().conv2dAsync(x4.data, w.data, bias ? bias.data : null, null, info);
+  const shape = conv2dOutputShapeOf(info);
+  return new Tensor(y, rank3 ? shape.slice(1) : shape);
 }
 
 /** Gradients of conv2d: dx [x's shape], dw [w's shape], db [Cout]. */

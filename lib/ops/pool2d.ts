@@ -27,9 +27,8 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 }
 
 export async function maxPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
-  const { info, x4, y } = prepare('maxPool2dAsync', 'max', x, opts);
-  await backend().maxPool2dAsync(x4.data, y.data, info);
-  return y;
+  const { info, x4, yShape } = check('maxPool2dAsync', 'max', x, opts);
+  return new Tensor(await backend().maxPool2dAsync(x4.data, null, info), yShape);
 }
 
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
@@ -39,9 +38,8 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 }
 
 export async function avgPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
-  const { info, x4, y } = prepare('avgPool2dAsync', 'avg', x, opts);
-  await backend().avgPool2dAsync(x4.data, y.data, info);
-  return y;
+  const { info, x4, yShape } = check('avgPool2dAsync', 'avg', x, opts);
+  return new Tensor(await backend().avgPool2dAsync(x4.data, null, info), yShape);
 }
 
 function prepareBackward(op: string, kind: 'max' | 'avg', dy: unknown, x: unknown, opts: unknown): { info: Pool2dInfo; dyt: Tensor; x4: Tensor; dx: Tensor } {

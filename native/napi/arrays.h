@@ -27,9 +27,13 @@
 
 namespace convkit::glue {
 
+// allocator.cc: bytes of a fresh output freed by its finalizer (the burst trim).
+void external_freed(int64_t bytes);
+
 class call_arrays {
  public:
   explicit call_arrays(bool async) : async_(async) {}
+  bool async() const { return async_; }
   call_arrays(call_arrays&&) = default;
   call_arrays& operator=(call_arrays&&) = default;
 
@@ -53,6 +57,42 @@ class call_arrays {
     return e.owned.get();
   }
 
+  // An output the call allocates itself (async calls given y = null): owned memory, handed to
+  // JS without a copy by result() as an external ArrayBuffer when the kernel is done.
+  float* fresh(const char* name, int64_t n) {
+    entry& e = add(name, f32_view{}, n, true);
+    e.owned = allocate(n);
+    e.fresh = true;
+    if (poison_outputs()) {
+      for (int64_t i = 0; i < n; ++i) e.owned.get()[i] = __builtin_nanf("");
+    }
+    return e.owned.get();
+  }
+
+  // The fresh output as a Float32Array (undefined if there is none). Its memory is freed by
+  // the array's finalizer (external_freed() counts it for the burst trim in allocator.cc).
+  Napi::Value result(Napi::Env env) {
+    for (entry& e : entries_) {
+      if (!e.fresh) continue;
+      const size_t bytes = static_cast<size_t>(e.n) * sizeof(float);
+      napi_value ab;
+      float* data = e.owned.get();
+      napi_status st = bytes == 0 ? napi_generic_failure
+                                  : napi_create_external_arraybuffer(env, data, bytes, free_external,
+                                                                     reinterpret_cast<void*>(bytes), &ab);
+      if (st == napi_ok) {
+        e.owned.release();
+      } else {
+        // Runtimes without external buffers (V8 sandbox) get a copy instead.
+        Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
+        if (bytes > 0) std::memcpy(copy.Data(), data, bytes);
+        ab = copy;
+      }
+      return Napi::Float32Array::New(env, static_cast<size_t>(e.n), Napi::ArrayBuffer(env, ab), 0);
+    }
+    return env.Undefined();
+  }
+
   // RangeError when an output shares memory with another array of the call. Call after every
   // in() and out(). in_place: an output may be exactly one of the inputs (element-wise ops).
   void check_overlap(Napi::Env env, const char* op, bool in_place = false) const {
@@ -71,9 +111,10 @@ class call_arrays {
     }
   }
 
-  int64_t owned_bytes() const {
+  // Bytes of owned memory (with_fresh: including fresh outputs, which outlive the call).
+  int64_t owned_bytes(bool with_fresh) const {
     int64_t s = 0;
-    for (const entry& e : entries_) s += e.owned ? e.n * 4 : 0;
+    for (const entry& e : entries_) s += e.owned && (with_fresh || !e.fresh) ? e.n * 4 : 0;
     return s;
   }
 
@@ -82,7 +123,7 @@ class call_arrays {
   // down, which the caller swallows.
   std::string copy_back(const char* op) {
     for (entry& e : entries_) {
-      if (!e.output || !e.owned) continue;
+      if (!e.output || !e.owned || e.fresh) continue;
       Napi::Float32Array a = e.ref.Value().As<Napi::Float32Array>();
       if (a.ArrayBuffer().IsDetached() || static_cast<int64_t>(a.ElementLength()) < e.n) {
         return std::string(op) + ": " + e.name +
@@ -90,7 +131,7 @@ class call_arrays {
       }
     }
     for (entry& e : entries_) {
-      if (!e.output || !e.owned) continue;
+      if (!e.output || !e.owned || e.fresh) continue;
       Napi::Float32Array a = e.ref.Value().As<Napi::Float32Array>();
       std::memcpy(a.Data(), e.owned.get(), static_cast<size_t>(e.n) * sizeof(float));
     }
@@ -109,11 +150,26 @@ class call_arrays {
     bool output;
     owned_ptr owned;
     Napi::ObjectReference ref;  // outputs of async calls: the typed array to copy back into
+    bool fresh = false;         // allocated by the call, returned by result()
   };
 
   entry& add(const char* name, const f32_view& v, int64_t n, bool output) {
-    entries_.push_back(entry{name, v.data, n, output, nullptr, {}});
+    entries_.push_back(entry{name, v.data, n, output, nullptr, {}, false});
     return entries_.back();
+  }
+
+  static void free_external(napi_env, void* data, void* hint) {
+    std::free(data);
+    external_freed(static_cast<int64_t>(reinterpret_cast<size_t>(hint)));
+  }
+
+  // The tests' NaN fill of fresh outputs (lib/backend/native/output.ts does it for the rest).
+  static bool poison_outputs() {
+    static const bool on = [] {
+      const char* v = std::getenv("CONVKIT_POISON_OUTPUTS");
+      return v != nullptr && std::strcmp(v, "1") == 0;
+    }();
+    return on;
   }
 
   static owned_ptr allocate(int64_t n) {

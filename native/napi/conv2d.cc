@@ -83,10 +83,11 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   const conv2d_sizes n = sizes_of(env, kOp, p);
   const f32_view x = float_array(env, info[0], kOp, "x");
   const f32_view w = float_array(env, info[1], kOp, "w");
-  const f32_view y = float_array(env, info[3], kOp, "y");
+  const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
+  const f32_view y = fresh_y ? f32_view{} : float_array(env, info[3], kOp, "y");
   require_length(env, kOp, x, "x", n.x);
   require_length(env, kOp, w, "w", n.w);
-  require_length(env, kOp, y, "y", n.y);
+  if (!fresh_y) require_length(env, kOp, y, "y", n.y);
   f32_view b;
   if (p.has_bias) {
     b = float_array(env, info[2], kOp, "b");
@@ -97,7 +98,7 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   const float* xd = a.in("x", x, n.x);
   const float* wd = a.in("w", w, n.w);
   const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
-  float* yd = a.out("y", y, n.y);
+  float* yd = fresh_y ? a.fresh("y", n.y) : a.out("y", y, n.y);
   a.check_overlap(env, kOp);
   return [p, xd, wd, bd, yd] { convkit::conv2d(p, xd, wd, bd, yd); };
 }

@@ -6,6 +6,7 @@ namespace convkit::glue {
 
 // allocator.cc: glibc heap thresholds for fresh outputs; true when applied
 bool tune_allocator();
+
 // runtime.cc
 Napi::Value js_info(const Napi::CallbackInfo& info);
 Napi::Value js_set_num_threads(const Napi::CallbackInfo& info);

@@ -67,11 +67,12 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a, cons
   const int64_t x_len = checked_product(env, op, "x", {p.batch, p.channels, p.in_height, p.in_width});
   const int64_t y_len = checked_product(env, op, "y", {p.batch, p.channels, p.out_height, p.out_width});
   const f32_view x = float_array(env, info[0], op, "x");
-  const f32_view y = float_array(env, info[1], op, "y");
+  const bool fresh_y = a.async() && info[1].IsNull();  // async: y = null allocates the output
+  const f32_view y = fresh_y ? f32_view{} : float_array(env, info[1], op, "y");
   require_length(env, op, x, "x", x_len);
-  require_length(env, op, y, "y", y_len);
+  if (!fresh_y) require_length(env, op, y, "y", y_len);
   const float* xd = a.in("x", x, x_len);
-  float* yd = a.out("y", y, y_len);
+  float* yd = fresh_y ? a.fresh("y", y_len) : a.out("y", y, y_len);
   a.check_overlap(env, op);
   if (is_max) return [p, xd, yd] { convkit::max_pool2d(p, xd, yd); };
   return [p, xd, yd] { convkit::avg_pool2d(p, xd, yd); };

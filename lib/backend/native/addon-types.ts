@@ -22,7 +22,8 @@ export interface Addon {
 
   // y is written in place; its length and every input length are checked in C++.
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
-  conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): Promise<void>;
+  // *Async: inputs are copied before the call returns; y = null resolves with a fresh output.
+  conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo): Promise<Float32Array | undefined>;
   // Gradients (info.hasBias and info.activation are ignored): dx, dw and db are fully overwritten.
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): void;
   conv2dBackwardDataAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): Promise<void>;
@@ -30,9 +31,9 @@ export interface Addon {
   conv2dBackwardFilterAsync(dy: Float32Array, x: Float32Array, dw: Float32Array, db: Float32Array | null, info: Conv2dInfo): Promise<void>;
 
   maxPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
-  maxPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
+  maxPool2dAsync(x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array | undefined>;
   avgPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
-  avgPool2dAsync(x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void>;
+  avgPool2dAsync(x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array | undefined>;
   maxPool2dBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
   avgPool2dBackward(dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
   globalAvgPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;

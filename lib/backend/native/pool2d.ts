@@ -6,9 +6,11 @@ import { withCallerStack } from './async';
 export function makePool2d(addon: Addon) {
   return {
     maxPool2d: (x: Float32Array, y: Float32Array, info: Pool2dInfo): void => addon.maxPool2d(x, y, info),
-    maxPool2dAsync: (x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void> => withCallerStack(addon.maxPool2dAsync(x, y, info)),
+    maxPool2dAsync: async (x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array> =>
+      (await withCallerStack(addon.maxPool2dAsync(x, y, info))) ?? y!,
     avgPool2d: (x: Float32Array, y: Float32Array, info: Pool2dInfo): void => addon.avgPool2d(x, y, info),
-    avgPool2dAsync: (x: Float32Array, y: Float32Array, info: Pool2dInfo): Promise<void> => withCallerStack(addon.avgPool2dAsync(x, y, info)),
+    avgPool2dAsync: async (x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array> =>
+      (await withCallerStack(addon.avgPool2dAsync(x, y, info))) ?? y!,
     maxPool2dBackward: (dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void => addon.maxPool2dBackward(dy, x, dx, info),
     avgPool2dBackward: (dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void => addon.avgPool2dBackward(dy, dx, info),
     globalAvgPool2d: (x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void => addon.globalAvgPool2d(x, y, info),

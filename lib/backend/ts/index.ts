@@ -1,4 +1,6 @@
 // The pure-TypeScript backend: runs everywhere, and is the reference the native one is tested against.
+import type { Conv2dInfo } from '../../shape/conv2d-info';
+import type { Pool2dInfo } from '../../shape/pool2d-info';
 import type { Backend } from '../backend';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
@@ -48,12 +50,29 @@ const checked = {
   softmaxBackward: ((dy, y, dx, outer, axis, inner, log) => { checkNoOverlap('softmaxBackward', { dx }, { dy, y }, true); softmaxBackward(dy, y, dx, outer, axis, inner, log); }) as Backend['softmaxBackward'],
 };
 
+/** The *Async form of a forward op: y = null allocates the output; resolves with it. */
+function laterWithOutput<A extends unknown[], I>(fn: (...args: [...A, Float32Array, I]) => void, size: (info: I) => number) {
+  return (...args: [...A, Float32Array | null, I]): Promise<Float32Array> => {
+    const info = args[args.length - 1] as I;
+    let y = args[args.length - 2] as Float32Array | null;
+    let failure: unknown = null;
+    try {
+      y ??= output(size(info));
+      fn(...([...args.slice(0, -2), y, info] as unknown as [...A, Float32Array, I]));
+    } catch (e) { failure = e ?? new Error('unknown failure'); }
+    return new Promise<Float32Array>((resolve, reject) => setImmediate(() => (failure === null ? resolve(y!) : reject(failure))));
+  };
+}
+
+const convOut = (i: Conv2dInfo) => i.batch * i.outChannels * i.outHeight * i.outWidth;
+const poolOut = (i: Pool2dInfo) => i.batch * i.channels * i.outHeight * i.outWidth;
+
 export const tsBackend: Backend = {
   name: 'ts',
   output,
   ...checked,
-  conv2dAsync: later(checked.conv2d),
-  maxPool2dAsync: later(checked.maxPool2d),
-  avgPool2dAsync: later(checked.avgPool2d),
+  conv2dAsync: laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(checked.conv2d, convOut),
+  maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, poolOut),
+  avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, poolOut),
   sgemmAsync: later(checked.sgemm),
 };
