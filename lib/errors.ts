@@ -13,9 +13,24 @@ export function rangeError(op: string, message: string): RangeError {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
+  // Reading `constructor` can run a caller's getter or Proxy trap: it must not replace the
+  // error being built, so any throw there just leaves the name out.
+  const ctorName = (): string => {
+    try {
+      const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      return typeof name === 'string' ? name : 'Object';
+    } catch {
+      return 'Object';
+    }
+  };
+  try {
+    if (Array.isArray(value)) return 'an array';
+  } catch {
+    return 'a revoked Proxy';
+  }
+  if (ArrayBuffer.isView(value)) return `a ${ctorName()}`;
+  if (typeof value === 'object') return `an object (${ctorName()})`;
+  if (typeof value === 'symbol') return `symbol ${value.toString()}`;
   return `${typeof value} ${String(value)}`;
 }
 

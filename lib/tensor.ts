@@ -1,4 +1,5 @@
 // Tensor: a contiguous, row-major float32 array with a shape. Ops never mutate their inputs.
+import { types } from 'node:util';
 import { checkDim, isInt } from './check';
 import { invalidType, rangeError, shapeStr } from './errors';
 import { mulberry32 } from './random';
@@ -15,19 +16,58 @@ export function shapeSize(op: string, shape: unknown, name = 'shape'): number {
   return size;
 }
 
+/** numpy's limit; also bounds the work a Proxy claiming a huge shape length can cause. */
+export const MAX_RANK = 64;
+
+// The intrinsic %TypedArray%.prototype.length getter: an own or prototype-swapped `length`
+// property on the array cannot lie to it.
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float32Array.prototype), 'length')!.get!;
+
+/**
+ * The element count of a real Float32Array, else a TypeError naming op and argument.
+ * util.types.isFloat32Array, not instanceof: a Proxy or an object whose prototype was set to
+ * Float32Array.prototype passes instanceof but has no float32 storage a kernel could use.
+ */
+export function float32Length(op: string, name: string, v: unknown): number {
+  if (!types.isFloat32Array(v)) throw invalidType(op, name, 'a Float32Array', v);
+  return typedArrayLength.call(v) as number;
+}
+
+/** The true element count of a real typed array (util.types.isTypedArray checked by the caller). */
+export function typedLength(v: ArrayBufferView): number {
+  return typedArrayLength.call(v) as number;
+}
+
+/** A plain copy of a shape, each element read once (a Proxy or getters see one read each). */
+function copyShape(op: string, name: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw invalidType(op, name, 'an array of dimensions', shape);
+  const rank: unknown = shape.length;
+  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 0 || rank > MAX_RANK) {
+    throw rangeError(op, `${name} must have at most ${MAX_RANK} dimensions, got length ${String(rank)}`);
+  }
+  const out: number[] = new Array(rank);
+  for (let i = 0; i < rank; i++) out[i] = shape[i];
+  return out;
+}
+
+/** Checks data against shape, reading each once; returns the data and a frozen plain shape. */
+function checkedParts(op: string, dataName: string, shapeName: string, data: unknown, shape: unknown): [Float32Array, Shape] {
+  const length = float32Length(op, dataName, data);
+  const dims = copyShape(op, shapeName, shape);
+  const size = shapeSize(op, dims, shapeName);
+  if (length !== size) {
+    throw rangeError(op, `${dataName} has ${length} elements but ${shapeName} ${shapeStr(dims)} needs ${size}`);
+  }
+  return [data as Float32Array, Object.freeze(dims)];
+}
+
 export class Tensor {
   readonly data: Float32Array;
   readonly shape: Shape;
 
   /** Wraps data without copying; data.length must equal the product of shape. */
   constructor(data: Float32Array, shape: Shape) {
-    if (!(data instanceof Float32Array)) throw invalidType('Tensor', 'data', 'a Float32Array', data);
-    const size = shapeSize('Tensor', shape);
-    if (data.length !== size) {
-      throw rangeError('Tensor', `data has ${data.length} elements but shape ${shapeStr(shape)} needs ${size}`);
-    }
-    this.data = data;
-    this.shape = Object.freeze([...shape]);
+    [this.data, this.shape] = checkedParts('Tensor', 'data', 'shape', data, shape);
   }
 
   get size(): number {
@@ -96,10 +136,17 @@ export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
 }
 
-/** Throws a TypeError naming op and argument unless v is a Tensor. */
+/**
+ * A plain Tensor snapshot of v (same data, copied shape), or a TypeError/RangeError naming op
+ * and argument. v's `data` and `shape` are read exactly once, so a getter that changes between
+ * reads, a Proxy or a fake object (Object.create(Tensor.prototype)) cannot hand the kernels a
+ * shape that disagrees with the data. Ops use only the returned value, never v again.
+ */
 export function checkTensor(op: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) throw invalidType(op, name, 'a Tensor', v);
-  return v;
+  const { data, shape } = v as { data: unknown; shape: unknown };
+  const [d, s] = checkedParts(op, `${name}.data`, `${name}.shape`, data, shape);
+  return new Tensor(d, s);
 }
 
 function inferShape(values: unknown): number[] {

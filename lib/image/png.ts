@@ -3,12 +3,82 @@ import * as fs from 'node:fs';
 import { PNG } from 'pngjs';
 import { checkOptions } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
+import { readAt, withFileErrors } from '../io/file';
 import { checkTensor, Tensor } from '../tensor';
 
-/** Reads a PNG as [H, W, C] in 0..1, C = 1 for grey, 3 for RGB, 4 when it has alpha. */
-export function readPng(path: string): Tensor {
-  if (typeof path !== 'string') throw invalidType('image.readPng', 'path', 'a file path', path);
-  const png = PNG.sync.read(fs.readFileSync(path));
+/** 100 megapixels: a 389 KB file can claim far more, and pngjs would allocate 4 bytes per pixel. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** Node's own Buffer limit on 32-bit builds and readFile's: larger PNGs are not a real use. */
+const MAX_FILE = 2 ** 31 - 1;
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** [width, height] from the IHDR chunk, which the format requires to come first. */
+function headerSize(op: string, path: string, head: Uint8Array): [number, number] {
+  if (head.length < 24 || SIGNATURE.some((b, i) => head[i] !== b)) throw rangeError(op, `${path}: not a PNG file (no PNG signature)`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (String.fromCharCode(...head.subarray(12, 16)) !== 'IHDR') throw rangeError(op, `${path}: the first chunk is not IHDR`);
+  return [view.getUint32(16), view.getUint32(20)];
+}
+
+/**
+ * Every IHDR chunk's size against maxPixels: pngjs takes a later IHDR's size over the first
+ * one's, so checking the first alone would let a second, huge one through.
+ */
+function checkChunks(op: string, path: string, file: Uint8Array, maxPixels: number): void {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  let headers = 0;
+  for (let pos = 8; pos + 8 <= file.length; pos += 12 + view.getUint32(pos)) {
+    if (String.fromCharCode(...file.subarray(pos + 4, pos + 8)) !== 'IHDR') continue;
+    if (++headers > 1) throw rangeError(op, `${path}: more than one IHDR chunk (a PNG has exactly one)`);
+    if (pos + 16 <= file.length) checkPixels(op, path, view.getUint32(pos + 8), view.getUint32(pos + 12), maxPixels);
+  }
+}
+
+function checkPixels(op: string, path: string, width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw rangeError(op, `${path}: the image is ${width}x${height} (${width * height} pixels), over the limit of ${maxPixels}; pass { maxPixels } to raise it`);
+  }
+}
+
+function checkMaxPixels(op: string, v: unknown): number {
+  if (v === undefined) return DEFAULT_MAX_PIXELS;
+  if (typeof v !== 'number') throw invalidType(op, 'maxPixels', 'a positive integer or Infinity', v);
+  if (!(v === Infinity || (Number.isSafeInteger(v) && v >= 1))) throw rangeError(op, `maxPixels must be a positive integer or Infinity, got ${v}`);
+  return v;
+}
+
+/**
+ * Reads a PNG as [H, W, C] in 0..1, C = 1 for grey, 3 for RGB, 4 when it has alpha. The size
+ * in the header is checked against maxPixels (default 100 megapixels) before anything is
+ * decoded, so a small file claiming a huge image is an error, not gigabytes and seconds.
+ */
+export function readPng(path: string, opts?: { maxPixels?: number }): Tensor {
+  const op = 'image.readPng';
+  if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
+  const maxPixels = checkMaxPixels(op, checkOptions(op, opts).maxPixels);
+  const file = withFileErrors(op, path, () => {
+    const fd = fs.openSync(path, 'r');
+    try {
+      const head = new Uint8Array(24);
+      // The first IHDR before reading the rest: a bomb is refused without loading it.
+      checkPixels(op, path, ...headerSize(op, path, head.subarray(0, readAt(fd, head, 0, 24, 0))), maxPixels);
+      const size = fs.fstatSync(fd).size;
+      if (size > MAX_FILE) throw rangeError(op, `${path}: the file is ${size} bytes, over the ${MAX_FILE}-byte limit for PNG files`);
+      const buf = Buffer.alloc(size);
+      return buf.subarray(0, readAt(fd, buf, 0, size, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+  checkChunks(op, path, file, maxPixels);
+  let png: PNG;
+  try {
+    png = PNG.sync.read(file);
+  } catch (e) {
+    throw new Error(`${op}: ${path}: ${(e as Error).message}`, { cause: e });
+  }
   const { width, height, data } = png;
   // pngjs always decodes to RGBA; keep the channels the file really had.
   const meta = png as unknown as { color?: boolean; alpha?: boolean };
@@ -53,5 +123,6 @@ export function writePng(path: string, t: Tensor, opts?: { normalize?: boolean }
     }
     png.data[p * 4 + 3] = channels === 4 ? Math.round(255 * Math.min(1, Math.max(0, img.data[p * 4 + 3]))) : 255;
   }
-  fs.writeFileSync(path, PNG.sync.write(png, { colorType: channels === 1 ? 0 : channels === 3 ? 2 : 6 }));
+  const bytes = PNG.sync.write(png, { colorType: channels === 1 ? 0 : channels === 3 ? 2 : 6 });
+  withFileErrors(op, path, () => fs.writeFileSync(path, bytes));
 }

@@ -2,16 +2,24 @@
 // { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {..} }, then raw
 // little-endian data. We write F32 and read F32, F16 and BF16 (as float32). Every offset is
 // checked before any tensor is built, so a malformed file is an error, never a crash or a
-// huge allocation.
+// huge allocation. Files are read and written in pieces at explicit positions (file.ts), so
+// checkpoints over 2 GiB work. Names come from files and users: every map keyed by them is
+// prototype-free (a tensor may be called "__proto__" or "constructor").
 import * as fs from 'node:fs';
-import { invalidType } from '../errors';
-import { Tensor } from '../tensor';
+import * as os from 'node:os';
+import { MAX_DIM } from '../check';
+import { invalidType, shapeStr } from '../errors';
+import { checkTensor, MAX_RANK, Tensor } from '../tensor';
+import { CHUNK, readAt, withFileErrors, writeAll } from './file';
 
 const MAX_HEADER = 100 * 1024 * 1024;
-const DTYPE_SIZE: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+const DTYPE_SIZE: ReadonlyMap<string, number> = new Map([['F32', 4], ['F16', 2], ['BF16', 2]]);
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+const LOAD = 'io.loadSafetensors';
 
 function fail(path: string, message: string): RangeError {
-  return new RangeError(`io.loadSafetensors: ${path}: ${message}`);
+  return new RangeError(`${LOAD}: ${path}: ${message}`);
 }
 
 /** Writes tensors as F32; names are sorted, data is laid out in that order. */
@@ -19,31 +27,62 @@ export function saveSafetensors(path: string, dict: Record<string, Tensor>, meta
   const op = 'io.saveSafetensors';
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
   if (dict === null || typeof dict !== 'object') throw invalidType(op, 'dict', 'a record of Tensors', dict);
+  // Own keys only, each value read once (checkTensor's snapshot is what gets written).
   const names = Object.keys(dict).sort();
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const name of names) {
-    const t = dict[name];
-    if (!(t instanceof Tensor)) throw invalidType(op, `dict[${JSON.stringify(name)}]`, 'a Tensor', t);
+  const tensors = names.map((name) => {
     if (name === '__metadata__') throw new RangeError(`${op}: "__metadata__" is reserved`);
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.size * 4] };
-    offset += t.size * 4;
+    return checkTensor(op, `dict[${JSON.stringify(name)}]`, dict[name]);
+  });
+  // The header is assembled as text from [key, value] pairs, not through an object whose
+  // "__proto__" key would be a prototype assignment instead of an entry.
+  const parts: string[] = [];
+  if (metadata !== undefined && metadata !== null) {
+    if (typeof metadata !== 'object') throw invalidType(op, 'metadata', 'a record of strings', metadata);
+    const meta: string[] = [];
+    for (const key of Object.keys(metadata)) {
+      const v: unknown = metadata[key];
+      if (typeof v !== 'string') throw invalidType(op, `metadata[${JSON.stringify(key)}]`, 'a string', v);
+      meta.push(`${JSON.stringify(key)}:${JSON.stringify(v)}`);
+    }
+    parts.push(`"__metadata__":{${meta.join(',')}}`);
   }
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  let offset = 0;
+  tensors.forEach((t, i) => {
+    const entry = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.size * 4] };
+    parts.push(`${JSON.stringify(names[i])}:${JSON.stringify(entry)}`);
+    offset += t.size * 4;
+  });
+  let json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
   // Pad with spaces so the data starts 8-byte aligned (as the reference writer does).
   const pad = (8 - (json.length % 8)) % 8;
   if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const out = Buffer.alloc(8 + json.length + offset);
-  out.writeBigUInt64LE(BigInt(json.length), 0);
-  json.copy(out, 8);
-  let pos = 8 + json.length;
-  for (const name of names) {
-    const d = dict[name].data;
-    // Little-endian float32 regardless of the host's byte order.
-    for (let i = 0; i < d.length; i++, pos += 4) out.writeFloatLE(d[i], pos);
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64LE(BigInt(json.length), 0);
+  withFileErrors(op, path, () => {
+    const fd = fs.openSync(path, 'w');
+    try {
+      writeAll(fd, head);
+      writeAll(fd, json);
+      for (const t of tensors) writeF32(fd, t.data);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+}
+
+/** Little-endian float32 regardless of the host's byte order. */
+function writeF32(fd: number, d: Float32Array): void {
+  if (LITTLE_ENDIAN) {
+    writeAll(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    return;
   }
-  fs.writeFileSync(path, out);
+  const piece = Buffer.alloc(Math.min(CHUNK, d.byteLength));
+  for (let i = 0; i < d.length;) {
+    const n = Math.min(piece.length / 4, d.length - i);
+    for (let j = 0; j < n; j++) piece.writeFloatLE(d[i + j], 4 * j);
+    writeAll(fd, piece.subarray(0, 4 * n));
+    i += n;
+  }
 }
 
 function halfToFloat(h: number): number {
@@ -55,52 +94,71 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/** Where the bytes come from: a file read at positions, or a buffer in memory. */
+interface Source {
+  name: string;
+  size: number;
+  /** Copies up to length bytes at position into target[offset..]; returns the count. */
+  read(target: Uint8Array, offset: number, length: number, position: number): number;
+}
+
 export function loadSafetensors(path: string): Record<string, Tensor> {
-  if (typeof path !== 'string') throw invalidType('io.loadSafetensors', 'path', 'a file path', path);
-  const buf = fs.readFileSync(path);
-  return parseSafetensors(buf, path);
+  if (typeof path !== 'string') throw invalidType(LOAD, 'path', 'a file path', path);
+  return withFileErrors(LOAD, path, () => {
+    const fd = fs.openSync(path, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      return parse({ name: path, size, read: (target, offset, length, position) => readAt(fd, target, offset, length, position) });
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
 
 /** Parses an in-memory safetensors file (exported for tests and for buffers from elsewhere). */
 export function parseSafetensors(buf: Uint8Array, name = '<buffer>'): Record<string, Tensor> {
-  if (buf.length < 8) throw fail(name, `file is ${buf.length} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerLen64 = view.getBigUint64(0, true);
+  return parse({
+    name,
+    size: buf.length,
+    read: (target, offset, length, position) => {
+      const piece = buf.subarray(position, position + length);
+      target.set(piece, offset);
+      return piece.length;
+    },
+  });
+}
+
+interface Entry { key: string; dtype: string; shape: number[]; begin: number; end: number }
+
+/** Reads exactly length bytes at position, or fails naming what was being read. */
+function readExactly(src: Source, length: number, position: number, what: string): Uint8Array {
+  const out = new Uint8Array(length);
+  const n = src.read(out, 0, length, position);
+  if (n !== length) throw fail(src.name, `${what}: the file ended after ${position + n} of ${position + length} bytes (truncated?)`);
+  return out;
+}
+
+function parse(src: Source): Record<string, Tensor> {
+  const name = src.name;
+  if (src.size < 8) throw fail(name, `file is ${src.size} bytes, shorter than the 8-byte header length`);
+  const lenBytes = readExactly(src, 8, 0, 'header length');
+  const headerLen64 = new DataView(lenBytes.buffer).getBigUint64(0, true);
   if (headerLen64 > BigInt(MAX_HEADER)) throw fail(name, `header length ${headerLen64} exceeds the ${MAX_HEADER}-byte limit`);
   const headerLen = Number(headerLen64);
-  if (8 + headerLen > buf.length) throw fail(name, `header length ${headerLen} runs past the end of the ${buf.length}-byte file (truncated?)`);
+  if (8 + headerLen > src.size) throw fail(name, `header length ${headerLen} runs past the end of the ${src.size}-byte file (truncated?)`);
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, headerLen).toString('utf8'));
+    header = JSON.parse(Buffer.from(readExactly(src, headerLen, 8, 'header')).toString('utf8'));
   } catch (e) {
+    if (e instanceof RangeError) throw e;
     throw fail(name, `header is not valid JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail(name, 'header must be a JSON object');
   const dataStart = 8 + headerLen;
-  const dataLen = buf.length - dataStart;
-  const entries: { key: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
-  for (const [key, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (key === '__metadata__') continue;
-    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (e === null || typeof e !== 'object') throw fail(name, `entry ${key} is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_SIZE)) {
-      throw fail(name, `tensor ${key} has dtype ${JSON.stringify(e.dtype)}; only F32, F16 and BF16 are supported`);
-    }
-    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw fail(name, `tensor ${key} has an invalid shape ${JSON.stringify(e.shape)}`);
-    }
-    const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || offs.some((o) => !Number.isSafeInteger(o) || o < 0) || offs[0] > offs[1]) {
-      throw fail(name, `tensor ${key} has invalid data_offsets ${JSON.stringify(offs)}`);
-    }
-    const [begin, end] = offs as [number, number];
-    if (end > dataLen) throw fail(name, `tensor ${key} data [${begin}, ${end}) runs past the ${dataLen} data bytes (truncated?)`);
-    const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
-    if (count * DTYPE_SIZE[e.dtype] !== end - begin) {
-      throw fail(name, `tensor ${key} [${e.shape}] ${e.dtype} needs ${count * DTYPE_SIZE[e.dtype]} bytes but data_offsets span ${end - begin}`);
-    }
-    entries.push({ key, dtype: e.dtype, shape: e.shape as number[], begin, end });
-  }
+  const dataLen = src.size - dataStart;
+  const entries = Object.entries(header as Record<string, unknown>)
+    .filter(([key]) => key !== '__metadata__')
+    .map(([key, raw]) => checkEntry(name, key, raw, dataLen));
   // The data must be covered exactly: no overlaps and no holes (the format's rule).
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
@@ -110,18 +168,64 @@ export function parseSafetensors(buf: Uint8Array, name = '<buffer>'): Record<str
     cursor = e.end;
   }
   if (cursor !== dataLen) throw fail(name, `bytes [${cursor}, ${dataLen}) at the end belong to no tensor`);
-  const out: Record<string, Tensor> = {};
-  for (const e of entries) {
-    const n = (e.end - e.begin) / DTYPE_SIZE[e.dtype];
-    const data = new Float32Array(n);
-    const at = dataStart + e.begin;
-    if (e.dtype === 'F32') for (let i = 0; i < n; i++) data[i] = view.getFloat32(at + 4 * i, true);
-    else if (e.dtype === 'F16') for (let i = 0; i < n; i++) data[i] = halfToFloat(view.getUint16(at + 2 * i, true));
-    else {
-      const u = new Uint32Array(data.buffer);
-      for (let i = 0; i < n; i++) u[i] = view.getUint16(at + 2 * i, true) << 16;
-    }
-    out[e.key] = new Tensor(data, e.shape);
-  }
+  const out: Record<string, Tensor> = Object.create(null);
+  for (const e of entries) out[e.key] = new Tensor(readTensor(src, e, dataStart), e.shape);
   return out;
+}
+
+/** Validates one header entry: dtype known, dims sane, span = elements * dtype size, inside the data. */
+function checkEntry(name: string, key: string, raw: unknown, dataLen: number): Entry {
+  if (raw === null || typeof raw !== 'object') throw fail(name, `entry ${key} is not an object`);
+  const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  const dtypeSize = typeof e.dtype === 'string' ? DTYPE_SIZE.get(e.dtype) : undefined;
+  if (dtypeSize === undefined) throw fail(name, `tensor ${key} has dtype ${JSON.stringify(e.dtype)}; only F32, F16 and BF16 are supported`);
+  const shape = e.shape;
+  if (!Array.isArray(shape) || shape.length > MAX_RANK || shape.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DIM)) {
+    throw fail(name, `tensor ${key} has an invalid shape ${JSON.stringify(shape)} (at most ${MAX_RANK} dimensions, each an integer in [0, ${MAX_DIM}])`);
+  }
+  const offs = e.data_offsets;
+  if (!Array.isArray(offs) || offs.length !== 2 || offs.some((o) => !Number.isSafeInteger(o) || o < 0) || offs[0] > offs[1]) {
+    throw fail(name, `tensor ${key} has invalid data_offsets ${JSON.stringify(offs)}`);
+  }
+  const [begin, end] = offs as [number, number];
+  if (end > dataLen) throw fail(name, `tensor ${key} data [${begin}, ${end}) runs past the ${dataLen} data bytes (truncated?)`);
+  // Past 2^53 the product is inexact but then also larger than any span a file can have.
+  const count = (shape as number[]).reduce((a, b) => a * b, 1);
+  if (count * dtypeSize !== end - begin) {
+    throw fail(name, `tensor ${key} ${shapeStr(shape as number[])} ${e.dtype} needs ${count * dtypeSize} bytes but data_offsets span ${end - begin}`);
+  }
+  return { key, dtype: e.dtype as string, shape: shape as number[], begin, end };
+}
+
+/** One tensor's bytes as float32: F32 read straight into the result, F16/BF16 converted piece by piece. */
+function readTensor(src: Source, e: Entry, dataStart: number): Float32Array {
+  const bytes = e.end - e.begin;
+  const at = dataStart + e.begin;
+  const what = `tensor ${e.key}`;
+  let data: Float32Array;
+  try {
+    data = new Float32Array(bytes / DTYPE_SIZE.get(e.dtype)!);
+  } catch (err) {
+    throw fail(src.name, `${what} ${shapeStr(e.shape)} needs ${bytes} bytes, which could not be allocated (${(err as Error).message})`);
+  }
+  if (e.dtype === 'F32' && LITTLE_ENDIAN) {
+    const n = src.read(new Uint8Array(data.buffer), 0, bytes, at);
+    if (n !== bytes) throw fail(src.name, `${what}: the file ended after ${at + n} of ${at + bytes} bytes (truncated?)`);
+    return data;
+  }
+  const size = DTYPE_SIZE.get(e.dtype)!;
+  const u = new Uint32Array(data.buffer);
+  for (let done = 0; done < bytes;) {
+    const len = Math.min(CHUNK, bytes - done);
+    const piece = readExactly(src, len, at + done, what);
+    const view = new DataView(piece.buffer);
+    const first = done / size;
+    for (let i = 0; i < len / size; i++) {
+      if (e.dtype === 'F32') data[first + i] = view.getFloat32(4 * i, true);
+      else if (e.dtype === 'F16') data[first + i] = halfToFloat(view.getUint16(2 * i, true));
+      else u[first + i] = view.getUint16(2 * i, true) << 16;
+    }
+    done += len;
+  }
+  return data;
 }

@@ -1,6 +1,6 @@
 // nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Softmax: parameter-free, shape-preserving.
 import { relu, reluBackward, sigmoid, sigmoidBackward, softmax, softmaxBackward, tanh, tanhBackward } from '../ops/activation';
-import { Tensor } from '../tensor';
+import { checkTensor, Tensor } from '../tensor';
 import { cached, Module } from './module';
 
 abstract class Elementwise extends Module {
@@ -12,8 +12,9 @@ abstract class Elementwise extends Module {
 export class ReLU extends Elementwise {
   private input: Tensor | null = null;
   forward(x: Tensor): Tensor {
-    this.input = this.training ? x : null;
-    return relu(x);
+    const xt = checkTensor('relu', 'x', x);
+    this.input = this.training ? xt : null;
+    return relu(xt);
   }
   backward(dy: Tensor): Tensor {
     return reluBackward(dy, cached('ReLU', this.input));

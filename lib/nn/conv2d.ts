@@ -3,7 +3,7 @@ import { checkIntAtLeast, checkOptions, checkPair } from '../check';
 import { conv2d, conv2dAsync, conv2dBackward } from '../ops/conv2d';
 import type { Layout, Padding } from '../shape/conv2d-info';
 import { conv2dOutputShape } from '../shape/public';
-import { Tensor, zeros } from '../tensor';
+import { checkTensor, Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
 import { accumulate, cached, Module, param, type Parameter } from './module';
 
@@ -50,13 +50,19 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    this.input = this.training ? x : null;
-    return conv2d(x, this.weight.value, this.convOpts());
+    const xt = checkTensor('conv2d', 'x', x);
+    this.input = this.training ? xt : null;
+    return conv2d(xt, this.weight.value, this.convOpts());
   }
 
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    this.input = this.training ? x : null;
-    return conv2dAsync(x, this.weight.value, this.convOpts());
+    try {
+      const xt = checkTensor('conv2dAsync', 'x', x);
+      this.input = this.training ? xt : null;
+      return conv2dAsync(xt, this.weight.value, this.convOpts());
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   backward(dy: Tensor): Tensor {

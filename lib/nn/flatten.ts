@@ -1,18 +1,19 @@
 // nn.Flatten: [N, ...] -> [N, prod(...)], sharing data.
 import { rangeError, shapeStr } from '../errors';
-import { Tensor } from '../tensor';
+import { checkTensor, Tensor } from '../tensor';
 import { cached, Module } from './module';
 
 export class Flatten extends Module {
   private inputShape: readonly number[] | null = null;
 
   forward(x: Tensor): Tensor {
-    this.inputShape = this.training ? x.shape : null;
-    return x.reshape(this.outputShape(x.shape));
+    const xt = checkTensor('nn.Flatten', 'x', x);
+    this.inputShape = this.training ? xt.shape : null;
+    return xt.reshape(this.outputShape(xt.shape));
   }
 
   backward(dy: Tensor): Tensor {
-    return dy.reshape(cached('Flatten', this.inputShape));
+    return checkTensor('Flatten.backward', 'dy', dy).reshape(cached('Flatten', this.inputShape));
   }
 
   outputShape(inputShape: readonly number[]): number[] {

@@ -2,7 +2,7 @@
 import { checkIntAtLeast, checkOptions } from '../check';
 import { rangeError, shapeStr } from '../errors';
 import { gemm, linear } from '../ops/gemm';
-import { Tensor, zeros } from '../tensor';
+import { checkTensor, Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
 import { accumulate, cached, Module, param, type Parameter } from './module';
 
@@ -25,15 +25,17 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    this.input = this.training ? x : null;
-    return linear(x, this.weight.value, this.bias ? this.bias.value : null);
+    // Cache the snapshot, not the caller's object: backward must see what forward saw.
+    const xt = checkTensor('linear', 'x', x);
+    this.input = this.training ? xt : null;
+    return linear(xt, this.weight.value, this.bias ? this.bias.value : null);
   }
 
   backward(dy: Tensor): Tensor {
     const x = cached('Linear', this.input);
     const rows = x.size / this.inFeatures;
     const x2 = x.reshape([rows, this.inFeatures]);
-    const dy2 = dy.reshape([rows, this.outFeatures]);
+    const dy2 = checkTensor('Linear.backward', 'dy', dy).reshape([rows, this.outFeatures]);
     // dW [out, in] += dy^T [out, rows] @ x [rows, in]; dx [rows, in] = dy [rows, out] @ W [out, in].
     accumulate(this.weight, gemm(dy2, x2, { transA: true }));
     if (this.bias) {

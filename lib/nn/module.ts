@@ -1,7 +1,7 @@
 // Module: the base of every layer. A layer caches what its backward needs during a forward in
 // training mode; backward(dy) returns dx and adds the parameter gradients into param.grad.
-import { rangeError, shapeStr } from '../errors';
-import { Tensor } from '../tensor';
+import { invalidType, rangeError, shapeStr } from '../errors';
+import { checkTensor, Tensor } from '../tensor';
 
 export interface Parameter { name: string; value: Tensor; grad: Tensor }
 
@@ -44,8 +44,9 @@ export abstract class Module {
   /** A short description for summary(), e.g. "Conv2d(1, 6, kernel 5)". */
   abstract describe(): string;
 
+  /** Prototype-free, so any name (even "__proto__") is an own key, as in a loaded file. */
   stateDict(): Record<string, Tensor> {
-    const dict: Record<string, Tensor> = {};
+    const dict: Record<string, Tensor> = Object.create(null);
     for (const p of this.parameters()) dict[p.name] = p.value;
     return dict;
   }
@@ -53,18 +54,25 @@ export abstract class Module {
   /** Copies values in; every parameter must be present with its exact shape, and nothing else. */
   loadStateDict(dict: Record<string, Tensor>): void {
     const op = 'loadStateDict';
+    if (dict === null || typeof dict !== 'object') throw invalidType(op, 'dict', 'a record of Tensors', dict);
     const params = this.parameters();
     const known = new Set(params.map((p) => p.name));
-    const unexpected = Object.keys(dict).filter((k) => !known.has(k));
+    const keys = Object.keys(dict);
+    const unexpected = keys.filter((k) => !known.has(k));
     if (unexpected.length) throw rangeError(op, `unexpected keys ${unexpected.join(', ')} (expected ${[...known].join(', ')})`);
-    for (const p of params) {
-      const t = dict[p.name];
-      if (!(t instanceof Tensor)) throw rangeError(op, `missing key ${p.name}`);
-      if (t.size !== p.value.size || t.rank !== p.value.rank || t.shape.some((d, i) => d !== p.value.shape[i])) {
-        throw rangeError(op, `${p.name} has shape ${shapeStr(t.shape)} but the model expects ${shapeStr(p.value.shape)}`);
+    // Own keys only (dict.constructor or dict.__proto__ must not count as a tensor), each read
+    // once into a snapshot, and all checked before any parameter is written.
+    const present = new Set(keys);
+    const sources = params.map((p) => {
+      if (!present.has(p.name)) throw rangeError(op, `missing key ${p.name}`);
+      const t = checkTensor(op, `dict[${JSON.stringify(p.name)}]`, dict[p.name]);
+      const target = checkTensor(op, `parameter ${p.name}`, p.value);
+      if (t.size !== target.size || t.rank !== target.rank || t.shape.some((d, i) => d !== target.shape[i])) {
+        throw rangeError(op, `${p.name} has shape ${shapeStr(t.shape)} but the model expects ${shapeStr(target.shape)}`);
       }
-    }
-    for (const p of params) p.value.data.set(dict[p.name].data);
+      return [target, t] as const;
+    });
+    for (const [target, t] of sources) target.data.set(t.data);
   }
 
   /** Layer, output shape and parameter count per row, then the total. */

@@ -3,7 +3,7 @@ import { avgPool2d, avgPool2dAsync, avgPool2dBackward, globalAvgPool2d, maxPool2
 import type { Layout } from '../shape/conv2d-info';
 import type { Pool2dOptions } from '../shape/pool2d-info';
 import { pool2dOutputShape } from '../shape/public';
-import { Tensor } from '../tensor';
+import { checkTensor, Tensor } from '../tensor';
 import { rangeError, shapeStr } from '../errors';
 import { cached, Module } from './module';
 
@@ -30,12 +30,18 @@ abstract class Pool2d extends Module {
 
 export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
-    this.input = this.training ? x : null;
-    return maxPool2d(x, this.opts);
+    const xt = checkTensor('maxPool2d', 'x', x);
+    this.input = this.training ? xt : null;
+    return maxPool2d(xt, this.opts);
   }
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    this.input = this.training ? x : null;
-    return maxPool2dAsync(x, this.opts);
+    try {
+      const xt = checkTensor('maxPool2dAsync', 'x', x);
+      this.input = this.training ? xt : null;
+      return maxPool2dAsync(xt, this.opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   backward(dy: Tensor): Tensor {
     return maxPool2dBackward(dy, cached('MaxPool2d', this.input), this.opts);
@@ -47,12 +53,18 @@ export class MaxPool2d extends Pool2d {
 
 export class AvgPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
-    this.input = this.training ? x : null;
-    return avgPool2d(x, this.opts);
+    const xt = checkTensor('avgPool2d', 'x', x);
+    this.input = this.training ? xt : null;
+    return avgPool2d(xt, this.opts);
   }
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    this.input = this.training ? x : null;
-    return avgPool2dAsync(x, this.opts);
+    try {
+      const xt = checkTensor('avgPool2dAsync', 'x', x);
+      this.input = this.training ? xt : null;
+      return avgPool2dAsync(xt, this.opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   backward(dy: Tensor): Tensor {
     return avgPool2dBackward(dy, cached('AvgPool2d', this.input), this.opts);
@@ -71,12 +83,14 @@ export class GlobalAvgPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    this.inputShape = this.training ? x.shape : null;
-    return globalAvgPool2d(x, this.options);
+    const xt = checkTensor('globalAvgPool2d', 'x', x);
+    this.inputShape = this.training ? xt.shape : null;
+    return globalAvgPool2d(xt, this.options);
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dyIn: Tensor): Tensor {
     const shape = cached('GlobalAvgPool2d', this.inputShape);
+    const dy = checkTensor('GlobalAvgPool2d.backward', 'dy', dyIn);
     const nhwc = this.options.layout === 'nhwc';
     const rank3 = shape.length === 3;
     const [n, c, h, w] = rank3 ? (nhwc ? [1, shape[2], shape[0], shape[1]] : [1, ...shape]) : nhwc ? [shape[0], shape[3], shape[1], shape[2]] : shape;

@@ -17,7 +17,8 @@ export interface Conv2dOptions {
 
 export type Conv2dGrad = 'dx' | 'dw' | 'db';
 
-interface Prepared { info: Conv2dInfo; x4: Tensor; bias: Tensor | null; rank3: boolean }
+// xt and wt are checkTensor's snapshots: nothing below reads the caller's objects again.
+interface Prepared { info: Conv2dInfo; xt: Tensor; wt: Tensor; x4: Tensor; bias: Tensor | null; rank3: boolean }
 
 /** Rank 3 (no batch) becomes rank 4 with N = 1; the result is squeezed back. */
 export function addBatch(op: string, name: string, t: Tensor): { t4: Tensor; rank3: boolean } {
@@ -33,7 +34,7 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
   const bias = o.bias === undefined || o.bias === null ? null : checkTensor(op, 'bias', o.bias);
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = conv2dInfo(op, x4.shape, wt.shape, o, bias ? bias.shape : null);
-  return { info, x4, bias, rank3 };
+  return { info, xt, wt, x4, bias, rank3 };
 }
 
 function outputTensor(info: Conv2dInfo, rank3: boolean): Tensor {
@@ -43,17 +44,17 @@ function outputTensor(info: Conv2dInfo, rank3: boolean): Tensor {
 
 /** 2-D cross-correlation (as in every DL framework), with optional bias and fused ReLU. */
 export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
-  const { info, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
+  const { info, wt, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
   const y = outputTensor(info, rank3);
-  backend().conv2d(x4.data, w.data, bias ? bias.data : null, y.data, info);
+  backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info);
   return y;
 }
 
 /** conv2d off the main thread (native backend); rejects on bad input, never throws. */
 export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
-  const { info, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
+  const { info, wt, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
   // y = null: the backend allocates the output (natively without a copy back).
-  const y = await backend().conv2dAsync(x4.data, w.data, bias ? bias.data : null, null, info);
+  const y = await backend().conv2dAsync(x4.data, wt.data, bias ? bias.data : null, null, info);
   const shape = conv2dOutputShapeOf(info);
   return new Tensor(y, rank3 ? shape.slice(1) : shape);
 }
@@ -63,7 +64,7 @@ export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOp
   const op = 'conv2dBackward';
   const o = checkOptions(op, opts);
   const dyt = checkTensor(op, 'dy', dy);
-  const { info, x4, rank3 } = prepare(op, x, w, { ...o, bias: null, activation: 'none' });
+  const { info, xt, wt, x4, rank3 } = prepare(op, x, w, { ...o, bias: null, activation: 'none' });
   const outputs = o.outputs === undefined ? ['dx', 'dw', 'db'] : o.outputs;
   if (!Array.isArray(outputs) || outputs.some((g) => g !== 'dx' && g !== 'dw' && g !== 'db')) {
     throw rangeError(op, `outputs must be an array of 'dx', 'dw', 'db', got ${JSON.stringify(outputs)}`);
@@ -71,19 +72,19 @@ export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOp
   const yShape = conv2dOutputShapeOf(info);
   const dyShape = rank3 ? [1, ...dyt.shape] : dyt.shape;
   if (dyShape.length !== 4 || dyShape.some((d, i) => d !== yShape[i])) {
-    throw rangeError(op, `dy must have the forward output shape ${shapeStr(rank3 ? yShape.slice(1) : yShape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)})`);
+    throw rangeError(op, `dy must have the forward output shape ${shapeStr(rank3 ? yShape.slice(1) : yShape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
   }
   const result: { dx?: Tensor; dw?: Tensor; db?: Tensor } = {};
   const be = backend();
   if (outputs.includes('dx')) {
-    const dx = new Tensor(be.output(x4.size), x.shape);
-    be.conv2dBackwardData(dyt.data, w.data, dx.data, info);
+    const dx = new Tensor(be.output(x4.size), xt.shape);
+    be.conv2dBackwardData(dyt.data, wt.data, dx.data, info);
     result.dx = dx;
   }
   const wantDw = outputs.includes('dw');
   const wantDb = outputs.includes('db');
   if (wantDw || wantDb) {
-    const dw = new Tensor(be.output(w.size), w.shape);
+    const dw = new Tensor(be.output(wt.size), wt.shape);
     const db = wantDb ? new Tensor(be.output(info.outChannels), [info.outChannels]) : null;
     be.conv2dBackwardFilter(dyt.data, x4.data, dw.data, db ? db.data : null, info);
     if (wantDw) result.dw = dw;

@@ -7,12 +7,13 @@ import { addBatch } from './conv2d';
 
 export type { Pool2dOptions };
 
-function check(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; yShape: number[] } {
+// xt is checkTensor's snapshot: nothing below reads the caller's object again.
+function check(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; xt: Tensor; x4: Tensor; yShape: number[] } {
   const xt = checkTensor(op, 'x', x);
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = pool2dInfo(op, kind, x4.shape, opts);
   const shape = pool2dOutputShapeOf(info);
-  return { info, x4, yShape: rank3 ? shape.slice(1) : shape };
+  return { info, xt, x4, yShape: rank3 ? shape.slice(1) : shape };
 }
 
 function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; y: Tensor } {
@@ -44,11 +45,10 @@ export async function avgPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Te
 
 function prepareBackward(op: string, kind: 'max' | 'avg', dy: unknown, x: unknown, opts: unknown): { info: Pool2dInfo; dyt: Tensor; x4: Tensor; dx: Tensor } {
   const dyt = checkTensor(op, 'dy', dy);
-  const { info, x4, yShape } = check(op, kind, x, opts);
+  const { info, xt, x4, yShape } = check(op, kind, x, opts);
   if (dyt.rank !== yShape.length || dyt.shape.some((d, i) => d !== yShape[i])) {
-    throw rangeError(op, `dy must have the forward output shape ${shapeStr(yShape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr((x as Tensor).shape)})`);
+    throw rangeError(op, `dy must have the forward output shape ${shapeStr(yShape)}, got dy ${shapeStr(dyt.shape)} (x ${shapeStr(xt.shape)})`);
   }
-  const xt = x as Tensor;
   return { info, dyt, x4, dx: new Tensor(backend().output(xt.size), xt.shape) };
 }
 

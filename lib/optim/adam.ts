@@ -30,8 +30,8 @@ export class Adam extends Optimizer {
     this.betas = betas;
     this.eps = nonNegative(op, 'eps', o.eps, 1e-8);
     this.weightDecay = nonNegative(op, 'weightDecay', o.weightDecay, 0);
-    this.m = params.map((p) => new Float32Array(p.value.size));
-    this.v = params.map((p) => new Float32Array(p.value.size));
+    this.m = this.params.map((_, k) => new Float32Array(this.tensors(op, k, 0).w.length));
+    this.v = this.m.map((m) => new Float32Array(m.length));
   }
 
   step(): void {
@@ -40,10 +40,9 @@ export class Adam extends Optimizer {
     const c1 = 1 - b1 ** this.t;
     const c2 = 1 - b2 ** this.t;
     const { lr, eps, weightDecay } = this;
-    this.params.forEach((p, k) => {
-      const w = p.value.data;
-      const g = p.grad.data;
+    this.params.forEach((_, k) => {
       const m = this.m[k];
+      const { w, g } = this.tensors('optim.Adam.step', k, m.length);
       const v = this.v[k];
       for (let i = 0; i < w.length; i++) {
         const d = g[i] + weightDecay * w[i];

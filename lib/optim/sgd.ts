@@ -30,10 +30,9 @@ export class SGD extends Optimizer {
 
   step(): void {
     const { lr, momentum, weightDecay, nesterov } = this;
-    this.params.forEach((p, k) => {
-      const w = p.value.data;
-      const g = p.grad.data;
+    this.params.forEach((_, k) => {
       let buf = this.buffers[k];
+      const { w, g } = this.tensors('optim.SGD.step', k, buf === null ? 0 : buf.length);
       const first = buf === null;
       if (momentum !== 0 && buf === null) buf = this.buffers[k] = new Float32Array(w.length);
       for (let i = 0; i < w.length; i++) {

@@ -1,6 +1,7 @@
 // Validation of matrix products: BLAS sgemm arguments and numpy-style matmul broadcasting.
 import { checkDim, checkFinite } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
+import { float32Length } from '../tensor';
 
 export interface SgemmArgs {
   transA: boolean; transB: boolean;
@@ -12,10 +13,11 @@ export interface SgemmArgs {
 }
 
 function checkMatrix(op: string, name: string, buf: unknown, rows: number, cols: number, ld: number, ldName: string): void {
-  if (!(buf instanceof Float32Array)) throw invalidType(op, name, 'a Float32Array', buf);
+  // Not instanceof and buf.length: a Proxy or an own `length` property would pass those.
+  const length = float32Length(op, name, buf);
   if (ld < Math.max(1, cols)) throw rangeError(op, `${ldName} ${ld} < ${cols}, the row width of ${name} (${rows}x${cols}, row-major)`);
   const need = rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
-  if (buf.length < need) throw rangeError(op, `${name} (${rows}x${cols}, ${ldName} ${ld}) needs ${need} elements but has ${buf.length}`);
+  if (length < need) throw rangeError(op, `${name} (${rows}x${cols}, ${ldName} ${ld}) needs ${need} elements but has ${length}`);
 }
 
 /** Checks every BLAS argument so no kernel can read or write outside the buffers. */

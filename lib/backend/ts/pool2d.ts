@@ -1,6 +1,6 @@
 // Pure-TypeScript pooling, forward and backward, both layouts through one strided loop nest.
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
-import { strides4 } from './strides';
+import { strides4, validTaps } from './strides';
 
 /** Window bounds along one axis, PyTorch's rules: [start, end) clipped to the input, and the cip divisor span. */
 function window(o: number, stride: number, pad: number, kernel: number, size: number, padAfter: number): [number, number, number] {
@@ -24,20 +24,25 @@ function forEachMaxWindow(x: Float32Array, info: Pool2dInfo, visit: (yi: number,
     padTop, padLeft, dilationH, dilationW, layout } = info;
   const xs = strides4(layout, channels, inHeight, inWidth);
   const ys = strides4(layout, channels, outHeight, outWidth);
+  // The taps inside the input, per output row and column, computed once for all (n, c).
+  const rows = Array.from({ length: outHeight }, (_, oh) => validTaps(oh * strideH - padTop, dilationH, kernelH, inHeight));
+  const cols = Array.from({ length: outWidth }, (_, ow) => validTaps(ow * strideW - padLeft, dilationW, kernelW, inWidth));
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const xb = n * xs.n + c * xs.c;
       const yb = n * ys.n + c * ys.c;
       for (let oh = 0; oh < outHeight; oh++) {
+        const h0 = oh * strideH - padTop;
+        const [khFirst, khLast] = rows[oh];
         for (let ow = 0; ow < outWidth; ow++) {
+          const w0 = ow * strideW - padLeft;
+          const [kwFirst, kwLast] = cols[ow];
           let best = -Infinity;
           let bestIdx = -1;
-          for (let kh = 0; kh < kernelH; kh++) {
-            const ih = oh * strideH - padTop + kh * dilationH;
-            if (ih < 0 || ih >= inHeight) continue;
-            for (let kw = 0; kw < kernelW; kw++) {
-              const iw = ow * strideW - padLeft + kw * dilationW;
-              if (iw < 0 || iw >= inWidth) continue;
+          for (let kh = khFirst; kh <= khLast; kh++) {
+            const ih = h0 + kh * dilationH;
+            for (let kw = kwFirst; kw <= kwLast; kw++) {
+              const iw = w0 + kw * dilationW;
               const xi = xb + ih * xs.h + iw * xs.w;
               const v = x[xi];
               // NaN wins (and stays), as in PyTorch; otherwise the first strict maximum.

@@ -25,3 +25,15 @@ export function validRange(outSize: number, size: number, stride: number, pad: n
   const hi = Math.min(outSize - 1, Math.floor((size - 1 + shift) / stride));
   return [lo, hi];
 }
+
+/**
+ * [first, last] tap indices k in [0, kernel) whose input index start + k*dilation lies in
+ * [0, size), in O(1): the window loops visit only these, so the work never scales with the
+ * kernel or the padding (kernel 2^31-1 with padding 2^30-1 over 9 cells is 9 taps, not 2^31).
+ * first > last when no tap lands inside. Scan order is unchanged, so results are bit-identical.
+ */
+export function validTaps(start: number, dilation: number, kernel: number, size: number): [number, number] {
+  const first = start >= 0 ? 0 : Math.ceil(-start / dilation);
+  const last = Math.min(kernel - 1, Math.floor((size - 1 - start) / dilation));
+  return [first, last];
+}
