@@ -115,6 +115,6 @@ void async_call_finished(int64_t owned_bytes) {
   note_freed(owned_bytes);
 }
 
-void external_freed(int64_t bytes) { note_freed(bytes); }
+void output_freed(int64_t bytes) { note_freed(bytes); }
 
 }  // namespace convkit::glue

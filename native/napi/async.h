@@ -36,7 +36,7 @@ struct bound_call {
 class kernel_worker : public Napi::AsyncWorker {
  public:
   kernel_worker(Napi::Env env, const char* op, bound_call call)
-      : Napi::AsyncWorker(env, op), mark_(call.arrays.owned_bytes(false)),
+      : Napi::AsyncWorker(env, op), mark_(call.arrays.owned_bytes()),
         deferred_(Napi::Promise::Deferred::New(env)), op_(op), call_(std::move(call)) {
     // The JS stack of the caller, so an error raised later points at the call site.
     stack_ = Napi::Error::New(env, "").Get("stack").ToString().Utf8Value();

@@ -98,7 +98,7 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   const float* xd = a.in("x", x, n.x);
   const float* wd = a.in("w", w, n.w);
   const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
-  float* yd = fresh_y ? a.fresh("y", n.y) : a.out("y", y, n.y);
+  float* yd = fresh_y ? a.fresh(env, "y", n.y) : a.out("y", y, n.y);
   a.check_overlap(env, kOp);
   return [p, xd, wd, bd, yd] { convkit::conv2d(p, xd, wd, bd, yd); };
 }

@@ -72,7 +72,7 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a, cons
   require_length(env, op, x, "x", x_len);
   if (!fresh_y) require_length(env, op, y, "y", y_len);
   const float* xd = a.in("x", x, x_len);
-  float* yd = fresh_y ? a.fresh("y", y_len) : a.out("y", y, y_len);
+  float* yd = fresh_y ? a.fresh(env, "y", y_len) : a.out("y", y, y_len);
   a.check_overlap(env, op);
   if (is_max) return [p, xd, yd] { convkit::max_pool2d(p, xd, yd); };
   return [p, xd, yd] { convkit::avg_pool2d(p, xd, yd); };

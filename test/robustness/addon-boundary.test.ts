@@ -48,6 +48,7 @@ describe.skipIf(!addon && !nativeRequired())('native boundary', () => {
       for (let pos = 0; pos < good.length; pos++) {
         for (const g of garbage) {
           if (pos === 2 && (g === null || g === undefined)) continue;  // b may be absent only when hasBias is false
+          if (name === 'conv2dAsync' && pos === 3 && g === null) continue;  // async: y = null allocates the output
           const args = [...good];
           args[pos] = g;
           await rejects('conv2d', () => a[name](...args));
