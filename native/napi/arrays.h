@@ -6,8 +6,11 @@
 //          backing store alive). So in() copies the elements the kernel reads into memory the
 //          call owns, before the call returns; out() hands the kernel owned memory, which
 //          copy_back() writes into the caller's array on the JS thread once the kernel is
-//          done, or reports that the array was detached or shrunk meanwhile. Cost: one memcpy
-//          of every input and output (measured in `npm run bench`, section `async`).
+//          done, or reports that the array was detached or shrunk meanwhile; fresh() makes
+//          the output itself (the ops' own path: y = null), which no caller can reach before
+//          the promise resolves with it, so it is written in place. Cost: one memcpy of every
+//          input (and of a caller's output), measured in `npm run bench`, section `async`;
+//          inputs on a SharedArrayBuffer (which cannot be detached or shrunk) skip it.
 //
 // Both modes refuse an output that overlaps another array of the call (aliasing): the same
 // RangeError on the ts backend (lib/backend/ts/overlap.ts). Take every data pointer only
@@ -37,10 +40,15 @@ class call_arrays {
   call_arrays(call_arrays&&) = default;
   call_arrays& operator=(call_arrays&&) = default;
 
-  // The n elements of v the kernel reads.
+  // The n elements of v the kernel reads. A SharedArrayBuffer can be neither detached nor
+  // shrunk: it is read in place (the reference keeps it alive), the zero-copy path for callers.
   const float* in(const char* name, const f32_view& v, int64_t n) {
     entry& e = add(name, v, n, false);
     if (!async_ || n == 0) return v.data;
+    if (on_shared_memory(v)) {
+      e.ref = Napi::Persistent(v.value.As<Napi::Object>());
+      return v.data;
+    }
     e.owned = allocate(n);
     std::memcpy(e.owned.get(), v.data, static_cast<size_t>(n) * sizeof(float));
     return e.owned.get();
@@ -165,6 +173,15 @@ class call_arrays {
       return v != nullptr && std::strcmp(v, "1") == 0;
     }();
     return on;
+  }
+
+  static bool on_shared_memory(const f32_view& v) {
+    Napi::Env env = v.value.Env();
+    napi_value buffer;
+    bool is_plain = true;
+    if (napi_get_typedarray_info(env, v.value, nullptr, nullptr, nullptr, &buffer, nullptr) != napi_ok) return false;
+    if (napi_is_arraybuffer(env, buffer, &is_plain) != napi_ok) return false;
+    return !is_plain;  // a typed array's buffer is an ArrayBuffer or a SharedArrayBuffer
   }
 
   static owned_ptr allocate(int64_t n) {
