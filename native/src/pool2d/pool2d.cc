@@ -171,13 +171,18 @@ float avg_exact(const pool2d_params& p, const float* base, const strides4& xs, i
   return static_cast<float>(s / static_cast<double>(cw.div));
 }
 
-// Whether any of y[0, n) is Inf or NaN (exponent all ones; integer ops, so it vectorizes).
+// Whether any of y[0, n) is Inf or NaN (|bits| above FLT_MAX's). The core is built for
+// baseline x86-64 (SSE2), where a signed compare-and-or vectorizes and an unsigned max does
+// not; the AVX-512 build has its own (f32_any_nonfinite__avx512).
 bool any_nonfinite(const float* y, int64_t n) {
-  uint32_t bad = 0;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (active_isa() == isa::avx512) return f32_any_nonfinite__avx512(y, n);
+#endif
+  int32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
-    uint32_t u;
+    int32_t u;
     std::memcpy(&u, y + i, 4);
-    bad |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+    bad |= static_cast<int32_t>((u & 0x7fffffff) > 0x7f7fffff);
   }
   return bad != 0;
 }
