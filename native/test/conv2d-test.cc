@@ -1,6 +1,7 @@
 // conv2d (every fast path: implicit GEMM, 1x1 direct GEMM, direct small-Cin, depthwise) against
 // conv2d_ref on explicit edge shapes and many random ones, both layouts.
 #include <cmath>
+#include <limits>
 #include <cstdlib>
 
 #include "convkit/conv2d.h"
@@ -238,6 +239,52 @@ TEST(winograd) {
     both_layouts({1, 128, 17, 19, 128, 3, 3, 1, 1, 0, 1, 1, 0});
   }
   convkit::set_num_threads(saved);
+}
+
+// Inf / NaN in x on the Winograd path: the transforms spread a special value over its whole
+// 4x4 tile (+Inf beside finite values came out NaN), so conv2d_winograd recomputes by the
+// implicit GEMM when any output is non-finite. Against conv2d_ref, class for class (an Inf
+// of the same sign, NaN for NaN), at a corner, an edge and the interior, both layouts.
+TEST(winograd_keeps_ieee_specials) {
+  const char* prev = std::getenv("CONVKIT_CONV_ALGO");
+  const std::string prev_val = prev ? prev : "";
+  setenv("CONVKIT_CONV_ALGO", "winograd", 1);
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const float special : {inf, -inf, std::numeric_limits<float>::quiet_NaN()}) {
+    for (const bool nhwc : {false, true}) {
+      convkit::conv2d_params p{};
+      p.batch = 1, p.in_channels = 32, p.in_height = 8, p.in_width = 9;
+      p.out_channels = 24, p.out_height = 8, p.out_width = 9;
+      p.kernel_h = p.kernel_w = 3, p.stride_h = p.stride_w = 1;
+      p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
+      p.dilation_h = p.dilation_w = 1, p.groups = 1;
+      p.data_layout = nhwc ? convkit::layout::nhwc : convkit::layout::nchw;
+      const int64_t C = 32, H = 8, W = 9;
+      std::vector<float> x(static_cast<size_t>(C * H * W), 1.0f), w(static_cast<size_t>(24 * C * 9), 0.01f);
+      const int64_t spots[3][3] = {{0, 0, 0}, {5, 0, 4}, {31, 3, 5}};  // c, h, w
+      for (const auto& q : spots) {
+        x[static_cast<size_t>(nhwc ? (q[1] * W + q[2]) * C + q[0] : (q[0] * H + q[1]) * W + q[2])] = special;
+      }
+      const size_t ny = static_cast<size_t>(24 * H * W);
+      std::vector<float> y(ny, 12345.0f), want(ny);
+      convkit::conv2d(p, x.data(), w.data(), nullptr, y.data());
+      convkit::conv2d_ref(p, x.data(), w.data(), nullptr, want.data());
+      for (size_t i = 0; i < ny; ++i) {
+        const bool same = std::isnan(want[i]) ? std::isnan(y[i])
+                          : std::isinf(want[i]) ? y[i] == want[i]
+                                                : std::fabs(y[i] - want[i]) <= 1e-4f * (1 + std::fabs(want[i]));
+        if (!same) {
+          CHECK(false, "special %g nhwc %d at %zu: %g vs %g", special, nhwc, i, y[i], want[i]);
+          break;
+        }
+      }
+    }
+  }
+  if (prev) {
+    setenv("CONVKIT_CONV_ALGO", prev_val.c_str(), 1);
+  } else {
+    unsetenv("CONVKIT_CONV_ALGO");
+  }
 }
 
 int main() { return test::run_all("conv2d-test"); }

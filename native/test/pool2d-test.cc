@@ -137,4 +137,103 @@ TEST(global_pools) {
   }
 }
 
+// Avg of finite values near FLT_MAX: the float window sum overflows, the mean does not.
+// Every avg kernel (3x3/1 row-buffer, 2x2/2, strided, NHWC, global) against the double ref.
+TEST(avg_large_finite_stays_finite) {
+  for (const auto& s0 : {pool_shape{1, 19, 9, 35, 3, 3, 1, 1, 1, 1, 1, 1}, pool_shape{2, 5, 8, 9, 2, 2, 2, 2},
+                         pool_shape{1, 17, 11, 10, 5, 4, 3, 3}, pool_shape{1, 3, 9, 40, 7, 7, 1, 1}}) {
+    for (int v = 0; v < 4; ++v) {
+      pool_shape s = s0;
+      s.nhwc = v & 1;
+      s.cip = v & 2;
+      const pool2d_params p = test::pool_params(s, false);
+      const size_t nx = s.n * s.c * s.h * s.w, ny = s.n * s.c * p.out_height * p.out_width;
+      std::vector<float> x(nx), y(ny), want(ny);
+      for (size_t i = 0; i < nx; ++i) x[i] = 3e38f * (1.0f - static_cast<float>(i % 5) / 50.0f);
+      x[3] = -3e38f;
+      convkit::avg_pool2d(p, x.data(), y.data());
+      convkit::avg_pool2d_ref(p, x.data(), want.data());
+      for (size_t i = 0; i < ny; ++i) {
+        if (!(std::fabs(y[i] - want[i]) <= 1e-5f * std::fabs(want[i]))) {
+          CHECK(false, "%s at %zu: %g vs %g", test::describe(s, p, false).c_str(), i, y[i], want[i]);
+          break;
+        }
+      }
+    }
+  }
+  for (const auto data_layout : {convkit::layout::nchw, convkit::layout::nhwc}) {
+    const int64_t n = 2, c = 37, hw = 7 * 9;
+    std::vector<float> x(static_cast<size_t>(n * c * hw), 3e38f), y(static_cast<size_t>(n * c));
+    convkit::global_avg_pool2d(n, c, 7, 9, data_layout, x.data(), y.data());
+    for (float v : y) CHECK(v == 3e38f, "global avg %g", v);
+  }
+}
+
+// Kernel, padding and stride at 2^31 - 1 (padding at most half the kernel), dilation 2^31 - 1
+// on a 1-tap axis: time O(output x valid taps), no scratch sized by the window.
+TEST(huge_window_geometry) {
+  const int64_t big = (int64_t{1} << 31) - 1, half = (int64_t{1} << 30) - 1;
+  for (const bool nhwc : {false, true}) {
+    pool2d_params p{};
+    p.batch = 1, p.channels = 3, p.in_height = 9, p.in_width = 9;
+    p.kernel_h = p.kernel_w = big, p.stride_h = p.stride_w = 1;
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = half;
+    p.out_height = p.out_width = 9;  // 9 + 2*half - big + 1
+    p.dilation_h = p.dilation_w = 1;
+    p.data_layout = nhwc ? convkit::layout::nhwc : convkit::layout::nchw;
+    const size_t n = 3 * 81;
+    auto x = test::rand_vec(n, -3, 3);
+    // Every window covers the whole 9x9 plane, so closed forms replace the reference (whose
+    // loops would step over 2^31 taps per window): per channel the plane's max, its first
+    // (row-major) maximum, its mean.
+    auto at = [&](int64_t c, int64_t i) { return nhwc ? i * 3 + c : c * 81 + i; };
+    float mx[3], mean[3];
+    int64_t first[3];
+    for (int64_t c = 0; c < 3; ++c) {
+      double s = 0;
+      first[c] = 0;
+      for (int64_t i = 0; i < 81; ++i) {
+        s += x[at(c, i)];
+        if (x[at(c, i)] > x[at(c, first[c])]) first[c] = i;
+      }
+      mx[c] = x[at(c, first[c])];
+      mean[c] = static_cast<float>(s / 81);
+    }
+    const double cells = static_cast<double>(big) * static_cast<double>(big);  // cip divisor
+    std::vector<float> y(n), dy(n, 1.0f), dx(n);
+    for (const bool cip : {false, true}) {
+      p.count_include_pad = cip;
+      convkit::max_pool2d(p, x.data(), y.data());
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t i = 0; i < 81; ++i) CHECK(y[at(c, i)] == mx[c], "max nhwc %d", nhwc);
+      convkit::avg_pool2d(p, x.data(), y.data());
+      for (int64_t c = 0; c < 3; ++c) {
+        const double want = cip ? mean[c] * 81.0 / cells : mean[c];
+        for (int64_t i = 0; i < 81; ++i) {
+          CHECK(std::fabs(y[at(c, i)] - want) <= 1e-5 * std::fabs(want) + 1e-6 * (cip ? 0 : 1),
+                "avg cip %d nhwc %d: %g vs %g", cip, nhwc, y[at(c, i)], want);
+        }
+      }
+      convkit::avg_pool2d_backward(p, dy.data(), dx.data());
+      const double g = cip ? 81.0 / cells : 1.0;  // 81 windows, each dy/divisor
+      for (size_t i = 0; i < n; ++i) CHECK(std::fabs(dx[i] - g) <= 1e-5 * g, "avg backward %g vs %g", dx[i], g);
+    }
+    p.count_include_pad = false;
+    convkit::max_pool2d_backward(p, dy.data(), x.data(), dx.data());
+    for (int64_t c = 0; c < 3; ++c)
+      for (int64_t i = 0; i < 81; ++i) CHECK(dx[at(c, i)] == (i == first[c] ? 81.0f : 0.0f), "max backward nhwc %d", nhwc);
+    // stride 2^31 - 1: one window per axis, still covering the plane
+    p.stride_h = p.stride_w = big;
+    p.out_height = p.out_width = 1;
+    convkit::max_pool2d(p, x.data(), y.data());
+    for (int64_t c = 0; c < 3; ++c) CHECK(y[c] == mx[c], "max stride big nhwc %d", nhwc);
+    // dilation 2^31 - 1 with a 1-tap kernel: the identity
+    p.kernel_h = p.kernel_w = 1, p.stride_h = p.stride_w = 1, p.dilation_h = p.dilation_w = big;
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 0;
+    p.out_height = p.out_width = 9;
+    convkit::max_pool2d(p, x.data(), y.data());
+    for (size_t i = 0; i < n; ++i) CHECK(y[i] == x[i], "dilation big nhwc %d at %zu", nhwc, i);
+  }
+}
+
 int main() { return test::run_all("pool2d-test"); }

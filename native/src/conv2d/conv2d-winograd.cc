@@ -17,7 +17,10 @@
 // The transforms only use 0, +-1, +-1/2, so the result stays within the conv tolerances.
 #include "conv2d/conv2d-winograd.h"
 
+#include "conv2d/conv2d-igemm.h"
+
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -98,8 +101,9 @@ void weight_generic(const float* g, int64_t ld, int64_t cc, float* dst, int64_t 
   }
 }
 
-void output_generic(const float* m, int64_t ks, int64_t cn, const float* bias, bool relu,
+bool output_generic(const float* m, int64_t ks, int64_t cn, const float* bias, bool relu,
                     float* const* dst) {
+  bool finite = true;
   for (int64_t c = 0; c < cn; ++c) {
     float s0[4], s1[4];
     for (int j = 0; j < 4; ++j) {
@@ -113,9 +117,11 @@ void output_generic(const float* m, int64_t ks, int64_t cn, const float* bias, b
                   ((s1[0] + s1[1]) + s1[2]) + bv, ((s1[1] - s1[2]) - s1[3]) + bv};
     for (int q = 0; q < 4; ++q) {
       if (dst[q] == nullptr) continue;
+      finite = finite && y[q] - y[q] == 0.0f;  // false for +-Inf and NaN
       dst[q][c] = relu && y[q] < 0.0f ? 0.0f : y[q];
     }
   }
+  return finite;
 }
 
 // U[k] rows of channel panel cp (channels [cp*rc, cp*rc + rc), zero past Cout) for all Cin:
@@ -237,6 +243,8 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
     });
   }
 
+  // Set by any task whose outputs hold an Inf or NaN: then the direct sum decides (below).
+  std::atomic<bool> nonfinite{false};
   for (int64_t n0 = 0; n0 < N; n0 += pass_n) {
     const int64_t nb = std::min(pass_n, N - n0), total = nb * per_image;
     const int64_t pass_blocks = (total + T - 1) / T;
@@ -338,7 +346,9 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
               const int64_t oh = oh0 + q / 2, ow = ow0 + q % 2;
               dst[q] = oh < OH && ow < OW ? ys + ((n * OH + oh) * OW + ow) * Cout + cbase : nullptr;
             }
-            out_fn(m + i * cs, mks, cn, bias != nullptr ? bias + cbase : nullptr, relu, dst);
+            if (!out_fn(m + i * cs, mks, cn, bias != nullptr ? bias + cbase : nullptr, relu, dst)) {
+              nonfinite.store(true, std::memory_order_relaxed);
+            }
           }
         }
       }
@@ -358,6 +368,11 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
       });
     }
   }
+  // A non-finite output: an Inf / NaN in x or w (the transforms spread it over whole 4x4
+  // tiles: +Inf next to finite values became NaN) or a transform sum past FLT_MAX. Either
+  // way the implicit GEMM's direct sum is the answer (IEEE like the reference); finite
+  // outputs, the common case, never get here.
+  if (nonfinite.load(std::memory_order_relaxed)) conv2d_igemm(p, x, w, b, y);
 }
 
 }  // namespace convkit

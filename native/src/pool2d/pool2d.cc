@@ -18,6 +18,8 @@
 // stays on the calling thread (waking a pool worker costs more than it saves).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -77,6 +79,209 @@ void valid_cols(int64_t out_w, int64_t stride, int64_t off, int64_t width, int64
   const int64_t last = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
   *lo = std::min(first, out_w);
   *hi = std::clamp(last, *lo, out_w);
+}
+
+constexpr int64_t kChannelBlock = 64;  // NHWC backward: channels per task
+
+// Max backward reads dy and x, writes dx.
+int64_t max_bwd_bytes(const pool2d_params& p) {
+  return fwd_bytes(p) + 4 * p.batch * p.channels * p.in_height * p.in_width;
+}
+
+// The first maximum of a scan, a NaN counting as the maximum (the first NaN wins).
+inline bool takes_max(bool first, float v, float best) { return first || v > best || (v != v && best == best); }
+
+// ---- Extreme geometries (kernel, padding, stride or dilation up to 2^31 - 1) ----
+// The row-buffer kernels size their scratch by the padded row and the window span, and the
+// loops below step over every tap, valid or not: fine while those stay near the input, but a
+// [9, 9] input with kernel 2^31 - 1 asked for gigabytes and 2^31 iterations per row. Beyond
+// kGeometrySlack (a multiple of the input) the clamped loops take over: each window's valid
+// taps are computed, not searched, so time is O(output x valid taps) and nothing is allocated.
+
+// Taps t in [*lo, *hi) of a window starting at `start` (may be negative), `k` taps `dil`
+// apart, that land in [0, size). start, k, dil < 2^32 here, so start + k*dil fits int64.
+void tap_range(int64_t start, int64_t dil, int64_t k, int64_t size, int64_t* lo, int64_t* hi) {
+  if (start >= size) {
+    *lo = *hi = 0;
+    return;
+  }
+  const int64_t first = start >= 0 ? 0 : (-start + dil - 1) / dil;
+  const int64_t last = std::min(k, (size - 1 - start) / dil + 1);
+  *lo = std::min(first, last);
+  *hi = last;
+}
+
+// Whether one axis stays near the input: window span, paddings and stride at most a few
+// input lengths. The span is (k-1)*d + 1 with k, d < 2^31: it fits int64, but check anyway
+// (the info object comes from JS).
+bool axis_compact(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pa) {
+  const int64_t limit = 4 * in + 64;
+  int64_t span;
+  if (__builtin_mul_overflow(k - 1, d, &span) || span + 1 > limit) return false;
+  return pb <= limit && pa <= limit && s <= limit;
+}
+
+// The fast kernels' scratch and tap loops are O(input + output) for these geometries.
+bool compact_geometry(const pool2d_params& p) {
+  return axis_compact(p.in_height, p.kernel_h, p.stride_h, p.dilation_h, p.pad_top, p.pad_bottom) &&
+         axis_compact(p.in_width, p.kernel_w, p.stride_w, p.dilation_w, p.pad_left, p.pad_right);
+}
+
+// Element strides of (n, c, h, w) in x (in = true) or y.
+struct strides4 {
+  int64_t n, c, h, w;
+};
+strides4 strides_of(const pool2d_params& p, bool in) {
+  const int64_t C = p.channels, H = in ? p.in_height : p.out_height, W = in ? p.in_width : p.out_width;
+  if (p.data_layout == layout::nhwc) return {H * W * C, 1, W * C, C};
+  return {C * H * W, H * W, W, 1};
+}
+
+// Output (oh, ow)'s window: valid taps [kh0, kh1) x [kw0, kw1) and the avg divisor.
+struct clamped_window {
+  int64_t kh0, kh1, kw0, kw1, ih0, iw0;  // input cell of tap (kh, kw): ih0 + kh*dh, iw0 + kw*dw
+  int64_t div;                           // avg: PyTorch's divisor (0: none)
+};
+clamped_window window_at(const pool2d_params& p, int64_t oh, int64_t ow) {
+  clamped_window cw{};
+  cw.ih0 = oh * p.stride_h - p.pad_top;
+  cw.iw0 = ow * p.stride_w - p.pad_left;
+  tap_range(cw.ih0, p.dilation_h, p.kernel_h, p.in_height, &cw.kh0, &cw.kh1);
+  tap_range(cw.iw0, p.dilation_w, p.kernel_w, p.in_width, &cw.kw0, &cw.kw1);
+  if (p.count_include_pad) {  // spans <= 2^32 each: the product fits int64
+    const axis_window r = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, p.in_height);
+    const axis_window c = avg_window(ow, p.stride_w, p.pad_left, p.pad_right, p.kernel_w, p.in_width);
+    cw.div = r.span * c.span;
+  } else {
+    cw.div = (cw.kh1 - cw.kh0) * (cw.kw1 - cw.kw0);
+  }
+  return cw;
+}
+
+// Mean of output (oh, ow)'s window of one channel, summed in double: the exact answer (up to
+// the final rounding) however large the finite inputs. base: the channel's (0, 0) cell.
+float avg_exact(const pool2d_params& p, const float* base, const strides4& xs, int64_t oh, int64_t ow) {
+  const clamped_window cw = window_at(p, oh, ow);
+  if (cw.div <= 0) return 0.0f;
+  double s = 0.0;
+  for (int64_t kh = cw.kh0; kh < cw.kh1; ++kh) {
+    const float* row = base + (cw.ih0 + kh) * xs.h;
+    for (int64_t kw = cw.kw0; kw < cw.kw1; ++kw) s += row[(cw.iw0 + kw) * xs.w];
+  }
+  return static_cast<float>(s / static_cast<double>(cw.div));
+}
+
+// Whether any of y[0, n) is Inf or NaN (|bits| above FLT_MAX's). The core is built for
+// baseline x86-64 (SSE2), where a signed compare-and-or vectorizes and an unsigned max does
+// not; the AVX-512 build has its own (f32_any_nonfinite__avx512).
+bool any_nonfinite(const float* y, int64_t n) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (active_isa() == isa::avx512) return f32_any_nonfinite__avx512(y, n);
+#endif
+  int32_t bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t u;
+    std::memcpy(&u, y + i, 4);
+    bad |= static_cast<int32_t>((u & 0x7fffffff) > 0x7f7fffff);
+  }
+  return bad != 0;
+}
+
+// Avg fix-up. The kernels sum in float, so finite inputs near FLT_MAX can sum to Inf where the
+// mean is finite. Right after a task writes its outputs (still in cache), one scan finds the
+// non-finite ones and recomputes each in double from its window: inputs that hold Inf or NaN
+// get the same Inf / NaN back, overflowed sums their finite mean. Finite outputs cost the scan.
+// NCHW: plane t, x plane xc, y plane yc [OH, OW].
+void avg_fixup_plane(const pool2d_params& p, const float* xc, float* yc) {
+  const int64_t OH = p.out_height, OW = p.out_width;
+  if (!any_nonfinite(yc, OH * OW)) return;
+  const strides4 xs = strides_of(p, true);
+  for (int64_t i = 0; i < OH * OW; ++i) {
+    if (!std::isfinite(yc[i])) yc[i] = avg_exact(p, xc, xs, i / OW, i % OW);
+  }
+}
+// NHWC: output row oh of image x_n, yrow [OW, C].
+void avg_fixup_row_nhwc(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow) {
+  const int64_t C = p.channels, OW = p.out_width;
+  if (!any_nonfinite(yrow, OW * C)) return;
+  const strides4 xs = strides_of(p, true);
+  for (int64_t i = 0; i < OW * C; ++i) {
+    if (!std::isfinite(yrow[i])) yrow[i] = avg_exact(p, x_n + i % C, xs, oh, i / C);
+  }
+}
+
+// Forward over clamped windows, any geometry: tasks are (n, oh) rows of every channel.
+template <bool kMax>
+void pool_clamped(const pool2d_params& p, const float* x, float* y) {
+  const int64_t C = p.channels, OH = p.out_height, OW = p.out_width;
+  const strides4 xs = strides_of(p, true), ys = strides_of(p, false);
+  pool_for(p.batch * OH, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / OH, oh = t % OH;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const clamped_window cw = window_at(p, oh, ow);
+        for (int64_t c = 0; c < C; ++c) {
+          const float* base = x + n * xs.n + c * xs.c;
+          float* yv = y + n * ys.n + c * ys.c + oh * ys.h + ow * ys.w;
+          if (!kMax) {
+            *yv = avg_exact(p, base, xs, oh, ow);
+            continue;
+          }
+          float best = kNegInf;
+          for (int64_t kh = cw.kh0; kh < cw.kh1; ++kh) {
+            const float* row = base + (cw.ih0 + kh * p.dilation_h) * xs.h;
+            for (int64_t kw = cw.kw0; kw < cw.kw1; ++kw) {
+              best = max_nan(best, row[(cw.iw0 + kw * p.dilation_w) * xs.w]);
+            }
+          }
+          *yv = best;
+        }
+      }
+    }
+  });
+}
+
+// Backward over clamped windows: tasks are (n, c) planes (they own disjoint dx cells in
+// either layout); windows in output scan order, taps in scan order (first maximum wins).
+template <bool kMax>
+void pool_backward_clamped(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const strides4 xs = strides_of(p, true), ys = strides_of(p, false);
+  pool_for(p.batch * C, max_bwd_bytes(p), [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / C, c = t % C;
+      const int64_t xb = n * xs.n + c * xs.c, yb = n * ys.n + c * ys.c;
+      for (int64_t ih = 0; ih < H; ++ih) {
+        for (int64_t iw = 0; iw < W; ++iw) dx[xb + ih * xs.h + iw * xs.w] = 0.0f;
+      }
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const clamped_window cw = window_at(p, oh, ow);
+          const float g = dy[yb + oh * ys.h + ow * ys.w];
+          if (!kMax) {
+            if (cw.div <= 0) continue;
+            const float gd = g / static_cast<float>(cw.div);
+            for (int64_t kh = cw.kh0; kh < cw.kh1; ++kh) {
+              for (int64_t kw = cw.kw0; kw < cw.kw1; ++kw) dx[xb + (cw.ih0 + kh) * xs.h + (cw.iw0 + kw) * xs.w] += gd;
+            }
+            continue;
+          }
+          int64_t arg = -1;
+          float best = kNegInf;
+          for (int64_t kh = cw.kh0; kh < cw.kh1; ++kh) {
+            for (int64_t kw = cw.kw0; kw < cw.kw1; ++kw) {
+              const int64_t i = xb + (cw.ih0 + kh * p.dilation_h) * xs.h + (cw.iw0 + kw * p.dilation_w) * xs.w;
+              if (takes_max(arg < 0, x[i], best)) {
+                best = x[i];
+                arg = i;
+              }
+            }
+          }
+          if (arg >= 0) dx[arg] += g;
+        }
+      }
+    }
+  });
 }
 
 void max_pool_nchw(const pool2d_params& p, const float* x, float* y) {
@@ -170,6 +375,7 @@ void avg_pool_nchw(const pool2d_params& p, const float* x, float* y) {
         }
         for (int64_t ow = 0; ow < OW; ++ow) yrow[ow] *= inv[ow];
       }
+      avg_fixup_plane(p, xc, yc);
     }
   });
 }
@@ -196,19 +402,10 @@ void avg_pool_nhwc(const pool2d_params& p, const float* x, float* y) {
         const float inv = div > 0 ? 1.0f / static_cast<float>(div) : 0.0f;
         for (int64_t c = 0; c < C; ++c) yv[c] *= inv;
       }
+      avg_fixup_row_nhwc(p, x + n * H * W * C, oh, y + t * OW * C);
     }
   });
 }
-
-constexpr int64_t kChannelBlock = 64;  // NHWC backward: channels per task
-
-// Max backward reads dy and x, writes dx.
-int64_t max_bwd_bytes(const pool2d_params& p) {
-  return fwd_bytes(p) + 4 * p.batch * p.channels * p.in_height * p.in_width;
-}
-
-// The first maximum of a scan, a NaN counting as the maximum (the first NaN wins).
-inline bool takes_max(bool first, float v, float best) { return first || v > best || (v != v && best == best); }
 
 void max_pool_backward_nchw(const pool2d_params& p, const float* dy, const float* x, float* dx) {
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
@@ -420,6 +617,7 @@ void pool_avx512(const pool2d_params& p, bool is_max, const float* x, float* y) 
           f32_maxpool_nchw_plane__avx512(p, x + t * H * W, y + t * OH * OW, buf);
         } else {
           f32_avgpool_nchw_plane__avx512(p, d, x + t * H * W, y + t * OH * OW, buf);
+          avg_fixup_plane(p, x + t * H * W, y + t * OH * OW);
         }
       }
     });
@@ -433,6 +631,7 @@ void pool_avx512(const pool2d_params& p, bool is_max, const float* x, float* y) 
           f32_maxpool_nhwc_row__avx512(p, x_n, t % OH, y + t * OW * C, buf);
         } else {
           f32_avgpool_nhwc_row__avx512(p, d, x_n, t % OH, y + t * OW * C, buf);
+          avg_fixup_row_nhwc(p, x_n, t % OH, y + t * OW * C);
         }
       }
     });
@@ -512,6 +711,7 @@ void avg_pool_backward_avx512(const pool2d_params& p, const float* dy, float* dx
 }  // namespace
 
 void max_pool2d(const pool2d_params& p, const float* x, float* y) {
+  if (!compact_geometry(p)) return pool_clamped<true>(p, x, y);
 #ifdef CONVKIT_HAS_POOL_KERNELS
   if (use_avx512()) return pool_avx512(p, true, x, y);
 #endif
@@ -523,6 +723,7 @@ void max_pool2d(const pool2d_params& p, const float* x, float* y) {
 }
 
 void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
+  if (!compact_geometry(p)) return pool_clamped<false>(p, x, y);
 #ifdef CONVKIT_HAS_POOL_KERNELS
   if (use_avx512()) return pool_avx512(p, false, x, y);
 #endif
@@ -534,6 +735,7 @@ void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
 }
 
 void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x, float* dx) {
+  if (!compact_geometry(p)) return pool_backward_clamped<true>(p, dy, x, dx);
 #ifdef CONVKIT_HAS_POOL_KERNELS
   if (use_avx512() && maxpool_backward_is_2x2s2(p) && p.out_height > 0 && p.out_width > 0) {
     return max_pool_backward_avx512(p, dy, x, dx);
@@ -548,6 +750,7 @@ void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x
 }
 
 void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
+  if (!compact_geometry(p)) return pool_backward_clamped<false>(p, dy, nullptr, dx);
 #ifdef CONVKIT_HAS_POOL_KERNELS
   if (use_avx512()) return avg_pool_backward_avx512(p, dy, dx);
 #endif
@@ -557,6 +760,22 @@ void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
     avg_pool_backward_nhwc(p, dy, dx);
   }
 }
+
+namespace {
+
+// Global avg fix-up (as avg_fixup_plane): y[c] for c < n, the mean of x[c*cstep + i*istep]
+// over i < hw, recomputed in double where the float sum gave Inf or NaN.
+void gavg_fixup(const float* x, int64_t n, int64_t cstep, int64_t istep, int64_t hw, float* y) {
+  if (!any_nonfinite(y, n)) return;
+  for (int64_t c = 0; c < n; ++c) {
+    if (std::isfinite(y[c])) continue;
+    double s = 0.0;
+    for (int64_t i = 0; i < hw; ++i) s += x[c * cstep + i * istep];
+    y[c] = static_cast<float>(s / static_cast<double>(hw));
+  }
+}
+
+}  // namespace
 
 void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
                        layout data_layout, const float* x, float* y) {
@@ -568,11 +787,13 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
     if (data_layout == layout::nchw) {
       pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
         f32_gavgpool_nchw__avx512(x + lo * hw, hi - lo, hw, y + lo);
+        gavg_fixup(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
       });
     } else {
       pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
         for (int64_t n = lo; n < hi; ++n) {
           f32_gavgpool_nhwc__avx512(x + n * hw * channels, channels, hw, y + n * channels);
+          gavg_fixup(x + n * hw * channels, channels, 1, channels, hw, y + n * channels);
         }
       });
     }
@@ -593,6 +814,7 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
         for (; i < hw; ++i) s += xc[i];
         y[t] = static_cast<float>(s) * inv;
       }
+      gavg_fixup(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
     });
   } else {
     pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
@@ -604,6 +826,7 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
           for (int64_t c = 0; c < channels; ++c) yv[c] += xv[c];
         }
         for (int64_t c = 0; c < channels; ++c) yv[c] *= inv;
+        gavg_fixup(x + n * hw * channels, channels, 1, channels, hw, yv);
       }
     });
   }

@@ -68,9 +68,10 @@ void f32_winograd_f2k3_weight__avx512(const float* g, int64_t ld, int64_t cc, fl
   }
 }
 
-void f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
+bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
                                       bool relu, float* const* dst) {
   const __m512 zero = _mm512_setzero_ps();
+  __mmask16 bad = 0;  // lanes of a written output that were Inf or NaN (y - y is NaN there)
   for (int64_t c = 0; c < cn; c += 16) {
     const __mmask16 mk = tail_mask(cn - c);
     __m512 s0[4], s1[4];  // A^T m
@@ -90,10 +91,12 @@ void f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, co
     y[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bv);
     for (int q = 0; q < 4; ++q) {
       if (dst[q] == nullptr) continue;
+      bad |= _mm512_mask_cmp_ps_mask(mk, _mm512_sub_ps(y[q], y[q]), zero, _CMP_NEQ_UQ);
       // max(0, y) returns y when y is NaN, as the reference's ReLU does
       _mm512_mask_storeu_ps(dst[q] + c, mk, relu ? _mm512_max_ps(zero, y[q]) : y[q]);
     }
   }
+  return bad == 0;
 }
 
 }  // namespace convkit

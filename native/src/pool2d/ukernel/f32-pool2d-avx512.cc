@@ -419,6 +419,21 @@ void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, 
   pool_nhwc_row_direct<false>(p, inv, x_n, oh, yrow);
 }
 
+bool f32_any_nonfinite__avx512(const float* y, int64_t n) {
+  const __m512 zero = _mm512_setzero_ps();
+  __mmask16 bad = 0;  // v - v is NaN exactly where v is Inf or NaN
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = _mm512_loadu_ps(y + i), b = _mm512_loadu_ps(y + i + 16);
+    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(a, a), _mm512_sub_ps(b, b), _CMP_UNORD_Q);
+  }
+  for (; i < n; i += 16) {
+    const __m512 a = _mm512_maskz_loadu_ps(tail_mask(n - i), y + i);
+    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(a, a), zero, _CMP_UNORD_Q);
+  }
+  return bad != 0;
+}
+
 void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
   const float inv = 1.0f / static_cast<float>(hw);
   for (int64_t c = 0; c < channels; ++c) {

@@ -50,6 +50,8 @@ void f32_maxpool_nhwc_row__avx512(const pool2d_params& p, const float* x_n, int6
                                   float* scratch);
 void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n,
                                   int64_t oh, float* yrow, float* scratch);
+// Whether any of y[0, n) is Inf or NaN (the avg fix-up's scan of freshly written outputs).
+bool f32_any_nonfinite__avx512(const float* y, int64_t n);
 // Global average: NCHW y[c] = mean of x[c*hw .. c*hw + hw) for c < channels;
 // NHWC y[c] = mean over i < hw of x[i*channels + c].
 void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y);
