@@ -93,7 +93,8 @@ if (!args.has('--core-only')) {
   const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
   ok = run(process.execPath, [vitest, 'run', '--project', 'main',
     'test/conformance', 'test/parity', 'test/robustness/addon-boundary.test.ts',
-    'test/robustness/threads.test.ts'], env) && ok;
+    'test/robustness/threads.test.ts', 'test/robustness/adversarial-native.test.ts',
+    'test/robustness/ieee-and-huge-windows.test.ts'], env) && ok;
 }
 
 console.log(ok ? 'convkit sanitize: clean' : `convkit sanitize: FAILED (${reports} step(s) with sanitizer reports)`);
