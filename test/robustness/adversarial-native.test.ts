@@ -231,16 +231,16 @@ describe.skipIf(!native && !nativeRequired())('issue 10: resources and semantics
   });
 
   // ASan's allocator has its own retention policy: the glibc trim is not what runs there.
-  it.skipIf(/asan/.test(process.env.LD_PRELOAD ?? ''))('12. memory held after a burst of 10,000 fire-and-forget async calls goes back to the system', () => {
+  it.skipIf(/asan/.test(process.env.LD_PRELOAD ?? ''))('12. memory held after a burst of 4,000 fire-and-forget async calls (128 KB in, 128 KB out) goes back to the system', () => {
     const r = child(`
-      const x = ck.randn([1, 16, 32, 32]), w = ck.randn([16, 16, 3, 3]);
+      const x = ck.randn([1, 32, 32, 32]), w = ck.randn([32, 32, 3, 3]);
       const rss = () => process.memoryUsage().rss / 2 ** 20;
       const start = rss();
       let peak = 0;
       const after = [];
       for (let round = 0; round < 2; round++) {
         const ps = [];
-        for (let i = 0; i < 10000; i++) ps.push(ck.conv2dAsync(x, w, { padding: 1 }));
+        for (let i = 0; i < 4000; i++) ps.push(ck.conv2dAsync(x, w, { padding: 1 }));
         peak = Math.max(peak, rss());
         await Promise.all(ps);
         ps.length = 0;
@@ -251,7 +251,7 @@ describe.skipIf(!native && !nativeRequired())('issue 10: resources and semantics
       return { start, peak, after };`, ['--expose-gc']);
     expect(r.signal, r.stderr).toBeNull();
     const { start, peak, after } = r.out as { start: number; peak: number; after: number[] };
-    expect(peak - start).toBeGreaterThan(500);  // the burst really held ~1.3 GB
+    expect(peak - start).toBeGreaterThan(500);  // the burst really held ~1 GB
     for (const a of after) expect(a - start, `RSS ${a} MiB after the burst, ${start} before`).toBeLessThan(150);  // was +810 MiB
   }, 120_000);
 });

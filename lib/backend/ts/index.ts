@@ -7,6 +7,10 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
+import { checkArray, convInfoOf, globalPoolInfoOf, poolInfoOf } from './info-check';
+import { rangeError } from '../../errors';
+import { float32Length } from '../../tensor';
+import { checkSgemm } from '../../shape/gemm-info';
 import { avgPool2d, avgPool2dBackward, globalAvgPool2d, globalMaxPool2d, maxPool2d, maxPool2dBackward } from './pool2d';
 
 /**
@@ -27,36 +31,128 @@ const sub = Float32Array.prototype.subarray;
 const extent = (a: Float32Array, rows: number, cols: number, ld: number): Float32Array =>
   sub.call(a, 0, rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
 
-// Every kernel behind the overlap check (overlap.ts), as the native glue does.
+const convSizes = (i: Conv2dInfo) => ({
+  x: i.batch * i.inChannels * i.inHeight * i.inWidth, y: i.batch * i.outChannels * i.outHeight * i.outWidth,
+  w: i.outChannels * (i.inChannels / i.groups) * i.kernelH * i.kernelW,
+});
+const poolSizes = (i: Pool2dInfo) => ({ x: i.batch * i.channels * i.inHeight * i.inWidth, y: i.batch * i.channels * i.outHeight * i.outWidth });
+
+// Every kernel behind the checks the native glue makes (info-check.ts: the info read once and
+// rebuilt by lib/shape, array types and lengths; overlap.ts: no output aliasing an input), in
+// that order: the info's getters run before any array is looked at.
 const checked = {
-  conv2d: ((x, w, b, y, info) => { checkNoOverlap('conv2d', { y }, { x, w, b }); conv2d(x, w, b, y, info); }) as Backend['conv2d'],
-  conv2dBackwardData: ((dy, w, dx, info) => { checkNoOverlap('conv2dBackwardData', { dx }, { dy, w }); conv2dBackwardData(dy, w, dx, info); }) as Backend['conv2dBackwardData'],
-  conv2dBackwardFilter: ((dy, x, dw, db, info) => { checkNoOverlap('conv2dBackwardFilter', { dw, db }, { dy, x }); conv2dBackwardFilter(dy, x, dw, db, info); }) as Backend['conv2dBackwardFilter'],
-  maxPool2d: ((x, y, info) => { checkNoOverlap('maxPool2d', { y }, { x }); maxPool2d(x, y, info); }) as Backend['maxPool2d'],
-  avgPool2d: ((x, y, info) => { checkNoOverlap('avgPool2d', { y }, { x }); avgPool2d(x, y, info); }) as Backend['avgPool2d'],
-  maxPool2dBackward: ((dy, x, dx, info) => { checkNoOverlap('maxPool2dBackward', { dx }, { dy, x }); maxPool2dBackward(dy, x, dx, info); }) as Backend['maxPool2dBackward'],
-  avgPool2dBackward: ((dy, dx, info) => { checkNoOverlap('avgPool2dBackward', { dx }, { dy }); avgPool2dBackward(dy, dx, info); }) as Backend['avgPool2dBackward'],
-  globalAvgPool2d: ((x, y, info) => { checkNoOverlap('globalAvgPool2d', { y }, { x }); globalAvgPool2d(x, y, info); }) as Backend['globalAvgPool2d'],
-  globalMaxPool2d: ((x, y, info) => { checkNoOverlap('globalMaxPool2d', { y }, { x }); globalMaxPool2d(x, y, info); }) as Backend['globalMaxPool2d'],
-  sgemm: ((ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+  conv2d: ((x, w, b, y, info) => {
+    const op = 'conv2d', i = convInfoOf(op, info), n = convSizes(i);
+    checkArray(op, 'x', x, n.x); checkArray(op, 'w', w, n.w); checkArray(op, 'y', y, n.y);
+    if (i.hasBias) checkArray(op, 'b', b, i.outChannels);
+    else if (b !== null && b !== undefined) throw rangeError(op, 'b must be null when info.hasBias is false');
+    checkNoOverlap(op, { y }, { x, w, b: i.hasBias ? b : null });
+    conv2d(x, w, i.hasBias ? b : null, y, i);
+  }) as Backend['conv2d'],
+  conv2dBackwardData: ((dy, w, dx, info) => {
+    const op = 'conv2dBackwardData', i = convInfoOf(op, info), n = convSizes(i);
+    checkArray(op, 'dy', dy, n.y); checkArray(op, 'w', w, n.w); checkArray(op, 'dx', dx, n.x);
+    checkNoOverlap(op, { dx }, { dy, w });
+    conv2dBackwardData(dy, w, dx, i);
+  }) as Backend['conv2dBackwardData'],
+  conv2dBackwardFilter: ((dy, x, dw, db, info) => {
+    const op = 'conv2dBackwardFilter', i = convInfoOf(op, info), n = convSizes(i);
+    checkArray(op, 'dy', dy, n.y); checkArray(op, 'x', x, n.x); checkArray(op, 'dw', dw, n.w);
+    if (db !== null && db !== undefined) checkArray(op, 'db', db, i.outChannels);
+    checkNoOverlap(op, { dw, db: db ?? null }, { dy, x });
+    conv2dBackwardFilter(dy, x, dw, db ?? null, i);
+  }) as Backend['conv2dBackwardFilter'],
+  maxPool2d: ((x, y, info) => {
+    const op = 'maxPool2d', i = poolInfoOf(op, 'max', info), n = poolSizes(i);
+    checkArray(op, 'x', x, n.x); checkArray(op, 'y', y, n.y);
+    checkNoOverlap(op, { y }, { x });
+    maxPool2d(x, y, i);
+  }) as Backend['maxPool2d'],
+  avgPool2d: ((x, y, info) => {
+    const op = 'avgPool2d', i = poolInfoOf(op, 'avg', info), n = poolSizes(i);
+    checkArray(op, 'x', x, n.x); checkArray(op, 'y', y, n.y);
+    checkNoOverlap(op, { y }, { x });
+    avgPool2d(x, y, i);
+  }) as Backend['avgPool2d'],
+  maxPool2dBackward: ((dy, x, dx, info) => {
+    const op = 'maxPool2dBackward', i = poolInfoOf(op, 'max', info), n = poolSizes(i);
+    checkArray(op, 'dy', dy, n.y); checkArray(op, 'x', x, n.x); checkArray(op, 'dx', dx, n.x);
+    checkNoOverlap(op, { dx }, { dy, x });
+    maxPool2dBackward(dy, x, dx, i);
+  }) as Backend['maxPool2dBackward'],
+  avgPool2dBackward: ((dy, dx, info) => {
+    const op = 'avgPool2dBackward', i = poolInfoOf(op, 'avg', info), n = poolSizes(i);
+    checkArray(op, 'dy', dy, n.y); checkArray(op, 'dx', dx, n.x);
+    checkNoOverlap(op, { dx }, { dy });
+    avgPool2dBackward(dy, dx, i);
+  }) as Backend['avgPool2dBackward'],
+  globalAvgPool2d: ((x, y, info) => {
+    const op = 'globalAvgPool2d', i = globalPoolInfoOf(op, info);
+    checkArray(op, 'x', x, i.batch * i.channels * i.height * i.width); checkArray(op, 'y', y, i.batch * i.channels);
+    checkNoOverlap(op, { y }, { x });
+    globalAvgPool2d(x, y, i);
+  }) as Backend['globalAvgPool2d'],
+  globalMaxPool2d: ((x, y, info) => {
+    const op = 'globalMaxPool2d', i = globalPoolInfoOf(op, info);
+    checkArray(op, 'x', x, i.batch * i.channels * i.height * i.width); checkArray(op, 'y', y, i.batch * i.channels);
+    checkNoOverlap(op, { y }, { x });
+    globalMaxPool2d(x, y, i);
+  }) as Backend['globalMaxPool2d'],
+  sgemm: ((...args: Parameters<Backend['sgemm']>) => {
+    const p = checkSgemm('sgemm', args);
+    const { transA: ta, transB: tb, m, n, k, a, lda, b, ldb, c, ldc } = p;
     checkNoOverlap('sgemm', { c: extent(c, m, n, ldc) }, {
       a: extent(a, ta ? k : m, ta ? m : k, lda), b: extent(b, tb ? n : k, tb ? k : n, ldb),
     });
-    sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    sgemm(ta, tb, m, n, k, p.alpha, a, lda, b, ldb, p.beta, c, ldc);
   }) as Backend['sgemm'],
-  activation: ((kind, x, y) => { checkNoOverlap(kind, { y }, { x }, true); activation(kind, x, y); }) as Backend['activation'],
-  softmax: ((x, y, outer, axis, inner, log) => { checkNoOverlap('softmax', { y }, { x }, true); softmax(x, y, outer, axis, inner, log); }) as Backend['softmax'],
-  activationBackward: ((kind, dy, t, dx) => { checkNoOverlap('activationBackward', { dx }, { dy, [kind === 'relu' ? 'x' : 'y']: t }, true); activationBackward(kind, dy, t, dx); }) as Backend['activationBackward'],
-  softmaxBackward: ((dy, y, dx, outer, axis, inner, log) => { checkNoOverlap('softmaxBackward', { dx }, { dy, y }, true); softmaxBackward(dy, y, dx, outer, axis, inner, log); }) as Backend['softmaxBackward'],
+  activation: ((kind, x, y) => {
+    if (kind !== 'relu' && kind !== 'sigmoid' && kind !== 'tanh') throw rangeError('activation', `kind must be 'relu', 'sigmoid' or 'tanh', got ${String(kind)}`);
+    const n = float32Length(kind, 'x', x);
+    checkArray(kind, 'y', y, n);
+    checkNoOverlap(kind, { y }, { x }, true);
+    activation(kind, x, y);
+  }) as Backend['activation'],
+  softmax: ((x, y, outer, axis, inner, log) => {
+    const n = sizeOf('softmax', outer, axis, inner);
+    checkArray('softmax', 'x', x, n); checkArray('softmax', 'y', y, n);
+    checkNoOverlap('softmax', { y }, { x }, true);
+    softmax(x, y, outer, axis, inner, log === true);
+  }) as Backend['softmax'],
+  activationBackward: ((kind, dy, t, dx) => {
+    const op = 'activationBackward';
+    if (kind !== 'relu' && kind !== 'sigmoid' && kind !== 'tanh') throw rangeError(op, `kind must be 'relu', 'sigmoid' or 'tanh', got ${String(kind)}`);
+    const tn = kind === 'relu' ? 'x' : 'y';
+    const n = float32Length(op, 'dy', dy);
+    checkArray(op, tn, t, n); checkArray(op, 'dx', dx, n);
+    checkNoOverlap(op, { dx }, { dy, [tn]: t }, true);
+    activationBackward(kind, dy, t, dx);
+  }) as Backend['activationBackward'],
+  softmaxBackward: ((dy, y, dx, outer, axis, inner, log) => {
+    const op = 'softmaxBackward', n = sizeOf(op, outer, axis, inner);
+    checkArray(op, 'dy', dy, n); checkArray(op, 'y', y, n); checkArray(op, 'dx', dx, n);
+    checkNoOverlap(op, { dx }, { dy, y }, true);
+    softmaxBackward(dy, y, dx, outer, axis, inner, log === true);
+  }) as Backend['softmaxBackward'],
 };
 
+function sizeOf(op: string, outer: unknown, axis: unknown, inner: unknown): number {
+  const dims = [outer, axis, inner].map((d, i) => {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw rangeError(op, `${['outer', 'axis', 'inner'][i]} must be a non-negative integer, got ${String(d)}`);
+    return d;
+  });
+  const n = dims[0] * dims[1] * dims[2];
+  if (!Number.isSafeInteger(n)) throw rangeError(op, 'outer * axis * inner has more than 2^53 elements');
+  return n;
+}
+
 /** The *Async form of a forward op: y = null allocates the output; resolves with it. */
-function laterWithOutput<A extends unknown[], I>(fn: (...args: [...A, Float32Array, I]) => void, size: (info: I) => number) {
+function laterWithOutput<A extends unknown[], I>(fn: (...args: [...A, Float32Array, I]) => void, infoOf: (info: unknown) => I, size: (info: I) => number) {
   return (...args: [...A, Float32Array | null, I]): Promise<Float32Array> => {
-    const info = args[args.length - 1] as I;
     let y = args[args.length - 2] as Float32Array | null;
     let failure: unknown = null;
     try {
+      const info = infoOf(args[args.length - 1]);  // checked before its sizes allocate anything
       y ??= output(size(info));
       fn(...([...args.slice(0, -2), y, info] as unknown as [...A, Float32Array, I]));
     } catch (e) { failure = e ?? new Error('unknown failure'); }
@@ -64,15 +160,12 @@ function laterWithOutput<A extends unknown[], I>(fn: (...args: [...A, Float32Arr
   };
 }
 
-const convOut = (i: Conv2dInfo) => i.batch * i.outChannels * i.outHeight * i.outWidth;
-const poolOut = (i: Pool2dInfo) => i.batch * i.channels * i.outHeight * i.outWidth;
-
 export const tsBackend: Backend = {
   name: 'ts',
   output,
   ...checked,
-  conv2dAsync: laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(checked.conv2d, convOut),
-  maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, poolOut),
-  avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, poolOut),
+  conv2dAsync: laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(checked.conv2d, (i) => convInfoOf('conv2d', i), (i) => convSizes(i).y),
+  maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, (i) => poolInfoOf('maxPool2d', 'max', i), (i) => poolSizes(i).y),
+  avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => poolSizes(i).y),
   sgemmAsync: later(checked.sgemm),
 };

@@ -1,0 +1,82 @@
+// backends.ts is public: its kernels may get arrays and info objects straight from a caller,
+// not from lib/shape. The native glue checks both (native/napi/check.h); so does this, so
+// neither backend computes garbage from an info that disagrees with its arrays. Each info field
+// is read once (a getter cannot change it between reads) and the info is rebuilt through
+// lib/shape, whose rules both backends share.
+import { float32Length } from '../../tensor';
+import { rangeError, typeError } from '../../errors';
+import { type Conv2dInfo, conv2dInfo } from '../../shape/conv2d-info';
+import { type GlobalPool2dInfo, globalPool2dInfo, type Pool2dInfo, pool2dInfo } from '../../shape/pool2d-info';
+
+const CONV_FIELDS = ['batch', 'inChannels', 'inHeight', 'inWidth', 'outChannels', 'outHeight', 'outWidth', 'kernelH', 'kernelW',
+  'strideH', 'strideW', 'padTop', 'padBottom', 'padLeft', 'padRight', 'dilationH', 'dilationW', 'groups', 'layout', 'hasBias', 'activation'] as const;
+const POOL_FIELDS = ['batch', 'channels', 'inHeight', 'inWidth', 'outHeight', 'outWidth', 'kernelH', 'kernelW', 'strideH', 'strideW',
+  'padTop', 'padBottom', 'padLeft', 'padRight', 'dilationH', 'dilationW', 'countIncludePad', 'layout'] as const;
+
+function snapshot<K extends string>(op: string, info: unknown, fields: readonly K[]): Record<K, unknown> {
+  if (info === null || typeof info !== 'object' || Array.isArray(info)) throw typeError(op, 'info must be an object');
+  const out = Object.create(null) as Record<K, unknown>;
+  for (const f of fields) out[f] = (info as Record<string, unknown>)[f];
+  return out;
+}
+
+function int(op: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > 2 ** 31 - 1) {
+    throw rangeError(op, `info.${name} must be an integer in [${min}, ${2 ** 31 - 1}], got ${String(v)}`);
+  }
+  return v;
+}
+
+/** The info rebuilt from its own fields by lib/shape; out sizes must agree with the formula. */
+export function convInfoOf(op: string, info: unknown): Conv2dInfo {
+  const s = snapshot(op, info, CONV_FIELDS);
+  const n = int(op, 'batch', s.batch, 1), c = int(op, 'inChannels', s.inChannels, 1);
+  const h = int(op, 'inHeight', s.inHeight, 1), w = int(op, 'inWidth', s.inWidth, 1);
+  const co = int(op, 'outChannels', s.outChannels, 1), g = int(op, 'groups', s.groups, 1);
+  const kh = int(op, 'kernelH', s.kernelH, 1), kw = int(op, 'kernelW', s.kernelW, 1);
+  if (c % g !== 0) throw rangeError(op, `info.groups ${g} must divide inChannels ${c}`);
+  const nhwc = s.layout === 'nhwc';
+  const derived = conv2dInfo(op, nhwc ? [n, h, w, c] : [n, c, h, w], nhwc ? [co, kh, kw, c / g] : [co, c / g, kh, kw], {
+    stride: [s.strideH, s.strideW], dilation: [s.dilationH, s.dilationW], groups: g, layout: s.layout,
+    padding: [s.padTop, s.padBottom, s.padLeft, s.padRight], activation: s.activation,
+  }, s.hasBias === true ? [co] : null);
+  if (typeof s.hasBias !== 'boolean') throw rangeError(op, `info.hasBias must be a boolean, got ${String(s.hasBias)}`);
+  if (derived.outHeight !== s.outHeight || derived.outWidth !== s.outWidth) {
+    throw rangeError(op, `info.outHeight x outWidth is ${String(s.outHeight)}x${String(s.outWidth)} but the input, kernel, stride, padding and dilation give ${derived.outHeight}x${derived.outWidth}`);
+  }
+  return derived;
+}
+
+/** As convInfoOf; out sizes may be the floor- or the ceil-mode ones. */
+export function poolInfoOf(op: string, kind: 'max' | 'avg', info: unknown): Pool2dInfo {
+  const s = snapshot(op, info, POOL_FIELDS);
+  const n = int(op, 'batch', s.batch, 1), c = int(op, 'channels', s.channels, 1);
+  const h = int(op, 'inHeight', s.inHeight, 1), w = int(op, 'inWidth', s.inWidth, 1);
+  if (typeof s.countIncludePad !== 'boolean') throw rangeError(op, `info.countIncludePad must be a boolean, got ${String(s.countIncludePad)}`);
+  const opts = {
+    kernel: [s.kernelH, s.kernelW], stride: [s.strideH, s.strideW], dilation: [s.dilationH, s.dilationW],
+    padding: [s.padTop, s.padBottom, s.padLeft, s.padRight], countIncludePad: s.countIncludePad, layout: s.layout,
+  };
+  const shape = s.layout === 'nhwc' ? [n, h, w, c] : [n, c, h, w];
+  const floor = pool2dInfo(op, kind, shape, { ...opts, ceilMode: false });
+  const ceil = pool2dInfo(op, kind, shape, { ...opts, ceilMode: true });
+  const fits = (d: Pool2dInfo) => d.outHeight === s.outHeight && d.outWidth === s.outWidth;
+  if (!fits(floor) && !fits(ceil)) {
+    throw rangeError(op, `info.outHeight x outWidth is ${String(s.outHeight)}x${String(s.outWidth)} but the window gives ${floor.outHeight}x${floor.outWidth} (or ${ceil.outHeight}x${ceil.outWidth} with ceilMode)`);
+  }
+  return { ...(fits(floor) ? floor : ceil), countIncludePad: kind === 'avg' && s.countIncludePad };
+}
+
+export function globalPoolInfoOf(op: string, info: unknown): GlobalPool2dInfo {
+  const s = snapshot(op, info, ['batch', 'channels', 'height', 'width', 'layout'] as const);
+  const dims = [int(op, 'batch', s.batch, 1), int(op, 'channels', s.channels, 1), int(op, 'height', s.height, 1), int(op, 'width', s.width, 1)];
+  const [n, c, h, w] = dims;
+  return globalPool2dInfo(op, s.layout === 'nhwc' ? [n, h, w, c] : [n, c, h, w], { layout: s.layout });
+}
+
+/** A Float32Array of exactly n elements (at least n: `atLeast`). */
+export function checkArray(op: string, name: string, a: unknown, n: number, atLeast = false): Float32Array {
+  const len = float32Length(op, name, a);
+  if (atLeast ? len < n : len !== n) throw rangeError(op, `${name} has ${len} elements but info needs ${atLeast ? 'at least ' : ''}${n}`);
+  return a as Float32Array;
+}
