@@ -1,5 +1,6 @@
 // PNG in and out (pngjs): images as [H, W, C] tensors with values in 0..1.
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import { checkOptions } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
@@ -29,11 +30,44 @@ function headerSize(op: string, path: string, head: Uint8Array): [number, number
 function checkChunks(op: string, path: string, file: Uint8Array, maxPixels: number): void {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   let headers = 0;
+  let expected = -1;
+  const idat: Uint8Array[] = [];
   for (let pos = 8; pos + 8 <= file.length; pos += 12 + view.getUint32(pos)) {
-    if (String.fromCharCode(...file.subarray(pos + 4, pos + 8)) !== 'IHDR') continue;
+    const type = String.fromCharCode(...file.subarray(pos + 4, pos + 8));
+    if (type === 'IDAT') idat.push(file.subarray(pos + 8, Math.min(file.length, pos + 8 + view.getUint32(pos))));
+    if (type !== 'IHDR') continue;
     if (++headers > 1) throw rangeError(op, `${path}: more than one IHDR chunk (a PNG has exactly one)`);
-    if (pos + 16 <= file.length) checkPixels(op, path, view.getUint32(pos + 8), view.getUint32(pos + 12), maxPixels);
+    if (pos + 21 > file.length) continue;
+    const width = view.getUint32(pos + 8), height = view.getUint32(pos + 12);
+    checkPixels(op, path, width, height, maxPixels);
+    expected = rawSize(width, height, file[pos + 16], file[pos + 17], file[pos + 20] === 1);
   }
+  if (expected < 0) return;  // pngjs reports a malformed header itself
+  // pngjs decodes a short image stream into uninitialized memory without a word (rows past the
+  // end read as whatever the buffer held): inflate once here, bounded, and count.
+  let got: number;
+  try {
+    got = zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: Math.max(1, expected) }).length;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return;  // more than enough
+    throw rangeError(op, `${path}: the image data does not inflate (${(e as Error).message})`);
+  }
+  if (got < expected) throw rangeError(op, `${path}: the image data is truncated (${got} of ${expected} bytes)`);
+}
+
+/** Bytes of filtered scanlines (a filter byte per row) the header's image needs. */
+function rawSize(width: number, height: number, bitDepth: number, colorType: number, interlaced: boolean): number {
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 0;
+  const rowBytes = (w: number) => (w === 0 ? 0 : 1 + Math.ceil((w * channels * bitDepth) / 8));
+  if (!interlaced) return height * rowBytes(width);
+  // Adam7: seven passes, each a sub-image starting at (x0, y0) with steps (dx, dy).
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const w = Math.ceil(Math.max(0, width - x0) / dx), h = Math.ceil(Math.max(0, height - y0) / dy);
+    if (w > 0) total += h * rowBytes(w);
+  }
+  return total;
 }
 
 function checkPixels(op: string, path: string, width: number, height: number, maxPixels: number): void {

@@ -255,3 +255,37 @@ describe.skipIf(!native && !nativeRequired())('issue 10: resources and semantics
     for (const a of after) expect(a - start, `RSS ${a} MiB after the burst, ${start} before`).toBeLessThan(150);  // was +810 MiB
   }, 120_000);
 });
+
+describe('issue 10: backends.ts checks its arguments as the native glue does', () => {
+  const info = { batch: 1, channels: 2, inHeight: 8, inWidth: 8, outHeight: 4, outWidth: 4, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1, countIncludePad: false, layout: 'nchw' as const };
+  const backends = native ? (['ts', 'native'] as const) : (['ts'] as const);
+
+  it('an info that disagrees with the arrays, or with itself, is a RangeError on both backends', () => {
+    for (const name of backends) {
+      const be = ck.backends[name];
+      const x = ck.randn([1, 2, 8, 8]).data;
+      expect(() => be.maxPool2d(x, new Float32Array(32), { ...info, outHeight: 5 }), name).toThrow(RangeError);
+      expect(() => be.maxPool2d(x.subarray(1), new Float32Array(32), info), name).toThrow(/maxPool2d: x has 127 elements/);
+      expect(() => be.maxPool2d(x, new Float32Array(31), info), name).toThrow(/maxPool2d: y has 31 elements/);
+      expect(() => be.maxPool2d(new Float64Array(128) as unknown as Float32Array, new Float32Array(32), info), name).toThrow(TypeError);
+      expect(() => be.avgPool2d(x, new Float32Array(32), { ...info, batch: 2 ** 31 - 1, channels: 2 ** 31 - 1 }), name).toThrow(RangeError);
+    }
+  });
+
+  it('a getter that answers differently on each read cannot make the ts kernel read or write outside its arrays', async () => {
+    const x = ck.randn([1, 2, 8, 8]).data;
+    let reads = 0;
+    const evil = { ...info };
+    Object.defineProperty(evil, 'inHeight', { enumerable: true, get: () => (reads++ === 0 ? 8 : 4096) });
+    const y = new Float32Array(32);
+    ck.backends.ts.maxPool2d(x, y, evil);  // read once: 8, consistent with the arrays
+    expect(reads).toBe(1);
+    const ref = new Float32Array(32);
+    ck.backends.ts.maxPool2d(x, ref, info);
+    expect(Array.from(y)).toEqual(Array.from(ref));
+    // With y = null the async form allocates from the checked info.
+    reads = 0;
+    const z = await ck.backends.ts.maxPool2dAsync(x, null, evil);
+    expect(Array.from(z)).toEqual(Array.from(ref));
+  });
+});
