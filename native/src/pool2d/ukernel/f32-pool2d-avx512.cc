@@ -35,10 +35,17 @@ inline __m512 fold(__m512 a, __m512 v) {
 // a kernel reports one): v * 0 is NaN exactly where v is Inf or NaN, +-0 elsewhere, so the
 // bits of v * 0 OR-ed into one register hold a non-sign bit iff some v was not finite. One
 // multiply and one OR per stored vector, a 1-cycle chain, no mask compare (the permute port).
-// m: the lanes stored.
+// m: the lanes stored. Without m, every lane counts: lanes past the row's end may then flag
+// a row whose stored outputs are all finite (only when nearby inputs are huge, Inf or NaN),
+// which costs a fix-up scan that changes nothing, never a wrong output; the row kernels of
+// NCHW save the masked multiply that way.
 inline __m512i note_nonfinite(__m512i bad, __mmask16 m, __m512 v) {
   return _mm512_or_si512(bad, _mm512_castps_si512(_mm512_maskz_mul_ps(m, v, _mm512_setzero_ps())));
 }
+inline __m512i note_nonfinite(__m512i bad, __m512 v) {
+  return _mm512_or_si512(bad, _mm512_castps_si512(_mm512_mul_ps(v, _mm512_setzero_ps())));
+}
+inline __m512i merge_nonfinite(__m512i a, __m512i b) { return _mm512_or_si512(a, b); }
 inline bool any_nonfinite(__m512i bad) {
   return _mm512_test_epi32_mask(bad, _mm512_set1_epi32(0x7fffffff)) != 0;
 }
@@ -137,7 +144,7 @@ __m512i taps_nchw(const pool2d_params& p, const float* buf, const float* inv, fl
     }
     if (!kMax) {
       acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + ow0));
-      bad = note_nonfinite(bad, m, acc);
+      bad = note_nonfinite(bad, acc);  // lanes past OW: buffer padding times inv 0
     }
     _mm512_mask_storeu_ps(yrow + ow0, m, acc);
   }
@@ -197,7 +204,7 @@ __m512i row_s1_fused(const float* const* r, const pool2d_params& p, const lane_s
     const __mmask16 m = tail_mask(OW - 16 * ob);
     if (!kMax) {
       acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + 16 * ob));
-      bad = note_nonfinite(bad, m, acc);
+      bad = note_nonfinite(bad, acc);  // lanes past OW: sums near the right edge times inv 0
     }
     _mm512_mask_storeu_ps(yrow + 16 * ob, m, acc);
     cur = next;
@@ -229,19 +236,19 @@ bool pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const floa
     float* yrow = yc + oh * OW;
     if (k3) {
       switch (nr) {
-        case 0: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 0, true>(r, p, sh, inv, yrow)); break;
-        case 1: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 1, true>(r, p, sh, inv, yrow)); break;
-        case 2: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 2, true>(r, p, sh, inv, yrow)); break;
-        case 3: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 3, true>(r, p, sh, inv, yrow)); break;
-        default: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 4, true>(r, p, sh, inv, yrow)); break;
+        case 0: bad = merge_nonfinite(bad, row_s1_fused<kMax, 0, true>(r, p, sh, inv, yrow)); break;
+        case 1: bad = merge_nonfinite(bad, row_s1_fused<kMax, 1, true>(r, p, sh, inv, yrow)); break;
+        case 2: bad = merge_nonfinite(bad, row_s1_fused<kMax, 2, true>(r, p, sh, inv, yrow)); break;
+        case 3: bad = merge_nonfinite(bad, row_s1_fused<kMax, 3, true>(r, p, sh, inv, yrow)); break;
+        default: bad = merge_nonfinite(bad, row_s1_fused<kMax, 4, true>(r, p, sh, inv, yrow)); break;
       }
     } else {
       switch (nr) {
-        case 0: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 0, false>(r, p, sh, inv, yrow)); break;
-        case 1: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 1, false>(r, p, sh, inv, yrow)); break;
-        case 2: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 2, false>(r, p, sh, inv, yrow)); break;
-        case 3: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 3, false>(r, p, sh, inv, yrow)); break;
-        default: bad = _mm512_or_si512(bad, row_s1_fused<kMax, 4, false>(r, p, sh, inv, yrow)); break;
+        case 0: bad = merge_nonfinite(bad, row_s1_fused<kMax, 0, false>(r, p, sh, inv, yrow)); break;
+        case 1: bad = merge_nonfinite(bad, row_s1_fused<kMax, 1, false>(r, p, sh, inv, yrow)); break;
+        case 2: bad = merge_nonfinite(bad, row_s1_fused<kMax, 2, false>(r, p, sh, inv, yrow)); break;
+        case 3: bad = merge_nonfinite(bad, row_s1_fused<kMax, 3, false>(r, p, sh, inv, yrow)); break;
+        default: bad = merge_nonfinite(bad, row_s1_fused<kMax, 4, false>(r, p, sh, inv, yrow)); break;
       }
     }
   }
@@ -259,7 +266,7 @@ bool pool_nchw_plane(const pool2d_params& p, const avg_inverse* d, const float* 
   __m512i bad = _mm512_setzero_si512();
   for (int64_t oh = 0; oh < OH; ++oh) {
     fold_window_rows<kMax>(p, xc, W, oh, W, buf + pl);
-    bad = _mm512_or_si512(
+    bad = merge_nonfinite(
         bad, taps_nchw<kMax>(p, buf, kMax ? nullptr : d->inv + static_cast<int64_t>(d->row_of[oh]) * OW, yc + oh * OW));
   }
   return !kMax && any_nonfinite(bad);
