@@ -169,6 +169,71 @@ TEST(avg_large_finite_stays_finite) {
   }
 }
 
+// A few non-finite outputs among finite ones (the AVX-512 kernels flag a plane / row as they
+// store, then only flagged ones are fixed): overflowing pairs of 3e38 at the right and bottom
+// edges (vector tails) of one plane / channel, a +Inf and a NaN input elsewhere. Overflowed
+// windows get their finite mean, windows holding Inf / NaN keep Inf / NaN, the rest the ref.
+TEST(avg_sparse_nonfinite) {
+  for (const auto& s0 : {pool_shape{2, 19, 9, 35, 3, 3, 1, 1, 1, 1, 1, 1}, pool_shape{2, 5, 8, 34, 2, 2, 2, 2},
+                         pool_shape{1, 17, 11, 37, 5, 4, 3, 3}, pool_shape{1, 3, 9, 40, 7, 7, 1, 1}}) {
+    for (int v = 0; v < 4; ++v) {
+      pool_shape s = s0;
+      s.nhwc = v & 1;
+      s.cip = v & 2;
+      const pool2d_params p = test::pool_params(s, false);
+      const int64_t C = s.c, H = s.h, W = s.w;
+      auto at = [&](int64_t n, int64_t c, int64_t h, int64_t w) {
+        return static_cast<size_t>(s.nhwc ? ((n * H + h) * W + w) * C + c : ((n * C + c) * H + h) * W + w);
+      };
+      std::vector<float> x = test::rand_vec(static_cast<size_t>(s.n * C * H * W), -3, 3);
+      const int64_t n1 = s.n - 1, c1 = C - 1;
+      for (int64_t h = H - 2; h < H; ++h)
+        for (int64_t w = W - 3; w < W; ++w) x[at(n1, c1, h, w)] = 3e38f;
+      x[at(0, C / 2, 0, 0)] = 3e38f, x[at(0, C / 2, 1, 1)] = 3.2e38f;
+      x[at(0, 0, H / 2, W / 2)] = __builtin_inff();
+      x[at(n1, C / 2, H / 2, 3)] = __builtin_nanf("");
+      const size_t ny = static_cast<size_t>(s.n * C * p.out_height * p.out_width);
+      std::vector<float> y(ny), want(ny);
+      convkit::avg_pool2d(p, x.data(), y.data());
+      convkit::avg_pool2d_ref(p, x.data(), want.data());
+      int64_t specials = 0;
+      for (size_t i = 0; i < ny; ++i) {
+        const bool ok = std::isnan(want[i]) ? std::isnan(y[i])
+                        : std::isinf(want[i]) ? y[i] == want[i]
+                                              : std::fabs(y[i] - want[i]) <= 1e-5f * std::fabs(want[i]) + 1e-5f;
+        specials += !std::isfinite(want[i]);
+        if (!ok) {
+          CHECK(false, "%s at %zu: %g vs %g", test::describe(s, p, false).c_str(), i, y[i], want[i]);
+          break;
+        }
+      }
+      CHECK(specials > 0, "%s: no Inf / NaN window", test::describe(s, p, false).c_str());
+    }
+  }
+  for (const auto data_layout : {convkit::layout::nchw, convkit::layout::nhwc}) {
+    const int64_t n = 2, c = 37, hw = 7 * 9;
+    std::vector<float> x = test::rand_vec(static_cast<size_t>(n * c * hw), -3, 3), y(static_cast<size_t>(n * c));
+    auto at = [&](int64_t b, int64_t ch, int64_t i) {
+      return static_cast<size_t>(data_layout == convkit::layout::nhwc ? (b * hw + i) * c + ch : (b * c + ch) * hw + i);
+    };
+    x[at(1, 36, 0)] = x[at(1, 36, 5)] = 3e38f;  // overflows, mean finite
+    x[at(0, 3, 7)] = __builtin_inff();
+    x[at(1, 20, 2)] = __builtin_nanf("");
+    convkit::global_avg_pool2d(n, c, 7, 9, data_layout, x.data(), y.data());
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t ch = 0; ch < c; ++ch) {
+        double s = 0;
+        for (int64_t i = 0; i < hw; ++i) s += x[at(b, ch, i)];
+        const float want = static_cast<float>(s / hw), got = y[static_cast<size_t>(b * c + ch)];
+        const bool ok = std::isnan(want) ? std::isnan(got)
+                        : std::isinf(want) ? got == want
+                                           : std::fabs(got - want) <= 1e-5f * std::fabs(want) + 1e-5f;
+        CHECK(ok, "global avg %d %lld %lld: %g vs %g", static_cast<int>(data_layout), static_cast<long long>(b),
+              static_cast<long long>(ch), got, want);
+      }
+  }
+}
+
 // Kernel, padding and stride at 2^31 - 1 (padding at most half the kernel), dilation 2^31 - 1
 // on a 1-tap axis: time O(output x valid taps), no scratch sized by the window.
 TEST(huge_window_geometry) {

@@ -171,13 +171,10 @@ float avg_exact(const pool2d_params& p, const float* base, const strides4& xs, i
   return static_cast<float>(s / static_cast<double>(cw.div));
 }
 
-// Whether any of y[0, n) is Inf or NaN (|bits| above FLT_MAX's). The core is built for
-// baseline x86-64 (SSE2), where a signed compare-and-or vectorizes and an unsigned max does
-// not; the AVX-512 build has its own (f32_any_nonfinite__avx512).
+// Whether any of y[0, n) is Inf or NaN (|bits| above FLT_MAX's): the scan of the portable
+// kernels' outputs (the AVX-512 kernels track it as they store). The core is built for
+// baseline x86-64 (SSE2), where a signed compare-and-or vectorizes and an unsigned max does not.
 bool any_nonfinite(const float* y, int64_t n) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (active_isa() == isa::avx512) return f32_any_nonfinite__avx512(y, n);
-#endif
   int32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     int32_t u;
@@ -188,26 +185,32 @@ bool any_nonfinite(const float* y, int64_t n) {
 }
 
 // Avg fix-up. The kernels sum in float, so finite inputs near FLT_MAX can sum to Inf where the
-// mean is finite. Right after a task writes its outputs (still in cache), one scan finds the
-// non-finite ones and recomputes each in double from its window: inputs that hold Inf or NaN
-// get the same Inf / NaN back, overflowed sums their finite mean. Finite outputs cost the scan.
-// NCHW: plane t, x plane xc, y plane yc [OH, OW].
-void avg_fixup_plane(const pool2d_params& p, const float* xc, float* yc) {
+// mean is finite. Once a task has written its outputs (still in cache), the non-finite ones
+// are recomputed in double from their windows: inputs that hold Inf or NaN get the same Inf /
+// NaN back, overflowed sums their finite mean. The AVX-512 kernels report whether they wrote
+// a non-finite output (no extra pass when none did); the portable ones cost one scan
+// (any_nonfinite; the avg_fixup_* wrappers).
+// NCHW: x plane xc, y plane yc [OH, OW].
+void avg_fix_plane(const pool2d_params& p, const float* xc, float* yc) {
   const int64_t OH = p.out_height, OW = p.out_width;
-  if (!any_nonfinite(yc, OH * OW)) return;
   const strides4 xs = strides_of(p, true);
   for (int64_t i = 0; i < OH * OW; ++i) {
     if (!std::isfinite(yc[i])) yc[i] = avg_exact(p, xc, xs, i / OW, i % OW);
   }
 }
 // NHWC: output row oh of image x_n, yrow [OW, C].
-void avg_fixup_row_nhwc(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow) {
+void avg_fix_row_nhwc(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow) {
   const int64_t C = p.channels, OW = p.out_width;
-  if (!any_nonfinite(yrow, OW * C)) return;
   const strides4 xs = strides_of(p, true);
   for (int64_t i = 0; i < OW * C; ++i) {
     if (!std::isfinite(yrow[i])) yrow[i] = avg_exact(p, x_n + i % C, xs, oh, i / C);
   }
+}
+void avg_fixup_plane(const pool2d_params& p, const float* xc, float* yc) {
+  if (any_nonfinite(yc, p.out_height * p.out_width)) avg_fix_plane(p, xc, yc);
+}
+void avg_fixup_row_nhwc(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow) {
+  if (any_nonfinite(yrow, p.out_width * p.channels)) avg_fix_row_nhwc(p, x_n, oh, yrow);
 }
 
 // Forward over clamped windows, any geometry: tasks are (n, oh) rows of every channel.
@@ -616,8 +619,9 @@ void pool_avx512(const pool2d_params& p, bool is_max, const float* x, float* y) 
         if (is_max) {
           f32_maxpool_nchw_plane__avx512(p, x + t * H * W, y + t * OH * OW, buf);
         } else {
-          f32_avgpool_nchw_plane__avx512(p, d, x + t * H * W, y + t * OH * OW, buf);
-          avg_fixup_plane(p, x + t * H * W, y + t * OH * OW);
+          if (f32_avgpool_nchw_plane__avx512(p, d, x + t * H * W, y + t * OH * OW, buf)) {
+            avg_fix_plane(p, x + t * H * W, y + t * OH * OW);
+          }
         }
       }
     });
@@ -630,8 +634,9 @@ void pool_avx512(const pool2d_params& p, bool is_max, const float* x, float* y) 
         if (is_max) {
           f32_maxpool_nhwc_row__avx512(p, x_n, t % OH, y + t * OW * C, buf);
         } else {
-          f32_avgpool_nhwc_row__avx512(p, d, x_n, t % OH, y + t * OW * C, buf);
-          avg_fixup_row_nhwc(p, x_n, t % OH, y + t * OW * C);
+          if (f32_avgpool_nhwc_row__avx512(p, d, x_n, t % OH, y + t * OW * C, buf)) {
+            avg_fix_row_nhwc(p, x_n, t % OH, y + t * OW * C);
+          }
         }
       }
     });
@@ -763,16 +768,19 @@ void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
 
 namespace {
 
-// Global avg fix-up (as avg_fixup_plane): y[c] for c < n, the mean of x[c*cstep + i*istep]
+// Global avg fix-up (as avg_fix_plane): y[c] for c < n, the mean of x[c*cstep + i*istep]
 // over i < hw, recomputed in double where the float sum gave Inf or NaN.
-void gavg_fixup(const float* x, int64_t n, int64_t cstep, int64_t istep, int64_t hw, float* y) {
-  if (!any_nonfinite(y, n)) return;
+void gavg_fix(const float* x, int64_t n, int64_t cstep, int64_t istep, int64_t hw, float* y) {
   for (int64_t c = 0; c < n; ++c) {
     if (std::isfinite(y[c])) continue;
     double s = 0.0;
     for (int64_t i = 0; i < hw; ++i) s += x[c * cstep + i * istep];
     y[c] = static_cast<float>(s / static_cast<double>(hw));
   }
+}
+// The portable kernels' fix-up: a scan first.
+void gavg_fixup(const float* x, int64_t n, int64_t cstep, int64_t istep, int64_t hw, float* y) {
+  if (any_nonfinite(y, n)) gavg_fix(x, n, cstep, istep, hw, y);
 }
 
 }  // namespace
@@ -786,14 +794,14 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
   if (use_avx512()) {
     if (data_layout == layout::nchw) {
       pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
-        f32_gavgpool_nchw__avx512(x + lo * hw, hi - lo, hw, y + lo);
-        gavg_fixup(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
+        if (f32_gavgpool_nchw__avx512(x + lo * hw, hi - lo, hw, y + lo)) gavg_fix(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
       });
     } else {
       pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
         for (int64_t n = lo; n < hi; ++n) {
-          f32_gavgpool_nhwc__avx512(x + n * hw * channels, channels, hw, y + n * channels);
-          gavg_fixup(x + n * hw * channels, channels, 1, channels, hw, y + n * channels);
+          if (f32_gavgpool_nhwc__avx512(x + n * hw * channels, channels, hw, y + n * channels)) {
+            gavg_fix(x + n * hw * channels, channels, 1, channels, hw, y + n * channels);
+          }
         }
       });
     }

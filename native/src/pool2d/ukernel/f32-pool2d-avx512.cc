@@ -31,6 +31,25 @@ inline __m512 fold(__m512 a, __m512 v) {
   return kMax ? nan_max(a, v) : _mm512_add_ps(a, v);
 }
 
+// Non-finite tracking of the avg outputs (the driver's double-precision fix-up runs only where
+// a kernel reports one): v * 0 is NaN exactly where v is Inf or NaN, +-0 elsewhere, so the
+// bits of v * 0 OR-ed into one register hold a non-sign bit iff some v was not finite. One
+// multiply and one OR per stored vector, a 1-cycle chain, no mask compare (the permute port).
+// m: the lanes stored. Without m, every lane counts: lanes past the row's end may then flag
+// a row whose stored outputs are all finite (only when nearby inputs are huge, Inf or NaN),
+// which costs a fix-up scan that changes nothing, never a wrong output; the row kernels of
+// NCHW save the masked multiply that way.
+inline __m512i note_nonfinite(__m512i bad, __mmask16 m, __m512 v) {
+  return _mm512_or_si512(bad, _mm512_castps_si512(_mm512_maskz_mul_ps(m, v, _mm512_setzero_ps())));
+}
+inline __m512i note_nonfinite(__m512i bad, __m512 v) {
+  return _mm512_or_si512(bad, _mm512_castps_si512(_mm512_mul_ps(v, _mm512_setzero_ps())));
+}
+inline __m512i merge_nonfinite(__m512i a, __m512i b) { return _mm512_or_si512(a, b); }
+inline bool any_nonfinite(__m512i bad) {
+  return _mm512_test_epi32_mask(bad, _mm512_set1_epi32(0x7fffffff)) != 0;
+}
+
 inline __m512i even_lanes() { return _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0); }
 inline __m512i odd_lanes() { return _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1); }
 
@@ -96,9 +115,11 @@ int64_t nchw_buf_width(const pool2d_params& p) {
 }
 
 // yrow[ow] = fold over kw of buf[ow * stride_w + kw * dilation_w] (times inv[ow] for avg).
+// Returns the non-finite tracker of the outputs (avg; zero for max).
 template <bool kMax>
-void taps_nchw(const pool2d_params& p, const float* buf, const float* inv, float* yrow) {
+__m512i taps_nchw(const pool2d_params& p, const float* buf, const float* inv, float* yrow) {
   const int64_t OW = p.out_width, KW = p.kernel_w, S = p.stride_w, dw = kMax ? p.dilation_w : 1;
+  __m512i bad = _mm512_setzero_si512();
   for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
     const __mmask16 m = tail_mask(OW - ow0);
     __m512 acc;
@@ -121,9 +142,13 @@ void taps_nchw(const pool2d_params& p, const float* buf, const float* inv, float
       acc = _mm512_i32gather_ps(idx, buf, 4);
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_i32gather_ps(idx, buf + kw * dw, 4));
     }
-    if (!kMax) acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + ow0));
+    if (!kMax) {
+      acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + ow0));
+      bad = note_nonfinite(bad, acc);  // lanes past OW: buffer padding times inv 0
+    }
     _mm512_mask_storeu_ps(yrow + ow0, m, acc);
   }
+  return bad;
 }
 
 // Lane-shift tables: permutex2var(cur, shift[o], next) is lanes o..o+15 of (cur | next).
@@ -145,9 +170,10 @@ inline __mmask16 inside(int64_t start, int64_t n) {
 // stays in a register; each tap is a lane shift of two neighbouring blocks. (A stored row
 // buffer read back at +1, +2 floats stalls on store forwarding.)
 // KW3: kernel_w == 3 and dilation_w == 1 (taps unrolled); else read from p.
+// Returns the non-finite tracker of the outputs (avg; zero for max).
 template <bool kMax, int NR, bool KW3>
-void row_s1_fused(const float* const* r, const pool2d_params& p, const lane_shifts& sh, const float* inv,
-                  float* yrow) {
+__m512i row_s1_fused(const float* const* r, const pool2d_params& p, const lane_shifts& sh, const float* inv,
+                     float* yrow) {
   const int64_t W = p.in_width, OW = p.out_width, pl = p.pad_left, KW = KW3 ? 3 : p.kernel_w;
   const int64_t dw = KW3 || !kMax ? 1 : p.dilation_w;
   const __m512 fillv = kMax ? ninf() : _mm512_setzero_ps();
@@ -164,6 +190,7 @@ void row_s1_fused(const float* const* r, const pool2d_params& p, const lane_shif
     for (int j = 1; j < NR; ++j) v = fold<kMax>(v, _mm512_mask_loadu_ps(fillv, m, r[j] + start));
     return v;
   };
+  __m512i bad = _mm512_setzero_si512();
   __m512 cur = block(0);
   for (int64_t ob = 0; 16 * ob < OW; ++ob) {
     const __m512 next = block(ob + 1);
@@ -175,10 +202,14 @@ void row_s1_fused(const float* const* r, const pool2d_params& p, const lane_shif
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_permutex2var_ps(cur, sh.v[kw * dw], next));
     }
     const __mmask16 m = tail_mask(OW - 16 * ob);
-    if (!kMax) acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + 16 * ob));
+    if (!kMax) {
+      acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + 16 * ob));
+      bad = note_nonfinite(bad, acc);  // lanes past OW: sums near the right edge times inv 0
+    }
     _mm512_mask_storeu_ps(yrow + 16 * ob, m, acc);
     cur = next;
   }
+  return bad;
 }
 
 template <bool kMax>
@@ -186,12 +217,14 @@ bool nchw_s1_fusable(const pool2d_params& p) {
   return p.stride_w == 1 && (p.kernel_w - 1) * (kMax ? p.dilation_w : 1) <= 16 && p.kernel_h <= 4;
 }
 
+// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-void pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc) {
+bool pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc) {
   const int64_t W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t dh = kMax ? p.dilation_h : 1;
   const lane_shifts sh;
   const bool k3 = p.kernel_w == 3 && (!kMax || p.dilation_w == 1);
+  __m512i bad = _mm512_setzero_si512();
   for (int64_t oh = 0; oh < OH; ++oh) {
     const float* r[4];
     int nr = 0;
@@ -203,35 +236,40 @@ void pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const floa
     float* yrow = yc + oh * OW;
     if (k3) {
       switch (nr) {
-        case 0: row_s1_fused<kMax, 0, true>(r, p, sh, inv, yrow); break;
-        case 1: row_s1_fused<kMax, 1, true>(r, p, sh, inv, yrow); break;
-        case 2: row_s1_fused<kMax, 2, true>(r, p, sh, inv, yrow); break;
-        case 3: row_s1_fused<kMax, 3, true>(r, p, sh, inv, yrow); break;
-        default: row_s1_fused<kMax, 4, true>(r, p, sh, inv, yrow); break;
+        case 0: bad = merge_nonfinite(bad, row_s1_fused<kMax, 0, true>(r, p, sh, inv, yrow)); break;
+        case 1: bad = merge_nonfinite(bad, row_s1_fused<kMax, 1, true>(r, p, sh, inv, yrow)); break;
+        case 2: bad = merge_nonfinite(bad, row_s1_fused<kMax, 2, true>(r, p, sh, inv, yrow)); break;
+        case 3: bad = merge_nonfinite(bad, row_s1_fused<kMax, 3, true>(r, p, sh, inv, yrow)); break;
+        default: bad = merge_nonfinite(bad, row_s1_fused<kMax, 4, true>(r, p, sh, inv, yrow)); break;
       }
     } else {
       switch (nr) {
-        case 0: row_s1_fused<kMax, 0, false>(r, p, sh, inv, yrow); break;
-        case 1: row_s1_fused<kMax, 1, false>(r, p, sh, inv, yrow); break;
-        case 2: row_s1_fused<kMax, 2, false>(r, p, sh, inv, yrow); break;
-        case 3: row_s1_fused<kMax, 3, false>(r, p, sh, inv, yrow); break;
-        default: row_s1_fused<kMax, 4, false>(r, p, sh, inv, yrow); break;
+        case 0: bad = merge_nonfinite(bad, row_s1_fused<kMax, 0, false>(r, p, sh, inv, yrow)); break;
+        case 1: bad = merge_nonfinite(bad, row_s1_fused<kMax, 1, false>(r, p, sh, inv, yrow)); break;
+        case 2: bad = merge_nonfinite(bad, row_s1_fused<kMax, 2, false>(r, p, sh, inv, yrow)); break;
+        case 3: bad = merge_nonfinite(bad, row_s1_fused<kMax, 3, false>(r, p, sh, inv, yrow)); break;
+        default: bad = merge_nonfinite(bad, row_s1_fused<kMax, 4, false>(r, p, sh, inv, yrow)); break;
       }
     }
   }
+  return !kMax && any_nonfinite(bad);
 }
 
+// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-void pool_nchw_plane(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc, float* buf) {
+bool pool_nchw_plane(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc, float* buf) {
   const int64_t W = p.in_width, OH = p.out_height, OW = p.out_width, pl = p.pad_left;
   const int64_t bw = nchw_buf_width(p);
   const float fill = kMax ? -__builtin_inff() : 0.0f;
   std::fill(buf, buf + pl, fill);
   std::fill(buf + pl + W, buf + bw, fill);
+  __m512i bad = _mm512_setzero_si512();
   for (int64_t oh = 0; oh < OH; ++oh) {
     fold_window_rows<kMax>(p, xc, W, oh, W, buf + pl);
-    taps_nchw<kMax>(p, buf, kMax ? nullptr : d->inv + static_cast<int64_t>(d->row_of[oh]) * OW, yc + oh * OW);
+    bad = merge_nonfinite(
+        bad, taps_nchw<kMax>(p, buf, kMax ? nullptr : d->inv + static_cast<int64_t>(d->row_of[oh]) * OW, yc + oh * OW));
   }
+  return !kMax && any_nonfinite(bad);
 }
 
 // Max with kernel_w == stride_w == 2, no left padding, dilation_w 1, kernel_h <= 4: the rows
@@ -296,8 +334,9 @@ bool nhwc_separable(const pool2d_params& p, bool is_max) {
 }
 
 // Overlapping windows along W: fold the valid rows into buf [pixels, C], then fold the taps.
+// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-void pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow,
+bool pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow,
                              float* buf) {
   const int64_t C = p.channels, W = p.in_width, OW = p.out_width, KW = p.kernel_w, pl = p.pad_left;
   const int64_t step = p.stride_w * C, tap = (kMax ? p.dilation_w : 1) * C;
@@ -307,6 +346,7 @@ void pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const flo
   std::fill(buf, buf + pl * C, fill);
   std::fill(buf + (pl + W) * C, buf + pixels * C, fill);
   fold_window_rows<kMax>(p, x_n, W * C, oh, W * C, buf + pl * C);
+  __m512i bad = _mm512_setzero_si512();
   for (int64_t ow = 0; ow < OW; ++ow) {
     const float* b = buf + ow * step;
     float* yv = yrow + ow * C;
@@ -315,25 +355,34 @@ void pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const flo
     for (; c + 16 <= C; c += 16) {
       __m512 acc = _mm512_loadu_ps(b + c);
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_loadu_ps(b + kw * tap + c));
-      if (!kMax) acc = _mm512_mul_ps(acc, s);
+      if (!kMax) {
+        acc = _mm512_mul_ps(acc, s);
+        bad = note_nonfinite(bad, 0xFFFF, acc);
+      }
       _mm512_storeu_ps(yv + c, acc);
     }
     if (c < C) {
       const __mmask16 m = tail_mask(C - c);
       __m512 acc = _mm512_maskz_loadu_ps(m, b + c);
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_maskz_loadu_ps(m, b + kw * tap + c));
-      if (!kMax) acc = _mm512_mul_ps(acc, s);
+      if (!kMax) {
+        acc = _mm512_mul_ps(acc, s);
+        bad = note_nonfinite(bad, m, acc);
+      }
       _mm512_mask_storeu_ps(yv + c, m, acc);
     }
   }
+  return !kMax && any_nonfinite(bad);
 }
 
 // Windows that do not overlap along W: every valid tap is read straight from x.
+// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-void pool_nhwc_row_direct(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow) {
+bool pool_nhwc_row_direct(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow) {
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OW = p.out_width;
   const int64_t dh = kMax ? p.dilation_h : 1, dw = kMax ? p.dilation_w : 1;
   const __m512 init = kMax ? ninf() : _mm512_setzero_ps();
+  __m512i bad = _mm512_setzero_si512();
   for (int64_t ow = 0; ow < OW; ++ow) {
     float* yv = yrow + ow * C;
     const __m512 s = kMax ? init : _mm512_set1_ps(inv[ow]);
@@ -356,10 +405,15 @@ void pool_nhwc_row_direct(const pool2d_params& p, const float* inv, const float*
         }
       }
       for (int v = 0; v < nv; ++v) {
-        _mm512_mask_storeu_ps(yv + c0 + 16 * v, m[v], kMax ? acc[v] : _mm512_mul_ps(acc[v], s));
+        if (!kMax) {
+          acc[v] = _mm512_mul_ps(acc[v], s);
+          bad = note_nonfinite(bad, m[v], acc[v]);
+        }
+        _mm512_mask_storeu_ps(yv + c0 + 16 * v, m[v], acc[v]);
       }
     }
   }
+  return !kMax && any_nonfinite(bad);
 }
 
 // ---- backward helpers ----
@@ -396,46 +450,38 @@ int64_t f32_pool_nhwc_scratch__avx512(const pool2d_params& p) {
 
 void f32_maxpool_nchw_plane__avx512(const pool2d_params& p, const float* xc, float* yc, float* scratch) {
   if (nchw_fused_k2s2(p)) return maxpool_nchw_plane_k2s2(p, xc, yc);
-  if (nchw_s1_fusable<true>(p)) return pool_nchw_plane_s1<true>(p, nullptr, xc, yc);
+  if (nchw_s1_fusable<true>(p)) {
+    pool_nchw_plane_s1<true>(p, nullptr, xc, yc);
+    return;
+  }
   pool_nchw_plane<true>(p, nullptr, xc, yc, scratch);
 }
 
-void f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
+bool f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
                                     float* scratch) {
   if (nchw_s1_fusable<false>(p)) return pool_nchw_plane_s1<false>(p, &d, xc, yc);
-  pool_nchw_plane<false>(p, &d, xc, yc, scratch);
+  return pool_nchw_plane<false>(p, &d, xc, yc, scratch);
 }
 
 void f32_maxpool_nhwc_row__avx512(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
                                   float* scratch) {
-  if (nhwc_separable(p, true)) return pool_nhwc_row_separable<true>(p, nullptr, x_n, oh, yrow, scratch);
+  if (nhwc_separable(p, true)) {
+    pool_nhwc_row_separable<true>(p, nullptr, x_n, oh, yrow, scratch);
+    return;
+  }
   pool_nhwc_row_direct<true>(p, nullptr, x_n, oh, yrow);
 }
 
-void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
+bool f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
                                   float* yrow, float* scratch) {
   const float* inv = d.inv + static_cast<int64_t>(d.row_of[oh]) * p.out_width;
   if (nhwc_separable(p, false)) return pool_nhwc_row_separable<false>(p, inv, x_n, oh, yrow, scratch);
-  pool_nhwc_row_direct<false>(p, inv, x_n, oh, yrow);
+  return pool_nhwc_row_direct<false>(p, inv, x_n, oh, yrow);
 }
 
-bool f32_any_nonfinite__avx512(const float* y, int64_t n) {
-  const __m512 zero = _mm512_setzero_ps();
-  __mmask16 bad = 0;  // v - v is NaN exactly where v is Inf or NaN
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m512 a = _mm512_loadu_ps(y + i), b = _mm512_loadu_ps(y + i + 16);
-    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(a, a), _mm512_sub_ps(b, b), _CMP_UNORD_Q);
-  }
-  for (; i < n; i += 16) {
-    const __m512 a = _mm512_maskz_loadu_ps(tail_mask(n - i), y + i);
-    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(a, a), zero, _CMP_UNORD_Q);
-  }
-  return bad != 0;
-}
-
-void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
+bool f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
   const float inv = 1.0f / static_cast<float>(hw);
+  float bad = 0.0f;  // y * 0: NaN once some y is Inf or NaN
   for (int64_t c = 0; c < channels; ++c) {
     const float* xc = x + c * hw;
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
@@ -446,11 +492,14 @@ void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, flo
     }
     for (; i < hw; i += 16) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(hw - i), xc + i));
     y[c] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * inv;
+    bad += y[c] * 0.0f;
   }
+  return bad != bad;
 }
 
-void f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
+bool f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
   const __m512 inv = _mm512_set1_ps(1.0f / static_cast<float>(hw));
+  __m512i bad = _mm512_setzero_si512();
   for (int64_t c0 = 0; c0 < channels; c0 += 64) {
     __mmask16 m[4];
     __m512 acc[4];
@@ -462,8 +511,13 @@ void f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, flo
       const float* xv = x + i * channels + c0;
       for (int v = 0; v < 4; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(m[v], xv + 16 * v));
     }
-    for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(y + c0 + 16 * v, m[v], _mm512_mul_ps(acc[v], inv));
+    for (int v = 0; v < 4; ++v) {
+      const __m512 mean = _mm512_mul_ps(acc[v], inv);
+      bad = note_nonfinite(bad, m[v], mean);
+      _mm512_mask_storeu_ps(y + c0 + 16 * v, m[v], mean);
+    }
   }
+  return any_nonfinite(bad);
 }
 
 // ---- backward ----

@@ -40,22 +40,23 @@ int64_t f32_avgpool_backward_scratch__avx512(const pool2d_params& p);
 // row buffer (padding -inf for max, 0 for avg), then the taps along W read the buffer with
 // unaligned loads (stride 1), an even-lane permute (stride 2) or a gather. Max with
 // kernel_w == stride_w == 2 (no left pad, no dilation) folds rows and pairs in registers.
+// The avg kernels (here, NHWC rows and global below) return whether any output they wrote is
+// Inf or NaN (tracked in a register as each vector is stored), so the caller's fix-up of
+// float sums that overflowed runs only then, with no second pass over the output.
 void f32_maxpool_nchw_plane__avx512(const pool2d_params& p, const float* xc, float* yc, float* scratch);
-void f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc,
+bool f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc,
                                     float* yc, float* scratch);
 // One output row oh of image x_n [H, W, C] -> yrow [OW, C]. Vectorized over C. With
 // overlapping windows along W (kernel_w * dilation_w > stride_w) the valid rows first fold
 // into a padded [W, C] buffer; otherwise every tap is read straight from x.
 void f32_maxpool_nhwc_row__avx512(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
                                   float* scratch);
-void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n,
+bool f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n,
                                   int64_t oh, float* yrow, float* scratch);
-// Whether any of y[0, n) is Inf or NaN (the avg fix-up's scan of freshly written outputs).
-bool f32_any_nonfinite__avx512(const float* y, int64_t n);
 // Global average: NCHW y[c] = mean of x[c*hw .. c*hw + hw) for c < channels;
-// NHWC y[c] = mean over i < hw of x[i*channels + c].
-void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y);
-void f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y);
+// NHWC y[c] = mean over i < hw of x[i*channels + c]. Both return whether some y[c] is Inf or NaN.
+bool f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y);
+bool f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y);
 
 // Max backward for 2x2 windows at stride 2, no top/left padding, no dilation (the
 // windows tile the input): every dx cell is written exactly once, dy or 0. NCHW: one plane.
