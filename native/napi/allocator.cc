@@ -9,6 +9,7 @@
 // freeing a large mmap'd block, up to 32 MiB / 64 MiB; we start there instead. Freed
 // memory up to 64 MiB stays mapped (RSS) for the next allocation.
 // CONVKIT_MALLOC_TUNING=0 leaves the allocator as the process configured it.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -46,14 +47,29 @@ bool tune_allocator() {
 // the same time. Once they are freed (the copies when each call ends, the outputs when GC
 // finalizes them), glibc keeps the free chunks mapped: below live chunks at the top of the
 // heap, and in the arenas of the libuv threads. 20,000 queued 32 KB convolutions left 860 MiB
-// of RSS after the burst, every round; malloc_trim brought it to 59 MiB. So: once 64 MiB of
-// burst memory has been freed while no async call is in flight, a background thread waits
-// for the frees to settle (50 ms without another) and trims (malloc_trim releases whole free
-// pages anywhere in every arena, not just the top). Nothing runs on the JS thread.
+// of RSS after the burst, every round; malloc_trim brought it to 59 MiB. So, after a burst
+// (at least kBurstCalls calls and kBurstBytes held at once), a background thread trims
+// (malloc_trim releases whole free pages anywhere in every arena, not just the top) once the
+// copies are freed, and again as GC frees the burst's outputs, each time after the frees
+// settle (50 ms without another). Nothing runs on the JS thread. Calls one after another are
+// no burst: trimming between them made every call fault its pages in again (sq1024 gemmAsync,
+// 12 MB a call: 13.5 -> 26.7 ms).
 namespace {
-constexpr int64_t kTrimAfterBytes = int64_t{64} << 20;
-std::atomic<int64_t> in_flight{0};
-std::atomic<int64_t> freed_since_trim{0};
+constexpr int64_t kBurstBytes = int64_t{64} << 20;
+constexpr int64_t kBurstCalls = 16;
+
+struct burst_state {
+  std::mutex mu;
+  int64_t calls = 0, held = 0;            // in flight now
+  int64_t peak_calls = 0, peak_held = 0;  // since the last moment with none in flight
+  int64_t outputs = 0;                    // bytes of the outputs made since then
+  int64_t watch = 0;                      // output bytes of past bursts not yet freed
+  int64_t freed = 0;                      // of those, freed since the last trim
+};
+burst_state& burst() {
+  static burst_state* b = new burst_state();  // used from any environment until exit
+  return *b;
+}
 
 class trimmer {
  public:
@@ -100,21 +116,47 @@ trimmer& the_trimmer() {
   return *t;
 }
 
-void note_freed(int64_t bytes) {
-  const int64_t total = freed_since_trim.fetch_add(bytes, std::memory_order_acq_rel) + bytes;
-  if (total < kTrimAfterBytes || in_flight.load(std::memory_order_acquire) != 0) return;
-  freed_since_trim.store(0, std::memory_order_release);
-  the_trimmer().request();
-}
 }  // namespace
 
-void async_call_started(int64_t) { in_flight.fetch_add(1, std::memory_order_acq_rel); }
-
-void async_call_finished(int64_t owned_bytes) {
-  in_flight.fetch_sub(1, std::memory_order_acq_rel);
-  note_freed(owned_bytes);
+void async_call_started(int64_t held_bytes, int64_t output_bytes) {
+  burst_state& b = burst();
+  std::lock_guard<std::mutex> lock(b.mu);
+  b.calls += 1;
+  b.held += held_bytes;
+  b.outputs += output_bytes;
+  b.peak_calls = std::max(b.peak_calls, b.calls);
+  b.peak_held = std::max(b.peak_held, b.held);
 }
 
-void output_freed(int64_t bytes) { note_freed(bytes); }
+void async_call_finished(int64_t held_bytes) {
+  burst_state& b = burst();
+  bool trim = false;
+  {
+    std::lock_guard<std::mutex> lock(b.mu);
+    b.calls -= 1;
+    b.held -= held_bytes;
+    if (b.calls == 0) {
+      trim = b.peak_calls >= kBurstCalls && b.peak_held >= kBurstBytes;
+      if (trim) b.watch += b.outputs;  // freed later, by GC
+      b.peak_calls = b.peak_held = b.outputs = 0;
+    }
+  }
+  if (trim) the_trimmer().request();
+}
+
+void output_freed(int64_t bytes) {
+  burst_state& b = burst();
+  bool trim = false;
+  {
+    std::lock_guard<std::mutex> lock(b.mu);
+    if (b.watch <= 0) return;
+    b.watch -= bytes;
+    b.freed += bytes;
+    trim = b.freed >= kBurstBytes || b.watch <= 0;
+    if (trim) b.freed = 0;
+    if (b.watch < 0) b.watch = 0;
+  }
+  if (trim) the_trimmer().request();
+}
 
 }  // namespace convkit::glue

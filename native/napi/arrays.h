@@ -116,10 +116,11 @@ class call_arrays {
     }
   }
 
-  // Bytes of owned memory (freed when the call ends).
-  int64_t owned_bytes() const {
+  // Bytes the call holds while in flight: its copies and the output it made (fresh_only: the
+  // output alone).
+  int64_t held_bytes(bool fresh_only = false) const {
     int64_t s = 0;
-    for (const entry& e : entries_) s += e.owned ? e.n * 4 : 0;
+    for (const entry& e : entries_) s += (e.owned && !fresh_only) || e.fresh ? e.n * 4 : 0;
     return s;
   }
 

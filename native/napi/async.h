@@ -22,10 +22,10 @@
 
 namespace convkit::glue {
 
-// Async calls queued or running in this process (every environment); glue_memory.cc gives
-// the heap back to the system when a burst of them is over.
-void async_call_started(int64_t owned_bytes);
-void async_call_finished(int64_t owned_bytes);
+// Async calls queued or running in this process (every environment), with the bytes each
+// holds meanwhile; allocator.cc gives the heap back to the system when a burst of them is over.
+void async_call_started(int64_t held_bytes, int64_t output_bytes);
+void async_call_finished(int64_t held_bytes);
 
 // A kernel bound to owned copies of its arrays (call_arrays in async mode).
 struct bound_call {
@@ -36,7 +36,7 @@ struct bound_call {
 class kernel_worker : public Napi::AsyncWorker {
  public:
   kernel_worker(Napi::Env env, const char* op, bound_call call)
-      : Napi::AsyncWorker(env, op), mark_(call.arrays.owned_bytes()),
+      : Napi::AsyncWorker(env, op), mark_(call.arrays.held_bytes(), call.arrays.held_bytes(true)),
         deferred_(Napi::Promise::Deferred::New(env)), op_(op), call_(std::move(call)) {
     // The JS stack of the caller, so an error raised later points at the call site.
     stack_ = Napi::Error::New(env, "").Get("stack").ToString().Utf8Value();
@@ -75,7 +75,7 @@ class kernel_worker : public Napi::AsyncWorker {
  private:
   // First member, so it is destroyed last: after the owned copies are freed.
   struct in_flight_mark {
-    explicit in_flight_mark(int64_t bytes) : bytes(bytes) { async_call_started(bytes); }
+    in_flight_mark(int64_t bytes, int64_t output_bytes) : bytes(bytes) { async_call_started(bytes, output_bytes); }
     ~in_flight_mark() { async_call_finished(bytes); }
     int64_t bytes;
   };
