@@ -17,11 +17,6 @@ constexpr const char* kOp = "conv2d";
 constexpr const char* kOpBackwardData = "conv2dBackwardData";
 constexpr const char* kOpBackwardFilter = "conv2dBackwardFilter";
 
-int64_t conv_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d) {
-  const int64_t span = in + pb + pa - d * (k - 1) - 1;
-  return span < 0 ? 0 : span / s + 1;
-}
-
 // Reads and checks Conv2dInfo. The backward ops ignore hasBias and activation, so only the
 // forward reads them.
 conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bool forward) {
@@ -47,29 +42,17 @@ conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
     }
   }
 
-  if (p.in_channels % p.groups != 0 || p.out_channels % p.groups != 0) {
-    throw_range_error(env, op, "groups " + std::to_string(p.groups) + " must divide inChannels " +
-                                   std::to_string(p.in_channels) + " and outChannels " +
-                                   std::to_string(p.out_channels));
-  }
-  const int64_t oh = conv_out(p.in_height, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
-  const int64_t ow = conv_out(p.in_width, p.kernel_w, p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
-  if (oh != p.out_height || ow != p.out_width) {
-    throw_range_error(env, op, "info.outHeight x outWidth is " + std::to_string(p.out_height) + "x" +
-                                   std::to_string(p.out_width) + " but the input, kernel, stride, padding and dilation give " +
-                                   std::to_string(oh) + "x" + std::to_string(ow));
-  }
+  const std::string wrong = conv2d_params_check(p);
+  if (!wrong.empty()) throw_range_error(env, op, "info." + wrong);
   return p;
 }
 
-// Element counts of x, w and y (= dy) for p, checked against 2^53.
+// Element counts of x, w and y (= dy) for p (checked against 2^53 by conv2d_params_check).
 struct conv2d_sizes {
   int64_t x, w, y;
 };
-conv2d_sizes sizes_of(Napi::Env env, const char* op, const conv2d_params& p) {
-  return {checked_product(env, op, "x", {p.batch, p.in_channels, p.in_height, p.in_width}),
-          checked_product(env, op, "w", {p.out_channels, p.in_channels / p.groups, p.kernel_h, p.kernel_w}),
-          checked_product(env, op, "y", {p.batch, p.out_channels, p.out_height, p.out_width})};
+conv2d_sizes sizes_of(Napi::Env, const char*, const conv2d_params& p) {
+  return {conv2d_x_size(p), conv2d_w_size(p), conv2d_y_size(p)};
 }
 
 // Every parse reads the info object (whose getters may run JS) before it takes any data

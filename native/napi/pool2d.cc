@@ -12,16 +12,6 @@
 namespace convkit::glue {
 namespace {
 
-// PyTorch's output size; with ceil_mode the last window must start inside the input or
-// the left padding.
-int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d, bool ceil_mode) {
-  const int64_t span = in + pb + pa - d * (k - 1) - 1;
-  if (span < 0) return 0;
-  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  if (ceil_mode && (out - 1) * s >= in + pb) --out;
-  return out;
-}
-
 // Reads and checks Pool2dInfo.
 pool2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bool is_max) {
   const Napi::Object o = info_object(env, v, op);
@@ -31,28 +21,8 @@ pool2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
   p.count_include_pad = bool_field(env, o, op, "countIncludePad");
   p.data_layout = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
 
-  if (!is_max && (p.dilation_h != 1 || p.dilation_w != 1)) {
-    throw_range_error(env, op, "dilation is for max pooling only, got [" + std::to_string(p.dilation_h) +
-                                   ", " + std::to_string(p.dilation_w) + "]");
-  }
-  if (std::max(p.pad_top, p.pad_bottom) * 2 > p.kernel_h || std::max(p.pad_left, p.pad_right) * 2 > p.kernel_w) {
-    throw_range_error(env, op, "padding must be at most half the kernel");
-  }
-  // out_* must be the floor- or the ceil-mode size: every window then starts inside the
-  // input or its left/top padding.
-  for (int axis = 0; axis < 2; ++axis) {
-    const bool h = axis == 0;
-    const int64_t in = h ? p.in_height : p.in_width, k = h ? p.kernel_h : p.kernel_w;
-    const int64_t s = h ? p.stride_h : p.stride_w, d = h ? p.dilation_h : p.dilation_w;
-    const int64_t pb = h ? p.pad_top : p.pad_left, pa = h ? p.pad_bottom : p.pad_right;
-    const int64_t out = h ? p.out_height : p.out_width;
-    const int64_t lo = pool_out(in, k, s, pb, pa, d, false), hi = pool_out(in, k, s, pb, pa, d, true);
-    if (out != lo && out != hi) {
-      throw_range_error(env, op, std::string("info.") + (h ? "outHeight" : "outWidth") + " is " +
-                                     std::to_string(out) + " but the window gives " + std::to_string(lo) +
-                                     (hi != lo ? " (or " + std::to_string(hi) + " with ceilMode)" : ""));
-    }
-  }
+  const std::string wrong = pool2d_params_check(p, is_max);
+  if (!wrong.empty()) throw_range_error(env, op, "info." + wrong);
   return p;
 }
 

@@ -1,5 +1,5 @@
 // Conv test shapes shared by conv2d-test.cc and conv2d-backward-test.cc: the shape and its
-// params, output size by the formula floor((in + pb + pa - d*(k-1) - 1)/s) + 1.
+// params, output size by the core's formula floor((in + pb + pa - d*(k-1) - 1)/s) + 1.
 #pragma once
 #include <cstdint>
 
@@ -7,9 +7,9 @@
 
 namespace test {
 
+// The core's own rule (conv2d-check.cc), which the glue validates with too.
 inline int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d) {
-  const int64_t span = in + pb + pa - d * (k - 1) - 1;
-  return span < 0 ? 0 : span / s + 1;
+  return convkit::conv2d_out_size(in, k, s, pb, pa, d);
 }
 
 struct conv_shape {

@@ -301,4 +301,24 @@ TEST(absurd_padding_stride_dilation) {
   both_layouts({2, 3, 9, 9, 4, 3, 3, B, B, B / 2, B / 2, 0, B / 2});
 }
 
+// The validator the glue uses: every shape the tests run passes it, and each rule fails alone.
+TEST(params_check) {
+  const int64_t B = (int64_t{1} << 31) - 1;
+  conv2d_params p = test::conv_params({2, 4, 9, 9, 6, 3, 3, 2, 1, 1, 1, 0, 2, 1, 2, 2});
+  CHECK(convkit::conv2d_params_check(p).empty(), "valid shape refused: %s", convkit::conv2d_params_check(p).c_str());
+  auto fails = [&](conv2d_params q, const char* want) {
+    const std::string got = convkit::conv2d_params_check(q);
+    CHECK(got.find(want) != std::string::npos, "want '%s', got '%s'", want, got.c_str());
+  };
+  conv2d_params q = p; q.groups = 4; fails(q, "groups 4 must divide");
+  q = p; q.out_height += 1; fails(q, "outHeight x outWidth is");
+  q = p; q.stride_w = 0; fails(q, "strideW must be in [1,");
+  q = p; q.pad_left = -1; fails(q, "padLeft must be in [0,");
+  q = p; q.kernel_h = B + 1; fails(q, "kernelH must be in");
+  // Products past 2^53 and past 2^63 (each factor < 2^31): refused, never wrapped.
+  q = test::conv_params({B, B, B, B, 1, 1, 1}); fails(q, "x would have more than 2^53 elements");
+  q = test::conv_params({1, 1, 1, 1, B, 1, 1}); q.in_channels = B; q.groups = 1; q.kernel_h = q.kernel_w = 1;
+  q.out_channels = B; q.in_height = q.in_width = 1; q.out_height = q.out_width = 1; fails(q, "w would have more than 2^53");
+}
+
 int main() { return test::run_all("conv2d-test"); }

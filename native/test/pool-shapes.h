@@ -1,5 +1,5 @@
 // Pool test shapes shared by pool2d-test.cc and pool2d-backward-test.cc: the shape, its
-// params (output size by PyTorch's rule), a description for failures, and a random draw.
+// params (output size by PyTorch's rule, as the core states it), a description for failures, and a random draw.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -10,12 +10,9 @@
 
 namespace test {
 
+// The core's own rule (pool2d-check.cc), which the glue validates with too.
 inline int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d, bool ceil_mode) {
-  const int64_t span = in + pb + pa - d * (k - 1) - 1;
-  if (span < 0) return 0;
-  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  if (ceil_mode && (out - 1) * s >= in + pb) --out;
-  return out;
+  return convkit::pool2d_out_size(in, k, s, pb, pa, d, ceil_mode);
 }
 
 struct pool_shape {

@@ -301,4 +301,22 @@ TEST(huge_window_geometry) {
   }
 }
 
+// The validator the glue uses: each rule fails alone.
+TEST(params_check) {
+  const int64_t B = (int64_t{1} << 31) - 1;
+  convkit::pool2d_params p = test::pool_params({2, 3, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1}, true);
+  CHECK(convkit::pool2d_params_check(p, true).empty(), "valid window refused: %s", convkit::pool2d_params_check(p, true).c_str());
+  auto fails = [&](convkit::pool2d_params q, bool is_max, const char* want) {
+    const std::string got = convkit::pool2d_params_check(q, is_max);
+    CHECK(got.find(want) != std::string::npos, "want '%s', got '%s'", want, got.c_str());
+  };
+  convkit::pool2d_params q = p; q.pad_top = 2; fails(q, true, "padding must be at most half the kernel");
+  q = p; q.dilation_w = 2; fails(q, false, "dilation is for max pooling only");
+  q = p; q.out_width = 7; fails(q, true, "outWidth is 7 but the window gives 5");
+  q = p; q.batch = 0; fails(q, true, "batch must be in [1,");
+  q = p; q.batch = B; q.channels = B; q.in_height = q.in_width = B; q.kernel_h = q.kernel_w = B; q.stride_h = q.stride_w = B;
+  q.pad_top = q.pad_bottom = q.pad_left = q.pad_right = 0; q.out_height = q.out_width = 1;
+  fails(q, true, "x would have more than 2^53 elements");
+}
+
 int main() { return test::run_all("pool2d-test"); }

@@ -1,6 +1,7 @@
 // Convolution forward and backward of the convkit core. No Node here.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace convkit {
 
@@ -22,6 +23,22 @@ struct conv2d_params {
   bool has_bias;
   activation act;
 };
+
+// floor((in + pad_before + pad_after - dilation*(k-1) - 1) / stride) + 1, or 0 when the
+// dilated kernel is wider than the padded input. Operands up to 2^31 - 1: no overflow.
+int64_t conv2d_out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before,
+                        int64_t pad_after, int64_t dilation);
+
+// Every rule a conv2d_params must follow before any kernel may see it: sizes, kernel, stride,
+// dilation and groups in [1, 2^31 - 1], paddings in [0, 2^31 - 1], groups dividing both channel
+// counts, out_* by conv2d_out_size, and x, w and y under 2^53 elements. Empty when p is valid,
+// else what is wrong, named by Conv2dInfo's fields (the caller adds the op's name). The N-API
+// glue and the C++ tests both check with it.
+std::string conv2d_params_check(const conv2d_params& p);
+// Elements of x, w and y (valid p).
+int64_t conv2d_x_size(const conv2d_params& p);
+int64_t conv2d_w_size(const conv2d_params& p);
+int64_t conv2d_y_size(const conv2d_params& p);
 
 // x  nchw [N, Cin, H, W]         | nhwc [N, H, W, Cin]
 // w  nchw [Cout, Cin/g, KH, KW]  | nhwc [Cout, KH, KW, Cin/g]

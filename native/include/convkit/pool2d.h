@@ -1,6 +1,8 @@
 // Pooling of the convkit core. No Node here.
 #pragma once
 #include <cstdint>
+#include <string>
+
 #include "convkit/conv2d.h"  // layout
 
 namespace convkit {
@@ -19,6 +21,16 @@ struct pool2d_params {
   bool count_include_pad;          // avg only
   layout data_layout;
 };
+
+// PyTorch's output size; with ceil_mode the last window must start inside the input or the
+// left padding. 0 when the window is wider than the padded input.
+int64_t pool2d_out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before,
+                        int64_t pad_after, int64_t dilation, bool ceil_mode);
+
+// Every rule a pool2d_params must follow: sizes in [1, 2^31 - 1], paddings at most half the
+// kernel (PyTorch's rule), dilation for max only, out_* the floor- or the ceil-mode size, x and
+// y under 2^53 elements. Empty when valid, else what is wrong (as conv2d_params_check).
+std::string pool2d_params_check(const pool2d_params& p, bool is_max);
 
 // x nchw [N, C, H, W] | nhwc [N, H, W, C]; y the same with OH, OW.
 void max_pool2d(const pool2d_params& p, const float* x, float* y);
