@@ -4,6 +4,7 @@
 // input (RangeError; element-wise ops may write in place).
 import type { Conv2dInfo } from '../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../shape/pool2d-info';
+import type { MatmulInfo } from '../shape/gemm-info';
 
 export type BackendName = 'native' | 'ts';
 export type ActivationKind = 'relu' | 'sigmoid' | 'tanh';
@@ -48,6 +49,10 @@ export interface Backend {
   sgemmAsync(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
         a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
         c: Float32Array, ldc: number): Promise<void>;
+
+  /** Batched matmul in one call (one hop off the JS thread for the whole batch). */
+  matmul(a: Float32Array, b: Float32Array, y: Float32Array, info: MatmulInfo): void;
+  matmulAsync(a: Float32Array, b: Float32Array, y: Float32Array | null, info: MatmulInfo): Promise<Float32Array>;
 
   // activation.ts
   activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;

@@ -59,27 +59,16 @@ function planMatmul(op: string, a: unknown, b: unknown) {
 /** numpy matmul: 2-D, or batched [..., M, K] @ [..., K, N] with broadcasting. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const { at, bt, plan, y } = planMatmul('matmul', a, b);
-  const { m, n, k } = plan;
-  const be = backend();
-  for (let t = 0; t < plan.aOffsets.length; t++) {
-    be.sgemm(false, false, m, n, k, 1, at.data.subarray(plan.aOffsets[t]), Math.max(k, 1), bt.data.subarray(plan.bOffsets[t]), Math.max(n, 1), 0, y.data.subarray(t * m * n), Math.max(n, 1));
-  }
+  backend().matmul(at.data, bt.data, y.data, plan);
   return y;
 }
 
+/** matmul off the main thread: the whole batch in one call, on the values at the call. */
 export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
-  const { at, bt, plan, y } = planMatmul('matmulAsync', a, b);
-  const { m, n, k } = plan;
-  const be = backend();
-  // Each sgemmAsync snapshots what it reads when it is called, but the batches are called one
-  // after another: the later ones must not see a caller's array detached or changed meanwhile.
-  const batches = plan.aOffsets.length;
-  const ad = batches > 1 ? at.data.slice() : at.data;
-  const bd = batches > 1 ? bt.data.slice() : bt.data;
-  for (let t = 0; t < batches; t++) {
-    await be.sgemmAsync(false, false, m, n, k, 1, ad.subarray(plan.aOffsets[t]), Math.max(k, 1), bd.subarray(plan.bOffsets[t]), Math.max(n, 1), 0, y.data.subarray(t * m * n), Math.max(n, 1));
-  }
-  return y;
+  const at = checkTensor('matmulAsync', 'a', a);
+  const bt = checkTensor('matmulAsync', 'b', b);
+  const plan = matmulPlan('matmulAsync', at.shape, bt.shape);
+  return new Tensor(await backend().matmulAsync(at.data, bt.data, null, plan), plan.outShape);
 }
 
 /** PyTorch linear: x [..., in] @ w[out, in]^T + b[out]. */

@@ -44,6 +44,16 @@ function typeError13(op: string, got: number): TypeError {
   return new TypeError(`${op}: expected 13 arguments (transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc), got ${got}`);
 }
 
+/**
+ * One batched matmul as the backends take it: y[t] (m x n) = a[aOffsets[t] ..] (m x k, row
+ * stride k) @ b[bOffsets[t] ..] (k x n, row stride n), for t < aOffsets.length.
+ */
+export interface MatmulInfo {
+  m: number; n: number; k: number;
+  aOffsets: readonly number[];
+  bOffsets: readonly number[];
+}
+
 export interface MatmulPlan {
   m: number; n: number; k: number;
   /** Result shape, numpy rules (1-D operands lose their added dimension). */

@@ -30,6 +30,8 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("globalMaxPool2d", &convkit_addon::call<js_global_max_pool2d>, napi_enumerable),
         InstanceMethod("sgemm", &convkit_addon::call<js_sgemm>, napi_enumerable),
         InstanceMethod("sgemmAsync", &convkit_addon::call<js_sgemm_async>, napi_enumerable),
+        InstanceMethod("matmul", &convkit_addon::call<js_matmul>, napi_enumerable),
+        InstanceMethod("matmulAsync", &convkit_addon::call<js_matmul_async>, napi_enumerable),
         InstanceMethod("activation", &convkit_addon::call<js_activation>, napi_enumerable),
         InstanceMethod("softmax", &convkit_addon::call<js_softmax>, napi_enumerable),
         InstanceMethod("activationBackward", &convkit_addon::call<js_activation_backward>, napi_enumerable),

@@ -3,6 +3,7 @@
 // then convkit::sgemm. C must not overlap A or B (a RangeError, as on the ts backend).
 #include <algorithm>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "async.h"
@@ -67,7 +68,70 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays)
   return [=] { convkit::sgemm(ta, tb, m, n, k, alpha, ad, lda, bd, ldb, beta, cd, ldc); };
 }
 
+// matmul(a, b, y, info): info = { m, n, k, aOffsets, bOffsets } (MatmulInfo): batch t is
+// y[t*m*n ..] = a[aOffsets[t] ..] (m x k) @ b[bOffsets[t] ..] (k x n), all in one job.
+std::function<void()> parse_matmul(const Napi::CallbackInfo& info, call_arrays& arrays) {
+  Napi::Env env = info.Env();
+  const char* op = "matmul";
+  if (info.Length() < 4) {
+    throw_type_error(env, op, "expected (a, b, y, info), got " + std::to_string(info.Length()) + " arguments");
+  }
+  // The whole info first (its getters may run JS), then the arrays.
+  const Napi::Object o = info_object(env, info[3], op);
+  const int64_t m = int_field(env, o, op, "m", 0), n = int_field(env, o, op, "n", 0), k = int_field(env, o, op, "k", 0);
+  auto offsets = [&](const char* name) {
+    const Napi::Value v = o.Get(name);
+    if (!v.IsArray()) throw_type_error(env, op, std::string("info.") + name + " must be an array of offsets, got " + describe(v));
+    const Napi::Array arr = v.As<Napi::Array>();
+    std::vector<int64_t> out(arr.Length());
+    for (uint32_t t = 0; t < arr.Length(); ++t) {
+      out[t] = int_value(env, arr.Get(t), op, std::string("info.") + name + "[" + std::to_string(t) + "]", 0, kMaxElements);
+    }
+    return out;
+  };
+  const std::vector<int64_t> ao = offsets("aOffsets"), bo = offsets("bOffsets");
+  if (ao.size() != bo.size()) {
+    throw_range_error(env, op, "info.aOffsets has " + std::to_string(ao.size()) + " batches but info.bOffsets " +
+                                   std::to_string(bo.size()));
+  }
+  const int64_t batches = static_cast<int64_t>(ao.size());
+  const int64_t ny = checked_product(env, op, "y", {batches, m, n});
+  const int64_t ea = checked_product(env, op, "a's batch", {m, k}), eb = checked_product(env, op, "b's batch", {k, n});
+  const f32_view a = float_array(env, info[0], op, "a");
+  const f32_view b = float_array(env, info[1], op, "b");
+  const bool fresh_y = arrays.async() && info[2].IsNull();  // async: y = null allocates the output
+  const f32_view y = fresh_y ? f32_view{} : float_array(env, info[2], op, "y");
+  if (!fresh_y) require_length(env, op, y, "y", ny);
+  int64_t na = 0, nb = 0;  // the extents the batches read
+  for (int64_t t = 0; t < batches; ++t) {
+    if (ao[t] + ea > a.length || bo[t] + eb > b.length) {
+      throw_range_error(env, op, "batch " + std::to_string(t) + " reads past a (" + std::to_string(a.length) + " elements) or b (" +
+                                     std::to_string(b.length) + "): offsets " + std::to_string(ao[t]) + ", " + std::to_string(bo[t]));
+    }
+    na = std::max(na, ao[t] + ea);
+    nb = std::max(nb, bo[t] + eb);
+  }
+  const float* ad = arrays.in("a", a, k == 0 ? 0 : na);
+  const float* bd = arrays.in("b", b, k == 0 ? 0 : nb);
+  float* yd = fresh_y ? arrays.fresh(env, "y", ny) : arrays.out("y", y, ny);
+  arrays.check_overlap(env, op);
+  return [=] {
+    for (int64_t t = 0; t < batches; ++t) {
+      convkit::sgemm(false, false, m, n, k, 1.0f, ad + ao[t], std::max<int64_t>(k, 1), bd + bo[t],
+                     std::max<int64_t>(n, 1), 0.0f, yd + t * m * n, std::max<int64_t>(n, 1));
+    }
+  };
+}
+
 }  // namespace
+
+Napi::Value js_matmul(const Napi::CallbackInfo& info) {
+  return run_sync_call(info.Env(), "matmul", [&](call_arrays& a) { return parse_matmul(info, a); });
+}
+
+Napi::Value js_matmul_async(const Napi::CallbackInfo& info) {
+  return run_async(info.Env(), "matmul", [&](call_arrays& a) { return parse_matmul(info, a); });
+}
 
 Napi::Value js_sgemm(const Napi::CallbackInfo& info) {
   return run_sync_call(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });

@@ -30,6 +30,8 @@ Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info);
 // gemm.cc
 Napi::Value js_sgemm(const Napi::CallbackInfo& info);
 Napi::Value js_sgemm_async(const Napi::CallbackInfo& info);
+Napi::Value js_matmul(const Napi::CallbackInfo& info);
+Napi::Value js_matmul_async(const Napi::CallbackInfo& info);
 // activation.cc
 Napi::Value js_activation(const Napi::CallbackInfo& info);
 Napi::Value js_softmax(const Napi::CallbackInfo& info);

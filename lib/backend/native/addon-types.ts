@@ -2,6 +2,7 @@
 // TS info type itself (lib/shape/*-info.ts); the glue reads its fields by name.
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { Pool2dInfo, GlobalPool2dInfo } from '../../shape/pool2d-info';
+import type { MatmulInfo } from '../../shape/gemm-info';
 
 export type ActivationKind = 'relu' | 'sigmoid' | 'tanh';
 
@@ -46,6 +47,9 @@ export interface Addon {
   sgemmAsync(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
         a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
         c: Float32Array, ldc: number): Promise<void>;
+
+  matmul(a: Float32Array, b: Float32Array, y: Float32Array, info: MatmulInfo): void;
+  matmulAsync(a: Float32Array, b: Float32Array, y: Float32Array | null, info: MatmulInfo): Promise<Float32Array | undefined>;
 
   activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
   softmax(x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;

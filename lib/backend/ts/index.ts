@@ -1,13 +1,14 @@
 // The pure-TypeScript backend: runs everywhere, and is the reference the native one is tested against.
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { Pool2dInfo } from '../../shape/pool2d-info';
+import type { MatmulInfo } from '../../shape/gemm-info';
 import type { Backend } from '../backend';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
-import { checkArray, convInfoOf, globalPoolInfoOf, poolInfoOf } from './info-check';
+import { checkArray, convInfoOf, globalPoolInfoOf, matmulInfoOf, poolInfoOf } from './info-check';
 import { rangeError } from '../../errors';
 import { float32Length } from '../../tensor';
 import { checkSgemm } from '../../shape/gemm-info';
@@ -106,6 +107,15 @@ const checked = {
     });
     sgemm(ta, tb, m, n, k, p.alpha, a, lda, b, ldb, p.beta, c, ldc);
   }) as Backend['sgemm'],
+  matmul: ((a, b, y, info) => {
+    const op = 'matmul', i = matmulInfoOf(op, info, float32Length(op, 'a', a), float32Length(op, 'b', b));
+    const { m, n, k } = i;
+    checkArray(op, 'y', y, i.aOffsets.length * m * n);
+    checkNoOverlap(op, { y }, { a, b });
+    for (let t = 0; t < i.aOffsets.length; t++) {
+      sgemm(false, false, m, n, k, 1, sub.call(a, i.aOffsets[t]), Math.max(k, 1), sub.call(b, i.bOffsets[t]), Math.max(n, 1), 0, sub.call(y, t * m * n), Math.max(n, 1));
+    }
+  }) as Backend['matmul'],
   activation: ((kind, x, y) => {
     if (kind !== 'relu' && kind !== 'sigmoid' && kind !== 'tanh') throw rangeError('activation', `kind must be 'relu', 'sigmoid' or 'tanh', got ${String(kind)}`);
     const n = float32Length(kind, 'x', x);
@@ -168,4 +178,7 @@ export const tsBackend: Backend = {
   maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, (i) => poolInfoOf('maxPool2d', 'max', i), (i) => poolSizes(i).y),
   avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => poolSizes(i).y),
   sgemmAsync: later(checked.sgemm),
+  matmulAsync: (a, b, y, info) => laterWithOutput<[Float32Array, Float32Array], MatmulInfo>(checked.matmul,
+    (i) => matmulInfoOf('matmul', i, float32Length('matmul', 'a', a), float32Length('matmul', 'b', b)),
+    (i) => i.aOffsets.length * i.m * i.n)(a, b, y, info),
 };

@@ -6,6 +6,7 @@
 import { float32Length } from '../../tensor';
 import { rangeError, typeError } from '../../errors';
 import { type Conv2dInfo, conv2dInfo } from '../../shape/conv2d-info';
+import type { MatmulInfo } from '../../shape/gemm-info';
 import { type GlobalPool2dInfo, globalPool2dInfo, type Pool2dInfo, pool2dInfo } from '../../shape/pool2d-info';
 
 const CONV_FIELDS = ['batch', 'inChannels', 'inHeight', 'inWidth', 'outChannels', 'outHeight', 'outWidth', 'kernelH', 'kernelW',
@@ -72,6 +73,26 @@ export function globalPoolInfoOf(op: string, info: unknown): GlobalPool2dInfo {
   const dims = [int(op, 'batch', s.batch, 1), int(op, 'channels', s.channels, 1), int(op, 'height', s.height, 1), int(op, 'width', s.width, 1)];
   const [n, c, h, w] = dims;
   return globalPool2dInfo(op, s.layout === 'nhwc' ? [n, h, w, c] : [n, c, h, w], { layout: s.layout });
+}
+
+/** MatmulInfo read once: sizes, and offsets that keep every batch inside a and b. */
+export function matmulInfoOf(op: string, info: unknown, aLength: number, bLength: number): MatmulInfo {
+  const s = snapshot(op, info, ['m', 'n', 'k', 'aOffsets', 'bOffsets'] as const);
+  const m = int(op, 'm', s.m, 0), n = int(op, 'n', s.n, 0), k = int(op, 'k', s.k, 0);
+  const offsets = (name: 'aOffsets' | 'bOffsets', v: unknown, extent: number, length: number): number[] => {
+    if (!Array.isArray(v)) throw typeError(op, `info.${name} must be an array of offsets`);
+    const out = Array.from(v as unknown[], (o, t) => {
+      if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0 || o + extent > length) {
+        throw rangeError(op, `info.${name}[${t}] must be an integer in [0, ${length - extent}], got ${String(o)}`);
+      }
+      return o;
+    });
+    return out;
+  };
+  const aOffsets = offsets('aOffsets', s.aOffsets, m * k, aLength);
+  const bOffsets = offsets('bOffsets', s.bOffsets, k * n, bLength);
+  if (aOffsets.length !== bOffsets.length) throw rangeError(op, `info.aOffsets has ${aOffsets.length} batches but info.bOffsets ${bOffsets.length}`);
+  return { m, n, k, aOffsets, bOffsets };
 }
 
 /** A Float32Array of exactly n elements (at least n: `atLeast`). */
