@@ -1,19 +1,30 @@
-// The native backend: the same Backend interface over the compiled addon.
+// The native backend: the Backend interface over the compiled addon, written once. Sync kernels
+// go straight to the addon (it checks every argument itself: native/napi); async ones get the
+// caller's stack on their errors and resolve with the output (the one the addon allocated for
+// y = null, else the caller's y).
 import type { Backend } from '../backend';
-import { makeActivation } from './activation';
-import type { Addon } from './addon-types';
-import { makeConv2d } from './conv2d';
-import { makeGemm } from './gemm';
+import type { Addon, AsyncKernelName, SyncKernelName } from './addon-types';
+import { withCallerStack } from './async';
 import { output } from './output';
-import { makePool2d } from './pool2d';
+
+// Records, so the compiler refuses a Backend kernel missing here.
+const SYNC: Record<SyncKernelName, true> = {
+  conv2d: true, conv2dBackwardData: true, conv2dBackwardFilter: true,
+  maxPool2d: true, avgPool2d: true, maxPool2dBackward: true, avgPool2dBackward: true, globalAvgPool2d: true, globalMaxPool2d: true,
+  sgemm: true, matmul: true, activation: true, softmax: true, activationBackward: true, softmaxBackward: true,
+};
+const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, matmulAsync: true };
 
 export function makeNativeBackend(addon: Addon): Backend {
-  return {
-    name: 'native',
-    output,
-    ...makeConv2d(addon),
-    ...makePool2d(addon),
-    ...makeGemm(addon),
-    ...makeActivation(addon),
-  };
+  const be: Record<string, unknown> = { name: 'native', output };
+  for (const k of Object.keys(SYNC) as SyncKernelName[]) be[k] = (addon[k] as (...a: unknown[]) => void).bind(addon);
+  for (const k of Object.keys(ASYNC) as AsyncKernelName[]) {
+    const call = (addon[k] as (...a: unknown[]) => Promise<Float32Array | undefined>).bind(addon);
+    be[k] = async (...args: unknown[]) => {
+      const r = await withCallerStack(call(...args));
+      // sgemmAsync updates the caller's c; the others resolve with y (args: ..., y, info).
+      return k === 'sgemmAsync' ? undefined : (r ?? args[args.length - 2]);
+    };
+  }
+  return be as unknown as Backend;
 }
