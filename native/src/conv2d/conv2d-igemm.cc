@@ -28,6 +28,7 @@
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "gemm/gemm-config.h"
+#include "parallel/pack-once.h"
 #include "util/workspace.h"
 
 namespace convkit {
@@ -142,21 +143,8 @@ void store_row(float* dst, const float* src, int64_t n, float bv, const float* b
   }
 }
 
-// Pieces of shared work (padded rows) are done once, by the first task that needs them; the
-// others wait. A claimer never waits before it is done, so every wait ends.
-enum : int { kUnpacked = 0, kPacking = 1, kPacked = 2 };
-
-bool claim(std::atomic<int>& state) {
-  int s = state.load(std::memory_order_acquire);
-  return s == kUnpacked && state.compare_exchange_strong(s, kPacking, std::memory_order_acq_rel);
-}
-
-void wait_packed(std::atomic<int>& state) {
-  // Yields after a while: the thread packing may have been descheduled.
-  for (int spins = 0; state.load(std::memory_order_acquire) != kPacked; ++spins) {
-    if (spins >= 256) std::this_thread::yield();
-  }
-}
+// Pieces of shared work (padded rows, weight panels) are done once, by the first task that
+// needs them, through the hand-off of parallel/pack-once.h.
 
 // Asks for the lines of the task's output block [c0, c1) x [q0, q1) of y_n, for writing, so
 // that their misses overlap the task's FMAs instead of stalling its epilogue.
@@ -325,7 +313,7 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
         if (claim(st[c])) {
           pack_padded_rows(p, geo, x + n * in_image, g, c * chunk_rows,
                            std::min(geo.hp, (c + 1) * chunk_rows), xp_all + img * image_floats);
-          st[c].store(kPacked, std::memory_order_release);
+          mark_packed(st[c]);
         }
       }
       for (int64_t c = r_lo / chunk_rows; c <= r_hi / chunk_rows; ++c) wait_packed(st[c]);
@@ -347,7 +335,7 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
           if (claim(wst[j])) {
             pack_weight_panel(w + g * cout_g * kd, kd, j * rc, std::min(rc, cout_g - j * rc), rc,
                               k0, kc, plan.pack_t8, wp_g + j * panel_floats);
-            wst[j].store(kPacked, std::memory_order_release);
+            mark_packed(wst[j]);
           }
         }
         for (int64_t j = cp0; j < cp1 && !w_in_place; ++j) wait_packed(wst[j]);

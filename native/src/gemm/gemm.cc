@@ -15,6 +15,7 @@
 #include "convkit/gemm.h"
 #include "convkit/parallel.h"
 #include "gemm/gemm-config.h"
+#include "parallel/pack-once.h"
 #include "util/workspace.h"
 
 namespace convkit {
@@ -42,40 +43,8 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   }
 }
 
-// The shared packed A and B are packed in pieces, each once per k block: the first task that
-// needs a piece packs it, any other waits until it is packed. A packer never waits on anything,
-// so every wait ends.
-enum : int { kUnpacked = 0, kPacking = 1, kPacked = 2 };
-
-bool claim(std::atomic<int>& state) {
-  int s = state.load(std::memory_order_acquire);
-  return s == kUnpacked && state.compare_exchange_strong(s, kPacking, std::memory_order_acq_rel);
-}
-
-// Spins until ready() (an acquire load) holds; yields after a while, as the thread it waits
-// for may have been descheduled.
-template <class Ready>
-void spin_until(const Ready& ready) {
-  for (int spins = 0; !ready(); ++spins) {
-    if (spins >= 256) std::this_thread::yield();
-  }
-}
-
-void wait_packed(std::atomic<int>& state) {
-  spin_until([&] { return state.load(std::memory_order_acquire) == kPacked; });
-}
-
-// Pieces [0, n) of `states`: packs every piece no other thread has taken, then waits for the rest.
-template <class Pack>
-void pack_once(std::atomic<int>* states, int64_t n, const Pack& pack) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (claim(states[i])) {
-      pack(i);
-      states[i].store(kPacked, std::memory_order_release);
-    }
-  }
-  for (int64_t i = 0; i < n; ++i) wait_packed(states[i]);
-}
+// The shared packed A and B are packed in pieces, each once per k block, through the hand-off
+// of parallel/pack-once.h (claim / wait_packed / pack_once).
 
 // Rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) -> panels of MR rows [panel][kc][MR],
 // zero-padded.
