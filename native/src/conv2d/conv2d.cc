@@ -1,5 +1,6 @@
 // conv2d forward driver: picks the algorithm per shape.
 //   depthwise (groups == Cin, Cout = m*Cin)  -> direct kernel, vectorized over W (NCHW) or C (NHWC)
+//                                               (dwconv.cc)
 //   1x1, stride 1, no padding                -> GEMM on the input as it is
 //   3x3 stride 1, groups 1, AVX-512, >= 24 channels, >= 16 tiles -> Winograd F(2x2, 3x3)
 //                                               (conv2d-winograd.cc)
@@ -17,6 +18,7 @@
 #include "convkit/parallel.h"
 #include "conv2d/conv2d-igemm.h"
 #include "conv2d/conv2d-winograd.h"
+#include "conv2d/dwconv.h"
 #include "conv2d/im2col.h"
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
@@ -83,98 +85,6 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
           p.out_channels);
     epilogue(y_tile, len, cout_g, p.out_channels, p.has_bias ? b + g * cout_g : nullptr, false,
              relu);
-  });
-}
-
-// Depthwise NCHW: one output plane per task; each kernel tap adds a shifted input row
-// to the output row, contiguous over W when stride_w == 1.
-void dwconv_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
-                 float* y) {
-  const int64_t mult = p.out_channels / p.in_channels;
-  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const int64_t KH = p.kernel_h, KW = p.kernel_w;
-  const bool relu = p.act == activation::relu;
-  parallel_for(p.batch * p.out_channels, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      const int64_t n = t / p.out_channels, co = t % p.out_channels, c = co / mult;
-      const float* xc = x + (n * p.in_channels + c) * H * W;
-      const float* wc = w + co * KH * KW;  // [KH, KW]
-      float* yc = y + t * OH * OW;
-      const float bias = p.has_bias ? b[co] : 0.0f;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        float* yrow = yc + oh * OW;
-        std::fill(yrow, yrow + OW, bias);
-        for (int64_t kh = 0; kh < KH; ++kh) {
-          const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-          if (ih < 0 || ih >= H) continue;
-          const float* xrow = xc + ih * W;
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const float wv = wc[kh * KW + kw];
-            const int64_t off = kw * p.dilation_w - p.pad_left;
-            int64_t ow_lo, ow_hi;
-            valid_range(0, OW, p.stride_w, off, W, &ow_lo, &ow_hi);
-            if (p.stride_w == 1) {
-              const float* src = xrow + off;
-              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) yrow[ow] += wv * src[ow];
-            } else {
-              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) yrow[ow] += wv * xrow[ow * p.stride_w + off];
-            }
-          }
-        }
-        if (relu) {
-          for (int64_t ow = 0; ow < OW; ++ow) yrow[ow] = yrow[ow] < 0.0f ? 0.0f : yrow[ow];
-        }
-      }
-    }
-  });
-}
-
-// Depthwise NHWC: vectorized over channels; the weight [Cout, KH, KW] is first transposed
-// to [KH, KW, Cout] so each tap reads a contiguous channel vector.
-void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
-                 float* y) {
-  const int64_t cin = p.in_channels, cout = p.out_channels, mult = cout / cin;
-  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const int64_t KH = p.kernel_h, KW = p.kernel_w;
-  const bool relu = p.act == activation::relu;
-  std::vector<float> wt(static_cast<size_t>(KH * KW * cout));
-  for (int64_t co = 0; co < cout; ++co) {
-    for (int64_t k = 0; k < KH * KW; ++k) wt[k * cout + co] = w[co * KH * KW + k];
-  }
-  parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      const int64_t n = t / OH, oh = t % OH;
-      const float* x_n = x + n * H * W * cin;
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        float* yv = y + (t * OW + ow) * cout;
-        if (p.has_bias) {
-          std::memcpy(yv, b, cout * sizeof(float));
-        } else {
-          std::fill(yv, yv + cout, 0.0f);
-        }
-        for (int64_t kh = 0; kh < KH; ++kh) {
-          const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-          if (ih < 0 || ih >= H) continue;
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-            if (iw < 0 || iw >= W) continue;
-            const float* xv = x_n + (ih * W + iw) * cin;
-            const float* wv = wt.data() + (kh * KW + kw) * cout;
-            if (mult == 1) {
-              for (int64_t c = 0; c < cout; ++c) yv[c] += xv[c] * wv[c];
-            } else {
-              for (int64_t c = 0; c < cin; ++c) {
-                const float xc = xv[c];
-                for (int64_t j = 0; j < mult; ++j) yv[c * mult + j] += xc * wv[c * mult + j];
-              }
-            }
-          }
-        }
-        if (relu) {
-          for (int64_t c = 0; c < cout; ++c) yv[c] = yv[c] < 0.0f ? 0.0f : yv[c];
-        }
-      }
-    }
   });
 }
 
@@ -315,51 +225,6 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
       }
     });
   }
-}
-
-// Depthwise NCHW with the direct kernel: one padded plane per (n, c), one output row per call.
-void dwconv_nchw_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
-                        float* y) {
-  const int64_t mult = p.out_channels / p.in_channels;
-  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const int64_t kd = p.kernel_h * p.kernel_w;
-  const bool relu = p.act == activation::relu;
-  const padded_input geo = padded_geometry(p);
-  const std::vector<int64_t> tap = tap_offsets(p, geo, 1);
-  parallel_for(p.batch * p.in_channels, [&](int64_t lo, int64_t hi) {
-    float* xp = col_workspace().get(static_cast<size_t>(geo.plane));
-    for (int64_t t = lo; t < hi; ++t) {
-      pack_padded(p, geo, x + t * H * W, H * W, W, 1, 1, xp);
-      const int64_t n = t / p.in_channels, c = t % p.in_channels;
-      for (int64_t j = 0; j < mult; ++j) {
-        const int64_t co = c * mult + j;
-        float* yc = y + (n * p.out_channels + co) * OH * OW;
-        const float bias = p.has_bias ? b[co] : 0.0f;
-        for (int64_t oh = 0; oh < OH; ++oh) {
-          f32_dwconv_ukernel_1x64__avx512(kd, tap.data(), w + co * kd, xp + oh * p.stride_h * geo.rowlen,
-                                          OW, yc + oh * OW, bias, relu);
-        }
-      }
-    }
-  });
-}
-
-// Depthwise NHWC, multiplier 1: one output row per task, vectorized over channels.
-void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
-                        float* y) {
-  const int64_t C = p.in_channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const int64_t kk = p.kernel_h * p.kernel_w;
-  float* wt = packed_weights_space().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
-  for (int64_t c = 0; c < C; ++c) {
-    for (int64_t k = 0; k < kk; ++k) wt[k * C + c] = w[c * kk + k];
-  }
-  parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      const int64_t n = t / OH, oh = t % OH;
-      f32_dwconv_nhwc_row__avx512(p, x + n * H * W * C, wt, p.has_bias ? b : nullptr, oh,
-                                  y + t * OW * C);
-    }
-  });
 }
 #endif
 

@@ -9,7 +9,7 @@
 //   the number of real cells.
 // Backward: the same tasks (planes for NCHW; images x channel blocks for NHWC), so no two
 // threads write the same dx cell, and each cell sums its windows in output scan order.
-// AVX-512: separable row-buffer kernels (ukernel/f32-pool2d-avx512.cc); their backward
+// AVX-512: separable row-buffer kernels (ukernel/f32-maxpool-*, f32-avgpool-*); their backward
 // passes write every dx cell once (avg: per input row; max 2x2/2: per window). Max backward
 // for other windows zeroes each dx row when the first window reaches it, then adds the
 // winners' dy in output scan order (the reference's summation order), vectorized over output

@@ -5,14 +5,9 @@
 #include <cstdint>
 
 #include "conv2d/conv2d-winograd.h"
+#include "util/avx512-helpers.h"
 
 namespace convkit {
-
-namespace {
-inline __mmask16 tail_mask(int64_t n) {
-  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
-}
-}  // namespace
 
 void f32_winograd_f2k3_input__avx512(const float* const* src, int64_t cc, float* dst,
                                      int64_t ldk) {

@@ -1,6 +1,8 @@
-// Declarations of the conv2d direct kernels. Each lives in ukernel/<name with dashes>.cc,
-// compiled with its own ISA flags; the driver (conv2d.cc) calls them only when
-// active_isa() allows. Internal to native/src/conv2d.
+// Declarations of the conv2d ukernels (direct, depthwise, implicit-GEMM packing, GEMM tiles
+// with an operand in place). Each lives in ukernel/<its name with dashes, less "ukernel">.cc
+// (the two arows tiles share f32-gemm-arows-avx512.cc), compiled with its own ISA flags; the
+// drivers (conv2d.cc, dwconv.cc, conv2d-igemm.cc, conv2d-backward-filter.cc) call them only
+// when active_isa() allows. Internal to native/src/conv2d.
 #pragma once
 #include <cstdint>
 

@@ -7,12 +7,11 @@
 #include <immintrin.h>
 #include <cstdint>
 
+#include "util/avx512-helpers.h"
+
 namespace convkit {
 
 namespace {
-inline __mmask16 tail_mask(int64_t left) {
-  return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
-}
 // The line at `row` in 4 consecutive rows of B.
 inline void prefetch_rows(const float* row, int64_t ldb) {
   for (int r = 0; r < 4; ++r) _mm_prefetch(reinterpret_cast<const char*>(row + r * ldb), _MM_HINT_T0);

@@ -5,13 +5,9 @@
 #include <immintrin.h>
 #include <cstdint>
 
-namespace convkit {
+#include "util/avx512-helpers.h"
 
-namespace {
-inline __mmask16 tail_mask(int64_t left) {
-  return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
-}
-}  // namespace
+namespace convkit {
 
 void f32_gemv_ukernel_nt__avx512(int64_t m, int64_t n, int64_t k, const float* x, const float* b,
                                  int64_t ldb, float* y, int64_t ldy) {

@@ -1,5 +1,7 @@
-// Declarations of the pooling kernels. Each lives in ukernel/<name with dashes>.cc, compiled
-// with its own ISA flags; pool2d.cc calls them only when active_isa() allows.
+// Declarations of the pooling kernels, one kind per file: ukernel/f32-maxpool-*, f32-avgpool-*,
+// f32-gavgpool-*, f32-maxpool-backward-* and f32-avgpool-backward-* (the row-buffer scratch
+// sizes of max and avg forward: f32-pool-scratch-*), compiled with their ISA's flags;
+// pool2d.cc calls them only when active_isa() allows.
 // Internal to native/src/pool2d. Semantics as in convkit/pool2d.h.
 #pragma once
 #include <cstdint>
