@@ -19,6 +19,8 @@ export interface Addon {
   info(): AddonInfo;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Test aid (native/include/convkit/last-path.h): the path the last call of an op family took, then 'none' until the next. Not exported by lib. */
+  _lastPath(op: 'conv2d' | 'pool'): string;
 
   // y is written in place; its length and every input length are checked in C++.
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
