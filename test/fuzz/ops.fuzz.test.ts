@@ -51,7 +51,7 @@ describe.skipIf(!info().native.loaded && !nativeRequired())('fuzz: native == ts,
   for (const [name, property] of Object.entries(properties)) {
     it(`${name} (${runs} cases, seed ${seed})`, () => {
       try {
-        fc.assert(property, { numRuns: runs, seed, verbose: 1 });
+        fc.assert(property as fc.IProperty<[unknown]>, { numRuns: runs, seed, verbose: 1 });
       } catch (e) {
         // fast-check's message holds the seed and the shrunk path; add the command line.
         throw new Error(`fuzz ${name} failed (seed ${seed}; replay: ${replay})\n${(e as Error).message}`, { cause: e });
