@@ -1,6 +1,7 @@
-// info / setNumThreads / getNumThreads.
+// info / setNumThreads / getNumThreads; _lastPath (a test aid, not part of the API).
 #include "check.h"
 #include "convkit/isa.h"
+#include "convkit/last-path.h"
 #include "convkit/parallel.h"
 #include "glue.h"
 
@@ -34,6 +35,17 @@ Napi::Value js_set_num_threads(const Napi::CallbackInfo& info) {
 
 Napi::Value js_get_num_threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), convkit::get_num_threads());
+}
+
+// _lastPath('conv2d' | 'pool'): the path the last call of that op family took
+// (convkit/last-path.h), then 'none' until the next call; for the tests, lib does not export it.
+Napi::Value js_last_path(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Value v = info[0];
+  const std::string op = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  if (op == "conv2d") return Napi::String::New(env, path_name(take_last_conv_path()));
+  if (op == "pool") return Napi::String::New(env, path_name(take_last_pool_path()));
+  throw_type_error(env, "_lastPath", "op must be 'conv2d' or 'pool', got " + describe(v));
 }
 
 }  // namespace convkit::glue

@@ -37,11 +37,19 @@ export function agree(label: string, f: () => Result): void {
   // Inputs lie in [-1, 1]: the conformance bound 4*eps*sqrt(K)*S with S <= K + 1.
   const atol = (4 * 1.2e-7 * Math.sqrt(a.k + 1) * (a.k + 1) + 1e-6) * a.scale;
   for (let i = 0; i < a.data.length; i++) {
-    const x = a.data[i];
-    const y = b.data[i];
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (!(Math.abs(x - y) <= atol + 1e-5 * Math.abs(x))) throw new Error(`${label}: element ${i}: ts ${x} vs native ${y} (atol ${atol})`);
+    if (!close(a.data[i], b.data[i], atol)) throw new Error(`${label}: element ${i}: ts ${a.data[i]} vs native ${b.data[i]} (atol ${atol})`);
   }
+}
+
+/**
+ * ts value x and native value y agree: both NaN, the same infinity (a max-pool window that
+ * lies in the padding is -Infinity on both), or both finite and within atol + 1e-5*|x|.
+ * A finite value never matches an infinite one, nor NaN anything but NaN.
+ */
+export function close(x: number, y: number, atol: number): boolean {
+  if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y);
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return x === y;
+  return Math.abs(x - y) <= atol + 1e-5 * Math.abs(x);
 }
 
 // Mostly sensible values, sometimes hostile ones.

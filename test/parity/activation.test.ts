@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { backends, info } from '../../lib/index';
 import { prng, randomData, worstRatio } from '../helpers/random';
-import { nativeRequired } from '../helpers/native';
+import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
 
 describe.skipIf(skip)('activation parity native vs ts', () => {
+  itRunsAtForcedIsa();
   const x = randomData(prng(3), 4099).map((v) => v * 40);
   x.set([0, -0, 88, -88, 1e-30, -1e-30, Infinity, -Infinity], 0);
   for (const kind of ['relu', 'sigmoid', 'tanh'] as const) {

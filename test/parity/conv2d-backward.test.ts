@@ -8,7 +8,7 @@ import { loadAddon } from '../../lib/backend/native/addon';
 import { conv2dInfo } from '../../lib/shape/conv2d-info';
 import { randomConvShapes } from '../helpers/configs';
 import { prng, randomData, worstRatio } from '../helpers/random';
-import { nativeRequired } from '../helpers/native';
+import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
 const EPS = 1.2e-7;
@@ -56,6 +56,7 @@ function checkBoth(c: Config, withDb: boolean): void {
 }
 
 describe.skipIf(skip)('conv2d backward parity native vs ts', () => {
+  itRunsAtForcedIsa();
   const seeds = Array.from({ length: 120 }, (_, i) => 3000 + i);
   it.each(seeds)('random config %i', (seed) => {
     checkBoth(randomConfig(seed), seed % 3 !== 0);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { backends, info } from '../../lib/index';
 import { prng, randInt, randomData, worstRatio } from '../helpers/random';
-import { nativeRequired } from '../helpers/native';
+import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
 
@@ -13,6 +13,7 @@ const shapes: [number, number, number][] = [
 ];
 
 describe.skipIf(skip)('sgemm parity native vs ts', () => {
+  itRunsAtForcedIsa();
   for (const [m, n, k] of shapes) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {

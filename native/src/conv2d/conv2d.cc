@@ -15,6 +15,7 @@
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
 #include "convkit/isa.h"
+#include "convkit/last-path.h"
 #include "convkit/parallel.h"
 #include "conv2d/conv2d-igemm.h"
 #include "conv2d/conv2d-winograd.h"
@@ -232,42 +233,52 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
   if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
+    note_conv_path(conv_path::ref);
     conv2d_ref(p, x, w, b, y);
     return;
   }
   const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
   if (!depthwise && use_winograd(p)) {
+    note_conv_path(conv_path::winograd);
     conv2d_winograd(p, x, w, b, y);
     return;
   }
 #ifdef CONVKIT_HAS_DIRECT
   if (active_isa() == isa::avx512) {
     if (depthwise && p.data_layout == layout::nchw) {
+      note_conv_path(conv_path::depthwise);
       dwconv_nchw_direct(p, x, w, b, y);
       return;
     }
     if (depthwise && p.out_channels == p.in_channels) {
+      note_conv_path(conv_path::depthwise);
       dwconv_nhwc_direct(p, x, w, b, y);
       return;
     }
     if (!depthwise && use_direct(p)) {
+      note_conv_path(conv_path::direct);
       conv2d_direct(p, x, w, b, y);
       return;
     }
   }
 #endif
   if (depthwise) {
+    note_conv_path(conv_path::depthwise);
     if (p.data_layout == layout::nchw) {
       dwconv_nchw(p, x, w, b, y);
     } else {
       dwconv_nhwc(p, x, w, b, y);
     }
   } else if (!is_pointwise(p)) {
+    note_conv_path(conv_path::igemm);
     conv2d_igemm(p, x, w, b, y);
-  } else if (p.data_layout == layout::nchw) {
-    conv2d_pointwise_nchw(p, x, w, b, y);
   } else {
-    conv2d_pointwise_nhwc(p, x, w, b, y);
+    note_conv_path(conv_path::pointwise);
+    if (p.data_layout == layout::nchw) {
+      conv2d_pointwise_nchw(p, x, w, b, y);
+    } else {
+      conv2d_pointwise_nhwc(p, x, w, b, y);
+    }
   }
 }
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "convkit/isa.h"
+#include "convkit/last-path.h"
 #include "convkit/parallel.h"
 #include "convkit/pool2d.h"
 #include "pool2d/ukernel/ukernels.h"
@@ -713,13 +714,27 @@ void avg_pool_backward_avx512(const pool2d_params& p, const float* dy, float* dx
 }
 #endif
 
+// Test aid (convkit/last-path.h): the plane/row kernels of this layout, AVX-512 or portable.
+void note_pool_kind(const pool2d_params& p, bool avx512) {
+  const bool nchw = p.data_layout == layout::nchw;
+  note_pool_path(avx512 ? (nchw ? pool_path::nchw_avx512 : pool_path::nhwc_avx512)
+                        : (nchw ? pool_path::nchw : pool_path::nhwc));
+}
+
 }  // namespace
 
 void max_pool2d(const pool2d_params& p, const float* x, float* y) {
-  if (!compact_geometry(p)) return pool_clamped<true>(p, x, y);
+  if (!compact_geometry(p)) {
+    note_pool_path(pool_path::clamped);
+    return pool_clamped<true>(p, x, y);
+  }
 #ifdef CONVKIT_HAS_POOL_KERNELS
-  if (use_avx512()) return pool_avx512(p, true, x, y);
+  if (use_avx512()) {
+    note_pool_kind(p, true);
+    return pool_avx512(p, true, x, y);
+  }
 #endif
+  note_pool_kind(p, false);
   if (p.data_layout == layout::nchw) {
     max_pool_nchw(p, x, y);
   } else {
@@ -728,10 +743,17 @@ void max_pool2d(const pool2d_params& p, const float* x, float* y) {
 }
 
 void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
-  if (!compact_geometry(p)) return pool_clamped<false>(p, x, y);
+  if (!compact_geometry(p)) {
+    note_pool_path(pool_path::clamped);
+    return pool_clamped<false>(p, x, y);
+  }
 #ifdef CONVKIT_HAS_POOL_KERNELS
-  if (use_avx512()) return pool_avx512(p, false, x, y);
+  if (use_avx512()) {
+    note_pool_kind(p, true);
+    return pool_avx512(p, false, x, y);
+  }
 #endif
+  note_pool_kind(p, false);
   if (p.data_layout == layout::nchw) {
     avg_pool_nchw(p, x, y);
   } else {
@@ -740,13 +762,22 @@ void avg_pool2d(const pool2d_params& p, const float* x, float* y) {
 }
 
 void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x, float* dx) {
-  if (!compact_geometry(p)) return pool_backward_clamped<true>(p, dy, x, dx);
+  if (!compact_geometry(p)) {
+    note_pool_path(pool_path::clamped);
+    return pool_backward_clamped<true>(p, dy, x, dx);
+  }
 #ifdef CONVKIT_HAS_POOL_KERNELS
   if (use_avx512() && maxpool_backward_is_2x2s2(p) && p.out_height > 0 && p.out_width > 0) {
+    note_pool_path(p.data_layout == layout::nchw ? pool_path::max_backward_2x2s2_nchw_avx512
+                                                 : pool_path::max_backward_2x2s2_nhwc_avx512);
     return max_pool_backward_avx512(p, dy, x, dx);
   }
-  if (use_avx512() && f32_maxpool_backward_supported__avx512(p)) return max_pool_backward_any_avx512(p, dy, x, dx);
+  if (use_avx512() && f32_maxpool_backward_supported__avx512(p)) {
+    note_pool_kind(p, true);
+    return max_pool_backward_any_avx512(p, dy, x, dx);
+  }
 #endif
+  note_pool_kind(p, false);
   if (p.data_layout == layout::nchw) {
     max_pool_backward_nchw(p, dy, x, dx);
   } else {
@@ -755,10 +786,17 @@ void max_pool2d_backward(const pool2d_params& p, const float* dy, const float* x
 }
 
 void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
-  if (!compact_geometry(p)) return pool_backward_clamped<false>(p, dy, nullptr, dx);
+  if (!compact_geometry(p)) {
+    note_pool_path(pool_path::clamped);
+    return pool_backward_clamped<false>(p, dy, nullptr, dx);
+  }
 #ifdef CONVKIT_HAS_POOL_KERNELS
-  if (use_avx512()) return avg_pool_backward_avx512(p, dy, dx);
+  if (use_avx512()) {
+    note_pool_kind(p, true);
+    return avg_pool_backward_avx512(p, dy, dx);
+  }
 #endif
+  note_pool_kind(p, false);
   if (p.data_layout == layout::nchw) {
     avg_pool_backward_nchw(p, dy, dx);
   } else {
@@ -792,6 +830,7 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
   const float inv = 1.0f / static_cast<float>(hw);
 #ifdef CONVKIT_HAS_POOL_KERNELS
   if (use_avx512()) {
+    note_pool_path(data_layout == layout::nchw ? pool_path::global_nchw_avx512 : pool_path::global_nhwc_avx512);
     if (data_layout == layout::nchw) {
       pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
         if (f32_gavgpool_nchw__avx512(x + lo * hw, hi - lo, hw, y + lo)) gavg_fix(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
@@ -808,6 +847,7 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
     return;
   }
 #endif
+  note_pool_path(data_layout == layout::nchw ? pool_path::global_nchw : pool_path::global_nhwc);
   if (data_layout == layout::nchw) {
     pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
@@ -844,6 +884,7 @@ void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
                        layout data_layout, const float* x, float* y) {
   const int64_t hw = height * width;
   const int64_t bytes = 4 * batch * channels * (hw + 1);
+  note_pool_path(data_layout == layout::nchw ? pool_path::global_nchw : pool_path::global_nhwc);
   if (data_layout == layout::nchw) {
     pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {

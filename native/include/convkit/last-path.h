@@ -1,0 +1,71 @@
+// Test aid: the path the last call of each op family took, set by the drivers at their
+// dispatch points (one relaxed atomic store per call). The conformance and parity tests read
+// it (addon `_lastPath`, not part of the package's API) to check that every algorithm and
+// kernel kind is reached, and that a forced CONVKIT_ISA level is the one that runs.
+// With calls on several threads at once "last" is any one of them; the tests call serially.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+namespace convkit {
+
+// conv2d forward (conv2d.cc): the reference loops for absurd padding/stride/dilation, Winograd
+// F(2x2, 3x3), the direct small-Cin kernel, implicit GEMM, 1x1 GEMM, depthwise.
+enum class conv_path : uint8_t { none, ref, winograd, direct, igemm, pointwise, depthwise };
+
+// Pooling (pool2d.cc), forward and backward: the kernel kind the driver chose.
+//   clamped          windows far larger than the input (the clamped reference loops)
+//   nchw, nhwc       the portable loops
+//   nchw_avx512,     the AVX-512 plane (NCHW) / row (NHWC) kernels; which of their
+//   nhwc_avx512      variants runs (stride 1, 2x2/2, general) follows the geometry
+//   max_backward_2x2s2_{nchw,nhwc}_avx512  the max backward for windows that tile the input
+//   global_{nchw,nhwc}[_avx512]            global average / max pooling
+enum class pool_path : uint8_t {
+  none, clamped, nchw, nhwc, nchw_avx512, nhwc_avx512,
+  max_backward_2x2s2_nchw_avx512, max_backward_2x2s2_nhwc_avx512,
+  global_nchw, global_nhwc, global_nchw_avx512, global_nhwc_avx512,
+};
+
+namespace detail {
+inline std::atomic<conv_path> last_conv_path{conv_path::none};
+inline std::atomic<pool_path> last_pool_path{pool_path::none};
+}  // namespace detail
+
+inline void note_conv_path(conv_path p) { detail::last_conv_path.store(p, std::memory_order_relaxed); }
+inline void note_pool_path(pool_path p) { detail::last_pool_path.store(p, std::memory_order_relaxed); }
+inline conv_path last_conv_path() { return detail::last_conv_path.load(std::memory_order_relaxed); }
+inline pool_path last_pool_path() { return detail::last_pool_path.load(std::memory_order_relaxed); }
+// Read and reset to none, so a test sees only the path of the call it just made.
+inline conv_path take_last_conv_path() { return detail::last_conv_path.exchange(conv_path::none, std::memory_order_relaxed); }
+inline pool_path take_last_pool_path() { return detail::last_pool_path.exchange(pool_path::none, std::memory_order_relaxed); }
+
+inline const char* path_name(conv_path p) {
+  switch (p) {
+    case conv_path::ref: return "ref";
+    case conv_path::winograd: return "winograd";
+    case conv_path::direct: return "direct";
+    case conv_path::igemm: return "igemm";
+    case conv_path::pointwise: return "pointwise";
+    case conv_path::depthwise: return "depthwise";
+    default: return "none";
+  }
+}
+
+inline const char* path_name(pool_path p) {
+  switch (p) {
+    case pool_path::clamped: return "clamped";
+    case pool_path::nchw: return "nchw";
+    case pool_path::nhwc: return "nhwc";
+    case pool_path::nchw_avx512: return "nchw-avx512";
+    case pool_path::nhwc_avx512: return "nhwc-avx512";
+    case pool_path::max_backward_2x2s2_nchw_avx512: return "max-backward-2x2s2-nchw-avx512";
+    case pool_path::max_backward_2x2s2_nhwc_avx512: return "max-backward-2x2s2-nhwc-avx512";
+    case pool_path::global_nchw: return "global-nchw";
+    case pool_path::global_nhwc: return "global-nhwc";
+    case pool_path::global_nchw_avx512: return "global-nchw-avx512";
+    case pool_path::global_nhwc_avx512: return "global-nhwc-avx512";
+    default: return "none";
+  }
+}
+
+}  // namespace convkit
