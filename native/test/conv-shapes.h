@@ -2,6 +2,7 @@
 // params, output size by the core's formula floor((in + pb + pa - d*(k-1) - 1)/s) + 1.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "convkit/conv2d.h"
 
@@ -24,6 +25,21 @@ inline convkit::conv2d_params conv_params(const conv_shape& s) {
   p.out_height = out_size(s.h, s.kh, s.sh, s.pt, s.pb, s.dh);
   p.out_width = out_size(s.w, s.kw, s.sw, s.pl, s.pr, s.dw);
   return p;
+}
+
+// Padding, stride or dilation up to 2^31 - 1 on tiny images, one shape per conv path (the
+// padded copy's size overflowed int64, or took gigabytes for a 1x1 output).
+inline std::vector<conv_shape> absurd_geometry_shapes() {
+  const int64_t B = (int64_t{1} << 31) - 1;
+  return {
+      {1, 1, 2, 2, 1, 3, 3, 1, 1, B, B, B, B, B, B},
+      {2, 32, 2, 3, 8, 3, 3, 1, 1, B, B, 1, 1, B, 1, 1, false, true},  // implicit GEMM
+      {2, 32, 2, 3, 32, 3, 3, 1, 1, B, B, 1, 1, B, 1, 32},              // depthwise
+      {2, 32, 2, 3, 8, 3, 3, 1, 1, B, B, 1, 1, B, 1, 4},                // grouped
+      {2, 2, 3, 2, 8, 3, 3, 1, 1, 1, 1, B, B, 1, B},                    // direct
+      {2, 3, 9, 9, 4, 3, 3, int64_t{1} << 26, int64_t{1} << 26},
+      {2, 3, 9, 9, 4, 3, 3, B, B, B / 2, B / 2, 0, B / 2},
+  };
 }
 
 }  // namespace test

@@ -1,6 +1,6 @@
 // The pure-TypeScript backend: runs everywhere, and is the reference the native one is tested against.
 import type { Conv2dInfo } from '../../shape/conv2d-info';
-import type { Pool2dInfo } from '../../shape/pool2d-info';
+import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
 import type { Backend } from '../backend';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
@@ -38,6 +38,26 @@ const convSizes = (i: Conv2dInfo) => ({
 });
 const poolSizes = (i: Pool2dInfo) => ({ x: i.batch * i.channels * i.inHeight * i.inWidth, y: i.batch * i.channels * i.outHeight * i.outWidth });
 
+/** A forward pool kernel behind the checks. */
+function pooled(op: string, kind: 'max' | 'avg', kernel: (x: Float32Array, y: Float32Array, info: Pool2dInfo) => void) {
+  return (x: Float32Array, y: Float32Array, info: Pool2dInfo): void => {
+    const i = poolInfoOf(op, kind, info), n = poolSizes(i);
+    checkArray(op, 'x', x, n.x); checkArray(op, 'y', y, n.y);
+    checkNoOverlap(op, { y }, { x });
+    kernel(x, y, i);
+  };
+}
+
+/** A global pool kernel behind the checks. */
+function globalPooled(op: string, kernel: (x: Float32Array, y: Float32Array, info: GlobalPool2dInfo) => void) {
+  return (x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void => {
+    const i = globalPoolInfoOf(op, info);
+    checkArray(op, 'x', x, i.batch * i.channels * i.height * i.width); checkArray(op, 'y', y, i.batch * i.channels);
+    checkNoOverlap(op, { y }, { x });
+    kernel(x, y, i);
+  };
+}
+
 // Every kernel behind the checks the native glue makes (info-check.ts: the info read once and
 // rebuilt by lib/shape, array types and lengths; overlap.ts: no output aliasing an input), in
 // that order: the info's getters run before any array is looked at.
@@ -63,18 +83,8 @@ const checked = {
     checkNoOverlap(op, { dw, db: db ?? null }, { dy, x });
     conv2dBackwardFilter(dy, x, dw, db ?? null, i);
   }) as Backend['conv2dBackwardFilter'],
-  maxPool2d: ((x, y, info) => {
-    const op = 'maxPool2d', i = poolInfoOf(op, 'max', info), n = poolSizes(i);
-    checkArray(op, 'x', x, n.x); checkArray(op, 'y', y, n.y);
-    checkNoOverlap(op, { y }, { x });
-    maxPool2d(x, y, i);
-  }) as Backend['maxPool2d'],
-  avgPool2d: ((x, y, info) => {
-    const op = 'avgPool2d', i = poolInfoOf(op, 'avg', info), n = poolSizes(i);
-    checkArray(op, 'x', x, n.x); checkArray(op, 'y', y, n.y);
-    checkNoOverlap(op, { y }, { x });
-    avgPool2d(x, y, i);
-  }) as Backend['avgPool2d'],
+  maxPool2d: pooled('maxPool2d', 'max', maxPool2d),
+  avgPool2d: pooled('avgPool2d', 'avg', avgPool2d),
   maxPool2dBackward: ((dy, x, dx, info) => {
     const op = 'maxPool2dBackward', i = poolInfoOf(op, 'max', info), n = poolSizes(i);
     checkArray(op, 'dy', dy, n.y); checkArray(op, 'x', x, n.x); checkArray(op, 'dx', dx, n.x);
@@ -87,18 +97,8 @@ const checked = {
     checkNoOverlap(op, { dx }, { dy });
     avgPool2dBackward(dy, dx, i);
   }) as Backend['avgPool2dBackward'],
-  globalAvgPool2d: ((x, y, info) => {
-    const op = 'globalAvgPool2d', i = globalPoolInfoOf(op, info);
-    checkArray(op, 'x', x, i.batch * i.channels * i.height * i.width); checkArray(op, 'y', y, i.batch * i.channels);
-    checkNoOverlap(op, { y }, { x });
-    globalAvgPool2d(x, y, i);
-  }) as Backend['globalAvgPool2d'],
-  globalMaxPool2d: ((x, y, info) => {
-    const op = 'globalMaxPool2d', i = globalPoolInfoOf(op, info);
-    checkArray(op, 'x', x, i.batch * i.channels * i.height * i.width); checkArray(op, 'y', y, i.batch * i.channels);
-    checkNoOverlap(op, { y }, { x });
-    globalMaxPool2d(x, y, i);
-  }) as Backend['globalMaxPool2d'],
+  globalAvgPool2d: globalPooled('globalAvgPool2d', globalAvgPool2d),
+  globalMaxPool2d: globalPooled('globalMaxPool2d', globalMaxPool2d),
   sgemm: ((...args: Parameters<Backend['sgemm']>) => {
     const p = checkSgemm('sgemm', args);
     const { transA: ta, transB: tb, m, n, k, a, lda, b, ldb, c, ldc } = p;
