@@ -4,7 +4,7 @@
 // input (RangeError; element-wise ops may write in place).
 import type { Conv2dInfo } from '../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../shape/pool2d-info';
-import type { MatmulInfo } from '../shape/gemm-info';
+import type { GemmInfo, MatmulInfo } from '../shape/gemm-info';
 
 export type BackendName = 'native' | 'ts';
 export type ActivationKind = 'relu' | 'sigmoid' | 'tanh';
@@ -41,15 +41,11 @@ export interface Backend {
   globalAvgPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
   globalMaxPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
 
-  // gemm.ts: row-major BLAS sgemm, C = alpha op(A) op(B) + beta C; arrays may be subarray views.
-  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-        a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
-        c: Float32Array, ldc: number): void;
+  // gemm.ts: row-major BLAS sgemm, C = alpha op(A) op(B) + beta C (info: GemmInfo); arrays may
+  // be subarray views.
+  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): void;
   /** sgemm off the JS thread, on the values A, B (and C, when beta != 0) hold at the call. */
-  sgemmAsync(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-        a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
-        c: Float32Array, ldc: number): Promise<void>;
-
+  sgemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): Promise<void>;
   /** Batched matmul in one call (one hop off the JS thread for the whole batch). */
   matmul(a: Float32Array, b: Float32Array, y: Float32Array, info: MatmulInfo): void;
   matmulAsync(a: Float32Array, b: Float32Array, y: Float32Array | null, info: MatmulInfo): Promise<Float32Array>;

@@ -2,7 +2,7 @@
 import { backend } from '../backend/select';
 import { checkBool, checkFinite, checkOptions } from '../check';
 import { rangeError, shapeStr } from '../errors';
-import { checkSgemm, matmulPlan } from '../shape/gemm-info';
+import { checkSgemm, type GemmInfo, gemmCall, matmulPlan } from '../shape/gemm-info';
 import { checkTensor, Tensor } from '../tensor';
 
 export interface GemmOptions { transA?: boolean; transB?: boolean; alpha?: number; beta?: number; c?: Tensor }
@@ -36,15 +36,23 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
 }
 
 /** y = alpha * op(a) @ op(b) + beta * c (ONNX Gemm; alpha and beta default to 1). */
+/** The GemmInfo of a planned gemm: a [M, K] or [K, M], b [K, N] or [N, K], y [M, N], row-major. */
+function gemmInfo(p: GemmPlan): GemmInfo {
+  return {
+    transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k, alpha: p.alpha, beta: p.beta,
+    lda: Math.max(p.a.shape[1], 1), ldb: Math.max(p.b.shape[1], 1), ldc: Math.max(p.n, 1),
+  };
+}
+
 export function gemm(a: Tensor, b: Tensor, opts?: GemmOptions): Tensor {
   const p = planGemm('gemm', a, b, opts);
-  backend().sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, Math.max(p.a.shape[1], 1), p.b.data, Math.max(p.b.shape[1], 1), p.beta, p.y.data, Math.max(p.n, 1));
+  backend().sgemm(p.a.data, p.b.data, p.y.data, gemmInfo(p));
   return p.y;
 }
 
 export async function gemmAsync(a: Tensor, b: Tensor, opts?: GemmOptions): Promise<Tensor> {
   const p = planGemm('gemmAsync', a, b, opts);
-  await backend().sgemmAsync(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a.data, Math.max(p.a.shape[1], 1), p.b.data, Math.max(p.b.shape[1], 1), p.beta, p.y.data, Math.max(p.n, 1));
+  await backend().sgemmAsync(p.a.data, p.b.data, p.y.data, gemmInfo(p));
   return p.y;
 }
 
@@ -90,7 +98,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
     for (let i = 0; i < rows; i++) y.data.set(bt.data, i * out);
     beta = 1;
   }
-  backend().sgemm(false, true, rows, out, inF, 1, xt.data, Math.max(inF, 1), wt.data, Math.max(inF, 1), beta, y.data, Math.max(out, 1));
+  backend().sgemm(xt.data, wt.data, y.data, { transA: false, transB: true, m: rows, n: out, k: inF, alpha: 1, beta, lda: Math.max(inF, 1), ldb: Math.max(inF, 1), ldc: Math.max(out, 1) });
   return y;
 }
 
@@ -98,5 +106,5 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
 export function sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
   const p = checkSgemm('sgemm', [transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc]);
-  backend().sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc);
+  backend().sgemm(...gemmCall(p));
 }

@@ -44,6 +44,20 @@ function typeError13(op: string, got: number): TypeError {
   return new TypeError(`${op}: expected 13 arguments (transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc), got ${got}`);
 }
 
+/** One BLAS sgemm as the backends take it, with its arrays a, b, c: row-major, C = alpha op(A) op(B) + beta C. */
+export interface GemmInfo {
+  transA: boolean; transB: boolean;
+  m: number; n: number; k: number;
+  alpha: number; beta: number;
+  lda: number; ldb: number; ldc: number;
+}
+
+/** The arrays and info of the backends' sgemm, from BLAS's 13 positional arguments. */
+export function gemmCall(p: SgemmArgs): [Float32Array, Float32Array, Float32Array, GemmInfo] {
+  const { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } = p;
+  return [p.a, p.b, p.c, { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc }];
+}
+
 /**
  * One batched matmul as the backends take it: y[t] (m x n) = a[aOffsets[t] ..] (m x k, row
  * stride k) @ b[bOffsets[t] ..] (k x n, row stride n), for t < aOffsets.length.

@@ -1,6 +1,6 @@
-// sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) and sgemmAsync:
-// BLAS argument checks (leading dimensions, buffer extents), the arrays bound (arrays.h),
-// then convkit::sgemm. C must not overlap A or B (a RangeError, as on the ts backend).
+// sgemm(a, b, c, info) and sgemmAsync (info: GemmInfo, BLAS's scalars), and the batched
+// matmul(a, b, y, info): argument checks (leading dimensions, buffer extents), the arrays bound
+// (arrays.h), then convkit::sgemm. C must not overlap A or B (a RangeError, as on the ts backend).
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -37,30 +37,31 @@ int64_t check_matrix(Napi::Env env, const f32_view& v, const char* name, const c
   return need;
 }
 
-// Every argument is a primitive or a typed array: reading them runs no JS.
+// sgemm(a, b, c, info): info = { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } (GemmInfo).
+// The whole info first (its getters may run JS), then the arrays.
 std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays) {
   Napi::Env env = info.Env();
-  if (info.Length() < 13) {
-    throw_type_error(env, kOp, "expected (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), got " +
-                                   std::to_string(info.Length()) + " arguments");
+  if (info.Length() < 4) {
+    throw_type_error(env, kOp, "expected (a, b, c, info), got " + std::to_string(info.Length()) + " arguments");
   }
-  const bool ta = bool_value(env, info[0], kOp, "transA");
-  const bool tb = bool_value(env, info[1], kOp, "transB");
-  const int64_t m = int_value(env, info[2], kOp, "m", 0);
-  const int64_t n = int_value(env, info[3], kOp, "n", 0);
-  const int64_t k = int_value(env, info[4], kOp, "k", 0);
-  const float alpha = static_cast<float>(finite_number(env, info[5], kOp, "alpha"));
-  const int64_t lda = int_value(env, info[7], kOp, "lda", 1);
-  const int64_t ldb = int_value(env, info[9], kOp, "ldb", 1);
-  const float beta = static_cast<float>(finite_number(env, info[10], kOp, "beta"));
-  const int64_t ldc = int_value(env, info[12], kOp, "ldc", 1);
-  const f32_view a = float_array(env, info[6], kOp, "a");
-  const f32_view b = float_array(env, info[8], kOp, "b");
-  const f32_view c = float_array(env, info[11], kOp, "c");
+  const Napi::Object o = info_object(env, info[3], kOp);
+  const bool ta = bool_field(env, o, kOp, "transA");
+  const bool tb = bool_field(env, o, kOp, "transB");
+  const int64_t m = int_field(env, o, kOp, "m", 0);
+  const int64_t n = int_field(env, o, kOp, "n", 0);
+  const int64_t k = int_field(env, o, kOp, "k", 0);
+  const float alpha = static_cast<float>(finite_number(env, o.Get("alpha"), kOp, "info.alpha"));
+  const float beta = static_cast<float>(finite_number(env, o.Get("beta"), kOp, "info.beta"));
+  const int64_t lda = int_field(env, o, kOp, "lda", 1);
+  const int64_t ldb = int_field(env, o, kOp, "ldb", 1);
+  const int64_t ldc = int_field(env, o, kOp, "ldc", 1);
+  const f32_view a = float_array(env, info[0], kOp, "a");
+  const f32_view b = float_array(env, info[1], kOp, "b");
+  const f32_view c = float_array(env, info[2], kOp, "c");
   const int64_t na = check_matrix(env, a, "a", "lda", ta ? k : m, ta ? m : k, lda);
   const int64_t nb = check_matrix(env, b, "b", "ldb", tb ? n : k, tb ? k : n, ldb);
   const int64_t nc = check_matrix(env, c, "c", "ldc", m, n, ldc);
-  // With k == 0 or alpha == 0 sgemm reads neither A nor B.
+  // With k == 0 sgemm reads neither A nor B.
   const float* ad = arrays.in("a", a, k == 0 ? 0 : na);
   const float* bd = arrays.in("b", b, k == 0 ? 0 : nb);
   float* cd = arrays.out("c", c, nc, beta != 0.0f);

@@ -20,3 +20,12 @@ export function itRunsAtForcedIsa(): void {
     expect(n.simd).toBe(forced);
   });
 }
+
+/**
+ * The backends' sgemm(a, b, c, info) arguments from BLAS's 13 positional ones, unchecked (so
+ * garbage in any position reaches the kernel's own checks).
+ */
+export function blas(...args: unknown[]): [Float32Array, Float32Array, Float32Array, never] {
+  const [transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc] = args;
+  return [a, b, c, { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc }] as never;
+}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { backends, info } from '../../lib/index';
 import { prng, randInt, randomData, worstRatio } from '../helpers/random';
-import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
+import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
 
@@ -31,8 +31,8 @@ describe.skipIf(skip)('sgemm parity native vs ts', () => {
             const cnat = c0.slice();
             // beta = 0 must not read C: poison the [m, n] window (the padding must stay untouched).
             if (beta === 0) for (let i = 0; i < m; i++) cnat.fill(NaN, i * ldc, i * ldc + n);
-            backends.ts.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cts, ldc);
-            backends.native.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cnat, ldc);
+            backends.ts.sgemm(...blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cts, ldc));
+            backends.native.sgemm(...blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cnat, ldc));
             const atol = 4 * 1.2e-7 * Math.sqrt(k + 1) * (Math.abs(alpha) * k + Math.abs(beta));
             expect(worstRatio(cnat, cts, atol)).toBeLessThanOrEqual(1);
           }

@@ -6,7 +6,7 @@ import { loadAddon } from '../../lib/backend/native/addon';
 import type { Addon } from '../../lib/backend/native/addon-types';
 import { conv2dInfo } from '../../lib/shape/conv2d-info';
 import { pool2dInfo } from '../../lib/shape/pool2d-info';
-import { nativeRequired } from '../helpers/native';
+import { blas, nativeRequired } from '../helpers/native';
 
 const { addon } = loadAddon();
 const a = addon as Addon & Record<string, (...args: unknown[]) => unknown>;
@@ -64,7 +64,7 @@ describe.skipIf(!addon && !nativeRequired())('native boundary', () => {
     await rejects('conv2d', () => a.conv2d(detached(X), f(W), f(4), f(Y), convInfo));
     await rejects('conv2d', () => a.conv2dAsync(f(X), f(W), f(4), detached(Y), convInfo));
     await rejects('maxPool2d', () => a.maxPool2d(f(X), detached(2 * 3 * 16), poolInfo));
-    await rejects('sgemm', () => a.sgemm(false, false, 4, 4, 4, 1, f(16), 4, f(16), 4, 0, detached(16), 4));
+    await rejects('sgemm', () => a.sgemm(...blas(false, false, 4, 4, 4, 1, f(16), 4, f(16), 4, 0, detached(16), 4)));
   });
 
   it('rejects info fields that are missing, fractional, negative, huge or inconsistent', async () => {
@@ -93,12 +93,12 @@ describe.skipIf(!addon && !nativeRequired())('native boundary', () => {
     for (const [pos, v] of patches) {
       const args: unknown[] = [...ok];
       args[pos] = v;
-      await rejects('sgemm', () => a.sgemm(...args));
-      await rejects('sgemm', () => a.sgemmAsync(...args));
+      await rejects('sgemm', () => a.sgemm(...blas(...args)));
+      await rejects('sgemm', () => a.sgemmAsync(...blas(...args)));
     }
     // Subarray views are honoured: a C window in the middle of a buffer is written, its neighbours not.
     const big = new Float32Array(40).fill(7);
-    a.sgemm(false, false, 4, 5, 6, 1, f(24).fill(1), 6, f(30).fill(1), 5, 0, big.subarray(10, 30), 5);
+    a.sgemm(...blas(false, false, 4, 5, 6, 1, f(24).fill(1), 6, f(30).fill(1), 5, 0, big.subarray(10, 30), 5));
     expect(Array.from(big.subarray(0, 10))).toEqual(Array(10).fill(7));
     expect(Array.from(big.subarray(10, 30))).toEqual(Array(20).fill(6));
     expect(Array.from(big.subarray(30))).toEqual(Array(10).fill(7));

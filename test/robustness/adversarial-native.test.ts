@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib/index';
-import { nativeRequired } from '../helpers/native';
+import { blas, nativeRequired } from '../helpers/native';
 
 const root = path.resolve(__dirname, '../..');
 const native = ck.info().native.loaded;
@@ -72,7 +72,7 @@ describe.skipIf(!native && !nativeRequired())('issue 10: crashes', () => {
       const be = ck.backends.native;
       const a = ck.randn([512, 512]), b = ck.randn([512, 512]);
       const c = new Float32Array(512 * 512);
-      const p = be.sgemmAsync(false, false, 512, 512, 512, 1, a.data, 512, b.data, 512, 0, c, 512);
+      const p = be.sgemmAsync(a.data, b.data, c, { transA: false, transB: false, m: 512, n: 512, k: 512, alpha: 1, beta: 0, lda: 512, ldb: 512, ldc: 512 });
       structuredClone(c.buffer, { transfer: [c.buffer] });
       try { await p; out.sgemm = 'resolved'; } catch (e) { out.sgemm = e.name + ': ' + e.message; }
       const x = ck.randn([1, 8, 64, 64]);
@@ -202,12 +202,12 @@ describe.skipIf(!native && !nativeRequired())('issue 10: resources and semantics
     for (const name of ['native', 'ts'] as const) {
       const be = ck.backends[name];
       const a = new Float32Array(16).fill(1);
-      expect(() => be.sgemm(false, false, 4, 4, 4, 1, a, 4, new Float32Array(16), 4, 0, a, 4), name).toThrow(/^sgemm: c overlaps a \(the same memory\)/);
+      expect(() => be.sgemm(...blas(false, false, 4, 4, 4, 1, a, 4, new Float32Array(16), 4, 0, a, 4)), name).toThrow(/^sgemm: c overlaps a \(the same memory\)/);
       const buf = new Float32Array(40);
-      expect(() => be.sgemm(false, false, 4, 4, 4, 1, buf.subarray(0, 16), 4, buf.subarray(16, 32), 4, 1, buf.subarray(24, 40), 4), name).toThrow(RangeError);
-      await expect(be.sgemmAsync(false, false, 4, 4, 4, 1, a, 4, new Float32Array(16), 4, 0, a, 4), name).rejects.toThrow(/c overlaps a/);
+      expect(() => be.sgemm(...blas(false, false, 4, 4, 4, 1, buf.subarray(0, 16), 4, buf.subarray(16, 32), 4, 1, buf.subarray(24, 40), 4)), name).toThrow(RangeError);
+      await expect(be.sgemmAsync(...blas(false, false, 4, 4, 4, 1, a, 4, new Float32Array(16), 4, 0, a, 4)), name).rejects.toThrow(/c overlaps a/);
       // Disjoint views of one buffer are fine.
-      be.sgemm(false, false, 4, 4, 4, 1, buf.subarray(0, 16), 4, buf.subarray(16, 32), 4, 0, new Float32Array(16), 4);
+      be.sgemm(...blas(false, false, 4, 4, 4, 1, buf.subarray(0, 16), 4, buf.subarray(16, 32), 4, 0, new Float32Array(16), 4));
       // Element-wise ops may write in place, not shifted.
       const x = new Float32Array([-1, 2, -3, 4]);
       be.activation('relu', x, x);

@@ -8,7 +8,7 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
-import { checkArray, convInfoOf, globalPoolInfoOf, matmulInfoOf, poolInfoOf } from './info-check';
+import { checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf } from './info-check';
 import { rangeError } from '../../errors';
 import { float32Length } from '../../tensor';
 import { checkSgemm } from '../../shape/gemm-info';
@@ -99,13 +99,13 @@ const checked = {
   }) as Backend['avgPool2dBackward'],
   globalAvgPool2d: globalPooled('globalAvgPool2d', globalAvgPool2d),
   globalMaxPool2d: globalPooled('globalMaxPool2d', globalMaxPool2d),
-  sgemm: ((...args: Parameters<Backend['sgemm']>) => {
-    const p = checkSgemm('sgemm', args);
-    const { transA: ta, transB: tb, m, n, k, a, lda, b, ldb, c, ldc } = p;
-    checkNoOverlap('sgemm', { c: extent(c, m, n, ldc) }, {
-      a: extent(a, ta ? k : m, ta ? m : k, lda), b: extent(b, tb ? n : k, tb ? k : n, ldb),
+  sgemm: ((a, b, c, info) => {
+    const p = checkSgemm('sgemm', gemmArgs('sgemm', a, b, c, info));
+    const { transA: ta, transB: tb, m, n, k, lda, ldb, ldc } = p;
+    checkNoOverlap('sgemm', { c: extent(p.c, m, n, ldc) }, {
+      a: extent(p.a, ta ? k : m, ta ? m : k, lda), b: extent(p.b, tb ? n : k, tb ? k : n, ldb),
     });
-    sgemm(ta, tb, m, n, k, p.alpha, a, lda, b, ldb, p.beta, c, ldc);
+    sgemm(ta, tb, m, n, k, p.alpha, p.a, lda, p.b, ldb, p.beta, p.c, ldc);
   }) as Backend['sgemm'],
   matmul: ((a, b, y, info) => {
     const op = 'matmul', i = matmulInfoOf(op, info, float32Length(op, 'a', a), float32Length(op, 'b', b));

@@ -75,6 +75,12 @@ export function globalPoolInfoOf(op: string, info: unknown): GlobalPool2dInfo {
   return globalPool2dInfo(op, s.layout === 'nhwc' ? [n, h, w, c] : [n, c, h, w], { layout: s.layout });
 }
 
+/** GemmInfo read once, as BLAS's 13 arguments for checkSgemm (lib/shape/gemm-info.ts). */
+export function gemmArgs(op: string, a: unknown, b: unknown, c: unknown, info: unknown): unknown[] {
+  const s = snapshot(op, info, ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'beta', 'lda', 'ldb', 'ldc'] as const);
+  return [s.transA, s.transB, s.m, s.n, s.k, s.alpha, a, s.lda, b, s.ldb, s.beta, c, s.ldc];
+}
+
 /** MatmulInfo read once: sizes, and offsets that keep every batch inside a and b. */
 export function matmulInfoOf(op: string, info: unknown, aLength: number, bLength: number): MatmulInfo {
   const s = snapshot(op, info, ['m', 'n', 'k', 'aOffsets', 'bOffsets'] as const);
