@@ -64,8 +64,9 @@ export function gemmCall(p: SgemmArgs): [Float32Array, Float32Array, Float32Arra
  */
 export interface MatmulInfo {
   m: number; n: number; k: number;
-  aOffsets: readonly number[];
-  bOffsets: readonly number[];
+  /** Float64Arrays: reading them runs no JS (no getters, no Proxy), and they cost no more than the caller's own memory. */
+  aOffsets: Float64Array;
+  bOffsets: Float64Array;
 }
 
 export interface MatmulPlan {
@@ -73,8 +74,8 @@ export interface MatmulPlan {
   /** Result shape, numpy rules (1-D operands lose their added dimension). */
   outShape: number[];
   /** For each output batch: offsets (in elements) into a and b. */
-  aOffsets: number[];
-  bOffsets: number[];
+  aOffsets: Float64Array;
+  bOffsets: Float64Array;
 }
 
 /** numpy matmul: [..., M, K] @ [..., K, N], batch dims broadcast; 1-D operands allowed. */
@@ -97,8 +98,8 @@ export function matmulPlan(op: string, aShape: readonly number[], bShape: readon
     batch.push(da === 1 ? db : da);  // numpy: 1 broadcasts to any size, 0 included
   }
   const count = batch.reduce((p, d) => p * d, 1);
-  const aOffsets: number[] = new Array(count);
-  const bOffsets: number[] = new Array(count);
+  const aOffsets = new Float64Array(count);
+  const bOffsets = new Float64Array(count);
   const index = new Array(rank).fill(0);
   for (let t = 0; t < count; t++) {
     aOffsets[t] = broadcastOffset(index, aBatch) * m * k;

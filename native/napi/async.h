@@ -3,17 +3,17 @@
 // compute pool (convkit/parallel.h) and sleeps until it is done, so concurrent async calls
 // share the one thread budget instead of each libuv worker computing with a team of its own.
 //
-// The kernel never touches JS memory: a caller may detach, transfer or shrink any array while
-// the call runs, and a reference to the typed array does not keep a detached backing store
-// alive. call_arrays (arrays.h) copies the inputs before the call returns and computes the
-// outputs into owned memory, copied into the caller's arrays when the kernel is done.
+// The kernel never touches memory a caller can free: a caller may detach, transfer or shrink
+// any array while the call runs, and a reference to the typed array does not keep a detached
+// backing store alive. call_arrays (arrays.h) copies the inputs before the call returns, and
+// the outputs are either made by the call (y = null) or computed into owned memory and copied
+// into the caller's arrays when the kernel is done.
 #pragma once
 #include <napi.h>
 
 #include "arrays.h"
 #include "convkit/parallel.h"
 
-#include <atomic>
 #include <exception>
 #include <functional>
 #include <new>
@@ -108,10 +108,13 @@ class kernel_worker : public Napi::AsyncWorker {
   std::string failure_;  // set by Execute (worker thread), read by settle (JS thread, after)
 };
 
-// Runs a kernel on the JS thread; a C++ failure (out of memory) becomes a JS Error.
+// Runs a kernel on the JS thread; a C++ failure (out of memory) becomes a JS Error. A
+// Napi::Error (a failed check) passes through as it is.
 inline void run_sync(Napi::Env env, const char* op, const std::function<void()>& job) {
   try {
     job();
+  } catch (const Napi::Error&) {
+    throw;
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, std::string(op) + ": out of memory");
   } catch (const std::exception& e) {
@@ -141,12 +144,14 @@ Napi::Value run_async(Napi::Env env, const char* op, Parse parse) {
   }
 }
 
-// A sync call: parse(arrays) with arrays bound in place, then the job on the JS thread.
+// A sync call: parse(arrays) with arrays bound in place, then the job on the JS thread; a
+// failure of either (out of memory in parsing too) is a JS error, never std::terminate.
 template <class Parse>
 Napi::Value run_sync_call(Napi::Env env, const char* op, Parse parse) {
-  call_arrays arrays(false);
-  std::function<void()> job = parse(arrays);
-  run_sync(env, op, job);
+  run_sync(env, op, [&] {
+    call_arrays arrays(false);
+    parse(arrays)();
+  });
   return env.Undefined();
 }
 

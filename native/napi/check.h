@@ -8,10 +8,14 @@
 #include <cstdint>
 #include <string>
 
+#include "util/checked.h"
+
 namespace convkit::glue {
 
-constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
-constexpr int64_t kMaxElements = (int64_t{1} << 53) - 1;  // Number.MAX_SAFE_INTEGER
+// The core's bounds (util/checked.h): dimensions < 2^31, element counts < 2^53
+// (Number.MAX_SAFE_INTEGER).
+using convkit::kMaxDim;
+using convkit::kMaxElements;
 
 [[noreturn]] inline void throw_type_error(Napi::Env env, const char* op, const std::string& msg) {
   throw Napi::TypeError::New(env, std::string(op) + ": " + msg);
@@ -132,12 +136,11 @@ inline bool is_nhwc(Napi::Env env, const Napi::Object& o, const char* op) {
 // Product of sizes, checked against 2^53 - 1 (each factor is already < 2^31).
 inline int64_t checked_product(Napi::Env env, const char* op, const char* what,
                                std::initializer_list<int64_t> factors) {
-  int64_t r = 1;
-  for (int64_t f : factors) {
-    if (__builtin_mul_overflow(r, f, &r) || r > kMaxElements) {
-      throw_range_error(env, op, std::string(what) + " would have more than 2^53 elements");
-    }
+  if (!convkit::checked_elements(factors)) {
+    throw_range_error(env, op, std::string(what) + " would have more than 2^53 elements");
   }
+  int64_t r = 1;
+  for (int64_t f : factors) r *= f;
   return r;
 }
 

@@ -47,13 +47,11 @@ conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
   return p;
 }
 
-// Element counts of x, w and y (= dy) for p (checked against 2^53 by conv2d_params_check).
+// Element counts of x, w and y (= dy) of a valid p (conv2d_params_check bounds them by 2^53).
 struct conv2d_sizes {
   int64_t x, w, y;
 };
-conv2d_sizes sizes_of(Napi::Env, const char*, const conv2d_params& p) {
-  return {conv2d_x_size(p), conv2d_w_size(p), conv2d_y_size(p)};
-}
+conv2d_sizes sizes_of(const conv2d_params& p) { return {conv2d_x_size(p), conv2d_w_size(p), conv2d_y_size(p)}; }
 
 // Every parse reads the info object (whose getters may run JS) before it takes any data
 // pointer, then binds the arrays through `a` (in place or owned copies, arrays.h).
@@ -63,7 +61,7 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
     throw_type_error(env, kOp, "expected (x, w, b, y, info), got " + std::to_string(info.Length()) + " arguments");
   }
   const conv2d_params p = parse_info(env, info[4], kOp, true);
-  const conv2d_sizes n = sizes_of(env, kOp, p);
+  const conv2d_sizes n = sizes_of(p);
   const f32_view x = float_array(env, info[0], kOp, "x");
   const f32_view w = float_array(env, info[1], kOp, "w");
   const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
@@ -94,7 +92,7 @@ std::function<void()> parse_backward_data(const Napi::CallbackInfo& info, call_a
     throw_type_error(env, op, "expected (dy, w, dx, info), got " + std::to_string(info.Length()) + " arguments");
   }
   const conv2d_params p = parse_info(env, info[3], op, false);
-  const conv2d_sizes n = sizes_of(env, op, p);
+  const conv2d_sizes n = sizes_of(p);
   const f32_view dy = float_array(env, info[0], op, "dy");
   const f32_view w = float_array(env, info[1], op, "w");
   const f32_view dx = float_array(env, info[2], op, "dx");
@@ -116,7 +114,7 @@ std::function<void()> parse_backward_filter(const Napi::CallbackInfo& info, call
     throw_type_error(env, op, "expected (dy, x, dw, db, info), got " + std::to_string(info.Length()) + " arguments");
   }
   const conv2d_params p = parse_info(env, info[4], op, false);
-  const conv2d_sizes n = sizes_of(env, op, p);
+  const conv2d_sizes n = sizes_of(p);
   const f32_view dy = float_array(env, info[0], op, "dy");
   const f32_view x = float_array(env, info[1], op, "x");
   const f32_view dw = float_array(env, info[2], op, "dw");

@@ -2,6 +2,7 @@
 // matmul(a, b, y, info): argument checks (leading dimensions, buffer extents), the arrays bound
 // (arrays.h), then convkit::sgemm. C must not overlap A or B (a RangeError, as on the ts backend).
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -80,13 +81,21 @@ std::function<void()> parse_matmul(const Napi::CallbackInfo& info, call_arrays& 
   // The whole info first (its getters may run JS), then the arrays.
   const Napi::Object o = info_object(env, info[3], op);
   const int64_t m = int_field(env, o, op, "m", 0), n = int_field(env, o, op, "n", 0), k = int_field(env, o, op, "k", 0);
+  // Float64Arrays: reading them runs no JS, and the copy is no larger than the caller's array.
   auto offsets = [&](const char* name) {
     const Napi::Value v = o.Get(name);
-    if (!v.IsArray()) throw_type_error(env, op, std::string("info.") + name + " must be an array of offsets, got " + describe(v));
-    const Napi::Array arr = v.As<Napi::Array>();
-    std::vector<int64_t> out(arr.Length());
-    for (uint32_t t = 0; t < arr.Length(); ++t) {
-      out[t] = int_value(env, arr.Get(t), op, std::string("info.") + name + "[" + std::to_string(t) + "]", 0, kMaxElements);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      throw_type_error(env, op, std::string("info.") + name + " must be a Float64Array of offsets, got " + describe(v));
+    }
+    const Napi::Float64Array arr = v.As<Napi::Float64Array>();
+    std::vector<int64_t> out(arr.ElementLength());
+    for (size_t t = 0; t < out.size(); ++t) {
+      const double d = arr[t];
+      if (!(d >= 0 && d <= static_cast<double>(kMaxElements)) || d != std::floor(d)) {
+        throw_range_error(env, op, std::string("info.") + name + "[" + std::to_string(t) + "] must be a whole number in [0, 2^53), got " +
+                                       std::to_string(d));
+      }
+      out[t] = static_cast<int64_t>(d);
     }
     return out;
   };

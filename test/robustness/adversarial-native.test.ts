@@ -270,11 +270,15 @@ describe('issue 10: backends.ts checks its arguments as the native glue does', (
       expect(() => be.maxPool2d(new Float64Array(128) as unknown as Float32Array, new Float32Array(32), info), name).toThrow(TypeError);
       expect(() => be.avgPool2d(x, new Float32Array(32), { ...info, batch: 2 ** 31 - 1, channels: 2 ** 31 - 1 }), name).toThrow(RangeError);
       // Batched matmul in one call: every batch's offsets must stay inside a and b.
+      const F = (o: number[]) => Float64Array.from(o);
       const a = new Float32Array(2 * 6), b = new Float32Array(6), y = new Float32Array(2 * 4);
-      expect(() => be.matmul(a, b, y, { m: 2, n: 2, k: 3, aOffsets: [0, 7], bOffsets: [0, 0] }), name).toThrow(RangeError);
-      expect(() => be.matmul(a, b, y, { m: 2, n: 2, k: 3, aOffsets: [0, 6], bOffsets: [0] }), name).toThrow(RangeError);
-      expect(() => be.matmul(a, b, y, { m: 2, n: 2, k: 3, aOffsets: [0, -1], bOffsets: [0, 0] }), name).toThrow(RangeError);
-      be.matmul(a.fill(1), b.fill(2), y, { m: 2, n: 2, k: 3, aOffsets: [0, 6], bOffsets: [0, 0] });
+      expect(() => be.matmul(a, b, y, { m: 2, n: 2, k: 3, aOffsets: F([0, 7]), bOffsets: F([0, 0]) }), name).toThrow(RangeError);
+      expect(() => be.matmul(a, b, y, { m: 2, n: 2, k: 3, aOffsets: F([0, 6]), bOffsets: F([0]) }), name).toThrow(RangeError);
+      expect(() => be.matmul(a, b, y, { m: 2, n: 2, k: 3, aOffsets: F([0, -1]), bOffsets: F([0, 0]) }), name).toThrow(RangeError);
+      // A plain array or a Proxy claiming 2^32 - 1 offsets is refused before anything is read.
+      const huge = new Proxy([0], { get: (t, p) => (p === 'length' ? 2 ** 32 - 1 : Reflect.get(t, p)) });
+      expect(() => be.matmul(a, b, y, { m: 2, n: 2, k: 3, aOffsets: huge as never, bOffsets: F([0, 0]) }), name).toThrow(TypeError);
+      be.matmul(a.fill(1), b.fill(2), y, { m: 2, n: 2, k: 3, aOffsets: F([0, 6]), bOffsets: F([0, 0]) });
       expect(Array.from(y), name).toEqual([6, 6, 6, 6, 6, 6, 6, 6]);
     }
   });

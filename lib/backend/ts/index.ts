@@ -108,7 +108,7 @@ const checked = {
     sgemm(ta, tb, m, n, k, p.alpha, p.a, lda, p.b, ldb, p.beta, p.c, ldc);
   }) as Backend['sgemm'],
   matmul: ((a, b, y, info) => {
-    const op = 'matmul', i = matmulInfoOf(op, info, float32Length(op, 'a', a), float32Length(op, 'b', b));
+    const op = 'matmul', i = matmulInfoOf(op, info, a, b);
     const { m, n, k } = i;
     checkArray(op, 'y', y, i.aOffsets.length * m * n);
     checkNoOverlap(op, { y }, { a, b });
@@ -179,6 +179,6 @@ export const tsBackend: Backend = {
   avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => poolSizes(i).y),
   sgemmAsync: later(checked.sgemm),
   matmulAsync: (a, b, y, info) => laterWithOutput<[Float32Array, Float32Array], MatmulInfo>(checked.matmul,
-    (i) => matmulInfoOf('matmul', i, float32Length('matmul', 'a', a), float32Length('matmul', 'b', b)),
+    (i) => matmulInfoOf('matmul', i, a, b),
     (i) => i.aOffsets.length * i.m * i.n)(a, b, y, info),
 };

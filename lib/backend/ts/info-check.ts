@@ -3,6 +3,7 @@
 // neither backend computes garbage from an info that disagrees with its arrays. Each info field
 // is read once (a getter cannot change it between reads) and the info is rebuilt through
 // lib/shape, whose rules both backends share.
+import { types } from 'node:util';
 import { float32Length } from '../../tensor';
 import { rangeError, typeError } from '../../errors';
 import { type Conv2dInfo, conv2dInfo } from '../../shape/conv2d-info';
@@ -81,23 +82,29 @@ export function gemmArgs(op: string, a: unknown, b: unknown, c: unknown, info: u
   return [s.transA, s.transB, s.m, s.n, s.k, s.alpha, a, s.lda, b, s.ldb, s.beta, c, s.ldc];
 }
 
-/** MatmulInfo read once: sizes, and offsets that keep every batch inside a and b. */
-export function matmulInfoOf(op: string, info: unknown, aLength: number, bLength: number): MatmulInfo {
+const f64Slice = Float64Array.prototype.slice;
+const f64Length = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float64Array.prototype), 'length')!.get as (this: Float64Array) => number;
+
+/**
+ * MatmulInfo read once (first: its getters may run JS), then a's and b's lengths: sizes, and
+ * Float64Array offsets (copied) that keep every batch inside a and b.
+ */
+export function matmulInfoOf(op: string, info: unknown, a: unknown, b: unknown): MatmulInfo {
   const s = snapshot(op, info, ['m', 'n', 'k', 'aOffsets', 'bOffsets'] as const);
   const m = int(op, 'm', s.m, 0), n = int(op, 'n', s.n, 0), k = int(op, 'k', s.k, 0);
-  const offsets = (name: 'aOffsets' | 'bOffsets', v: unknown, extent: number, length: number): number[] => {
-    if (!Array.isArray(v)) throw typeError(op, `info.${name} must be an array of offsets`);
-    const out = Array.from(v as unknown[], (o, t) => {
-      if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0 || o + extent > length) {
-        throw rangeError(op, `info.${name}[${t}] must be an integer in [0, ${length - extent}], got ${String(o)}`);
-      }
-      return o;
-    });
-    return out;
+  const copy = (name: string, v: unknown): Float64Array => {
+    if (!types.isFloat64Array(v)) throw typeError(op, `info.${name} must be a Float64Array of offsets`);
+    return f64Slice.call(v, 0, f64Length.call(v));
   };
-  const aOffsets = offsets('aOffsets', s.aOffsets, m * k, aLength);
-  const bOffsets = offsets('bOffsets', s.bOffsets, k * n, bLength);
+  const aOffsets = copy('aOffsets', s.aOffsets), bOffsets = copy('bOffsets', s.bOffsets);
   if (aOffsets.length !== bOffsets.length) throw rangeError(op, `info.aOffsets has ${aOffsets.length} batches but info.bOffsets ${bOffsets.length}`);
+  const check = (name: string, offsets: Float64Array, extent: number, length: number) => offsets.forEach((o, t) => {
+    if (!Number.isSafeInteger(o) || o < 0 || o + extent > length) {
+      throw rangeError(op, `info.${name}[${t}] must be an integer in [0, ${length - extent}], got ${o}`);
+    }
+  });
+  check('aOffsets', aOffsets, m * k, float32Length(op, 'a', a));
+  check('bOffsets', bOffsets, k * n, float32Length(op, 'b', b));
   return { m, n, k, aOffsets, bOffsets };
 }
 

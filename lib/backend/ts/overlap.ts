@@ -19,12 +19,12 @@ export function checkNoOverlap(op: string, outputs: Arrays, inputs: Arrays, inPl
   for (const [on, o, isOut] of all) {
     if (!isOut || o === null) continue;
     const ob = bufferOf.call(o), oo = offsetOf.call(o), ol = bytesOf.call(o);
-    for (const [en, e] of all) {
+    for (const [en, e, eIsOut] of all) {
       if (en === on || e === null) continue;
       if (bufferOf.call(e) !== ob) continue;
       const eo = offsetOf.call(e), el = bytesOf.call(e);
       if (ol === 0 || el === 0) continue;
-      if (inPlace && !all.find(([n]) => n === en)![2] && eo === oo && el === ol) continue;
+      if (inPlace && !eIsOut && eo === oo && el === ol) continue;
       if (oo < eo + el && eo < oo + ol) {
         throw rangeError(op, `${on} overlaps ${en} (the same memory): the output must be a separate array`);
       }

@@ -21,18 +21,14 @@ int64_t conv2d_y_size(const conv2d_params& p) { return p.batch * p.out_channels 
 
 std::string conv2d_params_check(const conv2d_params& p) {
   using std::to_string;
-  const struct { const char* name; int64_t v, lo; } fields[] = {
+  const std::string bad = out_of_range({
       {"batch", p.batch, 1}, {"inChannels", p.in_channels, 1}, {"inHeight", p.in_height, 1},
       {"inWidth", p.in_width, 1}, {"outChannels", p.out_channels, 1}, {"outHeight", p.out_height, 1},
       {"outWidth", p.out_width, 1}, {"kernelH", p.kernel_h, 1}, {"kernelW", p.kernel_w, 1},
       {"strideH", p.stride_h, 1}, {"strideW", p.stride_w, 1}, {"padTop", p.pad_top, 0},
       {"padBottom", p.pad_bottom, 0}, {"padLeft", p.pad_left, 0}, {"padRight", p.pad_right, 0},
-      {"dilationH", p.dilation_h, 1}, {"dilationW", p.dilation_w, 1}, {"groups", p.groups, 1}};
-  for (const auto& f : fields) {
-    if (f.v < f.lo || f.v > kMaxDim) {
-      return std::string(f.name) + " must be in [" + to_string(f.lo) + ", " + to_string(kMaxDim) + "], got " + to_string(f.v);
-    }
-  }
+      {"dilationH", p.dilation_h, 1}, {"dilationW", p.dilation_w, 1}, {"groups", p.groups, 1}});
+  if (!bad.empty()) return bad;
   if (p.in_channels % p.groups != 0 || p.out_channels % p.groups != 0) {
     return "groups " + to_string(p.groups) + " must divide inChannels " + to_string(p.in_channels) +
            " and outChannels " + to_string(p.out_channels);

@@ -19,18 +19,14 @@ int64_t pool2d_out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_
 
 std::string pool2d_params_check(const pool2d_params& p, bool is_max) {
   using std::to_string;
-  const struct { const char* name; int64_t v, lo; } fields[] = {
+  const std::string bad = out_of_range({
       {"batch", p.batch, 1}, {"channels", p.channels, 1}, {"inHeight", p.in_height, 1},
       {"inWidth", p.in_width, 1}, {"outHeight", p.out_height, 1}, {"outWidth", p.out_width, 1},
       {"kernelH", p.kernel_h, 1}, {"kernelW", p.kernel_w, 1}, {"strideH", p.stride_h, 1},
       {"strideW", p.stride_w, 1}, {"padTop", p.pad_top, 0}, {"padBottom", p.pad_bottom, 0},
       {"padLeft", p.pad_left, 0}, {"padRight", p.pad_right, 0}, {"dilationH", p.dilation_h, 1},
-      {"dilationW", p.dilation_w, 1}};
-  for (const auto& f : fields) {
-    if (f.v < f.lo || f.v > kMaxDim) {
-      return std::string(f.name) + " must be in [" + to_string(f.lo) + ", " + to_string(kMaxDim) + "], got " + to_string(f.v);
-    }
-  }
+      {"dilationW", p.dilation_w, 1}});
+  if (!bad.empty()) return bad;
   if (!is_max && (p.dilation_h != 1 || p.dilation_w != 1)) {
     return "dilation is for max pooling only, got [" + to_string(p.dilation_h) + ", " + to_string(p.dilation_w) + "]";
   }
