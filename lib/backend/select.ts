@@ -8,6 +8,12 @@ import { tsBackend } from './ts/index';
 
 const loaded = loadAddon();
 
+// Environment switches the addon did not understand (CONVKIT_ISA=avx1024,
+// CONVKIT_CONV_ALGO=fast, ...) are ignored; say so once per process, at load.
+if (loaded.addon) {
+  for (const w of loaded.addon.info().warnings) process.emitWarning(w, { code: 'CONVKIT_ENV' });
+}
+
 /** A stand-in whose every kernel throws the load error, so `backends.native` always exists. */
 function unavailable(reason: string): Backend {
   const fail = (): never => { throw new Error(`convkit: the native backend is unavailable: ${reason}`); };
@@ -64,6 +70,8 @@ export interface NativeInfo {
   /** The most setNumThreads accepts: 4x the hardware threads this process may use. */
   maxThreads?: number;
   openmp: boolean;
+  /** Environment switches that were ignored, and why (also printed once, as process warnings). */
+  warnings?: string[];
   /** glibc keeps freed outputs mapped for reuse (native/napi/allocator.cc; CONVKIT_MALLOC_TUNING=0 turns it off). */
   mallocTuned?: boolean;
 }
@@ -81,7 +89,7 @@ export function info(): Info {
     return { version, backend: current.name, native: { loaded: false, error: loaded.error, simd: 'scalar', threads: tsThreads, openmp: false } };
   }
   const a = loaded.addon.info();
-  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned };
+  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned, warnings: a.warnings };
   if (a.isaWarning) native.error = a.isaWarning;
   return { version, backend: current.name, native };
 }

@@ -1,5 +1,9 @@
 // info / setNumThreads / getNumThreads; _lastPath (a test aid, not part of the API).
+#include <string>
+#include <vector>
+
 #include "check.h"
+#include "configs/tuning.h"
 #include "convkit/isa.h"
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
@@ -13,6 +17,10 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
   o.Set("simd", isa_name(active_isa()));
   o.Set("detectedSimd", isa_name(detected_isa()));
   if (const char* w = isa_override_warning()) o.Set("isaWarning", w);
+  const std::vector<std::string> warnings = tuning_warnings();  // CONVKIT_ISA's first
+  Napi::Array list = Napi::Array::New(env, warnings.size());
+  for (size_t i = 0; i < warnings.size(); ++i) list.Set(static_cast<uint32_t>(i), warnings[i]);
+  o.Set("warnings", list);
   o.Set("threads", get_num_threads());
   o.Set("maxThreads", max_num_threads());
   o.Set("openmp", has_openmp());

@@ -2,8 +2,11 @@
 // conv2d_ref on explicit edge shapes and many random ones, both layouts.
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <cstdlib>
 
+#include "configs/conv2d-config.h"
+#include "configs/winograd-config.h"
 #include "convkit/conv2d.h"
 #include "conv-shapes.h"
 #include "harness.h"
@@ -187,7 +190,18 @@ TEST(random_shapes_igemm) {
   convkit::set_num_threads(saved);
 }
 
-// Winograd F(2x2, 3x3) (3x3, stride 1, groups 1): forced with CONVKIT_CONV_ALGO=winograd so
+// The conv2d config's algorithm switch (CONVKIT_CONV_ALGO) set for one scope.
+struct forced_algo {
+  convkit::conv_algo saved;
+  explicit forced_algo(convkit::conv_algo a) : saved(convkit::get_conv2d_config().algo) {
+    convkit::mutable_conv2d_config().algo = a;
+  }
+  ~forced_algo() { convkit::mutable_conv2d_config().algo = saved; }
+  forced_algo(const forced_algo&) = delete;
+  forced_algo& operator=(const forced_algo&) = delete;
+};
+
+// Winograd F(2x2, 3x3) (3x3, stride 1, groups 1): forced with the algorithm switch so
 // small channel counts take it too, then the default dispatch on large ones. Odd and tiny
 // H/W (ragged last tile row / column), asymmetric padding, padding 0 and 2, channel counts
 // not multiples of any register tile, batch > 1 (blocks spanning images), few tiles (one block,
@@ -195,9 +209,7 @@ TEST(random_shapes_igemm) {
 // several blocks), bias + ReLU, both layouts, 1 and all threads.
 TEST(winograd) {
   const int saved = convkit::get_num_threads();
-  const char* prev = std::getenv("CONVKIT_CONV_ALGO");
-  const std::string prev_val = prev ? prev : "";
-  setenv("CONVKIT_CONV_ALGO", "winograd", 1);
+  std::optional<forced_algo> force(convkit::conv_algo::winograd);
   for (int threads : {1, saved}) {
     convkit::set_num_threads(threads);
     both_layouts({1, 37, 13, 11, 45, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
@@ -212,12 +224,14 @@ TEST(winograd) {
     both_layouts({3, 48, 23, 25, 41, 3, 3, 1, 1, 2, 0, 0, 1, 1, 1, 1, false, true, true});  // many blocks
   }
   // NCHW in passes of one image (a tiny budget for the NHWC copies)
-  setenv("CONVKIT_WINO_PASS_FLOATS", "1000", 1);
+  int64_t& pass_floats = convkit::mutable_winograd_config().pass_floats;
+  const int64_t saved_pass = pass_floats;
+  pass_floats = 1000;
   for (int threads : {1, saved}) {
     convkit::set_num_threads(threads);
     both_layouts({3, 40, 9, 12, 35, 3, 3, 1, 1, 1, 0, 2, 1, 1, 1, 1, false, true, true});
   }
-  unsetenv("CONVKIT_WINO_PASS_FLOATS");
+  pass_floats = saved_pass;
   for (int i = 0; i < 40; ++i) {
     convkit::set_num_threads(i % 2 == 0 ? 1 : saved);
     shape s{};
@@ -227,11 +241,7 @@ TEST(winograd) {
     random_geometry({20, 3, 1, 0, 2, true}, s);
     check_conv(s);
   }
-  if (prev) {
-    setenv("CONVKIT_CONV_ALGO", prev_val.c_str(), 1);
-  } else {
-    unsetenv("CONVKIT_CONV_ALGO");
-  }
+  force.reset();
   // default dispatch on shapes large enough for it
   for (int threads : {1, saved}) {
     convkit::set_num_threads(threads);
@@ -246,9 +256,7 @@ TEST(winograd) {
 // implicit GEMM when any output is non-finite. Against conv2d_ref, class for class (an Inf
 // of the same sign, NaN for NaN), at a corner, an edge and the interior, both layouts.
 TEST(winograd_keeps_ieee_specials) {
-  const char* prev = std::getenv("CONVKIT_CONV_ALGO");
-  const std::string prev_val = prev ? prev : "";
-  setenv("CONVKIT_CONV_ALGO", "winograd", 1);
+  const forced_algo force(convkit::conv_algo::winograd);
   const float inf = std::numeric_limits<float>::infinity();
   for (const float special : {inf, -inf, std::numeric_limits<float>::quiet_NaN()}) {
     for (const bool nhwc : {false, true}) {
@@ -279,11 +287,6 @@ TEST(winograd_keeps_ieee_specials) {
         }
       }
     }
-  }
-  if (prev) {
-    setenv("CONVKIT_CONV_ALGO", prev_val.c_str(), 1);
-  } else {
-    unsetenv("CONVKIT_CONV_ALGO");
   }
 }
 

@@ -12,6 +12,8 @@ export interface AddonInfo {
   simd: 'avx512' | 'avx2' | 'neon' | 'scalar';
   detectedSimd: 'avx512' | 'avx2' | 'neon' | 'scalar';
   isaWarning?: string;
+  /** Environment switches that were not understood (CONVKIT_ISA, CONVKIT_CONV_ALGO, ...). */
+  warnings: string[];
   threads: number;
   maxThreads: number;
   openmp: boolean;

@@ -1,8 +1,9 @@
 // Element-wise activations and softmax, forward and backward: memory-bound, one pass,
-// threaded for large inputs.
+// threaded for large inputs; the element-wise kernels come from the activation config.
 #include <algorithm>
 #include <cmath>
 
+#include "configs/activation-config.h"
 #include "convkit/activation.h"
 #include "convkit/parallel.h"
 
@@ -25,31 +26,18 @@ void elementwise(int64_t n, F f) {
 }  // namespace
 
 void relu(const float* x, float* y, int64_t n) {
-  // x < 0 ? 0 : x keeps NaN (as PyTorch does).
-  elementwise(n, [&](int64_t a, int64_t b) {
-    for (int64_t i = a; i < b; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
-  });
+  const f32_vunary_fn f = get_activation_config().relu;
+  elementwise(n, [&](int64_t a, int64_t b) { f(x + a, y + a, b - a); });
 }
 
 void sigmoid(const float* x, float* y, int64_t n) {
-  elementwise(n, [&](int64_t a, int64_t b) {
-    for (int64_t i = a; i < b; ++i) {
-      const float v = x[i];
-      // Both branches stay in range: exp of a non-positive number never overflows.
-      if (v >= 0.0f) {
-        y[i] = 1.0f / (1.0f + std::exp(-v));
-      } else {
-        const float e = std::exp(v);
-        y[i] = e / (1.0f + e);
-      }
-    }
-  });
+  const f32_vunary_fn f = get_activation_config().sigmoid;
+  elementwise(n, [&](int64_t a, int64_t b) { f(x + a, y + a, b - a); });
 }
 
 void tanh(const float* x, float* y, int64_t n) {
-  elementwise(n, [&](int64_t a, int64_t b) {
-    for (int64_t i = a; i < b; ++i) y[i] = std::tanh(x[i]);
-  });
+  const f32_vunary_fn f = get_activation_config().tanh;
+  elementwise(n, [&](int64_t a, int64_t b) { f(x + a, y + a, b - a); });
 }
 
 void softmax(const float* x, float* y, int64_t outer, int64_t axis, int64_t inner, bool log) {
@@ -86,23 +74,11 @@ void softmax(const float* x, float* y, int64_t outer, int64_t axis, int64_t inne
 
 void activation_backward(activation_kind kind, const float* dy, const float* t, float* dx,
                          int64_t n) {
-  switch (kind) {
-    case activation_kind::relu:
-      elementwise(n, [&](int64_t a, int64_t b) {
-        for (int64_t i = a; i < b; ++i) dx[i] = t[i] > 0.0f ? dy[i] : 0.0f;
-      });
-      break;
-    case activation_kind::sigmoid:
-      elementwise(n, [&](int64_t a, int64_t b) {
-        for (int64_t i = a; i < b; ++i) dx[i] = dy[i] * t[i] * (1.0f - t[i]);
-      });
-      break;
-    case activation_kind::tanh:
-      elementwise(n, [&](int64_t a, int64_t b) {
-        for (int64_t i = a; i < b; ++i) dx[i] = dy[i] * (1.0f - t[i] * t[i]);
-      });
-      break;
-  }
+  const activation_config& cfg = get_activation_config();
+  f32_vunary_backward_fn f = cfg.relu_backward;
+  if (kind == activation_kind::sigmoid) f = cfg.sigmoid_backward;
+  if (kind == activation_kind::tanh) f = cfg.tanh_backward;
+  elementwise(n, [&](int64_t a, int64_t b) { f(dy + a, t + a, dx + a, b - a); });
 }
 
 void softmax_backward(const float* dy, const float* y, float* dx, int64_t outer, int64_t axis,

@@ -24,7 +24,7 @@
 #include "convkit/gemm.h"
 #include "convkit/isa.h"
 #include "convkit/parallel.h"
-#include "gemm/gemm-config.h"
+#include "configs/gemm-config.h"
 #include "util/workspace.h"
 
 namespace convkit {

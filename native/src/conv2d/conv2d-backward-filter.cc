@@ -23,16 +23,12 @@
 #include "conv2d/ukernel/ukernels.h"
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
-#include "convkit/isa.h"
 #include "convkit/parallel.h"
-#include "gemm/gemm-config.h"
+#include "configs/conv2d-config.h"
+#include "configs/gemm-config.h"
 #include "util/workspace.h"
 
 namespace convkit {
-
-#if defined(__x86_64__) || defined(_M_X64)
-#define CONVKIT_BWD_IN_PLACE 1  // f32_conv2d_backward_filter_ukernel_8x32__avx512 (ukernels.h)
-#endif
 
 namespace {
 
@@ -341,13 +337,13 @@ void backward_filter_packed(const conv2d_params& p, const float* dy, const float
   const int64_t ldc = n_panels * NR, acc_g = m_panels * MR * ldc, acc_n = G * acc_g;
   const int64_t hp = p.pad_top + p.in_height + p.pad_bottom, wp = p.pad_left + p.in_width + p.pad_right;
   const int64_t threads = get_num_threads();
-  // In place (AVX-512, stride 1, Cin_g a multiple of 32): B is read straight from the padded
-  // image over flat positions q = oh*Wp + ow, one row of 32 channels per position.
-  bool in_place = false;
-#ifdef CONVKIT_BWD_IN_PLACE
-  in_place = active_isa() == isa::avx512 && MR == 8 && NR == 32 && p.stride_h == 1 &&
-             p.stride_w == 1 && cin_g % 32 == 0;
-#endif
+  // In place (the config has the tile, stride 1, Cin_g a multiple of NR): B is read straight
+  // from the padded image over flat positions q = oh*Wp + ow, one row of NR channels per
+  // position.
+  const f32_conv2d_backward_filter_tile_fn in_place_tile =
+      get_conv2d_config().backward_filter_in_place;
+  const bool in_place = in_place_tile != nullptr && p.stride_h == 1 && p.stride_w == 1 &&
+                        cin_g % NR == 0;
   const int64_t pitch = in_place ? wp : p.out_width;
   const int64_t P = (p.out_height - 1) * pitch + p.out_width;  // positions per image
   // Blocks of at most kc positions, equal in length, and enough of them to feed the threads.
@@ -401,20 +397,16 @@ void backward_filter_packed(const conv2d_params& p, const float* dy, const float
       const bool accumulate = seen[k * G + g] != 0;
       seen[k * G + g] = 1;
       const int64_t* off_g = off.data();
-#ifdef CONVKIT_BWD_IN_PLACE
       if (in_place) {
         const float* xq = xp + g * cin_g + p0 * cin;
         for (int64_t jp = 0; jp < n_panels; ++jp) {
           for (int64_t ip = 0; ip < m_panels; ++ip) {
-            f32_conv2d_backward_filter_ukernel_8x32__avx512(len, a_pack + ip * MR * len,
-                                                            xq + off_g[jp * NR], cin,
-                                                            acc_gp + ip * MR * ldc + jp * NR, ldc,
-                                                            accumulate);
+            in_place_tile(len, a_pack + ip * MR * len, xq + off_g[jp * NR], cin,
+                          acc_gp + ip * MR * ldc + jp * NR, ldc, accumulate);
           }
         }
         continue;
       }
-#endif
       for (int64_t jp = 0; jp < n_panels; ++jp) {
         pack_col_panel(p, xp + g * cin_g, wp, off_g, jp * NR, kd, p0, len, NR, b_pack);
         for (int64_t ip = 0; ip < m_panels; ++ip) {

@@ -1,6 +1,6 @@
 // Implicit-GEMM convolution. Per image n and group g (Cin_g, Cout_g, Kd = Cin_g*KH*KW, P = OH*OW)
 // the output is the product of the weight [Cout_g, Kd] and the virtual im2col matrix
-// [Kd, P], computed with the GEMM's micro-kernel (gemm/gemm-config.h) and no im2col:
+// [Kd, P], computed with the GEMM's micro-kernel (configs/gemm-config.h) and no im2col:
 //  - the input is copied once, zero-padded (padded-input.h), so every column of a position
 //    micro-panel is a run of consecutive floats at a per-tap offset: the panels are packed
 //    straight from it, one k block at a time, by the task that uses them; the copy itself
@@ -8,8 +8,8 @@
 //  - positions go on the MR side or the NR side, whichever wastes fewer lanes on the ragged
 //    edges (P = 196 fills 25 panels of 8 but only 6.1 of 32);
 //  - the weight is packed into channel micro-panels [Kd][R], each k block once per call by
-//    the first task that needs it; on AVX-512 with positions on the NR side, kernels that
-//    read it in place replace the packing (conv2d/ukernel/ukernels.h);
+//    the first task that needs it; where the config has kernels that read it in place
+//    (positions on the NR side) they replace the packing (configs/conv2d-config.h);
 //  - each task accumulates its output block in a local buffer over the k blocks, then adds
 //    bias, applies ReLU and writes it out (transposing when the orientation is not the
 //    layout's).
@@ -23,11 +23,11 @@
 #include <thread>
 #include <vector>
 
-#include "convkit/isa.h"
 #include "convkit/parallel.h"
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
-#include "gemm/gemm-config.h"
+#include "configs/conv2d-config.h"
+#include "configs/gemm-config.h"
 #include "parallel/pack-once.h"
 #include "util/workspace.h"
 
@@ -45,50 +45,6 @@ constexpr int64_t kTaskPositionsB = 256;
 constexpr int64_t kTaskChannelsB = 256;
 // Padded images per pass (the pass's copies are read from L2 / L3 by every worker).
 constexpr int64_t kPassFloats = int64_t{1} << 18;
-
-using pack_panel_fn = void (*)(int64_t kc, const int64_t* tap, const float* x,
-                               const igemm_segment* seg, int64_t nseg, int64_t r, float* dst);
-
-// A panel that is one run of R positions (the common case away from row ends): fixed-size
-// copies, which the compiler unrolls and vectorizes.
-template <int R>
-void pack_panel_run(int64_t kc, const int64_t* tap, const float* x, int64_t off, float* dst) {
-  for (int64_t k = 0; k < kc; ++k, dst += R) {
-    const float* s = x + tap[k] + off;
-    for (int l = 0; l < R; ++l) dst[l] = s[l];
-  }
-}
-
-void pack_panel_generic(int64_t kc, const int64_t* tap, const float* x, const igemm_segment* seg,
-                        int64_t nseg, int64_t r, float* dst) {
-  if (nseg == 1 && seg[0].len == r) {
-    switch (r) {
-      case 4: return pack_panel_run<4>(kc, tap, x, seg[0].off, dst);
-      case 6: return pack_panel_run<6>(kc, tap, x, seg[0].off, dst);
-      case 8: return pack_panel_run<8>(kc, tap, x, seg[0].off, dst);
-      case 12: return pack_panel_run<12>(kc, tap, x, seg[0].off, dst);
-      case 16: return pack_panel_run<16>(kc, tap, x, seg[0].off, dst);
-      default: break;
-    }
-  }
-  for (int64_t k = 0; k < kc; ++k, dst += r) {
-    const float* s = x + tap[k];
-    int64_t l = 0;
-    for (int64_t i = 0; i < nseg; ++i) {
-      for (; l < seg[i].lane; ++l) dst[l] = 0.0f;
-      const float* src = s + seg[i].off - seg[i].lane;
-      for (const int64_t end = seg[i].lane + seg[i].len; l < end; ++l) dst[l] = src[l];
-    }
-    for (; l < r; ++l) dst[l] = 0.0f;
-  }
-}
-
-pack_panel_fn pick_pack_panel() {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (active_isa() == isa::avx512) return f32_igemm_pack_panel__avx512;
-#endif
-  return pack_panel_generic;
-}
 
 // The runs of output positions [q0, q0 + r) (clipped to P) along output rows; returns how many.
 int64_t panel_segments(int64_t q0, int64_t r, int64_t P, int64_t OW, int64_t row_step,
@@ -227,17 +183,18 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
   const int64_t row_step = p.stride_h * geo.rowlen;
   const int64_t MR = plan.mr, NR = plan.nr;
 
-  // With positions on the B side, AVX-512 has kernels that read the weights in place (no
-  // packing pass, which for weights past L2 costs as much as their FMAs' share of the
-  // misses) and a 16-lane one for a short last position panel.
-  bool in_place = false;
-#if defined(__x86_64__) || defined(_M_X64)
-  in_place = active_isa() == isa::avx512 && MR == 8 && NR == 32;
-#endif
+  // With positions on the B side, the config may hold kernels that read the weights in place
+  // (no packing pass, which for weights past L2 costs as much as their FMAs' share of the
+  // misses) and a narrow one for a short last position panel.
+  const conv2d_config& cfg = get_conv2d_config();
+  const bool in_place = cfg.gemm_arows_wide != nullptr;
+  const int64_t narrow_cols = cfg.arows_narrow_cols;
   // Orientation: positions as the A side (MR) or the B side (NR), the fewer padded lanes;
   // in_place, the B side unless it pads more than 1/8 more.
   auto round_up = [](int64_t v, int64_t r) { return (v + r - 1) / r * r; };
-  const int64_t lanes_b = in_place && P % NR != 0 && P % NR <= 16 ? P / NR * NR + 16 : round_up(P, NR);
+  const int64_t lanes_b = in_place && P % NR != 0 && P % NR <= narrow_cols
+                              ? P / NR * NR + narrow_cols
+                              : round_up(P, NR);
   const int64_t waste_pos_a = round_up(P, MR) * round_up(cout_g, NR);
   const int64_t waste_pos_b = round_up(cout_g, MR) * lanes_b;
   const bool pos_a = in_place ? 8 * waste_pos_a < 7 * waste_pos_b
@@ -287,7 +244,7 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
   const int64_t image_floats = cin_g * geo.plane;
   const int64_t per_pass = std::clamp<int64_t>(kPassFloats / std::max<int64_t>(image_floats, 1), 1, images);
   float* xp_all = padded_images_space().get(static_cast<size_t>(per_pass * image_floats));
-  const pack_panel_fn pack_panel = pick_pack_panel();
+  const f32_igemm_pack_panel_fn pack_panel = cfg.pack_panel;
   // Padded rows are copied in chunks of about 32 KB, each once, by the first task needing it.
   const int64_t chunk_rows = std::clamp<int64_t>(8192 / std::max<int64_t>(cin_g * geo.rowlen, 1), 1, geo.hp);
   const int64_t row_chunks = (geo.hp + chunk_rows - 1) / chunk_rows;
@@ -360,17 +317,14 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
               }
               continue;
             }
-#if defined(__x86_64__) || defined(_M_X64)
-            const bool narrow = P - (pp0 + j) * rp <= 16;
-            pack(j, narrow ? 16 : rp, bpanel);
-            const auto kernel = narrow ? f32_gemm_ukernel_8x16_arows__avx512
-                                       : f32_gemm_ukernel_8x32_arows__avx512;
+            const bool narrow = P - (pp0 + j) * rp <= narrow_cols;
+            pack(j, narrow ? narrow_cols : rp, bpanel);
+            const f32_gemm_arows_fn kernel = narrow ? cfg.gemm_arows_narrow : cfg.gemm_arows_wide;
             for (int64_t i = 0; i < nc; ++i) {
               const int64_t co = (cp0 + i) * MR;
               kernel(kc, w + (g * cout_g + co) * kd + k0, kd, std::min(MR, cout_g - co), bpanel,
                      acc + i * MR * ld + j * NR, ld, beta);
             }
-#endif
           }
         }
       }

@@ -3,7 +3,7 @@
 // reduction over input channels becomes 16 independent GEMMs (one per position k of the 4x4
 // transformed tile), 16 multiplies per output tile and channel pair instead of 36.
 //  - weights: U[k] = (G g G^T)[k] for every (co, ci), once per call, in the GEMM micro-kernel's
-//    packed B format [k][channel panel][Cin][NR] (gemm/gemm-config.h);
+//    packed B format [k][channel panel][Cin][NR] (configs/gemm-config.h);
 //  - the output tiles of all images (ceil(OH/2) x ceil(OW/2) each) are numbered row-major over
 //    (n, th, tw) and split into blocks of T tiles; a task takes one block (and one group of
 //    output channels when the blocks are too few for the threads): it transforms the tiles'
@@ -24,9 +24,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "convkit/isa.h"
 #include "convkit/parallel.h"
-#include "gemm/gemm-config.h"
+#include "configs/conv2d-config.h"
+#include "configs/gemm-config.h"
+#include "configs/winograd-config.h"
 #include "util/workspace.h"
 
 namespace convkit {
@@ -47,7 +48,6 @@ thread_local workspace u_space;       // a task's transformed weights of one cha
 thread_local workspace buf_space;  // a task's transform output before its transpose
 
 constexpr int64_t kChunkC = 64;  // channels per input transform call
-constexpr int64_t kPassFloats = int64_t{1} << 22;  // NHWC copies of one NCHW pass (16 MB)
 
 // dst[p*ldd + i] = src[i*ld + p] for i < rows, p < kc; 8 rows at a time with pack_t8.
 void transpose_rows(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd,
@@ -59,69 +59,6 @@ void transpose_rows(int64_t kc, const float* src, int64_t ld, float* dst, int64_
   for (; i < rows; ++i) {
     for (int64_t p = 0; p < kc; ++p) dst[p * ldd + i] = src[i * ld + p];
   }
-}
-
-void input_generic(const float* const* src, int64_t cc, float* dst, int64_t ldk) {
-  for (int64_t c = 0; c < cc; ++c) {
-    float d[16], r[16];
-    for (int k = 0; k < 16; ++k) d[k] = src[k] != nullptr ? src[k][c] : 0.0f;
-    for (int j = 0; j < 4; ++j) {
-      r[j] = d[j] - d[8 + j];
-      r[4 + j] = d[4 + j] + d[8 + j];
-      r[8 + j] = d[8 + j] - d[4 + j];
-      r[12 + j] = d[4 + j] - d[12 + j];
-    }
-    for (int i = 0; i < 4; ++i) {
-      const float e0 = r[i * 4], e1 = r[i * 4 + 1], e2 = r[i * 4 + 2], e3 = r[i * 4 + 3];
-      dst[(i * 4 + 0) * ldk + c] = e0 - e2;
-      dst[(i * 4 + 1) * ldk + c] = e1 + e2;
-      dst[(i * 4 + 2) * ldk + c] = e2 - e1;
-      dst[(i * 4 + 3) * ldk + c] = e1 - e3;
-    }
-  }
-}
-
-void weight_generic(const float* g, int64_t ld, int64_t cc, float* dst, int64_t ldk) {
-  for (int64_t c = 0; c < cc; ++c) {
-    float t[12];
-    for (int j = 0; j < 3; ++j) {
-      const float g0 = g[j * ld + c], g1 = g[(3 + j) * ld + c], g2 = g[(6 + j) * ld + c];
-      t[j] = g0;
-      t[3 + j] = 0.5f * (g0 + g2 + g1);
-      t[6 + j] = 0.5f * (g0 + g2 - g1);
-      t[9 + j] = g2;
-    }
-    for (int i = 0; i < 4; ++i) {
-      const float a = t[i * 3], b = t[i * 3 + 1], e = t[i * 3 + 2];
-      dst[(i * 4 + 0) * ldk + c] = a;
-      dst[(i * 4 + 1) * ldk + c] = 0.5f * (a + e + b);
-      dst[(i * 4 + 2) * ldk + c] = 0.5f * (a + e - b);
-      dst[(i * 4 + 3) * ldk + c] = e;
-    }
-  }
-}
-
-bool output_generic(const float* m, int64_t ks, int64_t cn, const float* bias, bool relu,
-                    float* const* dst) {
-  bool finite = true;
-  for (int64_t c = 0; c < cn; ++c) {
-    float s0[4], s1[4];
-    for (int j = 0; j < 4; ++j) {
-      const float m0 = m[j * ks + c], m1 = m[(4 + j) * ks + c], m2 = m[(8 + j) * ks + c],
-                  m3 = m[(12 + j) * ks + c];
-      s0[j] = (m0 + m1) + m2;
-      s1[j] = (m1 - m2) - m3;
-    }
-    const float bv = bias != nullptr ? bias[c] : 0.0f;
-    float y[4] = {((s0[0] + s0[1]) + s0[2]) + bv, ((s0[1] - s0[2]) - s0[3]) + bv,
-                  ((s1[0] + s1[1]) + s1[2]) + bv, ((s1[1] - s1[2]) - s1[3]) + bv};
-    for (int q = 0; q < 4; ++q) {
-      if (dst[q] == nullptr) continue;
-      finite = finite && y[q] - y[q] == 0.0f;  // false for +-Inf and NaN
-      dst[q][c] = relu && y[q] < 0.0f ? 0.0f : y[q];
-    }
-  }
-  return finite;
 }
 
 // U[k] rows of channel panel cp (channels [cp*rc, cp*rc + rc), zero past Cout) for all Cin:
@@ -161,32 +98,21 @@ bool winograd_supported(const conv2d_params& p) {
 
 bool use_winograd(const conv2d_params& p) {
   if (!winograd_supported(p)) return false;
-  const char* env = std::getenv("CONVKIT_CONV_ALGO");
-  if (env != nullptr && std::strcmp(env, "igemm") == 0) return false;
-  if (env != nullptr && std::strcmp(env, "winograd") == 0) return true;
-  // Measured against the implicit GEMM / direct paths (AVX-512, 1 thread, ms, nchw/nhwc):
-  // Winograd wins from 24 channels on (56x56 24->64: 0.33/0.30 vs 0.47/0.49; 28x28x24 ties)
-  // and from 16 tiles on (7x7x256: 0.37 vs 0.39, 7x7x512: 1.32/1.25 vs 1.47/1.52); with 9 tiles
-  // (5x5x256: 0.29 vs 0.20) or fewer the weight transform dominates. The other ISA levels
-  // have no vectorized transforms (and lost on 14x14x256): implicit GEMM there.
-  if (active_isa() != isa::avx512) return false;
+  const conv_algo algo = get_conv2d_config().algo;
+  if (algo != conv_algo::automatic) return algo == conv_algo::winograd;
+  const winograd_config& cfg = get_winograd_config();
+  if (!cfg.preferred) return false;
   const int64_t tiles = p.batch * ((p.out_height + 1) / 2) * ((p.out_width + 1) / 2);
-  return std::min(p.in_channels, p.out_channels) >= 24 && tiles >= 16;
+  return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= cfg.min_tiles;
 }
 
 void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, const float* b,
                      float* y) {
   const gemm_plan& plan = get_gemm_plan();
-  winograd_input_fn in_fn = input_generic;
-  winograd_weight_fn wt_fn = weight_generic;
-  winograd_output_fn out_fn = output_generic;
-#if defined(__x86_64__) || defined(_M_X64)
-  if (active_isa() == isa::avx512) {
-    in_fn = f32_winograd_f2k3_input__avx512;
-    wt_fn = f32_winograd_f2k3_weight__avx512;
-    out_fn = f32_winograd_f2k3_output__avx512;
-  }
-#endif
+  const winograd_config& cfg = get_winograd_config();
+  const winograd_input_fn in_fn = cfg.input;
+  const winograd_weight_fn wt_fn = cfg.weight;
+  const winograd_output_fn out_fn = cfg.output;
   const f32_pack_t8_fn t8 = plan.pack_t8;
   const int64_t N = p.batch, Cin = p.in_channels, Cout = p.out_channels;
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
@@ -199,10 +125,9 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   const int64_t P = H * W, OP = OH * OW;
 
   // Images per pass: NCHW goes through NHWC copies of the pass's input and output, at most
-  // kPassFloats of them.
-  // (CONVKIT_WINO_PASS_FLOATS overrides the budget, for tests of the multi-pass path.)
-  int64_t pass_floats = kPassFloats;
-  if (const char* env = std::getenv("CONVKIT_WINO_PASS_FLOATS")) pass_floats = std::atoll(env);
+  // pass_floats of them.
+  // (CONVKIT_WINO_PASS_FLOATS sets the config's budget, for tests of the multi-pass path.)
+  const int64_t pass_floats = cfg.pass_floats;
   const int64_t pass_n =
       nhwc ? N : std::clamp<int64_t>(pass_floats / (P * Cin + OP * Cout), 1, N);
   const int64_t pass_total = pass_n * per_image;  // tiles of a full pass

@@ -2,9 +2,10 @@
 //   depthwise (groups == Cin, Cout = m*Cin)  -> direct kernel, vectorized over W (NCHW) or C (NHWC)
 //                                               (dwconv.cc)
 //   1x1, stride 1, no padding                -> GEMM on the input as it is
-//   3x3 stride 1, groups 1, AVX-512, >= 24 channels, >= 16 tiles -> Winograd F(2x2, 3x3)
-//                                               (conv2d-winograd.cc)
-//   small Cin/group (AVX-512)                -> direct kernel over a padded, stride-phase-split
+//   3x3 stride 1, groups 1, >= 24 channels, >= 16 tiles, where the config has vectorized
+//   transforms                               -> Winograd F(2x2, 3x3) (conv2d-winograd.cc)
+//   small Cin/group, where the config has a direct kernel
+//                                            -> direct kernel over a padded, stride-phase-split
 //                                               copy of the input (no im2col, no GEMM packing)
 //   anything else                            -> implicit GEMM (conv2d-igemm.cc)
 // Bias and ReLU run on each output tile right after its GEMM, while it is still in cache.
@@ -14,7 +15,6 @@
 
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
-#include "convkit/isa.h"
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
 #include "conv2d/conv2d-igemm.h"
@@ -23,6 +23,7 @@
 #include "conv2d/im2col.h"
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
+#include "configs/conv2d-config.h"
 
 namespace convkit {
 namespace {
@@ -89,17 +90,13 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
   });
 }
 
-#if defined(__x86_64__) || defined(_M_X64)
-#define CONVKIT_HAS_DIRECT 1
-
-
 constexpr int64_t kDirectBlock = 8;                       // output channels per kernel call
 constexpr int64_t kDirectChunk = 480;                     // flat positions per task (10 x 48)
 constexpr int64_t kPackBudgetFloats = int64_t{1} << 22;   // 16 MB of padded images at once
 
 // Small Cin per group: im2col + GEMM would spend more on copying and packing than on FMAs.
 bool use_direct(const conv2d_params& p) {
-  if (active_isa() != isa::avx512 || is_pointwise(p)) return false;
+  if (get_conv2d_config().direct == nullptr || is_pointwise(p)) return false;
   const int64_t cin_g = p.in_channels / p.groups;
   return cin_g <= 16 && cin_g * p.kernel_h * p.kernel_w <= 1024;
 }
@@ -117,6 +114,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   const int64_t H = p.in_height, W = p.in_width;
   const bool nhwc = p.data_layout == layout::nhwc;
   const bool relu = p.act == activation::relu;
+  const f32_conv2d_direct_fn direct = get_conv2d_config().direct;
   const padded_input geo = padded_geometry(p);
   const std::vector<int64_t> tap = tap_offsets(p, geo, cin_g);
   const int64_t blocks = (cout_g + kDirectBlock - 1) / kDirectBlock;
@@ -176,9 +174,8 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
           float* tile = col_workspace().get(static_cast<size_t>(kDirectBlock * len));  // [8, len]
           for (int64_t blk = 0; blk < blocks; ++blk) {
             const int64_t co0 = blk * kDirectBlock, rows = std::min(kDirectBlock, cout_g - co0);
-            f32_conv2d_direct_ukernel_8x48__avx512(kd, tap.data(), wg + blk * kd * kDirectBlock,
-                                                   xp + q0, len, tile, len, rows,
-                                                   bg + blk * kDirectBlock, relu);
+            direct(kd, tap.data(), wg + blk * kd * kDirectBlock, xp + q0, len, tile, len, rows,
+                   bg + blk * kDirectBlock, relu);
             // tile column j is flat position q0 + j = oh*rowlen + ow; keep ow < OW.
             int64_t j = 0;
             while (j < len) {
@@ -209,12 +206,10 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
             for (int64_t oh = oh0; oh < oh1; ++oh) {
               const float* xrow = xp + oh * p.stride_h * geo.rowlen;
               if (!nhwc) {
-                f32_conv2d_direct_ukernel_8x48__avx512(kd, tap.data(), wb, xrow, OW,
-                                                       y_n + (g * cout_g + co0) * P + oh * OW, P,
-                                                       rows, bg + blk * kDirectBlock, relu);
+                direct(kd, tap.data(), wb, xrow, OW, y_n + (g * cout_g + co0) * P + oh * OW, P,
+                       rows, bg + blk * kDirectBlock, relu);
               } else {
-                f32_conv2d_direct_ukernel_8x48__avx512(kd, tap.data(), wb, xrow, OW, tile, OW, rows,
-                                                       bg + blk * kDirectBlock, relu);
+                direct(kd, tap.data(), wb, xrow, OW, tile, OW, rows, bg + blk * kDirectBlock, relu);
                 for (int64_t ow = 0; ow < OW; ++ow) {
                   float* yv = y_n + (oh * OW + ow) * p.out_channels + g * cout_g + co0;
                   for (int64_t r = 0; r < rows; ++r) yv[r] = tile[r * OW + ow];
@@ -227,7 +222,6 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
     });
   }
 }
-#endif
 
 }  // namespace
 
@@ -243,32 +237,12 @@ void conv2d(const conv2d_params& p, const float* x, const float* w, const float*
     conv2d_winograd(p, x, w, b, y);
     return;
   }
-#ifdef CONVKIT_HAS_DIRECT
-  if (active_isa() == isa::avx512) {
-    if (depthwise && p.data_layout == layout::nchw) {
-      note_conv_path(conv_path::depthwise);
-      dwconv_nchw_direct(p, x, w, b, y);
-      return;
-    }
-    if (depthwise && p.out_channels == p.in_channels) {
-      note_conv_path(conv_path::depthwise);
-      dwconv_nhwc_direct(p, x, w, b, y);
-      return;
-    }
-    if (!depthwise && use_direct(p)) {
-      note_conv_path(conv_path::direct);
-      conv2d_direct(p, x, w, b, y);
-      return;
-    }
-  }
-#endif
   if (depthwise) {
     note_conv_path(conv_path::depthwise);
-    if (p.data_layout == layout::nchw) {
-      dwconv_nchw(p, x, w, b, y);
-    } else {
-      dwconv_nhwc(p, x, w, b, y);
-    }
+    dwconv_forward(p, x, w, b, y);
+  } else if (use_direct(p)) {
+    note_conv_path(conv_path::direct);
+    conv2d_direct(p, x, w, b, y);
   } else if (!is_pointwise(p)) {
     note_conv_path(conv_path::igemm);
     conv2d_igemm(p, x, w, b, y);

@@ -1,7 +1,7 @@
 // Depthwise convolution (groups == Cin > 1, Cout = multiplier * Cin), forward and backward,
 // both layouts (contracts in dwconv.h). Direct loops, no im2col and no GEMM:
 //   forward NCHW: one output plane per task; each tap adds a shifted input row to the output
-//     row (portable), or the AVX-512 kernel reads a zero-padded copy of the plane;
+//     row (portable), or the config's row kernel reads a zero-padded copy of the plane;
 //   forward NHWC: vectorized over channels with the weight transposed to [KH, KW, Cout];
 //   dx: NCHW one input plane per task, NHWC one dx row per task (gathers: no two tasks write
 //     the same cell);
@@ -16,12 +16,15 @@
 #include "conv2d/im2col.h"
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
+#include "configs/dwconv-config.h"
 #include "convkit/conv2d.h"
 #include "convkit/parallel.h"
 
 namespace convkit {
 
 // ---- forward -----------------------------------------------------------------------------
+
+namespace {
 
 // Depthwise NCHW: one output plane per task; each kernel tap adds a shifted input row
 // to the output row, contiguous over W when stride_w == 1.
@@ -115,10 +118,9 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
   });
 }
 
-#if defined(__x86_64__) || defined(_M_X64)
-// Depthwise NCHW with the direct kernel: one padded plane per (n, c), one output row per call.
-void dwconv_nchw_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
-                        float* y) {
+// Depthwise NCHW with a row kernel: one padded plane per (n, c), one output row per call.
+void dwconv_nchw_rows(const conv2d_params& p, f32_dwconv_row_fn row, const float* x,
+                      const float* w, const float* b, float* y) {
   const int64_t mult = p.out_channels / p.in_channels;
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t kd = p.kernel_h * p.kernel_w;
@@ -135,17 +137,17 @@ void dwconv_nchw_direct(const conv2d_params& p, const float* x, const float* w, 
         float* yc = y + (n * p.out_channels + co) * OH * OW;
         const float bias = p.has_bias ? b[co] : 0.0f;
         for (int64_t oh = 0; oh < OH; ++oh) {
-          f32_dwconv_ukernel_1x64__avx512(kd, tap.data(), w + co * kd, xp + oh * p.stride_h * geo.rowlen,
-                                          OW, yc + oh * OW, bias, relu);
+          row(kd, tap.data(), w + co * kd, xp + oh * p.stride_h * geo.rowlen, OW, yc + oh * OW,
+              bias, relu);
         }
       }
     }
   });
 }
 
-// Depthwise NHWC, multiplier 1: one output row per task, vectorized over channels.
-void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
-                        float* y) {
+// Depthwise NHWC, multiplier 1, with a row kernel: one output row per task.
+void dwconv_nhwc_rows(const conv2d_params& p, f32_dwconv_nhwc_row_fn row, const float* x,
+                      const float* w, const float* b, float* y) {
   const int64_t C = p.in_channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t kk = p.kernel_h * p.kernel_w;
   float* wt = packed_weights_space().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
@@ -155,12 +157,28 @@ void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, 
   parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / OH, oh = t % OH;
-      f32_dwconv_nhwc_row__avx512(p, x + n * H * W * C, wt, p.has_bias ? b : nullptr, oh,
-                                  y + t * OW * C);
+      row(p, x + n * H * W * C, wt, p.has_bias ? b : nullptr, oh, y + t * OW * C);
     }
   });
 }
-#endif
+
+}  // namespace
+
+void dwconv_forward(const conv2d_params& p, const float* x, const float* w, const float* b,
+                    float* y) {
+  const dwconv_config& cfg = get_dwconv_config();
+  if (p.data_layout == layout::nchw) {
+    if (cfg.nchw_row != nullptr) {
+      dwconv_nchw_rows(p, cfg.nchw_row, x, w, b, y);
+    } else {
+      dwconv_nchw(p, x, w, b, y);
+    }
+  } else if (cfg.nhwc_row != nullptr && p.out_channels == p.in_channels) {
+    dwconv_nhwc_rows(p, cfg.nhwc_row, x, w, b, y);
+  } else {
+    dwconv_nhwc(p, x, w, b, y);
+  }
+}
 
 // ---- dx ----------------------------------------------------------------------------------
 

@@ -8,15 +8,10 @@
 
 namespace convkit {
 
-// Forward, portable: vectorized over W (NCHW) or C (NHWC).
-void dwconv_nchw(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
-void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
-#if defined(__x86_64__) || defined(_M_X64)
-// Forward on the AVX-512 ukernels (f32_dwconv_*__avx512): call only when active_isa() is
-// avx512. NHWC: channel multiplier 1 only.
-void dwconv_nchw_direct(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
-void dwconv_nhwc_direct(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
-#endif
+// Forward: the row kernels of the dwconv config (configs/dwconv-config.h) where it has them
+// (NCHW; NHWC with multiplier 1), else the portable loops, vectorized over W (NCHW) or C (NHWC).
+void dwconv_forward(const conv2d_params& p, const float* x, const float* w, const float* b,
+                    float* y);
 
 // dx from dy and w.
 void dwconv_backward_data_nchw(const conv2d_params& p, const float* dy, const float* w, float* dx);

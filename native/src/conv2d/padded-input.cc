@@ -4,14 +4,11 @@
 #include <algorithm>
 #include <cstring>
 
-#include "convkit/isa.h"
+#include "configs/conv2d-config.h"
+#include "configs/gemm-config.h"
 #include "conv2d/ukernel/ukernels.h"
-#include "gemm/gemm-config.h"
 
 namespace convkit {
-namespace {
-using pad_row_fn = void (*)(const float* s, int64_t pl, int64_t w, int64_t rowlen, float* dst);
-}  // namespace
 
 workspace& padded_images_space() {
   thread_local workspace space;
@@ -91,10 +88,7 @@ void pack_padded_rows(const conv2d_params& p, const padded_input& geo, const flo
   const bool nhwc = p.data_layout == layout::nhwc;
   // Vector kernels for stride 1: a row with its pads in one pass (separate small fills of
   // the pads cost more than the copy), and 8x8 register transposes for NHWC.
-  pad_row_fn pad_row = nullptr;
-#if defined(__x86_64__) || defined(_M_X64)
-  if (S == 1 && active_isa() == isa::avx512) pad_row = f32_igemm_pad_row__avx512;
-#endif
+  const f32_igemm_pad_row_fn pad_row = S == 1 ? get_conv2d_config().pad_row : nullptr;
   const f32_pack_t8_fn pack_t8 = pad_row != nullptr ? get_gemm_plan().pack_t8 : nullptr;
   for (int64_t r = r0; r < r1; ++r) {
     const int64_t ih = r - p.pad_top;

@@ -14,7 +14,7 @@
 
 #include "convkit/gemm.h"
 #include "convkit/parallel.h"
-#include "gemm/gemm-config.h"
+#include "configs/gemm-config.h"
 #include "parallel/pack-once.h"
 #include "util/workspace.h"
 

@@ -1,6 +1,6 @@
 // Internal side of isa.h: the CPU probe. The active level (CPU + OS support, lowered by
 // CONVKIT_ISA) is chosen once in config.cc; each kernel family picks its variants from it
-// (the GEMM in gemm/gemm-config.cc).
+// (the GEMM in configs/gemm-config.cc).
 #pragma once
 #include "convkit/isa.h"
 

@@ -1,10 +1,10 @@
 // Winograd F(2x2, 3x3) transforms, AVX-512 build, vectorized over channels (16 per zmm,
-// masked tails). Contracts in conv2d/conv2d-winograd.h. Compiled with the avx512 flags.
+// masked tails). Contracts in conv2d/ukernel/ukernels.h. Compiled with the avx512 flags.
 #include <immintrin.h>
 
 #include <cstdint>
 
-#include "conv2d/conv2d-winograd.h"
+#include "conv2d/ukernel/ukernels.h"
 #include "util/avx512-helpers.h"
 
 namespace convkit {

@@ -1,8 +1,10 @@
-// Declarations of the conv2d ukernels (direct, depthwise, implicit-GEMM packing, GEMM tiles
-// with an operand in place). Each lives in ukernel/<its name with dashes, less "ukernel">.cc
-// (the two arows tiles share f32-gemm-arows-avx512.cc), compiled with its own ISA flags; the
-// drivers (conv2d.cc, dwconv.cc, conv2d-igemm.cc, conv2d-backward-filter.cc) call them only
-// when active_isa() allows. Internal to native/src/conv2d.
+// The conv2d ukernels (direct, depthwise, implicit-GEMM packing, GEMM tiles with an operand
+// in place): their contracts as function types, then the kernels. Each lives in
+// ukernel/<its name with dashes, less "ukernel">.cc (the two arows tiles share
+// f32-gemm-arows-avx512.cc), compiled with its own ISA flags. The drivers never name them:
+// they call what their config holds (configs/conv2d-config.h, dwconv-config.h,
+// winograd-config.h), where a null entry means the path does not exist on this machine.
+// Internal to native/src/conv2d and native/src/configs.
 #pragma once
 #include <cstdint>
 
@@ -17,7 +19,65 @@ struct igemm_segment {
 };
 
 
+// ---- contracts ---------------------------------------------------------------------------
+
+// Direct convolution of one block of rows <= 8 output channels (f32_conv2d_direct_*).
+using f32_conv2d_direct_fn = void (*)(int64_t kd, const int64_t* tap, const float* w,
+                                      const float* x, int64_t n, float* y, int64_t ldy,
+                                      int64_t rows, const float* bias, bool relu);
+// Depthwise, one channel, one output row over a padded plane (f32_dwconv_ukernel_1x*).
+using f32_dwconv_row_fn = void (*)(int64_t kd, const int64_t* tap, const float* w,
+                                   const float* x, int64_t n, float* y, float bias, bool relu);
+// Depthwise NHWC, multiplier 1, one output row (f32_dwconv_nhwc_row*).
+using f32_dwconv_nhwc_row_fn = void (*)(const conv2d_params& p, const float* x_n,
+                                        const float* wt, const float* b, int64_t oh,
+                                        float* yrow);
+// One implicit-GEMM panel packed from the padded input (f32_igemm_pack_panel*).
+using f32_igemm_pack_panel_fn = void (*)(int64_t kc, const int64_t* tap, const float* x,
+                                         const igemm_segment* seg, int64_t nseg, int64_t r,
+                                         float* dst);
+// One row of a padded copy, stride 1 (f32_igemm_pad_row*).
+using f32_igemm_pad_row_fn = void (*)(const float* s, int64_t pl, int64_t w, int64_t rowlen,
+                                      float* dst);
+// A GEMM tile reading A in place (f32_gemm_ukernel_*_arows*).
+using f32_gemm_arows_fn = void (*)(int64_t kc, const float* a, int64_t lda, int64_t m,
+                                   const float* b, float* c, int64_t ldc, float beta);
+// The dw tile reading B in place (f32_conv2d_backward_filter_ukernel_*).
+using f32_conv2d_backward_filter_tile_fn = void (*)(int64_t kc, const float* a, const float* b,
+                                                    int64_t ldb, float* c, int64_t ldc,
+                                                    bool accumulate);
+
+// Winograd F(2x2, 3x3) transforms, vectorized over channels (f32_winograd_f2k3_*):
+//   input:  one 4x4 patch d of cc channels, src[i*4 + j] -> pixel (i, j) (cc contiguous floats)
+//           or nullptr for zeros; dst[k*ldk + c] = (B^T d B)[k] for c < cc.
+//   weight: one output channel's 3x3 taps of cc input channels, g[(kh*3 + kw)*ld + c];
+//           dst[k*ldk + c] = (G g G^T)[k].
+//   output: m[k*ks + c] for c < cn (one tile's 16 products per channel);
+//           dst[q][c] = act((A^T m A)[q] + bias[c]), q = (0,0), (0,1), (1,0), (1,1);
+//           dst[q] == nullptr skips that output (clipped); bias may be nullptr.
+//           Returns false when any written value was Inf or NaN before the ReLU (the caller
+//           then recomputes the conv by the direct sum: see conv2d_winograd).
+using winograd_input_fn = void (*)(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+using winograd_weight_fn = void (*)(const float* g, int64_t ld, int64_t cc, float* dst,
+                                    int64_t ldk);
+using winograd_output_fn = bool (*)(const float* m, int64_t ks, int64_t cn, const float* bias,
+                                    bool relu, float* const* dst);
+
+// ---- portable (every machine) ------------------------------------------------------------
+
+// f32_igemm_pack_panel_fn, element by element (ukernel/f32-igemm-pack-scalar.cc).
+void f32_igemm_pack_panel__scalar(int64_t kc, const int64_t* tap, const float* x,
+                                  const igemm_segment* seg, int64_t nseg, int64_t r, float* dst);
+// winograd_*_fn, one channel at a time (ukernel/f32-winograd-f2k3-scalar.cc).
+void f32_winograd_f2k3_input__scalar(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+void f32_winograd_f2k3_weight__scalar(const float* g, int64_t ld, int64_t cc, float* dst,
+                                      int64_t ldk);
+bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, const float* bias,
+                                      bool relu, float* const* dst);
+
 #if defined(__x86_64__) || defined(_M_X64)
+// ---- AVX-512 -----------------------------------------------------------------------------
+
 // Direct convolution of one block of 8 output channels over n output positions that read
 // the input at a fixed offset per tap (a zero-padded, stride-phase-split copy of the input,
 // built by the driver):
@@ -60,6 +120,12 @@ void f32_gemm_ukernel_8x16_arows__avx512(int64_t kc, const float* a, int64_t lda
 void f32_conv2d_backward_filter_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b,
                                                      int64_t ldb, float* c, int64_t ldc,
                                                      bool accumulate);
+// winograd_*_fn over 16 channels per vector (ukernel/f32-winograd-f2k3-avx512.cc).
+void f32_winograd_f2k3_input__avx512(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+void f32_winograd_f2k3_weight__avx512(const float* g, int64_t ld, int64_t cc, float* dst,
+                                      int64_t ldk);
+bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
+                                      bool relu, float* const* dst);
 #endif
 
 }  // namespace convkit

@@ -1,5 +1,5 @@
 // 4x8 f32 GEMM micro-kernel in plain C++: the fallback on every machine (and the NEON
-// stand-in until a NEON kernel exists). Contract in gemm/gemm-config.h.
+// stand-in until a NEON kernel exists). Contract in configs/gemm-config.h.
 #include <cstdint>
 
 namespace convkit {

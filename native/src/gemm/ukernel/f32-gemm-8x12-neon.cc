@@ -1,7 +1,7 @@
 // 8x12 f32 GEMM micro-kernel, AArch64 Advanced SIMD (NEON): 24 accumulators (8 rows x three
 // 4-wide vectors), 3 B vectors and 2 A vectors live per k step: 29 of the 32 128-bit
 // registers. Each k step is 24 fused multiply-adds by lane (fmla v.4s, v.4s, v.s[i]).
-// Contract in gemm/gemm-config.h: a is kc x 8 packed, b is kc x 12 packed, c is 8 x 12.
+// Contract in configs/gemm-config.h: a is kc x 8 packed, b is kc x 12 packed, c is 8 x 12.
 #include <arm_neon.h>
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // 8x32 f32 GEMM micro-kernel, AVX-512F: 16 zmm accumulators (8 rows x 2 vectors of 16),
-// per k step 2 loads of B, 8 broadcasts of A, 16 FMAs. Contract in gemm/gemm-config.h.
+// per k step 2 loads of B, 8 broadcasts of A, 16 FMAs. Contract in configs/gemm-config.h.
 // Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -mavx2; includes nothing
 // but intrinsics so no inline function built with these flags leaks into other files.
 #include <immintrin.h>

@@ -1,5 +1,5 @@
 // f32 GEMV, B not transposed, AVX2 + FMA: y[r, 0:n] = sum_p x[r, p] * B[p, 0:n], m = 1 or 2
-// (contract in gemm/gemm-config.h). B read once, 4 rows per sweep; y stays in L1. Column
+// (contract in configs/gemm-config.h). B read once, 4 rows per sweep; y stays in L1. Column
 // tails with maskload/maskstore.
 #include <immintrin.h>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // f32 GEMV, B not transposed, AVX-512F: y[r, 0:n] = sum_p x[r, p] * B[p, 0:n] for m = 1 or 2
-// rows of x (contract in gemm/gemm-config.h). Memory-bound: B is read once, row after row, 4
+// rows of x (contract in configs/gemm-config.h). Memory-bound: B is read once, row after row, 4
 // rows at a time (4 sequential streams for the prefetcher); y ([m, n], at most a few KiB)
 // stays in L1 and is updated once per 4 rows of B. Column tails use masked loads and stores.
 // Measured on a cold 2048x1000 B (native/bench/gemm-bench fc_b1, 1 thread): 13-18 GB/s with

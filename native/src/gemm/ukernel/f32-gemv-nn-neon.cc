@@ -1,5 +1,5 @@
 // f32 GEMV, B not transposed, AArch64 NEON: y[r, 0:n] = sum_p x[r, p] * B[p, 0:n], m = 1 or 2
-// (contract in gemm/gemm-config.h). 16 columns per pass (4 vectors per row of x), B rows
+// (contract in configs/gemm-config.h). 16 columns per pass (4 vectors per row of x), B rows
 // streamed once for both rows of x; 4-wide and scalar column tails.
 #include <arm_neon.h>
 

@@ -1,5 +1,5 @@
 // f32 GEMV, B not transposed, plain C++: y[r, 0:n] = sum_p x[r, p] * B[p, 0:n], m = 1 or 2
-// (contract in gemm/gemm-config.h). Row-streaming so the compiler can vectorize the j loop.
+// (contract in configs/gemm-config.h). Row-streaming so the compiler can vectorize the j loop.
 #include <cstdint>
 
 namespace convkit {

@@ -1,5 +1,5 @@
 // f32 GEMV, B transposed, AVX2 + FMA: y[r, j] = dot(x[r, 0:k], B[j, 0:k]), m = 1 or 2
-// (contract in gemm/gemm-config.h). 4 rows of B per pass, k tails with maskload.
+// (contract in configs/gemm-config.h). 4 rows of B per pass, k tails with maskload.
 #include <immintrin.h>
 #include <cstdint>
 

@@ -1,5 +1,5 @@
 // f32 GEMV, B transposed, AVX-512F: y[r, j] = dot(x[r, 0:k], B[j, 0:k]) for m = 1 or 2 rows
-// of x (contract in gemm/gemm-config.h); B is [n, k] as nn.Linear keeps its weight.
+// of x (contract in configs/gemm-config.h); B is [n, k] as nn.Linear keeps its weight.
 // Memory-bound: 4 rows of B are read at once (4 sequential streams), each x vector loaded
 // once for the 4; k tails use masked loads. Horizontal sums once per output.
 #include <immintrin.h>

@@ -1,5 +1,5 @@
 // f32 GEMV, B transposed, AArch64 NEON: y[r, j] = dot(x[r, 0:k], B[j, 0:k]), m = 1 or 2
-// (contract in gemm/gemm-config.h). 4 rows of B per pass, 4-wide partial sums reduced with
+// (contract in configs/gemm-config.h). 4 rows of B per pass, 4-wide partial sums reduced with
 // faddp at the end, scalar k tail (reads nothing past a row of B).
 #include <arm_neon.h>
 

@@ -1,5 +1,5 @@
 // f32 GEMV, B transposed, plain C++: y[r, j] = dot(x[r, 0:k], B[j, 0:k]), m = 1 or 2
-// (contract in gemm/gemm-config.h). Four partial sums break the add chain.
+// (contract in configs/gemm-config.h). Four partial sums break the add chain.
 #include <cstdint>
 
 namespace convkit {

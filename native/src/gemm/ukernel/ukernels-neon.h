@@ -1,5 +1,5 @@
 // Declarations of the AArch64 NEON GEMM micro-kernel and GEMV kernels (contracts in
-// gemm/gemm-config.h), kept apart from ukernels.h so the Arm and x86 sets evolve separately.
+// configs/gemm-config.h), kept apart from ukernels.h so the Arm and x86 sets evolve separately.
 // Each lives in ukernel/<name with dashes>.cc; NEON is baseline on AArch64, so no flags.
 #pragma once
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Declarations of every f32 GEMM micro-kernel and GEMV kernel (contracts in
-// gemm/gemm-config.h). Each lives in ukernel/<name with dashes>.cc, compiled with its own ISA flags.
+// configs/gemm-config.h). Each lives in ukernel/<name with dashes>.cc, compiled with its own ISA flags.
 #pragma once
 #include <cstdint>
 

@@ -1,7 +1,7 @@
-// Picks the GEMM kernels for the active ISA and sizes the blocks from the caches (the BLIS
+// The gemm family's config. Picks the GEMM kernels for the active ISA and sizes the blocks from the caches (the BLIS
 // analytic rules, Low et al. 2016): the B micro-panel kc x nr takes about half of L1d, the
 // packed A block mc x kc about a quarter of L2, the packed B block kc x nc a share of L3.
-#include "gemm/gemm-config.h"
+#include "configs/gemm-config.h"
 
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "configs/tuning.h"
 #include "gemm/ukernel/ukernels.h"
 #include "gemm/ukernel/ukernels-neon.h"  // AArch64 only
 
@@ -89,10 +90,16 @@ gemm_plan make_plan() {
   // whole socket's L3, so cap it at what one CCX / die commonly has.
   const int64_t l3 = std::min<int64_t>(p.caches.l3, int64_t{32} << 20);
   p.nc = std::clamp<int64_t>(round_down(l3 / 8 / (4 * p.kc), p.nr), p.nr * 4, 4096);
-  if (const char* env = std::getenv("CONVKIT_GEMM_BLOCKS")) {
+  if (const char* env = tuning_value("CONVKIT_GEMM_BLOCKS")) {
     long mc = 0, kc = 0, nc = 0;
-    if (std::sscanf(env, "%ld,%ld,%ld", &mc, &kc, &nc) == 3 && mc > 0 && kc > 0 && nc > 0) {
+    int used = 0;
+    constexpr long kMax = 1 << 20;  // a block of 2^20 x 2^20 floats is already far past any cache
+    if (std::sscanf(env, "%ld,%ld,%ld%n", &mc, &kc, &nc, &used) == 3 && env[used] == '\0' &&
+        mc > 0 && kc > 0 && nc > 0 && mc <= kMax && kc <= kMax && nc <= kMax) {
       p.mc = round_down(mc, p.mr), p.kc = kc, p.nc = round_down(nc, p.nr);
+    } else {
+      tuning_warn(std::string("CONVKIT_GEMM_BLOCKS=") + env +
+                  " is not \"mc,kc,nc\" (three positive whole numbers up to 1048576); ignored");
     }
   }
   return p;

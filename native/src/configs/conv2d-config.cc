@@ -1,0 +1,47 @@
+// Fills the conv2d config from the active ISA and CONVKIT_CONV_ALGO (conv2d-config.h).
+#include "configs/conv2d-config.h"
+
+#include <mutex>
+
+#include "configs/gemm-config.h"
+#include "configs/tuning.h"
+#include "convkit/isa.h"
+
+namespace convkit {
+namespace {
+
+conv2d_config make_config() {
+  conv2d_config c{};
+  c.algo = static_cast<conv_algo>(
+      tuning_choice("CONVKIT_CONV_ALGO", {"auto", "igemm", "winograd"}, 0));
+  c.pack_panel = f32_igemm_pack_panel__scalar;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (active_isa() == isa::avx512) {
+    c.direct = f32_conv2d_direct_ukernel_8x48__avx512;
+    c.pack_panel = f32_igemm_pack_panel__avx512;
+    c.pad_row = f32_igemm_pad_row__avx512;
+    const gemm_plan& plan = get_gemm_plan();
+    if (plan.mr == 8 && plan.nr == 32) {  // CONVKIT_GEMM_BLOCKS changes blocks, never the tile
+      c.gemm_arows_wide = f32_gemm_ukernel_8x32_arows__avx512;
+      c.gemm_arows_narrow = f32_gemm_ukernel_8x16_arows__avx512;
+      c.arows_narrow_cols = 16;
+      c.backward_filter_in_place = f32_conv2d_backward_filter_ukernel_8x32__avx512;
+    }
+  }
+#endif
+  return c;
+}
+
+conv2d_config& config() {
+  static conv2d_config c;
+  static std::once_flag once;
+  std::call_once(once, [] { c = make_config(); });
+  return c;
+}
+
+}  // namespace
+
+const conv2d_config& get_conv2d_config() { return config(); }
+conv2d_config& mutable_conv2d_config() { return config(); }
+
+}  // namespace convkit
