@@ -10,6 +10,7 @@
 #include "convkit/parallel.h"
 #include "harness.h"
 #include "parallel/pack-once.h"
+#include "parallel/task-ranges.h"
 
 namespace {
 
@@ -190,6 +191,40 @@ TEST(pack_once_packs_each_piece_once) {
     }
     CHECK(bad.load() == 0, "round %d: %d reads of a piece before it was packed", round, bad.load());
   }
+}
+
+// run_own_range_then_others: every task runs exactly once whatever the callers' number and
+// speed (some callers sleep, so the others take their ranges), and a lone caller runs the
+// tasks in order, its own range first.
+TEST(task_ranges_run_each_task_once) {
+  for (int round = 0; round < 60; ++round) {
+    const int64_t n = round % 7 == 0 ? 0 : 1 + (round * 37) % 500;
+    const int64_t parts = 1 + round % 5;
+    std::vector<std::atomic<int64_t>> taken(static_cast<size_t>(parts));
+    for (auto& t : taken) t.store(0);
+    std::vector<std::atomic<int>> runs(static_cast<size_t>(n));
+    for (auto& r : runs) r.store(0);
+    std::vector<std::thread> callers;
+    for (int64_t self = 0; self < parts; ++self) {
+      callers.emplace_back([&, self] {
+        if (self % 2 == 1) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        convkit::run_own_range_then_others(n, parts, self, taken.data(), [&](int64_t t) {
+          runs[static_cast<size_t>(t)].fetch_add(1);
+        });
+      });
+    }
+    for (auto& c : callers) c.join();
+    for (int64_t t = 0; t < n; ++t) {
+      CHECK(runs[static_cast<size_t>(t)].load() == 1, "round %d: task %lld ran %d times", round,
+            (long long)t, runs[static_cast<size_t>(t)].load());
+    }
+  }
+  std::vector<std::atomic<int64_t>> taken(3);
+  for (auto& t : taken) t.store(0);
+  std::vector<int64_t> order;
+  convkit::run_own_range_then_others(10, 3, 1, taken.data(), [&](int64_t t) { order.push_back(t); });
+  const std::vector<int64_t> want = {3, 4, 5, 6, 7, 8, 9, 0, 1, 2};  // ranges [0,3) [3,6) [6,10)
+  CHECK(order == want, "lone caller 1 of 3 ran the tasks out of order");
 }
 
 int main() { return test::run_all("parallel-test"); }

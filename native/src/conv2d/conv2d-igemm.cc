@@ -29,6 +29,7 @@
 #include "configs/conv2d-config.h"
 #include "configs/gemm-config.h"
 #include "parallel/pack-once.h"
+#include "parallel/task-ranges.h"
 #include "util/workspace.h"
 
 namespace convkit {
@@ -167,9 +168,6 @@ void write_block(const conv2d_params& p, bool pos_a, float* acc, int64_t ld, int
   }
 }
 
-// Part i of n equal parts of [0, total).
-inline int64_t part(int64_t total, int64_t i, int64_t n) { return total * i / n; }
-
 }  // namespace
 
 void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
@@ -259,7 +257,8 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
       const int64_t img = t / per_image, cb = t % per_image / pblocks, pb = t % pblocks;
       const int64_t n = (i0 + img) / G, g = (i0 + img) % G;
       const float* xp = xp_all + img * image_floats;
-      const int64_t pp0 = part(pos_panels, pb, pblocks), pp1 = part(pos_panels, pb + 1, pblocks);
+      const int64_t pp0 = range_begin(pos_panels, pb, pblocks);
+      const int64_t pp1 = range_begin(pos_panels, pb + 1, pblocks);
       // The padded rows this task reads: copied now by whichever task needs them first, so
       // they are still in this core's cache when its panels are packed.
       const int64_t r_lo = pp0 * rp / OW * p.stride_h;
@@ -274,7 +273,8 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
         }
       }
       for (int64_t c = r_lo / chunk_rows; c <= r_hi / chunk_rows; ++c) wait_packed(st[c]);
-      const int64_t cp0 = part(ch_panels, cb, cblocks), cp1 = part(ch_panels, cb + 1, cblocks);
+      const int64_t cp0 = range_begin(ch_panels, cb, cblocks);
+      const int64_t cp1 = range_begin(ch_panels, cb + 1, cblocks);
       const int64_t np = pp1 - pp0, nc = cp1 - cp0;
       float* wp_g = w_in_place ? nullptr : wp + (g * ch_panels) * panel_floats;
       // acc: positions x channels (pos_a) or channels x positions, ld = its row length.
@@ -344,14 +344,8 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
       float* acc = acc_space.get(static_cast<size_t>(max_pos * max_ch));
       igemm_segment seg[64];
       const int64_t self = joined.fetch_add(1, std::memory_order_relaxed) % nt;
-      for (int64_t v = 0; v < nt; ++v) {
-        const int64_t owner = (self + v) % nt;
-        const int64_t lo = part(total, owner, nt), hi = part(total, owner + 1, nt);
-        for (int64_t t = lo + taken[owner].fetch_add(1, std::memory_order_relaxed); t < hi;
-             t = lo + taken[owner].fetch_add(1, std::memory_order_relaxed)) {
-          task(t, panels, acc, seg);
-        }
-      }
+      run_own_range_then_others(total, nt, self, taken.get(),
+                                [&](int64_t t) { task(t, panels, acc, seg); });
     };
     if (nt > 1) {
       parallel_for(nt, run);

@@ -15,7 +15,9 @@
 #include "convkit/gemm.h"
 #include "convkit/parallel.h"
 #include "configs/gemm-config.h"
+#include "gemm/gemm-small.h"
 #include "parallel/pack-once.h"
+#include "parallel/task-ranges.h"
 #include "util/workspace.h"
 
 namespace convkit {
@@ -23,25 +25,12 @@ namespace {
 
 thread_local workspace pack_a_space;  // [slots][wave of A blocks][ceil(mc/MR) panels][kc][MR]
 thread_local workspace pack_b_space;  // [slots][ceil(nc/NR) panels][kc][NR]
-thread_local workspace gemv_space;    // x [m][k] then y [m][n] of the GEMV path
 
 // Tasks per thread and k block, at least (while B chunks can shrink): short tasks let the
 // threads even out their shares when one of them is slowed down.
 constexpr int64_t kTasksPerThread = 8;
 // A blocks packed per wave (bounds the A workspace at kMaxABlocks * mc * kc floats).
 constexpr int64_t kMaxABlocks = 16;
-
-// C[M,N] *= beta (beta == 0 writes zeros without reading C).
-void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
-  for (int64_t i = 0; i < m; ++i) {
-    float* ci = c + i * ldc;
-    if (beta == 0.0f) {
-      std::fill(ci, ci + n, 0.0f);
-    } else if (beta != 1.0f) {
-      for (int64_t j = 0; j < n; ++j) ci[j] *= beta;
-    }
-  }
-}
 
 // The shared packed A and B are packed in pieces, each once per k block, through the hand-off
 // of parallel/pack-once.h (claim / wait_packed / pack_once).
@@ -122,109 +111,76 @@ void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, i
   }
 }
 
-// Tiny products and thin N (2..NR/4 columns): plain loops, no packing.
-void sgemm_small(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc) {
-  auto rows = [&](int64_t i_begin, int64_t i_end) {
-    for (int64_t i = i_begin; i < i_end; ++i) {
-      float* ci = c + i * ldc;
-      if (!trans_b) {  // C row i += alpha * A(i, p) * B row p
-        scale_c(1, n, beta, ci, ldc);
-        for (int64_t p = 0; p < k; ++p) {
-          const float s = alpha * (trans_a ? a[p * lda + i] : a[i * lda + p]);
-          const float* bp = b + p * ldb;
-          for (int64_t j = 0; j < n; ++j) ci[j] += s * bp[j];
-        }
-      } else {  // C(i, j) = alpha * dot(A row i, B row j) + beta * C(i, j)
-        for (int64_t j = 0; j < n; ++j) {
-          const float* bj = b + j * ldb;
-          float dot = 0.0f;
-          if (!trans_a) {
-            const float* ai = a + i * lda;
-            for (int64_t p = 0; p < k; ++p) dot += ai[p] * bj[p];
-          } else {
-            for (int64_t p = 0; p < k; ++p) dot += a[p * lda + i] * bj[p];
-          }
-          ci[j] = beta == 0.0f ? alpha * dot : alpha * dot + beta * ci[j];
+// ---- the BLIS loops (Van Zee & van de Geijn 2015) -----------------------------------------
+
+// One block of loops 5, 4 and 3: columns [jc, jc + nc) of B and C (n_panels NR panels), rows
+// [pc, pc + kc) of B (the k block; q numbers the (jc, pc) pairs, each with its packed B), and
+// a wave of wave_blocks MC-row blocks of A and C from block mb0. Its tasks, run by the
+// scheduler in sgemm, are (A block, chunk of per_chunk NR panels) pairs, n_chunks chunks.
+struct gemm_block {
+  int64_t jc, nc, n_panels, pc, kc, q;
+  int64_t mb0, wave_blocks, per_chunk, n_chunks;
+};
+
+// Loop 5 over n (NC columns: a packed B block's width, L3), loop 4 over k (KC: the depth of
+// the packed blocks, L1 / L2), loop 3 over m (MC rows: a packed A block, L2) in waves of
+// `wave` blocks; in that order. Chunks of NR panels: all of a block's panels in one, halved
+// while the threads would get fewer than kTasksPerThread tasks each.
+std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC, int64_t NR,
+                                    int64_t m_blocks, int64_t wave, int64_t threads,
+                                    int64_t* n_q, int64_t* max_chunks) {
+  std::vector<gemm_block> blocks;
+  for (int64_t jc = 0; jc < n; jc += NC) {  // loop 5
+    const int64_t nc = std::min(NC, n - jc);
+    const int64_t n_panels = (nc + NR - 1) / NR;
+    int64_t per_chunk = n_panels;
+    while (threads > 1 && per_chunk > 1 &&
+           m_blocks * ((n_panels + per_chunk - 1) / per_chunk) < kTasksPerThread * threads) {
+      per_chunk = (per_chunk + 1) / 2;
+    }
+    const int64_t n_chunks = (n_panels + per_chunk - 1) / per_chunk;
+    *max_chunks = std::max(*max_chunks, n_chunks);
+    for (int64_t pc = 0; pc < k; pc += KC, ++*n_q) {  // loop 4
+      for (int64_t mb0 = 0; mb0 < m_blocks; mb0 += wave) {  // loop 3, a wave at a time
+        const int64_t wave_blocks = std::min(wave, m_blocks - mb0);
+        blocks.push_back({jc, nc, n_panels, pc, std::min(KC, k - pc), *n_q, mb0, wave_blocks,
+                          per_chunk, n_chunks});
+      }
+    }
+  }
+  return blocks;
+}
+
+// Loop 2 over the NR panels [jp_begin, jp_end) of a packed B block (kc x nc) and loop 1 over
+// the MR panels of a packed A block (mc x kc) around the micro-kernel: C[mc, nc] (row stride
+// ldc) = alpha * A.B + beta * C. Partial tiles go through `tile` (MR x NR floats).
+void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_t jp_begin,
+               int64_t jp_end, const float* apb, const float* bpk, float alpha, float beta,
+               float* c, int64_t ldc, float* tile) {
+  const int64_t MR = plan.mr, NR = plan.nr;
+  for (int64_t jp = jp_begin; jp < jp_end; ++jp) {  // loop 2
+    const int64_t jr = jp * NR;
+    const int64_t n_eff = std::min(NR, nc - jr);
+    const float* bpanel = bpk + jp * kc * NR;
+    for (int64_t ir = 0; ir < mc; ir += MR) {  // loop 1
+      const int64_t m_eff = std::min(MR, mc - ir);
+      const float* apanel = apb + ir * kc;
+      float* cij = c + ir * ldc + jr;
+      if (m_eff == MR && n_eff == NR) {
+        plan.ukernel(kc, apanel, bpanel, cij, ldc, alpha, beta);
+        continue;
+      }
+      plan.ukernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
+      for (int64_t i = 0; i < m_eff; ++i) {
+        float* ci = cij + i * ldc;
+        const float* ti = tile + i * NR;
+        if (beta == 0.0f) {
+          for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j];
+        } else {
+          for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j] + beta * ci[j];
         }
       }
     }
-  };
-  if (m * n * k >= (int64_t{1} << 21) && m > 1) {
-    parallel_for(m, rows);
-  } else {
-    rows(0, m);
-  }
-}
-
-
-// B holds at least this many bytes before a GEMV is split over threads: below it the wake-up
-// (a few microseconds) costs more than the second core's bandwidth gives.
-constexpr int64_t kGemvThreadBytes = int64_t{1} << 20;
-
-// M = 1 or 2: C[m, n] = alpha * x[m, k] . op(B) + beta * C, where x is op(A)'s rows. Bound by
-// reading B once; no packing. Threads split the n columns (B's columns or B^T's rows).
-void sgemv_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                int64_t ldc) {
-  const gemm_plan& plan = get_gemm_plan();
-  float* x = gemv_space.get(static_cast<size_t>(m * k + m * n));  // x [m][k], y [m][n]
-  float* y = x + m * k;
-  for (int64_t r = 0; r < m; ++r) {
-    for (int64_t p = 0; p < k; ++p) x[r * k + p] = trans_a ? a[p * lda + r] : a[r * lda + p];
-  }
-  const f32_gemv_ukernel_fn kernel = trans_b ? plan.gemv_nt : plan.gemv_nn;
-  auto columns = [&](int64_t j0, int64_t j1) {
-    kernel(m, j1 - j0, k, x, trans_b ? b + j0 * ldb : b + j0, ldb, y + j0, n);
-    for (int64_t r = 0; r < m; ++r) {
-      float* cr = c + r * ldc;
-      const float* yr = y + r * n;
-      if (beta == 0.0f) {
-        for (int64_t j = j0; j < j1; ++j) cr[j] = alpha * yr[j];
-      } else {
-        for (int64_t j = j0; j < j1; ++j) cr[j] = alpha * yr[j] + beta * cr[j];
-      }
-    }
-  };
-  const int threads = get_num_threads();
-  if (threads > 1 && 4 * n * k >= kGemvThreadBytes && n >= 64) {
-    // Chunks of 64 columns (whole cache lines of B rows), one contiguous range per thread.
-    const int64_t chunks = (n + 63) / 64;
-    parallel_for(std::min<int64_t>(threads, chunks), [&](int64_t t0, int64_t t1) {
-      const int64_t nt = std::min<int64_t>(threads, chunks);
-      const int64_t c0 = chunks * t0 / nt, c1 = chunks * t1 / nt;
-      columns(c0 * 64, std::min(n, c1 * 64));
-    });
-  } else {
-    columns(0, n);
-  }
-}
-
-// N = 1: C[m, 1] = alpha * op(A)[m, k] . b[k] + beta * C, a GEMV with A as the matrix:
-// A [m, k] gives dot products (the nt kernel), A^T [k, m] gives row streaming (nn).
-void sgemv_column(bool trans_a, bool trans_b, int64_t m, int64_t k, float alpha, const float* a,
-                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  const gemm_plan& plan = get_gemm_plan();
-  float* x = gemv_space.get(static_cast<size_t>(k + m));  // x = op(B)[:, 0], y [m]
-  float* y = x + k;
-  for (int64_t p = 0; p < k; ++p) x[p] = trans_b ? b[p] : b[p * ldb];
-  const f32_gemv_ukernel_fn kernel = trans_a ? plan.gemv_nn : plan.gemv_nt;
-  auto rows = [&](int64_t i0, int64_t i1) {
-    kernel(1, i1 - i0, k, x, trans_a ? a + i0 : a + i0 * lda, lda, y + i0, m);
-    for (int64_t i = i0; i < i1; ++i) {
-      c[i * ldc] = beta == 0.0f ? alpha * y[i] : alpha * y[i] + beta * c[i * ldc];
-    }
-  };
-  const int threads = get_num_threads();
-  if (threads > 1 && 4 * m * k >= kGemvThreadBytes && m >= 64) {
-    const int64_t chunks = (m + 63) / 64;
-    const int64_t nt = std::min<int64_t>(threads, chunks);
-    parallel_for(nt, [&](int64_t t0, int64_t t1) {
-      rows(chunks * t0 / nt * 64, std::min(m, chunks * t1 / nt * 64));
-    });
-  } else {
-    rows(0, m);
   }
 }
 }  // namespace
@@ -274,35 +230,9 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   // pack the next one while the others still read the current one.
   const int64_t slots = threads > 1 ? 2 : 1;
 
-  // The blocks, in order: loop over the n dimension (NC columns of B and C at a time), over the
-  // k dimension (KC rows of B / columns of A), over waves of up to kMaxABlocks MC-row blocks.
-  // A block's tasks are (MC-row block, chunk of NR panels) pairs, task = m block * n_chunks +
-  // chunk; one chunk of all the panels on one thread, smaller chunks when the threads need
-  // several tasks each.
-  struct block {
-    int64_t jc, nc, n_panels, pc, kc, q;  // q: index of the (jc, pc) pair, which owns a packed B
-    int64_t mb0, wave_blocks, per_chunk, n_chunks;
-  };
-  std::vector<block> blocks;
   int64_t n_q = 0, max_chunks = 1;
-  for (int64_t jc = 0; jc < n; jc += NC) {
-    const int64_t nc = std::min(NC, n - jc);
-    const int64_t n_panels = (nc + NR - 1) / NR;
-    int64_t per_chunk = n_panels;
-    while (threads > 1 && per_chunk > 1 &&
-           m_blocks * ((n_panels + per_chunk - 1) / per_chunk) < kTasksPerThread * threads) {
-      per_chunk = (per_chunk + 1) / 2;
-    }
-    const int64_t n_chunks = (n_panels + per_chunk - 1) / per_chunk;
-    max_chunks = std::max(max_chunks, n_chunks);
-    for (int64_t pc = 0; pc < k; pc += KC, ++n_q) {
-      for (int64_t mb0 = 0; mb0 < m_blocks; mb0 += wave) {
-        const int64_t wave_blocks = std::min(wave, m_blocks - mb0);
-        blocks.push_back({jc, nc, n_panels, pc, std::min(KC, k - pc), n_q, mb0, wave_blocks,
-                          per_chunk, n_chunks});
-      }
-    }
-  }
+  const std::vector<gemm_block> blocks =
+      loops_5_4_3(n, k, NC, KC, NR, m_blocks, wave, threads, &n_q, &max_chunks);
   const int64_t n_blocks = static_cast<int64_t>(blocks.size());
   const int64_t max_panels = (std::min(NC, n) + NR - 1) / NR;
   float* bp = pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
@@ -332,7 +262,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 
   // Task `local` of block g: the packed pieces it needs, then its C region for this k block.
   auto run_task = [&](int64_t g, int64_t local, float* tile) {
-    const block& bk = blocks[g];
+    const gemm_block& bk = blocks[g];
     const int64_t wb = local / bk.n_chunks, chunk = local % bk.n_chunks;
     const int64_t jc = bk.jc, nc = bk.nc, pc = bk.pc, kc = bk.kc;
     const float beta_eff = pc == 0 ? beta : 1.0f;  // later k blocks accumulate
@@ -341,7 +271,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       if (bk.q >= slots) wait_q_done(bk.q - slots);  // the slot's last readers
       pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, part, b_parts, plan.pack_t8, bpk);
     });
-    // Loop over the m dimension (MC rows of A and C at a time).
+    // This task's A block of loop 3 (MC rows of A and C).
     const int64_t mb = bk.mb0 + wb;
     const int64_t ic = mb * MC;
     const int64_t mc = std::min(MC, m - ic);
@@ -356,32 +286,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     }
     const int64_t jp_begin = chunk * bk.per_chunk;
     const int64_t jp_end = std::min(bk.n_panels, jp_begin + bk.per_chunk);
-    // Loop over NR-wide micro-panels of the packed B block.
-    for (int64_t jp = jp_begin; jp < jp_end; ++jp) {
-      const int64_t jr = jp * NR;
-      const int64_t n_eff = std::min(NR, nc - jr);
-      const float* bpanel = bpk + jp * kc * NR;
-      // Loop over MR-tall micro-panels of the packed A block.
-      for (int64_t ir = 0; ir < mc; ir += MR) {
-        const int64_t m_eff = std::min(MR, mc - ir);
-        const float* apanel = apb + ir * kc;
-        float* cij = c + (ic + ir) * ldc + jc + jr;
-        if (m_eff == MR && n_eff == NR) {
-          plan.ukernel(kc, apanel, bpanel, cij, ldc, alpha, beta_eff);
-        } else {
-          plan.ukernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
-          for (int64_t i = 0; i < m_eff; ++i) {
-            float* ci = cij + i * ldc;
-            const float* ti = tile + i * NR;
-            if (beta_eff == 0.0f) {
-              for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j];
-            } else {
-              for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j] + beta_eff * ci[j];
-            }
-          }
-        }
-      }
-    }
+    loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, bpk, alpha, beta_eff,
+              c + ic * ldc + jc, ldc, tile);
     // Publish: C region done for k block q (monotone across n blocks too), task counted.
     int64_t seen = c_region.load(std::memory_order_relaxed);
     while (seen < bk.q &&
@@ -403,15 +309,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     const int64_t self = joined.fetch_add(1, std::memory_order_relaxed) % threads;
     for (int64_t g = 0; g < n_blocks; ++g) {
       const int64_t n_tasks = blocks[g].wave_blocks * blocks[g].n_chunks;
-      for (int64_t v = 0; v < threads; ++v) {  // own range first, then the others'
-        const int64_t owner = (self + v) % threads;
-        const int64_t lo = n_tasks * owner / threads, hi = n_tasks * (owner + 1) / threads;
-        std::atomic<int64_t>& taken = next[g * threads + owner];
-        for (int64_t t = lo + taken.fetch_add(1, std::memory_order_relaxed); t < hi;
-             t = lo + taken.fetch_add(1, std::memory_order_relaxed)) {
-          run_task(g, t, tile);
-        }
-      }
+      run_own_range_then_others(n_tasks, threads, self, next.get() + g * threads,
+                                [&](int64_t t) { run_task(g, t, tile); });
     }
   };
   // One parallel region for the whole product: no join between k blocks.

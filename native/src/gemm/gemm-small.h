@@ -1,0 +1,25 @@
+// sgemm's paths for the products it does not block and pack (gemm.cc dispatches; contracts
+// as convkit::sgemm, with alpha != 0, k >= 1). Internal to native/src/gemm.
+#pragma once
+#include <cstdint>
+
+namespace convkit {
+
+// C[m, n] *= beta (beta == 0 writes zeros without reading C).
+void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc);
+
+// C = alpha op(A) op(B) + beta C by plain loops: tiny products and thin N (2..NR/4 columns).
+void sgemm_small(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                 int64_t ldc);
+
+// M = 1 or 2 (GEMVs over B, split by columns over the threads).
+void sgemv_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                int64_t ldc);
+
+// N = 1 (a GEMV over A, split by rows).
+void sgemv_column(bool trans_a, bool trans_b, int64_t m, int64_t k, float alpha, const float* a,
+                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+}  // namespace convkit
