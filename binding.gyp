@@ -20,7 +20,11 @@
       "GCC_OPTIMIZATION_LEVEL": "3",
       "MACOSX_DEPLOYMENT_TARGET": "11.0"
     },
-    "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] } }
+    "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] } },
+    "conditions": [
+      # The prebuilt binary's glibc floor (native/napi/glibc-floor.h).
+      ["OS=='linux'", { "cflags_cc": ["-include", "<(module_root_dir)/native/napi/glibc-floor.h"] }]
+    ]
   },
   "targets": [
     {

@@ -30,7 +30,17 @@ export const backends: { readonly native: Backend; readonly ts: Backend } = Obje
 let current: Backend = loaded.addon && process.env.CONVKIT_BACKEND !== 'ts' ? backends.native : tsBackend;
 let tsThreads = 1;
 
+// Without the addon every op runs on the ts backend, two to three orders of magnitude slower:
+// say so once, on the first op, unless the caller chose ts (setBackend('ts'),
+// CONVKIT_BACKEND=ts, CONVKIT_DISABLE_NATIVE=1) or silenced it (CONVKIT_QUIET=1).
+let fallbackNoticeDue = !loaded.addon && process.env.CONVKIT_BACKEND !== 'ts' &&
+  process.env.CONVKIT_DISABLE_NATIVE !== '1' && process.env.CONVKIT_QUIET !== '1';
+
 export function backend(): Backend {
+  if (fallbackNoticeDue) {
+    fallbackNoticeDue = false;
+    process.stderr.write(`convkit: running on the TypeScript backend (much slower): ${loaded.error ?? 'no native addon'} (CONVKIT_QUIET=1 or setBackend('ts') silences this)\n`);
+  }
   return current;
 }
 
@@ -39,7 +49,10 @@ export function getBackend(): BackendName {
 }
 
 export function setBackend(name: BackendName): void {
-  if (name === 'ts') current = tsBackend;
+  if (name === 'ts') {
+    current = tsBackend;
+    fallbackNoticeDue = false;
+  }
   else if (name === 'native') {
     if (!loaded.addon) throw new Error(`setBackend: the native backend is unavailable: ${loaded.error}`);
     current = backends.native;
@@ -62,6 +75,11 @@ export function getNumThreads(): number {
 
 export interface NativeInfo {
   loaded: boolean;
+  /** Where the addon came from: the binary shipped in the package, or one built from source (or CONVKIT_ADDON_PATH's). */
+  source?: 'prebuilt' | 'built' | 'path';
+  /** The .node file loaded (or the one that failed to load). */
+  path?: string;
+  /** Why the addon did not load, and the command that fixes it; also a CONVKIT_ISA warning when loaded. */
   error?: string;
   simd: 'avx512' | 'avx2' | 'neon' | 'scalar';
   /** The best level this CPU supports (simd may be lower through CONVKIT_ISA). */
@@ -86,10 +104,12 @@ export function info(): Info {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version = (require('../../package.json') as { version: string }).version;
   if (!loaded.addon) {
-    return { version, backend: current.name, native: { loaded: false, error: loaded.error, simd: 'scalar', threads: tsThreads, openmp: false } };
+    const native: NativeInfo = { loaded: false, error: loaded.error, simd: 'scalar', threads: tsThreads, openmp: false };
+    if (loaded.path !== undefined) native.path = loaded.path;
+    return { version, backend: current.name, native };
   }
   const a = loaded.addon.info();
-  const native: NativeInfo = { loaded: true, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned, warnings: a.warnings };
+  const native: NativeInfo = { loaded: true, source: loaded.source, path: loaded.path, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned, warnings: a.warnings };
   if (a.isaWarning) native.error = a.isaWarning;
   return { version, backend: current.name, native };
 }
