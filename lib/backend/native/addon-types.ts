@@ -16,6 +16,9 @@ export interface AddonInfo {
   maxThreads: number;
   openmp: boolean;
   mallocTuned: boolean;
+  workspaceBytes: number;
+  workspaceCap: number;
+  workspaceWarning?: string;
 }
 
 /** Backend methods that are kernels (not the name or the output allocator). */
