@@ -58,7 +58,7 @@ if (!fs.existsSync(path.join(nodeInclude, 'node_api.h'))) {
   process.exit(1);
 }
 const tests = ['gemm', 'conv2d', 'conv2d-backward', 'pool2d', 'pool2d-backward', 'activation',
-  'activation-backward', 'parallel'].map((t) => `${t}-test`);
+  'activation-backward', 'parallel', 'workspace'].map((t) => `${t}-test`);
 const configured = run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
   `-DCMAKE_CXX_COMPILER=${cxx}`, '-DCONVKIT_SANITIZE=ON',
   // The addon target of CMakeLists.txt, without cmake-js: on Linux an addon needs only the
@@ -94,7 +94,7 @@ if (!args.has('--core-only')) {
   ok = run(process.execPath, [vitest, 'run', '--project', 'main',
     'test/conformance', 'test/parity', 'test/robustness/addon-boundary.test.ts',
     'test/robustness/threads.test.ts', 'test/robustness/adversarial-native.test.ts',
-    'test/robustness/ieee-and-huge-windows.test.ts'], env) && ok;
+    'test/robustness/ieee-and-huge-windows.test.ts', 'test/robustness/workspace.test.ts'], env) && ok;
 }
 
 console.log(ok ? 'convkit sanitize: clean' : `convkit sanitize: FAILED (${reports} step(s) with sanitizer reports)`);

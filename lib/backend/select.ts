@@ -92,6 +92,14 @@ export interface NativeInfo {
   warnings?: string[];
   /** glibc keeps freed outputs mapped for reuse (native/napi/allocator.cc; CONVKIT_MALLOC_TUNING=0 turns it off). */
   mallocTuned?: boolean;
+  /**
+   * Bytes the native kernels' scratch buffers (padded copies, packed panels, im2col) hold now,
+   * all threads together. Each thread keeps up to `workspaceCap` bytes between calls for reuse
+   * and gives back what is above it when a call returns (CONVKIT_WORKSPACE_CAP overrides).
+   */
+  workspaceBytes?: number;
+  /** The per-thread cap on workspaceBytes kept between calls (CONVKIT_WORKSPACE_CAP, bytes). */
+  workspaceCap?: number;
 }
 
 export interface Info {
@@ -109,7 +117,11 @@ export function info(): Info {
     return { version, backend: current.name, native };
   }
   const a = loaded.addon.info();
-  const native: NativeInfo = { loaded: true, source: loaded.source, path: loaded.path, simd: a.simd, detectedSimd: a.detectedSimd, threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned, warnings: a.warnings };
-  if (a.isaWarning) native.error = a.isaWarning;
+  const native: NativeInfo = {
+    loaded: true, source: loaded.source, path: loaded.path, simd: a.simd, detectedSimd: a.detectedSimd,
+    threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned,
+    warnings: a.warnings, workspaceBytes: a.workspaceBytes, workspaceCap: a.workspaceCap,
+  };
+  if (a.warnings.length > 0) native.error = a.warnings.join('; ');
   return { version, backend: current.name, native };
 }

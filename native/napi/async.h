@@ -13,6 +13,7 @@
 
 #include "arrays.h"
 #include "convkit/parallel.h"
+#include "convkit/workspace.h"
 
 #include <exception>
 #include <functional>
@@ -26,6 +27,16 @@ namespace convkit::glue {
 // holds meanwhile; allocator.cc gives the heap back to the system when a burst of them is over.
 void async_call_started(int64_t held_bytes, int64_t output_bytes);
 void async_call_finished(int64_t held_bytes);
+
+// The trim point of the workspace cap (convkit/workspace.h) on the thread that ran a kernel
+// call: when the call has returned (or thrown), nothing reads this thread's workspaces any more.
+// Pool workers trim themselves after their share (parallel.cc); never inside a kernel.
+struct trim_workspaces_after_call {
+  trim_workspaces_after_call() = default;
+  trim_workspaces_after_call(const trim_workspaces_after_call&) = delete;
+  trim_workspaces_after_call& operator=(const trim_workspaces_after_call&) = delete;
+  ~trim_workspaces_after_call() { convkit::workspace_release_above_cap(); }
+};
 
 // A kernel bound to owned copies of its arrays (call_arrays in async mode).
 struct bound_call {
@@ -62,6 +73,9 @@ class kernel_worker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
+      // The job runs on a pool worker, which trims itself; this thread only when it ran the
+      // job itself (no pool thread could be started, or OpenMP builds).
+      trim_workspaces_after_call trim;
       convkit::run_on_pool(call_.job);
     } catch (const std::bad_alloc&) {
       failure_ = std::string(op_) + ": out of memory";
@@ -112,6 +126,7 @@ class kernel_worker : public Napi::AsyncWorker {
 // Napi::Error (a failed check) passes through as it is.
 inline void run_sync(Napi::Env env, const char* op, const std::function<void()>& job) {
   try {
+    trim_workspaces_after_call trim;
     job();
   } catch (const Napi::Error&) {
     throw;

@@ -7,6 +7,7 @@
 #include "convkit/isa.h"
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
+#include "convkit/workspace.h"
 #include "glue.h"
 
 namespace convkit::glue {
@@ -25,6 +26,9 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
   o.Set("maxThreads", max_num_threads());
   o.Set("openmp", has_openmp());
   o.Set("mallocTuned", tune_allocator());
+  // Bytes the kernels' scratch buffers of every thread hold now (convkit/workspace.h).
+  o.Set("workspaceBytes", static_cast<double>(workspace_bytes_held()));
+  o.Set("workspaceCap", static_cast<double>(workspace_cap_bytes()));
   return o;
 }
 

@@ -18,6 +18,8 @@ export interface AddonInfo {
   maxThreads: number;
   openmp: boolean;
   mallocTuned: boolean;
+  workspaceBytes: number;
+  workspaceCap: number;
 }
 
 /** Backend methods that are kernels (not the name or the output allocator). */

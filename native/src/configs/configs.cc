@@ -6,6 +6,7 @@
 #include "configs/dwconv-config.h"
 #include "configs/gemm-config.h"
 #include "configs/winograd-config.h"
+#include "convkit/workspace.h"
 
 namespace convkit {
 
@@ -15,6 +16,7 @@ void fill_all_configs() {
   get_dwconv_config();
   get_winograd_config();
   get_activation_config();
+  workspace_cap_bytes();  // CONVKIT_WORKSPACE_CAP
 }
 
 }  // namespace convkit

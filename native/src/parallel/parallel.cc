@@ -12,6 +12,7 @@
 // kSpinMicros, then sleep on a condition variable, and run at a slightly lower priority
 // (nice kWorkerNice, CONVKIT_WORKER_NICE overrides) so the event loop wins a contended core.
 #include "convkit/parallel.h"
+#include "convkit/workspace.h"
 
 #include <algorithm>
 #include <atomic>
@@ -283,6 +284,12 @@ void pool::main_loop(pool* p, worker* w) {
     }
     if (!start) continue;  // revoked: its caller finished without this thread
     a.run(a.ctx, a.index);  // never throws: exceptions are captured inside
+    // This thread's share is over: its thread_local workspaces were used only by its own
+    // chunks (nested parallel_for calls run inline), or, for a whole job, by the job's
+    // parallel_for calls, which have all returned. Give back what is above the cap before the
+    // caller is told, so the call returns with the memory given back. Never on the caller:
+    // it runs chunks too, and the workers read its workspaces until its parallel_for returns.
+    workspace_release_above_cap();
     finish(p, w, a);
   }
 }
@@ -435,6 +442,7 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
     inside_chunk = true;
     run_chunk(n, omp_get_num_threads(), omp_get_thread_num(), fn, err);
     inside_chunk = false;
+    if (omp_get_thread_num() != 0) workspace_release_above_cap();  // a team thread, not the caller
   }
   if (err.error) std::rethrow_exception(err.error);
 }
