@@ -1,8 +1,8 @@
 // Loads the compiled addon once. A failure is recorded, never thrown: the package then runs
 // on the ts backend and info() says why and what fixes it. Where it comes from, in order:
 //   CONVKIT_ADDON_PATH   a .node file built elsewhere (the sanitizer build, scripts/sanitize.js)
-//   build/Release        built from source (`npm rebuild convkit --build-from-source`, or a
-//                        development checkout's `npm install`)
+//   build/Release        built from source (`npx convkit-build-addon` in a project that
+//                        installed convkit; `npm run build` in this repository)
 //   prebuilds/<platform>-<arch>   the binaries shipped in the package (scripts/prebuild.js)
 // node-gyp-build does the lookup, as for most native packages.
 import * as fs from 'node:fs';
@@ -25,7 +25,7 @@ let cached: LoadedAddon | undefined;
 /** The package root: dist/backend/native/ (built) or lib/backend/native/ (tests) up three. */
 export const packageRoot = path.resolve(__dirname, '..', '..', '..');
 
-const FIX = 'npm rebuild convkit --build-from-source (needs python3, make and a C++17 compiler)';
+const FIX = 'npx convkit-build-addon (needs python3, make and a C++17 compiler)';
 
 function describeFailure(file: string | undefined, e: unknown): string {
   const msg = e instanceof Error ? e.message.trim().replace(/\s+/g, ' ') : String(e);
