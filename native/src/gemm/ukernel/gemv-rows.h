@@ -114,12 +114,11 @@ void gemv_nn(int64_t m, int64_t n, int64_t k, const float* x, const float* b, in
         if (ahead) Isa::prefetch4(r.row[3] + ldb + j, ldb);
         const V v0 = l.load(r.row[0] + j), v1 = l.load(r.row[1] + j);
         const V v2 = l.load(r.row[2] + j), v3 = l.load(r.row[3] + j);
-        // Row 0 stored before row 1 is read: y may alias B as far as the compiler knows, so
-        // v0..v3 stay in registers instead of being loaded again for row 1.
         V acc0 = p == 0 ? Isa::zero() : l.load(y0 + j);
-        acc0 = Isa::fma(a3, v3, Isa::fma(a2, v2, Isa::fma(a1, v1, Isa::fma(a0, v0, acc0))));
-        l.store(y0 + j, acc0);
         V acc1 = p == 0 ? Isa::zero() : l.load(y1 + j);
+        // Row 0 stored before row 1's sums: y may alias B as far as the compiler knows, so
+        // v0..v3 stay in registers instead of being loaded again for row 1.
+        l.store(y0 + j, Isa::fma(a3, v3, Isa::fma(a2, v2, Isa::fma(a1, v1, Isa::fma(a0, v0, acc0)))));
         acc1 = Isa::fma(c3, v3, Isa::fma(c2, v2, Isa::fma(c1, v1, Isa::fma(c0, v0, acc1))));
         l.store(y1 + j, acc1);
       }
