@@ -42,4 +42,11 @@ function data(n, seed = 1) {
   return a;
 }
 
-module.exports = { loadSuite, data };
+/** The sum of an output's elements: what each peer reports so runs can be compared. */
+function checksum(a) {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+
+module.exports = { loadSuite, data, checksum };

@@ -1,13 +1,7 @@
 // convkit itself, on the native or the ts backend.
 'use strict';
 const ck = require('convkit');
-const { data } = require('../workloads');
-
-function checksum(a) {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
+const { data, checksum } = require('../workloads');
 
 function make(backend) {
   return {

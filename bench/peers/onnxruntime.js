@@ -2,16 +2,10 @@
 // biases of conv are initializers (as in an exported model); GEMM takes both matrices as inputs.
 'use strict';
 const ort = require('onnxruntime-node');
-const { data } = require('../workloads');
+const { data, checksum } = require('../workloads');
 const { oneNodeModel } = require('./onnx-model');
 
 let threads = 1;
-
-function checksum(a) {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
 
 async function session(model) {
   return ort.InferenceSession.create(model, {

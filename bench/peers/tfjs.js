@@ -3,13 +3,7 @@
 'use strict';
 const path = require('node:path');
 const tf = require('@tensorflow/tfjs');
-const { data } = require('../workloads');
-
-function checksum(a) {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
+const { data, checksum } = require('../workloads');
 
 /** Runs the op and waits for its data, as a caller that reads the result would. */
 function runner(f) {

@@ -22,45 +22,36 @@ export class ReLU extends Elementwise {
   describe(): string { return 'ReLU()'; }
 }
 
-export class Sigmoid extends Elementwise {
+/** A layer whose backward needs only its own output y (kept during a training forward). */
+abstract class SavesOutput extends Elementwise {
   private output: Tensor | null = null;
-  forward(x: Tensor): Tensor {
-    const y = sigmoid(x);
-    this.output = this.training ? y : null;
-    return y;
-  }
-  backward(dy: Tensor): Tensor {
-    return sigmoidBackward(dy, cached('Sigmoid', this.output));
-  }
-  describe(): string { return 'Sigmoid()'; }
-}
-
-export class Tanh extends Elementwise {
-  private output: Tensor | null = null;
-  forward(x: Tensor): Tensor {
-    const y = tanh(x);
-    this.output = this.training ? y : null;
-    return y;
-  }
-  backward(dy: Tensor): Tensor {
-    return tanhBackward(dy, cached('Tanh', this.output));
-  }
-  describe(): string { return 'Tanh()'; }
-}
-
-/** Softmax along `axis` (default -1, the class axis of [N, C] logits). */
-export class Softmax extends Elementwise {
-  private output: Tensor | null = null;
-  constructor(private readonly axis = -1) {
+  constructor(private readonly layer: string, private readonly f: (x: Tensor) => Tensor,
+    private readonly df: (dy: Tensor, y: Tensor) => Tensor) {
     super();
   }
   forward(x: Tensor): Tensor {
-    const y = softmax(x, this.axis);
+    const y = this.f(x);
     this.output = this.training ? y : null;
     return y;
   }
   backward(dy: Tensor): Tensor {
-    return softmaxBackward(dy, cached('Softmax', this.output), this.axis);
+    return this.df(dy, cached(this.layer, this.output));
   }
-  describe(): string { return `Softmax(axis ${this.axis})`; }
+  describe(): string { return `${this.layer}()`; }
+}
+
+export class Sigmoid extends SavesOutput {
+  constructor() { super('Sigmoid', sigmoid, sigmoidBackward); }
+}
+
+export class Tanh extends SavesOutput {
+  constructor() { super('Tanh', tanh, tanhBackward); }
+}
+
+/** Softmax along `axis` (default -1, the class axis of [N, C] logits). */
+export class Softmax extends SavesOutput {
+  constructor(private readonly axis = -1) {
+    super('Softmax', (x) => softmax(x, axis), (dy, y) => softmaxBackward(dy, y, axis));
+  }
+  override describe(): string { return `Softmax(axis ${this.axis})`; }
 }

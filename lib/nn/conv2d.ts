@@ -1,25 +1,20 @@
 // nn.Conv2d: weight [out, in/groups, kh, kw] (OIHW; OHWI with layout 'nhwc'), bias [out].
 import { checkIntAtLeast, checkOptions, checkPair } from '../check';
 import { conv2d, conv2dAsync, conv2dBackward } from '../ops/conv2d';
-import type { Layout, Padding } from '../shape/conv2d-info';
+import type { Conv2dGeometryOptions, Layout } from '../shape/conv2d-info';
 import { conv2dOutputShape } from '../shape/public';
 import { checkTensor, Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
 import { accumulate, cached, Module, param, type Parameter } from './module';
 
-export interface Conv2dLayerOptions {
-  stride?: number | [number, number];
-  padding?: Padding;
-  dilation?: number | [number, number];
-  groups?: number;
+export interface Conv2dLayerOptions extends Conv2dGeometryOptions {
   bias?: boolean;
-  layout?: Layout;
 }
 
 export class Conv2d extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  private readonly opts: { stride?: number | [number, number]; padding?: Padding; dilation?: number | [number, number]; groups: number; layout: Layout };
+  private readonly opts: Conv2dGeometryOptions & { groups: number; layout: Layout };
   private input: Tensor | null = null;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], options?: Conv2dLayerOptions) {

@@ -9,68 +9,63 @@ import { cached, Module } from './module';
 
 type PoolLayerOptions = Omit<Pool2dOptions, 'kernel'>;
 
+// What differs between the two windowed pools: the ops they run and the names in their errors.
+interface PoolKind {
+  layer: string; op: string;
+  forward: typeof maxPool2d; forwardAsync: typeof maxPool2dAsync; backward: typeof maxPool2dBackward;
+}
+const MAX: PoolKind = { layer: 'MaxPool2d', op: 'maxPool2d', forward: maxPool2d, forwardAsync: maxPool2dAsync, backward: maxPool2dBackward };
+const AVG: PoolKind = { layer: 'AvgPool2d', op: 'avgPool2d', forward: avgPool2d, forwardAsync: avgPool2dAsync, backward: avgPool2dBackward };
+
 abstract class Pool2d extends Module {
   protected readonly opts: Pool2dOptions;
   protected input: Tensor | null = null;
 
-  constructor(kernel: number | [number, number], options?: PoolLayerOptions) {
+  constructor(private readonly kind: PoolKind, kernel: number | [number, number], options?: PoolLayerOptions) {
     super();
     this.opts = { ...(options ?? {}), kernel };
+  }
+
+  forward(x: Tensor): Tensor {
+    const xt = checkTensor(this.kind.op, 'x', x);
+    this.input = this.training ? xt : null;
+    return this.kind.forward(xt, this.opts);
+  }
+
+  override forwardAsync(x: Tensor): Promise<Tensor> {
+    try {
+      const xt = checkTensor(`${this.kind.op}Async`, 'x', x);
+      this.input = this.training ? xt : null;
+      return this.kind.forwardAsync(xt, this.opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  backward(dy: Tensor): Tensor {
+    return this.kind.backward(dy, cached(this.kind.layer, this.input), this.opts);
   }
 
   outputShape(inputShape: readonly number[]): number[] {
     return pool2dOutputShape(inputShape, this.opts);
   }
 
-  protected label(): string {
+  describe(): string {
     const k = this.opts.kernel;
-    return `kernel ${Array.isArray(k) ? k.join('x') : `${k}x${k}`}${this.opts.stride !== undefined ? `, stride ${JSON.stringify(this.opts.stride)}` : ''}`;
+    const stride = this.opts.stride !== undefined ? `, stride ${JSON.stringify(this.opts.stride)}` : '';
+    return `${this.kind.layer}(kernel ${Array.isArray(k) ? k.join('x') : `${k}x${k}`}${stride})`;
   }
 }
 
 export class MaxPool2d extends Pool2d {
-  forward(x: Tensor): Tensor {
-    const xt = checkTensor('maxPool2d', 'x', x);
-    this.input = this.training ? xt : null;
-    return maxPool2d(xt, this.opts);
-  }
-  override forwardAsync(x: Tensor): Promise<Tensor> {
-    try {
-      const xt = checkTensor('maxPool2dAsync', 'x', x);
-      this.input = this.training ? xt : null;
-      return maxPool2dAsync(xt, this.opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  backward(dy: Tensor): Tensor {
-    return maxPool2dBackward(dy, cached('MaxPool2d', this.input), this.opts);
-  }
-  describe(): string {
-    return `MaxPool2d(${this.label()})`;
+  constructor(kernel: number | [number, number], options?: PoolLayerOptions) {
+    super(MAX, kernel, options);
   }
 }
 
 export class AvgPool2d extends Pool2d {
-  forward(x: Tensor): Tensor {
-    const xt = checkTensor('avgPool2d', 'x', x);
-    this.input = this.training ? xt : null;
-    return avgPool2d(xt, this.opts);
-  }
-  override forwardAsync(x: Tensor): Promise<Tensor> {
-    try {
-      const xt = checkTensor('avgPool2dAsync', 'x', x);
-      this.input = this.training ? xt : null;
-      return avgPool2dAsync(xt, this.opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  backward(dy: Tensor): Tensor {
-    return avgPool2dBackward(dy, cached('AvgPool2d', this.input), this.opts);
-  }
-  describe(): string {
-    return `AvgPool2d(${this.label()})`;
+  constructor(kernel: number | [number, number], options?: PoolLayerOptions) {
+    super(AVG, kernel, options);
   }
 }
 

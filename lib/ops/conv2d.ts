@@ -1,18 +1,12 @@
 // conv2d, conv2dAsync, conv2dBackward: check once, build the info, call the backend.
 import { backend } from '../backend/select';
 import { rangeError, shapeStr } from '../errors';
-import { type Activation, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Layout, type Padding } from '../shape/conv2d-info';
+import { type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from '../shape/conv2d-info';
 import { checkTensor, Tensor } from '../tensor';
 import { checkOptions } from '../check';
 
-export interface Conv2dOptions {
-  stride?: number | [number, number];
-  padding?: Padding;
-  dilation?: number | [number, number];
-  groups?: number;
+export interface Conv2dOptions extends Conv2dShapeOptions {
   bias?: Tensor | null;
-  layout?: Layout;
-  activation?: Activation;
 }
 
 export type Conv2dGrad = 'dx' | 'dw' | 'db';

@@ -21,26 +21,35 @@ function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { 
   return { info, x4, y: new Tensor(backend().output(yShape.reduce((a, b) => a * b, 1)), yShape) };
 }
 
-export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const { info, x4, y } = prepare('maxPool2d', 'max', x, opts);
-  backend().maxPool2d(x4.data, y.data, info);
+// One forward pool, sync or async, for either kind: the backend entry is named for the kind.
+function pool(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): Tensor {
+  const { info, x4, y } = prepare(op, kind, x, opts);
+  if (kind === 'max') backend().maxPool2d(x4.data, y.data, info);
+  else backend().avgPool2d(x4.data, y.data, info);
   return y;
 }
 
-export async function maxPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
-  const { info, x4, yShape } = check('maxPool2dAsync', 'max', x, opts);
-  return new Tensor(await backend().maxPool2dAsync(x4.data, null, info), yShape);
+async function poolAsync(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): Promise<Tensor> {
+  const { info, x4, yShape } = check(op, kind, x, opts);
+  const b = backend();
+  const data = kind === 'max' ? b.maxPool2dAsync(x4.data, null, info) : b.avgPool2dAsync(x4.data, null, info);
+  return new Tensor(await data, yShape);
+}
+
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  return pool('maxPool2d', 'max', x, opts);
+}
+
+export function maxPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
+  return poolAsync('maxPool2dAsync', 'max', x, opts);
 }
 
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const { info, x4, y } = prepare('avgPool2d', 'avg', x, opts);
-  backend().avgPool2d(x4.data, y.data, info);
-  return y;
+  return pool('avgPool2d', 'avg', x, opts);
 }
 
-export async function avgPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
-  const { info, x4, yShape } = check('avgPool2dAsync', 'avg', x, opts);
-  return new Tensor(await backend().avgPool2dAsync(x4.data, null, info), yShape);
+export function avgPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
+  return poolAsync('avgPool2dAsync', 'avg', x, opts);
 }
 
 function prepareBackward(op: string, kind: 'max' | 'avg', dy: unknown, x: unknown, opts: unknown): { info: Pool2dInfo; dyt: Tensor; x4: Tensor; dx: Tensor } {

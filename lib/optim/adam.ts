@@ -1,15 +1,12 @@
 // optim.Adam, PyTorch's update (L2 weight decay added to the gradient):
 // m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps).
 import type { Parameter } from '../nn/module';
-import { checkOptions } from '../check';
 import { rangeError } from '../errors';
 import { nonNegative, Optimizer } from './optimizer';
 
 export interface AdamOptions { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number }
 
 export class Adam extends Optimizer {
-  /** Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
-  lr: number;
   readonly betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;
@@ -20,9 +17,7 @@ export class Adam extends Optimizer {
   constructor(params: Parameter[], options: AdamOptions) {
     const op = 'optim.Adam';
     super(op, params);
-    const o = checkOptions(op, options);
-    if (o.lr === undefined) throw rangeError(op, 'lr is required');
-    this.lr = nonNegative(op, 'lr', o.lr, 0);
+    const o = this.readOptions(options);
     const betas = (o.betas ?? [0.9, 0.999]) as [number, number];
     if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) {
       throw rangeError(op, `betas must be two numbers in [0, 1), got ${JSON.stringify(o.betas)}`);

@@ -1,10 +1,12 @@
 // Optimizer base: holds the parameters; zeroGrad clears their accumulated gradients.
 import type { Parameter } from '../nn/module';
-import { checkFinite } from '../check';
+import { checkFinite, checkOptions } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor } from '../tensor';
 
 export abstract class Optimizer {
+  /** Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
+  lr = 0;
   protected readonly params: Parameter[];
 
   constructor(protected readonly op: string, params: Parameter[]) {
@@ -15,6 +17,14 @@ export abstract class Optimizer {
   }
 
   abstract step(): void;
+
+  /** The caller's options object, checked, with the required lr (>= 0) read into this.lr. */
+  protected readOptions(options: unknown): Record<string, unknown> {
+    const o = checkOptions(this.op, options);
+    if (o.lr === undefined) throw rangeError(this.op, 'lr is required');
+    this.lr = nonNegative(this.op, 'lr', o.lr, 0);
+    return o;
+  }
 
   zeroGrad(): void {
     for (let k = 0; k < this.params.length; k++) this.tensors(`${this.op}.zeroGrad`, k, 0).g.fill(0);

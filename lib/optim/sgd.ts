@@ -1,15 +1,13 @@
 // optim.SGD, PyTorch's update: g = grad + wd*p; buf = momentum*buf + g (buf = g at the first
 // step); g = nesterov ? g + momentum*buf : buf; p -= lr*g.
 import type { Parameter } from '../nn/module';
-import { checkBool, checkOptions } from '../check';
+import { checkBool } from '../check';
 import { rangeError } from '../errors';
 import { nonNegative, Optimizer } from './optimizer';
 
 export interface SGDOptions { lr: number; momentum?: number; weightDecay?: number; nesterov?: boolean }
 
 export class SGD extends Optimizer {
-  /** Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
-  lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
@@ -18,9 +16,7 @@ export class SGD extends Optimizer {
   constructor(params: Parameter[], options: SGDOptions) {
     const op = 'optim.SGD';
     super(op, params);
-    const o = checkOptions(op, options);
-    if (o.lr === undefined) throw rangeError(op, 'lr is required');
-    this.lr = nonNegative(op, 'lr', o.lr, 0);
+    const o = this.readOptions(options);
     this.momentum = nonNegative(op, 'momentum', o.momentum, 0);
     this.weightDecay = nonNegative(op, 'weightDecay', o.weightDecay, 0);
     this.nesterov = checkBool(op, 'nesterov', o.nesterov, false);

@@ -6,14 +6,20 @@ import { outputSize } from './output-size';
 export type Layout = 'nchw' | 'nhwc';
 export type Activation = 'none' | 'relu';
 
-export interface Conv2dInfo {
-  batch: number;
-  inChannels: number; inHeight: number; inWidth: number;
-  outChannels: number; outHeight: number; outWidth: number;
+/** The sliding-window geometry that convolutions and pools share (one spatial plane). */
+export interface Window2dInfo {
+  inHeight: number; inWidth: number;
+  outHeight: number; outWidth: number;
   kernelH: number; kernelW: number;
   strideH: number; strideW: number;
   padTop: number; padBottom: number; padLeft: number; padRight: number;
   dilationH: number; dilationW: number;
+}
+
+export interface Conv2dInfo extends Window2dInfo {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
   groups: number;
   layout: Layout;
   hasBias: boolean;
@@ -22,13 +28,17 @@ export interface Conv2dInfo {
 
 export type Padding = number | [number, number] | [number, number, number, number] | 'valid' | 'same';
 
-/** What conv2dInfo reads from the user's options (bias only as its shape). */
-export interface Conv2dShapeOptions {
+/** The geometry options every conv2d entry takes (op, shape helper, layer). */
+export interface Conv2dGeometryOptions {
   stride?: number | [number, number];
   padding?: Padding;
   dilation?: number | [number, number];
   groups?: number;
   layout?: Layout;
+}
+
+/** What conv2dInfo reads from the user's options (bias only as its shape). */
+export interface Conv2dShapeOptions extends Conv2dGeometryOptions {
   activation?: Activation;
 }
 

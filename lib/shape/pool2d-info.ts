@@ -2,17 +2,11 @@
 // native/include/convkit/pool2d.h's pool2d_params mirrors it field for field.
 import { checkBool, checkOneOf, checkOptions, checkPadding, checkPair } from '../check';
 import { invalidType, rangeError, shapeStr, typeError } from '../errors';
-import { LAYOUTS, type Layout } from './conv2d-info';
+import { LAYOUTS, type Layout, type Window2dInfo } from './conv2d-info';
 import { outputSize } from './output-size';
 
-export interface Pool2dInfo {
+export interface Pool2dInfo extends Window2dInfo {
   batch: number; channels: number;
-  inHeight: number; inWidth: number;
-  outHeight: number; outWidth: number;
-  kernelH: number; kernelW: number;
-  strideH: number; strideW: number;
-  padTop: number; padBottom: number; padLeft: number; padRight: number;
-  dilationH: number; dilationW: number;
   countIncludePad: boolean;
   layout: Layout;
 }

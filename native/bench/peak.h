@@ -74,28 +74,29 @@ inline double fma_peak_gflops(int threads, bool zmm = true, int reps = 7) {
   return threads * flops_per_thread / median(times) * 1e-9;
 }
 
+// The sum of p[0, n) in 4 independent vector accumulators of V (n a multiple of 4 * LANES).
+#define BENCH_SUM_BODY(V, ZERO, LOAD, ADD, LANES)                  \
+  V s0 = ZERO(), s1 = s0, s2 = s0, s3 = s0;                        \
+  for (int64_t i = 0; i + 4 * (LANES) <= n; i += 4 * (LANES)) {    \
+    s0 = ADD(s0, LOAD(p + i));                                     \
+    s1 = ADD(s1, LOAD(p + i + (LANES)));                           \
+    s2 = ADD(s2, LOAD(p + i + 2 * (LANES)));                       \
+    s3 = ADD(s3, LOAD(p + i + 3 * (LANES)));                       \
+  }                                                                \
+  float o[LANES];                                                  \
+  V t = ADD(ADD(s0, s1), ADD(s2, s3));                             \
+  std::memcpy(o, &t, sizeof(o));                                   \
+  float sum = 0.0f;                                                \
+  for (int l = 0; l < (LANES); ++l) sum += o[l];                   \
+  return sum;
+
 __attribute__((target("avx512f"), noinline)) inline float sum_stream(const float* p, int64_t n) {
-  __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-  for (int64_t i = 0; i + 64 <= n; i += 64) {
-    s0 = _mm512_add_ps(s0, _mm512_load_ps(p + i));
-    s1 = _mm512_add_ps(s1, _mm512_load_ps(p + i + 16));
-    s2 = _mm512_add_ps(s2, _mm512_load_ps(p + i + 32));
-    s3 = _mm512_add_ps(s3, _mm512_load_ps(p + i + 48));
-  }
-  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+  BENCH_SUM_BODY(__m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_add_ps, 16)
 }
 __attribute__((target("avx2"), noinline)) inline float sum_stream_256(const float* p, int64_t n) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-  for (int64_t i = 0; i + 32 <= n; i += 32) {
-    s0 = _mm256_add_ps(s0, _mm256_load_ps(p + i));
-    s1 = _mm256_add_ps(s1, _mm256_load_ps(p + i + 8));
-    s2 = _mm256_add_ps(s2, _mm256_load_ps(p + i + 16));
-    s3 = _mm256_add_ps(s3, _mm256_load_ps(p + i + 24));
-  }
-  float o[8];
-  _mm256_storeu_ps(o, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-  return o[0] + o[1] + o[2] + o[3] + o[4] + o[5] + o[6] + o[7];
+  BENCH_SUM_BODY(__m256, _mm256_setzero_ps, _mm256_load_ps, _mm256_add_ps, 8)
 }
+#undef BENCH_SUM_BODY
 
 // GB/s of a streaming read of `bytes` (default 1 GiB, far past any L3) split over `threads`;
 // median of `reps`. Each thread first-touches its own part.

@@ -1,5 +1,6 @@
 // activation(kind, x, y), softmax(x, y, outer, axis, inner, log) and their gradients
 // activationBackward(kind, dy, t, dx), softmaxBackward(dy, y, dx, outer, axis, inner, log).
+#include <initializer_list>
 #include <string>
 
 #include "arrays.h"
@@ -10,34 +11,75 @@
 
 namespace convkit::glue {
 
+namespace {
+
+// The kind argument: 'relu', 'sigmoid' or 'tanh'.
+activation_kind parse_kind(Napi::Env env, const char* op, const Napi::Value& kind) {
+  const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+  if (k == "relu") return activation_kind::relu;
+  if (k == "sigmoid") return activation_kind::sigmoid;
+  if (k == "tanh") return activation_kind::tanh;
+  throw_range_error(env, op, "kind must be 'relu', 'sigmoid' or 'tanh', got " + describe(kind));
+}
+
+// The softmax shape (outer, axis, inner) and log flag at arguments first..first+3, and the
+// element count every array of the call must hold (`array` names the one the count is for).
+struct softmax_args {
+  int64_t outer, axis, inner;
+  bool log;
+  int64_t n;
+};
+softmax_args parse_softmax_args(const Napi::CallbackInfo& info, size_t first, const char* op, const char* array) {
+  Napi::Env env = info.Env();
+  softmax_args s{};
+  s.outer = int_value(env, info[first], op, "outer", 0, kMaxElements);
+  s.axis = int_value(env, info[first + 1], op, "axis", 0, kMaxElements);
+  s.inner = int_value(env, info[first + 2], op, "inner", 0, kMaxElements);
+  s.log = bool_value(env, info[first + 3], op, "log");
+  s.n = checked_product(env, op, array, {s.outer, s.axis, s.inner});
+  return s;
+}
+
+// One array of the call: its name (for errors), its view and the elements the kernel uses.
+struct named_array {
+  const char* name;
+  const f32_view& view;
+  int64_t n;
+};
+
+// Binds the arrays in place (inputs, then outputs), refuses overlaps other than an output
+// that is exactly an input, and runs job on the JS thread.
+template <class Job>
+Napi::Value run_in_place(Napi::Env env, const char* op, std::initializer_list<named_array> ins,
+                         std::initializer_list<named_array> outs, Job job) {
+  call_arrays a(false);
+  for (const named_array& v : ins) a.in(v.name, v.view, v.n);
+  for (const named_array& v : outs) a.out(v.name, v.view, v.n);
+  a.check_overlap(env, op, true);
+  run_sync(env, op, job);
+  return env.Undefined();
+}
+
+}  // namespace
+
 Napi::Value js_activation(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* op = "activation";
-  const Napi::Value kind = info[0];
-  const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
-  if (k != "relu" && k != "sigmoid" && k != "tanh") {
-    throw_range_error(env, op, "kind must be 'relu', 'sigmoid' or 'tanh', got " + describe(kind));
-  }
-  const char* name = k == "relu" ? "relu" : k == "sigmoid" ? "sigmoid" : "tanh";
+  const activation_kind ak = parse_kind(env, "activation", info[0]);
+  const char* name = ak == activation_kind::relu ? "relu" : ak == activation_kind::sigmoid ? "sigmoid" : "tanh";
   const f32_view x = float_array(env, info[1], name, "x");
   const f32_view y = float_array(env, info[2], name, "y");
   if (y.length != x.length) {
     throw_range_error(env, name, "y has " + std::to_string(y.length) + " elements but x has " + std::to_string(x.length));
   }
-  call_arrays a(false);
-  a.in("x", x, x.length);
-  a.out("y", y, y.length);
-  a.check_overlap(env, name, true);
-  run_sync(env, name, [&] {
-    if (k == "relu") {
+  return run_in_place(env, name, {{"x", x, x.length}}, {{"y", y, y.length}}, [&] {
+    if (ak == activation_kind::relu) {
       convkit::relu(x.data, y.data, x.length);
-    } else if (k == "sigmoid") {
+    } else if (ak == activation_kind::sigmoid) {
       convkit::sigmoid(x.data, y.data, x.length);
     } else {
       convkit::tanh(x.data, y.data, x.length);
     }
   });
-  return env.Undefined();
 }
 
 Napi::Value js_softmax(const Napi::CallbackInfo& info) {
@@ -45,51 +87,27 @@ Napi::Value js_softmax(const Napi::CallbackInfo& info) {
   const char* op = "softmax";
   const f32_view x = float_array(env, info[0], op, "x");
   const f32_view y = float_array(env, info[1], op, "y");
-  const int64_t outer = int_value(env, info[2], op, "outer", 0, kMaxElements);
-  const int64_t axis = int_value(env, info[3], op, "axis", 0, kMaxElements);
-  const int64_t inner = int_value(env, info[4], op, "inner", 0, kMaxElements);
-  const bool log = bool_value(env, info[5], op, "log");
-  const int64_t n = checked_product(env, op, "x", {outer, axis, inner});
-  require_length(env, op, x, "x", n);
-  require_length(env, op, y, "y", n);
-  call_arrays a(false);
-  a.in("x", x, n);
-  a.out("y", y, n);
-  a.check_overlap(env, op, true);
-  run_sync(env, op, [&] { convkit::softmax(x.data, y.data, outer, axis, inner, log); });
-  return env.Undefined();
+  const softmax_args s = parse_softmax_args(info, 2, op, "x");
+  require_length(env, op, x, "x", s.n);
+  require_length(env, op, y, "y", s.n);
+  return run_in_place(env, op, {{"x", x, s.n}}, {{"y", y, s.n}},
+                      [&] { convkit::softmax(x.data, y.data, s.outer, s.axis, s.inner, s.log); });
 }
 
 Napi::Value js_activation_backward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "activationBackward";
-  const Napi::Value kind = info[0];
-  const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
-  activation_kind ak;
-  if (k == "relu") {
-    ak = activation_kind::relu;
-  } else if (k == "sigmoid") {
-    ak = activation_kind::sigmoid;
-  } else if (k == "tanh") {
-    ak = activation_kind::tanh;
-  } else {
-    throw_range_error(env, op, "kind must be 'relu', 'sigmoid' or 'tanh', got " + describe(kind));
-  }
+  const activation_kind ak = parse_kind(env, op, info[0]);
+  const char* t_name = ak == activation_kind::relu ? "x" : "y";  // relu's gradient reads x, the others y
   const f32_view dy = float_array(env, info[1], op, "dy");
-  const f32_view t = float_array(env, info[2], op, k == "relu" ? "x" : "y");
+  const f32_view t = float_array(env, info[2], op, t_name);
   const f32_view dx = float_array(env, info[3], op, "dx");
   if (t.length != dy.length || dx.length != dy.length) {
-    throw_range_error(env, op, std::string(k == "relu" ? "x" : "y") + " has " + std::to_string(t.length) +
-                                   " elements and dx " + std::to_string(dx.length) + " but dy has " +
-                                   std::to_string(dy.length));
+    throw_range_error(env, op, std::string(t_name) + " has " + std::to_string(t.length) + " elements and dx " +
+                                   std::to_string(dx.length) + " but dy has " + std::to_string(dy.length));
   }
-  call_arrays a(false);
-  a.in("dy", dy, dy.length);
-  a.in(k == "relu" ? "x" : "y", t, t.length);
-  a.out("dx", dx, dx.length);
-  a.check_overlap(env, op, true);
-  run_sync(env, op, [&] { convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length); });
-  return env.Undefined();
+  return run_in_place(env, op, {{"dy", dy, dy.length}, {t_name, t, t.length}}, {{"dx", dx, dx.length}},
+                      [&] { convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length); });
 }
 
 Napi::Value js_softmax_backward(const Napi::CallbackInfo& info) {
@@ -98,21 +116,12 @@ Napi::Value js_softmax_backward(const Napi::CallbackInfo& info) {
   const f32_view dy = float_array(env, info[0], op, "dy");
   const f32_view y = float_array(env, info[1], op, "y");
   const f32_view dx = float_array(env, info[2], op, "dx");
-  const int64_t outer = int_value(env, info[3], op, "outer", 0, kMaxElements);
-  const int64_t axis = int_value(env, info[4], op, "axis", 0, kMaxElements);
-  const int64_t inner = int_value(env, info[5], op, "inner", 0, kMaxElements);
-  const bool log = bool_value(env, info[6], op, "log");
-  const int64_t n = checked_product(env, op, "dy", {outer, axis, inner});
-  require_length(env, op, dy, "dy", n);
-  require_length(env, op, y, "y", n);
-  require_length(env, op, dx, "dx", n);
-  call_arrays a(false);
-  a.in("dy", dy, n);
-  a.in("y", y, n);
-  a.out("dx", dx, n);
-  a.check_overlap(env, op, true);
-  run_sync(env, op, [&] { convkit::softmax_backward(dy.data, y.data, dx.data, outer, axis, inner, log); });
-  return env.Undefined();
+  const softmax_args s = parse_softmax_args(info, 3, op, "dy");
+  require_length(env, op, dy, "dy", s.n);
+  require_length(env, op, y, "y", s.n);
+  require_length(env, op, dx, "dx", s.n);
+  return run_in_place(env, op, {{"dy", dy, s.n}, {"y", y, s.n}}, {{"dx", dx, s.n}},
+                      [&] { convkit::softmax_backward(dy.data, y.data, dx.data, s.outer, s.axis, s.inner, s.log); });
 }
 
 }  // namespace convkit::glue

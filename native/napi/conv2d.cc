@@ -1,6 +1,7 @@
 // conv2d(x, w, b, y, info), conv2dBackwardData(dy, w, dx, info),
 // conv2dBackwardFilter(dy, x, dw, db | null, info) and their *Async forms: unpack
 // Conv2dInfo, check it and the buffer lengths, bind the arrays (arrays.h), call the kernels.
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -53,22 +54,47 @@ struct conv2d_sizes {
 };
 conv2d_sizes sizes_of(const conv2d_params& p) { return {conv2d_x_size(p), conv2d_w_size(p), conv2d_y_size(p)}; }
 
+// The call's Conv2dInfo, its last argument, once there are `argc` arguments (`names` lists
+// them for the error).
+conv2d_params parse_call(const Napi::CallbackInfo& info, const char* op, const char* names, size_t argc,
+                         bool forward) {
+  if (info.Length() < argc) {
+    throw_type_error(info.Env(), op, std::string("expected ") + names + ", got " + std::to_string(info.Length()) +
+                                         " arguments");
+  }
+  return parse_info(info.Env(), info[argc - 1], op, forward);
+}
+
+// A Float32Array argument and the element count it must hold; an absent one (a null db, the
+// async forward's null y) is neither read nor checked.
+struct array_arg {
+  size_t index;
+  const char* name;
+  int64_t size;
+  bool present = true;
+};
+
+// The arrays' views: every type checked, in order, before any length is.
+template <size_t N>
+std::array<f32_view, N> sized_arrays(const Napi::CallbackInfo& info, const char* op, const array_arg (&args)[N]) {
+  std::array<f32_view, N> v{};
+  for (size_t i = 0; i < N; ++i) {
+    if (args[i].present) v[i] = float_array(info.Env(), info[args[i].index], op, args[i].name);
+  }
+  for (size_t i = 0; i < N; ++i) {
+    if (args[i].present) require_length(info.Env(), op, v[i], args[i].name, args[i].size);
+  }
+  return v;
+}
+
 // Every parse reads the info object (whose getters may run JS) before it takes any data
 // pointer, then binds the arrays through `a` (in place or owned copies, arrays.h).
 std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5) {
-    throw_type_error(env, kOp, "expected (x, w, b, y, info), got " + std::to_string(info.Length()) + " arguments");
-  }
-  const conv2d_params p = parse_info(env, info[4], kOp, true);
+  const conv2d_params p = parse_call(info, kOp, "(x, w, b, y, info)", 5, true);
   const conv2d_sizes n = sizes_of(p);
-  const f32_view x = float_array(env, info[0], kOp, "x");
-  const f32_view w = float_array(env, info[1], kOp, "w");
   const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
-  const f32_view y = fresh_y ? f32_view{} : float_array(env, info[3], kOp, "y");
-  require_length(env, kOp, x, "x", n.x);
-  require_length(env, kOp, w, "w", n.w);
-  if (!fresh_y) require_length(env, kOp, y, "y", n.y);
+  const auto [x, w, y] = sized_arrays(info, kOp, {{0, "x", n.x}, {1, "w", n.w}, {3, "y", n.y, !fresh_y}});
   f32_view b;
   if (p.has_bias) {
     b = float_array(env, info[2], kOp, "b");
@@ -86,72 +112,55 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
 
 // conv2dBackwardData(dy, w, dx, info): dx = the transposed convolution of dy with w.
 std::function<void()> parse_backward_data(const Napi::CallbackInfo& info, call_arrays& a) {
-  Napi::Env env = info.Env();
   const char* op = kOpBackwardData;
-  if (info.Length() < 4) {
-    throw_type_error(env, op, "expected (dy, w, dx, info), got " + std::to_string(info.Length()) + " arguments");
-  }
-  const conv2d_params p = parse_info(env, info[3], op, false);
+  const conv2d_params p = parse_call(info, op, "(dy, w, dx, info)", 4, false);
   const conv2d_sizes n = sizes_of(p);
-  const f32_view dy = float_array(env, info[0], op, "dy");
-  const f32_view w = float_array(env, info[1], op, "w");
-  const f32_view dx = float_array(env, info[2], op, "dx");
-  require_length(env, op, dy, "dy", n.y);
-  require_length(env, op, w, "w", n.w);
-  require_length(env, op, dx, "dx", n.x);
+  const auto [dy, w, dx] = sized_arrays(info, op, {{0, "dy", n.y}, {1, "w", n.w}, {2, "dx", n.x}});
   const float* dyd = a.in("dy", dy, n.y);
   const float* wd = a.in("w", w, n.w);
   float* dxd = a.out("dx", dx, n.x);
-  a.check_overlap(env, op);
+  a.check_overlap(info.Env(), op);
   return [p, dyd, wd, dxd] { convkit::conv2d_backward_data(p, dyd, wd, dxd); };
 }
 
 // conv2dBackwardFilter(dy, x, dw, db | null, info): dw, and db unless it is null.
 std::function<void()> parse_backward_filter(const Napi::CallbackInfo& info, call_arrays& a) {
-  Napi::Env env = info.Env();
   const char* op = kOpBackwardFilter;
-  if (info.Length() < 5) {
-    throw_type_error(env, op, "expected (dy, x, dw, db, info), got " + std::to_string(info.Length()) + " arguments");
-  }
-  const conv2d_params p = parse_info(env, info[4], op, false);
+  const conv2d_params p = parse_call(info, op, "(dy, x, dw, db, info)", 5, false);
   const conv2d_sizes n = sizes_of(p);
-  const f32_view dy = float_array(env, info[0], op, "dy");
-  const f32_view x = float_array(env, info[1], op, "x");
-  const f32_view dw = float_array(env, info[2], op, "dw");
   const bool has_db = !info[3].IsNull() && !info[3].IsUndefined();
-  f32_view db;
-  if (has_db) db = float_array(env, info[3], op, "db");
-  require_length(env, op, dy, "dy", n.y);
-  require_length(env, op, x, "x", n.x);
-  require_length(env, op, dw, "dw", n.w);
-  if (has_db) require_length(env, op, db, "db", p.out_channels);
+  const auto [dy, x, dw, db] = sized_arrays(
+      info, op, {{0, "dy", n.y}, {1, "x", n.x}, {2, "dw", n.w}, {3, "db", p.out_channels, has_db}});
   const float* dyd = a.in("dy", dy, n.y);
   const float* xd = a.in("x", x, n.x);
   float* dwd = a.out("dw", dw, n.w);
   float* dbd = has_db ? a.out("db", db, p.out_channels) : nullptr;
-  a.check_overlap(env, op);
+  a.check_overlap(info.Env(), op);
   return [p, dyd, xd, dwd, dbd] { convkit::conv2d_backward_filter(p, dyd, xd, dwd, dbd); };
+}
+
+// One op's sync and async entry points share its parse.
+template <std::function<void()> (*Parse)(const Napi::CallbackInfo&, call_arrays&)>
+Napi::Value entry(const Napi::CallbackInfo& info, const char* op, bool async) {
+  const auto parse_call_arrays = [&](call_arrays& a) { return Parse(info, a); };
+  return async ? run_async(info.Env(), op, parse_call_arrays) : run_sync_call(info.Env(), op, parse_call_arrays);
 }
 
 }  // namespace
 
-Napi::Value js_conv2d(const Napi::CallbackInfo& info) {
-  return run_sync_call(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
-}
-Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) {
-  return run_async(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
-}
+Napi::Value js_conv2d(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, false); }
+Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, true); }
 Napi::Value js_conv2d_backward_data(const Napi::CallbackInfo& info) {
-  return run_sync_call(info.Env(), kOpBackwardData, [&](call_arrays& a) { return parse_backward_data(info, a); });
+  return entry<parse_backward_data>(info, kOpBackwardData, false);
 }
 Napi::Value js_conv2d_backward_data_async(const Napi::CallbackInfo& info) {
-  return run_async(info.Env(), kOpBackwardData, [&](call_arrays& a) { return parse_backward_data(info, a); });
+  return entry<parse_backward_data>(info, kOpBackwardData, true);
 }
 Napi::Value js_conv2d_backward_filter(const Napi::CallbackInfo& info) {
-  return run_sync_call(info.Env(), kOpBackwardFilter, [&](call_arrays& a) { return parse_backward_filter(info, a); });
+  return entry<parse_backward_filter>(info, kOpBackwardFilter, false);
 }
 Napi::Value js_conv2d_backward_filter_async(const Napi::CallbackInfo& info) {
-  return run_async(info.Env(), kOpBackwardFilter, [&](call_arrays& a) { return parse_backward_filter(info, a); });
+  return entry<parse_backward_filter>(info, kOpBackwardFilter, true);
 }
 
 }  // namespace convkit::glue

@@ -5,6 +5,7 @@
 
 #include "convkit/activation.h"
 #include "harness.h"
+#include "softmax-shapes.h"
 
 using convkit::activation_kind;
 
@@ -87,11 +88,7 @@ TEST(relu_nan_and_zero_give_zero) {
 
 TEST(softmax_backward_shapes) {
   for (bool log : {false, true}) {
-    check_softmax(7, 10, 1, log, false);
-    check_softmax(3, 5, 4, log, false);
-    check_softmax(1, 1, 1, log, false);
-    check_softmax(200, 1000, 1, log, true);
-    check_softmax(2, 33, 17, log, true);
+    for (const test::softmax_shape& s : test::kSoftmaxShapes) check_softmax(s.outer, s.axis, s.inner, log, s.alias);
   }
 }
 

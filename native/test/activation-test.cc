@@ -4,6 +4,7 @@
 
 #include "convkit/activation.h"
 #include "harness.h"
+#include "softmax-shapes.h"
 
 TEST(relu_exact) {
   const size_t n = 300001;  // large enough to thread, odd to leave a tail
@@ -61,11 +62,7 @@ static void check_softmax(int64_t outer, int64_t axis, int64_t inner, bool log, 
 
 TEST(softmax_shapes) {
   for (bool log : {false, true}) {
-    check_softmax(7, 10, 1, log, false);
-    check_softmax(3, 5, 4, log, false);
-    check_softmax(1, 1, 1, log, false);
-    check_softmax(200, 1000, 1, log, true);
-    check_softmax(2, 33, 17, log, true);
+    for (const test::softmax_shape& s : test::kSoftmaxShapes) check_softmax(s.outer, s.axis, s.inner, log, s.alias);
   }
 }
 

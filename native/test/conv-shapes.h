@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "convkit/conv2d.h"
+#include "harness.h"
 
 namespace test {
 
@@ -39,6 +40,43 @@ inline std::vector<conv_shape> absurd_geometry_shapes() {
       {2, 2, 3, 2, 8, 3, 3, 1, 1, 1, 1, B, B, 1, B},                    // direct
       {2, 3, 9, 9, 4, 3, 3, int64_t{1} << 26, int64_t{1} << 26},
       {2, 3, 9, 9, 4, 3, 3, B, B, B / 2, B / 2, 0, B / 2},
+  };
+}
+
+// Runs check(s) with s in NCHW, then in NHWC.
+template <class Check>
+void in_both_layouts(conv_shape s, Check check) {
+  s.nhwc = false;
+  check(s);
+  s.nhwc = true;
+  check(s);
+}
+
+// A random batch in [1, max_n] and channels of a random kind in [0, max_kind]: 0, 1 plain;
+// 2 grouped; 3 depthwise (4 and up: plain, left to the caller). Returns the kind.
+inline int random_channels(conv_shape& s, int max_n, int max_kind) {
+  s.n = rand_int(1, max_n);
+  const int kind = rand_int(0, max_kind);
+  if (kind == 3) {
+    s.cin = s.g = rand_int(2, 20);
+    s.cout = s.cin * rand_int(1, 3);
+  } else {
+    s.g = kind == 2 ? rand_int(2, 4) : 1;
+    s.cin = s.g * rand_int(1, 9);
+    s.cout = s.g * rand_int(1, 7);
+  }
+  return kind;
+}
+
+// Edge geometries that the forward and the backward tests both run as they are.
+inline std::vector<conv_shape> edge_shapes() {
+  return {
+      {1, 8, 9, 9, 4, 1, 1, 2, 2},                        // 1x1 strided
+      {1, 8, 5, 6, 4, 1, 1, 1, 1, 1, 0, 0, 1},            // 1x1 padded
+      {1, 2, 5, 4, 3, 4, 3, 1, 1, 3, 3, 2, 2},            // full padding
+      {1, 3, 15, 14, 4, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},    // dilation
+      {2, 4, 12, 17, 5, 3, 2, 2, 1, 1, 0, 3, 1, 2, 3},    // dilation, stride, asymmetric padding
+      {2, 3, 13, 7, 4, 13, 7},                            // kernel equals input
   };
 }
 
