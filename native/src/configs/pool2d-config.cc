@@ -3,8 +3,6 @@
 // yet; those machines run the portable ones (the compiler vectorizes their inner loops).
 #include "configs/pool2d-config.h"
 
-#include <mutex>
-
 #include "convkit/isa.h"
 #include "pool2d/ukernel/ukernels.h"
 
@@ -51,9 +49,7 @@ pool2d_config make_config() {
 }  // namespace
 
 const pool2d_config& get_pool2d_config() {
-  static pool2d_config config;
-  static std::once_flag once;
-  std::call_once(once, [] { config = make_config(); });
+  static const pool2d_config config = make_config();  // thread-safe, once (C++11 statics)
   return config;
 }
 

@@ -24,41 +24,46 @@ void gavg_fix(const float* x, int64_t n, int64_t cstep, int64_t istep, int64_t h
   }
 }
 
+// The tasks of both ops: NCHW ranges [lo, hi) of (n, c) planes, passed to nchw(lo, hi); NHWC
+// one image n at a time, passed to nhwc(n).
+template <class Nchw, class Nhwc>
+void global_pool_for(int64_t batch, int64_t channels, int64_t hw, layout data_layout, Nchw nchw, Nhwc nhwc) {
+  const int64_t bytes = 4 * batch * channels * (hw + 1);
+  if (data_layout == layout::nchw) {
+    pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) { nchw(lo, hi); });
+  } else {
+    pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
+      for (int64_t n = lo; n < hi; ++n) nhwc(n);
+    });
+  }
+}
+
 }  // namespace
 
 void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
                        layout data_layout, const float* x, float* y) {
   const int64_t hw = height * width;
-  const int64_t bytes = 4 * batch * channels * (hw + 1);
   const auto& k = get_pool2d_config().gavgpool;
   note_pool_path(k.path(data_layout));
-  if (data_layout == layout::nchw) {
-    pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) {
-      if (k.nchw(x + lo * hw, hi - lo, hw, y + lo)) gavg_fix(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
-    });
-  } else {
-    pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
-      for (int64_t n = lo; n < hi; ++n) {
+  global_pool_for(
+      batch, channels, hw, data_layout,
+      [&](int64_t lo, int64_t hi) {
+        if (k.nchw(x + lo * hw, hi - lo, hw, y + lo)) gavg_fix(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
+      },
+      [&](int64_t n) {
         const float* x_n = x + n * hw * channels;
         if (k.nhwc(x_n, channels, hw, y + n * channels)) gavg_fix(x_n, channels, 1, channels, hw, y + n * channels);
-      }
-    });
-  }
+      });
 }
 
 void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
                        layout data_layout, const float* x, float* y) {
   const int64_t hw = height * width;
-  const int64_t bytes = 4 * batch * channels * (hw + 1);
   const auto& k = get_pool2d_config().gmaxpool;
   note_pool_path(k.path(data_layout));
-  if (data_layout == layout::nchw) {
-    pool_for(batch * channels, bytes, [&](int64_t lo, int64_t hi) { k.nchw(x + lo * hw, hi - lo, hw, y + lo); });
-  } else {
-    pool_for(batch, bytes, [&](int64_t lo, int64_t hi) {
-      for (int64_t n = lo; n < hi; ++n) k.nhwc(x + n * hw * channels, channels, hw, y + n * channels);
-    });
-  }
+  global_pool_for(
+      batch, channels, hw, data_layout, [&](int64_t lo, int64_t hi) { k.nchw(x + lo * hw, hi - lo, hw, y + lo); },
+      [&](int64_t n) { k.nhwc(x + n * hw * channels, channels, hw, y + n * channels); });
 }
 
 }  // namespace convkit
