@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "convkit/pool2d.h"
 #include "harness.h"
@@ -60,6 +61,30 @@ inline pool_shape random_pool_shape(int64_t max_channels) {
   s.nhwc = rand_int(0, 1);
   s.cip = rand_int(0, 1);
   return s;
+}
+
+// Shapes the forward and the backward tests both run through every variant of their file:
+// asymmetric padding, and max dilation (floor and ceil mode).
+inline pool_shape asymmetric_padding_shape() { return {2, 2, 9, 7, 4, 3, 2, 1, 2, 1, 0, 1}; }
+inline std::vector<pool_shape> max_dilation_shapes() {
+  pool_shape s{1, 4, 13, 12, 3, 2, 1, 2, 1, 1, 1, 1, 2, 3};
+  pool_shape t = s;
+  t.ceil_mode = true;
+  t.sh = 2;
+  return {s, t};
+}
+
+// f(s, p) for each shape in both layouts, with and without count_include_pad (avg params).
+template <class F>
+void for_avg_variants(std::initializer_list<pool_shape> shapes, F f) {
+  for (const pool_shape& s0 : shapes) {
+    for (int v = 0; v < 4; ++v) {
+      pool_shape s = s0;
+      s.nhwc = v & 1;
+      s.cip = v & 2;
+      f(s, pool_params(s, false));
+    }
+  }
 }
 
 }  // namespace test

@@ -78,13 +78,9 @@ TEST(ceil_mode) {
   t.ceil_mode = true;
   all_variants(t);
 }
-TEST(asymmetric_padding) { all_variants({2, 2, 9, 7, 4, 3, 2, 1, 2, 1, 0, 1}); }
+TEST(asymmetric_padding) { all_variants(test::asymmetric_padding_shape()); }
 TEST(max_dilation) {
-  pool_shape s{1, 4, 13, 12, 3, 2, 1, 2, 1, 1, 1, 1, 2, 3};
-  all_variants(s);
-  s.ceil_mode = true;
-  s.sh = 2;
-  all_variants(s);
+  for (const pool_shape& s : test::max_dilation_shapes()) all_variants(s);
 }
 TEST(max_ties_go_to_the_first) {
   all_variants({2, 19, 9, 10, 3, 3, 1, 2, 1, 1, 1, 1}, fill::ties);

@@ -90,13 +90,9 @@ TEST(vector_kernels) {
   s.nhwc = true;
   check_pool(s, true);
 }
-TEST(asymmetric_padding) { all_variants({2, 2, 9, 7, 4, 3, 2, 1, 2, 1, 0, 1}); }
+TEST(asymmetric_padding) { all_variants(test::asymmetric_padding_shape()); }
 TEST(max_dilation) {
-  pool_shape s{1, 4, 13, 12, 3, 2, 1, 2, 1, 1, 1, 1, 2, 3};
-  all_variants(s);
-  s.ceil_mode = true;
-  s.sh = 2;
-  all_variants(s);
+  for (const pool_shape& s : test::max_dilation_shapes()) all_variants(s);
 }
 TEST(max_nan_propagates) {
   convkit::pool2d_params p{1, 1, 2, 2, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false, convkit::layout::nchw};
@@ -140,27 +136,22 @@ TEST(global_pools) {
 // Avg of finite values near FLT_MAX: the float window sum overflows, the mean does not.
 // Every avg kernel (3x3/1 row-buffer, 2x2/2, strided, NHWC, global) against the double ref.
 TEST(avg_large_finite_stays_finite) {
-  for (const auto& s0 : {pool_shape{1, 19, 9, 35, 3, 3, 1, 1, 1, 1, 1, 1}, pool_shape{2, 5, 8, 9, 2, 2, 2, 2},
-                         pool_shape{1, 17, 11, 10, 5, 4, 3, 3}, pool_shape{1, 3, 9, 40, 7, 7, 1, 1}}) {
-    for (int v = 0; v < 4; ++v) {
-      pool_shape s = s0;
-      s.nhwc = v & 1;
-      s.cip = v & 2;
-      const pool2d_params p = test::pool_params(s, false);
-      const size_t nx = s.n * s.c * s.h * s.w, ny = s.n * s.c * p.out_height * p.out_width;
-      std::vector<float> x(nx), y(ny), want(ny);
-      for (size_t i = 0; i < nx; ++i) x[i] = 3e38f * (1.0f - static_cast<float>(i % 5) / 50.0f);
-      x[3] = -3e38f;
-      convkit::avg_pool2d(p, x.data(), y.data());
-      convkit::avg_pool2d_ref(p, x.data(), want.data());
-      for (size_t i = 0; i < ny; ++i) {
-        if (!(std::fabs(y[i] - want[i]) <= 1e-5f * std::fabs(want[i]))) {
-          CHECK(false, "%s at %zu: %g vs %g", test::describe(s, p, false).c_str(), i, y[i], want[i]);
-          break;
-        }
+  test::for_avg_variants({pool_shape{1, 19, 9, 35, 3, 3, 1, 1, 1, 1, 1, 1}, pool_shape{2, 5, 8, 9, 2, 2, 2, 2},
+                           pool_shape{1, 17, 11, 10, 5, 4, 3, 3}, pool_shape{1, 3, 9, 40, 7, 7, 1, 1}},
+                          [](const pool_shape& s, const pool2d_params& p) {
+    const size_t nx = s.n * s.c * s.h * s.w, ny = s.n * s.c * p.out_height * p.out_width;
+    std::vector<float> x(nx), y(ny), want(ny);
+    for (size_t i = 0; i < nx; ++i) x[i] = 3e38f * (1.0f - static_cast<float>(i % 5) / 50.0f);
+    x[3] = -3e38f;
+    convkit::avg_pool2d(p, x.data(), y.data());
+    convkit::avg_pool2d_ref(p, x.data(), want.data());
+    for (size_t i = 0; i < ny; ++i) {
+      if (!(std::fabs(y[i] - want[i]) <= 1e-5f * std::fabs(want[i]))) {
+        CHECK(false, "%s at %zu: %g vs %g", test::describe(s, p, false).c_str(), i, y[i], want[i]);
+        break;
       }
     }
-  }
+  });
   for (const auto data_layout : {convkit::layout::nchw, convkit::layout::nhwc}) {
     const int64_t n = 2, c = 37, hw = 7 * 9;
     std::vector<float> x(static_cast<size_t>(n * c * hw), 3e38f), y(static_cast<size_t>(n * c));
@@ -174,42 +165,37 @@ TEST(avg_large_finite_stays_finite) {
 // edges (vector tails) of one plane / channel, a +Inf and a NaN input elsewhere. Overflowed
 // windows get their finite mean, windows holding Inf / NaN keep Inf / NaN, the rest the ref.
 TEST(avg_sparse_nonfinite) {
-  for (const auto& s0 : {pool_shape{2, 19, 9, 35, 3, 3, 1, 1, 1, 1, 1, 1}, pool_shape{2, 5, 8, 34, 2, 2, 2, 2},
-                         pool_shape{1, 17, 11, 37, 5, 4, 3, 3}, pool_shape{1, 3, 9, 40, 7, 7, 1, 1}}) {
-    for (int v = 0; v < 4; ++v) {
-      pool_shape s = s0;
-      s.nhwc = v & 1;
-      s.cip = v & 2;
-      const pool2d_params p = test::pool_params(s, false);
-      const int64_t C = s.c, H = s.h, W = s.w;
-      auto at = [&](int64_t n, int64_t c, int64_t h, int64_t w) {
-        return static_cast<size_t>(s.nhwc ? ((n * H + h) * W + w) * C + c : ((n * C + c) * H + h) * W + w);
-      };
-      std::vector<float> x = test::rand_vec(static_cast<size_t>(s.n * C * H * W), -3, 3);
-      const int64_t n1 = s.n - 1, c1 = C - 1;
-      for (int64_t h = H - 2; h < H; ++h)
-        for (int64_t w = W - 3; w < W; ++w) x[at(n1, c1, h, w)] = 3e38f;
-      x[at(0, C / 2, 0, 0)] = 3e38f, x[at(0, C / 2, 1, 1)] = 3.2e38f;
-      x[at(0, 0, H / 2, W / 2)] = __builtin_inff();
-      x[at(n1, C / 2, H / 2, 3)] = __builtin_nanf("");
-      const size_t ny = static_cast<size_t>(s.n * C * p.out_height * p.out_width);
-      std::vector<float> y(ny), want(ny);
-      convkit::avg_pool2d(p, x.data(), y.data());
-      convkit::avg_pool2d_ref(p, x.data(), want.data());
-      int64_t specials = 0;
-      for (size_t i = 0; i < ny; ++i) {
-        const bool ok = std::isnan(want[i]) ? std::isnan(y[i])
-                        : std::isinf(want[i]) ? y[i] == want[i]
-                                              : std::fabs(y[i] - want[i]) <= 1e-5f * std::fabs(want[i]) + 1e-5f;
-        specials += !std::isfinite(want[i]);
-        if (!ok) {
-          CHECK(false, "%s at %zu: %g vs %g", test::describe(s, p, false).c_str(), i, y[i], want[i]);
-          break;
-        }
+  test::for_avg_variants({pool_shape{2, 19, 9, 35, 3, 3, 1, 1, 1, 1, 1, 1}, pool_shape{2, 5, 8, 34, 2, 2, 2, 2},
+                           pool_shape{1, 17, 11, 37, 5, 4, 3, 3}, pool_shape{1, 3, 9, 40, 7, 7, 1, 1}},
+                          [](const pool_shape& s, const pool2d_params& p) {
+    const int64_t C = s.c, H = s.h, W = s.w;
+    auto at = [&](int64_t n, int64_t c, int64_t h, int64_t w) {
+      return static_cast<size_t>(s.nhwc ? ((n * H + h) * W + w) * C + c : ((n * C + c) * H + h) * W + w);
+    };
+    std::vector<float> x = test::rand_vec(static_cast<size_t>(s.n * C * H * W), -3, 3);
+    const int64_t n1 = s.n - 1, c1 = C - 1;
+    for (int64_t h = H - 2; h < H; ++h)
+      for (int64_t w = W - 3; w < W; ++w) x[at(n1, c1, h, w)] = 3e38f;
+    x[at(0, C / 2, 0, 0)] = 3e38f, x[at(0, C / 2, 1, 1)] = 3.2e38f;
+    x[at(0, 0, H / 2, W / 2)] = __builtin_inff();
+    x[at(n1, C / 2, H / 2, 3)] = __builtin_nanf("");
+    const size_t ny = static_cast<size_t>(s.n * C * p.out_height * p.out_width);
+    std::vector<float> y(ny), want(ny);
+    convkit::avg_pool2d(p, x.data(), y.data());
+    convkit::avg_pool2d_ref(p, x.data(), want.data());
+    int64_t specials = 0;
+    for (size_t i = 0; i < ny; ++i) {
+      const bool ok = std::isnan(want[i]) ? std::isnan(y[i])
+                      : std::isinf(want[i]) ? y[i] == want[i]
+                                            : std::fabs(y[i] - want[i]) <= 1e-5f * std::fabs(want[i]) + 1e-5f;
+      specials += !std::isfinite(want[i]);
+      if (!ok) {
+        CHECK(false, "%s at %zu: %g vs %g", test::describe(s, p, false).c_str(), i, y[i], want[i]);
+        break;
       }
-      CHECK(specials > 0, "%s: no Inf / NaN window", test::describe(s, p, false).c_str());
     }
-  }
+    CHECK(specials > 0, "%s: no Inf / NaN window", test::describe(s, p, false).c_str());
+  });
   for (const auto data_layout : {convkit::layout::nchw, convkit::layout::nhwc}) {
     const int64_t n = 2, c = 37, hw = 7 * 9;
     std::vector<float> x = test::rand_vec(static_cast<size_t>(n * c * hw), -3, 3), y(static_cast<size_t>(n * c));

@@ -5,6 +5,7 @@
 #include "configs/conv2d-config.h"
 #include "configs/dwconv-config.h"
 #include "configs/gemm-config.h"
+#include "configs/pool2d-config.h"
 #include "configs/winograd-config.h"
 #include "convkit/workspace.h"
 
@@ -15,6 +16,7 @@ void fill_all_configs() {
   get_conv2d_config();
   get_dwconv_config();
   get_winograd_config();
+  get_pool2d_config();
   get_activation_config();
   workspace_cap_bytes();  // CONVKIT_WORKSPACE_CAP
 }

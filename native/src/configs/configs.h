@@ -4,6 +4,7 @@
 //   conv2d-config.h      direct, implicit-GEMM packing, in-place tiles (CONVKIT_CONV_ALGO)
 //   dwconv-config.h      depthwise row kernels
 //   winograd-config.h    Winograd transforms and thresholds (CONVKIT_WINO_PASS_FLOATS)
+//   pool2d-config.h      max / avg pooling, their backward, global pooling
 //   activation-config.h  element-wise activations and gradients
 #pragma once
 

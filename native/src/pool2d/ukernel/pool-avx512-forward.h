@@ -162,6 +162,20 @@ __m512i row_s1_fused(const float* const* r, const pool2d_params& p, const lane_s
   return bad;
 }
 
+// row_s1_fused for nr valid rows (0..4, the count a template argument): one switch per row,
+// inlined into the plane loop as the switch it replaces was.
+template <bool kMax, bool KW3>
+__attribute__((always_inline)) inline __m512i row_s1_fused_nr(int nr, const float* const* r, const pool2d_params& p, const lane_shifts& sh,
+                        const float* inv, float* yrow) {
+  switch (nr) {
+    case 0: return row_s1_fused<kMax, 0, KW3>(r, p, sh, inv, yrow);
+    case 1: return row_s1_fused<kMax, 1, KW3>(r, p, sh, inv, yrow);
+    case 2: return row_s1_fused<kMax, 2, KW3>(r, p, sh, inv, yrow);
+    case 3: return row_s1_fused<kMax, 3, KW3>(r, p, sh, inv, yrow);
+    default: return row_s1_fused<kMax, 4, KW3>(r, p, sh, inv, yrow);
+  }
+}
+
 template <bool kMax>
 bool nchw_s1_fusable(const pool2d_params& p) {
   return p.stride_w == 1 && (p.kernel_w - 1) * (kMax ? p.dilation_w : 1) <= 16 && p.kernel_h <= 4;
@@ -184,23 +198,9 @@ bool pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const floa
     }
     const float* inv = kMax ? nullptr : d->inv + static_cast<int64_t>(d->row_of[oh]) * OW;
     float* yrow = yc + oh * OW;
-    if (k3) {
-      switch (nr) {
-        case 0: bad = merge_nonfinite(bad, row_s1_fused<kMax, 0, true>(r, p, sh, inv, yrow)); break;
-        case 1: bad = merge_nonfinite(bad, row_s1_fused<kMax, 1, true>(r, p, sh, inv, yrow)); break;
-        case 2: bad = merge_nonfinite(bad, row_s1_fused<kMax, 2, true>(r, p, sh, inv, yrow)); break;
-        case 3: bad = merge_nonfinite(bad, row_s1_fused<kMax, 3, true>(r, p, sh, inv, yrow)); break;
-        default: bad = merge_nonfinite(bad, row_s1_fused<kMax, 4, true>(r, p, sh, inv, yrow)); break;
-      }
-    } else {
-      switch (nr) {
-        case 0: bad = merge_nonfinite(bad, row_s1_fused<kMax, 0, false>(r, p, sh, inv, yrow)); break;
-        case 1: bad = merge_nonfinite(bad, row_s1_fused<kMax, 1, false>(r, p, sh, inv, yrow)); break;
-        case 2: bad = merge_nonfinite(bad, row_s1_fused<kMax, 2, false>(r, p, sh, inv, yrow)); break;
-        case 3: bad = merge_nonfinite(bad, row_s1_fused<kMax, 3, false>(r, p, sh, inv, yrow)); break;
-        default: bad = merge_nonfinite(bad, row_s1_fused<kMax, 4, false>(r, p, sh, inv, yrow)); break;
-      }
-    }
+    const __m512i row_bad = k3 ? row_s1_fused_nr<kMax, true>(nr, r, p, sh, inv, yrow)
+                               : row_s1_fused_nr<kMax, false>(nr, r, p, sh, inv, yrow);
+    bad = merge_nonfinite(bad, row_bad);
   }
   return !kMax && any_nonfinite(bad);
 }

@@ -1,7 +1,10 @@
 // Declarations of the pooling kernels, one kind per file: ukernel/f32-maxpool-*, f32-avgpool-*,
-// f32-gavgpool-*, f32-maxpool-backward-* and f32-avgpool-backward-* (the row-buffer scratch
-// sizes of max and avg forward: f32-pool-scratch-*), compiled with their ISA's flags;
-// pool2d.cc calls them only when active_isa() allows.
+// f32-gavgpool-*, f32-gmaxpool-*, f32-maxpool-backward-* and f32-avgpool-backward-* (the
+// row-buffer scratch sizes of max and avg forward: f32-pool-scratch-*). The __scalar kernels
+// are built in the core (no ISA flags) and run everywhere; the others are compiled with their
+// ISA's flags. configs/pool2d-config.cc picks one kernel per slot for this machine, and
+// pool2d.cc calls what the config holds. Kernels of one kind share one contract (the
+// f32_*_fn types of configs/pool2d-config.h), so an AVX2 or NEON kernel fills the same slot.
 // Internal to native/src/pool2d. Semantics as in convkit/pool2d.h.
 #pragma once
 #include <cstdint>
@@ -10,12 +13,24 @@
 
 namespace convkit {
 
+// One axis of an avg window: cells [lo, hi) inside the input, and the count_include_pad span
+// (cells inside [-pad_before, size + pad_after), counted before clipping to the input).
+struct axis_window {
+  int64_t lo, hi, span;
+};
+
+// NHWC backward kernels that own images x channel blocks: at most this many channels a call.
+constexpr int64_t kPoolChannelBlock = 64;
+
 // Average divisors, shared by the avg kernels: the reciprocal of output (oh, ow)'s divisor is
 // inv[row_of[oh] * OW + ow] (0 where the window has no divisor). Rows with the same row
 // divisor share one row of inv, so the table stays a few rows long.
 struct avg_inverse {
   const float* inv;
   const int32_t* row_of;  // [OH]
+  // Output column ow's window [OW] (pool-window.h avg_window): the portable kernels take their
+  // divisors from the windows, int64 products of the spans, as they always have.
+  const axis_window* out_cols;
 };
 
 // Columns of the avg backward: input column iw receives the outputs ow in
@@ -31,6 +46,41 @@ inline bool maxpool_backward_is_2x2s2(const pool2d_params& p) {
   return p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 && p.stride_w == 2 && p.dilation_h == 1 &&
          p.dilation_w == 1 && p.pad_top == 0 && p.pad_left == 0;
 }
+
+// ---- Portable kernels (f32-*-scalar.cc), built without ISA flags. ----
+// Same tasks and contracts as the AVX-512 kernels below unless said otherwise; they need no
+// scratch (their scratch argument may be null). Results are those of the loops that lived in
+// pool2d.cc before: each loop is the same, only its home moved.
+// Forward: max keeps NaN; avg sums in float, scales by 1 / divisor (the divisor an int64
+// product of spans) and returns whether an output is Inf or NaN (one scan), for the fix-up.
+// The avg kernels read only d.out_cols of d (their divisors come from the windows).
+void f32_maxpool_nchw_plane__scalar(const pool2d_params& p, const float* xc, float* yc, float* scratch);
+void f32_maxpool_nhwc_row__scalar(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
+                                  float* scratch);
+bool f32_avgpool_nchw_plane__scalar(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
+                                    float* scratch);
+bool f32_avgpool_nhwc_row__scalar(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
+                                  float* yrow, float* scratch);
+// Max backward, any window: NCHW one plane; NHWC channels [c0, c0 + nc) of one image,
+// nc <= kPoolChannelBlock. dx zeroed, then each window's dy added at its first maximum.
+void f32_maxpool_backward_nchw_plane__scalar(const pool2d_params& p, const float* dyc, const float* xc,
+                                             float* dxc, float* scratch);
+void f32_maxpool_backward_nhwc__scalar(const pool2d_params& p, const float* dy_n, const float* x_n, int64_t c0,
+                                       int64_t nc, float* dx_n);
+// Avg backward: NCHW one plane dyc [OH, OW] -> dxc [H, W] (windows in output scan order,
+// dy / divisor). NHWC: channels [c0, c0 + nc) of one image (tasks as the max backward's,
+// not the AVX-512 kernel's input rows), dy_n [OH, OW, C] -> dx_n [H, W, C].
+void f32_avgpool_backward_nchw_plane__scalar(const pool2d_params& p, const avg_inverse& d,
+                                             const avg_columns& cols, const float* dyc, float* dxc,
+                                             float* scratch);
+void f32_avgpool_backward_nhwc__scalar(const pool2d_params& p, const avg_inverse& d, const avg_columns& cols,
+                                       const float* dy_n, int64_t c0, int64_t nc, float* dx_n);
+// Global average (as f32_gavgpool_*__avx512, returns whether some y[c] is Inf or NaN) and
+// global max (NaN wins): NCHW y[c] over x[c*hw .. c*hw + hw); NHWC y[c] over x[i*channels + c].
+bool f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y);
+bool f32_gavgpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y);
+void f32_gmaxpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y);
+void f32_gmaxpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y);
 
 #if defined(__x86_64__) || defined(_M_X64)
 // Scratch floats the row-buffer kernels below need (per calling thread).

@@ -1,0 +1,42 @@
+// Global average pooling, portable (contracts in pool2d/ukernel/ukernels.h). Both return
+// whether some mean is Inf or NaN (a scan of the outputs), for the driver's fix-up.
+//   NCHW: each channel's plane summed in 16 float lanes (a loop the compiler vectorizes),
+//     lanes and tail added in double, times 1 / hw.
+//   NHWC: positions summed into the output vector, vectorized over channels, times 1 / hw.
+#include <algorithm>
+#include <cstdint>
+
+#include "pool2d/ukernel/pool-scalar-common.h"
+#include "pool2d/ukernel/ukernels.h"
+
+namespace convkit {
+
+bool f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y) {
+  const float inv = 1.0f / static_cast<float>(hw);
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* xc = x + c * hw;
+    float lanes[16] = {};
+    int64_t i = 0;
+    for (; i + 16 <= hw; i += 16) {
+      for (int j = 0; j < 16; ++j) lanes[j] += xc[i + j];
+    }
+    double s = 0.0;
+    for (int j = 0; j < 16; ++j) s += lanes[j];
+    for (; i < hw; ++i) s += xc[i];
+    y[c] = static_cast<float>(s) * inv;
+  }
+  return any_nonfinite(y, channels);
+}
+
+bool f32_gavgpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y) {
+  const float inv = 1.0f / static_cast<float>(hw);
+  std::fill(y, y + channels, 0.0f);
+  for (int64_t i = 0; i < hw; ++i) {
+    const float* xv = x + i * channels;
+    for (int64_t c = 0; c < channels; ++c) y[c] += xv[c];
+  }
+  for (int64_t c = 0; c < channels; ++c) y[c] *= inv;
+  return any_nonfinite(y, channels);
+}
+
+}  // namespace convkit
