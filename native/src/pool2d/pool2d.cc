@@ -21,16 +21,15 @@
 #include "pool2d/pool-for.h"
 #include "pool2d/pool-window.h"
 #include "pool2d/pool2d-clamped.h"
+#include "util/workspace.h"
 
 namespace convkit {
 namespace {
 
-// A per-thread scratch buffer of at least n floats (row buffers of the kernels).
-float* scratch(int64_t n) {
-  thread_local std::vector<float> buf;
-  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
-  return buf.data();
-}
+// A per-thread scratch buffer of at least n floats (row buffers of the kernels; contents
+// unspecified), in the thread's workspace arena (util/workspace.h).
+thread_local workspace scratch_space;
+float* scratch(int64_t n) { return scratch_space.get(static_cast<size_t>(n)); }
 
 // Scratch floats a kernel asks for (none when its slot has no scratch function).
 int64_t scratch_need(f32_pool_scratch_fn fn, const pool2d_params& p) { return fn ? fn(p) : 0; }
