@@ -8,6 +8,11 @@ export function isInt(v: unknown): v is number {
 /** The largest dimension or parameter any op accepts (the native kernels' int32 bound). */
 export const MAX_DIM = 2 ** 31 - 1;
 
+/** checkDim's test without a message: for hot paths that name the value only when it fails. */
+export function isDim(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_DIM;
+}
+
 /** A non-negative integer up to MAX_DIM (a dimension). */
 export function checkDim(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number') throw invalidType(op, name, 'a non-negative integer', v);

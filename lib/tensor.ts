@@ -1,6 +1,6 @@
 // Tensor: a contiguous, row-major float32 array with a shape. Ops never mutate their inputs.
 import { types } from 'node:util';
-import { checkDim, isInt } from './check';
+import { checkDim, isDim, isInt } from './check';
 import { invalidType, rangeError, shapeStr } from './errors';
 import { mulberry32 } from './random';
 
@@ -11,7 +11,11 @@ export type NestedArray = number | NestedArray[];
 export function shapeSize(op: string, shape: unknown, name = 'shape'): number {
   if (!Array.isArray(shape)) throw invalidType(op, name, 'an array of dimensions', shape);
   let size = 1;
-  for (let i = 0; i < shape.length; i++) size *= checkDim(op, `${name}[${i}]`, shape[i]);
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    // The element's name is built only for the message (this runs on every op's every tensor).
+    size *= isDim(d) ? d : checkDim(op, `${name}[${i}]`, d);
+  }
   if (!Number.isSafeInteger(size)) throw rangeError(op, `${name} ${shapeStr(shape)} has too many elements`);
   return size;
 }
@@ -51,7 +55,10 @@ function copyShape(op: string, name: string, shape: unknown): number[] {
 }
 
 /** Checks data against shape, reading each once; returns the data and a frozen plain shape. */
-function checkedParts(op: string, dataName: string, shapeName: string, data: unknown, shape: unknown): [Float32Array, Shape] {
+// owner: the argument's name ('x': messages say x.data, x.shape), or '' for a Tensor's own.
+function checkedParts(op: string, owner: string, data: unknown, shape: unknown): [Float32Array, Shape] {
+  const dataName = owner === '' ? 'data' : `${owner}.data`;
+  const shapeName = owner === '' ? 'shape' : `${owner}.shape`;
   const length = float32Length(op, dataName, data);
   const dims = copyShape(op, shapeName, shape);
   const size = shapeSize(op, dims, shapeName);
@@ -67,7 +74,7 @@ export class Tensor {
 
   /** Wraps data without copying; data.length must equal the product of shape. */
   constructor(data: Float32Array, shape: Shape) {
-    [this.data, this.shape] = checkedParts('Tensor', 'data', 'shape', data, shape);
+    [this.data, this.shape] = checkedParts('Tensor', '', data, shape);
   }
 
   get size(): number {
@@ -145,7 +152,7 @@ export function isTensor(v: unknown): v is Tensor {
 export function checkTensor(op: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) throw invalidType(op, name, 'a Tensor', v);
   const { data, shape } = v as { data: unknown; shape: unknown };
-  const [d, s] = checkedParts(op, `${name}.data`, `${name}.shape`, data, shape);
+  const [d, s] = checkedParts(op, name, data, shape);
   return new Tensor(d, s);
 }
 

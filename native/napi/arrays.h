@@ -35,7 +35,7 @@ void output_freed(int64_t bytes);
 
 class call_arrays {
  public:
-  explicit call_arrays(bool async) : async_(async) {}
+  explicit call_arrays(bool async) : async_(async) { entries_.reserve(kMaxEntries); }
   bool async() const { return async_; }
   call_arrays(call_arrays&&) = default;
   call_arrays& operator=(call_arrays&&) = default;
@@ -164,6 +164,7 @@ class call_arrays {
     return entries_.back();
   }
 
+  static constexpr size_t kMaxEntries = 6;       // the most arrays an op takes (one allocation)
   static constexpr size_t kCountedBytes = 4096;  // smaller outputs are not worth a finalizer
   static void freed(napi_env, void*, void* hint) { output_freed(static_cast<int64_t>(reinterpret_cast<size_t>(hint))); }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "keys.h"
 #include "util/checked.h"
 
 namespace convkit::glue {
@@ -92,13 +93,23 @@ inline Napi::Object info_object(Napi::Env env, const Napi::Value& v, const char*
   return v.As<Napi::Object>();
 }
 
-inline int64_t int_field(Napi::Env env, const Napi::Object& o, const char* op, const char* field,
+// info.<name>: the message's field name is built only when the value is refused.
+inline int64_t int_field(Napi::Env env, const Napi::Object& o, const char* op, const char* name,
                          int64_t lo) {
-  return int_value(env, o.Get(field), op, std::string("info.") + field, lo);
+  const Napi::Value v = field(env, o, name);
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (d >= static_cast<double>(lo) && d <= static_cast<double>(kMaxDim) && d == std::floor(d)) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  return int_value(env, v, op, std::string("info.") + name, lo);
 }
 
-inline bool bool_field(Napi::Env env, const Napi::Object& o, const char* op, const char* field) {
-  return bool_value(env, o.Get(field), op, std::string("info.") + field);
+inline bool bool_field(Napi::Env env, const Napi::Object& o, const char* op, const char* name) {
+  const Napi::Value v = field(env, o, name);
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value();
+  return bool_value(env, v, op, std::string("info.") + name);
 }
 
 // The window geometry Conv2dInfo and Pool2dInfo share (conv2d_params and pool2d_params use the
@@ -124,7 +135,7 @@ void read_window(Napi::Env env, const Napi::Object& o, const char* op, Params& p
 
 // 'nchw' | 'nhwc' -> 0 | 1.
 inline bool is_nhwc(Napi::Env env, const Napi::Object& o, const char* op) {
-  const Napi::Value v = o.Get("layout");
+  const Napi::Value v = field(env, o, "layout");
   if (v.IsString()) {
     const std::string s = v.As<Napi::String>().Utf8Value();
     if (s == "nchw") return false;

@@ -1,5 +1,5 @@
 // The built package works from both module systems, with types, by its own name.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -24,6 +24,26 @@ describe('package entry points', () => {
     expect([backend, loaded, y]).toEqual(['ts', false, 4]);
     expect(error).toMatch(/CONVKIT_DISABLE_NATIVE/);
     expect(setError).toMatch(/^setBackend: the native backend is unavailable/);
+  });
+
+  it('without its addon it says why and how to fix it, once, on the first op (unless ts was chosen)', () => {
+    const script = "const ck = require('convkit'); const i = ck.info(); ck.conv2d(ck.ones([1,1,2,2]), ck.ones([1,1,2,2])); ck.conv2d(ck.ones([1,1,2,2]), ck.ones([1,1,2,2])); console.log(JSON.stringify(i.native));";
+    const env = { ...process.env, CONVKIT_ADDON_PATH: path.join(root, 'no-such-addon.node'), CONVKIT_QUIET: '' };
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', env });
+    expect(r.status, r.stderr).toBe(0);
+    const n = JSON.parse(r.stdout) as { loaded: boolean; error: string; path: string };
+    expect(n.loaded).toBe(false);
+    expect(n.path).toBe(path.join(root, 'no-such-addon.node'));
+    expect(n.error).toMatch(/no-such-addon\.node failed to load: .*does not exist.*npx convkit-build-addon/);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('convkit: running on the TypeScript backend'));
+    expect(lines).toHaveLength(1);
+    // Chosen explicitly, or silenced: no line.
+    for (const extra of [{ CONVKIT_QUIET: '1' }, { CONVKIT_BACKEND: 'ts' }]) {
+      const q = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', env: { ...env, ...extra } });
+      expect(q.stderr).not.toMatch(/running on the TypeScript backend/);
+    }
+    const chosen = spawnSync(process.execPath, ['-e', "const ck = require('convkit'); ck.setBackend('ts'); ck.conv2d(ck.ones([1,1,2,2]), ck.ones([1,1,2,2]));"], { cwd: root, encoding: 'utf8', env });
+    expect(chosen.stderr).not.toMatch(/running on the TypeScript backend/);
   });
 
   it('type-checks from .mts (import) and .cts (require)', () => {
