@@ -25,7 +25,9 @@ function run(cmd: string, args: string[], cwd: string): string {
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convkit-pack-'));
-  const packed = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', dir], root)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  // --ignore-scripts: dist/ is already built (npm test builds it first); prepack's tsc would
+  // rewrite it while other test files read it.
+  const packed = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = path.join(dir, packed[0].filename);
   files = packed[0].files.map((f) => f.path);
   const app = path.join(dir, 'app');
