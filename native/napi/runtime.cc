@@ -49,7 +49,7 @@ Napi::Value js_get_num_threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), convkit::get_num_threads());
 }
 
-// _lastPath('conv2d' | 'pool'): the path the last call of that op family took
+// _lastPath('conv2d' | 'pool' | 'pool-variant'): the path the last call of that op family took
 // (convkit/last-path.h), then 'none' until the next call; for the tests, lib does not export it.
 Napi::Value js_last_path(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -57,7 +57,8 @@ Napi::Value js_last_path(const Napi::CallbackInfo& info) {
   const std::string op = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
   if (op == "conv2d") return Napi::String::New(env, path_name(take_last_conv_path()));
   if (op == "pool") return Napi::String::New(env, path_name(take_last_pool_path()));
-  throw_type_error(env, "_lastPath", "op must be 'conv2d' or 'pool', got " + describe(v));
+  if (op == "pool-variant") return Napi::String::New(env, path_name(take_last_pool_variant()));
+  throw_type_error(env, "_lastPath", "op must be 'conv2d', 'pool' or 'pool-variant', got " + describe(v));
 }
 
 }  // namespace convkit::glue

@@ -26,10 +26,29 @@ enum class pool_path : uint8_t {
   global_nchw, global_nhwc, global_nchw_avx512, global_nhwc_avx512,
 };
 
+// Which variant an AVX-512 pool forward kernel ran (the last plane / row it did), inside the
+// kinds above: NCHW 2-wide windows at stride 2 folded in registers (max), stride-1 rows fused
+// in registers, the separable row-buffer kernel; NHWC separable row buffer or direct windows.
+enum class pool_variant : uint8_t { none, nchw_k2s2, nchw_s1_fused, nchw_rowbuf, nhwc_separable, nhwc_direct };
+
 namespace detail {
 inline std::atomic<conv_path> last_conv_path{conv_path::none};
 inline std::atomic<pool_path> last_pool_path{pool_path::none};
+inline std::atomic<pool_variant> last_pool_variant{pool_variant::none};
 }  // namespace detail
+
+inline void note_pool_variant(pool_variant v) { detail::last_pool_variant.store(v, std::memory_order_relaxed); }
+inline pool_variant take_last_pool_variant() { return detail::last_pool_variant.exchange(pool_variant::none, std::memory_order_relaxed); }
+inline const char* path_name(pool_variant v) {
+  switch (v) {
+    case pool_variant::nchw_k2s2: return "nchw-k2s2";
+    case pool_variant::nchw_s1_fused: return "nchw-s1-fused";
+    case pool_variant::nchw_rowbuf: return "nchw-rowbuf";
+    case pool_variant::nhwc_separable: return "nhwc-separable";
+    case pool_variant::nhwc_direct: return "nhwc-direct";
+    default: return "none";
+  }
+}
 
 inline void note_conv_path(conv_path p) { detail::last_conv_path.store(p, std::memory_order_relaxed); }
 inline void note_pool_path(pool_path p) { detail::last_pool_path.store(p, std::memory_order_relaxed); }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "convkit/last-path.h"
 #include "pool2d/ukernel/pool-avx512-common.h"
 #include "pool2d/ukernel/pool-avx512-forward.h"
 #include "pool2d/ukernel/ukernels.h"
@@ -64,20 +65,27 @@ bool nchw_fused_k2s2(const pool2d_params& p) {
 }  // namespace
 
 void f32_maxpool_nchw_plane__avx512(const pool2d_params& p, const float* xc, float* yc, float* scratch) {
-  if (nchw_fused_k2s2(p)) return maxpool_nchw_plane_k2s2(p, xc, yc);
+  if (nchw_fused_k2s2(p)) {
+    note_pool_variant(pool_variant::nchw_k2s2);
+    return maxpool_nchw_plane_k2s2(p, xc, yc);
+  }
   if (nchw_s1_fusable<true>(p)) {
+    note_pool_variant(pool_variant::nchw_s1_fused);
     pool_nchw_plane_s1<true>(p, nullptr, xc, yc);
     return;
   }
+  note_pool_variant(pool_variant::nchw_rowbuf);
   pool_nchw_plane<true>(p, nullptr, xc, yc, scratch);
 }
 
 void f32_maxpool_nhwc_row__avx512(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
                                   float* scratch) {
   if (nhwc_separable(p, true)) {
+    note_pool_variant(pool_variant::nhwc_separable);
     pool_nhwc_row_separable<true>(p, nullptr, x_n, oh, yrow, scratch);
     return;
   }
+  note_pool_variant(pool_variant::nhwc_direct);
   pool_nhwc_row_direct<true>(p, nullptr, x_n, oh, yrow);
 }
 
