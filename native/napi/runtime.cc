@@ -58,7 +58,9 @@ Napi::Value js_last_path(const Napi::CallbackInfo& info) {
   if (op == "conv2d") return Napi::String::New(env, path_name(take_last_conv_path()));
   if (op == "pool") return Napi::String::New(env, path_name(take_last_pool_path()));
   if (op == "pool-variant") return Napi::String::New(env, path_name(take_last_pool_variant()));
-  throw_type_error(env, "_lastPath", "op must be 'conv2d', 'pool' or 'pool-variant', got " + describe(v));
+  if (op == "conv2d-dx") return Napi::String::New(env, path_name(take_last_conv_dx_path()));
+  if (op == "conv2d-dw") return Napi::String::New(env, path_name(take_last_conv_dw_path()));
+  throw_type_error(env, "_lastPath", "op must be 'conv2d', 'conv2d-dx', 'conv2d-dw', 'pool' or 'pool-variant', got " + describe(v));
 }
 
 }  // namespace convkit::glue

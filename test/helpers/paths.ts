@@ -11,7 +11,7 @@ export type ConvPath = 'ref' | 'winograd' | 'direct' | 'igemm' | 'pointwise' | '
 export type PoolOp = 'max' | 'avg' | 'maxBackward' | 'avgBackward';
 
 /** The path the last native call of the family took; reading it resets it to 'none'. */
-export function lastPath(family: 'conv2d' | 'pool' | 'pool-variant'): string {
+export function lastPath(family: 'conv2d' | 'conv2d-dx' | 'conv2d-dw' | 'pool' | 'pool-variant'): string {
   const a = loadAddon().addon;
   if (!a) throw new Error('lastPath: the native addon is not loaded');
   return a._lastPath(family);

@@ -34,7 +34,7 @@ export type Addon = Pick<Backend, SyncKernelName> & { [K in AsyncKernelName]: As
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** Test aid (native/include/convkit/last-path.h): the path the last call of an op family took, then 'none' until the next. Not exported by lib. */
-  _lastPath(op: 'conv2d' | 'pool' | 'pool-variant'): string;
+  _lastPath(op: 'conv2d' | 'conv2d-dx' | 'conv2d-dw' | 'pool' | 'pool-variant'): string;
   // Async gradients the addon has beyond the Backend interface.
   conv2dBackwardDataAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): Promise<undefined>;
   conv2dBackwardFilterAsync(dy: Float32Array, x: Float32Array, dw: Float32Array, db: Float32Array | null, info: Conv2dInfo): Promise<undefined>;

@@ -26,6 +26,15 @@ enum class pool_path : uint8_t {
   global_nchw, global_nhwc, global_nchw_avx512, global_nhwc_avx512,
 };
 
+// conv2d backward passes (conv2d-backward-data.cc, conv2d-backward-filter.cc):
+//   ref         absurd padding/stride/dilation: the reference loops
+//   as_forward  dx as a forward conv of dy with the flipped, channel-swapped weights (stride 1)
+//   depthwise   dwconv.cc's direct loops
+//   gemm        GEMMs over im2col / col2im (dx), or per image (dw)
+//   packed      dw from packed dy and x panels on the GEMM micro-kernel, db fused
+//   packed_in_place  the same with x read in place from the padded image (the config's tile)
+enum class conv_backward_path : uint8_t { none, ref, as_forward, depthwise, gemm, packed, packed_in_place };
+
 // Which variant an AVX-512 pool forward kernel ran (the last plane / row it did), inside the
 // kinds above: NCHW 2-wide windows at stride 2 folded in registers (max), stride-1 rows fused
 // in registers, the separable row-buffer kernel; NHWC separable row buffer or direct windows.
@@ -35,7 +44,25 @@ namespace detail {
 inline std::atomic<conv_path> last_conv_path{conv_path::none};
 inline std::atomic<pool_path> last_pool_path{pool_path::none};
 inline std::atomic<pool_variant> last_pool_variant{pool_variant::none};
+inline std::atomic<conv_backward_path> last_conv_dx_path{conv_backward_path::none};
+inline std::atomic<conv_backward_path> last_conv_dw_path{conv_backward_path::none};
 }  // namespace detail
+
+inline void note_conv_dx_path(conv_backward_path p) { detail::last_conv_dx_path.store(p, std::memory_order_relaxed); }
+inline void note_conv_dw_path(conv_backward_path p) { detail::last_conv_dw_path.store(p, std::memory_order_relaxed); }
+inline conv_backward_path take_last_conv_dx_path() { return detail::last_conv_dx_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
+inline conv_backward_path take_last_conv_dw_path() { return detail::last_conv_dw_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
+inline const char* path_name(conv_backward_path p) {
+  switch (p) {
+    case conv_backward_path::ref: return "ref";
+    case conv_backward_path::as_forward: return "as-forward";
+    case conv_backward_path::depthwise: return "depthwise";
+    case conv_backward_path::gemm: return "gemm";
+    case conv_backward_path::packed: return "packed";
+    case conv_backward_path::packed_in_place: return "packed-in-place";
+    default: return "none";
+  }
+}
 
 inline void note_pool_variant(pool_variant v) { detail::last_pool_variant.store(v, std::memory_order_relaxed); }
 inline pool_variant take_last_pool_variant() { return detail::last_pool_variant.exchange(pool_variant::none, std::memory_order_relaxed); }

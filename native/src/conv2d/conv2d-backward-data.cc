@@ -21,6 +21,7 @@
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "convkit/conv2d.h"
+#include "convkit/last-path.h"
 #include "convkit/gemm.h"
 #include "convkit/isa.h"
 #include "convkit/parallel.h"
@@ -189,18 +190,23 @@ void backward_data_as_forward(const conv2d_params& p, const float* dy, const flo
 
 void conv2d_backward_data(const conv2d_params& p, const float* dy, const float* w, float* dx) {
   if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
+    note_conv_dx_path(conv_backward_path::ref);
     conv2d_backward_data_ref(p, dy, w, dx);
   } else if (!is_depthwise(p) && !is_pointwise(p) && transposed_as_forward(p)) {
+    note_conv_dx_path(conv_backward_path::as_forward);
     backward_data_as_forward(p, dy, w, dx);
   } else if (is_depthwise(p)) {
+    note_conv_dx_path(conv_backward_path::depthwise);
     if (p.data_layout == layout::nchw) {
       dwconv_backward_data_nchw(p, dy, w, dx);
     } else {
       dwconv_backward_data_nhwc(p, dy, w, dx);
     }
   } else if (p.data_layout == layout::nchw) {
+    note_conv_dx_path(conv_backward_path::gemm);
     backward_data_nchw(p, dy, w, dx);
   } else {
+    note_conv_dx_path(conv_backward_path::gemm);
     backward_data_nhwc(p, dy, w, dx);
   }
 }

@@ -23,6 +23,7 @@
 #include "conv2d/ukernel/ukernels.h"
 #include "convkit/conv2d.h"
 #include "convkit/gemm.h"
+#include "convkit/last-path.h"
 #include "convkit/parallel.h"
 #include "configs/conv2d-config.h"
 #include "configs/gemm-config.h"
@@ -344,6 +345,7 @@ void backward_filter_packed(const conv2d_params& p, const float* dy, const float
       get_conv2d_config().backward_filter_in_place;
   const bool in_place = in_place_tile != nullptr && p.stride_h == 1 && p.stride_w == 1 &&
                         cin_g % NR == 0;
+  note_conv_dw_path(in_place ? conv_backward_path::packed_in_place : conv_backward_path::packed);
   const int64_t pitch = in_place ? wp : p.out_width;
   const int64_t P = (p.out_height - 1) * pitch + p.out_width;  // positions per image
   // Blocks of at most kc positions, equal in length, and enough of them to feed the threads.
@@ -470,10 +472,12 @@ void backward_filter_packed(const conv2d_params& p, const float* dy, const float
 void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float* x, float* dw,
                             float* db) {
   if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
+    note_conv_dw_path(conv_backward_path::ref);
     conv2d_backward_filter_ref(p, dy, x, dw, db);
     return;
   }
   if (is_depthwise(p)) {
+    note_conv_dw_path(conv_backward_path::depthwise);
     if (p.data_layout == layout::nchw) {
       dwconv_backward_filter_nchw(p, dy, x, dw);
     } else {
@@ -483,8 +487,10 @@ void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float
     backward_filter_packed(p, dy, x, dw, db);  // db fused
     return;
   } else if (p.data_layout == layout::nchw) {
+    note_conv_dw_path(conv_backward_path::gemm);
     backward_filter_nchw(p, dy, x, dw);
   } else {
+    note_conv_dw_path(conv_backward_path::gemm);
     backward_filter_nhwc(p, dy, x, dw);
   }
   if (db != nullptr) bias_grad(p, dy, db);

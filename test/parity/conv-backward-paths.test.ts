@@ -1,0 +1,54 @@
+// Every conv2d backward path is reached (the addon's hook: lastPath('conv2d-dx' | 'conv2d-dw'),
+// native/include/convkit/last-path.h conv_backward_path) and agrees with the ts backend, both
+// layouts, at whatever ISA level the project runs (the in-place dw tile exists on AVX-512 only).
+import { afterEach, describe, expect, it } from 'vitest';
+import { conv2dBackward, randn, setBackend, type Tensor } from '../../lib/index';
+import { lastPath, simdLevel } from '../helpers/paths';
+
+interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; groups: number; dx: string; dw: string }
+const inPlace = simdLevel() === 'avx512' ? 'packed-in-place' : 'packed';
+const cases: Case[] = [
+  { name: 'absurd stride', x: [1, 2, 5, 5], w: [3, 2, 3, 3], stride: 100000, padding: 0, groups: 1, dx: 'ref', dw: 'ref' },
+  { name: 'stride 1, many positions', x: [4, 8, 32, 32], w: [16, 8, 3, 3], stride: 1, padding: 1, groups: 1, dx: 'as-forward', dw: 'packed' },
+  { name: 'stride 2', x: [2, 8, 15, 15], w: [6, 8, 3, 3], stride: 2, padding: 1, groups: 1, dx: 'gemm', dw: 'packed' },
+  { name: 'Cin 32, stride 1', x: [1, 32, 12, 12], w: [16, 32, 3, 3], stride: 1, padding: 1, groups: 1, dx: 'gemm', dw: inPlace },
+  { name: 'depthwise', x: [2, 8, 9, 9], w: [8, 1, 3, 3], stride: 1, padding: 1, groups: 8, dx: 'depthwise', dw: 'depthwise' },
+  { name: '1x1', x: [2, 8, 9, 9], w: [4, 8, 1, 1], stride: 1, padding: 0, groups: 1, dx: 'gemm', dw: 'gemm' },
+];
+
+afterEach(() => setBackend('native'));
+
+function maxRelDiff(a: Tensor, b: Tensor): number {
+  let scale = 1e-3;
+  for (let i = 0; i < b.size; i++) scale = Math.max(scale, Math.abs(b.data[i]));
+  let d = 0;
+  for (let i = 0; i < a.size; i++) d = Math.max(d, Math.abs(a.data[i] - b.data[i]));
+  return d / scale;
+}
+
+describe('conv2d backward paths', () => {
+  for (const c of cases) {
+    for (const layout of ['nchw', 'nhwc'] as const) {
+      it(`${c.name} (${layout}): dx ${c.dx}, dw ${c.dw}`, () => {
+        const nhwc = (s: number[]): number[] => (layout === 'nchw' ? s : [s[0], s[2], s[3], s[1]]);
+        const x = randn(nhwc(c.x), { seed: 3 });
+        const w = randn(nhwc(c.w), { seed: 4 });
+        const opts = { stride: c.stride, padding: c.padding, groups: c.groups, layout, bias: randn([c.w[0]], { seed: 5 }) };
+        const oh = Math.floor((c.x[2] + 2 * c.padding - c.w[2]) / c.stride) + 1;
+        const ow = Math.floor((c.x[3] + 2 * c.padding - c.w[3]) / c.stride) + 1;
+        const dy = randn(nhwc([c.x[0], c.w[0], oh, ow]), { seed: 6 });
+        setBackend('native');
+        lastPath('conv2d-dx');
+        lastPath('conv2d-dw');
+        const got = conv2dBackward(dy, x, w, opts);
+        expect(lastPath('conv2d-dx')).toBe(c.dx);
+        expect(lastPath('conv2d-dw')).toBe(c.dw);
+        setBackend('ts');
+        const want = conv2dBackward(dy, x, w, opts);
+        expect(maxRelDiff(got.dx!, want.dx!)).toBeLessThan(1e-4);
+        expect(maxRelDiff(got.dw!, want.dw!)).toBeLessThan(1e-4);
+        expect(maxRelDiff(got.db!, want.db!)).toBeLessThan(1e-4);
+      });
+    }
+  }
+});
