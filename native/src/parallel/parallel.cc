@@ -41,7 +41,7 @@
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 #define CONVKIT_PAUSE() _mm_pause()
 #elif defined(__aarch64__)
 #define CONVKIT_PAUSE() __asm__ __volatile__("yield")

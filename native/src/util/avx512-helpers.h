@@ -3,7 +3,7 @@
 // namespace): each ukernel file gets its own copy, so no inline function built with these
 // flags can be picked by the linker for a file built without them.
 #pragma once
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

@@ -3,7 +3,7 @@
 // channels of one tap at flat position p of a zero-padded NHWC image), so dw needs no im2col
 // copy. The tile body: gemm-tile-8xn-inplace-avx512.h.
 // Compiled with the AVX-512 flags; uses intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

@@ -3,7 +3,7 @@
 //         3 loads of x, 8 broadcasts of w, 24 FMAs. Tails by masks.
 // Compiled with the AVX-512 flags; uses intrinsics and plain loops only, so no inline
 // function built with these flags leaks into other files.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

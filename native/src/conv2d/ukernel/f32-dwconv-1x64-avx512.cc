@@ -3,7 +3,7 @@
 //   zero-padded copy of the plane, built by the driver). Tails by masks.
 // Compiled with the AVX-512 flags; uses intrinsics and plain loops only, so no inline
 // function built with these flags leaks into other files.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

@@ -2,7 +2,7 @@
 //   dwconv nhwc row: one output row, vectorized over channels, 16 at a time, masked tail.
 // Compiled with the AVX-512 flags; uses intrinsics and plain loops only, so no inline
 // function built with these flags leaks into other files.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

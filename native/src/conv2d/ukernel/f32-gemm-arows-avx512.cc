@@ -4,7 +4,7 @@
 // weight is streamed once per call by the hardware prefetchers instead of being read and
 // written again by a packing pass; B packed. The tile body: gemm-tile-8xn-inplace-avx512.h.
 // Compiled with the AVX-512 flags; uses intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

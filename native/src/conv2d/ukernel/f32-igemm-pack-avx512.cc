@@ -3,7 +3,7 @@
 // is shifted so that its floats land in their lanes, so a chunk costs one load per row of
 // output positions it spans plus one store, whatever the padding (the copy has it built in).
 // Compiled with the AVX-512 flags; uses intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

@@ -1,6 +1,6 @@
 // Winograd F(2x2, 3x3) transforms, AVX-512 build, vectorized over channels (16 per zmm,
 // masked tails). Contracts in conv2d/ukernel/ukernels.h. Compiled with the avx512 flags.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

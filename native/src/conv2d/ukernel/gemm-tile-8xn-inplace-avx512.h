@@ -5,7 +5,7 @@
 // into 8*NV zmm accumulators. Include only from files compiled with the AVX-512 flags;
 // internal linkage, as util/avx512-helpers.h.
 #pragma once
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

@@ -1,7 +1,7 @@
 // 6x16 f32 GEMM micro-kernel, AVX2 + FMA: 12 ymm accumulators (6 rows x 2 vectors of 8),
 // per k step 2 loads of B, 6 broadcasts of A, 12 FMAs. Contract in configs/gemm-config.h.
 // Compiled with -mavx2 -mfma; includes nothing but intrinsics.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 #include <cstdint>
 
 namespace convkit {

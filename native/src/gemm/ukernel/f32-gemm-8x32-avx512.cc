@@ -2,7 +2,7 @@
 // per k step 2 loads of B, 8 broadcasts of A, 16 FMAs. Contract in configs/gemm-config.h.
 // Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -mavx2; includes nothing
 // but intrinsics so no inline function built with these flags leaks into other files.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 #include <cstdint>
 
 namespace convkit {

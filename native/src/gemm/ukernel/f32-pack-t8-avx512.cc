@@ -3,7 +3,7 @@
 // panel of A (ldd = 8) and, four calls per panel, a full NR = 32 panel of B^T (ldd = 32).
 // 8x8 blocks go through registers (unpack / shuffle / permute), the k tail element-wise.
 // Compiled with the avx512 flags; includes nothing but intrinsics.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 #include <cstdint>
 
 namespace convkit {

@@ -3,7 +3,7 @@
 // with the avx2 flags (sources.json "avx2"); internal linkage, so no copy built with these
 // flags can be picked by the linker for another file.
 #pragma once
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

@@ -4,7 +4,7 @@
 // prefetchers alone, 20-24 GB/s with the prefetch one sweep ahead. Include only from files
 // built with the avx512 flags (sources.json "avx512"); internal linkage, as util/avx512-helpers.h.
 #pragma once
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

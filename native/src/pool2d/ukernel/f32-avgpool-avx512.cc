@@ -2,7 +2,7 @@
 // row-buffer kernels of pool-avx512-forward.h, scaled by the inverse divisors. Each returns
 // whether an output it wrote is Inf or NaN (tracked as it stores), for the driver's fix-up.
 // Compiled with the AVX-512 flags; intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

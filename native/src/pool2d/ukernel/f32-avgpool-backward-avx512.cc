@@ -2,7 +2,7 @@
 // row at a time, written once: the outputs whose windows hold the row are summed (dy times the
 // inverse divisor) into a row buffer, then spread along W.
 // Compiled with the AVX-512 flags; intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Global average pooling, AVX-512F (contracts in pool2d/ukernel/ukernels.h): NCHW sums each
 // channel's plane, NHWC sums 64 channels at a time over the positions. Both return whether some
 // mean is Inf or NaN, for the driver's fix-up. Compiled with the AVX-512 flags.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

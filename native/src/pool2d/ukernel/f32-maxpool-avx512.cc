@@ -2,7 +2,7 @@
 // row-buffer kernels of pool-avx512-forward.h, and NCHW windows 2 wide at stride 2 folded in
 // registers. Max keeps NaN (a NaN accumulator or a NaN input wins), like pool2d_ref.
 // Compiled with the AVX-512 flags; intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <algorithm>
 #include <cstdint>

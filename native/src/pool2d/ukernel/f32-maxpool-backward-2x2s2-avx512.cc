@@ -2,7 +2,7 @@
 // windows tile the input), AVX-512F (contracts in pool2d/ukernel/ukernels.h): every dx cell
 // is written exactly once, dy where it holds its window's first maximum (NaN wins), else 0.
 // Compiled with the AVX-512 flags; intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // in pool2d/ukernel/ukernels.h): each dx cell sums the dy of the windows whose first maximum
 // it is (scan order, NaN wins), in output scan order like max_pool2d_backward_ref.
 // Compiled with the AVX-512 flags; intrinsics and plain loops only.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <algorithm>
 #include <cstdint>

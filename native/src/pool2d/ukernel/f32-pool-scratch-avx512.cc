@@ -1,7 +1,7 @@
 // Scratch floats of the AVX-512 row-buffer pooling kernels, max and avg alike
 // (f32-maxpool-avx512.cc, f32-avgpool-avx512.cc; contracts in pool2d/ukernel/ukernels.h).
 // Compiled with the AVX-512 flags.
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 

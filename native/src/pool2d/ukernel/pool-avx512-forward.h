@@ -6,7 +6,7 @@
 // like pool2d_ref. Include only from files compiled with the AVX-512 flags; internal linkage,
 // as util/avx512-helpers.h.
 #pragma once
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <algorithm>
 #include <cstdint>
