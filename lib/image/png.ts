@@ -91,7 +91,7 @@ function checkMaxPixels(op: string, v: unknown): number {
 export function readPng(path: string, opts?: { maxPixels?: number }): Tensor {
   const op = 'image.readPng';
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
-  const maxPixels = checkMaxPixels(op, checkOptions(op, opts).maxPixels);
+  const maxPixels = checkMaxPixels(op, checkOptions(op, opts, ['maxPixels']).maxPixels);
   const file = withFileErrors(op, path, () => {
     const fd = fs.openSync(path, 'r');
     try {
@@ -134,7 +134,7 @@ export function readPng(path: string, opts?: { maxPixels?: number }): Tensor {
 export function writePng(path: string, t: Tensor, opts?: { normalize?: boolean }): void {
   const op = 'image.writePng';
   const img = checkTensor(op, 't', t);
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, ['normalize']);
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
   const [height, width, channels] = img.rank === 2 ? [...img.shape, 1] : img.shape;
   if ((img.rank !== 2 && img.rank !== 3) || ![1, 3, 4].includes(channels) || height < 1 || width < 1) {

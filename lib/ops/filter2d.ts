@@ -17,7 +17,7 @@ export function filter2d(image: Tensor, kernel: Tensor, opts?: Filter2dOptions):
   const op = 'filter2d';
   const img = checkTensor(op, 'image', image);
   const k = checkTensor(op, 'kernel', kernel);
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, ['padding', 'mode', 'layout']);
   const padding = checkOneOf(op, 'padding', o.padding, ['same', 'valid'] as const, 'same');
   const mode = checkOneOf(op, 'mode', o.mode, ['convolution', 'correlation'] as const, 'convolution');
   const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
