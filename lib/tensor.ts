@@ -1,5 +1,6 @@
 // Tensor: a contiguous, row-major float32 array with a shape. Ops never mutate their inputs.
-import { types } from 'node:util';
+import { inspect, types } from 'node:util';
+import { formatTensor } from './format';
 import { checkDim, checkOptions, isDim, isInt } from './check';
 import { invalidType, rangeError, shapeStr } from './errors';
 import { mulberry32 } from './random';
@@ -135,8 +136,14 @@ export class Tensor {
     return this.data[offset];
   }
 
+  /** The values as PyTorch prints them (big tensors summarized), then the shape. */
   toString(): string {
-    return `Tensor(${shapeStr(this.shape)})`;
+    return formatTensor(this.data, this.shape);
+  }
+
+  /** console.log(t) and util.inspect(t) print toString(). */
+  [inspect.custom](): string {
+    return this.toString();
   }
 }
 

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ck from '../../lib/index';
@@ -133,5 +134,141 @@ describe('maxPool2d without options', () => {
     sameOnBoth(() => (ck.maxPool2d as (x: ck.Tensor) => ck.Tensor)(x), TypeError, /^maxPool2d: the kernel option is required, e\.g\. maxPool2d\(x, \{ kernel: 2 \}\)$/);
     sameOnBoth(() => ck.avgPool2d(x, {} as never), TypeError, /^avgPool2d: the kernel option is required/);
     await sameOnBothAsync(() => (ck.maxPool2dAsync as (x: ck.Tensor) => Promise<ck.Tensor>)(x), TypeError, /^maxPool2dAsync: the kernel option is required/);
+  });
+});
+
+describe('files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convkit-errors-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('image.readPng on a missing file names the path and the problem', () => {
+    const file = path.join(dir, 'missing.png');
+    let caught: NodeJS.ErrnoException | undefined;
+    try { ck.image.readPng(file); } catch (e) { caught = e as NodeJS.ErrnoException; }
+    expect(caught?.message).toBe(`image.readPng: ${file}: ENOENT: no such file or directory, open '${file}'`);
+    expect(caught?.code).toBe('ENOENT');
+  });
+
+  it('image.readPng on a file that is not a PNG says so', () => {
+    const text = path.join(dir, 'notes.png');
+    fs.writeFileSync(text, 'hello, world');
+    expect(() => ck.image.readPng(text)).toThrow(new RangeError(`image.readPng: ${text}: not a PNG file (no PNG signature: it starts with 68 65 6c 6c 6f 2c 20 77, a PNG with 89 50 4e 47 0d 0a 1a 0a)`));
+    const empty = path.join(dir, 'empty.png');
+    fs.writeFileSync(empty, '');
+    expect(() => ck.image.readPng(empty)).toThrow(`image.readPng: ${empty}: not a PNG file (no PNG signature: the file is empty`);
+    const short = path.join(dir, 'short.png');
+    fs.writeFileSync(short, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]));
+    expect(() => ck.image.readPng(short)).toThrow(`image.readPng: ${short}: the PNG file is truncated (10 bytes, too short for its IHDR header)`);
+  });
+
+  it('io.loadSafetensors on a file that is not safetensors says so', () => {
+    const png = path.join(dir, 'picture.png');
+    ck.image.writePng(png, ck.ones([2, 2]));
+    let caught: unknown;
+    try { ck.io.loadSafetensors(png); } catch (e) { caught = e; }
+    expect(caught).toBeInstanceOf(RangeError);
+    expect((caught as Error).message).toMatch(new RegExp(`^io\\.loadSafetensors: ${png.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a safetensors file: no JSON header after the header length; it starts with 89 50 4e 47 0d 0a 1a 0a 00 \\(a PNG image\\)`));
+    expect((caught as Error).message).not.toMatch(/exceeds/);
+    const zip = path.join(dir, 'model.pt');
+    fs.writeFileSync(zip, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(60)]));
+    expect(() => ck.io.loadSafetensors(zip)).toThrow(/not a safetensors file: .*\(a zip archive: PyTorch saves \.pt\/\.pth this way/);
+    const tiny = path.join(dir, 'tiny.safetensors');
+    fs.writeFileSync(tiny, 'abc');
+    expect(() => ck.io.loadSafetensors(tiny)).toThrow(/not a safetensors file: the file is 3 bytes, shorter than the 8-byte header length; it starts with 61 62 63/);
+  });
+
+  it('io.loadSafetensorsWithMetadata returns what saveSafetensors wrote', () => {
+    const file = path.join(dir, 'w.safetensors');
+    ck.io.saveSafetensors(file, { w: ck.ones([2, 3]) }, { model: 'lenet5', epochs: '3' });
+    const { tensors, metadata } = ck.io.loadSafetensorsWithMetadata(file);
+    expect({ ...metadata }).toEqual({ model: 'lenet5', epochs: '3' });
+    expect(Object.keys(tensors)).toEqual(['w']);
+    expect(tensors.w.shape).toEqual([2, 3]);
+    // loadSafetensors itself is unchanged: tensors only.
+    expect(Object.keys(ck.io.loadSafetensors(file))).toEqual(['w']);
+    ck.io.saveSafetensors(file, { w: ck.ones([1]) });
+    expect({ ...ck.io.loadSafetensorsWithMetadata(file).metadata }).toEqual({});
+  });
+});
+
+describe('nn.Sequential', () => {
+  it('a shape error names the layer', async () => {
+    const model = new ck.nn.Sequential(new ck.nn.Conv2d(1, 2, 3), new ck.nn.ReLU(), new ck.nn.Flatten(), new ck.nn.Linear(10, 4));
+    const x = ck.ones([1, 1, 5, 5]);  // flattens to 18 features, not 10
+    const pattern = /^nn\.Sequential\[3\] \(Linear\): linear: x has 18 features but w expects 10 \(x \[1, 18\], w \[4, 10\]\)$/;
+    const m = sameOnBoth(() => model.forward(x), RangeError, pattern);
+    await sameOnBothAsync(() => model.forwardAsync(x), RangeError, new RegExp(`^${m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    expect(() => model.outputShape([1, 1, 5, 5])).toThrow(/^nn\.Sequential\[3\] \(Linear\): nn\.Linear: input \[1, 18\] must end in 10 features$/);
+    const bad = new ck.nn.Sequential(new ck.nn.Conv2d(3, 2, 3));
+    sameOnBoth(() => bad.forward(x), RangeError, /^nn\.Sequential\[0\] \(Conv2d\): conv2d: x has 1 channels but w expects 3/);
+  });
+});
+
+describe('printing a tensor', () => {
+  it('String(t) shows the values as PyTorch prints them, then the shape', () => {
+    expect(String(ck.tensor([[1, 2], [3, 4]]))).toBe('tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2])');
+    expect(String(ck.tensor([[1.5, -2], [3, 4]]))).toBe('tensor([[ 1.5000, -2.0000],\n        [ 3.0000,  4.0000]], shape=[2, 2])');
+    expect(String(ck.tensor(3.25))).toBe('tensor(3.2500, shape=[])');
+    expect(String(ck.zeros([0, 3]))).toBe('tensor([], shape=[0, 3])');
+    expect(String(ck.tensor([1e-6, 1, 1e9]))).toBe('tensor([1.0000e-06, 1.0000e+00, 1.0000e+09], shape=[3])');
+    expect(String(ck.tensor([NaN, Infinity, -1]))).toBe('tensor([nan, inf, -1.], shape=[3])');
+    expect(String(ck.ones([2, 1, 2]))).toBe('tensor([[[1., 1.]],\n\n        [[1., 1.]]], shape=[2, 1, 2])');
+  });
+
+  it('truncates a big tensor to the first and last 3 of each dimension', () => {
+    const t = ck.tensor(Array.from({ length: 2000 }, (_, i) => i), [40, 50]);
+    const lines = String(t).split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toBe('tensor([[   0.,    1.,    2., ...,   47.,   48.,   49.],');
+    expect(lines[3]).toBe('        ...,');
+    expect(lines[6]).toBe('        [1950., 1951., 1952., ..., 1997., 1998., 1999.]], shape=[40, 50])');
+  });
+
+  it('console.log and util.inspect print the same', () => {
+    const t = ck.tensor([[1, 2], [3, 4]]);
+    expect(inspect(t)).toBe(String(t));
+    expect(inspect({ t })).toContain('tensor([[1., 2.],');
+  });
+});
+
+describe('filter2d on a rank-3 image', () => {
+  it("defaults to layout 'nhwc', the layout image.readPng returns", () => {
+    // [H, W, C] = [3, 4, 2]: channel 0 all ones, channel 1 all twos.
+    const img = new ck.Tensor(Float32Array.from({ length: 24 }, (_, i) => 1 + (i % 2)), [3, 4, 2]);
+    for (const b of BACKENDS) {
+      ck.setBackend(b);
+      const y = ck.filter2d(img, ck.filters.box(3), { padding: 'valid' });
+      expect(y.shape).toEqual([1, 2, 2]);
+      expect(Array.from(y.data).map((v) => Math.round(v * 1e5) / 1e5)).toEqual([1, 2, 1, 2]);
+      expect(ck.filter2d(img, ck.filters.box(3)).toArray()).toEqual(ck.filter2d(img, ck.filters.box(3), { layout: 'nhwc' }).toArray());
+      // [C, H, W] still works when asked for.
+      expect(ck.filter2d(ck.ones([2, 4, 4]), ck.filters.box(3), { layout: 'nchw', padding: 'valid' }).shape).toEqual([2, 2, 2]);
+    }
+  });
+});
+
+describe('examples/train-mnist', () => {
+  const script = path.resolve(__dirname, '../../examples/train-mnist/index.js');
+  it('--help prints every option and exits 0', () => {
+    const r = spawnSync(process.execPath, [script, '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    for (const name of ['backend', 'epochs', 'batch', 'optimizer', 'lr', 'lrDecay', 'momentum', 'augment', 'seed', 'threads', 'out', 'quiet', 'help']) {
+      expect(r.stdout).toContain(`--${name}`);
+    }
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    for (const name of ['backend', 'epochs', 'batch', 'optimizer', 'lr', 'lrDecay', 'momentum', 'augment', 'seed', 'threads', 'out', 'quiet', 'help']) {
+      expect(readme).toContain(`--${name}`);
+    }
+  });
+
+  it('a bad option prints the problem and the usage, not a stack trace', () => {
+    const r = spawnSync(process.execPath, [script, '--epoch', '2'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^train-mnist: unknown option --epoch\n\n.*usage:/s);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const n = spawnSync(process.execPath, [script, '--epochs', 'five'], { encoding: 'utf8' });
+    expect(n.status).toBe(2);
+    expect(n.stderr).toMatch(/^train-mnist: --epochs must be a number, got "five"/);
   });
 });
