@@ -189,10 +189,11 @@ function parse(src: Source, op: string): { tensors: Record<string, Tensor>; meta
   const head = new Uint8Array(Math.min(src.size, 9));
   const got = src.read(head, 0, head.length, 0);
   if (src.size < 8) throw notSafetensors(name, op, head.subarray(0, got), `the file is ${src.size} bytes, shorter than the 8-byte header length`);
-  // The format's header starts with '{': anything else is another kind of file.
-  if (got === 9 && head[8] !== 0x7b) throw notSafetensors(name, op, head, 'no JSON header after the header length');
   const lenBytes = readExactly(src, 8, 0, 'header length');
   const headerLen64 = new DataView(lenBytes.buffer).getBigUint64(0, true);
+  // A header length that cannot be right, and no '{' where the JSON header starts: another kind of file.
+  const badLength = headerLen64 > BigInt(MAX_HEADER) || 8n + headerLen64 > BigInt(src.size);
+  if (badLength && got === 9 && head[8] !== 0x7b) throw notSafetensors(name, op, head, 'no JSON header after the header length');
   if (headerLen64 > BigInt(MAX_HEADER)) throw fail(name, `header length ${headerLen64} exceeds the ${MAX_HEADER}-byte limit`);
   const headerLen = Number(headerLen64);
   if (8 + headerLen > src.size) throw fail(name, `header length ${headerLen} runs past the end of the ${src.size}-byte file (truncated?)`);
