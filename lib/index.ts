@@ -33,3 +33,4 @@ export type { Info, NativeInfo } from './backend/select';
 export * as nn from './nn/index';
 export * as optim from './optim/index';
 export { io } from './io/index';
+export type { SafetensorsContents } from './io/index';

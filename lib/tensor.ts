@@ -1,8 +1,10 @@
 // Tensor: a contiguous, row-major float32 array with a shape. Ops never mutate their inputs.
-import { types } from 'node:util';
-import { checkDim, isDim, isInt } from './check';
+import { inspect, types } from 'node:util';
+import { formatTensor } from './format';
+import { checkDim, checkOptions, isDim, isInt } from './check';
 import { invalidType, rangeError, shapeStr } from './errors';
 import { mulberry32 } from './random';
+import { allocate } from './alloc';
 
 export type Shape = readonly number[];
 export type NestedArray = number | NestedArray[];
@@ -134,8 +136,14 @@ export class Tensor {
     return this.data[offset];
   }
 
+  /** The values as PyTorch prints them (big tensors summarized), then the shape. */
   toString(): string {
-    return `Tensor(${shapeStr(this.shape)})`;
+    return formatTensor(this.data, this.shape);
+  }
+
+  /** console.log(t) and util.inspect(t) print toString(). */
+  [inspect.custom](): string {
+    return this.toString();
   }
 }
 
@@ -194,12 +202,18 @@ export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): 
   return new Tensor(flat, shape ?? inferred);
 }
 
+/** A zero-filled Float32Array for a creator's shape, or a RangeError naming op and shape. */
+function fresh(op: string, shape: Shape): Float32Array {
+  const n = shapeSize(op, shape);
+  return allocate(op, `shape ${shapeStr(shape)}`, n, '', (k) => new Float32Array(k));
+}
+
 export function zeros(shape: Shape): Tensor {
-  return new Tensor(new Float32Array(shapeSize('zeros', shape)), shape);
+  return new Tensor(fresh('zeros', shape), shape);
 }
 
 export function full(shape: Shape, value: number): Tensor {
-  return new Tensor(new Float32Array(shapeSize('full', shape)).fill(value), shape);
+  return new Tensor(fresh('full', shape).fill(value), shape);
 }
 
 export function ones(shape: Shape): Tensor {
@@ -207,15 +221,16 @@ export function ones(shape: Shape): Tensor {
 }
 
 function rng(op: string, opts?: { seed?: number }): () => number {
-  if (opts?.seed === undefined) return Math.random;
-  if (!Number.isFinite(opts.seed)) throw rangeError(op, `seed must be a finite number, got ${opts.seed}`);
-  return mulberry32(opts.seed);
+  const o = checkOptions(op, opts, ['seed']);
+  if (o.seed === undefined) return Math.random;
+  if (typeof o.seed !== 'number' || !Number.isFinite(o.seed)) throw rangeError(op, `seed must be a finite number, got ${String(o.seed)}`);
+  return mulberry32(o.seed);
 }
 
 /** Uniform in [0, 1). */
 export function rand(shape: Shape, opts?: { seed?: number }): Tensor {
   const next = rng('rand', opts);
-  const t = zeros(shape);
+  const t = new Tensor(fresh('rand', shape), shape);
   for (let i = 0; i < t.data.length; i++) t.data[i] = next();
   return t;
 }
@@ -223,7 +238,7 @@ export function rand(shape: Shape, opts?: { seed?: number }): Tensor {
 /** Standard normal (Box-Muller). */
 export function randn(shape: Shape, opts?: { seed?: number }): Tensor {
   const next = rng('randn', opts);
-  const t = zeros(shape);
+  const t = new Tensor(fresh('randn', shape), shape);
   for (let i = 0; i < t.data.length; i += 2) {
     const u = 1 - next();
     const v = next();

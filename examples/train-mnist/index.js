@@ -1,4 +1,4 @@
-// npm run train [-- --backend ts --epochs 5 --batch 64 --lr 0.02 --lrDecay 0.85 --augment 1 --optimizer sgd|adam --seed 1 --threads 2 --out out/lenet5-mnist.safetensors]
+// npm run train [-- --backend ts --epochs 5 --batch 64 --lr 0.02 --lrDecay 0.85 --momentum 0.9 --augment 1 --optimizer sgd|adam --seed 1 --threads 2 --out out/lenet5-mnist.safetensors --quiet]; --help lists them
 // Trains LeNet-5 on the MNIST digits of the `mnist` package: normalized digits, each training
 // image shifted by up to --augment pixels, SGD with momentum 0.9 (or Adam) and the learning rate
 // multiplied by --lrDecay each epoch. Shows a live progress bar, reports test accuracy and time
@@ -10,14 +10,58 @@ const ck = require('convkit');
 const { loadMnist, SIZE } = require('./data');
 const { lenet5 } = require('./lenet5');
 
+const DEFAULT_OUT = path.join(__dirname, '..', '..', 'out', 'lenet5-mnist.safetensors');
+
+// Every option: [name, default, value, what it does]. --help prints this table.
+const OPTIONS = [
+  ['backend', ck.getBackend(), 'native|ts', 'the backend to train on'],
+  ['epochs', 5, 'n', 'passes over the 8,000 training digits'],
+  ['batch', 64, 'n', 'images per optimizer step'],
+  ['optimizer', 'sgd', 'sgd|adam', 'SGD with momentum, or Adam'],
+  ['lr', 0.02, 'x', 'learning rate of the first epoch'],
+  ['lrDecay', 0.85, 'x', 'the learning rate is multiplied by this after each epoch'],
+  ['momentum', 0.9, 'x', "SGD's momentum (ignored by Adam)"],
+  ['augment', 1, 'n', 'each training image is shifted by up to n pixels (0: none)'],
+  ['seed', 1, 'n', 'seed of the weights, the shuffling and the shifts'],
+  ['threads', 0, 'n', 'native threads (0: keep the default)'],
+  ['out', path.relative(process.cwd(), DEFAULT_OUT) || DEFAULT_OUT, 'file', "where the weights are saved as safetensors ('' : not saved)"],
+  ['quiet', false, '', 'no progress lines (a flag, no value)'],
+];
+
+function usage() {
+  const rows = OPTIONS.map(([name, dflt, value, what]) => [`--${name}${value ? ` <${value}>` : ''}`, `${what}${value ? ` (default ${JSON.stringify(dflt)})` : ''}`]);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  return [
+    'Trains LeNet-5 on the MNIST digits of the `mnist` package and saves the weights.',
+    '',
+    'usage: npm run train -- [options]   (or: node examples/train-mnist [options])',
+    '',
+    ...rows.map(([flag, what]) => `  ${flag.padEnd(width)}  ${what}`),
+    `  ${'--help'.padEnd(width)}  print this and exit`,
+  ].join('\n');
+}
+
+/** A usage error: main prints its message and the usage, without a stack trace. */
+class UsageError extends Error {}
+
+/** argv -> options; { help: true } for --help or -h. --key value and --key=value both work. */
 function parseArgs(argv) {
-  const args = { backend: ck.getBackend(), epochs: 5, batch: 64, optimizer: 'sgd', augment: 1, lr: 0.02, lrDecay: 0.85, momentum: 0.9, seed: 1, threads: 0, out: path.join(__dirname, '..', '..', 'out', 'lenet5-mnist.safetensors'), quiet: false };
+  const args = { backend: ck.getBackend(), epochs: 5, batch: 64, optimizer: 'sgd', augment: 1, lr: 0.02, lrDecay: 0.85, momentum: 0.9, seed: 1, threads: 0, out: DEFAULT_OUT, quiet: false };
   for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
+    if (argv[i] === '--help' || argv[i] === '-h') return { ...args, help: true };
+    if (!argv[i].startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(argv[i])} (options start with --)`);
+    const eq = argv[i].indexOf('=');
+    const key = argv[i].slice(2, eq < 0 ? undefined : eq);
     if (key === 'quiet') { args.quiet = true; continue; }
-    if (!(key in args)) throw new Error(`unknown option --${key} (known: ${Object.keys(args).join(', ')})`);
-    const v = argv[++i];
-    args[key] = typeof args[key] === 'number' ? Number(v) : v;
+    if (!(key in args)) throw new UsageError(`unknown option --${key}`);
+    const v = eq < 0 ? argv[++i] : argv[i].slice(eq + 1);
+    if (v === undefined) throw new UsageError(`--${key} needs a value`);
+    if (typeof args[key] === 'number') {
+      if (v.trim() === '' || !Number.isFinite(Number(v))) throw new UsageError(`--${key} must be a number, got ${JSON.stringify(v)}`);
+      args[key] = Number(v);
+    } else {
+      args[key] = v;
+    }
   }
   return args;
 }
@@ -138,10 +182,21 @@ function train(opts) {
 }
 
 if (require.main === module) {
-  const args = parseArgs(process.argv.slice(2));
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`train-mnist: ${e.message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(usage());
+    process.exit(0);
+  }
   const { testAccuracy, epochs } = train(args);
   const mean = epochs.reduce((a, e) => a + e.seconds, 0) / epochs.length;
   console.log(`test accuracy ${(100 * testAccuracy).toFixed(2)}% after ${epochs.length} epochs; ${mean.toFixed(2)} s per epoch on ${ck.getBackend()}`);
 }
 
-module.exports = { train, parseArgs };
+module.exports = { train, parseArgs, usage, OPTIONS };

@@ -17,7 +17,11 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** [width, height] from the IHDR chunk, which the format requires to come first. */
 function headerSize(op: string, path: string, head: Uint8Array): [number, number] {
-  if (head.length < 24 || SIGNATURE.some((b, i) => head[i] !== b)) throw rangeError(op, `${path}: not a PNG file (no PNG signature)`);
+  if (SIGNATURE.some((b, i) => head[i] !== b)) {
+    const what = head.length === 0 ? 'the file is empty' : `it starts with ${Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+    throw rangeError(op, `${path}: not a PNG file (no PNG signature: ${what}, a PNG with 89 50 4e 47 0d 0a 1a 0a)`);
+  }
+  if (head.length < 24) throw rangeError(op, `${path}: the PNG file is truncated (${head.length} bytes, too short for its IHDR header)`);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (String.fromCharCode(...head.subarray(12, 16)) !== 'IHDR') throw rangeError(op, `${path}: the first chunk is not IHDR`);
   return [view.getUint32(16), view.getUint32(20)];
@@ -91,7 +95,7 @@ function checkMaxPixels(op: string, v: unknown): number {
 export function readPng(path: string, opts?: { maxPixels?: number }): Tensor {
   const op = 'image.readPng';
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
-  const maxPixels = checkMaxPixels(op, checkOptions(op, opts).maxPixels);
+  const maxPixels = checkMaxPixels(op, checkOptions(op, opts, ['maxPixels']).maxPixels);
   const file = withFileErrors(op, path, () => {
     const fd = fs.openSync(path, 'r');
     try {
@@ -134,7 +138,7 @@ export function readPng(path: string, opts?: { maxPixels?: number }): Tensor {
 export function writePng(path: string, t: Tensor, opts?: { normalize?: boolean }): void {
   const op = 'image.writePng';
   const img = checkTensor(op, 't', t);
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, ['normalize']);
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
   const [height, width, channels] = img.rank === 2 ? [...img.shape, 1] : img.shape;
   if ((img.rank !== 2 && img.rank !== 3) || ![1, 3, 4].includes(channels) || height < 1 || width < 1) {

@@ -1,6 +1,7 @@
 // tile: one picture of many feature maps or filters, each normalized alone, on a grid.
 import { checkTensor, Tensor } from '../tensor';
 import { rangeError, shapeStr } from '../errors';
+import { checkIntAtLeast, checkOptions } from '../check';
 
 /**
  * maps: [K, H, W] or [N, K, H, W] (nchw, first image) -> one [rows*(H+1)-1, cols*(W+1)-1]
@@ -16,7 +17,8 @@ export function tile(maps: Tensor, opts?: { columns?: number }): Tensor {
   else throw rangeError(op, `maps must be [K, H, W] or [N, K, H, W], got ${shapeStr(t.shape)}`);
   const [k, h, w] = m.shape;
   if (k < 1 || h < 1 || w < 1) throw rangeError(op, `maps must not be empty, got ${shapeStr(t.shape)}`);
-  const cols = opts?.columns ?? Math.ceil(Math.sqrt(k));
+  const o = checkOptions(op, opts, ['columns']);
+  const cols = o.columns === undefined ? Math.ceil(Math.sqrt(k)) : checkIntAtLeast(op, 'columns', o.columns, 1);
   const rows = Math.ceil(k / cols);
   const H = rows * (h + 1) - 1;
   const W = cols * (w + 1) - 1;

@@ -1,4 +1,5 @@
 // The io namespace: safetensors files.
-import { loadSafetensors, parseSafetensors, saveSafetensors } from './safetensors';
+import { loadSafetensors, loadSafetensorsWithMetadata, parseSafetensors, saveSafetensors } from './safetensors';
+export type { SafetensorsContents } from './safetensors';
 
-export const io = { saveSafetensors, loadSafetensors, parseSafetensors };
+export const io = { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata, parseSafetensors };

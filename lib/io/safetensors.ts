@@ -18,8 +18,24 @@ const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 const LOAD = 'io.loadSafetensors';
 
-function fail(path: string, message: string): RangeError {
-  return new RangeError(`${LOAD}: ${path}: ${message}`);
+function fail(path: string, message: string, op = LOAD): RangeError {
+  return new RangeError(`${op}: ${path}: ${message}`);
+}
+
+/** What a file that is not safetensors probably is, from its first bytes. */
+function sniff(head: Uint8Array): string {
+  const starts = (...b: number[]) => b.every((v, i) => head[i] === v);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return ' (a PNG image)';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return ' (a zip archive: PyTorch saves .pt/.pth this way; save with safetensors.torch.save_file instead)';
+  if (starts(0x80) && head[1] >= 2 && head[1] <= 5) return ' (a Python pickle)';
+  if (starts(0x1f, 0x8b)) return ' (gzip-compressed)';
+  if (starts(0xff, 0xd8, 0xff)) return ' (a JPEG image)';
+  return '';
+}
+
+function notSafetensors(name: string, op: string, head: Uint8Array, why: string): RangeError {
+  const hex = Array.from(head.subarray(0, 9), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return fail(name, `not a safetensors file: ${why}; it starts with ${hex || 'nothing'}${sniff(head)}, a safetensors file with an 8-byte header length and then '{' (a JSON header)`, op);
 }
 
 /** Writes tensors as F32; names are sorted, data is laid out in that order. */
@@ -103,20 +119,50 @@ interface Source {
 }
 
 export function loadSafetensors(path: string): Record<string, Tensor> {
-  if (typeof path !== 'string') throw invalidType(LOAD, 'path', 'a file path', path);
-  return withFileErrors(LOAD, path, () => {
+  return loadFile(LOAD, path).tensors;
+}
+
+/** A file's tensors and its "__metadata__" (the record saveSafetensors' metadata argument writes; {} when absent). */
+export interface SafetensorsContents { tensors: Record<string, Tensor>; metadata: Record<string, string> }
+
+/** loadSafetensors, with the file's "__metadata__" as well. */
+export function loadSafetensorsWithMetadata(path: string): SafetensorsContents {
+  const op = 'io.loadSafetensorsWithMetadata';
+  const { tensors, metadata } = loadFile(op, path);
+  return { tensors, metadata: checkMetadata(op, path, metadata) };
+}
+
+function loadFile(op: string, path: string): { tensors: Record<string, Tensor>; metadata: unknown } {
+  if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
+  return withFileErrors(op, path, () => {
     const fd = fs.openSync(path, 'r');
     try {
       const size = fs.fstatSync(fd).size;
-      return parse({ name: path, size, read: (target, offset, length, position) => readAt(fd, target, offset, length, position) });
+      return parse({ name: path, size, read: (target, offset, length, position) => readAt(fd, target, offset, length, position) }, op);
     } finally {
       fs.closeSync(fd);
     }
   });
 }
 
+/** The format's metadata: string keys to string values, in a prototype-free record. */
+function checkMetadata(op: string, name: string, raw: unknown): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  if (raw === undefined) return out;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RangeError(`${op}: ${name}: "__metadata__" must be an object of strings`);
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== 'string') throw new RangeError(`${op}: ${name}: "__metadata__" value ${JSON.stringify(k)} is not a string`);
+    out[k] = v;
+  }
+  return out;
+}
+
 /** Parses an in-memory safetensors file (exported for tests and for buffers from elsewhere). */
 export function parseSafetensors(buf: Uint8Array, name = '<buffer>'): Record<string, Tensor> {
+  return parseBuffer(buf, name).tensors;
+}
+
+function parseBuffer(buf: Uint8Array, name: string) {
   return parse({
     name,
     size: buf.length,
@@ -125,7 +171,7 @@ export function parseSafetensors(buf: Uint8Array, name = '<buffer>'): Record<str
       target.set(piece, offset);
       return piece.length;
     },
-  });
+  }, LOAD);
 }
 
 interface Entry { key: string; dtype: string; shape: number[]; begin: number; end: number }
@@ -138,11 +184,16 @@ function readExactly(src: Source, length: number, position: number, what: string
   return out;
 }
 
-function parse(src: Source): Record<string, Tensor> {
+function parse(src: Source, op: string): { tensors: Record<string, Tensor>; metadata: unknown } {
   const name = src.name;
-  if (src.size < 8) throw fail(name, `file is ${src.size} bytes, shorter than the 8-byte header length`);
+  const head = new Uint8Array(Math.min(src.size, 9));
+  const got = src.read(head, 0, head.length, 0);
+  if (src.size < 8) throw notSafetensors(name, op, head.subarray(0, got), `the file is ${src.size} bytes, shorter than the 8-byte header length`);
   const lenBytes = readExactly(src, 8, 0, 'header length');
   const headerLen64 = new DataView(lenBytes.buffer).getBigUint64(0, true);
+  // A header length that cannot be right, and no '{' where the JSON header starts: another kind of file.
+  const badLength = headerLen64 > BigInt(MAX_HEADER) || 8n + headerLen64 > BigInt(src.size);
+  if (badLength && got === 9 && head[8] !== 0x7b) throw notSafetensors(name, op, head, 'no JSON header after the header length');
   if (headerLen64 > BigInt(MAX_HEADER)) throw fail(name, `header length ${headerLen64} exceeds the ${MAX_HEADER}-byte limit`);
   const headerLen = Number(headerLen64);
   if (8 + headerLen > src.size) throw fail(name, `header length ${headerLen} runs past the end of the ${src.size}-byte file (truncated?)`);
@@ -156,6 +207,7 @@ function parse(src: Source): Record<string, Tensor> {
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail(name, 'header must be a JSON object');
   const dataStart = 8 + headerLen;
   const dataLen = src.size - dataStart;
+  const metadata: unknown = Object.prototype.hasOwnProperty.call(header, '__metadata__') ? (header as Record<string, unknown>).__metadata__ : undefined;
   const entries = Object.entries(header as Record<string, unknown>)
     .filter(([key]) => key !== '__metadata__')
     .map(([key, raw]) => checkEntry(name, key, raw, dataLen));
@@ -170,7 +222,7 @@ function parse(src: Source): Record<string, Tensor> {
   if (cursor !== dataLen) throw fail(name, `bytes [${cursor}, ${dataLen}) at the end belong to no tensor`);
   const out: Record<string, Tensor> = Object.create(null);
   for (const e of entries) out[e.key] = new Tensor(readTensor(src, e, dataStart), e.shape);
-  return out;
+  return { tensors: out, metadata };
 }
 
 /** Validates one header entry: dtype known, dims sane, span = elements * dtype size, inside the data. */

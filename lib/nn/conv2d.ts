@@ -1,7 +1,7 @@
 // nn.Conv2d: weight [out, in/groups, kh, kw] (OIHW; OHWI with layout 'nhwc'), bias [out].
 import { checkIntAtLeast, checkOptions, checkPair } from '../check';
 import { conv2d, conv2dAsync, conv2dBackward } from '../ops/conv2d';
-import type { Conv2dGeometryOptions, Layout } from '../shape/conv2d-info';
+import { CONV2D_GEOMETRY_KEYS, type Conv2dGeometryOptions, type Layout } from '../shape/conv2d-info';
 import { conv2dOutputShape } from '../shape/public';
 import { checkTensor, Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
@@ -20,7 +20,7 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], options?: Conv2dLayerOptions) {
     super();
     const op = 'nn.Conv2d';
-    const o = checkOptions(op, options) as Conv2dLayerOptions;
+    const o = checkOptions(op, options, [...CONV2D_GEOMETRY_KEYS, 'bias']) as Conv2dLayerOptions;
     checkIntAtLeast(op, 'inChannels', inChannels, 1);
     checkIntAtLeast(op, 'outChannels', outChannels, 1);
     const [kh, kw] = checkPair(op, 'kernelSize', kernelSize, 1, 1);

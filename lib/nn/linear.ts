@@ -13,7 +13,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options?: { bias?: boolean }) {
     super();
-    const o = checkOptions('nn.Linear', options);
+    const o = checkOptions('nn.Linear', options, ['bias']);
     checkIntAtLeast('nn.Linear', 'inFeatures', inFeatures, 1);
     checkIntAtLeast('nn.Linear', 'outFeatures', outFeatures, 1);
     const bound = 1 / Math.sqrt(inFeatures);

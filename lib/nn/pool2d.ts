@@ -1,7 +1,8 @@
 // nn.MaxPool2d, nn.AvgPool2d, nn.GlobalAvgPool2d.
 import { avgPool2d, avgPool2dAsync, avgPool2dBackward, globalAvgPool2d, maxPool2d, maxPool2dAsync, maxPool2dBackward } from '../ops/pool2d';
 import type { Layout } from '../shape/conv2d-info';
-import type { Pool2dOptions } from '../shape/pool2d-info';
+import { POOL2D_KEYS, type Pool2dOptions } from '../shape/pool2d-info';
+import { checkOptions } from '../check';
 import { pool2dOutputShape } from '../shape/public';
 import { checkTensor, Tensor } from '../tensor';
 import { rangeError, shapeStr } from '../errors';
@@ -23,7 +24,8 @@ abstract class Pool2d extends Module {
 
   constructor(private readonly kind: PoolKind, kernel: number | [number, number], options?: PoolLayerOptions) {
     super();
-    this.opts = { ...(options ?? {}), kernel };
+    const o = checkOptions(`nn.${kind.layer}`, options, POOL2D_KEYS.filter((k) => k !== 'kernel'));
+    this.opts = { ...o, kernel } as Pool2dOptions;
   }
 
   forward(x: Tensor): Tensor {
@@ -75,6 +77,7 @@ export class GlobalAvgPool2d extends Module {
 
   constructor(private readonly options: { layout?: Layout } = {}) {
     super();
+    checkOptions('nn.GlobalAvgPool2d', options, ['layout']);
   }
 
   forward(x: Tensor): Tensor {

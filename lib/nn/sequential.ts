@@ -2,6 +2,16 @@
 import { Tensor } from '../tensor';
 import { Module, type Parameter } from './module';
 
+/**
+ * e with the failing layer named first ("nn.Sequential[3] (Linear): ..."), same error class,
+ * the original as its cause.
+ */
+function inLayer(i: number, layer: Module, e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const Ctor = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
+  return new Ctor(`nn.Sequential[${i}] (${layer.constructor.name}): ${e.message}`, { cause: e });
+}
+
 export class Sequential extends Module {
   readonly layers: readonly Module[];
 
@@ -15,24 +25,32 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const l of this.layers) y = l.forward(y);
+    this.layers.forEach((l, i) => {
+      try { y = l.forward(y); } catch (e) { throw inLayer(i, l, e); }
+    });
     return y;
   }
 
   override async forwardAsync(x: Tensor): Promise<Tensor> {
     let y = x;
-    for (const l of this.layers) y = await l.forwardAsync(y);
+    for (let i = 0; i < this.layers.length; i++) {
+      try { y = await this.layers[i].forwardAsync(y); } catch (e) { throw inLayer(i, this.layers[i], e); }
+    }
     return y;
   }
 
   backward(dy: Tensor): Tensor {
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      try { g = this.layers[i].backward(g); } catch (e) { throw inLayer(i, this.layers[i], e); }
+    }
     return g;
   }
 
   outputShape(inputShape: readonly number[]): number[] {
-    return this.layers.reduce<number[]>((s, l) => l.outputShape(s), [...inputShape]);
+    return this.layers.reduce<number[]>((s, l, i) => {
+      try { return l.outputShape(s); } catch (e) { throw inLayer(i, l, e); }
+    }, [...inputShape]);
   }
 
   override parameters(): Parameter[] {

@@ -1,9 +1,10 @@
 // conv2d, conv2dAsync, conv2dBackward: check once, build the info, call the backend.
 import { backend } from '../backend/select';
 import { rangeError, shapeStr } from '../errors';
-import { type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from '../shape/conv2d-info';
+import { CONV2D_KEYS, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from '../shape/conv2d-info';
 import { checkTensor, Tensor } from '../tensor';
 import { checkOptions } from '../check';
+import { allocate } from '../alloc';
 
 export interface Conv2dOptions extends Conv2dShapeOptions {
   bias?: Tensor | null;
@@ -21,25 +22,29 @@ export function addBatch(op: string, name: string, t: Tensor): { t4: Tensor; ran
   return { t4: t, rank3: false };
 }
 
+/** conv2dBackward also takes `outputs`; bias and activation are accepted and ignored (forward's options). */
+const BACKWARD_KEYS = [...CONV2D_KEYS, 'outputs'] as const;
+
 function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
   const xt = checkTensor(op, 'x', x);
   const wt = checkTensor(op, 'w', w);
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, CONV2D_KEYS);
   const bias = o.bias === undefined || o.bias === null ? null : checkTensor(op, 'bias', o.bias);
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = conv2dInfo(op, x4.shape, wt.shape, o, bias ? bias.shape : null);
   return { info, xt, wt, x4, bias, rank3 };
 }
 
-function outputTensor(info: Conv2dInfo, rank3: boolean): Tensor {
+function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, wt: Tensor): Tensor {
   const shape = conv2dOutputShapeOf(info);
-  return new Tensor(backend().output(shape.reduce((a, b) => a * b, 1)), rank3 ? shape.slice(1) : shape);
+  const data = allocate(op, `the output ${shapeStr(shape)}`, shape.reduce((a, b) => a * b, 1), `(x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`, (n) => backend().output(n));
+  return new Tensor(data, rank3 ? shape.slice(1) : shape);
 }
 
 /** 2-D cross-correlation (as in every DL framework), with optional bias and fused ReLU. */
 export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
-  const { info, wt, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
-  const y = outputTensor(info, rank3);
+  const { info, xt, wt, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
+  const y = outputTensor('conv2d', info, rank3, xt, wt);
   backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info);
   return y;
 }
@@ -56,9 +61,10 @@ export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): P
 /** Gradients of conv2d: dx [x's shape], dw [w's shape], db [Cout]. */
 export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOptions & { outputs?: Conv2dGrad[] }): { dx?: Tensor; dw?: Tensor; db?: Tensor } {
   const op = 'conv2dBackward';
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, BACKWARD_KEYS);
   const dyt = checkTensor(op, 'dy', dy);
-  const { info, xt, wt, x4, rank3 } = prepare(op, x, w, { ...o, bias: null, activation: 'none' });
+  const { outputs: _outputs, ...forward } = o;
+  const { info, xt, wt, x4, rank3 } = prepare(op, x, w, { ...forward, bias: null, activation: 'none' });
   const outputs = o.outputs === undefined ? ['dx', 'dw', 'db'] : o.outputs;
   if (!Array.isArray(outputs) || outputs.some((g) => g !== 'dx' && g !== 'dw' && g !== 'db')) {
     throw rangeError(op, `outputs must be an array of 'dx', 'dw', 'db', got ${JSON.stringify(outputs)}`);

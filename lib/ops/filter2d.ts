@@ -12,15 +12,16 @@ export interface Filter2dOptions {
   layout?: 'nchw' | 'nhwc';
 }
 
-/** image [H, W], [C, H, W] (nchw) or [H, W, C] (nhwc); kernel [kh, kw]. */
+/** image [H, W], [H, W, C] (nhwc, the default for rank 3) or [C, H, W] (nchw); kernel [kh, kw]. */
 export function filter2d(image: Tensor, kernel: Tensor, opts?: Filter2dOptions): Tensor {
   const op = 'filter2d';
   const img = checkTensor(op, 'image', image);
   const k = checkTensor(op, 'kernel', kernel);
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, ['padding', 'mode', 'layout']);
   const padding = checkOneOf(op, 'padding', o.padding, ['same', 'valid'] as const, 'same');
   const mode = checkOneOf(op, 'mode', o.mode, ['convolution', 'correlation'] as const, 'convolution');
-  const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
+  // A rank-3 image is [H, W, C] unless told otherwise: what image.readPng returns.
+  const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, img.rank === 3 ? 'nhwc' : 'nchw');
   if (k.rank !== 2) throw rangeError(op, `kernel must be [kh, kw], got kernel ${shapeStr(k.shape)}`);
   const [kh, kw] = k.shape;
   if (kh < 1 || kw < 1) throw rangeError(op, `kernel must not be empty, got kernel ${shapeStr(k.shape)}`);

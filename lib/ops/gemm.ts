@@ -4,6 +4,7 @@ import { checkBool, checkFinite, checkOptions } from '../check';
 import { rangeError, shapeStr } from '../errors';
 import { checkSgemm, type GemmInfo, gemmCall, matmulPlan } from '../shape/gemm-info';
 import { checkTensor, Tensor } from '../tensor';
+import { allocate, checkOutputElements } from '../alloc';
 
 export interface GemmOptions { transA?: boolean; transB?: boolean; alpha?: number; beta?: number; c?: Tensor }
 
@@ -12,7 +13,7 @@ interface GemmPlan { transA: boolean; transB: boolean; m: number; n: number; k: 
 function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
   const at = checkTensor(op, 'a', a);
   const bt = checkTensor(op, 'b', b);
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, ['transA', 'transB', 'alpha', 'beta', 'c']);
   const transA = checkBool(op, 'transA', o.transA, false);
   const transB = checkBool(op, 'transB', o.transB, false);
   const alpha = o.alpha === undefined ? 1 : checkFinite(op, 'alpha', o.alpha);
@@ -24,7 +25,9 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
     throw rangeError(op, `op(a) is [${m}, ${k}] but op(b) is [${kb}, ${n}] (a ${shapeStr(at.shape)}${transA ? ' transposed' : ''}, b ${shapeStr(bt.shape)}${transB ? ' transposed' : ''})`);
   }
   // Uninitialized on native: beta = 0 writes every element, a c argument is copied in first.
-  const y = new Tensor(backend().output(m * n), [m, n]);
+  const context = `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})`;
+  checkOutputElements(op, `the output [${m}, ${n}]`, m * n, context);
+  const y = new Tensor(allocate(op, `the output [${m}, ${n}]`, m * n, context, (len) => backend().output(len)), [m, n]);
   if (o.c === undefined || o.c === null) beta = 0;
   else {
     const c = checkTensor(op, 'c', o.c);
@@ -60,7 +63,10 @@ function planMatmul(op: string, a: unknown, b: unknown) {
   const at = checkTensor(op, 'a', a);
   const bt = checkTensor(op, 'b', b);
   const plan = matmulPlan(op, at.shape, bt.shape);
-  const y = new Tensor(backend().output(plan.outShape.reduce((p, d) => p * d, 1)), plan.outShape);
+  const size = plan.outShape.reduce((p, d) => p * d, 1);
+  const context = `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})`;
+  checkOutputElements(op, `the output ${shapeStr(plan.outShape)}`, size, context);
+  const y = new Tensor(allocate(op, `the output ${shapeStr(plan.outShape)}`, size, context, (len) => backend().output(len)), plan.outShape);
   return { at, bt, plan, y };
 }
 
@@ -76,6 +82,7 @@ export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
   const at = checkTensor('matmulAsync', 'a', a);
   const bt = checkTensor('matmulAsync', 'b', b);
   const plan = matmulPlan('matmulAsync', at.shape, bt.shape);
+  checkOutputElements('matmulAsync', `the output ${shapeStr(plan.outShape)}`, plan.outShape.reduce((p, d) => p * d, 1), `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})`);
   return new Tensor(await backend().matmulAsync(at.data, bt.data, null, plan), plan.outShape);
 }
 

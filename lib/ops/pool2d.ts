@@ -4,6 +4,7 @@ import { rangeError, shapeStr } from '../errors';
 import { globalPool2dInfo, type Pool2dInfo, pool2dInfo, pool2dOutputShapeOf, type Pool2dOptions } from '../shape/pool2d-info';
 import { checkTensor, Tensor } from '../tensor';
 import { addBatch } from './conv2d';
+import { allocate } from '../alloc';
 
 export type { Pool2dOptions };
 
@@ -17,8 +18,9 @@ function check(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { in
 }
 
 function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; y: Tensor } {
-  const { info, x4, yShape } = check(op, kind, x, opts);
-  return { info, x4, y: new Tensor(backend().output(yShape.reduce((a, b) => a * b, 1)), yShape) };
+  const { info, xt, x4, yShape } = check(op, kind, x, opts);
+  const data = allocate(op, `the output ${shapeStr(yShape)}`, yShape.reduce((a, b) => a * b, 1), `(x ${shapeStr(xt.shape)})`, (n) => backend().output(n));
+  return { info, x4, y: new Tensor(data, yShape) };
 }
 
 // One forward pool, sync or async, for either kind: the backend entry is named for the kind.

@@ -17,7 +17,7 @@ export class Adam extends Optimizer {
   constructor(params: Parameter[], options: AdamOptions) {
     const op = 'optim.Adam';
     super(op, params);
-    const o = this.readOptions(options);
+    const o = this.readOptions(options, ['lr', 'betas', 'eps', 'weightDecay']);
     const betas = (o.betas ?? [0.9, 0.999]) as [number, number];
     if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) {
       throw rangeError(op, `betas must be two numbers in [0, 1), got ${JSON.stringify(o.betas)}`);

@@ -19,8 +19,8 @@ export abstract class Optimizer {
   abstract step(): void;
 
   /** The caller's options object, checked, with the required lr (>= 0) read into this.lr. */
-  protected readOptions(options: unknown): Record<string, unknown> {
-    const o = checkOptions(this.op, options);
+  protected readOptions(options: unknown, keys: readonly string[]): Record<string, unknown> {
+    const o = checkOptions(this.op, options, keys);
     if (o.lr === undefined) throw rangeError(this.op, 'lr is required');
     this.lr = nonNegative(this.op, 'lr', o.lr, 0);
     return o;

@@ -16,7 +16,7 @@ export class SGD extends Optimizer {
   constructor(params: Parameter[], options: SGDOptions) {
     const op = 'optim.SGD';
     super(op, params);
-    const o = this.readOptions(options);
+    const o = this.readOptions(options, ['lr', 'momentum', 'weightDecay', 'nesterov']);
     this.momentum = nonNegative(op, 'momentum', o.momentum, 0);
     this.weightDecay = nonNegative(op, 'weightDecay', o.weightDecay, 0);
     this.nesterov = checkBool(op, 'nesterov', o.nesterov, false);

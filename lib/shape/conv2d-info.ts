@@ -3,6 +3,7 @@
 import { checkIntAtLeast, checkOneOf, checkOptions, checkPadding, checkPair } from '../check';
 import { rangeError, shapeStr } from '../errors';
 import { outputSize } from './output-size';
+import { checkOutputElements } from '../alloc';
 export type Layout = 'nchw' | 'nhwc';
 export type Activation = 'none' | 'relu';
 
@@ -43,6 +44,11 @@ export interface Conv2dShapeOptions extends Conv2dGeometryOptions {
 }
 
 export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
+
+/** The option names of conv2d's geometry, of its shape helper and of the op itself. */
+export const CONV2D_GEOMETRY_KEYS = ['stride', 'padding', 'dilation', 'groups', 'layout'] as const;
+export const CONV2D_SHAPE_KEYS = [...CONV2D_GEOMETRY_KEYS, 'activation'] as const;
+export const CONV2D_KEYS = [...CONV2D_SHAPE_KEYS, 'bias'] as const;
 
 /** 'same' = ONNX SAME_UPPER: out = ceil(in / stride), the odd pixel of padding goes after. */
 function samePadding(inSize: number, kernel: number, stride: number, dilation: number): [number, number] {
@@ -93,6 +99,9 @@ export function conv2dInfo(op: string, xShape: readonly number[], wShape: readon
   if (outHeight < 1 || outWidth < 1) {
     throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1} exceeds the padded input ${inHeight + padTop + padBottom}x${inWidth + padLeft + padRight} ${shapes}`);
   }
+  const outShape = nhwc ? [batch, outHeight, outWidth, outChannels] : [batch, outChannels, outHeight, outWidth];
+  checkOutputElements(op, `the output ${shapeStr(outShape)}`, batch * outChannels * outHeight * outWidth,
+    `(x ${shapeStr(xShape)}, w ${shapeStr(wShape)}, stride [${strideH}, ${strideW}], padding [${pad.join(', ')}], dilation [${dilationH}, ${dilationW}], layout ${layout})`);
   if (biasShape !== null && (biasShape.length !== 1 || biasShape[0] !== outChannels)) {
     throw rangeError(op, `bias must be [${outChannels}], got b ${shapeStr(biasShape)} ${shapes}`);
   }

@@ -15,7 +15,7 @@ export function outputSize(inSize: number, kernel: number, stride: number, padBe
 /** Public helper: `convOutputSize(64, 5, { padding: 2 })` = 64. padding may be [before, after]. */
 export function convOutputSize(size: number, kernel: number, opts?: { stride?: number; padding?: number | [number, number]; dilation?: number }): number {
   const op = 'convOutputSize';
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, ['stride', 'padding', 'dilation']);
   checkIntAtLeast(op, 'size', size, 1);
   checkIntAtLeast(op, 'kernel', kernel, 1);
   const stride = o.stride === undefined ? 1 : checkIntAtLeast(op, 'stride', o.stride, 1);

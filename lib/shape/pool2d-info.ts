@@ -1,9 +1,10 @@
 // Pool2dInfo: the one description of a pooling window that both backends consume.
 // native/include/convkit/pool2d.h's pool2d_params mirrors it field for field.
-import { checkBool, checkOneOf, checkOptions, checkPadding, checkPair } from '../check';
+import { checkBool, checkKeys, checkOneOf, checkOptions, checkPadding, checkPair } from '../check';
 import { invalidType, rangeError, shapeStr, typeError } from '../errors';
 import { LAYOUTS, type Layout, type Window2dInfo } from './conv2d-info';
 import { outputSize } from './output-size';
+import { checkOutputElements } from '../alloc';
 
 export interface Pool2dInfo extends Window2dInfo {
   batch: number; channels: number;
@@ -26,18 +27,23 @@ export interface Pool2dOptions {
   layout?: Layout;
 }
 
+export const POOL2D_KEYS = ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad', 'layout'] as const;
+
 /**
  * Validates and computes Pool2dInfo. kind 'avg' rejects dilation != 1 (PyTorch has none).
  * Padding may not exceed half the kernel on any side (PyTorch's rule): otherwise a window
  * could see only padding, and a max over nothing is undefined.
  */
 export function pool2dInfo(op: string, kind: 'max' | 'avg', xShape: readonly number[], options: unknown): Pool2dInfo {
-  if (options === undefined || options === null || typeof options !== 'object' || Array.isArray(options)) {
+  const required = `the kernel option is required, e.g. ${op.replace(/Backward$/, '')}(x, { kernel: 2 })`;
+  if (options === undefined || options === null) throw typeError(op, required);
+  if (typeof options !== 'object' || Array.isArray(options)) {
     throw invalidType(op, 'options', 'an options object with a kernel', options);
   }
   const o = options as Record<string, unknown>;
+  checkKeys(op, o, POOL2D_KEYS);
   const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
-  if (o.kernel === undefined) throw typeError(op, 'options.kernel is required');
+  if (o.kernel === undefined) throw typeError(op, required);
   const [kernelH, kernelW] = checkPair(op, 'kernel', o.kernel, 1, 1);
   const [strideH, strideW] = o.stride === undefined ? [kernelH, kernelW] : checkPair(op, 'stride', o.stride, 1, 1);
   const [dilationH, dilationW] = checkPair(op, 'dilation', o.dilation, 1, 1);
@@ -58,6 +64,8 @@ export function pool2dInfo(op: string, kind: 'max' | 'avg', xShape: readonly num
   if (outHeight < 1 || outWidth < 1) {
     throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the window exceeds the padded input ${shapes}`);
   }
+  const outShape = nhwc ? [batch, outHeight, outWidth, channels] : [batch, channels, outHeight, outWidth];
+  checkOutputElements(op, `the output ${shapeStr(outShape)}`, batch * channels * outHeight * outWidth, shapes);
   return {
     batch, channels, inHeight, inWidth, outHeight, outWidth, kernelH, kernelW, strideH, strideW,
     padTop, padBottom, padLeft, padRight, dilationH, dilationW,
@@ -71,7 +79,7 @@ export function pool2dOutputShapeOf(info: Pool2dInfo): number[] {
 }
 
 export function globalPool2dInfo(op: string, xShape: readonly number[], options: unknown): GlobalPool2dInfo {
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, ['layout']);
   const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
   if (xShape.length !== 4) throw rangeError(op, `x must be rank 4 (or 3), got x ${shapeStr(xShape)}`);
   const [batch, channels, height, width] = layout === 'nhwc' ? [xShape[0], xShape[3], xShape[1], xShape[2]] : xShape;

@@ -1,7 +1,7 @@
 // The slides' shape arithmetic, exported: output shapes and parameter counts.
 import { checkBool, checkIntAtLeast, checkOptions, checkPair } from '../check';
 import { shapeSize } from '../tensor';
-import { conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from './conv2d-info';
+import { CONV2D_SHAPE_KEYS, conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from './conv2d-info';
 import { pool2dInfo, pool2dOutputShapeOf, type Pool2dOptions } from './pool2d-info';
 
 function withBatch(op: string, shape: readonly number[]): { s4: readonly number[]; rank3: boolean } {
@@ -14,7 +14,7 @@ export function conv2dOutputShape(xShape: readonly number[], wShape: readonly nu
   const op = 'conv2dOutputShape';
   const { s4, rank3 } = withBatch(op, xShape);
   shapeSize(op, wShape, 'wShape');
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, CONV2D_SHAPE_KEYS);
   const out = conv2dOutputShapeOf(conv2dInfo(op, s4, wShape, o, null));
   return rank3 ? out.slice(1) : out;
 }
@@ -31,7 +31,7 @@ export function pool2dOutputShape(xShape: readonly number[], opts: Pool2dOptions
 /** cout*kh*kw*cin/groups weights plus cout biases: the slides' m*k*k*d + m. */
 export function conv2dParamCount(cin: number, cout: number, kernel: number | [number, number], opts?: { groups?: number; bias?: boolean }): number {
   const op = 'conv2dParamCount';
-  const o = checkOptions(op, opts);
+  const o = checkOptions(op, opts, ['groups', 'bias']);
   checkIntAtLeast(op, 'cin', cin, 1);
   checkIntAtLeast(op, 'cout', cout, 1);
   const [kh, kw] = checkPair(op, 'kernel', kernel, 1, 1);
