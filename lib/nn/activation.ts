@@ -9,6 +9,7 @@ abstract class Elementwise extends Module {
   }
 }
 
+/** ReLU layer: `max(0, x)`, element-wise, any shape. */
 export class ReLU extends Elementwise {
   private input: Tensor | null = null;
   forward(x: Tensor): Tensor {
@@ -40,18 +41,27 @@ abstract class SavesOutput extends Elementwise {
   describe(): string { return `${this.layer}()`; }
 }
 
+/** Sigmoid layer: `1 / (1 + exp(-x))`, element-wise, any shape. */
 export class Sigmoid extends SavesOutput {
+  /** Creates the layer (no parameters). */
   constructor() { super('Sigmoid', sigmoid, sigmoidBackward); }
 }
 
+/** Tanh layer: the hyperbolic tangent, element-wise, any shape. */
 export class Tanh extends SavesOutput {
+  /** Creates the layer (no parameters). */
   constructor() { super('Tanh', tanh, tanhBackward); }
 }
 
-/** Softmax along `axis` (default -1, the class axis of [N, C] logits). */
+/** Softmax layer along `axis` (default -1, the class axis of `[N, C]` logits); same shape as x. */
 export class Softmax extends SavesOutput {
+  /**
+   * Creates the layer (no parameters).
+   * @param axis - the axis to normalize; negative counts from the end. Default -1.
+   */
   constructor(private readonly axis = -1) {
     super('Softmax', (x) => softmax(x, axis), (dy, y) => softmaxBackward(dy, y, axis));
   }
+  /** `'Softmax(axis -1)'`: this layer's row in summary(). */
   override describe(): string { return `Softmax(axis ${this.axis})`; }
 }

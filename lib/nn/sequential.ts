@@ -2,9 +2,18 @@
 import { Tensor } from '../tensor';
 import { Module, type Parameter } from './module';
 
+/**
+ * Layers applied in order (torch.nn.Sequential). Parameters are named `<index>.<name>`
+ * (`'0.weight'`, `'0.bias'`, ...), as PyTorch names them, so state dicts are interchangeable.
+ */
 export class Sequential extends Module {
+  /** The layers, in the order forward applies them. */
   readonly layers: readonly Module[];
 
+  /**
+   * Chains the layers.
+   * @param layers - the layers, first applied first; each a Module.
+   */
   constructor(...layers: Module[]) {
     super();
     layers.forEach((l, i) => {
