@@ -275,7 +275,10 @@ function rng(op: string, opts?: { seed?: number }): () => number {
  * @param opts - `seed`: a finite number for a reproducible stream (a mulberry32 generator);
  *   without it, `Math.random` is used.
  */
-export function rand(shape: Shape, opts?: { /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */ seed?: number }): Tensor {
+export function rand(shape: Shape, opts?: {
+  /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */
+  seed?: number;
+}): Tensor {
   const next = rng('rand', opts);
   const t = zeros(shape);
   for (let i = 0; i < t.data.length; i++) t.data[i] = next();
@@ -287,7 +290,10 @@ export function rand(shape: Shape, opts?: { /** Seed (a finite number) for a rep
  * standard deviation 1; Box-Muller).
  * @param opts - `seed`: a finite number for a reproducible stream; without it, `Math.random` is used.
  */
-export function randn(shape: Shape, opts?: { /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */ seed?: number }): Tensor {
+export function randn(shape: Shape, opts?: {
+  /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */
+  seed?: number;
+}): Tensor {
   const next = rng('randn', opts);
   const t = zeros(shape);
   for (let i = 0; i < t.data.length; i += 2) {

@@ -131,7 +131,10 @@ export function readPng(path: string, opts?: { /** The most pixels (width * heig
  * Writes [H, W], [H, W, 1|3|4] as PNG. Values are clamped to 0..1, or, with normalize,
  * stretched from [min, max] to 0..1 (for feature maps and edge responses).
  */
-export function writePng(path: string, t: Tensor, opts?: { /** Stretch [min, max] of t to 0..1 instead of clamping. Default false. */ normalize?: boolean }): void {
+export function writePng(path: string, t: Tensor, opts?: {
+  /** Stretch [min, max] of t to 0..1 instead of clamping. Default false. */
+  normalize?: boolean;
+}): void {
   const op = 'image.writePng';
   const img = checkTensor(op, 't', t);
   const o = checkOptions(op, opts);

@@ -3,6 +3,7 @@ import { relu, reluBackward, sigmoid, sigmoidBackward, softmax, softmaxBackward,
 import { checkTensor, Tensor } from '../tensor';
 import { cached, Module } from './module';
 
+/** A parameter-free, shape-preserving layer. */
 abstract class Elementwise extends Module {
   outputShape(inputShape: readonly number[]): number[] {
     return [...inputShape];
@@ -26,6 +27,7 @@ export class ReLU extends Elementwise {
 /** A layer whose backward needs only its own output y (kept during a training forward). */
 abstract class SavesOutput extends Elementwise {
   private output: Tensor | null = null;
+  /** The layer's name (for messages), its function f and its gradient df from the output. */
   constructor(private readonly layer: string, private readonly f: (x: Tensor) => Tensor,
     private readonly df: (dy: Tensor, y: Tensor) => Tensor) {
     super();

@@ -28,7 +28,10 @@ export class Linear extends Module {
     readonly inFeatures: number,
     /** Size of each output row. */
     readonly outFeatures: number,
-    options?: { /** Whether the layer learns a bias `[outFeatures]`. Default true. */ bias?: boolean }) {
+    options?: {
+      /** Whether the layer learns a bias `[outFeatures]`. Default true. */
+      bias?: boolean;
+    }) {
     super();
     const o = checkOptions('nn.Linear', options);
     checkIntAtLeast('nn.Linear', 'inFeatures', inFeatures, 1);

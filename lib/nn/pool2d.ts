@@ -18,12 +18,14 @@ interface PoolKind {
 const MAX: PoolKind = { layer: 'MaxPool2d', op: 'maxPool2d', forward: maxPool2d, forwardAsync: maxPool2dAsync, backward: maxPool2dBackward };
 const AVG: PoolKind = { layer: 'AvgPool2d', op: 'avgPool2d', forward: avgPool2d, forwardAsync: avgPool2dAsync, backward: avgPool2dBackward };
 
+/** What nn.MaxPool2d and nn.AvgPool2d share: options kept for every call, the input kept for backward. */
 abstract class Pool2d extends Module {
   /** The options every call passes to the pooling op. */
   protected readonly opts: Pool2dOptions;
   /** The input of the last training-mode forward, for backward. */
   protected input: Tensor | null = null;
 
+  /** Keeps the options, with the kernel, for every call. */
   constructor(private readonly kind: PoolKind, kernel: number | [number, number], options?: PoolLayerOptions) {
     super();
     this.opts = { ...(options ?? {}), kernel };
@@ -98,7 +100,10 @@ export class GlobalAvgPool2d extends Module {
    * Creates the layer (no parameters).
    * @param options - `layout`: 'nchw' (default) or 'nhwc'.
    */
-  constructor(private readonly options: { /** Memory order of x: 'nchw' (default) or 'nhwc'. */ layout?: Layout } = {}) {
+  constructor(private readonly options: {
+    /** Memory order of x: 'nchw' (default) or 'nhwc'. */
+    layout?: Layout;
+  } = {}) {
     super();
   }
 

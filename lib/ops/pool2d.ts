@@ -123,7 +123,10 @@ function globalPool(op: string, x: unknown, opts: unknown, max: boolean): Tensor
  * @param x - `[N, C, H, W]` (nchw, default) or `[N, H, W, C]` (nhwc), or rank 3 without N.
  * @returns `[N, C, 1, 1]` (nchw) or `[N, 1, 1, C]` (nhwc).
  */
-export function globalAvgPool2d(x: Tensor, opts?: { /** Memory order of x: 'nchw' (default) or 'nhwc'. */ layout?: 'nchw' | 'nhwc' }): Tensor {
+export function globalAvgPool2d(x: Tensor, opts?: {
+  /** Memory order of x: 'nchw' (default) or 'nhwc'. */
+  layout?: 'nchw' | 'nhwc';
+}): Tensor {
   return globalPool('globalAvgPool2d', x, opts, false);
 }
 
@@ -132,6 +135,9 @@ export function globalAvgPool2d(x: Tensor, opts?: { /** Memory order of x: 'nchw
  * @param x - `[N, C, H, W]` (nchw, default) or `[N, H, W, C]` (nhwc), or rank 3 without N.
  * @returns `[N, C, 1, 1]` (nchw) or `[N, 1, 1, C]` (nhwc).
  */
-export function globalMaxPool2d(x: Tensor, opts?: { /** Memory order of x: 'nchw' (default) or 'nhwc'. */ layout?: 'nchw' | 'nhwc' }): Tensor {
+export function globalMaxPool2d(x: Tensor, opts?: {
+  /** Memory order of x: 'nchw' (default) or 'nhwc'. */
+  layout?: 'nchw' | 'nhwc';
+}): Tensor {
   return globalPool('globalMaxPool2d', x, opts, true);
 }
