@@ -1,7 +1,7 @@
 // npm start: convkit's main demo, on data it makes itself.
-//  1. the slides' 5x5 example, with the true result (the slides print four wrong entries);
+//  1. a 5x5 image filtered with a 3x3 box of ones, valid and same padding;
 //  2. Sobel and box filters on a generated picture, written as PNG files under out/;
-//  3. the slides' 64x64x3 -> 8 kernels 5x5 layer: output shape and parameter count from the formulas;
+//  3. a 64x64x3 -> 8 kernels 5x5 layer: output shape and parameter count from the textbook formulas;
 //  4. the time of one convolution on the native and the ts backend.
 'use strict';
 const fs = require('node:fs');
@@ -14,12 +14,11 @@ fs.mkdirSync(outDir, { recursive: true });
 const fmt = (rows) => rows.map((r) => `    [${r.map((v) => String(Math.round(v * 1000) / 1000).padStart(4)).join(', ')}]`).join('\n');
 
 // 1. The 5x5 example.
-console.log('1. The slides\' 5x5 example: input * 3x3 ones, valid, stride 1');
+console.log('1. A 5x5 image filtered with 3x3 ones, valid padding, stride 1');
 const x5 = ck.tensor([[1, 2, 3, 2, 1], [3, 2, 2, 1, 3], [2, 1, 3, 2, 3], [2, 3, 3, 1, 2], [3, 1, 2, 2, 3]]);
 const valid = ck.filter2d(x5, ck.ones([3, 3]), { padding: 'valid' });
 console.log(fmt(valid.toArray()));
-console.log('   (the slides print [[20, 18, 19], [20, 18, 19], [20, 18, 21]]: four entries are wrong;');
-console.log('    the first window [1 2 3; 3 2 2; 2 1 3] sums to 19, not 20)');
+console.log('   (each entry is the sum of a 3x3 window: the first, [1 2 3; 3 2 2; 2 1 3], sums to 19)');
 const same = ck.filter2d(x5, ck.ones([3, 3]), { padding: 'same' });
 console.log('   with padding 1 (same):');
 console.log(fmt(same.toArray()));
@@ -67,15 +66,15 @@ for (const [name, [t, normalize]] of Object.entries(files)) {
   console.log(`   ${name}`);
 }
 
-// 3. The slides' layer: 64x64x3 input, 8 kernels of 5x5x3.
-console.log('\n3. The slides\' layer: 64x64x3 input, 8 kernels 5x5x3, stride 1');
+// 3. A conv layer: 64x64x3 input, 8 kernels of 5x5x3; output size (W - F + 2P)/S + 1.
+console.log('\n3. A conv layer: 64x64x3 input, 8 kernels 5x5x3, stride 1; output size (W - F + 2P)/S + 1');
 const rgb = scene(64, 64).reshape([1, 3, 64, 64]);
 const w = ck.randn([8, 3, 5, 5], { seed: 2 });
 const b = ck.zeros([8]);
 for (const pad of [2, 1, 0]) {
   const shape = ck.conv2dOutputShape(rgb.shape, w.shape, { padding: pad });
   console.log(`   padding ${pad}: (64 - 5 + 2*${pad})/1 + 1 = ${ck.convOutputSize(64, 5, { padding: pad })} -> output [${shape}] (N, C, H, W)` +
-    (pad === 1 ? '   (the slides say 64x64x8 here: wrong)' : ''));
+    (pad === 1 ? '   (not 64x64: only padding 2 keeps the size of a 5x5 kernel)' : ''));
 }
 console.log(`   parameters: 8*5*5*3 + 8 = ${ck.conv2dParamCount(3, 8, 5)}`);
 const maps = ck.conv2d(rgb, w, { padding: 2, bias: b, activation: 'relu' });

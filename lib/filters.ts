@@ -1,4 +1,4 @@
-// The slides' image kernels, as [k, k] tensors.
+// Classic image-processing kernels, as [k, k] tensors.
 import { checkIntAtLeast, checkFinite } from './check';
 import { rangeError } from './errors';
 import { Tensor, tensor } from './tensor';
@@ -9,17 +9,28 @@ function square(op: string, k: unknown): number {
   return n;
 }
 
+/**
+ * Classic image-processing kernels, as `[k, k]` tensors for {@link filter2d} (or as conv2d
+ * weights once reshaped to `[1, 1, k, k]`).
+ */
 export const filters = {
-  /** Horizontal gradient [[-1,0,1],[-2,0,2],[-1,0,1]]: responds to vertical edges. */
+  /** Sobel horizontal gradient `[[-1,0,1],[-2,0,2],[-1,0,1]]` (3x3): responds to vertical edges. */
   sobelX(): Tensor { return tensor([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]); },
-  /** Vertical gradient [[-1,-2,-1],[0,0,0],[1,2,1]]: responds to horizontal edges. */
+  /** Sobel vertical gradient `[[-1,-2,-1],[0,0,0],[1,2,1]]` (3x3): responds to horizontal edges. */
   sobelY(): Tensor { return tensor([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]); },
-  /** k x k mean (the slides' "average kernel"), entries 1/k^2. */
+  /**
+   * The k x k mean (box blur, the "average kernel"): every entry 1/k^2.
+   * @param k - the size, an odd integer >= 1.
+   */
   box(k: number): Tensor {
     const n = square('filters.box', k);
     return new Tensor(new Float32Array(n * n).fill(1 / (n * n)), [n, n]);
   },
-  /** Normalised Gaussian; sigma defaults to 0.3*((k-1)/2 - 1) + 0.8 (OpenCV's rule). */
+  /**
+   * A k x k Gaussian blur, normalised to sum 1.
+   * @param k - the size, an odd integer >= 1.
+   * @param sigma - the standard deviation, in pixels (> 0); default `0.3*((k-1)/2 - 1) + 0.8` (OpenCV's rule).
+   */
   gaussian(k: number, sigma?: number): Tensor {
     const n = square('filters.gaussian', k);
     const s = sigma === undefined ? 0.3 * ((n - 1) / 2 - 1) + 0.8 : checkFinite('filters.gaussian', 'sigma', sigma);
@@ -35,7 +46,8 @@ export const filters = {
     for (let i = 0; i < t.data.length; i++) t.data[i] /= sum;
     return t;
   },
-  /** 4-neighbour Laplacian [[0,1,0],[1,-4,1],[0,1,0]]. */
+  /** The 4-neighbour Laplacian `[[0,1,0],[1,-4,1],[0,1,0]]` (3x3): second derivative, responds to edges in every direction. */
   laplacian(): Tensor { return tensor([[0, 1, 0], [1, -4, 1], [0, 1, 0]]); },
+  /** Sharpening `[[0,-1,0],[-1,5,-1],[0,-1,0]]` (3x3): the image plus its negated Laplacian. */
   sharpen(): Tensor { return tensor([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]); },
 };

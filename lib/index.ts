@@ -30,7 +30,9 @@ export { backends, getBackend, setBackend, info, setNumThreads, getNumThreads } 
 export type { Backend, BackendName } from './backend/backend';
 export type { Info, NativeInfo } from './backend/select';
 
+/** Layers as classes, as torch.nn: {@link nn.Conv2d}, {@link nn.Linear}, pools, activations, {@link nn.Sequential}, and their base {@link nn.Module}. */
 export * as nn from './nn/index';
+/** Optimizers, as torch.optim: {@link optim.SGD} and {@link optim.Adam}. */
 export * as optim from './optim/index';
 export { io } from './io/index';
 export type { SafetensorsContents } from './io/index';

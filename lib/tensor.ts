@@ -6,7 +6,15 @@ import { invalidType, rangeError, shapeStr } from './errors';
 import { mulberry32 } from './random';
 import { allocate } from './alloc';
 
+/**
+ * A tensor's dimensions, outermost first (row-major), e.g. `[N, C, H, W]`; `[]` is a scalar.
+ * Every entry is a non-negative integer.
+ */
 export type Shape = readonly number[];
+/**
+ * A number, or nested arrays of numbers: what {@link tensor} takes and {@link Tensor.toArray}
+ * returns (`[[1, 2], [3, 4]]` is a `[2, 2]` tensor).
+ */
 export type NestedArray = number | NestedArray[];
 
 /** Validates a shape and returns the product of its dimensions. */
@@ -70,24 +78,54 @@ function checkedParts(op: string, owner: string, data: unknown, shape: unknown):
   return [data as Float32Array, Object.freeze(dims)];
 }
 
+/**
+ * A contiguous, row-major float32 array with a shape: the value every op takes and returns.
+ *
+ * `data` holds the elements in row-major order (the last dimension varies fastest); `shape`
+ * says how to read them. Ops never change their inputs and return new tensors. Images and
+ * feature maps are `[N, C, H, W]` (layout `'nchw'`, the default) or `[N, H, W, C]`
+ * (`'nhwc'`); see {@link Layout}.
+ *
+ * @example
+ * ```ts
+ * const t = new Tensor(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+ * t.get(1, 2);   // 6
+ * t.reshape([3, -1]).shape;   // [3, 2]
+ * ```
+ */
 export class Tensor {
+  /** The elements, row-major; `data.length === size`. Shared, not copied, by the constructor and {@link Tensor.reshape}. */
   readonly data: Float32Array;
+  /** The dimensions, outermost first (frozen): `[N, C, H, W]` for an NCHW batch, `[]` for a scalar. */
   readonly shape: Shape;
 
-  /** Wraps data without copying; data.length must equal the product of shape. */
+  /**
+   * Wraps `data` without copying it.
+   * @param data - the elements, row-major.
+   * @param shape - the dimensions; their product must equal `data.length`.
+   * @throws TypeError if data is not a Float32Array or shape not an array; RangeError if
+   *   `data.length !== product(shape)` or a dimension is not a non-negative integer.
+   */
   constructor(data: Float32Array, shape: Shape) {
     [this.data, this.shape] = checkedParts('Tensor', '', data, shape);
   }
 
+  /** The number of elements: the product of `shape` (1 for a scalar). */
   get size(): number {
     return this.data.length;
   }
 
+  /** The number of dimensions: `shape.length` (0 for a scalar, 4 for `[N, C, H, W]`). */
   get rank(): number {
     return this.shape.length;
   }
 
-  /** Same data, new shape; one dimension may be -1 (inferred). */
+  /**
+   * The same data under a new shape (no copy: writes through one show in the other).
+   * @param shape - the new dimensions; one may be `-1`, inferred from the others. Their
+   *   product must equal {@link Tensor.size}.
+   * @throws RangeError if the sizes differ or more than one `-1` is given.
+   */
   reshape(shape: Shape): Tensor {
     if (!Array.isArray(shape)) throw invalidType('reshape', 'shape', 'an array of dimensions', shape);
     const inferred = shape.indexOf(-1);
@@ -105,10 +143,12 @@ export class Tensor {
     return new Tensor(this.data, dims);
   }
 
+  /** A copy with its own data and the same shape. */
   clone(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
 
+  /** The elements as nested arrays, one level per dimension (a plain number for a scalar). */
   toArray(): NestedArray {
     if (this.rank === 0) return this.data[0];
     const build = (dim: number, offset: number): NestedArray[] => {
@@ -123,6 +163,10 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /**
+   * One element, by one index per dimension: `t.get(n, c, h, w)` for a rank-4 tensor.
+   * @throws RangeError if the index count differs from {@link Tensor.rank} or an index is out of range.
+   */
   get(...index: number[]): number {
     if (index.length !== this.rank) throw rangeError('get', `expected ${this.rank} indices for shape ${shapeStr(this.shape)}, got ${index.length}`);
     let offset = 0;
@@ -136,7 +180,10 @@ export class Tensor {
     return this.data[offset];
   }
 
-  /** The values as PyTorch prints them (big tensors summarized), then the shape. */
+  /**
+   * A readable description for `String(t)`, template strings and `console.log`: the shape
+   * (and the values, truncated, as PyTorch prints a tensor).
+   */
   toString(): string {
     return formatTensor(this.data, this.shape);
   }
@@ -174,7 +221,14 @@ function inferShape(values: unknown): number[] {
   return shape;
 }
 
-/** Copies nested arrays or an array-like of numbers into a new Tensor. */
+/**
+ * A new tensor holding a copy of `values`.
+ * @param values - nested arrays (the shape is inferred: `[[1, 2], [3, 4]]` is `[2, 2]`), a
+ *   typed array or array-like of numbers (shape `[length]`), or one number (a scalar, shape `[]`).
+ * @param shape - the dimensions to give the copied elements instead of the inferred ones
+ *   (same element count).
+ * @throws RangeError for ragged nested arrays or a shape that does not fit.
+ */
 export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): Tensor {
   let flat: Float32Array;
   if (ArrayBuffer.isView(values) || (!Array.isArray(values) && typeof values === 'object')) {
@@ -208,14 +262,17 @@ function fresh(op: string, shape: Shape): Float32Array {
   return allocate(op, `shape ${shapeStr(shape)}`, n, '', (k) => new Float32Array(k));
 }
 
+/** A new tensor of `shape` filled with 0. */
 export function zeros(shape: Shape): Tensor {
   return new Tensor(fresh('zeros', shape), shape);
 }
 
+/** A new tensor of `shape` with every element set to `value` (stored as float32). */
 export function full(shape: Shape, value: number): Tensor {
   return new Tensor(fresh('full', shape).fill(value), shape);
 }
 
+/** A new tensor of `shape` filled with 1. */
 export function ones(shape: Shape): Tensor {
   return full(shape, 1);
 }
@@ -227,16 +284,30 @@ function rng(op: string, opts?: { seed?: number }): () => number {
   return mulberry32(o.seed);
 }
 
-/** Uniform in [0, 1). */
-export function rand(shape: Shape, opts?: { seed?: number }): Tensor {
+/**
+ * A new tensor of `shape` with elements drawn uniformly from [0, 1).
+ * @param opts - `seed`: a finite number for a reproducible stream (a mulberry32 generator);
+ *   without it, `Math.random` is used.
+ */
+export function rand(shape: Shape, opts?: {
+  /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */
+  seed?: number;
+}): Tensor {
   const next = rng('rand', opts);
   const t = new Tensor(fresh('rand', shape), shape);
   for (let i = 0; i < t.data.length; i++) t.data[i] = next();
   return t;
 }
 
-/** Standard normal (Box-Muller). */
-export function randn(shape: Shape, opts?: { seed?: number }): Tensor {
+/**
+ * A new tensor of `shape` with elements drawn from the standard normal distribution (mean 0,
+ * standard deviation 1; Box-Muller).
+ * @param opts - `seed`: a finite number for a reproducible stream; without it, `Math.random` is used.
+ */
+export function randn(shape: Shape, opts?: {
+  /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */
+  seed?: number;
+}): Tensor {
   const next = rng('randn', opts);
   const t = new Tensor(fresh('randn', shape), shape);
   for (let i = 0; i < t.data.length; i += 2) {

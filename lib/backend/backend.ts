@@ -6,10 +6,19 @@ import type { Conv2dInfo } from '../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../shape/pool2d-info';
 import type { GemmInfo, MatmulInfo } from '../shape/gemm-info';
 
+/** A backend's name: `'native'` (the C++ SIMD addon) or `'ts'` (the pure-TypeScript twin). */
 export type BackendName = 'native' | 'ts';
+/** The element-wise activations a backend implements. */
 export type ActivationKind = 'relu' | 'sigmoid' | 'tanh';
 
+/**
+ * The kernels one implementation provides ({@link backends}.native and {@link backends}.ts). The
+ * ops validate everything first; a backend takes raw Float32Arrays plus a validated info object,
+ * writes every element of its output, and needs outputs that do not overlap an input. Users call
+ * the ops, not these; they are public for benchmarks and for comparing the two backends.
+ */
 export interface Backend {
+  /** Which implementation this is. */
   readonly name: BackendName;
 
   /**
@@ -19,6 +28,7 @@ export interface Backend {
   output(n: number): Float32Array;
 
   // conv2d.ts
+  /** conv2d into y (see {@link Conv2dInfo}); b is `[Cout]` or null. */
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
   /**
    * conv2d off the JS thread (native). It computes on the values the inputs hold at the call:
@@ -32,25 +42,36 @@ export interface Backend {
   conv2dBackwardFilter(dy: Float32Array, x: Float32Array, dw: Float32Array, db: Float32Array | null, info: Conv2dInfo): void;
 
   // pool2d.ts
+  /** Max pooling into y. */
   maxPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
+  /** Max pooling off the JS thread; y = null: the backend allocates the output. */
   maxPool2dAsync(x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array>;
+  /** Average pooling into y. */
   avgPool2d(x: Float32Array, y: Float32Array, info: Pool2dInfo): void;
+  /** Average pooling off the JS thread; y = null: the backend allocates the output. */
   avgPool2dAsync(x: Float32Array, y: Float32Array | null, info: Pool2dInfo): Promise<Float32Array>;
+  /** dx of max pooling: each dy value goes to its window's first maximum. */
   maxPool2dBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
+  /** dx of average pooling: each dy value spread over its window. */
   avgPool2dBackward(dy: Float32Array, dx: Float32Array, info: Pool2dInfo): void;
+  /** Mean over each channel's plane. */
   globalAvgPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
+  /** Maximum over each channel's plane. */
   globalMaxPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
 
   // gemm.ts: row-major BLAS sgemm, C = alpha op(A) op(B) + beta C (info: GemmInfo); arrays may
   // be subarray views.
+  /** Row-major BLAS sgemm: C = alpha op(A) op(B) + beta C. */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): void;
   /** sgemm off the JS thread, on the values A, B (and C, when beta != 0) hold at the call. */
   sgemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): Promise<void>;
   /** Batched matmul in one call (one hop off the JS thread for the whole batch). */
   matmul(a: Float32Array, b: Float32Array, y: Float32Array, info: MatmulInfo): void;
+  /** Batched matmul off the JS thread; y = null: the backend allocates the output. */
   matmulAsync(a: Float32Array, b: Float32Array, y: Float32Array | null, info: MatmulInfo): Promise<Float32Array>;
 
   // activation.ts
+  /** An element-wise activation of x into y (y may be x). */
   activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
   /** x, y viewed as [outer, axis, inner]; y may be x. */
   softmax(x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;

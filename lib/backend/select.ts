@@ -22,7 +22,16 @@ function unavailable(reason: string): Backend {
   });
 }
 
-export const backends: { readonly native: Backend; readonly ts: Backend } = Object.freeze({
+/**
+ * The two implementations: `native` (the C++ addon; when it did not load, every kernel throws
+ * the load error) and `ts` (pure TypeScript, always available, much slower).
+ */
+export const backends: {
+  /** The C++ SIMD addon; when it did not load, each kernel throws the load error. */
+  readonly native: Backend;
+  /** The pure-TypeScript twin: always available, much slower. */
+  readonly ts: Backend;
+} = Object.freeze({
   native: loaded.addon ? makeNativeBackend(loaded.addon) : unavailable(loaded.error ?? 'unknown error'),
   ts: tsBackend,
 });
@@ -44,10 +53,17 @@ export function backend(): Backend {
   return current;
 }
 
+/** The backend the ops use now: `'native'` when the addon loaded (unless CONVKIT_BACKEND=ts), else `'ts'`. */
 export function getBackend(): BackendName {
   return current.name;
 }
 
+/**
+ * Chooses the backend every op uses from now on. Choosing `'ts'` also silences the
+ * "running on the TypeScript backend" notice.
+ * @param name - `'native'` or `'ts'`.
+ * @throws Error for `'native'` when the addon could not load, saying why; RangeError for another name.
+ */
 export function setBackend(name: BackendName): void {
   if (name === 'ts') {
     current = tsBackend;
@@ -59,6 +75,11 @@ export function setBackend(name: BackendName): void {
   } else throw rangeError('setBackend', `backend must be 'native' or 'ts', got ${JSON.stringify(name)}`);
 }
 
+/**
+ * Sets the number of threads the native kernels use (the ts backend runs on the JS thread
+ * and only records it).
+ * @param n - an integer >= 1, at most 4x the hardware threads this process may use ({@link NativeInfo.maxThreads}).
+ */
 export function setNumThreads(n: number): void {
   if (typeof n !== 'number') throw invalidType('setNumThreads', 'n', 'an integer >= 1', n);
   if (!Number.isSafeInteger(n) || n < 1) throw rangeError('setNumThreads', `n must be an integer >= 1, got ${n}`);
@@ -69,11 +90,14 @@ export function setNumThreads(n: number): void {
   else tsThreads = n;
 }
 
+/** The number of threads the native kernels use (default: the hardware threads this process may use). */
 export function getNumThreads(): number {
   return loaded.addon ? loaded.addon.getNumThreads() : tsThreads;
 }
 
+/** What {@link info} says about the native addon. */
 export interface NativeInfo {
+  /** Whether the native addon loaded. */
   loaded: boolean;
   /** Where the addon came from: the binary shipped in the package, or one built from source (or CONVKIT_ADDON_PATH's). */
   source?: 'prebuilt' | 'built' | 'path';
@@ -81,12 +105,15 @@ export interface NativeInfo {
   path?: string;
   /** Why the addon did not load, and the command that fixes it; also a CONVKIT_ISA warning when loaded. */
   error?: string;
+  /** The SIMD level the kernels use (`'scalar'` when the addon did not load). */
   simd: 'avx512' | 'avx2' | 'neon' | 'scalar';
   /** The best level this CPU supports (simd may be lower through CONVKIT_ISA). */
   detectedSimd?: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  /** Threads the kernels use now ({@link getNumThreads}). */
   threads: number;
   /** The most setNumThreads accepts: 4x the hardware threads this process may use. */
   maxThreads?: number;
+  /** Whether the addon was built with OpenMP. */
   openmp: boolean;
   /** Environment switches that were ignored, and why (also printed once, as process warnings). */
   warnings?: string[];
@@ -102,12 +129,24 @@ export interface NativeInfo {
   workspaceCap?: number;
 }
 
+/** What {@link info} returns. */
 export interface Info {
+  /** convkit's version (package.json). */
   version: string;
+  /** The backend the ops use now. */
   backend: BackendName;
+  /** The native addon: loaded or not, why not, SIMD level, threads. */
   native: NativeInfo;
 }
 
+/**
+ * The runtime: version, current backend and the native addon's state (loaded or not and why,
+ * which binary, SIMD level, threads, OpenMP).
+ * @example
+ * ```ts
+ * info().native.loaded;   // true when the prebuilt or built addon loaded
+ * ```
+ */
 export function info(): Info {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version = (require('../../package.json') as { version: string }).version;

@@ -92,7 +92,7 @@ function checkMaxPixels(op: string, v: unknown): number {
  * in the header is checked against maxPixels (default 100 megapixels) before anything is
  * decoded, so a small file claiming a huge image is an error, not gigabytes and seconds.
  */
-export function readPng(path: string, opts?: { maxPixels?: number }): Tensor {
+export function readPng(path: string, opts?: { /** The most pixels (width * height) accepted. Default 100 million. */ maxPixels?: number }): Tensor {
   const op = 'image.readPng';
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
   const maxPixels = checkMaxPixels(op, checkOptions(op, opts, ['maxPixels']).maxPixels);
@@ -135,7 +135,10 @@ export function readPng(path: string, opts?: { maxPixels?: number }): Tensor {
  * Writes [H, W], [H, W, 1|3|4] as PNG. Values are clamped to 0..1, or, with normalize,
  * stretched from [min, max] to 0..1 (for feature maps and edge responses).
  */
-export function writePng(path: string, t: Tensor, opts?: { normalize?: boolean }): void {
+export function writePng(path: string, t: Tensor, opts?: {
+  /** Stretch [min, max] of t to 0..1 instead of clamping. Default false. */
+  normalize?: boolean;
+}): void {
   const op = 'image.writePng';
   const img = checkTensor(op, 't', t);
   const o = checkOptions(op, opts, ['normalize']);

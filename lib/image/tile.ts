@@ -7,7 +7,10 @@ import { checkIntAtLeast, checkOptions } from '../check';
  * maps: [K, H, W] or [N, K, H, W] (nchw, first image) -> one [rows*(H+1)-1, cols*(W+1)-1]
  * grey image in 0..1, maps separated by 1-pixel gaps; each map is stretched to 0..1 alone.
  */
-export function tile(maps: Tensor, opts?: { columns?: number }): Tensor {
+export function tile(maps: Tensor, opts?: {
+  /** Maps per row of the grid. Default ceil(sqrt(K)). */
+  columns?: number;
+}): Tensor {
   const op = 'image.tile';
   const t = checkTensor(op, 'maps', maps);
   let m: Tensor;

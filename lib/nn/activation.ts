@@ -3,12 +3,14 @@ import { relu, reluBackward, sigmoid, sigmoidBackward, softmax, softmaxBackward,
 import { checkTensor, Tensor } from '../tensor';
 import { cached, Module } from './module';
 
+/** A parameter-free, shape-preserving layer. */
 abstract class Elementwise extends Module {
   outputShape(inputShape: readonly number[]): number[] {
     return [...inputShape];
   }
 }
 
+/** ReLU layer: `max(0, x)`, element-wise, any shape. */
 export class ReLU extends Elementwise {
   private input: Tensor | null = null;
   forward(x: Tensor): Tensor {
@@ -25,6 +27,7 @@ export class ReLU extends Elementwise {
 /** A layer whose backward needs only its own output y (kept during a training forward). */
 abstract class SavesOutput extends Elementwise {
   private output: Tensor | null = null;
+  /** The layer's name (for messages), its function f and its gradient df from the output. */
   constructor(private readonly layer: string, private readonly f: (x: Tensor) => Tensor,
     private readonly df: (dy: Tensor, y: Tensor) => Tensor) {
     super();
@@ -40,18 +43,27 @@ abstract class SavesOutput extends Elementwise {
   describe(): string { return `${this.layer}()`; }
 }
 
+/** Sigmoid layer: `1 / (1 + exp(-x))`, element-wise, any shape. */
 export class Sigmoid extends SavesOutput {
+  /** Creates the layer (no parameters). */
   constructor() { super('Sigmoid', sigmoid, sigmoidBackward); }
 }
 
+/** Tanh layer: the hyperbolic tangent, element-wise, any shape. */
 export class Tanh extends SavesOutput {
+  /** Creates the layer (no parameters). */
   constructor() { super('Tanh', tanh, tanhBackward); }
 }
 
-/** Softmax along `axis` (default -1, the class axis of [N, C] logits). */
+/** Softmax layer along `axis` (default -1, the class axis of `[N, C]` logits); same shape as x. */
 export class Softmax extends SavesOutput {
+  /**
+   * Creates the layer (no parameters).
+   * @param axis - the axis to normalize; negative counts from the end. Default -1.
+   */
   constructor(private readonly axis = -1) {
     super('Softmax', (x) => softmax(x, axis), (dy, y) => softmaxBackward(dy, y, axis));
   }
+  /** `'Softmax(axis -1)'`: this layer's row in summary(). */
   override describe(): string { return `Softmax(axis ${this.axis})`; }
 }

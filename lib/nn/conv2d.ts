@@ -7,17 +7,44 @@ import { checkTensor, Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
 import { accumulate, cached, Module, param, type Parameter } from './module';
 
+/** Options of {@link Conv2d}: the geometry of {@link Conv2dOptions}, and whether there is a bias. */
 export interface Conv2dLayerOptions extends Conv2dGeometryOptions {
+  /** Whether the layer learns a bias `[outChannels]`. Default true. */
   bias?: boolean;
 }
 
+/**
+ * A 2-D convolution layer (cross-correlation, as torch.nn.Conv2d), with PyTorch's default
+ * initialization: weight and bias uniform in ±1/sqrt(inChannels/groups * kh * kw).
+ * forward: x `[N, inChannels, H, W]` (nchw, default) or `[N, H, W, inChannels]` (nhwc) ->
+ * `[N, outChannels, OH, OW]` or `[N, OH, OW, outChannels]`.
+ * @example
+ * ```ts
+ * const conv = new nn.Conv2d(3, 8, 5, { padding: 2 });   // 8 filters of 5x5x3
+ * conv.forward(zeros([1, 3, 64, 64])).shape;             // [1, 8, 64, 64]
+ * ```
+ */
 export class Conv2d extends Module {
+  /** The filters: `[outChannels, inChannels/groups, kh, kw]` (nchw) or `[outChannels, kh, kw, inChannels/groups]` (nhwc). */
   readonly weight: Parameter;
+  /** The bias `[outChannels]`, or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
   private readonly opts: Conv2dGeometryOptions & { groups: number; layout: Layout };
   private input: Tensor | null = null;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], options?: Conv2dLayerOptions) {
+  /**
+   * Creates the layer with freshly initialized weight and bias ({@link manualSeed} makes them reproducible).
+   * @param inChannels - channels of the input (Cin).
+   * @param outChannels - channels of the output, the number of filters (Cout).
+   * @param kernelSize - filter size in pixels, one number or `[kh, kw]`.
+   * @param options - stride, padding, dilation, groups, layout, bias; see {@link Conv2dLayerOptions}.
+   */
+  constructor(
+    /** Channels of the input (Cin). */
+    readonly inChannels: number,
+    /** Channels of the output, the number of filters (Cout). */
+    readonly outChannels: number,
+    kernelSize: number | [number, number], options?: Conv2dLayerOptions) {
     super();
     const op = 'nn.Conv2d';
     const o = checkOptions(op, options, [...CONV2D_GEOMETRY_KEYS, 'bias']) as Conv2dLayerOptions;

@@ -3,6 +3,7 @@ import { rangeError, shapeStr } from '../errors';
 import { checkTensor, Tensor } from '../tensor';
 import { cached, Module } from './module';
 
+/** Flatten layer: `[N, ...]` -> `[N, product of the rest]`, sharing the data (between the conv and linear layers of a CNN). */
 export class Flatten extends Module {
   private inputShape: readonly number[] | null = null;
 

@@ -5,6 +5,11 @@ import { mulberry32 } from '../random';
 
 let next = mulberry32((Math.random() * 2 ** 32) >>> 0);
 
+/**
+ * Seeds the generator that initializes new layers' weights and biases (like torch.manual_seed),
+ * so models built after it are reproducible.
+ * @param seed - a finite number.
+ */
 export function manualSeed(seed: number): void {
   if (!Number.isFinite(seed)) throw new RangeError(`manualSeed: seed must be a finite number, got ${seed}`);
   next = mulberry32(seed);

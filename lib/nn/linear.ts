@@ -6,12 +6,32 @@ import { checkTensor, Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
 import { accumulate, cached, Module, param, type Parameter } from './module';
 
+/**
+ * A fully connected layer (torch.nn.Linear): `y = x @ weight^T + bias`, x `[..., inFeatures]`
+ * -> `[..., outFeatures]`, with PyTorch's default initialization (uniform in ±1/sqrt(inFeatures)).
+ */
 export class Linear extends Module {
+  /** `[outFeatures, inFeatures]` (PyTorch's layout). */
   readonly weight: Parameter;
+  /** `[outFeatures]`, or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
   private input: Tensor | null = null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options?: { bias?: boolean }) {
+  /**
+   * Creates the layer with freshly initialized weight and bias ({@link manualSeed} makes them reproducible).
+   * @param inFeatures - size of each input row.
+   * @param outFeatures - size of each output row.
+   * @param options - `bias`: whether to learn a bias (default true).
+   */
+  constructor(
+    /** Size of each input row (x's last dimension). */
+    readonly inFeatures: number,
+    /** Size of each output row. */
+    readonly outFeatures: number,
+    options?: {
+      /** Whether the layer learns a bias `[outFeatures]`. Default true. */
+      bias?: boolean;
+    }) {
     super();
     const o = checkOptions('nn.Linear', options, ['bias']);
     checkIntAtLeast('nn.Linear', 'inFeatures', inFeatures, 1);

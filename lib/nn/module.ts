@@ -3,11 +3,33 @@
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor, Tensor } from '../tensor';
 
-export interface Parameter { name: string; value: Tensor; grad: Tensor }
+/** A learnable tensor of a module, with its accumulated gradient. */
+export interface Parameter {
+  /** Its state-dict name, PyTorch style: `'weight'`, `'bias'`, or `'0.weight'` inside a Sequential. */
+  name: string;
+  /** The current values (optimizers update them in place). */
+  value: Tensor;
+  /** The gradient of the loss with respect to value, same shape; backward adds into it, the optimizer's zeroGrad clears it. */
+  grad: Tensor;
+}
 
+/**
+ * The base of every layer, as torch.nn.Module: `forward` computes, `backward` returns the
+ * input gradient and adds the parameter gradients into each {@link Parameter}.grad. A layer
+ * keeps what its backward needs only during a forward in training mode.
+ * @example
+ * ```ts
+ * const model = new nn.Sequential(new nn.Conv2d(1, 6, 5), new nn.ReLU(), new nn.Flatten(), new nn.Linear(6 * 24 * 24, 10));
+ * const y = model.forward(x);                 // x [N, 1, 28, 28] -> y [N, 10]
+ * const { loss, dlogits } = crossEntropy(y, labels);
+ * model.backward(dlogits);                    // fills every parameter's grad
+ * ```
+ */
 export abstract class Module {
+  /** Training mode (default true): forward keeps what backward needs. Set by train() and eval(). */
   training = true;
 
+  /** Computes the layer's output for x (see each layer for the shapes). */
   abstract forward(x: Tensor): Tensor;
 
   /** The same result as forward; layers with a native async kernel run it off the main thread. */
@@ -17,6 +39,11 @@ export abstract class Module {
     });
   }
 
+  /**
+   * Backpropagates dy, the gradient of the loss with respect to the last forward's output
+   * (same shape): adds the parameter gradients into their grad and returns the gradient with
+   * respect to that forward's input. Needs a forward in training mode first.
+   */
   abstract backward(dy: Tensor): Tensor;
 
   /** The output shape for an input shape, checked as forward would check it. */
@@ -27,15 +54,18 @@ export abstract class Module {
     return [];
   }
 
+  /** The learnable parameters, this module's and its children's, with PyTorch-style names. */
   parameters(): Parameter[] {
     return this.ownParameters();
   }
 
+  /** Switches to training mode (and the children); returns this. */
   train(): this {
     this.training = true;
     return this;
   }
 
+  /** Switches to inference mode (and the children): forward keeps nothing for backward. Returns this. */
   eval(): this {
     this.training = false;
     return this;
@@ -44,14 +74,22 @@ export abstract class Module {
   /** A short description for summary(), e.g. "Conv2d(1, 6, kernel 5)". */
   abstract describe(): string;
 
-  /** Prototype-free, so any name (even "__proto__") is an own key, as in a loaded file. */
+  /**
+   * The parameters by name (`'0.weight'`, `'0.bias'`, ... as PyTorch names them), sharing their
+   * data: ready for {@link io}.saveSafetensors. The record is prototype-free, so any name (even
+   * "__proto__") is an own key, as in a loaded file.
+   */
   stateDict(): Record<string, Tensor> {
     const dict: Record<string, Tensor> = Object.create(null);
     for (const p of this.parameters()) dict[p.name] = p.value;
     return dict;
   }
 
-  /** Copies values in; every parameter must be present with its exact shape, and nothing else. */
+  /**
+   * Copies values into the parameters, e.g. from {@link io}.loadSafetensors (a state dict PyTorch
+   * saved loads into the same architecture). Every parameter must be present with its exact
+   * shape, and nothing else; all are checked before any is written.
+   */
   loadStateDict(dict: Record<string, Tensor>): void {
     const op = 'loadStateDict';
     if (dict === null || typeof dict !== 'object') throw invalidType(op, 'dict', 'a record of Tensors', dict);
@@ -75,7 +113,10 @@ export abstract class Module {
     for (const [target, t] of sources) target.data.set(t.data);
   }
 
-  /** Layer, output shape and parameter count per row, then the total. */
+  /**
+   * A table with one row per layer (name, output shape, parameter count) and the total.
+   * @param inputShape - the shape of an input x, e.g. `[1, 1, 28, 28]`.
+   */
   summary(inputShape: readonly number[]): string {
     const rows: [string, string, string][] = [['Layer', 'Output shape', 'Params']];
     let total = 0;
@@ -100,7 +141,7 @@ export abstract class Module {
     return [line(rows[0]), rule, ...rows.slice(1, -1).map(line), rule, line(rows[rows.length - 1])].join('\n');
   }
 
-  /** Named sub-modules (Sequential overrides). */
+  /** The named sub-modules (`['0', layer0], ...` for a Sequential; none for a single layer). */
   children(): [string, Module][] {
     return [];
   }

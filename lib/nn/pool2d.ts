@@ -8,6 +8,7 @@ import { checkTensor, Tensor } from '../tensor';
 import { rangeError, shapeStr } from '../errors';
 import { cached, Module } from './module';
 
+/** The pooling options of {@link Pool2dOptions} but the kernel, which the layer takes as its first argument. */
 type PoolLayerOptions = Omit<Pool2dOptions, 'kernel'>;
 
 // What differs between the two windowed pools: the ops they run and the names in their errors.
@@ -18,10 +19,14 @@ interface PoolKind {
 const MAX: PoolKind = { layer: 'MaxPool2d', op: 'maxPool2d', forward: maxPool2d, forwardAsync: maxPool2dAsync, backward: maxPool2dBackward };
 const AVG: PoolKind = { layer: 'AvgPool2d', op: 'avgPool2d', forward: avgPool2d, forwardAsync: avgPool2dAsync, backward: avgPool2dBackward };
 
+/** What nn.MaxPool2d and nn.AvgPool2d share: options kept for every call, the input kept for backward. */
 abstract class Pool2d extends Module {
+  /** The options every call passes to the pooling op. */
   protected readonly opts: Pool2dOptions;
+  /** The input of the last training-mode forward, for backward. */
   protected input: Tensor | null = null;
 
+  /** Keeps the options, with the kernel, for every call. */
   constructor(private readonly kind: PoolKind, kernel: number | [number, number], options?: PoolLayerOptions) {
     super();
     const o = checkOptions(`nn.${kind.layer}`, options, POOL2D_KEYS.filter((k) => k !== 'kernel'));
@@ -59,23 +64,48 @@ abstract class Pool2d extends Module {
   }
 }
 
+/**
+ * Max pooling layer (torch.nn.MaxPool2d): x `[N, C, H, W]` (or nhwc) -> `[N, C, OH, OW]`.
+ * See {@link maxPool2d}.
+ */
 export class MaxPool2d extends Pool2d {
+  /**
+   * Creates the layer (no parameters).
+   * @param kernel - window size in pixels, one number or `[kh, kw]`.
+   * @param options - stride (default: the kernel), padding, dilation, ceilMode, layout; see {@link Pool2dOptions}.
+   */
   constructor(kernel: number | [number, number], options?: PoolLayerOptions) {
     super(MAX, kernel, options);
   }
 }
 
+/**
+ * Average pooling layer (torch.nn.AvgPool2d): x `[N, C, H, W]` (or nhwc) -> `[N, C, OH, OW]`.
+ * See {@link avgPool2d}.
+ */
 export class AvgPool2d extends Pool2d {
+  /**
+   * Creates the layer (no parameters).
+   * @param kernel - window size in pixels, one number or `[kh, kw]`.
+   * @param options - stride (default: the kernel), padding, ceilMode, countIncludePad, layout; see {@link Pool2dOptions}.
+   */
   constructor(kernel: number | [number, number], options?: PoolLayerOptions) {
     super(AVG, kernel, options);
   }
 }
 
-/** Mean over H and W, keeping H = W = 1 (like nn.AdaptiveAvgPool2d(1)). */
+/** Global average pooling: the mean over H and W, keeping H = W = 1 (like torch.nn.AdaptiveAvgPool2d(1)): `[N, C, H, W]` -> `[N, C, 1, 1]` (nhwc: `[N, 1, 1, C]`). */
 export class GlobalAvgPool2d extends Module {
   private inputShape: readonly number[] | null = null;
 
-  constructor(private readonly options: { layout?: Layout } = {}) {
+  /**
+   * Creates the layer (no parameters).
+   * @param options - `layout`: 'nchw' (default) or 'nhwc'.
+   */
+  constructor(private readonly options: {
+    /** Memory order of x: 'nchw' (default) or 'nhwc'. */
+    layout?: Layout;
+  } = {}) {
     super();
     checkOptions('nn.GlobalAvgPool2d', options, ['layout']);
   }

@@ -12,9 +12,18 @@ function inLayer(i: number, layer: Module, e: unknown): unknown {
   return new Ctor(`nn.Sequential[${i}] (${layer.constructor.name}): ${e.message}`, { cause: e });
 }
 
+/**
+ * Layers applied in order (torch.nn.Sequential). Parameters are named `<index>.<name>`
+ * (`'0.weight'`, `'0.bias'`, ...), as PyTorch names them, so state dicts are interchangeable.
+ */
 export class Sequential extends Module {
+  /** The layers, in the order forward applies them. */
   readonly layers: readonly Module[];
 
+  /**
+   * Chains the layers.
+   * @param layers - the layers, first applied first; each a Module.
+   */
   constructor(...layers: Module[]) {
     super();
     layers.forEach((l, i) => {

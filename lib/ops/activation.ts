@@ -12,8 +12,11 @@ function unary(op: ActivationKind, x: unknown): Tensor {
   return y;
 }
 
+/** ReLU, element-wise: `max(0, x)`. Same shape as x. */
 export function relu(x: Tensor): Tensor { return unary('relu', x); }
+/** The logistic sigmoid, element-wise: `1 / (1 + exp(-x))`. Same shape as x. */
 export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x); }
+/** The hyperbolic tangent, element-wise. Same shape as x. */
 export function tanh(x: Tensor): Tensor { return unary('tanh', x); }
 
 /** [outer, axis, inner] view of x around `axis` (negative counts from the end). */
@@ -36,7 +39,17 @@ function softmaxOp(op: string, x: unknown, axis: unknown, log: boolean): Tensor 
   return y;
 }
 
+/**
+ * Softmax along one axis: `exp(x - max) / sum(exp(x - max))`, so each slice along `axis`
+ * sums to 1. Same shape as x.
+ * @param axis - the axis to normalize; negative counts from the end. Default -1 (the last,
+ *   the class axis of `[N, C]` logits).
+ */
 export function softmax(x: Tensor, axis = -1): Tensor { return softmaxOp('softmax', x, axis, false); }
+/**
+ * Log-softmax along one axis: `x - max - log(sum(exp(x - max)))`, computed stably. Same shape as x.
+ * @param axis - the axis to normalize; negative counts from the end. Default -1.
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor { return softmaxOp('logSoftmax', x, axis, true); }
 
 function sameShape(op: string, dy: unknown, tName: string, t: unknown): [Tensor, Tensor] {
@@ -55,11 +68,11 @@ function unaryBackward(op: string, kind: ActivationKind, dy: unknown, tName: str
   return dx;
 }
 
-/** dx = dy where x > 0, else 0 (0 at x == 0, as PyTorch). */
+/** The gradient of {@link relu} from its input x: dx = dy where x > 0, else 0 (0 at x == 0, as PyTorch). dy and x have the same shape. */
 export function reluBackward(dy: Tensor, x: Tensor): Tensor { return unaryBackward('reluBackward', 'relu', dy, 'x', x); }
-/** From the forward output y: dx = dy * y * (1 - y). */
+/** The gradient of {@link sigmoid} from its output y = sigmoid(x): dx = dy * y * (1 - y). dy and y have the same shape. */
 export function sigmoidBackward(dy: Tensor, y: Tensor): Tensor { return unaryBackward('sigmoidBackward', 'sigmoid', dy, 'y', y); }
-/** From the forward output y: dx = dy * (1 - y^2). */
+/** The gradient of {@link tanh} from its output y = tanh(x): dx = dy * (1 - y^2). dy and y have the same shape. */
 export function tanhBackward(dy: Tensor, y: Tensor): Tensor { return unaryBackward('tanhBackward', 'tanh', dy, 'y', y); }
 
 function softmaxBackwardOp(op: string, dy: unknown, y: unknown, axis: unknown, log: boolean): Tensor {
@@ -70,7 +83,7 @@ function softmaxBackwardOp(op: string, dy: unknown, y: unknown, axis: unknown, l
   return dx;
 }
 
-/** From the forward output y = softmax(x): dx = y * (dy - sum(dy * y)) along axis. */
+/** The gradient of {@link softmax} from its output y = softmax(x, axis): dx = y * (dy - sum(dy * y)) along axis (default -1). */
 export function softmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor { return softmaxBackwardOp('softmaxBackward', dy, y, axis, false); }
-/** From the forward output y = logSoftmax(x): dx = dy - exp(y) * sum(dy) along axis. */
+/** The gradient of {@link logSoftmax} from its output y = logSoftmax(x, axis): dx = dy - exp(y) * sum(dy) along axis (default -1). */
 export function logSoftmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor { return softmaxBackwardOp('logSoftmaxBackward', dy, y, axis, true); }

@@ -6,10 +6,18 @@ import { checkTensor, Tensor } from '../tensor';
 import { checkOptions } from '../check';
 import { allocate } from '../alloc';
 
+/**
+ * Options of {@link conv2d}, {@link conv2dAsync} and {@link conv2dBackward}: the geometry
+ * (stride, padding, dilation, groups, layout), the fused epilogue and the bias. Output size
+ * per spatial dimension: `floor((in + padBefore + padAfter - dilation*(k-1) - 1) / stride) + 1`,
+ * the textbook `(W - F + 2P)/S + 1` with dilation 1; a size below 1 is a RangeError.
+ */
 export interface Conv2dOptions extends Conv2dShapeOptions {
+  /** Added to every output pixel of each output channel: `[Cout]`. Default: none. */
   bias?: Tensor | null;
 }
 
+/** A gradient {@link conv2dBackward} can compute: `'dx'` (input), `'dw'` (weight) or `'db'` (bias). */
 export type Conv2dGrad = 'dx' | 'dw' | 'db';
 
 // xt and wt are checkTensor's snapshots: nothing below reads the caller's objects again.
@@ -41,7 +49,27 @@ function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, 
   return new Tensor(data, rank3 ? shape.slice(1) : shape);
 }
 
-/** 2-D cross-correlation (as in every DL framework), with optional bias and fused ReLU. */
+/**
+ * 2-D convolution layer op: the cross-correlation every deep-learning framework computes
+ * (the kernel is not flipped): with groups 1, nchw,
+ * `y[n, o, i, j] = b[o] + sum over c, u, v of w[o, c, u, v] * x[n, c, i*strideH + u*dilationH - padTop, j*strideW + v*dilationW - padLeft]`
+ * (zeros outside x), then the optional fused activation; with groups, each output channel
+ * sees only the Cin/groups input channels of its group. For the flipped-kernel convolution of
+ * signal processing, see {@link filter2d}.
+ *
+ * @example
+ * ```ts
+ * const x = randn([1, 3, 32, 32]);             // [N, C, H, W]
+ * const w = randn([8, 3, 5, 5]);               // [Cout, Cin, KH, KW]
+ * conv2d(x, w, { padding: 2 }).shape;          // [1, 8, 32, 32]
+ * ```
+ * @param x - input: `[N, C, H, W]` (layout 'nchw', default) or `[N, H, W, C]` ('nhwc'); rank 3
+ *   (no N) gives a rank-3 result.
+ * @param w - weight: `[Cout, Cin/groups, KH, KW]` (nchw, OIHW) or `[Cout, KH, KW, Cin/groups]` (nhwc, OHWI).
+ * @param opts - stride, padding, dilation, groups, bias, layout, activation; see {@link Conv2dOptions}.
+ * @returns `[N, Cout, OH, OW]` (nchw) or `[N, OH, OW, Cout]` (nhwc).
+ * @throws TypeError for a wrong argument type; RangeError for shapes that do not fit, naming the shapes.
+ */
 export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
   const { info, xt, wt, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
   const y = outputTensor('conv2d', info, rank3, xt, wt);
@@ -49,7 +77,11 @@ export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
   return y;
 }
 
-/** conv2d off the main thread (native backend); rejects on bad input, never throws. */
+/**
+ * {@link conv2d} off the main thread (native backend; the ts backend computes it inline).
+ * It computes on the values x and w hold at the call. Same arguments and result as conv2d;
+ * bad input rejects the promise instead of throwing.
+ */
 export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
   const { info, wt, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
   // y = null: the backend allocates the output (natively without a copy back).
@@ -58,8 +90,26 @@ export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): P
   return new Tensor(y, rank3 ? shape.slice(1) : shape);
 }
 
-/** Gradients of conv2d: dx [x's shape], dw [w's shape], db [Cout]. */
-export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOptions & { outputs?: Conv2dGrad[] }): { dx?: Tensor; dw?: Tensor; db?: Tensor } {
+/**
+ * The gradients of {@link conv2d} (without its activation) from the output gradient dy.
+ * @param dy - gradient of the loss with respect to conv2d's output, its exact shape.
+ * @param x - the forward input.
+ * @param w - the forward weight.
+ * @param opts - the forward's options (bias and activation are ignored); `outputs` picks the
+ *   gradients to compute: any of `'dx'`, `'dw'`, `'db'` (default all three).
+ * @returns `dx` (x's shape), `dw` (w's shape), `db` (`[Cout]`), each when asked for.
+ */
+export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOptions & {
+  /** The gradients to compute. Default `['dx', 'dw', 'db']`. */
+  outputs?: Conv2dGrad[];
+}): {
+  /** Gradient with respect to x, x's shape. */
+  dx?: Tensor;
+  /** Gradient with respect to w, w's shape. */
+  dw?: Tensor;
+  /** Gradient with respect to the bias, `[Cout]`: dy summed over N, H and W. */
+  db?: Tensor;
+} {
   const op = 'conv2dBackward';
   const o = checkOptions(op, opts, BACKWARD_KEYS);
   const dyt = checkTensor(op, 'dy', dy);

@@ -1,18 +1,33 @@
-// filter2d: the slides' image filtering, each channel alone, as a depthwise conv2d.
+// filter2d: textbook image filtering, each channel alone, as a depthwise conv2d.
 import { checkOneOf, checkOptions } from '../check';
 import { rangeError, shapeStr } from '../errors';
 import { LAYOUTS } from '../shape/conv2d-info';
 import { checkTensor, Tensor } from '../tensor';
 import { conv2d } from './conv2d';
 
+/** Options of {@link filter2d}. */
 export interface Filter2dOptions {
+  /** `'same'` (default): zero padding keeps the image size (odd kernels only); `'valid'`: no padding, the result shrinks by kh-1 rows and kw-1 columns. */
   padding?: 'same' | 'valid';
-  /** 'convolution' (default) flips the kernel: G[i,j] = sum H[u,v] F[i-u, j-v]. */
+  /** `'convolution'` (default), the textbook definition, flips the kernel: `G[i,j] = sum H[u,v] F[i-u, j-v]`; `'correlation'` does not flip it: `G[i,j] = sum H[u,v] F[i+u, j+v]`. */
   mode?: 'convolution' | 'correlation';
+  /** Where a rank-3 image keeps its channels: `'nhwc'` (`[H, W, C]`, the default for rank 3, as {@link image}.readPng returns) or `'nchw'` (`[C, H, W]`). Ignored for `[H, W]`. */
   layout?: 'nchw' | 'nhwc';
 }
 
-/** image [H, W], [H, W, C] (nhwc, the default for rank 3) or [C, H, W] (nchw); kernel [kh, kw]. */
+/**
+ * Filters an image with a 2-D kernel, each channel alone (the image-processing operation:
+ * blur, sharpen, edge detection), by convolution (default: the kernel is flipped) or
+ * cross-correlation.
+ * @example
+ * ```ts
+ * const edges = filter2d(image.readPng('photo.png'), filters.sobelX());   // [H, W, C]
+ * ```
+ * @param image - `[H, W]`, `[H, W, C]` (layout 'nhwc', the default for rank 3) or `[C, H, W]` (layout 'nchw').
+ * @param kernel - `[kh, kw]`, e.g. from {@link filters}.
+ * @param opts - padding (default 'same'), mode (default 'convolution'), layout; see {@link Filter2dOptions}.
+ * @returns the filtered image, in image's layout: same size with 'same', smaller with 'valid'.
+ */
 export function filter2d(image: Tensor, kernel: Tensor, opts?: Filter2dOptions): Tensor {
   const op = 'filter2d';
   const img = checkTensor(op, 'image', image);

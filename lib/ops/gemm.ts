@@ -6,7 +6,19 @@ import { checkSgemm, type GemmInfo, gemmCall, matmulPlan } from '../shape/gemm-i
 import { checkTensor, Tensor } from '../tensor';
 import { allocate, checkOutputElements } from '../alloc';
 
-export interface GemmOptions { transA?: boolean; transB?: boolean; alpha?: number; beta?: number; c?: Tensor }
+/** Options of {@link gemm} and {@link gemmAsync} (the ONNX Gemm attributes). */
+export interface GemmOptions {
+  /** Use a transposed: a is `[K, M]`. Default false (a is `[M, K]`). */
+  transA?: boolean;
+  /** Use b transposed: b is `[N, K]`. Default false (b is `[K, N]`). */
+  transB?: boolean;
+  /** Scale of the product op(a) @ op(b). Default 1. */
+  alpha?: number;
+  /** Scale of c. Default 1 (ignored without c). */
+  beta?: number;
+  /** Added after scaling by beta: `[M, N]`, or `[N]` broadcast over the rows. Default: none. */
+  c?: Tensor;
+}
 
 interface GemmPlan { transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number; a: Tensor; b: Tensor; y: Tensor }
 
@@ -38,7 +50,6 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
   return { transA, transB, m, n, k, alpha, beta, a: at, b: bt, y };
 }
 
-/** y = alpha * op(a) @ op(b) + beta * c (ONNX Gemm; alpha and beta default to 1). */
 /** The GemmInfo of a planned gemm: a [M, K] or [K, M], b [K, N] or [N, K], y [M, N], row-major. */
 function gemmInfo(p: GemmPlan): GemmInfo {
   return {
@@ -47,12 +58,21 @@ function gemmInfo(p: GemmPlan): GemmInfo {
   };
 }
 
+/**
+ * General matrix product (ONNX Gemm): `y = alpha * op(a) @ op(b) + beta * c`, where op
+ * transposes when transA / transB is set.
+ * @param a - `[M, K]` (or `[K, M]` with transA).
+ * @param b - `[K, N]` (or `[N, K]` with transB).
+ * @param opts - transA, transB, alpha (default 1), beta (default 1), c; see {@link GemmOptions}.
+ * @returns y `[M, N]`.
+ */
 export function gemm(a: Tensor, b: Tensor, opts?: GemmOptions): Tensor {
   const p = planGemm('gemm', a, b, opts);
   backend().sgemm(p.a.data, p.b.data, p.y.data, gemmInfo(p));
   return p.y;
 }
 
+/** {@link gemm} off the main thread (native backend), on the values a, b and c hold at the call; bad input rejects the promise. */
 export async function gemmAsync(a: Tensor, b: Tensor, opts?: GemmOptions): Promise<Tensor> {
   const p = planGemm('gemmAsync', a, b, opts);
   await backend().sgemmAsync(p.a.data, p.b.data, p.y.data, gemmInfo(p));
@@ -70,14 +90,18 @@ function planMatmul(op: string, a: unknown, b: unknown) {
   return { at, bt, plan, y };
 }
 
-/** numpy matmul: 2-D, or batched [..., M, K] @ [..., K, N] with broadcasting. */
+/**
+ * Matrix product with numpy's rules: `[M, K] @ [K, N]` gives `[M, N]`; batched
+ * `[..., M, K] @ [..., K, N]` with the batch dimensions broadcast; a 1-D operand is a
+ * vector (its added dimension is dropped from the result).
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const { at, bt, plan, y } = planMatmul('matmul', a, b);
   backend().matmul(at.data, bt.data, y.data, plan);
   return y;
 }
 
-/** matmul off the main thread: the whole batch in one call, on the values at the call. */
+/** {@link matmul} off the main thread (native backend): the whole batch in one call, on the values a and b hold at the call. */
 export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
   const at = checkTensor('matmulAsync', 'a', a);
   const bt = checkTensor('matmulAsync', 'b', b);
@@ -86,7 +110,13 @@ export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
   return new Tensor(await backend().matmulAsync(at.data, bt.data, null, plan), plan.outShape);
 }
 
-/** PyTorch linear: x [..., in] @ w[out, in]^T + b[out]. */
+/**
+ * A fully connected layer as PyTorch's `linear`: `y = x @ w^T + b`.
+ * @param x - `[..., in]` (usually `[N, in]`).
+ * @param w - `[out, in]` (PyTorch's layout).
+ * @param b - optional bias `[out]`.
+ * @returns `[..., out]`.
+ */
 export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const op = 'linear';
   const xt = checkTensor(op, 'x', x);
@@ -109,7 +139,23 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   return y;
 }
 
-/** BLAS-style sgemm on Float32Arrays, row-major; C is updated in place. */
+/**
+ * BLAS sgemm on bare Float32Arrays, row-major: `C = alpha * op(A) @ op(B) + beta * C`,
+ * C updated in place. Every size and stride is checked against the arrays' lengths.
+ * @param transA - A is stored transposed (K x M, else M x K).
+ * @param transB - B is stored transposed (N x K, else K x N).
+ * @param M - rows of op(A) and C.
+ * @param N - columns of op(B) and C.
+ * @param K - columns of op(A), rows of op(B).
+ * @param alpha - scale of the product.
+ * @param A - matrix A, row-major.
+ * @param lda - row stride of A, in elements (at least its row width).
+ * @param B - matrix B, row-major.
+ * @param ldb - row stride of B, in elements.
+ * @param beta - scale of C's old values (0: C is only written).
+ * @param C - matrix C (M x N), row-major, updated in place.
+ * @param ldc - row stride of C, in elements (at least N).
+ */
 export function sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
   const p = checkSgemm('sgemm', [transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc]);

@@ -5,8 +5,19 @@ import { types } from 'node:util';
 import { checkTensor, Tensor, typedLength } from '../tensor';
 import { logSoftmax } from './activation';
 
-/** loss = mean_n(-log_softmax(logits)[n, label_n]); dlogits = (softmax - onehot) / N. */
-export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[]): { loss: number; dlogits: Tensor } {
+/**
+ * Softmax cross-entropy over a batch, with its gradient: `loss = mean over n of
+ * -logSoftmax(logits)[n, labels[n]]`, `dlogits = (softmax(logits) - onehot(labels)) / N`.
+ * @param logits - `[N, C]`: one row of unnormalized class scores per example.
+ * @param labels - N class indices, each in `[0, C)`.
+ * @returns `loss`, the mean over the batch (a number), and `dlogits`, its gradient `[N, C]`.
+ */
+export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[]): {
+  /** The mean cross-entropy over the batch. */
+  loss: number;
+  /** The gradient of loss with respect to logits, `[N, C]`. */
+  dlogits: Tensor;
+} {
   const op = 'crossEntropy';
   const lt = checkTensor(op, 'logits', logits);
   const isInt32 = types.isInt32Array(labels);

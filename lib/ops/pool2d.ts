@@ -38,18 +38,37 @@ async function poolAsync(op: string, kind: 'max' | 'avg', x: unknown, opts: unkn
   return new Tensor(await data, yShape);
 }
 
+/**
+ * Max pooling: the largest value of each window, each channel alone.
+ * @example
+ * ```ts
+ * maxPool2d(zeros([1, 6, 28, 28]), { kernel: 2 }).shape;   // [1, 6, 14, 14]
+ * ```
+ * @param x - `[N, C, H, W]` (nchw, default) or `[N, H, W, C]` (nhwc); rank 3 without N gives rank 3.
+ * @param opts - `kernel` is required; stride defaults to the kernel. See {@link Pool2dOptions}.
+ * @returns `[N, C, OH, OW]` (nchw) or `[N, OH, OW, C]` (nhwc).
+ */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return pool('maxPool2d', 'max', x, opts);
 }
 
+/** {@link maxPool2d} off the main thread (native backend); bad input rejects the promise. */
 export function maxPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
   return poolAsync('maxPool2dAsync', 'max', x, opts);
 }
 
+/**
+ * Average pooling: the mean of each window, each channel alone. Padded cells count only with
+ * `countIncludePad`.
+ * @param x - `[N, C, H, W]` (nchw, default) or `[N, H, W, C]` (nhwc); rank 3 without N gives rank 3.
+ * @param opts - `kernel` is required; stride defaults to the kernel. See {@link Pool2dOptions}.
+ * @returns `[N, C, OH, OW]` (nchw) or `[N, OH, OW, C]` (nhwc).
+ */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return pool('avgPool2d', 'avg', x, opts);
 }
 
+/** {@link avgPool2d} off the main thread (native backend); bad input rejects the promise. */
 export function avgPool2dAsync(x: Tensor, opts: Pool2dOptions): Promise<Tensor> {
   return poolAsync('avgPool2dAsync', 'avg', x, opts);
 }
@@ -63,13 +82,27 @@ function prepareBackward(op: string, kind: 'max' | 'avg', dy: unknown, x: unknow
   return { info, dyt, x4, dx: new Tensor(backend().output(xt.size), xt.shape) };
 }
 
-/** The gradient of each window goes to its first maximum in scan order. */
+/**
+ * The gradient of {@link maxPool2d}: each output gradient goes to its window's first maximum
+ * in scan order (row by row).
+ * @param dy - gradient of the loss with respect to the pooled output, its exact shape.
+ * @param x - the forward input.
+ * @param opts - the forward's options.
+ * @returns dx, x's shape.
+ */
 export function maxPool2dBackward(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
   const { info, dyt, x4, dx } = prepareBackward('maxPool2dBackward', 'max', dy, x, opts);
   backend().maxPool2dBackward(dyt.data, x4.data, dx.data, info);
   return dx;
 }
 
+/**
+ * The gradient of {@link avgPool2d}: each output gradient is spread evenly over its window's cells.
+ * @param dy - gradient of the loss with respect to the pooled output, its exact shape.
+ * @param x - the forward input (for its shape).
+ * @param opts - the forward's options.
+ * @returns dx, x's shape.
+ */
 export function avgPool2dBackward(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
   const { info, dyt, dx } = prepareBackward('avgPool2dBackward', 'avg', dy, x, opts);
   backend().avgPool2dBackward(dyt.data, dx.data, info);
@@ -87,12 +120,26 @@ function globalPool(op: string, x: unknown, opts: unknown, max: boolean): Tensor
   return y;
 }
 
-/** Mean over H and W, keeping H = W = 1. */
-export function globalAvgPool2d(x: Tensor, opts?: { layout?: 'nchw' | 'nhwc' }): Tensor {
+/**
+ * Global average pooling: the mean over H and W of each channel, keeping H = W = 1.
+ * @param x - `[N, C, H, W]` (nchw, default) or `[N, H, W, C]` (nhwc), or rank 3 without N.
+ * @returns `[N, C, 1, 1]` (nchw) or `[N, 1, 1, C]` (nhwc).
+ */
+export function globalAvgPool2d(x: Tensor, opts?: {
+  /** Memory order of x: 'nchw' (default) or 'nhwc'. */
+  layout?: 'nchw' | 'nhwc';
+}): Tensor {
   return globalPool('globalAvgPool2d', x, opts, false);
 }
 
-/** Max over H and W, keeping H = W = 1. */
-export function globalMaxPool2d(x: Tensor, opts?: { layout?: 'nchw' | 'nhwc' }): Tensor {
+/**
+ * Global max pooling: the maximum over H and W of each channel, keeping H = W = 1.
+ * @param x - `[N, C, H, W]` (nchw, default) or `[N, H, W, C]` (nhwc), or rank 3 without N.
+ * @returns `[N, C, 1, 1]` (nchw) or `[N, 1, 1, C]` (nhwc).
+ */
+export function globalMaxPool2d(x: Tensor, opts?: {
+  /** Memory order of x: 'nchw' (default) or 'nhwc'. */
+  layout?: 'nchw' | 'nhwc';
+}): Tensor {
   return globalPool('globalMaxPool2d', x, opts, true);
 }

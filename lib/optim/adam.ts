@@ -4,16 +4,42 @@ import type { Parameter } from '../nn/module';
 import { rangeError } from '../errors';
 import { nonNegative, Optimizer } from './optimizer';
 
-export interface AdamOptions { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number }
+/** Options of {@link Adam}. */
+export interface AdamOptions {
+  /** Learning rate (>= 0). Required; 1e-3 is the usual choice. */
+  lr: number;
+  /** Decay rates of the first and second moment estimates, each in [0, 1). Default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Added to the denominator for numerical stability (>= 0). Default 1e-8. */
+  eps?: number;
+  /** L2 penalty (>= 0) added to the gradient, as torch.optim.Adam (not decoupled as AdamW). Default 0. */
+  weightDecay?: number;
+}
 
+/**
+ * Adam (Kingma and Ba), with PyTorch's update: `m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+ * p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)`, g including the L2 weight decay.
+ * @example
+ * ```ts
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ * ```
+ */
 export class Adam extends Optimizer {
+  /** Decay rates of the moment estimates (default [0.9, 0.999]). */
   readonly betas: [number, number];
+  /** Denominator term for numerical stability (default 1e-8). */
   readonly eps: number;
+  /** L2 penalty added to the gradient (default 0). */
   readonly weightDecay: number;
   private t = 0;
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
 
+  /**
+   * Creates the optimizer (moment estimates start at 0).
+   * @param params - the parameters to update, e.g. `model.parameters()`.
+   * @param options - lr (required), betas, eps, weightDecay; see {@link AdamOptions}.
+   */
   constructor(params: Parameter[], options: AdamOptions) {
     const op = 'optim.Adam';
     super(op, params);

@@ -4,18 +4,32 @@ import { checkFinite, checkOptions } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor } from '../tensor';
 
+/**
+ * The base of the optimizers (torch.optim.Optimizer): holds the parameters it updates.
+ * A training step is `optimizer.zeroGrad(); model.forward(x); model.backward(dy); optimizer.step()`.
+ */
 export abstract class Optimizer {
-  /** Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
+  /** The learning rate (>= 0). Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
   lr = 0;
+  /** The parameters this optimizer updates (a copy of the array it was given). */
   protected readonly params: Parameter[];
 
-  constructor(protected readonly op: string, params: Parameter[]) {
+  /**
+   * Keeps a copy of the parameter array (for subclasses; users construct {@link SGD} or {@link Adam}).
+   * @param op - the optimizer's name in error messages, e.g. `'optim.SGD'`.
+   * @param params - the parameters to update, e.g. `model.parameters()`; not empty.
+   */
+  constructor(
+    /** The optimizer's name in error messages, e.g. `'optim.SGD'`. */
+    protected readonly op: string,
+    params: Parameter[]) {
     if (!Array.isArray(params) || params.length === 0) throw rangeError(op, 'params must be a non-empty array of parameters (model.parameters())');
     // A copy: the caller's array may change after construction, the optimizer's state may not.
     this.params = [...params];
     for (let k = 0; k < this.params.length; k++) this.tensors(op, k, 0);
   }
 
+  /** Updates every parameter's value from its grad (one optimization step). */
   abstract step(): void;
 
   /** The caller's options object, checked, with the required lr (>= 0) read into this.lr. */
@@ -26,6 +40,7 @@ export abstract class Optimizer {
     return o;
   }
 
+  /** Sets every parameter's grad to 0 (gradients accumulate across backward calls until then). */
   zeroGrad(): void {
     for (let k = 0; k < this.params.length; k++) this.tensors(`${this.op}.zeroGrad`, k, 0).g.fill(0);
   }
@@ -35,7 +50,12 @@ export abstract class Optimizer {
    * checked against each other and against the optimizer's state of `stateSize` elements
    * (0: no state yet), so a parameter swapped or resized since construction is an error.
    */
-  protected tensors(op: string, k: number, stateSize: number): { w: Float32Array; g: Float32Array } {
+  protected tensors(op: string, k: number, stateSize: number): {
+    /** The parameter's value data. */
+    w: Float32Array;
+    /** Its grad data. */
+    g: Float32Array;
+  } {
     const p = this.params[k];
     if (p === null || typeof p !== 'object') throw invalidType(op, `params[${k}]`, 'a parameter { name, value, grad }', p);
     const w = checkTensor(op, `params[${k}].value`, p.value);

@@ -5,14 +5,41 @@ import { checkBool } from '../check';
 import { rangeError } from '../errors';
 import { nonNegative, Optimizer } from './optimizer';
 
-export interface SGDOptions { lr: number; momentum?: number; weightDecay?: number; nesterov?: boolean }
+/** Options of {@link SGD}. */
+export interface SGDOptions {
+  /** Learning rate (>= 0). Required. */
+  lr: number;
+  /** Momentum factor (>= 0). Default 0 (plain SGD). */
+  momentum?: number;
+  /** L2 penalty (>= 0): `weightDecay * value` is added to the gradient. Default 0. */
+  weightDecay?: number;
+  /** Nesterov momentum (needs momentum > 0). Default false. */
+  nesterov?: boolean;
+}
 
+/**
+ * Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay,
+ * with PyTorch's update: `g = grad + weightDecay*p; buf = momentum*buf + g` (buf = g at the
+ * first step); `g = nesterov ? g + momentum*buf : buf; p -= lr*g`.
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * ```
+ */
 export class SGD extends Optimizer {
+  /** Momentum factor (default 0). */
   readonly momentum: number;
+  /** L2 penalty added to the gradient (default 0). */
   readonly weightDecay: number;
+  /** Whether Nesterov momentum is used (default false). */
   readonly nesterov: boolean;
   private readonly buffers: (Float32Array | null)[];
 
+  /**
+   * Creates the optimizer (momentum buffers start empty).
+   * @param params - the parameters to update, e.g. `model.parameters()`.
+   * @param options - lr (required), momentum, weightDecay, nesterov; see {@link SGDOptions}.
+   */
   constructor(params: Parameter[], options: SGDOptions) {
     const op = 'optim.SGD';
     super(op, params);

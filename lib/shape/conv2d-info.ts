@@ -4,42 +4,96 @@ import { checkIntAtLeast, checkOneOf, checkOptions, checkPadding, checkPair } fr
 import { rangeError, shapeStr } from '../errors';
 import { outputSize } from './output-size';
 import { checkOutputElements } from '../alloc';
+/**
+ * The memory order of images and weights.
+ * - `'nchw'` (the default; PyTorch, ONNX): x `[N, C, H, W]`, conv weight `[Cout, Cin/groups, KH, KW]` (OIHW).
+ * - `'nhwc'` (TensorFlow, image buffers): x `[N, H, W, C]`, conv weight `[Cout, KH, KW, Cin/groups]` (OHWI).
+ *
+ * A rank-3 x (no batch dimension: `[C, H, W]` or `[H, W, C]`) is accepted and gives a rank-3 result.
+ */
 export type Layout = 'nchw' | 'nhwc';
+/** A fused epilogue applied to conv2d's output after the bias: `'none'` (the default) or `'relu'` (max(0, y)). */
 export type Activation = 'none' | 'relu';
 
 /** The sliding-window geometry that convolutions and pools share (one spatial plane). */
 export interface Window2dInfo {
-  inHeight: number; inWidth: number;
-  outHeight: number; outWidth: number;
-  kernelH: number; kernelW: number;
-  strideH: number; strideW: number;
-  padTop: number; padBottom: number; padLeft: number; padRight: number;
-  dilationH: number; dilationW: number;
+  /** Input height H, in pixels. */
+  inHeight: number;
+  /** Input width W, in pixels. */
+  inWidth: number;
+  /** Output height: floor((H + padTop + padBottom - dilationH*(kernelH-1) - 1) / strideH) + 1. */
+  outHeight: number;
+  /** Output width: floor((W + padLeft + padRight - dilationW*(kernelW-1) - 1) / strideW) + 1. */
+  outWidth: number;
+  /** Kernel (window) height KH, in pixels. */
+  kernelH: number;
+  /** Kernel (window) width KW, in pixels. */
+  kernelW: number;
+  /** Vertical step between windows, in pixels. */
+  strideH: number;
+  /** Horizontal step between windows, in pixels. */
+  strideW: number;
+  /** Rows of padding above the input. */
+  padTop: number;
+  /** Rows of padding below the input. */
+  padBottom: number;
+  /** Columns of padding left of the input. */
+  padLeft: number;
+  /** Columns of padding right of the input. */
+  padRight: number;
+  /** Vertical spacing between kernel taps (1 = dense). */
+  dilationH: number;
+  /** Horizontal spacing between kernel taps (1 = dense). */
+  dilationW: number;
 }
 
+/**
+ * The complete, validated description of one convolution that both backends consume (the
+ * native `conv2d_params` mirrors it field for field). Lengths are in pixels or elements.
+ */
 export interface Conv2dInfo extends Window2dInfo {
+  /** N: images in the batch (1 for a rank-3 x). */
   batch: number;
+  /** Cin: channels of x. */
   inChannels: number;
+  /** Cout: channels of the output (w's first dimension). */
   outChannels: number;
+  /** Channel groups: Cin and Cout split into `groups` independent convolutions (Cin = groups is depthwise). */
   groups: number;
+  /** Memory order of x, w and the output. */
   layout: Layout;
+  /** Whether a bias `[Cout]` is added. */
   hasBias: boolean;
+  /** The fused epilogue after the bias. */
   activation: Activation;
 }
 
+/**
+ * conv2d padding, in pixels of zeros around the input:
+ * - `p`: p on every side; `[ph, pw]`: ph above and below, pw left and right;
+ * - `[top, bottom, left, right]`: each side alone;
+ * - `'valid'`: none (the default, 0);
+ * - `'same'`: output size = ceil(input / stride), the odd pixel after (ONNX SAME_UPPER), any stride.
+ */
 export type Padding = number | [number, number] | [number, number, number, number] | 'valid' | 'same';
 
 /** The geometry options every conv2d entry takes (op, shape helper, layer). */
 export interface Conv2dGeometryOptions {
+  /** Step between windows, in pixels: one number or `[sh, sw]`. Default 1. */
   stride?: number | [number, number];
+  /** Zeros around the input (see {@link Padding}). Default 0 (`'valid'`). */
   padding?: Padding;
+  /** Spacing between kernel taps, in pixels: one number or `[dh, dw]`. Default 1 (dense). */
   dilation?: number | [number, number];
+  /** Channel groups; must divide Cin and Cout. Default 1; `groups = Cin` is a depthwise convolution. */
   groups?: number;
+  /** Memory order of x, w and the output: `'nchw'` (default) or `'nhwc'`. */
   layout?: Layout;
 }
 
 /** What conv2dInfo reads from the user's options (bias only as its shape). */
 export interface Conv2dShapeOptions extends Conv2dGeometryOptions {
+  /** Fused epilogue applied after the bias: `'none'` (default) or `'relu'`. */
   activation?: Activation;
 }
 

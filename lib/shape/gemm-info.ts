@@ -46,10 +46,26 @@ function typeError13(op: string, got: number): TypeError {
 
 /** One BLAS sgemm as the backends take it, with its arrays a, b, c: row-major, C = alpha op(A) op(B) + beta C. */
 export interface GemmInfo {
-  transA: boolean; transB: boolean;
-  m: number; n: number; k: number;
-  alpha: number; beta: number;
-  lda: number; ldb: number; ldc: number;
+  /** Whether A is stored transposed (K x M). */
+  transA: boolean;
+  /** Whether B is stored transposed (N x K). */
+  transB: boolean;
+  /** Rows of op(A) and C. */
+  m: number;
+  /** Columns of op(B) and C. */
+  n: number;
+  /** Columns of op(A), rows of op(B). */
+  k: number;
+  /** Scale of the product. */
+  alpha: number;
+  /** Scale of C's old values (0: C is only written). */
+  beta: number;
+  /** Row stride of A, in elements. */
+  lda: number;
+  /** Row stride of B, in elements. */
+  ldb: number;
+  /** Row stride of C, in elements. */
+  ldc: number;
 }
 
 /** The arrays and info of the backends' sgemm, from BLAS's 13 positional arguments. */
@@ -63,9 +79,15 @@ export function gemmCall(p: SgemmArgs): [Float32Array, Float32Array, Float32Arra
  * stride k) @ b[bOffsets[t] ..] (k x n, row stride n), for t < aOffsets.length.
  */
 export interface MatmulInfo {
-  m: number; n: number; k: number;
+  /** Rows of each a matrix and output matrix. */
+  m: number;
+  /** Columns of each b matrix and output matrix. */
+  n: number;
+  /** Columns of a, rows of b. */
+  k: number;
   /** Float64Arrays: reading them runs no JS (no getters, no Proxy), and they cost no more than the caller's own memory. */
   aOffsets: Float64Array;
+  /** For each matrix t of the batch: the offset, in elements, of its b matrix. */
   bOffsets: Float64Array;
 }
 

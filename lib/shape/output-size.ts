@@ -1,4 +1,4 @@
-// The output-size formula of the slides, generalised: floor((in + pb + pa - d*(k-1) - 1)/s) + 1.
+// The textbook output-size formula (W - F + 2P)/S + 1, generalised: floor((in + pb + pa - d*(k-1) - 1)/s) + 1.
 // With dilation 1 and symmetric padding P it is (W - F + 2P)/S + 1.
 import { checkIntAtLeast, checkOptions } from '../check';
 import { rangeError } from '../errors';
@@ -12,8 +12,30 @@ export function outputSize(inSize: number, kernel: number, stride: number, padBe
   return out;
 }
 
-/** Public helper: `convOutputSize(64, 5, { padding: 2 })` = 64. padding may be [before, after]. */
-export function convOutputSize(size: number, kernel: number, opts?: { stride?: number; padding?: number | [number, number]; dilation?: number }): number {
+/**
+ * The output size of a convolution or pooling window along one spatial dimension:
+ * `floor((size + padBefore + padAfter - dilation*(kernel-1) - 1) / stride) + 1`, which with
+ * dilation 1 and symmetric padding P is the textbook `(W - F + 2P)/S + 1`.
+ *
+ * @example
+ * ```ts
+ * convOutputSize(64, 5, { padding: 2 });   // 64
+ * convOutputSize(32, 3, { stride: 2 });    // 15
+ * ```
+ * @param size - the input size W, in pixels.
+ * @param kernel - the kernel size F, in pixels.
+ * @param opts - `stride` S (default 1), `padding` P in pixels (default 0; a number for both
+ *   sides or `[before, after]`), `dilation` (default 1).
+ * @throws RangeError if the result would be less than 1.
+ */
+export function convOutputSize(size: number, kernel: number, opts?: {
+  /** Step between windows, in pixels. Default 1. */
+  stride?: number;
+  /** Padding in pixels: one number for both sides, or `[before, after]`. Default 0. */
+  padding?: number | [number, number];
+  /** Spacing between kernel taps. Default 1. */
+  dilation?: number;
+}): number {
   const op = 'convOutputSize';
   const o = checkOptions(op, opts, ['stride', 'padding', 'dilation']);
   checkIntAtLeast(op, 'size', size, 1);

@@ -6,24 +6,53 @@ import { LAYOUTS, type Layout, type Window2dInfo } from './conv2d-info';
 import { outputSize } from './output-size';
 import { checkOutputElements } from '../alloc';
 
+/** The complete, validated description of one pooling call that both backends consume (mirrored by the native `pool2d_params`). */
 export interface Pool2dInfo extends Window2dInfo {
-  batch: number; channels: number;
+  /** N: images in the batch (1 for a rank-3 x). */
+  batch: number;
+  /** C: channels, each pooled alone. */
+  channels: number;
+  /** Average pooling only: whether padded cells count in the divisor. */
   countIncludePad: boolean;
+  /** Memory order of x and the output. */
   layout: Layout;
 }
 
+/** The validated description of a global (whole-plane) pooling call. */
 export interface GlobalPool2dInfo {
-  batch: number; channels: number; height: number; width: number;
+  /** N: images in the batch. */
+  batch: number;
+  /** C: channels, each pooled alone. */
+  channels: number;
+  /** H: input height, in pixels. */
+  height: number;
+  /** W: input width, in pixels. */
+  width: number;
+  /** Memory order of x and the output. */
   layout: Layout;
 }
 
+/**
+ * Options of {@link maxPool2d}, {@link avgPool2d}, their async and backward forms and
+ * {@link pool2dOutputShape}. Output size per spatial dimension:
+ * `floor((in + padBefore + padAfter - dilation*(kernel-1) - 1) / stride) + 1` (ceil with `ceilMode`).
+ * Padding never wins a max: padded cells are -Infinity for max pooling, and count in an
+ * average only with `countIncludePad`.
+ */
 export interface Pool2dOptions {
+  /** Window size in pixels, one number or `[kh, kw]`. Required. */
   kernel: number | [number, number];
+  /** Step between windows in pixels, one number or `[sh, sw]`. Default: the kernel size (windows do not overlap). */
   stride?: number | [number, number];
+  /** Padding in pixels: `p`, `[ph, pw]` (symmetric) or `[top, bottom, left, right]`; at most half the kernel on each side. Default 0. */
   padding?: number | [number, number] | [number, number, number, number];
+  /** Spacing between window taps (max pooling only), one number or `[dh, dw]`. Default 1. */
   dilation?: number | [number, number];
+  /** Round the output size up instead of down; a window that would start in the right or bottom padding only is dropped (PyTorch rule). Default false. */
   ceilMode?: boolean;
+  /** Average pooling only: divide by the whole window, padded cells included, rather than by the input cells it covers. Default false. */
   countIncludePad?: boolean;
+  /** Memory order of x: `'nchw'` (`[N, C, H, W]`, default) or `'nhwc'` (`[N, H, W, C]`). */
   layout?: Layout;
 }
 
