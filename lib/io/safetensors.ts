@@ -123,7 +123,12 @@ export function loadSafetensors(path: string): Record<string, Tensor> {
 }
 
 /** A file's tensors and its "__metadata__" (the record saveSafetensors' metadata argument writes; {} when absent). */
-export interface SafetensorsContents { tensors: Record<string, Tensor>; metadata: Record<string, string> }
+export interface SafetensorsContents {
+  /** The tensors by name, as loadSafetensors returns them. */
+  tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` strings by key ({} when the file has none). */
+  metadata: Record<string, string>;
+}
 
 /** loadSafetensors, with the file's "__metadata__" as well. */
 export function loadSafetensorsWithMetadata(path: string): SafetensorsContents {
