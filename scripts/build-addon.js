@@ -13,36 +13,19 @@
 // CONVKIT_REQUIRE_NATIVE=1 makes it fatal.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
+const { nodeGypPath, nodeHeadersDir } = require('./node-gyp');
 
 const root = path.resolve(__dirname, '..');
 const required = process.env.CONVKIT_REQUIRE_NATIVE === '1';
 const jobs = process.env.JOBS || 'max';
 
-function nodeGyp() {
-  const candidates = [
-    process.env.npm_config_node_gyp,
-    (() => { try { return require.resolve('node-gyp/bin/node-gyp.js'); } catch { return undefined; } })(),
-    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-  ];
-  return candidates.find((c) => c && fs.existsSync(c));
-}
-
-// Headers: npm passes its `nodedir` setting as npm_config_nodedir. Run directly (no npm),
-// use the headers installed next to this node binary when there are any, so the build
-// works offline instead of downloading them.
-function nodedirArgs() {
-  if (process.env.npm_config_nodedir) return [];
-  const prefix = path.resolve(path.dirname(process.execPath), '..');
-  return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
-}
-
 function build() {
-  const gyp = nodeGyp();
+  const gyp = nodeGypPath();
   if (!gyp) return 'node-gyp was not found (run this through npm or npx, which bring their own copy)';
   const started = Date.now();
-  for (const step of [['configure', ...nodedirArgs()], ['build', `--jobs=${jobs}`]]) {
+  const headers = nodeHeadersDir();
+  for (const step of [['configure', ...(headers ? [`--nodedir=${headers}`] : [])], ['build', `--jobs=${jobs}`]]) {
     const r = spawnSync(process.execPath, [gyp, ...step], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) return r.error ? r.error.message : `node-gyp ${step[0]} exited with code ${r.status}`;
   }

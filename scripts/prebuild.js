@@ -14,6 +14,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { nodeGypPath, nodeHeadersDir } = require('./node-gyp');
 
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(root, 'prebuilds');
@@ -86,12 +87,8 @@ function build(name, t, scratch) {
   if (!output('which', [t.cxx]).trim()) {
     throw new Error(`${name}: ${t.cxx} not found (Debian: apt-get install g++-aarch64-linux-gnu)`);
   }
-  // Headers: the ones npm builds against (its nodedir), else those next to this node binary;
-  // never a download.
-  const prefix = path.resolve(path.dirname(process.execPath), '..');
-  const nodedir = process.env.npm_config_nodedir ||
-    (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : '');
-  const nodeGyp = process.env.npm_config_node_gyp || require.resolve('node-gyp/bin/node-gyp.js');
+  const nodedir = nodeHeadersDir();  // never a download
+  const nodeGyp = nodeGypPath();
   const env = {
     ...process.env, CC: t.cc, CXX: t.cxx, LINK: t.cxx, JOBS: process.env.JOBS || 'max',
     ...(nodedir ? { npm_config_nodedir: nodedir } : {}),

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <string>
 
-#include "keys.h"
 #include "util/checked.h"
 
 namespace convkit::glue {
@@ -93,10 +92,12 @@ inline Napi::Object info_object(Napi::Env env, const Napi::Value& v, const char*
   return v.As<Napi::Object>();
 }
 
-// info.<name>: the message's field name is built only when the value is refused.
+// info.<name>. Each read costs a V8 string internalization (Node-API 8 has no cached keys;
+// references to strings need Node-API 10), so the message's field name is built only when
+// the value is refused.
 inline int64_t int_field(Napi::Env env, const Napi::Object& o, const char* op, const char* name,
                          int64_t lo) {
-  const Napi::Value v = field(env, o, name);
+  const Napi::Value v = o.Get(name);
   if (v.IsNumber()) {
     const double d = v.As<Napi::Number>().DoubleValue();
     if (d >= static_cast<double>(lo) && d <= static_cast<double>(kMaxDim) && d == std::floor(d)) {
@@ -107,7 +108,7 @@ inline int64_t int_field(Napi::Env env, const Napi::Object& o, const char* op, c
 }
 
 inline bool bool_field(Napi::Env env, const Napi::Object& o, const char* op, const char* name) {
-  const Napi::Value v = field(env, o, name);
+  const Napi::Value v = o.Get(name);
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value();
   return bool_value(env, v, op, std::string("info.") + name);
 }
@@ -135,7 +136,7 @@ void read_window(Napi::Env env, const Napi::Object& o, const char* op, Params& p
 
 // 'nchw' | 'nhwc' -> 0 | 1.
 inline bool is_nhwc(Napi::Env env, const Napi::Object& o, const char* op) {
-  const Napi::Value v = field(env, o, "layout");
+  const Napi::Value v = o.Get("layout");
   if (v.IsString()) {
     const std::string s = v.As<Napi::String>().Utf8Value();
     if (s == "nchw") return false;

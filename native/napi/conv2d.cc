@@ -32,7 +32,7 @@ conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
   p.act = activation::none;
   if (forward) {
     p.has_bias = bool_field(env, o, op, "hasBias");
-    const Napi::Value act = field(env, o, "activation");
+    const Napi::Value act = o.Get("activation");
     const std::string act_s = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
     if (act_s == "none") {
       p.act = activation::none;

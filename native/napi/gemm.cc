@@ -51,8 +51,8 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays)
   const int64_t m = int_field(env, o, kOp, "m", 0);
   const int64_t n = int_field(env, o, kOp, "n", 0);
   const int64_t k = int_field(env, o, kOp, "k", 0);
-  const float alpha = static_cast<float>(finite_number(env, field(env, o, "alpha"), kOp, "info.alpha"));
-  const float beta = static_cast<float>(finite_number(env, field(env, o, "beta"), kOp, "info.beta"));
+  const float alpha = static_cast<float>(finite_number(env, o.Get("alpha"), kOp, "info.alpha"));
+  const float beta = static_cast<float>(finite_number(env, o.Get("beta"), kOp, "info.beta"));
   const int64_t lda = int_field(env, o, kOp, "lda", 1);
   const int64_t ldb = int_field(env, o, kOp, "ldb", 1);
   const int64_t ldc = int_field(env, o, kOp, "ldc", 1);
@@ -83,7 +83,7 @@ std::function<void()> parse_matmul(const Napi::CallbackInfo& info, call_arrays& 
   const int64_t m = int_field(env, o, op, "m", 0), n = int_field(env, o, op, "n", 0), k = int_field(env, o, op, "k", 0);
   // Float64Arrays: reading them runs no JS, and the copy is no larger than the caller's array.
   auto offsets = [&](const char* name) {
-    const Napi::Value v = field(env, o, name);
+    const Napi::Value v = o.Get(name);
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
       throw_type_error(env, op, std::string("info.") + name + " must be a Float64Array of offsets, got " + describe(v));
     }

@@ -17,7 +17,6 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("simd", isa_name(active_isa()));
   o.Set("detectedSimd", isa_name(detected_isa()));
-  if (const char* w = isa_override_warning()) o.Set("isaWarning", w);
   const std::vector<std::string> warnings = tuning_warnings();  // CONVKIT_ISA's first
   Napi::Array list = Napi::Array::New(env, warnings.size());
   for (size_t i = 0; i < warnings.size(); ++i) list.Set(static_cast<uint32_t>(i), warnings[i]);

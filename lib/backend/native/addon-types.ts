@@ -11,7 +11,6 @@ export type { ActivationKind } from '../backend';
 export interface AddonInfo {
   simd: 'avx512' | 'avx2' | 'neon' | 'scalar';
   detectedSimd: 'avx512' | 'avx2' | 'neon' | 'scalar';
-  isaWarning?: string;
   /** Environment switches that were not understood (CONVKIT_ISA, CONVKIT_CONV_ALGO, ...). */
   warnings: string[];
   threads: number;

@@ -1,8 +1,6 @@
 // Fills the conv2d config from the active ISA and CONVKIT_CONV_ALGO (conv2d-config.h).
 #include "configs/conv2d-config.h"
 
-#include <mutex>
-
 #include "configs/gemm-config.h"
 #include "configs/tuning.h"
 #include "convkit/isa.h"
@@ -33,9 +31,7 @@ conv2d_config make_config() {
 }
 
 conv2d_config& config() {
-  static conv2d_config c;
-  static std::once_flag once;
-  std::call_once(once, [] { c = make_config(); });
+  static conv2d_config c = make_config();  // filled once, thread-safe (a function-local static)
   return c;
 }
 

@@ -1,23 +1,27 @@
 // Fills the depthwise config from the active ISA (dwconv-config.h).
 #include "configs/dwconv-config.h"
 
-#include <mutex>
-
 #include "convkit/isa.h"
 
 namespace convkit {
 
-const dwconv_config& get_dwconv_config() {
-  static dwconv_config c{};
-  static std::once_flag once;
-  std::call_once(once, [] {
+namespace {
+
+dwconv_config make_config() {
+  dwconv_config c{};
 #if defined(__x86_64__) || defined(_M_X64)
-    if (active_isa() == isa::avx512) {
-      c.nchw_row = f32_dwconv_ukernel_1x64__avx512;
-      c.nhwc_row = f32_dwconv_nhwc_row__avx512;
-    }
+  if (active_isa() == isa::avx512) {
+    c.nchw_row = f32_dwconv_ukernel_1x64__avx512;
+    c.nhwc_row = f32_dwconv_nhwc_row__avx512;
+  }
 #endif
-  });
+  return c;
+}
+
+}  // namespace
+
+const dwconv_config& get_dwconv_config() {
+  static const dwconv_config c = make_config();  // filled once, thread-safe
   return c;
 }
 

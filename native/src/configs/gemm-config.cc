@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <string>
 
 #include "configs/tuning.h"
@@ -125,9 +124,7 @@ cache_sizes detect_cache_sizes() {
 }
 
 const gemm_plan& get_gemm_plan() {
-  static gemm_plan plan;
-  static std::once_flag once;
-  std::call_once(once, [] { plan = make_plan(); });
+  static const gemm_plan plan = make_plan();  // filled once, thread-safe
   return plan;
 }
 

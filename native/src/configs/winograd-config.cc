@@ -1,8 +1,6 @@
 // Fills the Winograd config from the active ISA and CONVKIT_WINO_PASS_FLOATS.
 #include "configs/winograd-config.h"
 
-#include <mutex>
-
 #include "configs/tuning.h"
 #include "convkit/isa.h"
 
@@ -34,9 +32,7 @@ winograd_config make_config() {
 }
 
 winograd_config& config() {
-  static winograd_config c;
-  static std::once_flag once;
-  std::call_once(once, [] { c = make_config(); });
+  static winograd_config c = make_config();  // filled once, thread-safe (a function-local static)
   return c;
 }
 
