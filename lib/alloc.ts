@@ -23,24 +23,32 @@ function count(n: number): string {
   return Number.isSafeInteger(n) ? String(n) : n.toPrecision(3);
 }
 
+/**
+ * The parts of tooLarge's message: what is allocated ("the output [2, 3]") and the call's
+ * shapes. A function, so the strings are built only when the error is thrown: ops check on
+ * every call.
+ */
+export type Describe = () => { what: string; context: string };
+
 /** "<op>: <what> has <n> elements (<bytes> as float32), more than can be allocated <context>" */
-export function tooLarge(op: string, what: string, n: number, context: string, cause?: unknown): RangeError {
+export function tooLarge(op: string, n: number, describe: Describe, cause?: unknown): RangeError {
+  const { what, context } = describe();
   const err = rangeError(op, `${what} has ${count(n)} elements (${bytes(n * 4)} as float32), more than can be allocated${context ? ` ${context}` : ''}`);
   if (cause !== undefined) (err as { cause?: unknown }).cause = cause;
   return err;
 }
 
 /** Throws tooLarge unless n elements fit an output on both backends. */
-export function checkOutputElements(op: string, what: string, n: number, context: string): void {
-  if (!(n <= MAX_OUTPUT_ELEMENTS)) throw tooLarge(op, what, n, context);
+export function checkOutputElements(op: string, n: number, describe: Describe): void {
+  if (!(n <= MAX_OUTPUT_ELEMENTS)) throw tooLarge(op, n, describe);
 }
 
 /** alloc(n), with a RangeError from the allocation (no memory, too long) turned into tooLarge. */
-export function allocate<T>(op: string, what: string, n: number, context: string, alloc: (n: number) => T): T {
+export function allocate<T>(op: string, n: number, describe: Describe, alloc: (n: number) => T): T {
   try {
     return alloc(n);
   } catch (e) {
-    if (e instanceof RangeError) throw tooLarge(op, what, n, context, e);
+    if (e instanceof RangeError) throw tooLarge(op, n, describe, e);
     throw e;
   }
 }

@@ -259,7 +259,7 @@ export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): 
 /** A zero-filled Float32Array for a creator's shape, or a RangeError naming op and shape. */
 function fresh(op: string, shape: Shape): Float32Array {
   const n = shapeSize(op, shape);
-  return allocate(op, `shape ${shapeStr(shape)}`, n, '', (k) => new Float32Array(k));
+  return allocate(op, n, () => ({ what: `shape ${shapeStr(shape)}`, context: '' }), (k) => new Float32Array(k));
 }
 
 /** A new tensor of `shape` filled with 0. */

@@ -45,7 +45,7 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
 
 function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, wt: Tensor): Tensor {
   const shape = conv2dOutputShapeOf(info);
-  const data = allocate(op, `the output ${shapeStr(shape)}`, shape.reduce((a, b) => a * b, 1), `(x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`, (n) => backend().output(n));
+  const data = allocate(op, shape.reduce((a, b) => a * b, 1), () => ({ what: `the output ${shapeStr(shape)}`, context: `(x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})` }), (n) => backend().output(n));
   return new Tensor(data, rank3 ? shape.slice(1) : shape);
 }
 

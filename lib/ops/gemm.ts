@@ -37,9 +37,9 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
     throw rangeError(op, `op(a) is [${m}, ${k}] but op(b) is [${kb}, ${n}] (a ${shapeStr(at.shape)}${transA ? ' transposed' : ''}, b ${shapeStr(bt.shape)}${transB ? ' transposed' : ''})`);
   }
   // Uninitialized on native: beta = 0 writes every element, a c argument is copied in first.
-  const context = `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})`;
-  checkOutputElements(op, `the output [${m}, ${n}]`, m * n, context);
-  const y = new Tensor(allocate(op, `the output [${m}, ${n}]`, m * n, context, (len) => backend().output(len)), [m, n]);
+  const describe = () => ({ what: `the output [${m}, ${n}]`, context: `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})` });
+  checkOutputElements(op, m * n, describe);
+  const y = new Tensor(allocate(op, m * n, describe, (len) => backend().output(len)), [m, n]);
   if (o.c === undefined || o.c === null) beta = 0;
   else {
     const c = checkTensor(op, 'c', o.c);
@@ -84,9 +84,9 @@ function planMatmul(op: string, a: unknown, b: unknown) {
   const bt = checkTensor(op, 'b', b);
   const plan = matmulPlan(op, at.shape, bt.shape);
   const size = plan.outShape.reduce((p, d) => p * d, 1);
-  const context = `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})`;
-  checkOutputElements(op, `the output ${shapeStr(plan.outShape)}`, size, context);
-  const y = new Tensor(allocate(op, `the output ${shapeStr(plan.outShape)}`, size, context, (len) => backend().output(len)), plan.outShape);
+  const describe = () => ({ what: `the output ${shapeStr(plan.outShape)}`, context: `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})` });
+  checkOutputElements(op, size, describe);
+  const y = new Tensor(allocate(op, size, describe, (len) => backend().output(len)), plan.outShape);
   return { at, bt, plan, y };
 }
 
@@ -106,7 +106,7 @@ export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
   const at = checkTensor('matmulAsync', 'a', a);
   const bt = checkTensor('matmulAsync', 'b', b);
   const plan = matmulPlan('matmulAsync', at.shape, bt.shape);
-  checkOutputElements('matmulAsync', `the output ${shapeStr(plan.outShape)}`, plan.outShape.reduce((p, d) => p * d, 1), `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})`);
+  checkOutputElements('matmulAsync', plan.outShape.reduce((p, d) => p * d, 1), () => ({ what: `the output ${shapeStr(plan.outShape)}`, context: `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})` }));
   return new Tensor(await backend().matmulAsync(at.data, bt.data, null, plan), plan.outShape);
 }
 

@@ -19,7 +19,7 @@ function check(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { in
 
 function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; y: Tensor } {
   const { info, xt, x4, yShape } = check(op, kind, x, opts);
-  const data = allocate(op, `the output ${shapeStr(yShape)}`, yShape.reduce((a, b) => a * b, 1), `(x ${shapeStr(xt.shape)})`, (n) => backend().output(n));
+  const data = allocate(op, yShape.reduce((a, b) => a * b, 1), () => ({ what: `the output ${shapeStr(yShape)}`, context: `(x ${shapeStr(xt.shape)})` }), (n) => backend().output(n));
   return { info, x4, y: new Tensor(data, yShape) };
 }
 

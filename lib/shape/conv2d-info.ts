@@ -154,8 +154,10 @@ export function conv2dInfo(op: string, xShape: readonly number[], wShape: readon
     throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1} exceeds the padded input ${inHeight + padTop + padBottom}x${inWidth + padLeft + padRight} ${shapes}`);
   }
   const outShape = nhwc ? [batch, outHeight, outWidth, outChannels] : [batch, outChannels, outHeight, outWidth];
-  checkOutputElements(op, `the output ${shapeStr(outShape)}`, batch * outChannels * outHeight * outWidth,
-    `(x ${shapeStr(xShape)}, w ${shapeStr(wShape)}, stride [${strideH}, ${strideW}], padding [${pad.join(', ')}], dilation [${dilationH}, ${dilationW}], layout ${layout})`);
+  checkOutputElements(op, batch * outChannels * outHeight * outWidth, () => ({
+    what: `the output ${shapeStr(outShape)}`,
+    context: `(x ${shapeStr(xShape)}, w ${shapeStr(wShape)}, stride [${strideH}, ${strideW}], padding [${pad.join(', ')}], dilation [${dilationH}, ${dilationW}], layout ${layout})`,
+  }));
   if (biasShape !== null && (biasShape.length !== 1 || biasShape[0] !== outChannels)) {
     throw rangeError(op, `bias must be [${outChannels}], got b ${shapeStr(biasShape)} ${shapes}`);
   }

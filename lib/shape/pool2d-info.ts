@@ -94,7 +94,7 @@ export function pool2dInfo(op: string, kind: 'max' | 'avg', xShape: readonly num
     throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the window exceeds the padded input ${shapes}`);
   }
   const outShape = nhwc ? [batch, outHeight, outWidth, channels] : [batch, channels, outHeight, outWidth];
-  checkOutputElements(op, `the output ${shapeStr(outShape)}`, batch * channels * outHeight * outWidth, shapes);
+  checkOutputElements(op, batch * channels * outHeight * outWidth, () => ({ what: `the output ${shapeStr(outShape)}`, context: shapes }));
   return {
     batch, channels, inHeight, inWidth, outHeight, outWidth, kernelH, kernelW, strideH, strideW,
     padTop, padBottom, padLeft, padRight, dilationH, dilationW,
