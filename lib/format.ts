@@ -6,7 +6,8 @@
 const THRESHOLD = 1000;
 const EDGE = 3;
 
-function formatter(values: number[]): (v: number) => string {
+function formatter(values: number[], integral: boolean): (v: number) => string {
+  if (integral) return (v: number) => String(v);
   const finite = values.filter(Number.isFinite);
   const ints = finite.every(Number.isInteger);
   const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
@@ -21,8 +22,11 @@ function formatter(values: number[]): (v: number) => string {
   };
 }
 
-/** t's values as PyTorch prints them, then its shape. */
-export function formatTensor(data: Float32Array, shape: readonly number[]): string {
+/**
+ * t's values as PyTorch prints them, then its shape; `extra` (e.g. `dtype=int32`,
+ * `gradFn=conv2d`) follows the shape.
+ */
+export function formatTensor(data: Float32Array | Int32Array, shape: readonly number[], extra: string[] = []): string {
   const size = data.length;
   const summarize = size > THRESHOLD;
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
@@ -36,7 +40,7 @@ export function formatTensor(data: Float32Array, shape: readonly number[]): stri
     for (const i of shown(shape[dim])) if (i !== null) collect(dim + 1, offset + i * strides[dim]);
   };
   collect(0, 0);
-  const fmt = formatter(visible);
+  const fmt = formatter(visible, data instanceof Int32Array);
   const width = visible.reduce((w, v) => Math.max(w, fmt(v).length), 0);
   const cell = (v: number) => fmt(v).padStart(width);
   const prefix = 'tensor(';
@@ -48,5 +52,5 @@ export function formatTensor(data: Float32Array, shape: readonly number[]): stri
     return `[${parts.join(sep)}]`;
   };
   const body = shape.length === 0 ? cell(data[0]) : size === 0 ? '[]' : build(0, 0, prefix.length);
-  return `${prefix}${body}, shape=[${shape.join(', ')}])`;
+  return `${prefix}${body}, ${[`shape=[${shape.join(', ')}]`, ...extra].join(', ')})`;
 }

@@ -16,6 +16,8 @@ export {
   reluBackward, sigmoidBackward, tanhBackward, softmaxBackward, logSoftmaxBackward,
 } from './ops/activation';
 export { crossEntropy } from './ops/loss';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode';
+export type { BackwardOptions } from './autograd/backward';
 export { filter2d } from './ops/filter2d';
 export type { Filter2dOptions } from './ops/filter2d';
 export { filters } from './filters';

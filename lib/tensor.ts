@@ -5,6 +5,9 @@ import { checkDim, checkOptions, isDim, isInt } from './check';
 import { invalidType, rangeError, shapeStr } from './errors';
 import { mulberry32 } from './random';
 import { allocate } from './alloc';
+import { AutogradMeta } from './autograd/node';
+import { needsGrad, record } from './autograd/record';
+import { runBackward, type BackwardOptions } from './autograd/backward';
 
 /**
  * A tensor's dimensions, outermost first (row-major), e.g. `[N, C, H, W]`; `[]` is a scalar.
@@ -66,10 +69,12 @@ function copyShape(op: string, name: string, shape: unknown): number[] {
 
 /** Checks data against shape, reading each once; returns the data and a frozen plain shape. */
 // owner: the argument's name ('x': messages say x.data, x.shape), or '' for a Tensor's own.
-function checkedParts(op: string, owner: string, data: unknown, shape: unknown): [Float32Array, Shape] {
+// ints: an Int32Array is accepted too (the Tensor constructor: argmax's indices, integer
+// tensors from files); ops take float32 only.
+function checkedParts(op: string, owner: string, data: unknown, shape: unknown, ints = false): [Float32Array, Shape] {
   const dataName = owner === '' ? 'data' : `${owner}.data`;
   const shapeName = owner === '' ? 'shape' : `${owner}.shape`;
-  const length = float32Length(op, dataName, data);
+  const length = ints && types.isInt32Array(data) ? typedArrayLength.call(data) as number : float32Length(op, dataName, data);
   const dims = copyShape(op, shapeName, shape);
   const size = shapeSize(op, dims, shapeName);
   if (length !== size) {
@@ -93,21 +98,96 @@ function checkedParts(op: string, owner: string, data: unknown, shape: unknown):
  * t.reshape([3, -1]).shape;   // [3, 2]
  * ```
  */
-export class Tensor {
-  /** The elements, row-major; `data.length === size`. Shared, not copied, by the constructor and {@link Tensor.reshape}. */
-  readonly data: Float32Array;
+export class Tensor<D extends Float32Array | Int32Array = Float32Array> {
+  /**
+   * The elements, row-major; `data.length === size`. Shared, not copied, by the constructor and
+   * {@link Tensor.reshape}. Float32Array for every op's values; an Int32Array for indices
+   * ({@link argmax}) and integer tensors read from files.
+   */
+  readonly data: D;
   /** The dimensions, outermost first (frozen): `[N, C, H, W]` for an NCHW batch, `[]` for a scalar. */
   readonly shape: Shape;
 
   /**
    * Wraps `data` without copying it.
-   * @param data - the elements, row-major.
+   * @param data - the elements, row-major (a Float32Array, or an Int32Array for integers).
    * @param shape - the dimensions; their product must equal `data.length`.
-   * @throws TypeError if data is not a Float32Array or shape not an array; RangeError if
-   *   `data.length !== product(shape)` or a dimension is not a non-negative integer.
+   * @throws TypeError if data is not a Float32Array or Int32Array or shape not an array;
+   *   RangeError if `data.length !== product(shape)` or a dimension is not a non-negative integer.
    */
-  constructor(data: Float32Array, shape: Shape) {
-    [this.data, this.shape] = checkedParts('Tensor', '', data, shape);
+  constructor(data: D, shape: Shape) {
+    const [d, s] = checkedParts('Tensor', '', data, shape, true);
+    this.data = d as D;
+    this.shape = s;
+  }
+
+  /** @internal The autograd identity (lib/autograd): null for a tensor no gradient flows through. */
+  _ag: AutogradMeta | null = null;
+
+  /**
+   * Whether gradients flow to this tensor (as torch's requires_grad): set it on a leaf (a
+   * tensor you made: a weight, an input) and every op over it records itself, so
+   * {@link Tensor.backward} can fill {@link Tensor.grad}. Ops' results report true when any
+   * input did. Only leaves can be changed, and only float32 tensors can require grad.
+   */
+  get requiresGrad(): boolean {
+    return this._ag !== null && this._ag.requiresGrad;
+  }
+
+  set requiresGrad(v: boolean) {
+    if (typeof v !== 'boolean') throw invalidType('requiresGrad', 'value', 'a boolean', v);
+    if (this._ag?.node) {
+      throw rangeError('requiresGrad', `can be changed only on a leaf tensor; this ${shapeStr(this.shape)} one was made by ${this._ag.node.op} (use detach() for a leaf with the same data)`);
+    }
+    if (v && !types.isFloat32Array(this.data)) throw rangeError('requiresGrad', 'only float32 tensors can require grad');
+    if (this._ag) this._ag.requiresGrad = v;
+    else if (v) this._ag = new AutogradMeta(true, null);
+  }
+
+  /**
+   * The gradient accumulated by {@link Tensor.backward} calls into this leaf (same shape), or
+   * null before any; optimizers' zeroGrad sets it back to null. Tensors made by ops keep none.
+   */
+  get grad(): Tensor | null {
+    return this._ag?.grad ?? null;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      const t = checkTensor('grad', 'value', g);
+      if (t.rank !== this.rank || t.shape.some((d, i) => d !== this.shape[i])) {
+        throw rangeError('grad', `the gradient ${shapeStr(t.shape)} does not match the tensor ${shapeStr(this.shape)}`);
+      }
+    }
+    if (this._ag) this._ag.grad = g;
+    else if (g !== null) (this._ag = new AutogradMeta(false, null)).grad = g;
+  }
+
+  /** The name of the op that made this tensor on the tape (e.g. `'conv2d'`), or null for a leaf. */
+  get gradFn(): string | null {
+    return this._ag?.node?.op ?? null;
+  }
+
+  /** Whether this is a leaf of the tape: made by the user (or inside noGrad), not recorded by an op. */
+  get isLeaf(): boolean {
+    return !this._ag?.node;
+  }
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf that requires grad and adds
+   * it into their {@link Tensor.grad} (as torch's backward). The tape it walked is freed.
+   * @param grad - dL/d(this tensor), same shape; omit it for a one-element tensor (a loss).
+   * @param opts - `retainGraph: true` keeps the tape for another backward.
+   * @throws RangeError if this tensor does not require grad, grad is missing for a
+   *   multi-element tensor or has another shape, or the tape was freed by an earlier backward.
+   */
+  backward(grad?: Tensor, opts?: BackwardOptions): void {
+    runBackward(this._ag, this.shape, grad, opts);
+  }
+
+  /** The same data (shared, no copy) as a new leaf with no history: no gradient flows through it. */
+  detach(): Tensor<D> {
+    return new Tensor(this.data, this.shape);
   }
 
   /** The number of elements: the product of `shape` (1 for a scalar). */
@@ -126,7 +206,7 @@ export class Tensor {
    *   product must equal {@link Tensor.size}.
    * @throws RangeError if the sizes differ or more than one `-1` is given.
    */
-  reshape(shape: Shape): Tensor {
+  reshape(shape: Shape): Tensor<D> {
     if (!Array.isArray(shape)) throw invalidType('reshape', 'shape', 'an array of dimensions', shape);
     const inferred = shape.indexOf(-1);
     if (inferred >= 0 && shape.indexOf(-1, inferred + 1) >= 0) throw rangeError('reshape', `only one -1 allowed, got ${shapeStr(shape)}`);
@@ -140,12 +220,17 @@ export class Tensor {
     }
     const size = shapeSize('reshape', dims);
     if (size !== this.size) throw rangeError('reshape', `cannot reshape ${shapeStr(this.shape)} (${this.size} elements) to ${shapeStr(shape)}`);
-    return new Tensor(this.data, dims);
+    const y = new Tensor(this.data, dims);
+    const from = this.shape;
+    if (needsGrad(this as Tensor)) record('reshape', y as Tensor, [this as Tensor], (gy) => [gy.reshape(from)]);
+    return y;
   }
 
-  /** A copy with its own data and the same shape. */
-  clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+  /** A copy with its own data and the same shape (on the tape: the gradient passes through). */
+  clone(): Tensor<D> {
+    const y = new Tensor(this.data.slice() as D, this.shape);
+    if (needsGrad(this as Tensor)) record('clone', y as Tensor, [this as Tensor], (gy) => [gy]);
+    return y;
   }
 
   /** The elements as nested arrays, one level per dimension (a plain number for a scalar). */
@@ -185,7 +270,11 @@ export class Tensor {
    * (and the values, truncated, as PyTorch prints a tensor).
    */
   toString(): string {
-    return formatTensor(this.data, this.shape);
+    const extra: string[] = [];
+    if (this.data instanceof Int32Array) extra.push('dtype=int32');
+    if (this.gradFn) extra.push(`gradFn=${this.gradFn}`);
+    else if (this.requiresGrad) extra.push('requiresGrad=true');
+    return formatTensor(this.data, this.shape, extra);
   }
 
   /** console.log(t) and util.inspect(t) print toString(). */
@@ -194,7 +283,7 @@ export class Tensor {
   }
 }
 
-export function isTensor(v: unknown): v is Tensor {
+export function isTensor(v: unknown): v is Tensor<Float32Array | Int32Array> {
   return v instanceof Tensor;
 }
 
@@ -206,9 +295,12 @@ export function isTensor(v: unknown): v is Tensor {
  */
 export function checkTensor(op: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) throw invalidType(op, name, 'a Tensor', v);
-  const { data, shape } = v as { data: unknown; shape: unknown };
+  const { data, shape, _ag } = v as { data: unknown; shape: unknown; _ag: unknown };
   const [d, s] = checkedParts(op, name, data, shape);
-  return new Tensor(d, s);
+  const t = new Tensor(d, s);
+  // The snapshot shares the autograd identity, so gradients reach the caller's tensor.
+  if (_ag instanceof AutogradMeta) t._ag = _ag;
+  return t;
 }
 
 function inferShape(values: unknown): number[] {

@@ -4,11 +4,17 @@ import type { ActivationKind } from '../backend/backend';
 import { isInt } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor, Tensor } from '../tensor';
+import { needsGrad, record } from '../autograd/record';
 
 function unary(op: ActivationKind, x: unknown): Tensor {
   const xt = checkTensor(op, 'x', x);
   const y = new Tensor(backend().output(xt.size), xt.shape);
   backend().activation(op, xt.data, y.data);
+  // relu's gradient reads its input (x > 0), sigmoid's and tanh's their output.
+  if (needsGrad(xt)) {
+    const saved = op === 'relu' ? xt.detach() : y.detach();
+    record(op, y, [xt], (gy) => [unaryBackward(`${op}Backward`, op, gy, op === 'relu' ? 'x' : 'y', saved)]);
+  }
   return y;
 }
 
@@ -36,6 +42,10 @@ function softmaxOp(op: string, x: unknown, axis: unknown, log: boolean): Tensor 
   const { outer, len, inner } = axisView(op, xt, axis);
   const y = new Tensor(backend().output(xt.size), xt.shape);
   backend().softmax(xt.data, y.data, outer, len, inner, log);
+  if (needsGrad(xt)) {
+    const saved = y.detach();
+    record(op, y, [xt], (gy) => [softmaxBackwardOp(`${op}Backward`, gy, saved, axis, log)]);
+  }
   return y;
 }
 

@@ -5,6 +5,8 @@ import { CONV2D_KEYS, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Con
 import { checkTensor, Tensor } from '../tensor';
 import { checkOptions } from '../check';
 import { allocate } from '../alloc';
+import { metaOf, needsGrad, record } from '../autograd/record';
+import { reluBackward } from './activation';
 
 /**
  * Options of {@link conv2d}, {@link conv2dAsync} and {@link conv2dBackward}: the geometry
@@ -74,7 +76,29 @@ export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
   const { info, xt, wt, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
   const y = outputTensor('conv2d', info, rank3, xt, wt);
   backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info);
+  if (needsGrad(xt, wt, bias)) recordConv2d(y, xt, wt, bias, opts, info);
   return y;
+}
+
+/**
+ * Puts a conv2d on the tape. Its backward is conv2dBackward after the fused activation's
+ * gradient (relu's, read from the output: y > 0 exactly where the pre-activation was).
+ */
+function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, opts: unknown, info: Conv2dInfo): void {
+  const { bias: _b, activation: _a, ...geometry } = (opts ?? {}) as Conv2dOptions;
+  const [gx, gw, gb] = [metaOf(xt) !== null, metaOf(wt) !== null, metaOf(bias) !== null];
+  const x = xt.detach();
+  const w = wt.detach();
+  const out = info.activation === 'relu' ? y.detach() : null;
+  record('conv2d', y, [xt, wt, bias], (gy) => {
+    const g = out ? reluBackward(gy, out) : gy;
+    const outputs: Conv2dGrad[] = [];
+    if (gx) outputs.push('dx');
+    if (gw) outputs.push('dw');
+    if (gb) outputs.push('db');
+    const r = conv2dBackward(g, x, w, { ...geometry, outputs });
+    return [r.dx ?? null, r.dw ?? null, r.db ?? null];
+  });
 }
 
 /**
@@ -83,11 +107,14 @@ export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
  * bad input rejects the promise instead of throwing.
  */
 export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
-  const { info, wt, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
+  const { info, xt, wt, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
   // y = null: the backend allocates the output (natively without a copy back).
+  const grad = needsGrad(xt, wt, bias);  // decided at the call (noGrad around the call counts)
   const y = await backend().conv2dAsync(x4.data, wt.data, bias ? bias.data : null, null, info);
   const shape = conv2dOutputShapeOf(info);
-  return new Tensor(y, rank3 ? shape.slice(1) : shape);
+  const out = new Tensor(y, rank3 ? shape.slice(1) : shape);
+  if (grad) recordConv2d(out, xt, wt, bias, opts, info);
+  return out;
 }
 
 /**

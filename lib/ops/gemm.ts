@@ -5,6 +5,7 @@ import { rangeError, shapeStr } from '../errors';
 import { checkSgemm, type GemmInfo, gemmCall, matmulPlan } from '../shape/gemm-info';
 import { checkTensor, Tensor } from '../tensor';
 import { allocate, checkOutputElements } from '../alloc';
+import { metaOf, needsGrad, record } from '../autograd/record';
 
 /** Options of {@link gemm} and {@link gemmAsync} (the ONNX Gemm attributes). */
 export interface GemmOptions {
@@ -20,7 +21,7 @@ export interface GemmOptions {
   c?: Tensor;
 }
 
-interface GemmPlan { transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number; a: Tensor; b: Tensor; y: Tensor }
+interface GemmPlan { transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number; a: Tensor; b: Tensor; c: Tensor | null; y: Tensor }
 
 function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
   const at = checkTensor(op, 'a', a);
@@ -40,14 +41,15 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
   const describe = () => ({ what: `the output [${m}, ${n}]`, context: `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})` });
   checkOutputElements(op, m * n, describe);
   const y = new Tensor(allocate(op, m * n, describe, (len) => backend().output(len)), [m, n]);
+  let c: Tensor | null = null;
   if (o.c === undefined || o.c === null) beta = 0;
   else {
-    const c = checkTensor(op, 'c', o.c);
+    c = checkTensor(op, 'c', o.c);
     if (c.rank === 2 && c.shape[0] === m && c.shape[1] === n) y.data.set(c.data);
     else if (c.rank === 1 && c.shape[0] === n) for (let i = 0; i < m; i++) y.data.set(c.data, i * n);
     else throw rangeError(op, `c must be [${m}, ${n}] or broadcast [${n}], got c ${shapeStr(c.shape)}`);
   }
-  return { transA, transB, m, n, k, alpha, beta, a: at, b: bt, y };
+  return { transA, transB, m, n, k, alpha, beta, a: at, b: bt, c, y };
 }
 
 /** The GemmInfo of a planned gemm: a [M, K] or [K, M], b [K, N] or [N, K], y [M, N], row-major. */
@@ -69,13 +71,46 @@ function gemmInfo(p: GemmPlan): GemmInfo {
 export function gemm(a: Tensor, b: Tensor, opts?: GemmOptions): Tensor {
   const p = planGemm('gemm', a, b, opts);
   backend().sgemm(p.a.data, p.b.data, p.y.data, gemmInfo(p));
+  if (needsGrad(p.a, p.b, p.c)) recordGemm(p);
   return p.y;
+}
+
+/** Sum over the rows of g [m, n] -> [n] (the gradient of a row-broadcast operand). */
+function sumRows(g: Tensor, scale: number): Tensor {
+  const [m, n] = [g.size / g.shape[g.rank - 1], g.shape[g.rank - 1]];
+  const out = new Float32Array(n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j] += g.data[i * n + j];
+  if (scale !== 1) for (let j = 0; j < n; j++) out[j] *= scale;
+  return new Tensor(out, [n]);
+}
+
+/** gemm on the tape: dA = alpha gy op(b)^T (transposed back for transA), dB likewise, dC = beta gy. */
+function recordGemm(p: GemmPlan): void {
+  const { transA, transB, alpha, beta } = p;
+  const [ga, gb, gc] = [metaOf(p.a) !== null, metaOf(p.b) !== null, metaOf(p.c) !== null];
+  const a = p.a.detach();
+  const b = p.b.detach();
+  const cShape = p.c ? p.c.shape : null;
+  record('gemm', p.y, [p.a, p.b, p.c], (gy) => [
+    !ga ? null : transA ? gemm(b, gy, { transA: transB, transB: true, alpha }) : gemm(gy, b, { transB: !transB, alpha }),
+    !gb ? null : transB ? gemm(gy, a, { transA: true, transB: transA, alpha }) : gemm(a, gy, { transA: !transA, alpha }),
+    !gc || !cShape ? null : cShape.length === 1 ? sumRows(gy, beta) : scaled(gy, beta),
+  ]);
+}
+
+function scaled(g: Tensor, s: number): Tensor {
+  if (s === 1) return g;
+  const out = new Float32Array(g.size);
+  for (let i = 0; i < out.length; i++) out[i] = g.data[i] * s;
+  return new Tensor(out, g.shape);
 }
 
 /** {@link gemm} off the main thread (native backend), on the values a, b and c hold at the call; bad input rejects the promise. */
 export async function gemmAsync(a: Tensor, b: Tensor, opts?: GemmOptions): Promise<Tensor> {
   const p = planGemm('gemmAsync', a, b, opts);
+  const grad = needsGrad(p.a, p.b, p.c);  // decided at the call
   await backend().sgemmAsync(p.a.data, p.b.data, p.y.data, gemmInfo(p));
+  if (grad) recordGemm(p);
   return p.y;
 }
 
@@ -98,7 +133,32 @@ function planMatmul(op: string, a: unknown, b: unknown) {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const { at, bt, plan, y } = planMatmul('matmul', a, b);
   backend().matmul(at.data, bt.data, y.data, plan);
+  if (needsGrad(at, bt)) recordMatmul(y, at, bt, plan);
   return y;
+}
+
+/**
+ * matmul on the tape: for each output matrix t, da[t's a] += gy_t b_t^T and db[t's b] +=
+ * a_t^T gy_t (a broadcast operand sums over the batch entries that shared it).
+ */
+function recordMatmul(y: Tensor, at: Tensor, bt: Tensor, plan: { m: number; n: number; k: number; aOffsets: Float64Array; bOffsets: Float64Array }): void {
+  const [ga, gb] = [metaOf(at) !== null, metaOf(bt) !== null];
+  const a = at.detach();
+  const b = bt.detach();
+  record('matmul', y, [at, bt], (gy) => {
+    const { m, n, k, aOffsets, bOffsets } = plan;
+    const be = backend();
+    const da = ga ? new Float32Array(a.size) : null;
+    const db = gb ? new Float32Array(b.size) : null;
+    for (let t = 0; t < aOffsets.length; t++) {
+      const g = gy.data.subarray(t * m * n, (t + 1) * m * n);
+      const ao = aOffsets[t];
+      const bo = bOffsets[t];
+      if (da) be.sgemm(g, b.data.subarray(bo, bo + k * n), da.subarray(ao, ao + m * k), { transA: false, transB: true, m, n: k, k: n, alpha: 1, beta: 1, lda: Math.max(n, 1), ldb: Math.max(n, 1), ldc: Math.max(k, 1) });
+      if (db) be.sgemm(a.data.subarray(ao, ao + m * k), g, db.subarray(bo, bo + k * n), { transA: true, transB: false, m: k, n, k: m, alpha: 1, beta: 1, lda: Math.max(k, 1), ldb: Math.max(n, 1), ldc: Math.max(n, 1) });
+    }
+    return [da ? new Tensor(da, a.shape) : null, db ? new Tensor(db, b.shape) : null];
+  });
 }
 
 /** {@link matmul} off the main thread (native backend): the whole batch in one call, on the values a and b hold at the call. */
@@ -107,7 +167,10 @@ export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
   const bt = checkTensor('matmulAsync', 'b', b);
   const plan = matmulPlan('matmulAsync', at.shape, bt.shape);
   checkOutputElements('matmulAsync', plan.outShape.reduce((p, d) => p * d, 1), () => ({ what: `the output ${shapeStr(plan.outShape)}`, context: `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})` }));
-  return new Tensor(await backend().matmulAsync(at.data, bt.data, null, plan), plan.outShape);
+  const grad = needsGrad(at, bt);  // decided at the call
+  const y = new Tensor(await backend().matmulAsync(at.data, bt.data, null, plan), plan.outShape);
+  if (grad) recordMatmul(y, at, bt, plan);
+  return y;
 }
 
 /**
@@ -129,13 +192,29 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const rows = xt.shape.slice(0, -1).reduce((p, d) => p * d, 1);
   const y = new Tensor(backend().output(rows * out), [...xt.shape.slice(0, -1), out]);
   let beta = 0;
+  let bt: Tensor | null = null;
   if (b !== undefined && b !== null) {
-    const bt = checkTensor(op, 'b', b);
+    bt = checkTensor(op, 'b', b);
     if (bt.rank !== 1 || bt.shape[0] !== out) throw rangeError(op, `b must be [${out}], got b ${shapeStr(bt.shape)} (w ${shapeStr(wt.shape)})`);
     for (let i = 0; i < rows; i++) y.data.set(bt.data, i * out);
     beta = 1;
   }
   backend().sgemm(xt.data, wt.data, y.data, { transA: false, transB: true, m: rows, n: out, k: inF, alpha: 1, beta, lda: Math.max(inF, 1), ldb: Math.max(inF, 1), ldc: Math.max(out, 1) });
+  if (needsGrad(xt, wt, bt)) {
+    // Over x viewed as [rows, in]: dx = gy w, dw = gy^T x, db = the column sums of gy.
+    const [gx, gw, gb] = [metaOf(xt) !== null, metaOf(wt) !== null, metaOf(bt) !== null];
+    const x2 = xt.detach().reshape([rows, inF]);
+    const w = wt.detach();
+    const xShape = xt.shape;
+    record(op, y, [xt, wt, bt], (gy) => {
+      const g2 = gy.reshape([rows, out]);
+      return [
+        gx ? gemm(g2, w).reshape(xShape) : null,
+        gw ? gemm(g2, x2, { transA: true }) : null,
+        gb ? sumRows(g2, 1) : null,
+      ];
+    });
+  }
   return y;
 }
 

@@ -4,6 +4,7 @@ import { invalidType, rangeError, shapeStr } from '../errors';
 import { types } from 'node:util';
 import { checkTensor, Tensor, typedLength } from '../tensor';
 import { logSoftmax } from './activation';
+import { noGrad } from '../autograd/grad-mode';
 
 /**
  * Softmax cross-entropy over a batch, with its gradient: `loss = mean over n of
@@ -37,7 +38,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
     }
     ls[i] = v;
   }
-  const logp = logSoftmax(lt, -1);
+  const logp = noGrad(() => logSoftmax(lt, -1));  // { loss, dlogits } form: not on the tape
   const dlogits = new Tensor(new Float32Array(n * c), [n, c]);
   let loss = 0;
   for (let i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import { globalPool2dInfo, type Pool2dInfo, pool2dInfo, pool2dOutputShapeOf, typ
 import { checkTensor, Tensor } from '../tensor';
 import { addBatch } from './conv2d';
 import { allocate } from '../alloc';
+import { metaOf, needsGrad, record } from '../autograd/record';
 
 export type { Pool2dOptions };
 
@@ -17,25 +18,36 @@ function check(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { in
   return { info, xt, x4, yShape: rank3 ? shape.slice(1) : shape };
 }
 
-function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; x4: Tensor; y: Tensor } {
+function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; xt: Tensor; x4: Tensor; y: Tensor } {
   const { info, xt, x4, yShape } = check(op, kind, x, opts);
   const data = allocate(op, yShape.reduce((a, b) => a * b, 1), () => ({ what: `the output ${shapeStr(yShape)}`, context: `(x ${shapeStr(xt.shape)})` }), (n) => backend().output(n));
-  return { info, x4, y: new Tensor(data, yShape) };
+  return { info, xt, x4, y: new Tensor(data, yShape) };
 }
 
 // One forward pool, sync or async, for either kind: the backend entry is named for the kind.
 function pool(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): Tensor {
-  const { info, x4, y } = prepare(op, kind, x, opts);
+  const { info, xt, x4, y } = prepare(op, kind, x, opts);
   if (kind === 'max') backend().maxPool2d(x4.data, y.data, info);
   else backend().avgPool2d(x4.data, y.data, info);
+  if (needsGrad(xt)) recordPool(kind, y, xt, opts);
   return y;
 }
 
 async function poolAsync(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): Promise<Tensor> {
-  const { info, x4, yShape } = check(op, kind, x, opts);
+  const { info, xt, x4, yShape } = check(op, kind, x, opts);
+  const grad = needsGrad(xt);  // decided at the call
   const b = backend();
   const data = kind === 'max' ? b.maxPool2dAsync(x4.data, null, info) : b.avgPool2dAsync(x4.data, null, info);
-  return new Tensor(await data, yShape);
+  const y = new Tensor(await data, yShape);
+  if (grad) recordPool(kind, y, xt, opts);
+  return y;
+}
+
+/** Puts a pool on the tape: max pooling's backward reads x (the first maximum wins), avg's only shapes. */
+function recordPool(kind: 'max' | 'avg', y: Tensor, xt: Tensor, opts: unknown): void {
+  const x = xt.detach();
+  const o = { ...(opts as Pool2dOptions) };
+  record(`${kind}Pool2d`, y, [xt], (gy) => [kind === 'max' ? maxPool2dBackward(gy, x, o) : avgPool2dBackward(gy, x, o)]);
 }
 
 /**
@@ -117,6 +129,13 @@ function globalPool(op: string, x: unknown, opts: unknown, max: boolean): Tensor
   const y = new Tensor(backend().output(info.batch * info.channels), rank3 ? shape.slice(1) : shape);
   if (max) backend().globalMaxPool2d(x4.data, y.data, info);
   else backend().globalAvgPool2d(x4.data, y.data, info);
+  if (metaOf(xt) !== null && needsGrad(xt)) {
+    // A global pool is the pool whose window is the whole plane.
+    const x = xt.detach();
+    const [h, w] = info.layout === 'nhwc' ? [x4.shape[1], x4.shape[2]] : [x4.shape[2], x4.shape[3]];
+    const o = { kernel: [h, w] as [number, number], layout: info.layout };
+    record(op, y, [xt], (gy) => [max ? maxPool2dBackward(gy, x, o) : avgPool2dBackward(gy, x, o)]);
+  }
   return y;
 }
 

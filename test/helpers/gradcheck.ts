@@ -1,7 +1,7 @@
 // Finite-difference gradient checks: L = sum(f(x) * r) for a fixed random r, so dL/dy = r.
 // Central differences in float32 need a coarse step; the checks compare a sample of entries
 // with a relative tolerance that such a step allows.
-import { Tensor } from '../../lib/index';
+import { noGrad, Tensor } from '../../lib/index';
 import { prng, randomData } from './random';
 
 export function weightedSum(y: Tensor, r: Float32Array): number {
@@ -34,5 +34,25 @@ export function maxGradError(x: Tensor, analytic: Float32Array, loss: () => numb
     const err = Math.abs(num - analytic[i]) / Math.max(1, Math.abs(num), Math.abs(analytic[i]));
     worst = Math.max(worst, err);
   }
+  return worst;
+}
+
+/**
+ * The tape's gradients against finite differences: marks `inputs` requiresGrad, runs y = f()
+ * and y.backward(r) for a fixed random r, then compares each input's .grad with central
+ * differences of sum(f() * r) computed with recording off. Returns the worst error over the
+ * inputs (see maxGradError).
+ */
+export function tapeGradError(f: () => Tensor, inputs: Tensor[], opts: { seed?: number; h?: number; samples?: number } = {}): number {
+  for (const t of inputs) { t.grad = null; t.requiresGrad = true; }
+  const y = f();
+  const r = randomLike(y, opts.seed ?? 7);
+  y.backward(r);
+  const loss = () => noGrad(() => weightedSum(f(), r.data));
+  let worst = 0;
+  inputs.forEach((t, i) => {
+    if (t.grad === null) throw new Error(`input ${i} got no gradient`);
+    worst = Math.max(worst, maxGradError(t, t.grad.data, loss, opts.samples ?? 30, opts.h ?? 1e-2, i + 1));
+  });
   return worst;
 }
