@@ -86,11 +86,13 @@ export function runBackward(meta: AutogradMeta | null, shape: readonly number[],
       const fn = n.backward!;
       if (!retain) n.backward = null;
       if (gy === undefined) continue;  // no gradient reached this node (e.g. only via an unused output)
-      const grads = fn(gy);
+      const needed = n.inputs.map((m) => m !== null && m.requiresGrad);
+      if (!needed.includes(true)) continue;
+      const grads = fn(gy, needed);
       for (let i = 0; i < n.inputs.length; i++) {
         const input = n.inputs[i];
         const g = grads[i];
-        if (input === null || g === null || g === undefined) continue;
+        if (input === null || !needed[i] || g === null || g === undefined) continue;
         if (input.node === null) {
           // A leaf keeps its own copy: the same gradient tensor may reach several inputs (add),
           // and an optimizer may update a .grad in place.

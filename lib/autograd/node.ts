@@ -4,14 +4,19 @@
 // gradient to theirs. backward() frees that function (and what it captured) once it has run.
 import type { Tensor } from '../tensor';
 
-/** Maps the gradient of an op's output to one gradient (or null: none needed) per input. */
-export type BackwardFn = (gy: Tensor) => (Tensor | null)[];
+/**
+ * Maps the gradient of an op's output to one gradient (or null: none needed) per input.
+ * `needed[i]` says whether input i wants a gradient, decided when the backward runs (an
+ * input's requiresGrad may change between forward and backward: nn.Module.backward asks for
+ * its input's gradient only when called).
+ */
+export type BackwardFn = (gy: Tensor, needed: readonly boolean[]) => (Tensor | null)[];
 
 export class GradNode {
   constructor(
     /** The op's name, for messages and {@link Tensor.gradFn}. */
     readonly op: string,
-    /** One entry per input: its identity if it requires grad, else null. */
+    /** One entry per input: its identity (requiring grad or not), or null for a plain tensor. */
     readonly inputs: (AutogradMeta | null)[],
     /** Null once a backward has run through this node (the tape drops what it held). */
     public backward: BackwardFn | null,

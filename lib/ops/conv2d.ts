@@ -5,7 +5,7 @@ import { CONV2D_KEYS, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Con
 import { checkTensor, Tensor } from '../tensor';
 import { checkOptions } from '../check';
 import { allocate } from '../alloc';
-import { metaOf, needsGrad, record } from '../autograd/record';
+import { needsGrad, record } from '../autograd/record';
 import { reluBackward } from './activation';
 
 /**
@@ -86,11 +86,10 @@ export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
  */
 function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, opts: unknown, info: Conv2dInfo): void {
   const { bias: _b, activation: _a, ...geometry } = (opts ?? {}) as Conv2dOptions;
-  const [gx, gw, gb] = [metaOf(xt) !== null, metaOf(wt) !== null, metaOf(bias) !== null];
   const x = xt.detach();
   const w = wt.detach();
   const out = info.activation === 'relu' ? y.detach() : null;
-  record('conv2d', y, [xt, wt, bias], (gy) => {
+  record('conv2d', y, [xt, wt, bias], (gy, [gx, gw, gb]) => {
     const g = out ? reluBackward(gy, out) : gy;
     const outputs: Conv2dGrad[] = [];
     if (gx) outputs.push('dx');

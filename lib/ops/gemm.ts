@@ -5,7 +5,7 @@ import { rangeError, shapeStr } from '../errors';
 import { checkSgemm, type GemmInfo, gemmCall, matmulPlan } from '../shape/gemm-info';
 import { checkTensor, Tensor } from '../tensor';
 import { allocate, checkOutputElements } from '../alloc';
-import { metaOf, needsGrad, record } from '../autograd/record';
+import { needsGrad, record } from '../autograd/record';
 
 /** Options of {@link gemm} and {@link gemmAsync} (the ONNX Gemm attributes). */
 export interface GemmOptions {
@@ -87,11 +87,10 @@ function sumRows(g: Tensor, scale: number): Tensor {
 /** gemm on the tape: dA = alpha gy op(b)^T (transposed back for transA), dB likewise, dC = beta gy. */
 function recordGemm(p: GemmPlan): void {
   const { transA, transB, alpha, beta } = p;
-  const [ga, gb, gc] = [metaOf(p.a) !== null, metaOf(p.b) !== null, metaOf(p.c) !== null];
   const a = p.a.detach();
   const b = p.b.detach();
   const cShape = p.c ? p.c.shape : null;
-  record('gemm', p.y, [p.a, p.b, p.c], (gy) => [
+  record('gemm', p.y, [p.a, p.b, p.c], (gy, [ga, gb, gc]) => [
     !ga ? null : transA ? gemm(b, gy, { transA: transB, transB: true, alpha }) : gemm(gy, b, { transB: !transB, alpha }),
     !gb ? null : transB ? gemm(gy, a, { transA: true, transB: transA, alpha }) : gemm(a, gy, { transA: !transA, alpha }),
     !gc || !cShape ? null : cShape.length === 1 ? sumRows(gy, beta) : scaled(gy, beta),
@@ -142,10 +141,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * a_t^T gy_t (a broadcast operand sums over the batch entries that shared it).
  */
 function recordMatmul(y: Tensor, at: Tensor, bt: Tensor, plan: { m: number; n: number; k: number; aOffsets: Float64Array; bOffsets: Float64Array }): void {
-  const [ga, gb] = [metaOf(at) !== null, metaOf(bt) !== null];
   const a = at.detach();
   const b = bt.detach();
-  record('matmul', y, [at, bt], (gy) => {
+  record('matmul', y, [at, bt], (gy, [ga, gb]) => {
     const { m, n, k, aOffsets, bOffsets } = plan;
     const be = backend();
     const da = ga ? new Float32Array(a.size) : null;
@@ -202,11 +200,10 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   backend().sgemm(xt.data, wt.data, y.data, { transA: false, transB: true, m: rows, n: out, k: inF, alpha: 1, beta, lda: Math.max(inF, 1), ldb: Math.max(inF, 1), ldc: Math.max(out, 1) });
   if (needsGrad(xt, wt, bt)) {
     // Over x viewed as [rows, in]: dx = gy w, dw = gy^T x, db = the column sums of gy.
-    const [gx, gw, gb] = [metaOf(xt) !== null, metaOf(wt) !== null, metaOf(bt) !== null];
     const x2 = xt.detach().reshape([rows, inF]);
     const w = wt.detach();
     const xShape = xt.shape;
-    record(op, y, [xt, wt, bt], (gy) => {
+    record(op, y, [xt, wt, bt], (gy, [gx, gw, gb]) => {
       const g2 = gy.reshape([rows, out]);
       return [
         gx ? gemm(g2, w).reshape(xShape) : null,

@@ -5,7 +5,7 @@ import { globalPool2dInfo, type Pool2dInfo, pool2dInfo, pool2dOutputShapeOf, typ
 import { checkTensor, Tensor } from '../tensor';
 import { addBatch } from './conv2d';
 import { allocate } from '../alloc';
-import { metaOf, needsGrad, record } from '../autograd/record';
+import { needsGrad, record } from '../autograd/record';
 
 export type { Pool2dOptions };
 
@@ -129,7 +129,7 @@ function globalPool(op: string, x: unknown, opts: unknown, max: boolean): Tensor
   const y = new Tensor(backend().output(info.batch * info.channels), rank3 ? shape.slice(1) : shape);
   if (max) backend().globalMaxPool2d(x4.data, y.data, info);
   else backend().globalAvgPool2d(x4.data, y.data, info);
-  if (metaOf(xt) !== null && needsGrad(xt)) {
+  if (needsGrad(xt)) {
     // A global pool is the pool whose window is the whole plane.
     const x = xt.detach();
     const [h, w] = info.layout === 'nhwc' ? [x4.shape[1], x4.shape[2]] : [x4.shape[2], x4.shape[3]];
