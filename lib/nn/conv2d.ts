@@ -1,11 +1,11 @@
 // nn.Conv2d: weight [out, in/groups, kh, kw] (OIHW; OHWI with layout 'nhwc'), bias [out].
 import { checkIntAtLeast, checkOptions, checkPair } from '../check';
-import { conv2d, conv2dAsync, conv2dBackward } from '../ops/conv2d';
+import { conv2d, conv2dAsync } from '../ops/conv2d';
 import { CONV2D_GEOMETRY_KEYS, type Conv2dGeometryOptions, type Layout } from '../shape/conv2d-info';
 import { conv2dOutputShape } from '../shape/public';
-import { checkTensor, Tensor, zeros } from '../tensor';
+import { Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
-import { accumulate, cached, Module, param, type Parameter } from './module';
+import { Module, parameter } from './module';
 
 /** Options of {@link Conv2d}: the geometry of {@link Conv2dOptions}, and whether there is a bias. */
 export interface Conv2dLayerOptions extends Conv2dGeometryOptions {
@@ -25,12 +25,11 @@ export interface Conv2dLayerOptions extends Conv2dGeometryOptions {
  * ```
  */
 export class Conv2d extends Module {
-  /** The filters: `[outChannels, inChannels/groups, kh, kw]` (nchw) or `[outChannels, kh, kw, inChannels/groups]` (nhwc). */
-  readonly weight: Parameter;
-  /** The bias `[outChannels]`, or null with `{ bias: false }`. */
-  readonly bias: Parameter | null;
+  /** The filters (a parameter): `[outChannels, inChannels/groups, kh, kw]` (nchw) or `[outChannels, kh, kw, inChannels/groups]` (nhwc). */
+  readonly weight: Tensor;
+  /** The bias `[outChannels]` (a parameter), or null with `{ bias: false }`. */
+  readonly bias: Tensor | null;
   private readonly opts: Conv2dGeometryOptions & { groups: number; layout: Layout };
-  private input: Tensor | null = null;
 
   /**
    * Creates the layer with freshly initialized weight and bias ({@link manualSeed} makes them reproducible).
@@ -61,50 +60,31 @@ export class Conv2d extends Module {
     const w = zeros(layout === 'nhwc' ? [outChannels, kh, kw, cinG] : [outChannels, cinG, kh, kw]);
     const bound = 1 / Math.sqrt(cinG * kh * kw);
     fillUniform(w.data, bound);
-    this.weight = param('weight', w);
-    this.bias = o.bias === false ? null : param('bias', zeros([outChannels]));
-    if (this.bias) fillUniform(this.bias.value.data, bound);
+    this.weight = parameter(w);
+    this.bias = o.bias === false ? null : parameter(zeros([outChannels]));
+    if (this.bias) fillUniform(this.bias.data, bound);
     this.opts = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups, layout };
   }
 
   private convOpts() {
-    return { ...this.opts, bias: this.bias ? this.bias.value : null };
+    return { ...this.opts, bias: this.bias };
   }
 
   forward(x: Tensor): Tensor {
-    const xt = checkTensor('conv2d', 'x', x);
-    this.input = this.training ? xt : null;
-    return conv2d(xt, this.weight.value, this.convOpts());
+    return conv2d(x, this.weight, this.convOpts());
   }
 
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    try {
-      const xt = checkTensor('conv2dAsync', 'x', x);
-      this.input = this.training ? xt : null;
-      return conv2dAsync(xt, this.weight.value, this.convOpts());
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return conv2dAsync(x, this.weight, this.convOpts());
   }
 
-  backward(dy: Tensor): Tensor {
-    const x = cached('Conv2d', this.input);
-    const g = conv2dBackward(dy, x, this.weight.value, { ...this.opts, outputs: this.bias ? ['dx', 'dw', 'db'] : ['dx', 'dw'] });
-    accumulate(this.weight, g.dw!);
-    if (this.bias) accumulate(this.bias, g.db!);
-    return g.dx!;
-  }
-
+  /** The output shape for an input shape, checked as forward would check it. */
   outputShape(inputShape: readonly number[]): number[] {
-    return conv2dOutputShape(inputShape, this.weight.value.shape, this.opts);
+    return conv2dOutputShape(inputShape, this.weight.shape, this.opts);
   }
 
-  protected override ownParameters(): Parameter[] {
-    return this.bias ? [this.weight, this.bias] : [this.weight];
-  }
-
-  describe(): string {
-    const s = this.weight.value.shape;
+  override describe(): string {
+    const s = this.weight.shape;
     const [kh, kw] = this.opts.layout === 'nhwc' ? [s[1], s[2]] : [s[2], s[3]];
     const extra = [
       this.opts.stride !== undefined ? `stride ${JSON.stringify(this.opts.stride)}` : '',

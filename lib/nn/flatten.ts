@@ -1,26 +1,24 @@
 // nn.Flatten: [N, ...] -> [N, prod(...)], sharing data.
 import { rangeError, shapeStr } from '../errors';
 import { checkTensor, Tensor } from '../tensor';
-import { cached, Module } from './module';
+import { Module } from './module';
+import { ShapePreserving } from './activation';
 
-/** Flatten layer: `[N, ...]` -> `[N, product of the rest]`, sharing the data (between the conv and linear layers of a CNN). */
+/** Flattens every dimension after the first (the batch): `[N, C, H, W]` -> `[N, C*H*W]`, sharing data. */
 export class Flatten extends Module {
-  private inputShape: readonly number[] | null = null;
-
   forward(x: Tensor): Tensor {
     const xt = checkTensor('nn.Flatten', 'x', x);
-    this.inputShape = this.training ? xt.shape : null;
     return xt.reshape(this.outputShape(xt.shape));
   }
 
-  backward(dy: Tensor): Tensor {
-    return checkTensor('Flatten.backward', 'dy', dy).reshape(cached('Flatten', this.inputShape));
-  }
-
+  /** `[N, ...]` -> `[N, prod(...)]`. */
   outputShape(inputShape: readonly number[]): number[] {
     if (inputShape.length < 1) throw rangeError('nn.Flatten', `input must have a batch dimension, got ${shapeStr(inputShape)}`);
     return [inputShape[0], inputShape.slice(1).reduce((a, b) => a * b, 1)];
   }
+}
 
-  describe(): string { return 'Flatten()'; }
+/** Returns its input unchanged (torch.nn.Identity): a placeholder, e.g. a shortcut without a projection. */
+export class Identity extends ShapePreserving {
+  forward(x: Tensor): Tensor { return x; }
 }

@@ -1,12 +1,11 @@
-// nn.MaxPool2d, nn.AvgPool2d, nn.GlobalAvgPool2d.
-import { avgPool2d, avgPool2dAsync, avgPool2dBackward, globalAvgPool2d, maxPool2d, maxPool2dAsync, maxPool2dBackward } from '../ops/pool2d';
+// nn.MaxPool2d, nn.AvgPool2d, nn.GlobalAvgPool2d, nn.GlobalMaxPool2d.
+import { avgPool2d, avgPool2dAsync, globalAvgPool2d, globalMaxPool2d, maxPool2d, maxPool2dAsync } from '../ops/pool2d';
 import type { Layout } from '../shape/conv2d-info';
 import { POOL2D_KEYS, type Pool2dOptions } from '../shape/pool2d-info';
 import { checkOptions } from '../check';
 import { pool2dOutputShape } from '../shape/public';
-import { checkTensor, Tensor } from '../tensor';
-import { rangeError, shapeStr } from '../errors';
-import { cached, Module } from './module';
+import { Tensor } from '../tensor';
+import { Module } from './module';
 
 /** The pooling options of {@link Pool2dOptions} but the kernel, which the layer takes as its first argument. */
 type PoolLayerOptions = Omit<Pool2dOptions, 'kernel'>;
@@ -14,19 +13,15 @@ type PoolLayerOptions = Omit<Pool2dOptions, 'kernel'>;
 // What differs between the two windowed pools: the ops they run and the names in their errors.
 interface PoolKind {
   layer: string; op: string;
-  forward: typeof maxPool2d; forwardAsync: typeof maxPool2dAsync; backward: typeof maxPool2dBackward;
+  forward: typeof maxPool2d; forwardAsync: typeof maxPool2dAsync;
 }
-const MAX: PoolKind = { layer: 'MaxPool2d', op: 'maxPool2d', forward: maxPool2d, forwardAsync: maxPool2dAsync, backward: maxPool2dBackward };
-const AVG: PoolKind = { layer: 'AvgPool2d', op: 'avgPool2d', forward: avgPool2d, forwardAsync: avgPool2dAsync, backward: avgPool2dBackward };
+const MAX: PoolKind = { layer: 'MaxPool2d', op: 'maxPool2d', forward: maxPool2d, forwardAsync: maxPool2dAsync };
+const AVG: PoolKind = { layer: 'AvgPool2d', op: 'avgPool2d', forward: avgPool2d, forwardAsync: avgPool2dAsync };
 
-/** What nn.MaxPool2d and nn.AvgPool2d share: options kept for every call, the input kept for backward. */
+/** What nn.MaxPool2d and nn.AvgPool2d share: the options kept for every call. */
 abstract class Pool2d extends Module {
-  /** The options every call passes to the pooling op. */
   protected readonly opts: Pool2dOptions;
-  /** The input of the last training-mode forward, for backward. */
-  protected input: Tensor | null = null;
 
-  /** Keeps the options, with the kernel, for every call. */
   constructor(private readonly kind: PoolKind, kernel: number | [number, number], options?: PoolLayerOptions) {
     super();
     const o = checkOptions(`nn.${kind.layer}`, options, POOL2D_KEYS.filter((k) => k !== 'kernel'));
@@ -34,40 +29,25 @@ abstract class Pool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const xt = checkTensor(this.kind.op, 'x', x);
-    this.input = this.training ? xt : null;
-    return this.kind.forward(xt, this.opts);
+    return this.kind.forward(x, this.opts);
   }
 
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    try {
-      const xt = checkTensor(`${this.kind.op}Async`, 'x', x);
-      this.input = this.training ? xt : null;
-      return this.kind.forwardAsync(xt, this.opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.kind.forwardAsync(x, this.opts);
   }
 
-  backward(dy: Tensor): Tensor {
-    return this.kind.backward(dy, cached(this.kind.layer, this.input), this.opts);
-  }
-
+  /** The output shape for an input shape, checked as forward would check it. */
   outputShape(inputShape: readonly number[]): number[] {
     return pool2dOutputShape(inputShape, this.opts);
   }
 
-  describe(): string {
+  override describe(): string {
     const k = this.opts.kernel;
     const stride = this.opts.stride !== undefined ? `, stride ${JSON.stringify(this.opts.stride)}` : '';
     return `${this.kind.layer}(kernel ${Array.isArray(k) ? k.join('x') : `${k}x${k}`}${stride})`;
   }
 }
 
-/**
- * Max pooling layer (torch.nn.MaxPool2d): x `[N, C, H, W]` (or nhwc) -> `[N, C, OH, OW]`.
- * See {@link maxPool2d}.
- */
 export class MaxPool2d extends Pool2d {
   /**
    * Creates the layer (no parameters).
@@ -94,16 +74,11 @@ export class AvgPool2d extends Pool2d {
   }
 }
 
-/** Global average pooling: the mean over H and W, keeping H = W = 1 (like torch.nn.AdaptiveAvgPool2d(1)): `[N, C, H, W]` -> `[N, C, 1, 1]` (nhwc: `[N, 1, 1, C]`). */
+/** Mean over each channel's plane, keeping H = W = 1 (torch.nn.AdaptiveAvgPool2d(1)). */
 export class GlobalAvgPool2d extends Module {
-  private inputShape: readonly number[] | null = null;
-
-  /**
-   * Creates the layer (no parameters).
-   * @param options - `layout`: 'nchw' (default) or 'nhwc'.
-   */
+  /** @param options - `layout` of the input (default 'nchw'). */
   constructor(private readonly options: {
-    /** Memory order of x: 'nchw' (default) or 'nhwc'. */
+    /** The input's layout (default 'nchw'). */
     layout?: Layout;
   } = {}) {
     super();
@@ -111,37 +86,22 @@ export class GlobalAvgPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const xt = checkTensor('globalAvgPool2d', 'x', x);
-    this.inputShape = this.training ? xt.shape : null;
-    return globalAvgPool2d(xt, this.options);
+    return globalAvgPool2d(x, this.options);
+  }
+}
+
+/** Maximum over each channel's plane, keeping H = W = 1 (torch.nn.AdaptiveMaxPool2d(1)). */
+export class GlobalMaxPool2d extends Module {
+  /** @param options - `layout` of the input (default 'nchw'). */
+  constructor(private readonly options: {
+    /** The input's layout (default 'nchw'). */
+    layout?: Layout;
+  } = {}) {
+    super();
+    checkOptions('nn.GlobalMaxPool2d', options, ['layout']);
   }
 
-  backward(dyIn: Tensor): Tensor {
-    const shape = cached('GlobalAvgPool2d', this.inputShape);
-    const dy = checkTensor('GlobalAvgPool2d.backward', 'dy', dyIn);
-    const nhwc = this.options.layout === 'nhwc';
-    const rank3 = shape.length === 3;
-    const [n, c, h, w] = rank3 ? (nhwc ? [1, shape[2], shape[0], shape[1]] : [1, ...shape]) : nhwc ? [shape[0], shape[3], shape[1], shape[2]] : shape;
-    if (dy.size !== n * c) throw rangeError('GlobalAvgPool2d.backward', `dy ${shapeStr(dy.shape)} must hold ${n * c} values`);
-    const dx = new Tensor(new Float32Array(n * c * h * w), shape);
-    const scale = 1 / (h * w);
-    for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) {
-      const g = dy.data[b * c + ch] * scale;
-      for (let i = 0; i < h * w; i++) dx.data[nhwc ? (b * h * w + i) * c + ch : (b * c + ch) * h * w + i] = g;
-    }
-    return dx;
-  }
-
-  outputShape(inputShape: readonly number[]): number[] {
-    const s = [...inputShape];
-    if (s.length !== 4 && s.length !== 3) throw rangeError('nn.GlobalAvgPool2d', `input must be rank 4 (or 3), got ${shapeStr(s)}`);
-    const nhwc = this.options.layout === 'nhwc';
-    const off = s.length - 4;
-    if (nhwc) { s[1 + off] = 1; s[2 + off] = 1; } else { s[2 + off] = 1; s[3 + off] = 1; }
-    return s;
-  }
-
-  describe(): string {
-    return 'GlobalAvgPool2d()';
+  forward(x: Tensor): Tensor {
+    return globalMaxPool2d(x, this.options);
   }
 }

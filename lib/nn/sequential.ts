@@ -1,35 +1,38 @@
-// nn.Sequential: layers applied in order; parameters named "<index>.<name>" as in PyTorch.
+// nn.Sequential and nn.ModuleList: modules in order, named "0", "1", ... as in PyTorch.
 import { Tensor } from '../tensor';
-import { Module, type Parameter } from './module';
+import { Module } from './module';
 
-/**
- * e with the failing layer named first ("nn.Sequential[3] (Linear): ..."), same error class,
- * the original as its cause.
- */
+/** An error from layer i, re-thrown with the layer's index and class in front (same error class). */
 function inLayer(i: number, layer: Module, e: unknown): unknown {
   if (!(e instanceof Error)) return e;
   const Ctor = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
   return new Ctor(`nn.Sequential[${i}] (${layer.constructor.name}): ${e.message}`, { cause: e });
 }
 
+function checkModules(op: string, modules: unknown[]): Module[] {
+  modules.forEach((l, i) => {
+    if (!(l instanceof Module)) throw new TypeError(`${op}: module ${i} is not a Module (got ${l === null ? 'null' : typeof l})`);
+  });
+  return modules as Module[];
+}
+
 /**
- * Layers applied in order (torch.nn.Sequential). Parameters are named `<index>.<name>`
- * (`'0.weight'`, `'0.bias'`, ...), as PyTorch names them, so state dicts are interchangeable.
+ * Layers applied in order (torch.nn.Sequential): forward(x) = layers[n-1](...layers[0](x)).
+ * Parameters are named `'<index>.<name>'` (`'0.weight'`), as PyTorch names them.
+ * @example
+ * ```ts
+ * const model = new nn.Sequential(new nn.Conv2d(1, 6, 5), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(6 * 12 * 12, 10));
+ * ```
  */
 export class Sequential extends Module {
-  /** The layers, in the order forward applies them. */
-  readonly layers: readonly Module[];
+  /** The layers, in order. */
+  declare readonly layers: readonly Module[];
 
-  /**
-   * Chains the layers.
-   * @param layers - the layers, first applied first; each a Module.
-   */
+  /** @param layers - the modules to apply, first to last. */
   constructor(...layers: Module[]) {
     super();
-    layers.forEach((l, i) => {
-      if (!(l instanceof Module)) throw new TypeError(`nn.Sequential: layer ${i} is not a Module`);
-    });
-    this.layers = layers;
+    // Not an enumerable property: the children are named by index, not "layers.<i>".
+    Object.defineProperty(this, 'layers', { value: Object.freeze(checkModules('nn.Sequential', layers)), enumerable: false });
   }
 
   forward(x: Tensor): Tensor {
@@ -48,41 +51,58 @@ export class Sequential extends Module {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
-    let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      try { g = this.layers[i].backward(g); } catch (e) { throw inLayer(i, this.layers[i], e); }
-    }
-    return g;
-  }
-
+  /** The output shape for an input shape, through every layer that states its own (`outputShape`). */
   outputShape(inputShape: readonly number[]): number[] {
     return this.layers.reduce<number[]>((s, l, i) => {
-      try { return l.outputShape(s); } catch (e) { throw inLayer(i, l, e); }
+      const f = (l as { outputShape?: (s: readonly number[]) => number[] }).outputShape;
+      if (typeof f !== 'function') throw new TypeError(`nn.Sequential[${i}] (${l.constructor.name}) does not state its output shape; use summary(inputShape)`);
+      try { return f.call(l, s); } catch (e) { throw inLayer(i, l, e); }
     }, [...inputShape]);
   }
 
-  override parameters(): Parameter[] {
-    return this.layers.flatMap((l, i) => l.parameters().map((p) => ({ ...p, name: `${i}.${p.name}` })));
-  }
-
-  override train(): this {
-    super.train();
-    for (const l of this.layers) l.train();
-    return this;
-  }
-
-  override eval(): this {
-    super.eval();
-    for (const l of this.layers) l.eval();
-    return this;
-  }
-
-  override children(): [string, Module][] {
+  override namedChildren(): [string, Module][] {
     return this.layers.map((l, i) => [String(i), l]);
   }
 
-  describe(): string {
+  override describe(): string {
     return `Sequential(${this.layers.length} layers)`;
+  }
+}
+
+/**
+ * A list of modules registered as children (torch.nn.ModuleList), named `'0'`, `'1'`, ...:
+ * for a variable number of blocks. It has no forward of its own; iterate it in the owner's.
+ */
+export class ModuleList extends Module {
+  declare private readonly items: Module[];
+
+  /** @param modules - the initial modules. */
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    Object.defineProperty(this, 'items', { value: checkModules('nn.ModuleList', [...modules]), enumerable: false });
+  }
+
+  /** The number of modules. */
+  get length(): number { return this.items.length; }
+
+  /** The module at index i (negative counts from the end), or undefined. */
+  at(i: number): Module | undefined { return this.items.at(i); }
+
+  /** Appends a module; returns this. */
+  push(m: Module): this {
+    this.items.push(...checkModules('nn.ModuleList.push', [m]));
+    return this;
+  }
+
+  /** The modules in order. */
+  [Symbol.iterator](): Iterator<Module> { return this.items[Symbol.iterator](); }
+
+  /** Throws: a ModuleList only holds modules. */
+  forward(_x: Tensor): Tensor {
+    throw new Error('nn.ModuleList has no forward: iterate it in the forward of the module that owns it');
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this.items.map((l, i) => [String(i), l]);
   }
 }

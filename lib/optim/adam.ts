@@ -1,6 +1,6 @@
 // optim.Adam, PyTorch's update (L2 weight decay added to the gradient):
 // m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps).
-import type { Parameter } from '../nn/module';
+import type { Parameter } from './optimizer';
 import { rangeError } from '../errors';
 import { nonNegative, Optimizer } from './optimizer';
 

@@ -1,5 +1,5 @@
 // Optimizer base: holds the parameters; zeroGrad clears their accumulated gradients.
-import type { Parameter } from '../nn/module';
+import { Tensor, zeros } from '../tensor';
 import { checkFinite, checkOptions } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor } from '../tensor';
@@ -8,6 +8,9 @@ import { checkTensor } from '../tensor';
  * The base of the optimizers (torch.optim.Optimizer): holds the parameters it updates.
  * A training step is `optimizer.zeroGrad(); model.forward(x); model.backward(dy); optimizer.step()`.
  */
+/** A parameter as optimizers take it: a Tensor with `.grad` (model.parameters()), or a legacy `{ value, grad }` record. */
+export type Parameter = Tensor | { name?: string; value: Tensor; grad: Tensor };
+
 export abstract class Optimizer {
   /** The learning rate (>= 0). Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
   lr = 0;
@@ -42,7 +45,11 @@ export abstract class Optimizer {
 
   /** Sets every parameter's grad to 0 (gradients accumulate across backward calls until then). */
   zeroGrad(): void {
-    for (let k = 0; k < this.params.length; k++) this.tensors(`${this.op}.zeroGrad`, k, 0).g.fill(0);
+    for (let k = 0; k < this.params.length; k++) {
+      const p = this.params[k];
+      if (p instanceof Tensor) p.grad = null;
+      else this.tensors(`${this.op}.zeroGrad`, k, 0).g.fill(0);
+    }
   }
 
   /**
@@ -57,6 +64,11 @@ export abstract class Optimizer {
     g: Float32Array;
   } {
     const p = this.params[k];
+    if (p instanceof Tensor) {
+      // Interim: a parameter no gradient reached counts as a zero gradient.
+      if (p.grad === null) p.grad = zeros(p.shape);
+      return { w: p.data, g: p.grad.data };
+    }
     if (p === null || typeof p !== 'object') throw invalidType(op, `params[${k}]`, 'a parameter { name, value, grad }', p);
     const w = checkTensor(op, `params[${k}].value`, p.value);
     const g = checkTensor(op, `params[${k}].grad`, p.grad);

@@ -1,6 +1,6 @@
 // optim.SGD, PyTorch's update: g = grad + wd*p; buf = momentum*buf + g (buf = g at the first
 // step); g = nesterov ? g + momentum*buf : buf; p -= lr*g.
-import type { Parameter } from '../nn/module';
+import type { Parameter } from './optimizer';
 import { checkBool } from '../check';
 import { rangeError } from '../errors';
 import { nonNegative, Optimizer } from './optimizer';

@@ -101,8 +101,8 @@ for (const backend of names) {
       const dx = model.backward(new ck.Tensor(r, y.shape));
       const loss = () => weightedSum(model.forward(x), r);
       expect(maxGradError(x, dx.data, loss, 30)).toBeLessThan(TOL);
-      for (const p of model.parameters()) {
-        expect(maxGradError(p.value, p.grad.data.slice(), loss, 20), p.name).toBeLessThan(TOL);
+      for (const [name, p] of model.namedParameters()) {
+        expect(maxGradError(p, p.grad!.data.slice(), loss, 20), name).toBeLessThan(TOL);
       }
     });
   });

@@ -42,8 +42,8 @@ describe('PyTorch interoperability', () => {
       expect(loss).toBeCloseTo(io.loss.data[0], 5);
       const dx = model.backward(dlogits);
       expect(worstRatio(dx.data, io['grad.x'].data, 1e-6, 1e-3)).toBeLessThanOrEqual(1);
-      for (const p of model.parameters()) {
-        expect(worstRatio(p.grad.data, io[`grad.${p.name}`].data, 1e-6, 1e-3), p.name).toBeLessThanOrEqual(1);
+      for (const [name, p] of model.namedParameters()) {
+        expect(worstRatio(p.grad!.data, io[`grad.${name}`].data, 1e-6, 1e-3), name).toBeLessThanOrEqual(1);
       }
     });
   }
@@ -61,7 +61,7 @@ describe('PyTorch interoperability', () => {
     const model = lenet5();
     const state = ck.io.loadSafetensors(fixture('torch-lenet.safetensors'));
     const { ['0.bias']: _dropped, ...missing } = state;
-    expect(() => model.loadStateDict(missing)).toThrow(/missing key 0.bias/);
+    expect(() => model.loadStateDict(missing)).toThrow(/missing keys 0.bias/);
     expect(() => model.loadStateDict({ ...state, extra: ck.zeros([1]) })).toThrow(/unexpected keys extra/);
     expect(() => model.loadStateDict({ ...state, '0.bias': ck.zeros([7]) })).toThrow(/0.bias has shape \[7\]/);
   });
