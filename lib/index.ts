@@ -1,6 +1,6 @@
 // convkit's public surface. Nothing but exports lives here.
 export { Tensor, tensor, zeros, ones, full, rand, randn } from './tensor';
-export type { Shape, NestedArray } from './tensor';
+export type { Shape, NestedArray, AnyTensor } from './tensor';
 
 export { conv2d, conv2dAsync, conv2dBackward } from './ops/conv2d';
 export type { Conv2dOptions, Conv2dGrad } from './ops/conv2d';

@@ -14,6 +14,8 @@ import { runBackward, type BackwardOptions } from './autograd/backward';
  * Every entry is a non-negative integer.
  */
 export type Shape = readonly number[];
+/** A tensor of either element type: float32 values or int32 integers (indices, counters read from files). */
+export type AnyTensor = Tensor<Float32Array | Int32Array>;
 /**
  * A number, or nested arrays of numbers: what {@link tensor} takes and {@link Tensor.toArray}
  * returns (`[[1, 2], [3, 4]]` is a `[2, 2]` tensor).

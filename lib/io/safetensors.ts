@@ -1,6 +1,7 @@
 // The safetensors format: an 8-byte little-endian header length, a JSON header
 // { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {..} }, then raw
-// little-endian data. We write F32 and read F32, F16 and BF16 (as float32). Every offset is
+// little-endian data. We write F32 (float tensors) and I64 (integer tensors), and read F32,
+// F16 and BF16 as float32 and I64, I32, I16, I8, U8 and BOOL as int32. Every offset is
 // checked before any tensor is built, so a malformed file is an error, never a crash or a
 // huge allocation. Files are read and written in pieces at explicit positions (file.ts), so
 // checkpoints over 2 GiB work. Names come from files and users: every map keyed by them is
@@ -9,11 +10,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { MAX_DIM } from '../check';
 import { invalidType, shapeStr } from '../errors';
-import { checkTensor, MAX_RANK, Tensor } from '../tensor';
+import { type AnyTensor, checkTensor, MAX_RANK, Tensor } from '../tensor';
+import { types } from 'node:util';
 import { CHUNK, readAt, withFileErrors, writeAll } from './file';
 
 const MAX_HEADER = 100 * 1024 * 1024;
-const DTYPE_SIZE: ReadonlyMap<string, number> = new Map([['F32', 4], ['F16', 2], ['BF16', 2]]);
+const DTYPE_SIZE: ReadonlyMap<string, number> = new Map([
+  ['F32', 4], ['F16', 2], ['BF16', 2], ['I64', 8], ['I32', 4], ['I16', 2], ['I8', 1], ['U8', 1], ['BOOL', 1],
+]);
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16']);
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 const LOAD = 'io.loadSafetensors';
@@ -38,8 +43,17 @@ function notSafetensors(name: string, op: string, head: Uint8Array, why: string)
   return fail(name, `not a safetensors file: ${why}; it starts with ${hex || 'nothing'}${sniff(head)}, a safetensors file with an 8-byte header length and then '{' (a JSON header)`, op);
 }
 
-/** Writes tensors as F32; names are sorted, data is laid out in that order. */
-export function saveSafetensors(path: string, dict: Record<string, Tensor>, metadata?: Record<string, string>): void {
+/** A tensor to write: float32 data, or int32 data (written as I64, PyTorch's integer type). */
+function checkSaved(op: string, name: string, v: unknown): AnyTensor {
+  if (v instanceof Tensor && types.isInt32Array((v as AnyTensor).data)) {
+    const { data, shape } = v as AnyTensor;
+    return new Tensor(data, shape);  // the constructor checks data against shape
+  }
+  return checkTensor(op, name, v);
+}
+
+/** Writes float tensors as F32 and integer tensors as I64; names are sorted, data is laid out in that order. */
+export function saveSafetensors(path: string, dict: Record<string, AnyTensor>, metadata?: Record<string, string>): void {
   const op = 'io.saveSafetensors';
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
   if (dict === null || typeof dict !== 'object') throw invalidType(op, 'dict', 'a record of Tensors', dict);
@@ -47,7 +61,7 @@ export function saveSafetensors(path: string, dict: Record<string, Tensor>, meta
   const names = Object.keys(dict).sort();
   const tensors = names.map((name) => {
     if (name === '__metadata__') throw new RangeError(`${op}: "__metadata__" is reserved`);
-    return checkTensor(op, `dict[${JSON.stringify(name)}]`, dict[name]);
+    return checkSaved(op, `dict[${JSON.stringify(name)}]`, dict[name]);
   });
   // The header is assembled as text from [key, value] pairs, not through an object whose
   // "__proto__" key would be a prototype assignment instead of an entry.
@@ -64,9 +78,10 @@ export function saveSafetensors(path: string, dict: Record<string, Tensor>, meta
   }
   let offset = 0;
   tensors.forEach((t, i) => {
-    const entry = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.size * 4] };
+    const bytes = t.data instanceof Int32Array ? 8 : 4;
+    const entry = { dtype: bytes === 8 ? 'I64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.size * bytes] };
     parts.push(`${JSON.stringify(names[i])}:${JSON.stringify(entry)}`);
-    offset += t.size * 4;
+    offset += t.size * bytes;
   });
   let json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
   // Pad with spaces so the data starts 8-byte aligned (as the reference writer does).
@@ -79,7 +94,10 @@ export function saveSafetensors(path: string, dict: Record<string, Tensor>, meta
     try {
       writeAll(fd, head);
       writeAll(fd, json);
-      for (const t of tensors) writeF32(fd, t.data);
+      for (const t of tensors) {
+        if (t.data instanceof Int32Array) writeI64(fd, t.data);
+        else writeF32(fd, t.data);
+      }
     } finally {
       fs.closeSync(fd);
     }
@@ -101,6 +119,17 @@ function writeF32(fd: number, d: Float32Array): void {
   }
 }
 
+/** Little-endian int64 from int32 values (sign-extended). */
+function writeI64(fd: number, d: Int32Array): void {
+  const piece = Buffer.alloc(Math.min(CHUNK, d.length * 8));
+  for (let i = 0; i < d.length;) {
+    const n = Math.min(piece.length / 8, d.length - i);
+    for (let j = 0; j < n; j++) piece.writeBigInt64LE(BigInt(d[i + j]), 8 * j);
+    writeAll(fd, piece.subarray(0, 8 * n));
+    i += n;
+  }
+}
+
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
@@ -118,14 +147,14 @@ interface Source {
   read(target: Uint8Array, offset: number, length: number, position: number): number;
 }
 
-export function loadSafetensors(path: string): Record<string, Tensor> {
+export function loadSafetensors(path: string): Record<string, AnyTensor> {
   return loadFile(LOAD, path).tensors;
 }
 
 /** A file's tensors and its "__metadata__" (the record saveSafetensors' metadata argument writes; {} when absent). */
 export interface SafetensorsContents {
   /** The tensors by name, as loadSafetensors returns them. */
-  tensors: Record<string, Tensor>;
+  tensors: Record<string, AnyTensor>;
   /** The header's `__metadata__` strings by key ({} when the file has none). */
   metadata: Record<string, string>;
 }
@@ -137,7 +166,7 @@ export function loadSafetensorsWithMetadata(path: string): SafetensorsContents {
   return { tensors, metadata: checkMetadata(op, path, metadata) };
 }
 
-function loadFile(op: string, path: string): { tensors: Record<string, Tensor>; metadata: unknown } {
+function loadFile(op: string, path: string): { tensors: Record<string, AnyTensor>; metadata: unknown } {
   if (typeof path !== 'string') throw invalidType(op, 'path', 'a file path', path);
   return withFileErrors(op, path, () => {
     const fd = fs.openSync(path, 'r');
@@ -163,7 +192,7 @@ function checkMetadata(op: string, name: string, raw: unknown): Record<string, s
 }
 
 /** Parses an in-memory safetensors file (exported for tests and for buffers from elsewhere). */
-export function parseSafetensors(buf: Uint8Array, name = '<buffer>'): Record<string, Tensor> {
+export function parseSafetensors(buf: Uint8Array, name = '<buffer>'): Record<string, AnyTensor> {
   return parseBuffer(buf, name).tensors;
 }
 
@@ -189,7 +218,7 @@ function readExactly(src: Source, length: number, position: number, what: string
   return out;
 }
 
-function parse(src: Source, op: string): { tensors: Record<string, Tensor>; metadata: unknown } {
+function parse(src: Source, op: string): { tensors: Record<string, AnyTensor>; metadata: unknown } {
   const name = src.name;
   const head = new Uint8Array(Math.min(src.size, 9));
   const got = src.read(head, 0, head.length, 0);
@@ -225,7 +254,7 @@ function parse(src: Source, op: string): { tensors: Record<string, Tensor>; meta
     cursor = e.end;
   }
   if (cursor !== dataLen) throw fail(name, `bytes [${cursor}, ${dataLen}) at the end belong to no tensor`);
-  const out: Record<string, Tensor> = Object.create(null);
+  const out: Record<string, AnyTensor> = Object.create(null);
   for (const e of entries) out[e.key] = new Tensor(readTensor(src, e, dataStart), e.shape);
   return { tensors: out, metadata };
 }
@@ -254,8 +283,12 @@ function checkEntry(name: string, key: string, raw: unknown, dataLen: number): E
   return { key, dtype: e.dtype as string, shape: shape as number[], begin, end };
 }
 
-/** One tensor's bytes as float32: F32 read straight into the result, F16/BF16 converted piece by piece. */
-function readTensor(src: Source, e: Entry, dataStart: number): Float32Array {
+/**
+ * One tensor's values: floats as float32 (F32 read straight into the result, F16/BF16 converted
+ * piece by piece), integers as int32 (I64 values outside int32's range are an error).
+ */
+function readTensor(src: Source, e: Entry, dataStart: number): Float32Array | Int32Array {
+  if (!FLOAT_DTYPES.has(e.dtype)) return readInts(src, e, dataStart);
   const bytes = e.end - e.begin;
   const at = dataStart + e.begin;
   const what = `tensor ${e.key}`;
@@ -281,6 +314,44 @@ function readTensor(src: Source, e: Entry, dataStart: number): Float32Array {
       if (e.dtype === 'F32') data[first + i] = view.getFloat32(4 * i, true);
       else if (e.dtype === 'F16') data[first + i] = halfToFloat(view.getUint16(2 * i, true));
       else u[first + i] = view.getUint16(2 * i, true) << 16;
+    }
+    done += len;
+  }
+  return data;
+}
+
+/** An integer tensor's values as int32. */
+function readInts(src: Source, e: Entry, dataStart: number): Int32Array {
+  const size = DTYPE_SIZE.get(e.dtype)!;
+  const bytes = e.end - e.begin;
+  const at = dataStart + e.begin;
+  const what = `tensor ${e.key}`;
+  let data: Int32Array;
+  try {
+    data = new Int32Array(bytes / size);
+  } catch (err) {
+    throw fail(src.name, `${what} ${shapeStr(e.shape)} needs ${bytes / size * 4} bytes, which could not be allocated (${(err as Error).message})`);
+  }
+  for (let done = 0; done < bytes;) {
+    const len = Math.min(CHUNK - (CHUNK % 8), bytes - done);
+    const piece = readExactly(src, len, at + done, what);
+    const view = new DataView(piece.buffer, piece.byteOffset, piece.byteLength);
+    const first = done / size;
+    for (let i = 0; i < len / size; i++) {
+      let v: number;
+      switch (e.dtype) {
+        case 'I64': {
+          const big = view.getBigInt64(8 * i, true);
+          if (big > 2147483647n || big < -2147483648n) throw fail(src.name, `${what} (I64) holds ${big} at element ${first + i}, outside int32's range: convkit keeps integer tensors as int32`);
+          v = Number(big);
+          break;
+        }
+        case 'I32': v = view.getInt32(4 * i, true); break;
+        case 'I16': v = view.getInt16(2 * i, true); break;
+        case 'I8': v = view.getInt8(i); break;
+        default: v = view.getUint8(i);  // U8, BOOL
+      }
+      data[first + i] = v;
     }
     done += len;
   }

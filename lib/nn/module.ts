@@ -4,7 +4,7 @@
 import { isGradEnabled, noGrad } from '../autograd/grad-mode';
 import { AutogradMeta } from '../autograd/node';
 import { invalidType, rangeError, shapeStr } from '../errors';
-import { checkTensor, Tensor, zeros } from '../tensor';
+import { type AnyTensor, checkTensor, Tensor, zeros } from '../tensor';
 
 /** What {@link Module.loadStateDict} did not match (with `strict: false`; strict loading throws instead). */
 export interface LoadResult {
@@ -20,8 +20,6 @@ interface LastCall { input: Tensor; output: Tensor; own: boolean }
 
 // summary(): while set, every module call reports its output shape here.
 let trace: Map<Module, readonly number[]> | null = null;
-
-type AnyTensor = Tensor<Float32Array | Int32Array>;
 
 /**
  * The base of every layer and model, as torch.nn.Module. Subclass it, assign layers, tensors

@@ -73,7 +73,7 @@ describe('safetensors names that are Object.prototype members', () => {
     expect(Object.getPrototypeOf(model.stateDict())).toBe(null);
     // A weight that is only inherited is missing, not silently loaded.
     const inherited = Object.create({ '0.weight': ck.ones([2, 2]), '0.bias': ck.ones([2]) });
-    expect(() => model.loadStateDict(inherited)).toThrow(/^loadStateDict: missing key 0\.weight/);
+    expect(() => model.loadStateDict(inherited)).toThrow(/^loadStateDict: missing keys 0\.weight/);
     // A round trip through a file with the tricky names alongside the model's own.
     const file = path.join(tmp, 'model.safetensors');
     ck.io.saveSafetensors(file, model.stateDict());
