@@ -1,4 +1,4 @@
-// npm run bench [-- --only gemm,conv,pool,training,async] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,training,async,autograd] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
@@ -15,7 +15,7 @@ const ALL_PEERS = ['convkit-native', 'convkit-ts', 'onnxruntime-node', 'tfjs-was
 const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
 
 function parseArgs(argv) {
-  const a = { only: 'gemm,conv,pool,training,async', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
+  const a = { only: 'gemm,conv,pool,training,async,autograd', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { a.quick = true; continue; }
@@ -67,11 +67,18 @@ function main() {
   if (kinds.includes('async') && peers.includes('convkit-native')) {
     for (const t of threads) asyncRows.push(...runChild([path.join(__dirname, 'async-cost.js'), String(t), args.workloads], `async cost, ${t} thread(s)`));
   }
+  // autograd: what recording on the tape costs per op (bench/autograd-cost.js).
+  const autogradRows = [];
+  if (kinds.includes('autograd')) {
+    for (const b of ['native', 'ts']) {
+      if (peers.includes(`convkit-${b}`)) autogradRows.push(...runChild([path.join(__dirname, 'autograd-cost.js'), b], `autograd recording cost on ${b}`));
+    }
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
@@ -90,6 +97,14 @@ function main() {
       const d = r.asyncMs - r.syncMs;
       console.log(`| ${r.workload} | ${r.threads} | ${(r.inputBytes / 2 ** 20).toFixed(2)} | ${r.syncMs.toFixed(3)} | ${r.asyncMs.toFixed(3)} | ` +
         `${d >= 0 ? '+' : ''}${d.toFixed(3)} (${(100 * d / r.syncMs).toFixed(0)}%) | ${r.copyMs.toFixed(3)} (${(100 * r.copyMs / r.syncMs).toFixed(0)}%) |`);
+    }
+  }
+  if (autogradRows.length) {
+    console.log('\n## autograd: recording on the tape, 1 thread, median us per call (1,000-call runs, interleaved)');
+    console.log('| op | backend | no grad | input requires grad | recording cost |');
+    console.log('|---|---|---|---|---|');
+    for (const r of autogradRows) {
+      console.log(`| ${r.case} | ${r.backend} | ${r.plainUs.toFixed(2)} | ${r.gradUs.toFixed(2)} | ${(r.gradUs - r.plainUs).toFixed(2)} |`);
     }
   }
   const trainRows = results.filter((r) => r.workload === 'lenet5_mnist_epoch');

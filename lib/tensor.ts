@@ -189,7 +189,7 @@ export class Tensor<D extends Float32Array | Int32Array = Float32Array> {
 
   /** The same data (shared, no copy) as a new leaf with no history: no gradient flows through it. */
   detach(): Tensor<D> {
-    return new Tensor(this.data, this.shape);
+    return trustedTensor(this.data, this.shape);
   }
 
   /** The number of elements: the product of `shape` (1 for a scalar). */
@@ -283,6 +283,19 @@ export class Tensor<D extends Float32Array | Int32Array = Float32Array> {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+/**
+ * @internal A Tensor over data and a frozen shape that are already known to agree (another
+ * tensor's): no checks, for the tape's hot paths. Fields in the constructor's order, so both
+ * kinds share one hidden class.
+ */
+export function trustedTensor<D extends Float32Array | Int32Array>(data: D, shape: Shape): Tensor<D> {
+  const t = Object.create(Tensor.prototype) as { _ag: AutogradMeta | null; data: D; shape: Shape };
+  t._ag = null;
+  t.data = data;
+  t.shape = shape;
+  return t as unknown as Tensor<D>;
 }
 
 export function isTensor(v: unknown): v is Tensor<Float32Array | Int32Array> {
