@@ -123,7 +123,11 @@ export class Tensor<D extends Float32Array | Int32Array = Float32Array> {
     this.shape = s;
   }
 
-  /** @internal The autograd identity (lib/autograd): null for a tensor no gradient flows through. */
+  /**
+   * The autograd identity (lib/autograd), shared with the snapshots ops take of this tensor:
+   * null for a tensor no gradient flows through. Internal: use requiresGrad, grad, backward.
+   * @internal
+   */
   _ag: AutogradMeta | null = null;
 
   /**
@@ -136,6 +140,7 @@ export class Tensor<D extends Float32Array | Int32Array = Float32Array> {
     return this._ag !== null && this._ag.requiresGrad;
   }
 
+  /** Marks a leaf as needing gradients (true) or not (false). */
   set requiresGrad(v: boolean) {
     if (typeof v !== 'boolean') throw invalidType('requiresGrad', 'value', 'a boolean', v);
     if (this._ag?.node) {
@@ -154,6 +159,7 @@ export class Tensor<D extends Float32Array | Int32Array = Float32Array> {
     return this._ag?.grad ?? null;
   }
 
+  /** Replaces the accumulated gradient (same shape), or clears it with null. */
   set grad(g: Tensor | null) {
     if (g !== null) {
       const t = checkTensor('grad', 'value', g);

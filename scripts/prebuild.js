@@ -118,14 +118,14 @@ function main() {
   if (args.includes('--check')) {
     const m = fs.existsSync(manifestPath) ? JSON.parse(fs.readFileSync(manifestPath, 'utf8')) : null;
     if (!m || m.inputsSha256 !== hash) {
-      console.error('prebuilds/ were built from other native sources than these: run `npm run prebuild` and commit prebuilds/');
+      console.error('prebuilds/ were built from other native sources than these: run `npm run prebuilds` and commit prebuilds/');
       process.exit(1);
     }
     for (const [name, b] of Object.entries(m.binaries)) {
       const bin = path.join(outDir, b.file);
       const sha = fs.existsSync(bin) ? crypto.createHash('sha256').update(fs.readFileSync(bin)).digest('hex') : 'missing';
       if (sha !== b.sha256) {
-        console.error(`prebuilds/${b.file} (${name}) is not the binary the manifest lists: run \`npm run prebuild\``);
+        console.error(`prebuilds/${b.file} (${name}) is not the binary the manifest lists: run \`npm run prebuilds\``);
         process.exit(1);
       }
     }

@@ -26,7 +26,10 @@ export class Tanh extends ShapePreserving {
 
 /** softmax along an axis (torch.nn.Softmax; default the last). */
 export class Softmax extends ShapePreserving {
-  /** @param axis - the axis the probabilities sum to 1 along (default -1, the last). */
+  /**
+   * Creates the layer (no parameters).
+   * @param axis - the axis the probabilities sum to 1 along (default -1, the last).
+   */
   constructor(private readonly axis = -1) {
     super();
   }

@@ -17,6 +17,7 @@ export class Linear extends Module {
   readonly bias: Tensor | null;
 
   /**
+   * Creates the layer with freshly initialized weight and bias ({@link manualSeed} makes them reproducible).
    * @param inFeatures - size of each input row.
    * @param outFeatures - size of each output row.
    * @param options - `bias` (default true).

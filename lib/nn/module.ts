@@ -46,6 +46,7 @@ export abstract class Module {
   /** Training mode (default true); set for the whole tree by train() and eval(). */
   training = true;
 
+  /** Sets up the module's hidden state (buffers, the last call); subclasses call super() first. */
   constructor() {
     // Hidden (non-enumerable) state, so property walks see only the user's fields.
     Object.defineProperty(this, '_buffers', { value: new Map<string, AnyTensor | null>(), enumerable: false });
@@ -59,8 +60,16 @@ export abstract class Module {
     });
   }
 
-  /** @internal */ declare readonly _buffers: Map<string, AnyTensor | null>;
-  /** @internal */ declare _last: LastCall | null;
+  /**
+   * The buffers by name (registerBuffer), non-enumerable.
+   * @internal
+   */
+  declare readonly _buffers: Map<string, AnyTensor | null>;
+  /**
+   * The last training-mode call, for backward(dy), non-enumerable.
+   * @internal
+   */
+  declare _last: LastCall | null;
 
   /** Computes the module's output for x (see each layer for the shapes). */
   abstract forward(x: Tensor): Tensor;
@@ -253,7 +262,10 @@ export abstract class Module {
    * @returns the names that did not match (empty lists when strict).
    * @throws RangeError naming the keys that are missing or unexpected (strict), or the key whose shape differs.
    */
-  loadStateDict(dict: Record<string, AnyTensor>, opts?: { strict?: boolean }): LoadResult {
+  loadStateDict(dict: Record<string, AnyTensor>, opts?: {
+    /** Require the dict's names to equal the model's (default true). */
+    strict?: boolean;
+  }): LoadResult {
     const op = 'loadStateDict';
     if (dict === null || typeof dict !== 'object') throw invalidType(op, 'dict', 'a record of Tensors', dict);
     const strictOpt: unknown = opts?.strict;

@@ -20,8 +20,10 @@ const AVG: PoolKind = { layer: 'AvgPool2d', op: 'avgPool2d', forward: avgPool2d,
 
 /** What nn.MaxPool2d and nn.AvgPool2d share: the options kept for every call. */
 abstract class Pool2d extends Module {
+  /** The pooling options, kept for every call. */
   protected readonly opts: Pool2dOptions;
 
+  /** Checks the options (all but the kernel) and keeps them. */
   constructor(private readonly kind: PoolKind, kernel: number | [number, number], options?: PoolLayerOptions) {
     super();
     const o = checkOptions(`nn.${kind.layer}`, options, POOL2D_KEYS.filter((k) => k !== 'kernel'));
@@ -48,6 +50,10 @@ abstract class Pool2d extends Module {
   }
 }
 
+/**
+ * Max pooling layer (torch.nn.MaxPool2d): x `[N, C, H, W]` (or nhwc) -> `[N, C, OH, OW]`.
+ * See {@link maxPool2d}.
+ */
 export class MaxPool2d extends Pool2d {
   /**
    * Creates the layer (no parameters).
@@ -76,7 +82,10 @@ export class AvgPool2d extends Pool2d {
 
 /** Mean over each channel's plane, keeping H = W = 1 (torch.nn.AdaptiveAvgPool2d(1)). */
 export class GlobalAvgPool2d extends Module {
-  /** @param options - `layout` of the input (default 'nchw'). */
+  /**
+   * Creates the layer (no parameters).
+   * @param options - `layout` of the input (default 'nchw').
+   */
   constructor(private readonly options: {
     /** The input's layout (default 'nchw'). */
     layout?: Layout;
@@ -92,7 +101,10 @@ export class GlobalAvgPool2d extends Module {
 
 /** Maximum over each channel's plane, keeping H = W = 1 (torch.nn.AdaptiveMaxPool2d(1)). */
 export class GlobalMaxPool2d extends Module {
-  /** @param options - `layout` of the input (default 'nchw'). */
+  /**
+   * Creates the layer (no parameters).
+   * @param options - `layout` of the input (default 'nchw').
+   */
   constructor(private readonly options: {
     /** The input's layout (default 'nchw'). */
     layout?: Layout;

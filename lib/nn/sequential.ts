@@ -28,7 +28,10 @@ export class Sequential extends Module {
   /** The layers, in order. */
   declare readonly layers: readonly Module[];
 
-  /** @param layers - the modules to apply, first to last. */
+  /**
+   * Chains the layers.
+   * @param layers - the modules to apply, first to last.
+   */
   constructor(...layers: Module[]) {
     super();
     // Not an enumerable property: the children are named by index, not "layers.<i>".
@@ -76,7 +79,10 @@ export class Sequential extends Module {
 export class ModuleList extends Module {
   declare private readonly items: Module[];
 
-  /** @param modules - the initial modules. */
+  /**
+   * Creates the list.
+   * @param modules - the initial modules.
+   */
   constructor(modules: Iterable<Module> = []) {
     super();
     Object.defineProperty(this, 'items', { value: checkModules('nn.ModuleList', [...modules]), enumerable: false });

@@ -11,6 +11,7 @@ import { checkTensor } from '../tensor';
 /** A parameter as optimizers take it: a Tensor with `.grad` (model.parameters()), or a legacy `{ value, grad }` record. */
 export type Parameter = Tensor | { name?: string; value: Tensor; grad: Tensor };
 
+/** The base of the optimizers: holds the parameters; step() updates them from their gradients. */
 export abstract class Optimizer {
   /** The learning rate (>= 0). Mutable, like param_groups[0].lr in PyTorch, for learning-rate schedules. */
   lr = 0;

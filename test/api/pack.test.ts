@@ -93,7 +93,7 @@ describe('the packed package', () => {
 });
 
 describe('prebuilds/', () => {
-  it('were built from these native sources (npm run prebuild)', () => {
+  it('were built from these native sources (npm run prebuilds)', () => {
     const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), '--check'], { cwd: root, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
   });
