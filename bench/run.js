@@ -1,4 +1,4 @@
-// npm run bench [-- --only gemm,conv,pool,training,async,autograd] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
@@ -15,7 +15,7 @@ const ALL_PEERS = ['convkit-native', 'convkit-ts', 'onnxruntime-node', 'tfjs-was
 const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
 
 function parseArgs(argv) {
-  const a = { only: 'gemm,conv,pool,training,async,autograd', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
+  const a = { only: 'gemm,conv,pool,training,async,autograd,norm', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { a.quick = true; continue; }
@@ -74,11 +74,19 @@ function main() {
       if (peers.includes(`convkit-${b}`)) autogradRows.push(...runChild([path.join(__dirname, 'autograd-cost.js'), b], `autograd recording cost on ${b}`));
     }
   }
+  // norm: batch norm and data movement (bench/norm.js), native and onnxruntime-node, GB/s.
+  const normRows = [];
+  if (kinds.includes('norm')) {
+    for (const [peer, child] of [['convkit-native', 'convkit'], ['onnxruntime-node', 'onnxruntime']]) {
+      if (!peers.includes(peer)) continue;
+      for (const t of threads) normRows.push(...runChild([path.join(__dirname, 'norm.js'), child, String(t)], `norm ${peer}, ${t} thread(s)`));
+    }
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, norm: normRows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
@@ -105,6 +113,18 @@ function main() {
     console.log('|---|---|---|---|---|');
     for (const r of autogradRows) {
       console.log(`| ${r.case} | ${r.backend} | ${r.plainUs.toFixed(2)} | ${r.gradUs.toFixed(2)} | ${(r.gradUs - r.plainUs).toFixed(2)} |`);
+    }
+  }
+  if (normRows.length) {
+    const bw = (t) => (t > 1 ? hw.bandwidthGBsAll : hw.bandwidthGBs);
+    console.log('\n## norm: batch norm and data movement, median; GB/s = bytes read + written / time; "of read bw" = that / measured read bandwidth at the same thread count');
+    console.log('| op | size | layout | threads | convkit ms | GB/s | of read bw | onnxruntime ms | GB/s |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const r of normRows.filter((x) => x.peer === 'convkit-native')) {
+      const o = normRows.find((x) => x.peer === 'onnxruntime-node' && x.op === r.op && x.size === r.size && x.layout === r.layout && x.threads === r.threads);
+      const gbs = (x) => x.bytes / x.median / 1e6;
+      console.log(`| ${r.op} | ${r.size} | ${r.layout} | ${r.threads} | ${r.median.toFixed(3)} | ${gbs(r).toFixed(1)} | ${bw(r.threads) ? `${(100 * gbs(r) / bw(r.threads)).toFixed(0)}%` : '-'} | ` +
+        `${o ? o.median.toFixed(3) : '-'} | ${o ? gbs(o).toFixed(1) : '-'} |`);
     }
   }
   const trainRows = results.filter((r) => r.workload === 'lenet5_mnist_epoch');

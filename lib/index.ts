@@ -18,6 +18,15 @@ export {
 export { crossEntropy } from './ops/loss';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode';
 export type { BackwardOptions } from './autograd/backward';
+export { batchNorm2d, batchNorm2dWithStats, batchNorm2dBackward } from './ops/norm';
+export type { BatchNorm2dOptions, BatchNorm2dResult, BatchNorm2dBackwardOptions, BatchNorm2dGrad } from './ops/norm';
+export {
+  reshape, flatten, transpose, concat, split, slice, pad,
+  transposeBackward, concatBackward, splitBackward, sliceBackward, padBackward, reshapeBackward,
+} from './ops/shape';
+export type { PadOptions } from './ops/shape';
+export type { BatchNorm2dInfo } from './shape/batch-norm-info';
+export type { StridedCopyInfo, PadInfo, PadMode } from './shape/copy-info';
 export { filter2d } from './ops/filter2d';
 export type { Filter2dOptions } from './ops/filter2d';
 export { filters } from './filters';

@@ -5,6 +5,8 @@
 import type { Conv2dInfo } from '../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../shape/pool2d-info';
 import type { GemmInfo, MatmulInfo } from '../shape/gemm-info';
+import type { BatchNorm2dInfo } from '../shape/batch-norm-info';
+import type { PadInfo, StridedCopyInfo } from '../shape/copy-info';
 
 /** A backend's name: `'native'` (the C++ SIMD addon) or `'ts'` (the pure-TypeScript twin). */
 export type BackendName = 'native' | 'ts';
@@ -82,4 +84,23 @@ export interface Backend {
   activationBackward(kind: ActivationKind, dy: Float32Array, t: Float32Array, dx: Float32Array): void;
   /** From the forward output y: softmax dx = y*(dy - sum(dy*y)); log-softmax dx = dy - exp(y)*sum(dy). */
   softmaxBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
+
+  // norm.ts
+  /** Per-channel batch mean and biased variance of x (`[channels]` each), summed in double. */
+  batchNorm2dStats(x: Float32Array, mean: Float32Array, variance: Float32Array, info: BatchNorm2dInfo): void;
+  /** y = x * scale[c] + shift[c] per channel (y may be x): both normalizing forms. */
+  batchNorm2dApply(x: Float32Array, scale: Float32Array, shift: Float32Array, y: Float32Array, info: BatchNorm2dInfo): void;
+  /**
+   * With xhat = (x - mean) * invstd and k = scale * invstd: dbias = sum dy, dweight = sum dy * xhat
+   * per channel; dx = k * (dy - dbias/n - xhat * dweight/n) when training (batch statistics),
+   * else k * dy.
+   */
+  batchNorm2dBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, scale: Float32Array,
+    dx: Float32Array, dweight: Float32Array, dbias: Float32Array, info: BatchNorm2dInfo, training: boolean): void;
+
+  // copy.ts
+  /** The strided copy {@link StridedCopyInfo} describes (transpose, slice, concat, split). y need not be written whole. */
+  copyStrided(x: Float32Array, y: Float32Array, info: StridedCopyInfo): void;
+  /** y, the padded x (see {@link PadInfo}). */
+  pad(x: Float32Array, y: Float32Array, info: PadInfo): void;
 }

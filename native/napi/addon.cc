@@ -38,6 +38,11 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("softmax", &convkit_addon::call<js_softmax>, napi_enumerable),
         InstanceMethod("activationBackward", &convkit_addon::call<js_activation_backward>, napi_enumerable),
         InstanceMethod("softmaxBackward", &convkit_addon::call<js_softmax_backward>, napi_enumerable),
+        InstanceMethod("batchNorm2dStats", &convkit_addon::call<js_batch_norm2d_stats>, napi_enumerable),
+        InstanceMethod("batchNorm2dApply", &convkit_addon::call<js_batch_norm2d_apply>, napi_enumerable),
+        InstanceMethod("batchNorm2dBackward", &convkit_addon::call<js_batch_norm2d_backward>, napi_enumerable),
+        InstanceMethod("copyStrided", &convkit_addon::call<js_copy_strided>, napi_enumerable),
+        InstanceMethod("pad", &convkit_addon::call<js_pad>, napi_enumerable),
     });
   }
 

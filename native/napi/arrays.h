@@ -164,7 +164,7 @@ class call_arrays {
     return entries_.back();
   }
 
-  static constexpr size_t kMaxEntries = 6;       // the most arrays an op takes (one allocation)
+  static constexpr size_t kMaxEntries = 8;       // the most arrays an op takes (one allocation)
   static constexpr size_t kCountedBytes = 4096;  // smaller outputs are not worth a finalizer
   static void freed(napi_env, void*, void* hint) { output_freed(static_cast<int64_t>(reinterpret_cast<size_t>(hint))); }
 

@@ -38,5 +38,12 @@ Napi::Value js_activation(const Napi::CallbackInfo& info);
 Napi::Value js_softmax(const Napi::CallbackInfo& info);
 Napi::Value js_activation_backward(const Napi::CallbackInfo& info);
 Napi::Value js_softmax_backward(const Napi::CallbackInfo& info);
+// norm.cc
+Napi::Value js_batch_norm2d_stats(const Napi::CallbackInfo& info);
+Napi::Value js_batch_norm2d_apply(const Napi::CallbackInfo& info);
+Napi::Value js_batch_norm2d_backward(const Napi::CallbackInfo& info);
+// copy.cc
+Napi::Value js_copy_strided(const Napi::CallbackInfo& info);
+Napi::Value js_pad(const Napi::CallbackInfo& info);
 
 }  // namespace convkit::glue

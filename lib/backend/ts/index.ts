@@ -9,9 +9,12 @@ import { sgemm } from './gemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
 import { checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf } from './info-check';
-import { rangeError } from '../../errors';
+import { rangeError, typeError } from '../../errors';
 import { float32Length } from '../../tensor';
 import { checkSgemm } from '../../shape/gemm-info';
+import { batchNorm2dApply, batchNorm2dBackward, batchNorm2dStats } from './norm';
+import { copyStrided, pad } from './copy';
+import { batchNormInfoOf, copyInfoOf, padInfoOf } from './norm-copy-check';
 import { avgPool2d, avgPool2dBackward, globalAvgPool2d, globalMaxPool2d, maxPool2d, maxPool2dBackward } from './pool2d';
 
 /**
@@ -144,6 +147,39 @@ const checked = {
     checkNoOverlap(op, { dx }, { dy, y }, true);
     softmaxBackward(dy, y, dx, outer, axis, inner, log === true);
   }) as Backend['softmaxBackward'],
+  batchNorm2dStats: ((x, mean, variance, info) => {
+    const op = 'batchNorm2dStats', i = batchNormInfoOf(op, info), n = i.batch * i.channels * i.height * i.width;
+    checkArray(op, 'x', x, n); checkArray(op, 'mean', mean, i.channels); checkArray(op, 'variance', variance, i.channels);
+    checkNoOverlap(op, { mean, variance }, { x });
+    batchNorm2dStats(x, mean, variance, i);
+  }) as Backend['batchNorm2dStats'],
+  batchNorm2dApply: ((x, scale, shift, y, info) => {
+    const op = 'batchNorm2dApply', i = batchNormInfoOf(op, info), n = i.batch * i.channels * i.height * i.width;
+    checkArray(op, 'x', x, n); checkArray(op, 'scale', scale, i.channels); checkArray(op, 'shift', shift, i.channels); checkArray(op, 'y', y, n);
+    checkNoOverlap(op, { y }, { x, scale, shift }, true);
+    batchNorm2dApply(x, scale, shift, y, i);
+  }) as Backend['batchNorm2dApply'],
+  batchNorm2dBackward: ((dy, x, mean, invstd, scale, dx, dweight, dbias, info, training) => {
+    const op = 'batchNorm2dBackward', i = batchNormInfoOf(op, info), n = i.batch * i.channels * i.height * i.width;
+    if (typeof training !== 'boolean') throw typeError(op, `training must be a boolean, got ${typeof training}`);
+    checkArray(op, 'dy', dy, n); checkArray(op, 'x', x, n);
+    checkArray(op, 'mean', mean, i.channels); checkArray(op, 'invstd', invstd, i.channels); checkArray(op, 'scale', scale, i.channels);
+    checkArray(op, 'dx', dx, n); checkArray(op, 'dweight', dweight, i.channels); checkArray(op, 'dbias', dbias, i.channels);
+    checkNoOverlap(op, { dx, dweight, dbias }, { dy, x, mean, invstd, scale });
+    batchNorm2dBackward(dy, x, mean, invstd, scale, dx, dweight, dbias, i, training);
+  }) as Backend['batchNorm2dBackward'],
+  copyStrided: ((x, y, info) => {
+    const op = 'copyStrided';
+    const i = copyInfoOf(op, info, float32Length(op, 'x', x), float32Length(op, 'y', y));
+    checkNoOverlap(op, { y }, { x });
+    copyStrided(x, y, i);
+  }) as Backend['copyStrided'],
+  pad: ((x, y, info) => {
+    const op = 'pad', { info: i, outShape } = padInfoOf(op, info);
+    checkArray(op, 'x', x, i.inShape.reduce((a, b) => a * b, 1)); checkArray(op, 'y', y, outShape.reduce((a, b) => a * b, 1));
+    checkNoOverlap(op, { y }, { x });
+    pad(x, y, i);
+  }) as Backend['pad'],
 };
 
 function sizeOf(op: string, outer: unknown, axis: unknown, inner: unknown): number {

@@ -3,8 +3,10 @@
 
 #include "configs/activation-config.h"
 #include "configs/conv2d-config.h"
+#include "configs/copy-config.h"
 #include "configs/dwconv-config.h"
 #include "configs/gemm-config.h"
+#include "configs/norm-config.h"
 #include "configs/pool2d-config.h"
 #include "configs/winograd-config.h"
 #include "convkit/workspace.h"
@@ -18,6 +20,8 @@ void fill_all_configs() {
   get_winograd_config();
   get_pool2d_config();
   get_activation_config();
+  get_norm_config();
+  get_copy_config();
   workspace_cap_bytes();  // CONVKIT_WORKSPACE_CAP
 }
 
