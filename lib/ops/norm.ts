@@ -5,6 +5,7 @@ import { invalidType, rangeError, shapeStr, typeError } from '../errors';
 import { type BatchNorm2dInfo, batchNorm2dInfo } from '../shape/batch-norm-info';
 import type { Layout } from '../shape/conv2d-info';
 import { checkTensor, Tensor } from '../tensor';
+import { needsGrad, record } from '../autograd/record';
 
 /** Options of {@link batchNorm2d}, as PyTorch's `F.batch_norm`. */
 export interface BatchNorm2dOptions {
@@ -106,7 +107,17 @@ export function batchNorm2dWithStats(x: Tensor, options: BatchNorm2dOptions): Ba
   }
   const y = new Tensor(be.output(xt.size), xt.shape);
   be.batchNorm2dApply(xt.data, scale, shift, y.data, info);
-  return { y, mean: new Tensor(mean, [C]), invstd: new Tensor(invstd, [C]) };
+  const stats = { mean: new Tensor(mean, [C]), invstd: new Tensor(invstd, [C]) };
+  if (needsGrad(xt, w, b)) {
+    const xd = xt.detach();
+    const wd = w === null ? null : w.detach();
+    const layout = info.layout;
+    record(op, y, [xt, w, b], (gy, [gx, gw, gb]) => {
+      const g = batchNorm2dBackward(gy, xd, { ...stats, weight: wd, training, layout });
+      return [gx ? g.dx : null, gw ? g.dweight : null, gb ? g.dbias : null];
+    });
+  }
+  return { y, ...stats };
 }
 
 /**

@@ -5,6 +5,7 @@ import { backend } from '../backend/select';
 import { checkOptions, checkOneOf } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { MAX_COPY_RANK, type PadMode, padOutputShape, stridesOf } from '../shape/copy-info';
+import { needsGrad, record } from '../autograd/record';
 import { checkTensor, Tensor, type Shape } from '../tensor';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -57,6 +58,7 @@ export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   const be = backend();
   const y = new Tensor(be.output(xt.size), shape);
   be.copyStrided(xt.data, y.data, { shape, xOffset: 0, xStrides: p.map((a) => xs[a]), yOffset: 0, yStrides: stridesOf(shape) });
+  if (needsGrad(xt)) record(op, y, [xt], (gy) => [transposeBackward(gy, p)]);
   return y;
 }
 
@@ -95,6 +97,10 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
     }
     off += t.shape[a];
   }
+  if (needsGrad(...ts)) {
+    const sizes = ts.map((t) => t.shape[a]);
+    record(op, y, ts, (gy, needed) => split(gy, sizes, a).map((g, i) => (needed[i] ? g : null)));
+  }
   return y;
 }
 
@@ -130,12 +136,20 @@ export function split(x: Tensor, sizesOrCount: readonly number[] | number, axis 
   }
   const outer = size(xt.shape.slice(0, a)), inner = size(xt.shape.slice(a + 1));
   const be = backend();
+  const grad = needsGrad(xt);
   let off = 0;
   return sizes.map((s) => {
     const shape = xt.shape.slice(); shape[a] = s;
     const y = new Tensor(be.output(size(shape)), shape);
     if (s > 0 && outer > 0 && inner > 0) {
       be.copyStrided(xt.data, y.data, { shape: [outer, s * inner], xOffset: off * inner, xStrides: [len * inner, 1], yOffset: 0, yStrides: [s * inner, 1] });
+    }
+    if (grad) {
+      // Each piece's gradient lands in its span of x (the tape sums the pieces').
+      const starts = [...new Array<number>(a).fill(0), off];
+      const ends = [...xt.shape.slice(0, a), off + s];
+      const xShape = xt.shape;
+      record(op, y, [xt], (gy) => [sliceBackward(gy, xShape, starts, ends)]);
     }
     off += s;
     return y;
@@ -207,6 +221,11 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
   const be = backend();
   const y = new Tensor(be.output(size(out)), out);
   if (y.size > 0) be.copyStrided(xt.data, y.data, { shape: out, xOffset, xStrides, yOffset: 0, yStrides: stridesOf(out) });
+  if (needsGrad(xt)) {
+    const xShape = xt.shape;
+    const [s0, e0, t0] = [[...starts], [...ends], steps === undefined ? undefined : [...steps]];
+    record(op, y, [xt], (gy) => [sliceBackward(gy, xShape, s0, e0, t0)]);
+  }
   return y;
 }
 
@@ -255,6 +274,11 @@ export function pad(x: Tensor, pads: readonly number[], options?: PadOptions): T
   const be = backend();
   const y = new Tensor(be.output(size(out)), out);
   if (y.size > 0) be.pad(xt.data, y.data, { inShape: xt.shape.slice(), begins, ends, mode, value });
+  if (needsGrad(xt)) {
+    const xShape = xt.shape;
+    const p = [...begins, ...ends];
+    record(op, y, [xt], (gy) => [padBackward(gy, xShape, p, { mode, value })]);
+  }
   return y;
 }
 
