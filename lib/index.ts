@@ -15,7 +15,17 @@ export {
   relu, sigmoid, tanh, softmax, logSoftmax,
   reluBackward, sigmoidBackward, tanhBackward, softmaxBackward, logSoftmaxBackward,
 } from './ops/activation';
-export { crossEntropy } from './ops/loss';
+export { crossEntropy, crossEntropyLoss, mseLoss } from './ops/loss';
+export type { CrossEntropyLossOptions, Reduction } from './ops/loss';
+export { convTranspose2d } from './ops/conv-transpose2d';
+export type { ConvTranspose2dOptions } from './ops/conv-transpose2d';
+export { upsample2d, upsample2dBackward } from './ops/upsample2d';
+export type { Upsample2dOptions } from './ops/upsample2d';
+export type { Upsample2dInfo, UpsampleMode } from './shape/upsample2d-info';
+export { adaptiveAvgPool2d } from './ops/adaptive-pool2d';
+export { dropout } from './ops/dropout';
+export type { DropoutOptions } from './ops/dropout';
+export { manualSeed } from './random';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode';
 export type { BackwardOptions } from './autograd/backward';
 export { batchNorm2d, batchNorm2dWithStats, batchNorm2dBackward } from './ops/norm';

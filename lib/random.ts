@@ -10,3 +10,21 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+let shared: (() => number) | null = null;
+
+/**
+ * Seeds the generator that random ops draw from when they are not given a `seed` of their own
+ * ({@link dropout}'s masks), as torch.manual_seed: after `manualSeed(s)` the same sequence of
+ * calls draws the same numbers. Until it is called, those ops use Math.random (not reproducible).
+ * @param seed - a finite number.
+ */
+export function manualSeed(seed: number): void {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`manualSeed: seed must be a finite number, got ${String(seed)}`);
+  shared = mulberry32(seed);
+}
+
+/** The shared generator (uniform in [0, 1)): manualSeed's stream, else Math.random. */
+export function sharedRandom(): () => number {
+  return shared ?? Math.random;
+}

@@ -7,6 +7,7 @@ import type { GlobalPool2dInfo, Pool2dInfo } from '../shape/pool2d-info';
 import type { GemmInfo, MatmulInfo } from '../shape/gemm-info';
 import type { BatchNorm2dInfo } from '../shape/batch-norm-info';
 import type { PadInfo, StridedCopyInfo } from '../shape/copy-info';
+import type { Upsample2dInfo } from '../shape/upsample2d-info';
 
 /** A backend's name: `'native'` (the C++ SIMD addon) or `'ts'` (the pure-TypeScript twin). */
 export type BackendName = 'native' | 'ts';
@@ -60,6 +61,12 @@ export interface Backend {
   globalAvgPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
   /** Maximum over each channel's plane. */
   globalMaxPool2d(x: Float32Array, y: Float32Array, info: GlobalPool2dInfo): void;
+
+  // upsample2d.ts
+  /** Nearest or bilinear resize of x into y (PyTorch's F.interpolate; see {@link Upsample2dInfo}). */
+  upsample2d(x: Float32Array, y: Float32Array, info: Upsample2dInfo): void;
+  /** dx (overwritten) of upsample2d: each dy value added to the source cells it read, times their weights. */
+  upsample2dBackward(dy: Float32Array, dx: Float32Array, info: Upsample2dInfo): void;
 
   // gemm.ts: row-major BLAS sgemm, C = alpha op(A) op(B) + beta C (info: GemmInfo); arrays may
   // be subarray views.

@@ -30,6 +30,8 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("avgPool2dBackward", &convkit_addon::call<js_avg_pool2d_backward>, napi_enumerable),
         InstanceMethod("globalAvgPool2d", &convkit_addon::call<js_global_avg_pool2d>, napi_enumerable),
         InstanceMethod("globalMaxPool2d", &convkit_addon::call<js_global_max_pool2d>, napi_enumerable),
+        InstanceMethod("upsample2d", &convkit_addon::call<js_upsample2d>, napi_enumerable),
+        InstanceMethod("upsample2dBackward", &convkit_addon::call<js_upsample2d_backward>, napi_enumerable),
         InstanceMethod("sgemm", &convkit_addon::call<js_sgemm>, napi_enumerable),
         InstanceMethod("sgemmAsync", &convkit_addon::call<js_sgemm_async>, napi_enumerable),
         InstanceMethod("matmul", &convkit_addon::call<js_matmul>, napi_enumerable),

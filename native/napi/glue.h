@@ -28,6 +28,9 @@ Napi::Value js_max_pool2d_backward(const Napi::CallbackInfo& info);
 Napi::Value js_avg_pool2d_backward(const Napi::CallbackInfo& info);
 Napi::Value js_global_avg_pool2d(const Napi::CallbackInfo& info);
 Napi::Value js_global_max_pool2d(const Napi::CallbackInfo& info);
+// upsample2d.cc
+Napi::Value js_upsample2d(const Napi::CallbackInfo& info);
+Napi::Value js_upsample2d_backward(const Napi::CallbackInfo& info);
 // gemm.cc
 Napi::Value js_sgemm(const Napi::CallbackInfo& info);
 Napi::Value js_sgemm_async(const Napi::CallbackInfo& info);

@@ -11,6 +11,7 @@ import { output } from './output';
 const SYNC: Record<SyncKernelName, true> = {
   conv2d: true, conv2dBackwardData: true, conv2dBackwardFilter: true,
   maxPool2d: true, avgPool2d: true, maxPool2dBackward: true, avgPool2dBackward: true, globalAvgPool2d: true, globalMaxPool2d: true,
+  upsample2d: true, upsample2dBackward: true,
   sgemm: true, matmul: true, activation: true, softmax: true, activationBackward: true, softmaxBackward: true,
   batchNorm2dStats: true, batchNorm2dApply: true, batchNorm2dBackward: true, copyStrided: true, pad: true,
 };

@@ -8,7 +8,8 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
-import { checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf } from './info-check';
+import { checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf, upsampleInfoOf } from './info-check';
+import { upsample2d, upsample2dBackward } from './upsample2d';
 import { rangeError, typeError } from '../../errors';
 import { float32Length } from '../../tensor';
 import { checkSgemm } from '../../shape/gemm-info';
@@ -102,6 +103,18 @@ const checked = {
   }) as Backend['avgPool2dBackward'],
   globalAvgPool2d: globalPooled('globalAvgPool2d', globalAvgPool2d),
   globalMaxPool2d: globalPooled('globalMaxPool2d', globalMaxPool2d),
+  upsample2d: ((x, y, info) => {
+    const op = 'upsample2d', i = upsampleInfoOf(op, info);
+    checkArray(op, 'x', x, i.batch * i.channels * i.inHeight * i.inWidth); checkArray(op, 'y', y, i.batch * i.channels * i.outHeight * i.outWidth);
+    checkNoOverlap(op, { y }, { x });
+    upsample2d(x, y, i);
+  }) as Backend['upsample2d'],
+  upsample2dBackward: ((dy, dx, info) => {
+    const op = 'upsample2dBackward', i = upsampleInfoOf(op, info);
+    checkArray(op, 'dy', dy, i.batch * i.channels * i.outHeight * i.outWidth); checkArray(op, 'dx', dx, i.batch * i.channels * i.inHeight * i.inWidth);
+    checkNoOverlap(op, { dx }, { dy });
+    upsample2dBackward(dy, dx, i);
+  }) as Backend['upsample2dBackward'],
   sgemm: ((a, b, c, info) => {
     const p = checkSgemm('sgemm', gemmArgs('sgemm', a, b, c, info));
     const { transA: ta, transB: tb, m, n, k, lda, ldb, ldc } = p;

@@ -9,6 +9,7 @@ import { rangeError, typeError } from '../../errors';
 import { type Conv2dInfo, conv2dInfo } from '../../shape/conv2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
 import { type GlobalPool2dInfo, globalPool2dInfo, type Pool2dInfo, pool2dInfo } from '../../shape/pool2d-info';
+import type { Upsample2dInfo } from '../../shape/upsample2d-info';
 
 const CONV_FIELDS = ['batch', 'inChannels', 'inHeight', 'inWidth', 'outChannels', 'outHeight', 'outWidth', 'kernelH', 'kernelW',
   'strideH', 'strideW', 'padTop', 'padBottom', 'padLeft', 'padRight', 'dilationH', 'dilationW', 'groups', 'layout', 'hasBias', 'activation'] as const;
@@ -113,4 +114,24 @@ export function checkArray(op: string, name: string, a: unknown, n: number, atLe
   const len = float32Length(op, name, a);
   if (atLeast ? len < n : len !== n) throw rangeError(op, `${name} has ${len} elements but info needs ${atLeast ? 'at least ' : ''}${n}`);
   return a as Float32Array;
+}
+
+/** Upsample2dInfo read once: sizes, scales (0 or a finite positive number), mode, alignCorners, layout. */
+export function upsampleInfoOf(op: string, info: unknown): Upsample2dInfo {
+  const s = snapshot(op, info, ['batch', 'channels', 'inHeight', 'inWidth', 'outHeight', 'outWidth', 'scaleH', 'scaleW', 'mode', 'alignCorners', 'layout'] as const);
+  const batch = int(op, 'batch', s.batch, 1), channels = int(op, 'channels', s.channels, 1);
+  const inHeight = int(op, 'inHeight', s.inHeight, 1), inWidth = int(op, 'inWidth', s.inWidth, 1);
+  const outHeight = int(op, 'outHeight', s.outHeight, 1), outWidth = int(op, 'outWidth', s.outWidth, 1);
+  const scale = (name: string, v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw rangeError(op, `info.${name} must be 0 or a finite positive number, got ${String(v)}`);
+    return v;
+  };
+  const scaleH = scale('scaleH', s.scaleH), scaleW = scale('scaleW', s.scaleW);
+  if (s.mode !== 'nearest' && s.mode !== 'bilinear') throw rangeError(op, `info.mode must be 'nearest' or 'bilinear', got ${String(s.mode)}`);
+  if (typeof s.alignCorners !== 'boolean') throw rangeError(op, `info.alignCorners must be a boolean, got ${String(s.alignCorners)}`);
+  if (s.layout !== 'nchw' && s.layout !== 'nhwc') throw rangeError(op, `info.layout must be 'nchw' or 'nhwc', got ${String(s.layout)}`);
+  for (const [name, v] of [['x', inHeight * inWidth], ['y', outHeight * outWidth]] as const) {
+    if (!Number.isSafeInteger(batch * channels * v)) throw rangeError(op, `${name} would have more than 2^53 elements`);
+  }
+  return { batch, channels, inHeight, inWidth, outHeight, outWidth, scaleH, scaleW, mode: s.mode, alignCorners: s.alignCorners, layout: s.layout };
 }

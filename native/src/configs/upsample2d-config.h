@@ -1,0 +1,20 @@
+// The upsample2d family's config: one kernel per row/pixel kind, filled once. Portable kernels
+// on every machine today (the compiler vectorizes the per-channel NHWC ones); an ISA variant
+// goes in its slot here, and upsample2d.cc does not change.
+#pragma once
+
+#include "upsample2d/ukernel/ukernels.h"
+
+namespace convkit {
+
+struct upsample2d_config {
+  f32_upsample_nearest_row_fn nearest_row;
+  f32_upsample_bilinear_row_fn bilinear_row;
+  f32_upsample_bilinear_row_backward_fn bilinear_row_backward;
+  f32_upsample_bilinear_pixel_fn bilinear_pixel;
+  f32_upsample_bilinear_pixel_backward_fn bilinear_pixel_backward;
+};
+
+const upsample2d_config& get_upsample2d_config();
+
+}  // namespace convkit

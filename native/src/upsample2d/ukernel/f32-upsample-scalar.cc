@@ -1,0 +1,48 @@
+// Upsample ukernels, portable (contracts in ukernels.h).
+#include "upsample2d/ukernel/ukernels.h"
+
+namespace convkit {
+
+void f32_upsample_nearest_row__scalar(const float* r, const int32_t* i0, float* y, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) y[j] = r[i0[j]];
+}
+
+void f32_upsample_bilinear_row__scalar(const float* r0, const float* r1, float h0, float h1, const int32_t* i0,
+                                       const int32_t* i1, const float* w0, const float* w1, float* y, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float top = w0[j] * r0[i0[j]] + w1[j] * r0[i1[j]];
+    const float bottom = w0[j] * r1[i0[j]] + w1[j] * r1[i1[j]];
+    y[j] = h0 * top + h1 * bottom;
+  }
+}
+
+void f32_upsample_bilinear_row_backward__scalar(const float* g, float h0, float h1, const int32_t* i0,
+                                                const int32_t* i1, const float* w0, const float* w1, float* d0,
+                                                float* d1, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    d0[i0[j]] += (h0 * w0[j]) * g[j];
+    d0[i1[j]] += (h0 * w1[j]) * g[j];
+    d1[i0[j]] += (h1 * w0[j]) * g[j];
+    d1[i1[j]] += (h1 * w1[j]) * g[j];
+  }
+}
+
+void f32_upsample_bilinear_pixel__scalar(const float* a, const float* b, const float* c, const float* d, float h0,
+                                         float h1, float w0, float w1, float* y, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) y[k] = h0 * (w0 * a[k] + w1 * b[k]) + h1 * (w0 * c[k] + w1 * d[k]);
+}
+
+void f32_upsample_bilinear_pixel_backward__scalar(const float* g, float h0, float h1, float w0, float w1, float* a,
+                                                  float* b, float* c, float* d, int64_t n) {
+  const float k00 = h0 * w0, k01 = h0 * w1, k10 = h1 * w0, k11 = h1 * w1;
+  // a..d may be the same pixel (edges): each update reads what the one before wrote.
+  for (int64_t k = 0; k < n; ++k) {
+    const float v = g[k];
+    a[k] += k00 * v;
+    b[k] += k01 * v;
+    c[k] += k10 * v;
+    d[k] += k11 * v;
+  }
+}
+
+}  // namespace convkit

@@ -1,0 +1,40 @@
+// Upsample ukernels: contracts, then the kernels. Each lives in ukernel/<its name with
+// dashes>.cc; the driver (upsample2d.cc) calls what the upsample2d config holds
+// (configs/upsample2d-config.h), one call per row (NCHW) or output pixel (NHWC).
+#pragma once
+#include <cstdint>
+
+namespace convkit {
+
+// NCHW, one output row of n pixels: nearest y[j] = r[i0[j]]; bilinear
+// y[j] = h0 * (w0[j] * r0[i0[j]] + w1[j] * r0[i1[j]]) + h1 * (w0[j] * r1[i0[j]] + w1[j] * r1[i1[j]]).
+using f32_upsample_nearest_row_fn = void (*)(const float* r, const int32_t* i0, float* y, int64_t n);
+using f32_upsample_bilinear_row_fn = void (*)(const float* r0, const float* r1, float h0, float h1,
+                                              const int32_t* i0, const int32_t* i1, const float* w0,
+                                              const float* w1, float* y, int64_t n);
+// NCHW backward, one dy row of n pixels scattered into dx rows d0, d1 (may be the same row):
+// d0[i0[j]] += (h0 * w0[j]) * g[j], d0[i1[j]] += (h0 * w1[j]) * g[j], then d1 with h1, in j order.
+using f32_upsample_bilinear_row_backward_fn = void (*)(const float* g, float h0, float h1, const int32_t* i0,
+                                                       const int32_t* i1, const float* w0, const float* w1,
+                                                       float* d0, float* d1, int64_t n);
+// NHWC, one output pixel of c channels: y[k] = h0 * (w0 * a[k] + w1 * b[k]) + h1 * (w0 * c[k] + w1 * d[k]).
+using f32_upsample_bilinear_pixel_fn = void (*)(const float* a, const float* b, const float* c, const float* d,
+                                                float h0, float h1, float w0, float w1, float* y, int64_t n);
+// NHWC backward, one dy pixel of n channels: a[k] += (h0 * w0) * g[k], b[k] += (h0 * w1) * g[k],
+// c[k] += (h1 * w0) * g[k], d[k] += (h1 * w1) * g[k], in that order (a..d may be the same pixel).
+using f32_upsample_bilinear_pixel_backward_fn = void (*)(const float* g, float h0, float h1, float w0, float w1,
+                                                         float* a, float* b, float* c, float* d, int64_t n);
+
+// Portable; the compiler vectorizes the per-channel ones at each build's flags.
+void f32_upsample_nearest_row__scalar(const float* r, const int32_t* i0, float* y, int64_t n);
+void f32_upsample_bilinear_row__scalar(const float* r0, const float* r1, float h0, float h1, const int32_t* i0,
+                                       const int32_t* i1, const float* w0, const float* w1, float* y, int64_t n);
+void f32_upsample_bilinear_row_backward__scalar(const float* g, float h0, float h1, const int32_t* i0,
+                                                const int32_t* i1, const float* w0, const float* w1, float* d0,
+                                                float* d1, int64_t n);
+void f32_upsample_bilinear_pixel__scalar(const float* a, const float* b, const float* c, const float* d, float h0,
+                                         float h1, float w0, float w1, float* y, int64_t n);
+void f32_upsample_bilinear_pixel_backward__scalar(const float* g, float h0, float h1, float w0, float w1, float* a,
+                                                  float* b, float* c, float* d, int64_t n);
+
+}  // namespace convkit

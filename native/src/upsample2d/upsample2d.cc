@@ -1,0 +1,194 @@
+// upsample2d and its gradient: per-axis source tables (PyTorch 1.13's index and weight rules,
+// in float) built once per call, then the config's row (NCHW) or pixel (NHWC) kernels, threaded
+// over planes (NCHW), output rows (NHWC forward) or images x channel blocks (NHWC backward,
+// whose scatter must not race).
+#include "convkit/upsample2d.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "configs/upsample2d-config.h"
+#include "convkit/parallel.h"
+
+namespace convkit {
+namespace {
+
+constexpr int64_t kGrain = int64_t{1} << 15;  // output elements worth waking a thread
+constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
+constexpr int64_t kChannelBlock = 64;
+
+struct axis_taps {
+  std::vector<int32_t> i0, i1;
+  std::vector<float> w0, w1;
+};
+
+// PyTorch's compute_scales_value: 1 / scale when given, else in / out, as float.
+float source_scale(double scale, int64_t in, int64_t out) {
+  return scale > 0 ? static_cast<float>(1.0 / scale) : static_cast<float>(in) / static_cast<float>(out);
+}
+
+axis_taps nearest_taps(int64_t in, int64_t out, double scale) {
+  axis_taps t;
+  t.i0.resize(out);
+  const float s = source_scale(scale, in, out);
+  for (int64_t i = 0; i < out; ++i) {
+    if (out == in) {
+      t.i0[i] = static_cast<int32_t>(i);
+    } else if (out == 2 * in) {
+      t.i0[i] = static_cast<int32_t>(i >> 1);
+    } else {
+      const float src = static_cast<float>(i) * s;
+      t.i0[i] = static_cast<int32_t>(std::min(static_cast<int64_t>(std::floor(src)), in - 1));
+    }
+  }
+  return t;
+}
+
+axis_taps linear_taps(int64_t in, int64_t out, double scale, bool align_corners) {
+  axis_taps t;
+  t.i0.resize(out);
+  t.i1.resize(out);
+  t.w0.resize(out);
+  t.w1.resize(out);
+  const float s = align_corners ? (out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f)
+                                : source_scale(scale, in, out);
+  for (int64_t i = 0; i < out; ++i) {
+    // area_pixel_compute_source_index: (i + 0.5) is a double there, the result a float.
+    const float src = align_corners ? s * static_cast<float>(i)
+                                    : static_cast<float>(std::max(s * (static_cast<double>(i) + 0.5) - 0.5, 0.0));
+    const int64_t i0 = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
+    const float lambda = std::min(std::max(src - static_cast<float>(i0), 0.0f), 1.0f);
+    t.i0[i] = static_cast<int32_t>(i0);
+    t.i1[i] = static_cast<int32_t>(i0 + (i0 < in - 1 ? 1 : 0));
+    t.w1[i] = lambda;
+    t.w0[i] = 1.0f - lambda;
+  }
+  return t;
+}
+
+// Runs fn(lo, hi) over [0, tasks), threaded when the work (elements) is large enough.
+template <class F>
+void run_tasks(int64_t tasks, int64_t work, F fn) {
+  if (tasks > 1 && work >= 2 * kGrain) {
+    parallel_for(tasks, [&](int64_t lo, int64_t hi) { fn(lo, hi); });
+  } else if (tasks > 0) {
+    fn(0, tasks);
+  }
+}
+
+}  // namespace
+
+std::string upsample2d_params_check(const upsample2d_params& p) {
+  const int64_t dims[] = {p.batch, p.channels, p.in_height, p.in_width, p.out_height, p.out_width};
+  const char* names[] = {"batch", "channels", "inHeight", "inWidth", "outHeight", "outWidth"};
+  for (int i = 0; i < 6; ++i) {
+    if (dims[i] < 1 || dims[i] > kMaxDim) return std::string(names[i]) + " must be in [1, 2^31 - 1]";
+  }
+  if (!std::isfinite(p.scale_h) || p.scale_h < 0) return "scaleH must be 0 or a finite positive number";
+  if (!std::isfinite(p.scale_w) || p.scale_w < 0) return "scaleW must be 0 or a finite positive number";
+  const double nc = static_cast<double>(p.batch) * static_cast<double>(p.channels);
+  if (nc * static_cast<double>(p.in_height) * static_cast<double>(p.in_width) >= 9007199254740992.0 ||
+      nc * static_cast<double>(p.out_height) * static_cast<double>(p.out_width) >= 9007199254740992.0) {
+    return "x or y would have 2^53 elements or more";
+  }
+  return "";
+}
+
+void upsample2d(const upsample2d_params& p, const float* x, float* y) {
+  const upsample2d_config& cfg = get_upsample2d_config();
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const bool nearest = p.mode == upsample_mode::nearest;
+  const axis_taps th = nearest ? nearest_taps(H, OH, p.scale_h) : linear_taps(H, OH, p.scale_h, p.align_corners);
+  const axis_taps tw = nearest ? nearest_taps(W, OW, p.scale_w) : linear_taps(W, OW, p.scale_w, p.align_corners);
+  const int64_t work = p.batch * C * OH * OW;
+  if (p.data_layout == layout::nchw) {
+    run_tasks(p.batch * C, work, [&](int64_t lo, int64_t hi) {
+      for (int64_t plane = lo; plane < hi; ++plane) {
+        const float* xp = x + plane * H * W;
+        float* yp = y + plane * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          if (nearest) {
+            cfg.nearest_row(xp + th.i0[oh] * W, tw.i0.data(), yp + oh * OW, OW);
+          } else {
+            cfg.bilinear_row(xp + th.i0[oh] * W, xp + th.i1[oh] * W, th.w0[oh], th.w1[oh], tw.i0.data(),
+                             tw.i1.data(), tw.w0.data(), tw.w1.data(), yp + oh * OW, OW);
+          }
+        }
+      }
+    });
+    return;
+  }
+  run_tasks(p.batch * OH, work, [&](int64_t lo, int64_t hi) {
+    for (int64_t row = lo; row < hi; ++row) {
+      const int64_t n = row / OH, oh = row % OH;
+      const float* xn = x + n * H * W * C;
+      float* yr = y + row * OW * C;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        if (nearest) {
+          std::memcpy(yr + ow * C, xn + (th.i0[oh] * W + tw.i0[ow]) * C, sizeof(float) * C);
+        } else {
+          const float* r0 = xn + th.i0[oh] * W * C;
+          const float* r1 = xn + th.i1[oh] * W * C;
+          cfg.bilinear_pixel(r0 + tw.i0[ow] * C, r0 + tw.i1[ow] * C, r1 + tw.i0[ow] * C, r1 + tw.i1[ow] * C,
+                             th.w0[oh], th.w1[oh], tw.w0[ow], tw.w1[ow], yr + ow * C, C);
+        }
+      }
+    }
+  });
+}
+
+void upsample2d_backward(const upsample2d_params& p, const float* dy, float* dx) {
+  const upsample2d_config& cfg = get_upsample2d_config();
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const bool nearest = p.mode == upsample_mode::nearest;
+  const axis_taps th = nearest ? nearest_taps(H, OH, p.scale_h) : linear_taps(H, OH, p.scale_h, p.align_corners);
+  const axis_taps tw = nearest ? nearest_taps(W, OW, p.scale_w) : linear_taps(W, OW, p.scale_w, p.align_corners);
+  const int64_t work = p.batch * C * OH * OW;
+  if (p.data_layout == layout::nchw) {
+    run_tasks(p.batch * C, work, [&](int64_t lo, int64_t hi) {
+      for (int64_t plane = lo; plane < hi; ++plane) {
+        const float* gp = dy + plane * OH * OW;
+        float* dp = dx + plane * H * W;
+        std::fill(dp, dp + H * W, 0.0f);
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const float* g = gp + oh * OW;
+          if (nearest) {
+            float* d = dp + th.i0[oh] * W;
+            for (int64_t ow = 0; ow < OW; ++ow) d[tw.i0[ow]] += g[ow];
+          } else {
+            cfg.bilinear_row_backward(g, th.w0[oh], th.w1[oh], tw.i0.data(), tw.i1.data(), tw.w0.data(),
+                                      tw.w1.data(), dp + th.i0[oh] * W, dp + th.i1[oh] * W, OW);
+          }
+        }
+      }
+    });
+    return;
+  }
+  const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
+  run_tasks(p.batch * blocks, work, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t n = t / blocks, c0 = (t % blocks) * kChannelBlock, nc = std::min(kChannelBlock, C - c0);
+      float* dn = dx + n * H * W * C + c0;
+      const float* gn = dy + n * OH * OW * C + c0;
+      for (int64_t i = 0; i < H * W; ++i) std::fill(dn + i * C, dn + i * C + nc, 0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const float* g = gn + (oh * OW + ow) * C;
+          if (nearest) {
+            float* d = dn + (th.i0[oh] * W + tw.i0[ow]) * C;
+            for (int64_t k = 0; k < nc; ++k) d[k] += g[k];
+          } else {
+            float* r0 = dn + th.i0[oh] * W * C;
+            float* r1 = dn + th.i1[oh] * W * C;
+            cfg.bilinear_pixel_backward(g, th.w0[oh], th.w1[oh], tw.w0[ow], tw.w1[ow], r0 + tw.i0[ow] * C,
+                                        r0 + tw.i1[ow] * C, r1 + tw.i0[ow] * C, r1 + tw.i1[ow] * C, nc);
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace convkit
