@@ -53,7 +53,7 @@ export type { Info, NativeInfo } from './backend/select';
 
 /** Layers as classes, as torch.nn: {@link nn.Conv2d}, {@link nn.Linear}, pools, activations, {@link nn.Sequential}, and their base {@link nn.Module}. */
 export * as nn from './nn/index';
-/** Optimizers, as torch.optim: {@link optim.SGD} and {@link optim.Adam}. */
+/** Optimizers and learning-rate schedules, as torch.optim: {@link optim.SGD}, {@link optim.Adam}, {@link optim.AdamW}, {@link optim.clipGradNorm}, {@link optim.StepLR}, {@link optim.CosineAnnealingLR}, {@link optim.OneCycleLR}. */
 export * as optim from './optim/index';
 export { io } from './io/index';
 export type { SafetensorsContents } from './io/index';

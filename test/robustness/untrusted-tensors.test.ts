@@ -160,6 +160,7 @@ describe('optimizers and labels', () => {
     // Legacy { name, value, grad } records (what parameters() returned before the tape).
     const params = l.namedParameters().map(([name, t]) => ({ name, value: t, grad: ck.zeros(t.shape) }));
     const opt = new ck.optim.Adam(params, { lr: 0.1 });
+    opt.step(); // the state (exp_avg, exp_avg_sq) is made at a parameter's first step, as torch
     (params[0] as { value: T }).value = ck.ones([2]);
     (params[0] as { grad: T }).grad = ck.ones([2]);
     expect(() => opt.step()).toThrow(/^optim\.Adam\.step: params\[0\] \(weight\) has value \[2\] and grad \[2\] but the optimizer's state holds 6 elements/);
