@@ -450,7 +450,7 @@ TEST(fused_epilogue_specials) {
     convkit::conv2d(p, x.data(), &one, nullptr, y.data(), zero.data());
     convkit::conv2d_ref(p, x.data(), &one, nullptr, want.data(), zero.data());
     for (int i = 0; i < n; ++i) {
-      const bool same = (std::isnan(y[i]) && std::isnan(want[i])) ||
+      const bool same = y[i] == want[i] || (std::isnan(y[i]) && std::isnan(want[i])) ||
                         std::fabs(static_cast<double>(y[i]) - want[i]) <= 2e-6 * std::fabs(want[i]) + 1e-37;
       if (!same) std::printf("  act %s at %g: got %.9g want %.9g\n", kActNames[static_cast<int>(act)], vals[i], y[i], want[i]);
       CHECK(same, "act %d", static_cast<int>(act));
