@@ -31,14 +31,19 @@ export interface Backend {
   output(n: number): Float32Array;
 
   // conv2d.ts
-  /** conv2d into y (see {@link Conv2dInfo}); b is `[Cout]` or null. */
-  conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void;
+  /**
+   * conv2d into y (see {@link Conv2dInfo}); b is `[Cout]` or null; r (y's size, or null /
+   * absent) is the residual: y = act(conv + b + r). y may not overlap r (not even exactly:
+   * some paths write y before they read r).
+   */
+  conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   /**
    * conv2d off the JS thread (native). It computes on the values the inputs hold at the call:
    * a caller may detach or change them right after. y = null: the backend allocates the output
    * (natively: owned memory, handed over without a copy); the promise resolves with the output.
+   * r: the residual, as for conv2d; an input like x (natively copied at the call).
    */
-  conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo): Promise<Float32Array>;
+  conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo, r?: Float32Array | null): Promise<Float32Array>;
   /** dx from dy and w (a transposed convolution). info.hasBias/activation are ignored. */
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): void;
   /** dw (and db when not null) from dy and x. */

@@ -6,24 +6,31 @@ import { checkTensor, Tensor } from '../tensor';
 import { checkOptions } from '../check';
 import { allocate } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
-import { reluBackward } from './activation';
+import { hardSwish, reluBackward, sigmoidBackward, silu } from './activation';
 
 /**
  * Options of {@link conv2d}, {@link conv2dAsync} and {@link conv2dBackward}: the geometry
- * (stride, padding, dilation, groups, layout), the fused epilogue and the bias. Output size
+ * (stride, padding, dilation, groups, layout), the bias and the fused epilogue
+ * `y = activation(conv(x, w) + bias + residual)`, computed in one pass over the output. Output size
  * per spatial dimension: `floor((in + padBefore + padAfter - dilation*(k-1) - 1) / stride) + 1`,
  * the textbook `(W - F + 2P)/S + 1` with dilation 1; a size below 1 is a RangeError.
  */
 export interface Conv2dOptions extends Conv2dShapeOptions {
   /** Added to every output pixel of each output channel: `[Cout]`. Default: none. */
   bias?: Tensor | null;
+  /**
+   * Added to the output after the bias and before the activation (a ResNet shortcut), fused
+   * into the convolution's epilogue: exactly the output's shape. Default: none. It is an
+   * input: the result never shares its memory. conv2dBackward ignores it.
+   */
+  residual?: Tensor | null;
 }
 
 /** A gradient {@link conv2dBackward} can compute: `'dx'` (input), `'dw'` (weight) or `'db'` (bias). */
 export type Conv2dGrad = 'dx' | 'dw' | 'db';
 
 // xt and wt are checkTensor's snapshots: nothing below reads the caller's objects again.
-interface Prepared { info: Conv2dInfo; xt: Tensor; wt: Tensor; x4: Tensor; bias: Tensor | null; rank3: boolean }
+interface Prepared { info: Conv2dInfo; xt: Tensor; wt: Tensor; x4: Tensor; bias: Tensor | null; residual: Tensor | null; rank3: boolean }
 
 /** Rank 3 (no batch) becomes rank 4 with N = 1; the result is squeezed back. */
 export function addBatch(op: string, name: string, t: Tensor): { t4: Tensor; rank3: boolean } {
@@ -32,7 +39,7 @@ export function addBatch(op: string, name: string, t: Tensor): { t4: Tensor; ran
   return { t4: t, rank3: false };
 }
 
-/** conv2dBackward also takes `outputs`; bias and activation are accepted and ignored (forward's options). */
+/** conv2dBackward also takes `outputs`; bias, residual and activation are accepted and ignored (forward's options). */
 const BACKWARD_KEYS = [...CONV2D_KEYS, 'outputs'] as const;
 
 function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
@@ -40,9 +47,16 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
   const wt = checkTensor(op, 'w', w);
   const o = checkOptions(op, opts, CONV2D_KEYS);
   const bias = o.bias === undefined || o.bias === null ? null : checkTensor(op, 'bias', o.bias);
+  const residual = o.residual === undefined || o.residual === null ? null : checkTensor(op, 'residual', o.residual);
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = conv2dInfo(op, x4.shape, wt.shape, o, bias ? bias.shape : null);
-  return { info, xt, wt, x4, bias, rank3 };
+  if (residual) {
+    const shape = conv2dOutputShapeOf(info), want = rank3 ? shape.slice(1) : shape;
+    if (residual.rank !== want.length || residual.shape.some((d, i) => d !== want[i])) {
+      throw rangeError(op, `residual ${shapeStr(residual.shape)} does not match the output ${shapeStr(want)} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
+    }
+  }
+  return { info, xt, wt, x4, bias, residual, rank3 };
 }
 
 function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, wt: Tensor): Tensor {
@@ -68,36 +82,51 @@ function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, 
  * @param x - input: `[N, C, H, W]` (layout 'nchw', default) or `[N, H, W, C]` ('nhwc'); rank 3
  *   (no N) gives a rank-3 result.
  * @param w - weight: `[Cout, Cin/groups, KH, KW]` (nchw, OIHW) or `[Cout, KH, KW, Cin/groups]` (nhwc, OHWI).
- * @param opts - stride, padding, dilation, groups, bias, layout, activation; see {@link Conv2dOptions}.
+ * @param opts - stride, padding, dilation, groups, bias, layout, activation, residual; see {@link Conv2dOptions}.
  * @returns `[N, Cout, OH, OW]` (nchw) or `[N, OH, OW, Cout]` (nhwc).
  * @throws TypeError for a wrong argument type; RangeError for shapes that do not fit, naming the shapes.
  */
 export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
-  const { info, xt, wt, x4, bias, rank3 } = prepare('conv2d', x, w, opts);
+  const { info, xt, wt, x4, bias, residual, rank3 } = prepare('conv2d', x, w, opts);
+  if (info.activation in INPUT_GRAD && needsGrad(xt, wt, bias, residual)) return INPUT_GRAD[info.activation]!(conv2d(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }));
   const y = outputTensor('conv2d', info, rank3, xt, wt);
-  backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info);
-  if (needsGrad(xt, wt, bias)) recordConv2d(y, xt, wt, bias, opts, info);
+  backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info, residual ? residual.data : null);
+  if (needsGrad(xt, wt, bias, residual)) recordConv2d(y, xt, wt, bias, residual, opts, info);
   return y;
 }
 
 /**
- * Puts a conv2d on the tape. Its backward is conv2dBackward after the fused activation's
- * gradient (relu's, read from the output: y > 0 exactly where the pre-activation was).
+ * Puts a conv2d on the tape: y = act(conv(x, w) + b + residual). The activation's gradient is
+ * read from the output (relu: y > 0; relu6: 0 < y < 6; sigmoid: y (1 - y)); silu and
+ * hardSwish need their input, so conv2d runs them as a separate op when recording. Then
+ * conv2dBackward gives dx, dw, db, and the residual's gradient is the pre-activation one.
  */
-function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, opts: unknown, info: Conv2dInfo): void {
-  const { bias: _b, activation: _a, ...geometry } = (opts ?? {}) as Conv2dOptions;
+// The fused activations whose gradient needs their input: when recording, conv2d runs them as
+// their own op after the convolution.
+const INPUT_GRAD: Partial<Record<string, (z: Tensor) => Tensor>> = { silu, hardSwish };
+
+function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, residual: Tensor | null, opts: unknown, info: Conv2dInfo): void {
+  const { bias: _b, activation: _a, residual: _r, ...geometry } = (opts ?? {}) as Conv2dOptions;
   const x = xt.detach();
   const w = wt.detach();
-  const out = info.activation === 'relu' ? y.detach() : null;
-  record('conv2d', y, [xt, wt, bias], (gy, [gx, gw, gb]) => {
-    const g = out ? reluBackward(gy, out) : gy;
+  const act = info.activation;
+  const out = act === 'none' ? null : y.detach();
+  record('conv2d', y, [xt, wt, bias, residual], (gy, [gx, gw, gb]) => {
+    const g = out === null ? gy : act === 'relu' ? reluBackward(gy, out) : act === 'sigmoid' ? sigmoidBackward(gy, out) : relu6FromOutput(gy, out);
     const outputs: Conv2dGrad[] = [];
     if (gx) outputs.push('dx');
     if (gw) outputs.push('dw');
     if (gb) outputs.push('db');
-    const r = conv2dBackward(g, x, w, { ...geometry, outputs });
-    return [r.dx ?? null, r.dw ?? null, r.db ?? null];
+    const r = outputs.length ? conv2dBackward(g, x, w, { ...geometry, outputs }) : {};
+    return [r.dx ?? null, r.dw ?? null, r.db ?? null, g];
   });
+}
+
+/** relu6's gradient from its output: dy where 0 < y < 6. */
+function relu6FromOutput(gy: Tensor, y: Tensor): Tensor {
+  const out = new Float32Array(gy.size);
+  for (let i = 0; i < out.length; i++) out[i] = y.data[i] > 0 && y.data[i] < 6 ? gy.data[i] : 0;
+  return new Tensor(out, gy.shape);
 }
 
 /**
@@ -106,22 +135,27 @@ function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, op
  * bad input rejects the promise instead of throwing.
  */
 export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
-  const { info, xt, wt, x4, bias, rank3 } = prepare('conv2dAsync', x, w, opts);
-  // y = null: the backend allocates the output (natively without a copy back).
-  const grad = needsGrad(xt, wt, bias);  // decided at the call (noGrad around the call counts)
-  const y = await backend().conv2dAsync(x4.data, wt.data, bias ? bias.data : null, null, info);
+  const { info, xt, wt, x4, bias, residual, rank3 } = prepare('conv2dAsync', x, w, opts);
+  // y = null: the backend allocates the output (natively without a copy back). The residual
+  // is an input like x: read at the call (natively copied), so changing or detaching it
+  // afterwards does not touch the result.
+  const grad = needsGrad(xt, wt, bias, residual);  // decided at the call (noGrad around the call counts)
+  if (grad && info.activation in INPUT_GRAD) return INPUT_GRAD[info.activation]!(await conv2dAsync(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }));
+  const y = await backend().conv2dAsync(x4.data, wt.data, bias ? bias.data : null, null, info, residual ? residual.data : null);
   const shape = conv2dOutputShapeOf(info);
   const out = new Tensor(y, rank3 ? shape.slice(1) : shape);
-  if (grad) recordConv2d(out, xt, wt, bias, opts, info);
+  if (grad) recordConv2d(out, xt, wt, bias, residual, opts, info);
   return out;
 }
 
 /**
- * The gradients of {@link conv2d} (without its activation) from the output gradient dy.
+ * The gradients of {@link conv2d} (without its activation and residual) from the output
+ * gradient dy: the gradient of a fused residual is the gradient at the activation's input,
+ * and the activation's own gradient is the caller's to apply to dy first.
  * @param dy - gradient of the loss with respect to conv2d's output, its exact shape.
  * @param x - the forward input.
  * @param w - the forward weight.
- * @param opts - the forward's options (bias and activation are ignored); `outputs` picks the
+ * @param opts - the forward's options (bias, residual and activation are ignored); `outputs` picks the
  *   gradients to compute: any of `'dx'`, `'dw'`, `'db'` (default all three).
  * @returns `dx` (x's shape), `dw` (w's shape), `db` (`[Cout]`), each when asked for.
  */
@@ -140,7 +174,7 @@ export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOp
   const o = checkOptions(op, opts, BACKWARD_KEYS);
   const dyt = checkTensor(op, 'dy', dy);
   const { outputs: _outputs, ...forward } = o;
-  const { info, xt, wt, x4, rank3 } = prepare(op, x, w, { ...forward, bias: null, activation: 'none' });
+  const { info, xt, wt, x4, rank3 } = prepare(op, x, w, { ...forward, bias: null, residual: null, activation: 'none' });
   const outputs = o.outputs === undefined ? ['dx', 'dw', 'db'] : o.outputs;
   if (!Array.isArray(outputs) || outputs.some((g) => g !== 'dx' && g !== 'dw' && g !== 'db')) {
     throw rangeError(op, `outputs must be an array of 'dx', 'dw', 'db', got ${JSON.stringify(outputs)}`);

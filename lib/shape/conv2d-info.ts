@@ -12,8 +12,15 @@ import { checkOutputElements } from '../alloc';
  * A rank-3 x (no batch dimension: `[C, H, W]` or `[H, W, C]`) is accepted and gives a rank-3 result.
  */
 export type Layout = 'nchw' | 'nhwc';
-/** A fused epilogue applied to conv2d's output after the bias: `'none'` (the default) or `'relu'` (max(0, y)). */
-export type Activation = 'none' | 'relu';
+/**
+ * A fused epilogue applied to conv2d's output after the bias and the residual:
+ * `'none'` (the default), `'relu'` max(0, v), `'relu6'` min(max(0, v), 6),
+ * `'sigmoid'` 1 / (1 + e^-v), `'silu'` v * sigmoid(v), `'hardSwish'` v * relu6(v + 3) / 6.
+ */
+export type Activation = 'none' | 'relu' | 'relu6' | 'sigmoid' | 'silu' | 'hardSwish';
+
+/** Every {@link Activation}, in the order the error messages list them. */
+export const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'relu6', 'sigmoid', 'silu', 'hardSwish'];
 
 /** The sliding-window geometry that convolutions and pools share (one spatial plane). */
 export interface Window2dInfo {
@@ -64,7 +71,7 @@ export interface Conv2dInfo extends Window2dInfo {
   layout: Layout;
   /** Whether a bias `[Cout]` is added. */
   hasBias: boolean;
-  /** The fused epilogue after the bias. */
+  /** The fused epilogue after the bias (and the residual, which is an argument of the call, not part of the info). */
   activation: Activation;
 }
 
@@ -93,7 +100,7 @@ export interface Conv2dGeometryOptions {
 
 /** What conv2dInfo reads from the user's options (bias only as its shape). */
 export interface Conv2dShapeOptions extends Conv2dGeometryOptions {
-  /** Fused epilogue applied after the bias: `'none'` (default) or `'relu'`. */
+  /** Fused epilogue applied after the bias and the residual (see {@link Activation}). Default `'none'`. */
   activation?: Activation;
 }
 
@@ -102,7 +109,7 @@ export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
 /** The option names of conv2d's geometry, of its shape helper and of the op itself. */
 export const CONV2D_GEOMETRY_KEYS = ['stride', 'padding', 'dilation', 'groups', 'layout'] as const;
 export const CONV2D_SHAPE_KEYS = [...CONV2D_GEOMETRY_KEYS, 'activation'] as const;
-export const CONV2D_KEYS = [...CONV2D_SHAPE_KEYS, 'bias'] as const;
+export const CONV2D_KEYS = [...CONV2D_SHAPE_KEYS, 'bias', 'residual'] as const;
 
 /** 'same' = ONNX SAME_UPPER: out = ceil(in / stride), the odd pixel of padding goes after. */
 function samePadding(inSize: number, kernel: number, stride: number, dilation: number): [number, number] {
@@ -119,7 +126,7 @@ function samePadding(inSize: number, kernel: number, stride: number, dilation: n
 export function conv2dInfo(op: string, xShape: readonly number[], wShape: readonly number[], options: unknown, biasShape: readonly number[] | null): Conv2dInfo {
   const o = checkOptions(op, options);
   const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
-  const activation = checkOneOf(op, 'activation', o.activation, ['none', 'relu'] as const, 'none');
+  const activation = checkOneOf(op, 'activation', o.activation, ACTIVATIONS, 'none');
   const [strideH, strideW] = checkPair(op, 'stride', o.stride, 1, 1);
   const [dilationH, dilationW] = checkPair(op, 'dilation', o.dilation, 1, 1);
   const groups = o.groups === undefined ? 1 : checkIntAtLeast(op, 'groups', o.groups, 1);

@@ -1,9 +1,10 @@
-// conv2d(x, w, b, y, info), conv2dBackwardData(dy, w, dx, info),
+// conv2d(x, w, b, y, info, residual?), conv2dBackwardData(dy, w, dx, info),
 // conv2dBackwardFilter(dy, x, dw, db | null, info) and their *Async forms: unpack
 // Conv2dInfo, check it and the buffer lengths, bind the arrays (arrays.h), call the kernels.
 #include <array>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "async.h"
@@ -34,12 +35,18 @@ conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
     p.has_bias = bool_field(env, o, op, "hasBias");
     const Napi::Value act = o.Get("activation");
     const std::string act_s = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
-    if (act_s == "none") {
-      p.act = activation::none;
-    } else if (act_s == "relu") {
-      p.act = activation::relu;
-    } else {
-      throw_range_error(env, op, "info.activation must be 'none' or 'relu', got " + describe(act));
+    static const std::pair<const char*, activation> kActivations[] = {
+        {"none", activation::none},       {"relu", activation::relu},
+        {"relu6", activation::relu6},     {"sigmoid", activation::sigmoid},
+        {"silu", activation::silu},       {"hardSwish", activation::hard_swish}};
+    bool known = false;
+    for (const auto& [name, kind] : kActivations) {
+      if (act_s == name) p.act = kind, known = true;
+    }
+    if (!known) {
+      throw_range_error(env, op,
+                        "info.activation must be 'none', 'relu', 'relu6', 'sigmoid', 'silu' or "
+                        "'hardSwish', got " + describe(act));
     }
   }
 
@@ -89,12 +96,16 @@ std::array<f32_view, N> sized_arrays(const Napi::CallbackInfo& info, const char*
 
 // Every parse reads the info object (whose getters may run JS) before it takes any data
 // pointer, then binds the arrays through `a` (in place or owned copies, arrays.h).
+// The residual (y's size, optional 6th argument) is an input like x: the async call copies
+// it, and y may not overlap it.
 std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
   const conv2d_params p = parse_call(info, kOp, "(x, w, b, y, info)", 5, true);
   const conv2d_sizes n = sizes_of(p);
   const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
-  const auto [x, w, y] = sized_arrays(info, kOp, {{0, "x", n.x}, {1, "w", n.w}, {3, "y", n.y, !fresh_y}});
+  const bool has_r = info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined();
+  const auto [x, w, y, r] = sized_arrays(
+      info, kOp, {{0, "x", n.x}, {1, "w", n.w}, {3, "y", n.y, !fresh_y}, {5, "residual", n.y, has_r}});
   f32_view b;
   if (p.has_bias) {
     b = float_array(env, info[2], kOp, "b");
@@ -105,9 +116,10 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   const float* xd = a.in("x", x, n.x);
   const float* wd = a.in("w", w, n.w);
   const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
+  const float* rd = has_r ? a.in("residual", r, n.y) : nullptr;
   float* yd = fresh_y ? a.fresh(env, "y", n.y) : a.out("y", y, n.y);
   a.check_overlap(env, kOp);
-  return [p, xd, wd, bd, yd] { convkit::conv2d(p, xd, wd, bd, yd); };
+  return [p, xd, wd, bd, yd, rd] { convkit::conv2d(p, xd, wd, bd, yd, rd); };
 }
 
 // conv2dBackwardData(dy, w, dx, info): dx = the transposed convolution of dy with w.

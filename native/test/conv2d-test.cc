@@ -8,6 +8,9 @@
 #include "configs/conv2d-config.h"
 #include "configs/winograd-config.h"
 #include "convkit/conv2d.h"
+#include "convkit/isa.h"
+#include "convkit/last-path.h"
+#include "convkit/parallel.h"
 #include "conv-shapes.h"
 #include "harness.h"
 
@@ -297,3 +300,160 @@ TEST(params_check) {
 }
 
 int main() { return test::run_all("conv2d-test"); }
+
+// ---- fused epilogue: bias + residual + activation --------------------------------------------
+
+namespace {
+
+const convkit::activation kActivations[] = {
+    convkit::activation::none,    convkit::activation::relu, convkit::activation::relu6,
+    convkit::activation::sigmoid, convkit::activation::silu, convkit::activation::hard_swish};
+const char* const kActNames[] = {"none", "relu", "relu6", "sigmoid", "silu", "hardSwish"};
+
+// conv2d(p, x, w, b, y, r) with activation act against the unfused computation: conv2d_ref
+// without activation or residual, then + r, then the activation in double. Inputs in
+// [-1, 1], the residual in [-3, 3] (so relu6 and hardSwish reach both their corners). Returns
+// the path conv2d took.
+convkit::conv_path check_fused(const shape& s0, convkit::activation act, bool with_residual) {
+  shape s = s0;
+  s.relu = false;
+  conv2d_params p = test::conv_params(s);
+  p.act = act;
+  const size_t nx = s.n * s.cin * s.h * s.w, nw = s.cout * (s.cin / s.g) * s.kh * s.kw;
+  const size_t ny = s.n * s.cout * p.out_height * p.out_width;
+  const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), bv = test::rand_vec(s.cout);
+  auto rv = test::rand_vec(ny);
+  for (auto& v : rv) v *= 3.0f;
+  test::guarded x(nx), w(nw), b(s.cout), y(ny), r(ny);
+  x.copy_from(xv);
+  w.copy_from(wv);
+  b.copy_from(bv);
+  r.copy_from(rv);
+  for (size_t i = 0; i < ny; ++i) y[i] = NAN;
+  conv2d_params plain = p;
+  plain.act = convkit::activation::none;
+  std::vector<float> want(ny), bound(ny);
+  convkit::conv2d_ref(plain, xv.data(), wv.data(), bv.data(), want.data());
+  auto ax = xv, aw = wv, ab = bv;
+  for (auto& v : ax) v = std::fabs(v);
+  for (auto& v : aw) v = std::fabs(v);
+  for (auto& v : ab) v = std::fabs(v);
+  convkit::conv2d_ref(plain, ax.data(), aw.data(), ab.data(), bound.data());
+  for (size_t i = 0; i < ny; ++i) {
+    double v = static_cast<float>(want[i] + (with_residual ? rv[i] : 0.0f));
+    switch (act) {
+      case convkit::activation::none: break;
+      case convkit::activation::relu: v = v < 0 ? 0 : v; break;
+      case convkit::activation::relu6: v = v < 0 ? 0 : (v > 6 ? 6 : v); break;
+      case convkit::activation::sigmoid: v = 1.0 / (1.0 + std::exp(-v)); break;
+      case convkit::activation::silu: v = v / (1.0 + std::exp(-v)); break;
+      case convkit::activation::hard_swish: v = v * std::min(std::max(v + 3.0, 0.0), 6.0) / 6.0; break;
+    }
+    want[i] = static_cast<float>(v);
+    bound[i] = 1.5f * (bound[i] + (with_residual ? std::fabs(rv[i]) : 0.0f));  // slope <= 1.5
+  }
+  (void)convkit::take_last_conv_path();
+  convkit::conv2d(p, x.data(), w.data(), s.bias ? b.data() : nullptr, y.data(),
+                  with_residual ? r.data() : nullptr);
+  const convkit::conv_path path = convkit::take_last_conv_path();
+  char what[400];
+  std::snprintf(what, sizeof what, "%s act %s%s", describe(s).c_str(), kActNames[static_cast<int>(act)],
+                with_residual ? " residual" : "");
+  const double kd = (s.cin / s.g) * s.kh * s.kw + 1;
+  test::close(what, y.data(), want.data(), bound.data(), ny, kd, 2e-6);
+  return path;
+}
+
+// One shape per conv path (the AVX-512 dispatch; other levels send some elsewhere, which the
+// expectation allows), each activation, with and without the residual, both layouts.
+struct path_case {
+  shape s;
+  convkit::conv_path avx512_path;
+};
+const path_case kPathCases[] = {
+    {{2, 32, 9, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true}, convkit::conv_path::winograd},
+    {{1, 24, 12, 7, 33, 3, 3, 1, 1, 0, 1, 2, 0, 1, 1, 1, false, false}, convkit::conv_path::winograd},
+    {{2, 3, 17, 15, 13, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}, convkit::conv_path::direct},  // rows
+    {{1, 5, 19, 23, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true}, convkit::conv_path::direct},  // flat
+    {{1, 16, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, false, true}, convkit::conv_path::direct},  // grouped
+    {{1, 24, 15, 15, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}, convkit::conv_path::igemm},
+    {{2, 20, 12, 14, 17, 5, 5, 1, 1, 3, 3, 3, 3, 2, 2, 1, false, true}, convkit::conv_path::igemm},
+    {{1, 64, 5, 5, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true}, convkit::conv_path::igemm},
+    {{1, 200, 7, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true}, convkit::conv_path::igemm},  // pos on A
+    {{1, 36, 9, 8, 10, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2, false, true}, convkit::conv_path::igemm},  // grouped
+    {{2, 40, 7, 9, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true}, convkit::conv_path::pointwise},
+    {{1, 15, 6, 5, 12, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3, false, true}, convkit::conv_path::pointwise},
+    {{1, 19, 13, 11, 38, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 19, false, true}, convkit::conv_path::depthwise},
+    {{2, 33, 10, 9, 33, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 33, false, true}, convkit::conv_path::depthwise},
+    {{1, 2, 2, 2, 3, 3, 3, 300, 300, 200, 200, 200, 200, 1, 1, 1, false, true}, convkit::conv_path::ref},
+};
+
+void fused_cases(bool check_paths) {
+  for (const path_case& c : kPathCases) {
+    for (bool nhwc : {false, true}) {
+      shape s = c.s;
+      s.nhwc = nhwc;
+      for (const convkit::activation act : kActivations) {
+        for (bool res : {false, true}) {
+          const convkit::conv_path got = check_fused(s, act, res);
+          if (check_paths) CHECK(got == c.avx512_path, "%s: path %d, want %d", describe(s).c_str(), static_cast<int>(got), static_cast<int>(c.avx512_path));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// Every conv path (the hook asserts which ran, at AVX-512), every activation, residual on
+// and off, both layouts, 1 and all threads; at every ISA level (ctest's CONVKIT_ISA runs).
+TEST(fused_epilogue_every_path) {
+  const bool avx512 = convkit::active_isa() == convkit::isa::avx512;
+  const int saved = convkit::get_num_threads();
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    fused_cases(avx512);
+  }
+  convkit::set_num_threads(saved);
+  // Winograd at every level (the portable transforms), with the multi-pass NCHW path.
+  const forced_algo force(convkit::conv_algo::winograd);
+  int64_t& pass_floats = convkit::mutable_winograd_config().pass_floats;
+  const int64_t saved_pass = pass_floats;
+  for (int64_t pf : {saved_pass, int64_t{1000}}) {
+    pass_floats = pf;
+    for (const convkit::activation act : kActivations) {
+      for (bool nhwc : {false, true}) {
+        shape s{3, 20, 9, 12, 35, 3, 3, 1, 1, 1, 0, 2, 1, 1, 1, 1, nhwc, true};
+        CHECK(check_fused(s, act, true) == convkit::conv_path::winograd, "not winograd");
+        CHECK(check_fused(s, act, false) == convkit::conv_path::winograd, "not winograd");
+      }
+    }
+  }
+  pass_floats = saved_pass;
+}
+
+// The activations at their edges through the epilogue: large |v| (sigmoid's e^-|v| far
+// below FLT_MIN: 0 or 1 exactly, silu -> 0 / v), +-Inf and NaN kept as the reference has
+// them, and relu6 / hardSwish corners.
+TEST(fused_epilogue_specials) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const float vals[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 0.5f, -0.5f, 3.0f, -3.0f, 6.0f, -6.0f, 20.0f, -20.0f,
+                        87.0f, -87.0f, 103.0f, -103.0f, 110.0f, -110.0f, 1e30f, -1e30f, inf, -inf, nan};
+  const int n = sizeof vals / sizeof vals[0];
+  // 1x1 conv of a 1-channel image with w = 1 and no bias: y = act(x + r) with r = 0.
+  shape s{1, 1, 1, n, 1, 1, 1};
+  for (const convkit::activation act : kActivations) {
+    conv2d_params p = test::conv_params(s);
+    p.act = act;
+    std::vector<float> x(vals, vals + n), zero(n, 0.0f), y(n), want(n);
+    const float one = 1.0f;
+    convkit::conv2d(p, x.data(), &one, nullptr, y.data(), zero.data());
+    convkit::conv2d_ref(p, x.data(), &one, nullptr, want.data(), zero.data());
+    for (int i = 0; i < n; ++i) {
+      const bool same = y[i] == want[i] || (std::isnan(y[i]) && std::isnan(want[i])) ||
+                        std::fabs(static_cast<double>(y[i]) - want[i]) <= 2e-6 * std::fabs(want[i]) + 1e-37;
+      if (!same) std::printf("  act %s at %g: got %.9g want %.9g\n", kActNames[static_cast<int>(act)], vals[i], y[i], want[i]);
+      CHECK(same, "act %d", static_cast<int>(act));
+    }
+  }
+}

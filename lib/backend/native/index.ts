@@ -24,8 +24,10 @@ export function makeNativeBackend(addon: Addon): Backend {
     const call = (addon[k] as (...a: unknown[]) => Promise<Float32Array | undefined>).bind(addon);
     be[k] = async (...args: unknown[]) => {
       const r = await withCallerStack(call(...args));
-      // sgemmAsync updates the caller's c; the others resolve with y (args: ..., y, info).
-      return k === 'sgemmAsync' ? undefined : (r ?? args[args.length - 2]);
+      // sgemmAsync updates the caller's c; the others resolve with y (args: ..., y, info),
+      // conv2dAsync's y being its 4th argument (a residual may follow the info).
+      if (k === 'sgemmAsync') return undefined;
+      return r ?? (k === 'conv2dAsync' ? args[3] : args[args.length - 2]);
     };
   }
   return be as unknown as Backend;

@@ -1,7 +1,7 @@
 // Pure-TypeScript convolution: the reference every native path is checked against, and the
 // fallback where the addon cannot load. Loops are ordered so the innermost one walks a
 // contiguous output row (NCHW) with bounds hoisted out of it.
-import type { Conv2dInfo } from '../../shape/conv2d-info';
+import type { Activation, Conv2dInfo } from '../../shape/conv2d-info';
 import { strides4, validRange, weightStrides, type Strides4 } from './strides';
 
 /** Per-call geometry shared by the three loop nests: group sizes and element strides. */
@@ -50,11 +50,32 @@ function tapOffset(info: Conv2dInfo, xs: Strides4, oh: number, kh: number, kw: n
   return (oh * info.strideH - info.padTop + kh * info.dilationH) * xs.h + (kw * info.dilationW - info.padLeft) * xs.w;
 }
 
-export function conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo): void {
-  const { batch, outChannels, outHeight, outWidth, strideW } = info;
+/**
+ * The fused epilogue's activation of one value, in double (the native epilogues approximate
+ * e^x to about 2e-7 relative): relu, relu6, sigmoid, silu = v * sigmoid(v),
+ * hardSwish = v * relu6(v + 3) / 6; NaN stays NaN.
+ */
+export function activate(kind: Activation, v: number): number {
+  switch (kind) {
+    case 'relu': return v < 0 ? 0 : v;
+    case 'relu6': return v < 0 ? 0 : v > 6 ? 6 : v;
+    case 'sigmoid': return 1 / (1 + Math.exp(-v));
+    case 'silu': return v / (1 + Math.exp(-v));
+    case 'hardSwish': { const t = v + 3; return (v * (t < 0 ? 0 : t > 6 ? 6 : t)) / 6; }
+    default: return v;
+  }
+}
+
+/**
+ * y = act(conv(x, w) + b + r); r (y's size) or null is the residual. Each output plane is
+ * finished (residual, activation) right after its sums, as the native epilogues do per tile.
+ */
+export function conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r: Float32Array | null = null): void {
+  const { batch, outChannels, outHeight, outWidth, strideW, activation } = info;
   const geo = geometry(info);
   const { xs, ys } = geo;
   const xw = strideW * xs.w;
+  const finish = r !== null || activation !== 'none';
   for (let n = 0; n < batch; n++) {
     for (let oc = 0; oc < outChannels; oc++) {
       const yb = n * ys.n + oc * ys.c;
@@ -65,10 +86,15 @@ export function conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null,
       forEachTapRow(info, geo, w, n, oc, (wv, xrow, yrow, owLo, owHi) => {
         for (let ow = owLo; ow <= owHi; ow++) y[yrow + ow * ys.w] += wv * x[xrow + ow * xw];
       });
+      if (!finish) continue;
+      for (let oh = 0; oh < outHeight; oh++) {
+        for (let ow = 0; ow < outWidth; ow++) {
+          const i = yb + oh * ys.h + ow * ys.w;
+          // The sum rounded to float32 first, as the native epilogues add in float.
+          y[i] = activate(activation, r === null ? y[i] : Math.fround(y[i] + r[i]));
+        }
+      }
     }
-  }
-  if (info.activation === 'relu') {
-    for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
   }
 }
 

@@ -66,13 +66,15 @@ function globalPooled(op: string, kernel: (x: Float32Array, y: Float32Array, inf
 // rebuilt by lib/shape, array types and lengths; overlap.ts: no output aliasing an input), in
 // that order: the info's getters run before any array is looked at.
 const checked = {
-  conv2d: ((x, w, b, y, info) => {
+  conv2d: ((x, w, b, y, info, r) => {
     const op = 'conv2d', i = convInfoOf(op, info), n = convSizes(i);
     checkArray(op, 'x', x, n.x); checkArray(op, 'w', w, n.w); checkArray(op, 'y', y, n.y);
     if (i.hasBias) checkArray(op, 'b', b, i.outChannels);
     else if (b !== null && b !== undefined) throw rangeError(op, 'b must be null when info.hasBias is false');
-    checkNoOverlap(op, { y }, { x, w, b: i.hasBias ? b : null });
-    conv2d(x, w, i.hasBias ? b : null, y, i);
+    const res = r === null || r === undefined ? null : r;
+    if (res !== null) checkArray(op, 'residual', res, n.y);
+    checkNoOverlap(op, { y }, { x, w, b: i.hasBias ? b : null, residual: res });
+    conv2d(x, w, i.hasBias ? b : null, y, i, res);
   }) as Backend['conv2d'],
   conv2dBackwardData: ((dy, w, dx, info) => {
     const op = 'conv2dBackwardData', i = convInfoOf(op, info), n = convSizes(i);
@@ -223,7 +225,9 @@ export const tsBackend: Backend = {
   name: 'ts',
   output,
   ...checked,
-  conv2dAsync: laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(checked.conv2d, (i) => convInfoOf('conv2d', i), (i) => convSizes(i).y),
+  // The residual follows the info: bound here, so laterWithOutput sees (..., y, info).
+  conv2dAsync: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
+    (xx, ww, bb, yy, ii) => checked.conv2d(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2d', i), (i) => convSizes(i).y)(x, w, b, y, info),
   maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, (i) => poolInfoOf('maxPool2d', 'max', i), (i) => poolSizes(i).y),
   avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => poolSizes(i).y),
   sgemmAsync: later(checked.sgemm),

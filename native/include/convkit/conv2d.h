@@ -6,7 +6,10 @@
 namespace convkit {
 
 enum class layout : int32_t { nchw = 0, nhwc = 1 };
-enum class activation : int32_t { none = 0, relu = 1 };
+// The fused epilogue's activation, applied after the bias and the residual:
+//   relu max(0, v); relu6 min(max(0, v), 6); sigmoid 1 / (1 + e^-v); silu v * sigmoid(v);
+//   hard_swish v * relu6(v + 3) / 6. NaN stays NaN.
+enum class activation : int32_t { none = 0, relu = 1, relu6 = 2, sigmoid = 3, silu = 4, hard_swish = 5 };
 
 // Mirrors Conv2dInfo in lib/shape/conv2d-info.ts field for field. Validated by the caller:
 // every size >= 1, groups divides both channel counts, out_* follow the output-size formula.
@@ -44,13 +47,21 @@ int64_t conv2d_y_size(const conv2d_params& p);
 // w  nchw [Cout, Cin/g, KH, KW]  | nhwc [Cout, KH, KW, Cin/g]
 // b  [Cout] or nullptr when !has_bias
 // y  nchw [N, Cout, OH, OW]      | nhwc [N, OH, OW, Cout], fully overwritten
-void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
+// r  y's shape, or nullptr: the residual, y = act(conv(x, w) + b + r) (ResNet's shortcut).
+//    It may not overlap y (some paths write y before they read r).
+// Every path applies bias, residual and activation in its epilogue, on each output tile
+// while it is in cache (no second sweep over y).
+void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+            const float* r = nullptr);
 
-// Plain loops: the oracle every fast path is tested against.
-void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
+// Plain loops: the oracle every fast path is tested against (the activation in double,
+// libm's exp, rounded once).
+void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                const float* r = nullptr);
 
-// Gradients of conv2d (has_bias and act are ignored: dy is the gradient at the output of
-// the convolution itself, before any bias or ReLU). Shapes as for conv2d:
+// Gradients of conv2d (has_bias and act are ignored, and there is no residual: dy is the
+// gradient at the output of the convolution itself, before any bias, residual or
+// activation). Shapes as for conv2d:
 // dy nchw [N, Cout, OH, OW] | nhwc [N, OH, OW, Cout]
 // dx [x's shape], fully overwritten: the transposed convolution of dy with w.
 void conv2d_backward_data(const conv2d_params& p, const float* dy, const float* w, float* dx);

@@ -13,8 +13,11 @@ conv2d_config make_config() {
   c.algo = static_cast<conv_algo>(
       tuning_choice("CONVKIT_CONV_ALGO", {"auto", "igemm", "winograd"}, 0));
   c.pack_panel = f32_igemm_pack_panel__scalar;
+  c.epilogue = f32_conv2d_epilogue__scalar;
 #if defined(__x86_64__) || defined(_M_X64)
+  if (active_isa() == isa::avx2) c.epilogue = f32_conv2d_epilogue__avx2;
   if (active_isa() == isa::avx512) {
+    c.epilogue = f32_conv2d_epilogue__avx512;
     c.direct = f32_conv2d_direct_ukernel_8x48__avx512;
     c.pack_panel = f32_igemm_pack_panel__avx512;
     c.pad_row = f32_igemm_pad_row__avx512;

@@ -17,6 +17,9 @@ enum class conv_algo { automatic, igemm, winograd };
 
 struct conv2d_config {
   conv_algo algo;
+  // The epilogue (bias, residual, activation over a run of outputs) that every conv path's
+  // driver finishes its tiles with: this ISA's (never null).
+  f32_conv2d_epilogue_fn epilogue;
   // Direct kernel for few input channels per group: 8 output channels per call over a run of
   // positions of a padded copy. Null: those shapes take the implicit GEMM.
   f32_conv2d_direct_fn direct;

@@ -10,9 +10,9 @@
 //  - the weight is packed into channel micro-panels [Kd][R], each k block once per call by
 //    the first task that needs it; where the config has kernels that read it in place
 //    (positions on the NR side) they replace the packing (configs/conv2d-config.h);
-//  - each task accumulates its output block in a local buffer over the k blocks, then adds
-//    bias, applies ReLU and writes it out (transposing when the orientation is not the
-//    layout's).
+//  - each task accumulates its output block in a local buffer over the k blocks, then
+//    finishes it by the config's epilogue row (bias, residual, activation) as it writes it
+//    out (transposing when the orientation is not the layout's).
 // Threads take tasks (image-group, channel block, position block) from a shared counter;
 // a batch-1 layer is split over positions or channels, whichever duplicates less work.
 #include "conv2d/conv2d-igemm.h"
@@ -87,19 +87,6 @@ void pack_weight_panel(const float* w_g, int64_t kd, int64_t co0, int64_t rows, 
   }
 }
 
-// dst[j] = src[j] + bias, bias = bv or bc[j], then ReLU (v < 0 ? 0 : v keeps NaN, as the
-// reference does); loops the compiler vectorizes. dst may be src.
-void store_row(float* dst, const float* src, int64_t n, float bv, const float* bc, bool relu) {
-  if (bc != nullptr) {
-    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] + bc[j];
-  } else {
-    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] + bv;
-  }
-  if (relu) {
-    for (int64_t j = 0; j < n; ++j) dst[j] = dst[j] < 0.0f ? 0.0f : dst[j];
-  }
-}
-
 // Pieces of shared work (padded rows, weight panels) are done once, by the first task that
 // needs them, through the hand-off of parallel/pack-once.h.
 
@@ -122,43 +109,56 @@ void prefetch_output(const conv2d_params& p, float* y_n, int64_t c0, int64_t c1,
 }
 
 // The task's output block: acc [rows][ld] holds positions [q0, q1) x channels [c0, c1) of
-// the group, positions as rows when pos_a. Adds the bias (of the group's channels, or none),
-// applies ReLU and writes it to y_n (one image), where the group's channels start at co.
-// A block whose rows are not y's rows is finished in place, then transposed 8 rows at a
-// time by pack_t8 where the ISA has one.
+// the group, positions as rows when pos_a. Adds the bias (of the group's channels, or none)
+// and the residual r_n (y_n's image of it, or null), applies the activation and writes it to
+// y_n (one image), where the group's channels start at co. A block whose rows are not y's
+// rows gets its bias (and activation, without a residual) in place, is transposed 8 rows at
+// a time by pack_t8 where the ISA has one, then (with a residual) finished on y's rows while
+// they are in cache.
 void write_block(const conv2d_params& p, bool pos_a, float* acc, int64_t ld, int64_t q0,
                  int64_t q1, int64_t c0, int64_t c1, int64_t co, const float* bias,
-                 f32_pack_t8_fn pack_t8, float* y_n) {
+                 f32_pack_t8_fn pack_t8, f32_conv2d_epilogue_fn epi, float* y_n,
+                 const float* r_n) {
   const int64_t P = p.out_height * p.out_width, cout = p.out_channels;
-  const bool nhwc = p.data_layout == layout::nhwc, relu = p.act == activation::relu;
+  const bool nhwc = p.data_layout == layout::nhwc;
+  const activation act = p.act;
   if (nhwc == pos_a) {  // acc's rows are rows of y
     if (!nhwc) {
       for (int64_t c = c0; c < c1; ++c) {
-        store_row(y_n + (co + c) * P + q0, acc + (c - c0) * ld, q1 - q0, bias ? bias[c] : 0.0f,
-                  nullptr, relu);
+        const int64_t at = (co + c) * P + q0;
+        epi(y_n + at, acc + (c - c0) * ld, q1 - q0, bias ? bias[c] : 0.0f, nullptr,
+            r_n != nullptr ? r_n + at : nullptr, act);
       }
     } else {
       for (int64_t q = q0; q < q1; ++q) {
-        store_row(y_n + q * cout + co + c0, acc + (q - q0) * ld, c1 - c0, 0.0f,
-                  bias ? bias + c0 : nullptr, relu);
+        const int64_t at = q * cout + co + c0;
+        epi(y_n + at, acc + (q - q0) * ld, c1 - c0, 0.0f, bias ? bias + c0 : nullptr,
+            r_n != nullptr ? r_n + at : nullptr, act);
       }
     }
     return;
   }
+  const activation acc_act = r_n != nullptr ? activation::none : act;
   // y(row i, column j of acc) = dst[i + j*dld].
   int64_t rows, cols, dld;
   float* dst;
+  int64_t at;
   if (!pos_a) {  // channels x positions into NHWC
-    rows = c1 - c0, cols = q1 - q0, dld = cout, dst = y_n + q0 * cout + co + c0;
-    for (int64_t i = 0; i < rows; ++i) {
-      store_row(acc + i * ld, acc + i * ld, cols, bias ? bias[c0 + i] : 0.0f, nullptr, relu);
+    rows = c1 - c0, cols = q1 - q0, dld = cout, at = q0 * cout + co + c0;
+    if (bias != nullptr || acc_act != activation::none) {
+      for (int64_t i = 0; i < rows; ++i) {
+        epi(acc + i * ld, acc + i * ld, cols, bias ? bias[c0 + i] : 0.0f, nullptr, nullptr, acc_act);
+      }
     }
   } else {  // positions x channels into NCHW
-    rows = q1 - q0, cols = c1 - c0, dld = P, dst = y_n + (co + c0) * P + q0;
-    for (int64_t i = 0; i < rows; ++i) {
-      store_row(acc + i * ld, acc + i * ld, cols, 0.0f, bias ? bias + c0 : nullptr, relu);
+    rows = q1 - q0, cols = c1 - c0, dld = P, at = (co + c0) * P + q0;
+    if (bias != nullptr || acc_act != activation::none) {
+      for (int64_t i = 0; i < rows; ++i) {
+        epi(acc + i * ld, acc + i * ld, cols, 0.0f, bias ? bias + c0 : nullptr, nullptr, acc_act);
+      }
     }
   }
+  dst = y_n + at;
   int64_t i = 0;
   if (pack_t8 != nullptr) {
     for (; i + 8 <= rows; i += 8) pack_t8(cols, acc + i * ld, ld, dst + i, dld);
@@ -166,11 +166,17 @@ void write_block(const conv2d_params& p, bool pos_a, float* acc, int64_t ld, int
   for (; i < rows; ++i) {
     for (int64_t j = 0; j < cols; ++j) dst[i + j * dld] = acc[i * ld + j];
   }
+  if (r_n != nullptr) {  // y's rows of the block: [cols][rows], row stride dld
+    for (int64_t j = 0; j < cols; ++j) {
+      epi(dst + j * dld, dst + j * dld, rows, 0.0f, nullptr, r_n + at + j * dld, act);
+    }
+  }
 }
 
 }  // namespace
 
-void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
+void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                  const float* r) {
   const gemm_plan& plan = get_gemm_plan();
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t kd = cin_g * p.kernel_h * p.kernel_w;
@@ -330,7 +336,8 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
       }
       write_block(p, pos_a, acc, ld, pp0 * rp, std::min(P, pp1 * rp), cp0 * rc,
                   std::min(cout_g, cp1 * rc), g * cout_g, p.has_bias ? b + g * cout_g : nullptr,
-                  plan.pack_t8, y + n * out_image);
+                  plan.pack_t8, cfg.epilogue, y + n * out_image,
+                  r != nullptr ? r + n * out_image : nullptr);
     };
     // Each thread runs a contiguous range of the tasks (neighbouring tasks share padded rows,
     // which then stay in one core's cache), then takes what is left of the others' ranges.

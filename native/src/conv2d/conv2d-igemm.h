@@ -7,6 +7,8 @@ namespace convkit {
 
 // Any convolution, either layout (conv2d's contract); the driver in conv2d.cc sends it the
 // shapes that no specialized kernel takes.
-void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const float* b, float* y);
+// r: the residual (y's shape) or null.
+void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                  const float* r = nullptr);
 
 }  // namespace convkit

@@ -1,6 +1,7 @@
 // The conv2d oracles: seven plain loops, double accumulation, every parameter honoured
 // (stride, asymmetric padding, dilation, groups, both layouts, bias, ReLU), forward and
 // backward.
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -50,9 +51,27 @@ void for_each_tap(const conv2d_params& p, F f) {
             }
 }
 
+// The activation in double (libm's exp), rounded once: the oracle of the fast epilogues.
+float activate_ref(activation act, float v) {
+  const double d = v;
+  switch (act) {
+    case activation::none: return v;
+    case activation::relu: return v < 0.0f ? 0.0f : v;  // keeps NaN
+    case activation::relu6: return v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
+    case activation::sigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-d)));
+    case activation::silu: return static_cast<float>(d / (1.0 + std::exp(-d)));
+    case activation::hard_swish: {
+      const double t = d + 3.0;
+      return static_cast<float>(d * (t < 0.0 ? 0.0 : (t > 6.0 ? 6.0 : t)) / 6.0);
+    }
+  }
+  return v;
+}
+
 }  // namespace
 
-void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
+void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                const float* r) {
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const bool nhwc = p.data_layout == layout::nhwc;
@@ -81,11 +100,11 @@ void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const fl
               }
             }
           }
-          float v = static_cast<float>(acc);
-          if (p.act == activation::relu && v < 0.0f) v = 0.0f;
           const int64_t yi = nhwc ? ((n * OH + oh) * OW + ow) * p.out_channels + co
                                   : ((n * p.out_channels + co) * OH + oh) * OW + ow;
-          y[yi] = v;
+          float v = static_cast<float>(acc);
+          if (r != nullptr) v += r[yi];
+          y[yi] = activate_ref(p.act, v);
         }
       }
     }

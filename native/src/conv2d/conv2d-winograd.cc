@@ -107,7 +107,7 @@ bool use_winograd(const conv2d_params& p) {
 }
 
 void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, const float* b,
-                     float* y) {
+                     float* y, const float* r) {
   const gemm_plan& plan = get_gemm_plan();
   const winograd_config& cfg = get_winograd_config();
   const winograd_input_fn in_fn = cfg.input;
@@ -118,7 +118,12 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, per_image = TH * TW;
   const bool nhwc = p.data_layout == layout::nhwc;
-  const bool relu = p.act == activation::relu;
+  // The epilogue: NHWC in the output transform; NCHW with a residual after the transpose
+  // back, on each run of positions while it is in cache (the NHWC copy has no residual).
+  const float* const residual = r;  // (r is a tile index below)
+  const bool late = !nhwc && residual != nullptr;
+  const activation out_act = late ? activation::none : p.act;
+  const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
   const float* bias = p.has_bias ? b : nullptr;
   const int64_t rt = plan.mr, rc = plan.nr;  // tiles on the A side, channels on the B side
   const int64_t cpanels = (Cout + rc - 1) / rc;
@@ -267,11 +272,16 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
             const int64_t t = t0 + i, n = t / per_image, r = t % per_image;
             const int64_t oh0 = (r / TW) * 2, ow0 = (r % TW) * 2;
             float* dst[4];
+            const float* res[4];
             for (int q = 0; q < 4; ++q) {
               const int64_t oh = oh0 + q / 2, ow = ow0 + q % 2;
-              dst[q] = oh < OH && ow < OW ? ys + ((n * OH + oh) * OW + ow) * Cout + cbase : nullptr;
+              const int64_t at = ((n * OH + oh) * OW + ow) * Cout + cbase;
+              dst[q] = oh < OH && ow < OW ? ys + at : nullptr;
+              res[q] = dst[q] != nullptr && nhwc && residual != nullptr ? residual + n0 * OP * Cout + at
+                                                                      : nullptr;
             }
-            if (!out_fn(m + i * cs, mks, cn, bias != nullptr ? bias + cbase : nullptr, relu, dst)) {
+            if (!out_fn(m + i * cs, mks, cn, bias != nullptr ? bias + cbase : nullptr,
+                        nhwc && residual != nullptr ? res : nullptr, out_act, dst)) {
               nonfinite.store(true, std::memory_order_relaxed);
             }
           }
@@ -289,6 +299,12 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
             transpose_rows(Cout, ys + (n * OP + q) * Cout, Cout, y + (n0 + n) * Cout * OP + q, OP,
                            std::min<int64_t>(8, q1 - q), t8);
           }
+          if (late) {
+            for (int64_t c = 0; c < Cout; ++c) {
+              const int64_t at = ((n0 + n) * Cout + c) * OP + q0;
+              epi(y + at, y + at, q1 - q0, 0.0f, nullptr, residual + at, p.act);
+            }
+          }
         }
       });
     }
@@ -297,7 +313,7 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   // tiles: +Inf next to finite values became NaN) or a transform sum past FLT_MAX. Either
   // way the implicit GEMM's direct sum is the answer (IEEE like the reference); finite
   // outputs, the common case, never get here.
-  if (nonfinite.load(std::memory_order_relaxed)) conv2d_igemm(p, x, w, b, y);
+  if (nonfinite.load(std::memory_order_relaxed)) conv2d_igemm(p, x, w, b, y, r);
 }
 
 }  // namespace convkit

@@ -22,7 +22,9 @@ bool use_winograd(const conv2d_params& p);
 // windows that hold them. Any non-finite output therefore sends the whole call to the
 // implicit GEMM (conv2d_igemm), which gives the direct sum's Inf / NaN; finite outputs cost
 // one compare per output vector.
+// r: the residual (y's shape) or null; the non-finite check looks at the convolution plus
+// bias only, before the residual and the activation.
 void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, const float* b,
-                     float* y);
+                     float* y, const float* r = nullptr);
 
 }  // namespace convkit

@@ -8,7 +8,8 @@
 //                                            -> direct kernel over a padded, stride-phase-split
 //                                               copy of the input (no im2col, no GEMM packing)
 //   anything else                            -> implicit GEMM (conv2d-igemm.cc)
-// Bias and ReLU run on each output tile right after its GEMM, while it is still in cache.
+// Bias, residual and activation (the epilogue, configs' epilogue row or the kernels' own
+// registers) run on each output tile right after its GEMM, while it is still in cache.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -28,65 +29,57 @@
 namespace convkit {
 namespace {
 
-// y tile [rows, cols] with row stride ld: += bias (per row or per column), then ReLU.
+// y tile [rows, cols] with row stride ld, in place: act(y + bias (per row or per column)
+// + res), res (or null) the residual's tile with the same stride.
 void epilogue(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
-              bool bias_per_row, bool relu) {
-  if (bias == nullptr && !relu) return;
+              bool bias_per_row, const float* res, activation act) {
+  if (bias == nullptr && res == nullptr && act == activation::none) return;
+  const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
   for (int64_t r = 0; r < rows; ++r) {
-    float* yr = y + r * ld;
-    if (bias != nullptr) {
-      if (bias_per_row) {
-        const float bv = bias[r];
-        for (int64_t j = 0; j < cols; ++j) yr[j] += bv;
-      } else {
-        for (int64_t j = 0; j < cols; ++j) yr[j] += bias[j];
-      }
-    }
-    if (relu) {
-      for (int64_t j = 0; j < cols; ++j) yr[j] = yr[j] < 0.0f ? 0.0f : yr[j];
-    }
+    const float bv = bias != nullptr && bias_per_row ? bias[r] : 0.0f;
+    epi(y + r * ld, y + r * ld, cols, bv, bias != nullptr && !bias_per_row ? bias : nullptr,
+        res != nullptr ? res + r * ld : nullptr, act);
   }
 }
 
 // 1x1, stride 1, no padding: per image and group, x_ng [Cin_g, P] is already the col matrix.
 void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
-                           float* y) {
+                           float* y, const float* res) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t P = p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
   const int64_t pt = tile_size(P, 1, p.batch * G, threads);
   const int64_t tiles = (P + pt - 1) / pt;
-  const bool relu = p.act == activation::relu;
   run_tasks(p.batch * G * tiles, threads, [&](int64_t t) {
     const int64_t n = t / (G * tiles), g = (t / tiles) % G, tile = t % tiles;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
     const float* x_ng = x + (n * p.in_channels + g * cin_g) * P;
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g]
-    float* y_tile = y + (n * p.out_channels + g * cout_g) * P + p0;  // [Cout_g, len], ld P
-    sgemm(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g, x_ng + p0, P, 0.0f, y_tile, P);
-    epilogue(y_tile, cout_g, len, P, p.has_bias ? b + g * cout_g : nullptr, true, relu);
+    const int64_t at = (n * p.out_channels + g * cout_g) * P + p0;  // [Cout_g, len], ld P
+    sgemm(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g, x_ng + p0, P, 0.0f, y + at, P);
+    epilogue(y + at, cout_g, len, P, p.has_bias ? b + g * cout_g : nullptr, true,
+             res != nullptr ? res + at : nullptr, p.act);
   });
 }
 
 // 1x1, stride 1, no padding, NHWC: one GEMM over all N*H*W positions, x is [NP, Cin].
 void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
-                           float* y) {
+                           float* y, const float* res) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t P = p.batch * p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
   const int64_t pt = tile_size(P, 1, G, threads);
   const int64_t tiles = (P + pt - 1) / pt;
-  const bool relu = p.act == activation::relu;
   run_tasks(tiles * G, threads, [&](int64_t t) {
     const int64_t tile = t / G, g = t % G;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g], used transposed
-    float* y_tile = y + p0 * p.out_channels + g * cout_g;  // [len, Cout_g], ld Cout
+    const int64_t at = p0 * p.out_channels + g * cout_g;  // [len, Cout_g], ld Cout
     const float* a = x + p0 * p.in_channels + g * cin_g;  // [len, Cin_g], ld Cin
-    sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y_tile,
+    sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at,
           p.out_channels);
-    epilogue(y_tile, len, cout_g, p.out_channels, p.has_bias ? b + g * cout_g : nullptr, false,
-             relu);
+    epilogue(y + at, len, cout_g, p.out_channels, p.has_bias ? b + g * cout_g : nullptr, false,
+             res != nullptr ? res + at : nullptr, p.act);
   });
 }
 
@@ -106,15 +99,44 @@ bool use_direct(const conv2d_params& p) {
 //   stride 1x1: positions q = oh*rowlen + ow of a flat grid (columns ow >= OW are computed and
 //               dropped), so one kernel call covers many rows;
 //   otherwise:  one output row per kernel call.
+// The kernel finishes its outputs (bias, residual, activation) in registers where it writes y
+// itself (NCHW, stride > 1); into a tile it adds only the bias, and the activation too when
+// there is no residual. The tile is then finished as it is copied out: NCHW by the epilogue
+// row (residual + activation), NHWC by adding the residual into the tile (its gather has the
+// scatter's pattern), the epilogue row over the tile's rows, then the scatter.
 void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const float* b,
-                   float* y) {
+                   float* y, const float* res) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t KH = p.kernel_h, KW = p.kernel_w, kd = cin_g * KH * KW;
   const int64_t OH = p.out_height, OW = p.out_width, P = OH * OW;
   const int64_t H = p.in_height, W = p.in_width;
   const bool nhwc = p.data_layout == layout::nhwc;
-  const bool relu = p.act == activation::relu;
+  const activation act = p.act;
+  const activation tile_act = res != nullptr ? activation::none : act;  // see above
   const f32_conv2d_direct_fn direct = get_conv2d_config().direct;
+  const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
+  const int64_t cout = p.out_channels;
+  // NHWC: tile [rows][ld] columns [j0, j0 + cnt) are the consecutive positions from pos0 of
+  // image n, channels [c0, c0 + rows) of y: finishes them (residual, activation) and stores.
+  auto store_nhwc = [&](float* tile, int64_t ld, int64_t j0, int64_t cnt, int64_t n,
+                        int64_t pos0, int64_t c0, int64_t rows) {
+    const int64_t base = (n * P + pos0) * cout + c0;
+    if (res != nullptr) {
+      for (int64_t i = 0; i < cnt; ++i) {
+        const float* rv = res + base + i * cout;
+        for (int64_t r = 0; r < rows; ++r) tile[r * ld + j0 + i] += rv[r];
+      }
+      if (act != activation::none) {
+        for (int64_t r = 0; r < rows; ++r) {
+          epi(tile + r * ld + j0, tile + r * ld + j0, cnt, 0.0f, nullptr, nullptr, act);
+        }
+      }
+    }
+    for (int64_t i = 0; i < cnt; ++i) {
+      float* yv = y + base + i * cout;
+      for (int64_t r = 0; r < rows; ++r) yv[r] = tile[r * ld + j0 + i];
+    }
+  };
   const padded_input geo = padded_geometry(p);
   const std::vector<int64_t> tap = tap_offsets(p, geo, cin_g);
   const int64_t blocks = (cout_g + kDirectBlock - 1) / kDirectBlock;
@@ -175,23 +197,24 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
           for (int64_t blk = 0; blk < blocks; ++blk) {
             const int64_t co0 = blk * kDirectBlock, rows = std::min(kDirectBlock, cout_g - co0);
             direct(kd, tap.data(), wg + blk * kd * kDirectBlock, xp + q0, len, tile, len, rows,
-                   bg + blk * kDirectBlock, relu);
+                   bg + blk * kDirectBlock, nullptr, tile_act);
             // tile column j is flat position q0 + j = oh*rowlen + ow; keep ow < OW.
             int64_t j = 0;
             while (j < len) {
               const int64_t q = q0 + j, oh = q / geo.rowlen, ow = q % geo.rowlen;
               const int64_t seg = std::min(len - j, geo.rowlen - ow);
               const int64_t keep = std::max<int64_t>(0, std::min(seg, OW - ow));
-              if (!nhwc) {
+              if (keep > 0 && !nhwc) {
                 for (int64_t r = 0; r < rows; ++r) {
-                  std::memcpy(y_n + (g * cout_g + co0 + r) * P + oh * OW + ow, tile + r * len + j,
-                              keep * sizeof(float));
+                  const int64_t at = (g * cout_g + co0 + r) * P + oh * OW + ow;
+                  if (res != nullptr) {
+                    epi(y_n + at, tile + r * len + j, keep, 0.0f, nullptr, res + n * cout * P + at, act);
+                  } else {
+                    std::memcpy(y_n + at, tile + r * len + j, keep * sizeof(float));
+                  }
                 }
-              } else {
-                for (int64_t i = 0; i < keep; ++i) {
-                  float* yv = y_n + (oh * OW + ow + i) * p.out_channels + g * cout_g + co0;
-                  for (int64_t r = 0; r < rows; ++r) yv[r] = tile[r * len + j + i];
-                }
+              } else if (keep > 0) {
+                store_nhwc(tile, len, j, keep, n, oh * OW + ow, g * cout_g + co0, rows);
               }
               j += seg;
             }
@@ -206,14 +229,13 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
             for (int64_t oh = oh0; oh < oh1; ++oh) {
               const float* xrow = xp + oh * p.stride_h * geo.rowlen;
               if (!nhwc) {
-                direct(kd, tap.data(), wb, xrow, OW, y_n + (g * cout_g + co0) * P + oh * OW, P,
-                       rows, bg + blk * kDirectBlock, relu);
+                const int64_t at = (g * cout_g + co0) * P + oh * OW;
+                direct(kd, tap.data(), wb, xrow, OW, y_n + at, P, rows, bg + blk * kDirectBlock,
+                       res != nullptr ? res + n * cout * P + at : nullptr, act);
               } else {
-                direct(kd, tap.data(), wb, xrow, OW, tile, OW, rows, bg + blk * kDirectBlock, relu);
-                for (int64_t ow = 0; ow < OW; ++ow) {
-                  float* yv = y_n + (oh * OW + ow) * p.out_channels + g * cout_g + co0;
-                  for (int64_t r = 0; r < rows; ++r) yv[r] = tile[r * OW + ow];
-                }
+                direct(kd, tap.data(), wb, xrow, OW, tile, OW, rows, bg + blk * kDirectBlock,
+                       nullptr, tile_act);
+                store_nhwc(tile, OW, 0, OW, n, oh * OW, g * cout_g + co0, rows);
               }
             }
           }
@@ -225,33 +247,34 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
 
 }  // namespace
 
-void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y) {
+void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+            const float* r) {
   if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
     note_conv_path(conv_path::ref);
-    conv2d_ref(p, x, w, b, y);
+    conv2d_ref(p, x, w, b, y, r);
     return;
   }
   const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
   if (!depthwise && use_winograd(p)) {
     note_conv_path(conv_path::winograd);
-    conv2d_winograd(p, x, w, b, y);
+    conv2d_winograd(p, x, w, b, y, r);
     return;
   }
   if (depthwise) {
     note_conv_path(conv_path::depthwise);
-    dwconv_forward(p, x, w, b, y);
+    dwconv_forward(p, x, w, b, y, r);
   } else if (use_direct(p)) {
     note_conv_path(conv_path::direct);
-    conv2d_direct(p, x, w, b, y);
+    conv2d_direct(p, x, w, b, y, r);
   } else if (!is_pointwise(p)) {
     note_conv_path(conv_path::igemm);
-    conv2d_igemm(p, x, w, b, y);
+    conv2d_igemm(p, x, w, b, y, r);
   } else {
     note_conv_path(conv_path::pointwise);
     if (p.data_layout == layout::nchw) {
-      conv2d_pointwise_nchw(p, x, w, b, y);
+      conv2d_pointwise_nchw(p, x, w, b, y, r);
     } else {
-      conv2d_pointwise_nhwc(p, x, w, b, y);
+      conv2d_pointwise_nhwc(p, x, w, b, y, r);
     }
   }
 }

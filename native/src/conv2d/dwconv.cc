@@ -16,6 +16,7 @@
 #include "conv2d/im2col.h"
 #include "conv2d/padded-input.h"
 #include "conv2d/ukernel/ukernels.h"
+#include "configs/conv2d-config.h"
 #include "configs/dwconv-config.h"
 #include "convkit/conv2d.h"
 #include "convkit/parallel.h"
@@ -29,11 +30,12 @@ namespace {
 // Depthwise NCHW: one output plane per task; each kernel tap adds a shifted input row
 // to the output row, contiguous over W when stride_w == 1.
 void dwconv_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
-                 float* y) {
+                 float* y, const float* res) {
   const int64_t mult = p.out_channels / p.in_channels;
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t KH = p.kernel_h, KW = p.kernel_w;
-  const bool relu = p.act == activation::relu;
+  const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
+  const bool finish = res != nullptr || p.act != activation::none;
   parallel_for(p.batch * p.out_channels, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / p.out_channels, co = t % p.out_channels, c = co / mult;
@@ -61,8 +63,8 @@ void dwconv_nchw(const conv2d_params& p, const float* x, const float* w, const f
             }
           }
         }
-        if (relu) {
-          for (int64_t ow = 0; ow < OW; ++ow) yrow[ow] = yrow[ow] < 0.0f ? 0.0f : yrow[ow];
+        if (finish) {  // the row is in L1: residual and activation
+          epi(yrow, yrow, OW, 0.0f, nullptr, res != nullptr ? res + (yrow - y) : nullptr, p.act);
         }
       }
     }
@@ -72,11 +74,12 @@ void dwconv_nchw(const conv2d_params& p, const float* x, const float* w, const f
 // Depthwise NHWC: vectorized over channels; the weight [Cout, KH, KW] is first transposed
 // to [KH, KW, Cout] so each tap reads a contiguous channel vector.
 void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
-                 float* y) {
+                 float* y, const float* res) {
   const int64_t cin = p.in_channels, cout = p.out_channels, mult = cout / cin;
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t KH = p.kernel_h, KW = p.kernel_w;
-  const bool relu = p.act == activation::relu;
+  const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
+  const bool finish = res != nullptr || p.act != activation::none;
   std::vector<float> wt(static_cast<size_t>(KH * KW * cout));
   for (int64_t co = 0; co < cout; ++co) {
     for (int64_t k = 0; k < KH * KW; ++k) wt[k * cout + co] = w[co * KH * KW + k];
@@ -110,8 +113,8 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
             }
           }
         }
-        if (relu) {
-          for (int64_t c = 0; c < cout; ++c) yv[c] = yv[c] < 0.0f ? 0.0f : yv[c];
+        if (finish) {  // the channel vector is in L1: residual and activation
+          epi(yv, yv, cout, 0.0f, nullptr, res != nullptr ? res + (yv - y) : nullptr, p.act);
         }
       }
     }
@@ -120,11 +123,10 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
 
 // Depthwise NCHW with a row kernel: one padded plane per (n, c), one output row per call.
 void dwconv_nchw_rows(const conv2d_params& p, f32_dwconv_row_fn row, const float* x,
-                      const float* w, const float* b, float* y) {
+                      const float* w, const float* b, float* y, const float* res) {
   const int64_t mult = p.out_channels / p.in_channels;
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t kd = p.kernel_h * p.kernel_w;
-  const bool relu = p.act == activation::relu;
   const padded_input geo = padded_geometry(p);
   const std::vector<int64_t> tap = tap_offsets(p, geo, 1);
   parallel_for(p.batch * p.in_channels, [&](int64_t lo, int64_t hi) {
@@ -134,11 +136,11 @@ void dwconv_nchw_rows(const conv2d_params& p, f32_dwconv_row_fn row, const float
       const int64_t n = t / p.in_channels, c = t % p.in_channels;
       for (int64_t j = 0; j < mult; ++j) {
         const int64_t co = c * mult + j;
-        float* yc = y + (n * p.out_channels + co) * OH * OW;
+        const int64_t at = (n * p.out_channels + co) * OH * OW;
         const float bias = p.has_bias ? b[co] : 0.0f;
         for (int64_t oh = 0; oh < OH; ++oh) {
-          row(kd, tap.data(), w + co * kd, xp + oh * p.stride_h * geo.rowlen, OW, yc + oh * OW,
-              bias, relu);
+          row(kd, tap.data(), w + co * kd, xp + oh * p.stride_h * geo.rowlen, OW, y + at + oh * OW,
+              bias, res != nullptr ? res + at + oh * OW : nullptr, p.act);
         }
       }
     }
@@ -147,7 +149,7 @@ void dwconv_nchw_rows(const conv2d_params& p, f32_dwconv_row_fn row, const float
 
 // Depthwise NHWC, multiplier 1, with a row kernel: one output row per task.
 void dwconv_nhwc_rows(const conv2d_params& p, f32_dwconv_nhwc_row_fn row, const float* x,
-                      const float* w, const float* b, float* y) {
+                      const float* w, const float* b, float* y, const float* res) {
   const int64_t C = p.in_channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t kk = p.kernel_h * p.kernel_w;
   float* wt = packed_weights_space().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
@@ -157,7 +159,8 @@ void dwconv_nhwc_rows(const conv2d_params& p, f32_dwconv_nhwc_row_fn row, const 
   parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / OH, oh = t % OH;
-      row(p, x + n * H * W * C, wt, p.has_bias ? b : nullptr, oh, y + t * OW * C);
+      row(p, x + n * H * W * C, wt, p.has_bias ? b : nullptr, oh, y + t * OW * C,
+          res != nullptr ? res + t * OW * C : nullptr);
     }
   });
 }
@@ -165,18 +168,18 @@ void dwconv_nhwc_rows(const conv2d_params& p, f32_dwconv_nhwc_row_fn row, const 
 }  // namespace
 
 void dwconv_forward(const conv2d_params& p, const float* x, const float* w, const float* b,
-                    float* y) {
+                    float* y, const float* r) {
   const dwconv_config& cfg = get_dwconv_config();
   if (p.data_layout == layout::nchw) {
     if (cfg.nchw_row != nullptr) {
-      dwconv_nchw_rows(p, cfg.nchw_row, x, w, b, y);
+      dwconv_nchw_rows(p, cfg.nchw_row, x, w, b, y, r);
     } else {
-      dwconv_nchw(p, x, w, b, y);
+      dwconv_nchw(p, x, w, b, y, r);
     }
   } else if (cfg.nhwc_row != nullptr && p.out_channels == p.in_channels) {
-    dwconv_nhwc_rows(p, cfg.nhwc_row, x, w, b, y);
+    dwconv_nhwc_rows(p, cfg.nhwc_row, x, w, b, y, r);
   } else {
-    dwconv_nhwc(p, x, w, b, y);
+    dwconv_nhwc(p, x, w, b, y, r);
   }
 }
 

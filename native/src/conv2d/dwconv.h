@@ -10,8 +10,9 @@ namespace convkit {
 
 // Forward: the row kernels of the dwconv config (configs/dwconv-config.h) where it has them
 // (NCHW; NHWC with multiplier 1), else the portable loops, vectorized over W (NCHW) or C (NHWC).
+// r: the residual (y's shape) or null.
 void dwconv_forward(const conv2d_params& p, const float* x, const float* w, const float* b,
-                    float* y);
+                    float* y, const float* r = nullptr);
 
 // dx from dy and w.
 void dwconv_backward_data_nchw(const conv2d_params& p, const float* dy, const float* w, float* dx);

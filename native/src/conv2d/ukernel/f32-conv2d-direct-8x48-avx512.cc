@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "conv2d/ukernel/activation-avx512.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "util/avx512-helpers.h"
 
@@ -16,7 +17,7 @@ namespace {
 template <int NV>
 inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const float* x,
                          int64_t i0, int64_t len, float* y, int64_t ldy, int64_t rows,
-                         const float* bias, bool relu) {
+                         const float* bias, const float* res, activation act) {
   __mmask16 m[NV];
 #pragma GCC unroll 3
   for (int v = 0; v < NV; ++v) m[v] = tail_mask(len - 16 * v);
@@ -41,17 +42,17 @@ inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const f
       for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_fmadd_ps(wj, xv[v], acc[j][v]);
     }
   }
-  const __m512 zero = _mm512_setzero_ps();
   // Constant indices only, so the accumulators stay in registers.
 #pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) {
     if (j >= rows) break;
     float* yj = y + j * ldy + i0;
+    const float* rj = res != nullptr ? res + j * ldy + i0 : nullptr;
 #pragma GCC unroll 3
     for (int v = 0; v < NV; ++v) {
-      // max(0, a) returns a when a is NaN, as the reference ReLU does.
-      const __m512 r = relu ? _mm512_max_ps(zero, acc[j][v]) : acc[j][v];
-      _mm512_mask_storeu_ps(yj + 16 * v, m[v], r);
+      __m512 a = acc[j][v];
+      if (rj != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m[v], rj + 16 * v));
+      _mm512_mask_storeu_ps(yj + 16 * v, m[v], activate_avx512(act, a));
     }
   }
 }
@@ -60,16 +61,17 @@ inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const f
 
 void f32_conv2d_direct_ukernel_8x48__avx512(int64_t kd, const int64_t* tap, const float* w,
                                             const float* x, int64_t n, float* y, int64_t ldy,
-                                            int64_t rows, const float* bias, bool relu) {
+                                            int64_t rows, const float* bias, const float* res,
+                                            activation act) {
   int64_t i0 = 0;
-  for (; i0 + 48 <= n; i0 += 48) direct_block<3>(kd, tap, w, x, i0, 48, y, ldy, rows, bias, relu);
+  for (; i0 + 48 <= n; i0 += 48) direct_block<3>(kd, tap, w, x, i0, 48, y, ldy, rows, bias, res, act);
   const int64_t r = n - i0;
   if (r > 32) {
-    direct_block<3>(kd, tap, w, x, i0, r, y, ldy, rows, bias, relu);
+    direct_block<3>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
   } else if (r > 16) {
-    direct_block<2>(kd, tap, w, x, i0, r, y, ldy, rows, bias, relu);
+    direct_block<2>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
   } else if (r > 0) {
-    direct_block<1>(kd, tap, w, x, i0, r, y, ldy, rows, bias, relu);
+    direct_block<1>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
   }
 }
 

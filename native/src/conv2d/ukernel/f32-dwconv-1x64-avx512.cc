@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "conv2d/ukernel/activation-avx512.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "util/avx512-helpers.h"
 
@@ -15,7 +16,7 @@ namespace {
 
 template <int NV>
 inline void dw_block(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t i0,
-                     int64_t len, float* y, float bias, bool relu) {
+                     int64_t len, float* y, float bias, const float* res, activation act) {
   __mmask16 m[NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) m[v] = tail_mask(len - 16 * v);
@@ -31,29 +32,30 @@ inline void dw_block(int64_t kd, const int64_t* tap, const float* w, const float
       acc[v] = _mm512_fmadd_ps(wk, _mm512_maskz_loadu_ps(m[v], xk + 16 * v), acc[v]);
     }
   }
-  const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
-    const __m512 r = relu ? _mm512_max_ps(zero, acc[v]) : acc[v];
-    _mm512_mask_storeu_ps(y + i0 + 16 * v, m[v], r);
+    __m512 a = acc[v];
+    if (res != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m[v], res + i0 + 16 * v));
+    _mm512_mask_storeu_ps(y + i0 + 16 * v, m[v], activate_avx512(act, a));
   }
 }
 
 }  // namespace
 
 void f32_dwconv_ukernel_1x64__avx512(int64_t kd, const int64_t* tap, const float* w,
-                                     const float* x, int64_t n, float* y, float bias, bool relu) {
+                                     const float* x, int64_t n, float* y, float bias,
+                                     const float* res, activation act) {
   int64_t i0 = 0;
-  for (; i0 + 64 <= n; i0 += 64) dw_block<4>(kd, tap, w, x, i0, 64, y, bias, relu);
+  for (; i0 + 64 <= n; i0 += 64) dw_block<4>(kd, tap, w, x, i0, 64, y, bias, res, act);
   const int64_t r = n - i0;
   if (r > 48) {
-    dw_block<4>(kd, tap, w, x, i0, r, y, bias, relu);
+    dw_block<4>(kd, tap, w, x, i0, r, y, bias, res, act);
   } else if (r > 32) {
-    dw_block<3>(kd, tap, w, x, i0, r, y, bias, relu);
+    dw_block<3>(kd, tap, w, x, i0, r, y, bias, res, act);
   } else if (r > 16) {
-    dw_block<2>(kd, tap, w, x, i0, r, y, bias, relu);
+    dw_block<2>(kd, tap, w, x, i0, r, y, bias, res, act);
   } else if (r > 0) {
-    dw_block<1>(kd, tap, w, x, i0, r, y, bias, relu);
+    dw_block<1>(kd, tap, w, x, i0, r, y, bias, res, act);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "conv2d/ukernel/activation-avx512.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "util/avx512-helpers.h"
 
@@ -15,9 +16,9 @@ namespace {
 template <int NV>
 inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
                           const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
-                          float* yrow) {
+                          float* yrow, const float* rrow) {
   const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, KW = p.kernel_w;
-  const bool relu = p.act == activation::relu;
+  const activation act = p.act;
   const __m512 zero = _mm512_setzero_ps();
   __mmask16 m[NV];
   __m512 bias[NV];
@@ -49,10 +50,12 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
       }
     }
     float* yv = yrow + ow * C + c0;
+    const float* rv = rrow != nullptr ? rrow + ow * C + c0 : nullptr;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const __m512 r = relu ? _mm512_max_ps(zero, acc[v]) : acc[v];
-      _mm512_mask_storeu_ps(yv + 16 * v, m[v], r);
+      __m512 a = acc[v];
+      if (rv != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m[v], rv + 16 * v));
+      _mm512_mask_storeu_ps(yv + 16 * v, m[v], activate_avx512(act, a));
     }
   }
 }
@@ -60,7 +63,7 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
 }  // namespace
 
 void f32_dwconv_nhwc_row__avx512(const conv2d_params& p, const float* x_n, const float* wt,
-                                 const float* b, int64_t oh, float* yrow) {
+                                 const float* b, int64_t oh, float* yrow, const float* rrow) {
   const int64_t C = p.in_channels, H = p.in_height, KH = p.kernel_h;
   int64_t kh_lo = 0, kh_hi = KH;  // taps whose input row is inside the image
   while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
@@ -68,10 +71,10 @@ void f32_dwconv_nhwc_row__avx512(const conv2d_params& p, const float* x_n, const
   for (int64_t c0 = 0; c0 < C; c0 += 64) {  // up to 4 vectors of channels, no empty loads
     const int64_t nv = ((C - c0 < 64 ? C - c0 : 64) + 15) / 16;
     switch (nv) {
-      case 4: dw_nhwc_block<4>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow); break;
-      case 3: dw_nhwc_block<3>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow); break;
-      case 2: dw_nhwc_block<2>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow); break;
-      default: dw_nhwc_block<1>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow); break;
+      case 4: dw_nhwc_block<4>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
+      case 3: dw_nhwc_block<3>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
+      case 2: dw_nhwc_block<2>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
+      default: dw_nhwc_block<1>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
     }
   }
 }

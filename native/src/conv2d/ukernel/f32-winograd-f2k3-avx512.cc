@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "conv2d/ukernel/activation-avx512.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "util/avx512-helpers.h"
 
@@ -64,7 +65,7 @@ void f32_winograd_f2k3_weight__avx512(const float* g, int64_t ld, int64_t cc, fl
 }
 
 bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
-                                      bool relu, float* const* dst) {
+                                      const float* const* res, activation act, float* const* dst) {
   const __m512 zero = _mm512_setzero_ps();
   __mmask16 bad = 0;  // lanes of a written output that were Inf or NaN (y - y is NaN there)
   for (int64_t c = 0; c < cn; c += 16) {
@@ -87,8 +88,8 @@ bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, co
     for (int q = 0; q < 4; ++q) {
       if (dst[q] == nullptr) continue;
       bad |= _mm512_mask_cmp_ps_mask(mk, _mm512_sub_ps(y[q], y[q]), zero, _CMP_NEQ_UQ);
-      // max(0, y) returns y when y is NaN, as the reference's ReLU does
-      _mm512_mask_storeu_ps(dst[q] + c, mk, relu ? _mm512_max_ps(zero, y[q]) : y[q]);
+      const __m512 v = res != nullptr ? _mm512_add_ps(y[q], _mm512_maskz_loadu_ps(mk, res[q] + c)) : y[q];
+      _mm512_mask_storeu_ps(dst[q] + c, mk, activate_avx512(act, v));
     }
   }
   return bad == 0;

@@ -46,7 +46,7 @@ void f32_winograd_f2k3_weight__scalar(const float* g, int64_t ld, int64_t cc, fl
 }
 
 bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, const float* bias,
-                                      bool relu, float* const* dst) {
+                                      const float* const* res, activation act, float* const* dst) {
   bool finite = true;
   for (int64_t c = 0; c < cn; ++c) {
     float s0[4], s1[4];
@@ -62,7 +62,8 @@ bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, co
     for (int q = 0; q < 4; ++q) {
       if (dst[q] == nullptr) continue;
       finite = finite && y[q] - y[q] == 0.0f;  // false for +-Inf and NaN
-      dst[q][c] = relu && y[q] < 0.0f ? 0.0f : y[q];
+      const float v = res != nullptr ? y[q] + res[q][c] : y[q];
+      dst[q][c] = f32_conv2d_activate__scalar(act, v);
     }
   }
   return finite;

@@ -21,17 +21,29 @@ struct igemm_segment {
 
 // ---- contracts ---------------------------------------------------------------------------
 
-// Direct convolution of one block of rows <= 8 output channels (f32_conv2d_direct_*).
+// The conv2d epilogue over one run of n outputs (f32_conv2d_epilogue__*), every path's
+// shared helper (one per ISA; the in-register kernels use the same arithmetic):
+//   dst[j] = act(src[j] + (bc ? bc[j] : bv) + (res ? res[j] : 0)),  j < n
+// dst may be src; res, bc may be null. Sigmoid-based activations use an exp polynomial
+// (relative error about 2e-7; 0 below e^-104); NaN stays NaN.
+using f32_conv2d_epilogue_fn = void (*)(float* dst, const float* src, int64_t n, float bv,
+                                        const float* bc, const float* res, activation act);
+// Direct convolution of one block of rows <= 8 output channels (f32_conv2d_direct_*);
+// res (or null) is the residual with y's row stride ldy.
 using f32_conv2d_direct_fn = void (*)(int64_t kd, const int64_t* tap, const float* w,
                                       const float* x, int64_t n, float* y, int64_t ldy,
-                                      int64_t rows, const float* bias, bool relu);
-// Depthwise, one channel, one output row over a padded plane (f32_dwconv_ukernel_1x*).
+                                      int64_t rows, const float* bias, const float* res,
+                                      activation act);
+// Depthwise, one channel, one output row over a padded plane (f32_dwconv_ukernel_1x*);
+// res (or null): the residual's row.
 using f32_dwconv_row_fn = void (*)(int64_t kd, const int64_t* tap, const float* w,
-                                   const float* x, int64_t n, float* y, float bias, bool relu);
-// Depthwise NHWC, multiplier 1, one output row (f32_dwconv_nhwc_row*).
+                                   const float* x, int64_t n, float* y, float bias,
+                                   const float* res, activation act);
+// Depthwise NHWC, multiplier 1, one output row (f32_dwconv_nhwc_row*); rrow (or null): the
+// residual's row, [OW, C] like yrow; the activation is p.act.
 using f32_dwconv_nhwc_row_fn = void (*)(const conv2d_params& p, const float* x_n,
                                         const float* wt, const float* b, int64_t oh,
-                                        float* yrow);
+                                        float* yrow, const float* rrow);
 // One implicit-GEMM panel packed from the padded input (f32_igemm_pack_panel*).
 using f32_igemm_pack_panel_fn = void (*)(int64_t kc, const int64_t* tap, const float* x,
                                          const igemm_segment* seg, int64_t nseg, int64_t r,
@@ -53,17 +65,24 @@ using f32_conv2d_backward_filter_tile_fn = void (*)(int64_t kc, const float* a, 
 //   weight: one output channel's 3x3 taps of cc input channels, g[(kh*3 + kw)*ld + c];
 //           dst[k*ldk + c] = (G g G^T)[k].
 //   output: m[k*ks + c] for c < cn (one tile's 16 products per channel);
-//           dst[q][c] = act((A^T m A)[q] + bias[c]), q = (0,0), (0,1), (1,0), (1,1);
-//           dst[q] == nullptr skips that output (clipped); bias may be nullptr.
-//           Returns false when any written value was Inf or NaN before the ReLU (the caller
-//           then recomputes the conv by the direct sum: see conv2d_winograd).
+//           dst[q][c] = act((A^T m A)[q] + bias[c] + res[q][c]), q = (0,0), (0,1), (1,0), (1,1);
+//           dst[q] == nullptr skips that output (clipped); bias may be nullptr; res is
+//           nullptr (no residual) or 4 pointers like dst.
+//           Returns false when any written value was Inf or NaN before the residual and the
+//           activation (the caller then recomputes the conv by the direct sum: see
+//           conv2d_winograd).
 using winograd_input_fn = void (*)(const float* const* src, int64_t cc, float* dst, int64_t ldk);
 using winograd_weight_fn = void (*)(const float* g, int64_t ld, int64_t cc, float* dst,
                                     int64_t ldk);
 using winograd_output_fn = bool (*)(const float* m, int64_t ks, int64_t cn, const float* bias,
-                                    bool relu, float* const* dst);
+                                    const float* const* res, activation act, float* const* dst);
 
 // ---- portable (every machine) ------------------------------------------------------------
+
+// f32_conv2d_epilogue_fn and its one-value form, plain C++ (ukernel/f32-conv2d-epilogue-scalar.cc).
+void f32_conv2d_epilogue__scalar(float* dst, const float* src, int64_t n, float bv,
+                                 const float* bc, const float* res, activation act);
+float f32_conv2d_activate__scalar(activation act, float v);
 
 // f32_igemm_pack_panel_fn, element by element (ukernel/f32-igemm-pack-scalar.cc).
 void f32_igemm_pack_panel__scalar(int64_t kc, const int64_t* tap, const float* x,
@@ -73,29 +92,44 @@ void f32_winograd_f2k3_input__scalar(const float* const* src, int64_t cc, float*
 void f32_winograd_f2k3_weight__scalar(const float* g, int64_t ld, int64_t cc, float* dst,
                                       int64_t ldk);
 bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, const float* bias,
-                                      bool relu, float* const* dst);
+                                      const float* const* res, activation act, float* const* dst);
 
 #if defined(__x86_64__) || defined(_M_X64)
+// ---- AVX2 + FMA --------------------------------------------------------------------------
+
+// f32_conv2d_epilogue_fn, 8 lanes (ukernel/f32-conv2d-epilogue-avx2.cc).
+void f32_conv2d_epilogue__avx2(float* dst, const float* src, int64_t n, float bv,
+                               const float* bc, const float* res, activation act);
+
 // ---- AVX-512 -----------------------------------------------------------------------------
+
+// f32_conv2d_epilogue_fn, 16 lanes (ukernel/f32-conv2d-epilogue-avx512.cc; the kernels below
+// apply the same arithmetic in registers: ukernel/activation-avx512.h).
+void f32_conv2d_epilogue__avx512(float* dst, const float* src, int64_t n, float bv,
+                                 const float* bc, const float* res, activation act);
 
 // Direct convolution of one block of 8 output channels over n output positions that read
 // the input at a fixed offset per tap (a zero-padded, stride-phase-split copy of the input,
 // built by the driver):
-//   y[j*ldy + i] = act(bias[j] + sum_{k<kd} w[k*8 + j] * x[tap[k] + i]),  j < rows, i < n
+//   y[j*ldy + i] = act(bias[j] + sum_{k<kd} w[k*8 + j] * x[tap[k] + i] + res[j*ldy + i]),
+//   j < rows, i < n (no res term when res is null)
 // w: [kd][8] (channels past the real ones zero), bias: 8 floats, rows <= 8.
 // Reads x[tap[k] + i] only for i < n (masked tails).
 void f32_conv2d_direct_ukernel_8x48__avx512(int64_t kd, const int64_t* tap, const float* w,
                                             const float* x, int64_t n, float* y, int64_t ldy,
-                                            int64_t rows, const float* bias, bool relu);
+                                            int64_t rows, const float* bias, const float* res,
+                                            activation act);
 
-// Depthwise, one channel: y[i] = act(bias + sum_{k<kd} w[k] * x[tap[k] + i]), i < n.
+// Depthwise, one channel: y[i] = act(bias + sum_{k<kd} w[k] * x[tap[k] + i] + res[i]), i < n.
 void f32_dwconv_ukernel_1x64__avx512(int64_t kd, const int64_t* tap, const float* w,
-                                     const float* x, int64_t n, float* y, float bias, bool relu);
+                                     const float* x, int64_t n, float* y, float bias,
+                                     const float* res, activation act);
 
 // Depthwise NHWC, channel multiplier 1, one output row oh of image x_n [H, W, C]:
-// yrow [OW, C]; wt [KH*KW, C] (the weight transposed); b [C] or nullptr. Vectorized over C.
+// yrow [OW, C]; wt [KH*KW, C] (the weight transposed); b [C] or nullptr; rrow [OW, C] or
+// nullptr (the residual). Vectorized over C.
 void f32_dwconv_nhwc_row__avx512(const conv2d_params& p, const float* x_n, const float* wt,
-                                 const float* b, int64_t oh, float* yrow);
+                                 const float* b, int64_t oh, float* yrow, const float* rrow);
 
 // Packs kc rows of one panel of r <= 64 output positions (an MR or NR micro-panel of the
 // GEMM contract) from the padded input, no im2col in between:
@@ -125,7 +159,7 @@ void f32_winograd_f2k3_input__avx512(const float* const* src, int64_t cc, float*
 void f32_winograd_f2k3_weight__avx512(const float* g, int64_t ld, int64_t cc, float* dst,
                                       int64_t ldk);
 bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
-                                      bool relu, float* const* dst);
+                                      const float* const* res, activation act, float* const* dst);
 #endif
 
 }  // namespace convkit

@@ -1,0 +1,62 @@
+// The conv2d epilogue's activations on one zmm, for the AVX-512 kernels that finish their
+// outputs in registers (direct, depthwise, Winograd output, the epilogue row). The same
+// arithmetic as ukernel/f32-conv2d-epilogue-scalar.cc (Cephes' expf polynomial; 2^n by
+// vscalefps, exact down to the denormals). Include only from files compiled with the
+// AVX-512 flags; internal linkage (an unnamed namespace), as util/avx512-helpers.h.
+#pragma once
+#include "util/x86-intrinsics.h"
+
+#include "convkit/conv2d.h"
+
+namespace convkit {
+namespace {
+
+// e^x for x <= 0 (0 below -104); NaN lanes come out finite: the callers put NaN back.
+inline __m512 exp_nonpos_avx512(__m512 x) {
+  const __m512 lo = _mm512_set1_ps(-104.0f);
+  const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+  x = _mm512_max_ps(x, lo);  // NaN -> lo
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~under), _mm512_scalef_ps(e, n));
+}
+
+// 1 / (1 + e^-v) from e^-|v|; NaN stays NaN.
+inline __m512 sigmoid_avx512(__m512 v) {
+  const __m512 a = _mm512_abs_ps(v);
+  const __m512 e = exp_nonpos_avx512(_mm512_sub_ps(_mm512_setzero_ps(), a));
+  const __m512 s = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+  const __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+  const __m512 r = _mm512_mask_mul_ps(s, neg, e, s);
+  return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
+}
+
+// act(v); max(0, v) returns v when v is NaN, as the reference's ReLU does.
+inline __m512 activate_avx512(activation act, __m512 v) {
+  const __m512 zero = _mm512_setzero_ps();
+  switch (act) {
+    case activation::none: return v;
+    case activation::relu: return _mm512_max_ps(zero, v);
+    case activation::relu6: return _mm512_min_ps(_mm512_set1_ps(6.0f), _mm512_max_ps(zero, v));
+    case activation::sigmoid: return sigmoid_avx512(v);
+    case activation::silu: return _mm512_mul_ps(v, sigmoid_avx512(v));
+    case activation::hard_swish: {
+      const __m512 t = _mm512_min_ps(_mm512_set1_ps(6.0f),
+                                     _mm512_max_ps(zero, _mm512_add_ps(v, _mm512_set1_ps(3.0f))));
+      return _mm512_mul_ps(_mm512_mul_ps(v, t), _mm512_set1_ps(1.0f / 6.0f));
+    }
+  }
+  return v;
+}
+
+}  // namespace
+}  // namespace convkit
