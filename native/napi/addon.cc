@@ -38,6 +38,9 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("softmax", &convkit_addon::call<js_softmax>, napi_enumerable),
         InstanceMethod("activationBackward", &convkit_addon::call<js_activation_backward>, napi_enumerable),
         InstanceMethod("softmaxBackward", &convkit_addon::call<js_softmax_backward>, napi_enumerable),
+        InstanceMethod("binary", &convkit_addon::call<js_binary>, napi_enumerable),
+        InstanceMethod("reduce", &convkit_addon::call<js_reduce>, napi_enumerable),
+        InstanceMethod("argmax", &convkit_addon::call<js_argmax>, napi_enumerable),
     });
   }
 

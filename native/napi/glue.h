@@ -39,4 +39,9 @@ Napi::Value js_softmax(const Napi::CallbackInfo& info);
 Napi::Value js_activation_backward(const Napi::CallbackInfo& info);
 Napi::Value js_softmax_backward(const Napi::CallbackInfo& info);
 
+// elementwise.cc
+Napi::Value js_binary(const Napi::CallbackInfo& info);
+Napi::Value js_reduce(const Napi::CallbackInfo& info);
+Napi::Value js_argmax(const Napi::CallbackInfo& info);
+
 }  // namespace convkit::glue

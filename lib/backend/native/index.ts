@@ -12,6 +12,7 @@ const SYNC: Record<SyncKernelName, true> = {
   conv2d: true, conv2dBackwardData: true, conv2dBackwardFilter: true,
   maxPool2d: true, avgPool2d: true, maxPool2dBackward: true, avgPool2dBackward: true, globalAvgPool2d: true, globalMaxPool2d: true,
   sgemm: true, matmul: true, activation: true, softmax: true, activationBackward: true, softmaxBackward: true,
+  binary: true, reduce: true, argmax: true,
 };
 const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, matmulAsync: true };
 
