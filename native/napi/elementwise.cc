@@ -113,7 +113,7 @@ Napi::Value js_argmax(const Napi::CallbackInfo& info) {
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     throw_type_error(env, op, "y must be an Int32Array, got " + describe(info[1]));
   }
-  const Napi::Int32Array y = info[1].As<Napi::Int32Array>();
+  Napi::Int32Array y = info[1].As<Napi::Int32Array>();
   const int64_t outer = int_value(env, info[2], op, "outer", 0, kMaxElements);
   const int64_t axis = int_value(env, info[3], op, "axis", 0, kMaxElements);
   const int64_t inner = int_value(env, info[4], op, "inner", 0, kMaxElements);
