@@ -1,4 +1,5 @@
 // npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,training,async,elementwise] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
@@ -59,6 +60,16 @@ function main() {
       for (const t of backend === 'ts' ? [1] : threads) {
         const epochs = backend === 'ts' || args.quick ? 1 : Number(args.epochs);
         results.push(...runChild([path.join(__dirname, 'train-epoch.js'), backend, String(t), String(epochs)], `lenet5 epoch on ${backend}, ${t} thread(s)`));
+      }
+    }
+  }
+  // elementwise: the element-wise family's GB/s on native (bench/elementwise.js), vs read bandwidth.
+  if (kinds.includes('elementwise') && peers.includes('convkit-native')) {
+    for (const t of threads) {
+      for (const r of runChild([path.join(__dirname, 'elementwise.js'), String(t)], `elementwise, ${t} thread(s)`)) {
+        const bw = t > 1 ? hw.bandwidthGBsAll : hw.bandwidthGBs;
+        console.log(`elementwise ${r.name.padEnd(36)} ${t}T ${r.ms.toFixed(3).padStart(8)} ms ${r.gbs.toFixed(1).padStart(6)} GB/s` +
+          (bw ? ` ${(100 * r.gbs / bw).toFixed(0).padStart(4)}% of read bw` : ''));
       }
     }
   }

@@ -14,6 +14,7 @@ export type { GemmOptions } from './ops/gemm';
 export {
   relu, sigmoid, tanh, softmax, logSoftmax,
   reluBackward, sigmoidBackward, tanhBackward, softmaxBackward, logSoftmaxBackward,
+  leakyRelu, relu6, silu, gelu, hardSigmoid, hardSwish,
 } from './ops/activation';
 export { crossEntropy, crossEntropyLoss, mseLoss } from './ops/loss';
 export type { CrossEntropyLossOptions, Reduction } from './ops/loss';
@@ -37,6 +38,10 @@ export {
 export type { PadOptions } from './ops/shape';
 export type { BatchNorm2dInfo } from './shape/batch-norm-info';
 export type { StridedCopyInfo, PadInfo, PadMode } from './shape/copy-info';
+export { add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, clamp } from './ops/arith';
+export { sum, mean, max, min, argmax } from './ops/reduce';
+export type { ReduceOptions } from './ops/reduce';
+export { sumToShape } from './ops/broadcast';
 export { filter2d } from './ops/filter2d';
 export type { Filter2dOptions } from './ops/filter2d';
 export { filters } from './filters';
@@ -48,7 +53,8 @@ export type { Conv2dInfo, Layout, Activation, Padding } from './shape/conv2d-inf
 export type { Pool2dInfo, GlobalPool2dInfo } from './shape/pool2d-info';
 
 export { backends, getBackend, setBackend, info, setNumThreads, getNumThreads } from './backend/select';
-export type { Backend, BackendName } from './backend/backend';
+export type { Backend, BackendName, ActivationKind, BinaryKind, ReduceKind } from './backend/backend';
+export type { BroadcastInfo } from './shape/broadcast-info';
 export type { Info, NativeInfo } from './backend/select';
 
 /** Layers as classes, as torch.nn: {@link nn.Conv2d}, {@link nn.Linear}, pools, activations, {@link nn.Sequential}, and their base {@link nn.Module}. */

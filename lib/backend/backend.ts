@@ -8,11 +8,27 @@ import type { GemmInfo, MatmulInfo } from '../shape/gemm-info';
 import type { BatchNorm2dInfo } from '../shape/batch-norm-info';
 import type { PadInfo, StridedCopyInfo } from '../shape/copy-info';
 import type { Upsample2dInfo } from '../shape/upsample2d-info';
+import type { BroadcastInfo } from '../shape/broadcast-info';
 
 /** A backend's name: `'native'` (the C++ SIMD addon) or `'ts'` (the pure-TypeScript twin). */
 export type BackendName = 'native' | 'ts';
-/** The element-wise activations a backend implements. */
-export type ActivationKind = 'relu' | 'sigmoid' | 'tanh';
+/**
+ * The element-wise unary ops a backend implements (activations and arithmetic). clamp takes
+ * params [min, max], leakyRelu [slope]; the others none.
+ */
+export type ActivationKind = 'relu' | 'sigmoid' | 'tanh' | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'clamp'
+  | 'leakyRelu' | 'relu6' | 'silu' | 'gelu' | 'hardSigmoid' | 'hardSwish';
+/** Every {@link ActivationKind}, in the native enum's order (native/include/convkit/activation.h). */
+export const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'sigmoid', 'tanh', 'neg', 'exp', 'log', 'sqrt', 'abs', 'clamp',
+  'leakyRelu', 'relu6', 'silu', 'gelu', 'hardSigmoid', 'hardSwish'];
+/** The binary element-wise ops (NumPy broadcasting); maximum and minimum propagate NaN. */
+export type BinaryKind = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+/** Every {@link BinaryKind}, in the native enum's order (native/include/convkit/elementwise.h). */
+export const BINARY_KINDS: readonly BinaryKind[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
+/** The reductions along one axis; max and min propagate NaN. */
+export type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
+/** Every {@link ReduceKind}, in the native enum's order (native/include/convkit/reduce.h). */
+export const REDUCE_KINDS: readonly ReduceKind[] = ['sum', 'mean', 'max', 'min'];
 
 /**
  * The kernels one implementation provides ({@link backends}.native and {@link backends}.ts). The
@@ -85,15 +101,15 @@ export interface Backend {
   matmulAsync(a: Float32Array, b: Float32Array, y: Float32Array | null, info: MatmulInfo): Promise<Float32Array>;
 
   // activation.ts
-  /** An element-wise activation of x into y (y may be x). */
-  activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
+  /** An element-wise activation of x into y (y may be x); params as {@link ActivationKind} says. */
+  activation(kind: ActivationKind, x: Float32Array, y: Float32Array, params?: readonly number[]): void;
   /** x, y viewed as [outer, axis, inner]; y may be x. */
   softmax(x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
   /**
-   * dx from dy and the saved tensor t: relu takes its input x (dx = dy where x > 0), sigmoid
-   * and tanh their output y (dy*y*(1-y), dy*(1-y^2)).
+   * dx from dy and the saved tensor t: sigmoid and tanh take their output y (dy*y*(1-y),
+   * dy*(1-y^2)), every other kind its input x (relu: dx = dy where x > 0).
    */
-  activationBackward(kind: ActivationKind, dy: Float32Array, t: Float32Array, dx: Float32Array): void;
+  activationBackward(kind: ActivationKind, dy: Float32Array, t: Float32Array, dx: Float32Array, params?: readonly number[]): void;
   /** From the forward output y: softmax dx = y*(dy - sum(dy*y)); log-softmax dx = dy - exp(y)*sum(dy). */
   softmaxBackward(dy: Float32Array, y: Float32Array, dx: Float32Array, outer: number, axis: number, inner: number, log: boolean): void;
 
@@ -115,4 +131,13 @@ export interface Backend {
   copyStrided(x: Float32Array, y: Float32Array, info: StridedCopyInfo): void;
   /** y, the padded x (see {@link PadInfo}). */
   pad(x: Float32Array, y: Float32Array, info: PadInfo): void;
+  // elementwise.ts
+  /** y = a (op) b element-wise, broadcast as info says (y may be a or b when it has info.size elements). */
+  binary(kind: BinaryKind, a: Float32Array, b: Float32Array, y: Float32Array, info: BroadcastInfo): void;
+
+  // reduce.ts
+  /** x viewed as [outer, axis, inner]; y [outer, inner] = the reduction along the axis. */
+  reduce(kind: ReduceKind, x: Float32Array, y: Float32Array, outer: number, axis: number, inner: number): void;
+  /** x viewed as [outer, axis, inner]; y [outer, inner] = the index of the first maximum (a NaN wins). */
+  argmax(x: Float32Array, y: Int32Array, outer: number, axis: number, inner: number): void;
 }

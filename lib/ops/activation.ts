@@ -6,14 +6,18 @@ import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor, Tensor } from '../tensor';
 import { needsGrad, record } from '../autograd/record';
 
-function unary(op: ActivationKind, x: unknown): Tensor {
+function unary(op: ActivationKind, x: unknown, params?: number[]): Tensor {
   const xt = checkTensor(op, 'x', x);
   const y = new Tensor(backend().output(xt.size), xt.shape);
-  backend().activation(op, xt.data, y.data);
-  // relu's gradient reads its input (x > 0), sigmoid's and tanh's their output.
+  backend().activation(op, xt.data, y.data, params);
+  // sigmoid's and tanh's gradients read their output, every other kind's its input.
   if (needsGrad(xt)) {
-    const saved = op === 'relu' ? xt.detach() : y.detach();
-    record(op, y, [xt], (gy) => [unaryBackward(`${op}Backward`, op, gy, op === 'relu' ? 'x' : 'y', saved)]);
+    const saved = op === 'sigmoid' || op === 'tanh' ? y.detach() : xt.detach();
+    record(op, y, [xt], (gy) => {
+      const dx = new Tensor(backend().output(saved.size), saved.shape);
+      backend().activationBackward(op, gy.data, saved.data, dx.data, params);
+      return [dx];
+    });
   }
   return y;
 }
@@ -97,3 +101,20 @@ function softmaxBackwardOp(op: string, dy: unknown, y: unknown, axis: unknown, l
 export function softmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor { return softmaxBackwardOp('softmaxBackward', dy, y, axis, false); }
 /** The gradient of {@link logSoftmax} from its output y = logSoftmax(x, axis): dx = dy - exp(y) * sum(dy) along axis (default -1). */
 export function logSoftmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor { return softmaxBackwardOp('logSoftmaxBackward', dy, y, axis, true); }
+
+/** Leaky ReLU, element-wise: x where x > 0, else `slope * x` (slope finite, default 0.01). */
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  if (typeof slope !== 'number' || !Number.isFinite(slope)) throw invalidType('leakyRelu', 'slope', 'a finite number', slope);
+  return unary('leakyRelu', x, [slope]);
+}
+/** ReLU6, element-wise: `min(max(x, 0), 6)`. */
+export function relu6(x: Tensor): Tensor { return unary('relu6', x); }
+/** SiLU (swish), element-wise: `x * sigmoid(x)`. */
+export function silu(x: Tensor): Tensor { return unary('silu', x); }
+/** GELU, element-wise, PyTorch's default exact form: `x/2 * (1 + erf(x / sqrt(2)))`. */
+export function gelu(x: Tensor): Tensor { return unary('gelu', x); }
+/** Hard sigmoid, element-wise, as PyTorch: `relu6(x + 3) / 6`. */
+export function hardSigmoid(x: Tensor): Tensor { return unary('hardSigmoid', x); }
+/** Hard swish, element-wise, as PyTorch: `x * relu6(x + 3) / 6`. */
+export function hardSwish(x: Tensor): Tensor { return unary('hardSwish', x); }
+

@@ -1,6 +1,8 @@
 // activation(kind, x, y), softmax(x, y, outer, axis, inner, log) and their gradients
 // activationBackward(kind, dy, t, dx), softmaxBackward(dy, y, dx, outer, axis, inner, log).
+#include <cmath>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 
 #include "arrays.h"
@@ -13,13 +15,35 @@ namespace convkit::glue {
 
 namespace {
 
-// The kind argument: 'relu', 'sigmoid' or 'tanh'.
+// The kinds, in activation_kind's order (lib/backend/backend.ts ACTIVATION_KINDS).
+constexpr const char* kKindNames[] = {"relu", "sigmoid", "tanh", "neg", "exp", "log", "sqrt", "abs", "clamp",
+                                      "leakyRelu", "relu6", "silu", "gelu", "hardSigmoid", "hardSwish"};
+
+// The kind argument, one of kKindNames.
 activation_kind parse_kind(Napi::Env env, const char* op, const Napi::Value& kind) {
   const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
-  if (k == "relu") return activation_kind::relu;
-  if (k == "sigmoid") return activation_kind::sigmoid;
-  if (k == "tanh") return activation_kind::tanh;
-  throw_range_error(env, op, "kind must be 'relu', 'sigmoid' or 'tanh', got " + describe(kind));
+  for (int i = 0; i < static_cast<int>(std::size(kKindNames)); ++i) {
+    if (k == kKindNames[i]) return static_cast<activation_kind>(i);
+  }
+  throw_range_error(env, op, "kind must be one of relu, sigmoid, tanh, neg, exp, log, sqrt, abs, clamp, leakyRelu, relu6, silu, gelu, hardSigmoid, hardSwish, got " + describe(kind));
+}
+
+// The params a kind needs (clamp [min, max] not NaN, leakyRelu [slope] finite), as the ts
+// backend checks them; out has room for 2.
+void parse_params(Napi::Env env, const char* op, activation_kind k, const Napi::Value& v, float* out) {
+  const int need = k == activation_kind::clamp ? 2 : k == activation_kind::leaky_relu ? 1 : 0;
+  if (need == 0) return;
+  const char* name = kKindNames[static_cast<int>(k)];
+  bool ok = v.IsArray() && v.As<Napi::Array>().Length() == static_cast<uint32_t>(need);
+  for (int i = 0; ok && i < need; ++i) {
+    const Napi::Value e = v.As<Napi::Array>().Get(static_cast<uint32_t>(i));
+    ok = e.IsNumber() && !std::isnan(e.As<Napi::Number>().DoubleValue());
+    if (ok) out[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+  }
+  if (!ok) throw_range_error(env, op, std::string(name) + " needs params of " + std::to_string(need) + " number" + (need > 1 ? "s" : "") + ", got " + describe(v));
+  if (k == activation_kind::leaky_relu && !std::isfinite(out[0])) {
+    throw_range_error(env, op, "leakyRelu's slope must be finite, got " + describe(v));
+  }
 }
 
 // The softmax shape (outer, axis, inner) and log flag at arguments first..first+3, and the
@@ -65,7 +89,9 @@ Napi::Value run_in_place(Napi::Env env, const char* op, std::initializer_list<na
 Napi::Value js_activation(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const activation_kind ak = parse_kind(env, "activation", info[0]);
-  const char* name = ak == activation_kind::relu ? "relu" : ak == activation_kind::sigmoid ? "sigmoid" : "tanh";
+  const char* name = kKindNames[static_cast<int>(ak)];
+  float params[2] = {0.0f, 0.0f};
+  parse_params(env, name, ak, info[3], params);
   const f32_view x = float_array(env, info[1], name, "x");
   const f32_view y = float_array(env, info[2], name, "y");
   if (y.length != x.length) {
@@ -76,8 +102,10 @@ Napi::Value js_activation(const Napi::CallbackInfo& info) {
       convkit::relu(x.data, y.data, x.length);
     } else if (ak == activation_kind::sigmoid) {
       convkit::sigmoid(x.data, y.data, x.length);
-    } else {
+    } else if (ak == activation_kind::tanh) {
       convkit::tanh(x.data, y.data, x.length);
+    } else {
+      convkit::activation(ak, x.data, y.data, x.length, params);
     }
   });
 }
@@ -98,7 +126,10 @@ Napi::Value js_activation_backward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "activationBackward";
   const activation_kind ak = parse_kind(env, op, info[0]);
-  const char* t_name = ak == activation_kind::relu ? "x" : "y";  // relu's gradient reads x, the others y
+  float params[2] = {0.0f, 0.0f};
+  parse_params(env, op, ak, info[4], params);
+  // sigmoid's and tanh's gradients read the output y, the others the input x.
+  const char* t_name = ak == activation_kind::sigmoid || ak == activation_kind::tanh ? "y" : "x";
   const f32_view dy = float_array(env, info[1], op, "dy");
   const f32_view t = float_array(env, info[2], op, t_name);
   const f32_view dx = float_array(env, info[3], op, "dx");
@@ -107,7 +138,13 @@ Napi::Value js_activation_backward(const Napi::CallbackInfo& info) {
                                    std::to_string(dx.length) + " but dy has " + std::to_string(dy.length));
   }
   return run_in_place(env, op, {{"dy", dy, dy.length}, {t_name, t, t.length}}, {{"dx", dx, dx.length}},
-                      [&] { convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length); });
+                      [&] {
+                        if (static_cast<int>(ak) <= static_cast<int>(activation_kind::tanh)) {
+                          convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length);
+                        } else {
+                          convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length, params);
+                        }
+                      });
 }
 
 Napi::Value js_softmax_backward(const Napi::CallbackInfo& info) {

@@ -45,6 +45,9 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("batchNorm2dBackward", &convkit_addon::call<js_batch_norm2d_backward>, napi_enumerable),
         InstanceMethod("copyStrided", &convkit_addon::call<js_copy_strided>, napi_enumerable),
         InstanceMethod("pad", &convkit_addon::call<js_pad>, napi_enumerable),
+        InstanceMethod("binary", &convkit_addon::call<js_binary>, napi_enumerable),
+        InstanceMethod("reduce", &convkit_addon::call<js_reduce>, napi_enumerable),
+        InstanceMethod("argmax", &convkit_addon::call<js_argmax>, napi_enumerable),
     });
   }
 

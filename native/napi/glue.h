@@ -49,4 +49,9 @@ Napi::Value js_batch_norm2d_backward(const Napi::CallbackInfo& info);
 Napi::Value js_copy_strided(const Napi::CallbackInfo& info);
 Napi::Value js_pad(const Napi::CallbackInfo& info);
 
+// elementwise.cc
+Napi::Value js_binary(const Napi::CallbackInfo& info);
+Napi::Value js_reduce(const Napi::CallbackInfo& info);
+Napi::Value js_argmax(const Napi::CallbackInfo& info);
+
 }  // namespace convkit::glue

@@ -261,11 +261,15 @@ describe('learning-rate schedules match torch 1.13', () => {
 });
 
 describe('parameter forms', () => {
-  it('module.parameters() (legacy records) still work, and bad params name the optimizer and the entry', () => {
+  it('module.parameters() and legacy { value, grad } records work, and bad params name the optimizer and the entry', () => {
     const l = new ck.nn.Linear(2, 2);
     const opt = new optim.AdamW(l.parameters(), { lr: 0.1 });
-    l.parameters()[0].grad.data.fill(1);
+    const before = l.weight.data.slice();
+    l.weight.grad = ck.ones([2, 2]);
     opt.step();
+    expect(l.weight.data.every((v, i) => v !== before[i])).toBe(true);
+    const legacy = l.namedParameters().map(([name, t]) => ({ name, value: t, grad: ck.ones(t.shape) }));
+    new optim.SGD(legacy, { lr: 0.1 }).step();
     expect(() => new optim.SGD([{ foo: 1 }] as never, { lr: 0.1 })).toThrow(/^optim\.SGD: expected a parameter .* for params\[0\]/);
     expect(() => new optim.SGD([{ data: [1, 2], grad: null }] as never, { lr: 0.1 })).toThrow(/^optim\.SGD: expected a Float32Array for params\[0\]\.data/);
     expect(() => new optim.SGD([{ data: new Float32Array(2), grad: ck.zeros([3]) }] as never, { lr: 0.1 })).toThrow(/^optim\.SGD: params\[0\] has data \[2\] and grad \[3\]/);

@@ -14,6 +14,7 @@ const SYNC: Record<SyncKernelName, true> = {
   upsample2d: true, upsample2dBackward: true,
   sgemm: true, matmul: true, activation: true, softmax: true, activationBackward: true, softmaxBackward: true,
   batchNorm2dStats: true, batchNorm2dApply: true, batchNorm2dBackward: true, copyStrided: true, pad: true,
+  binary: true, reduce: true, argmax: true,
 };
 const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, matmulAsync: true };
 

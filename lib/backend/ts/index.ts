@@ -2,16 +2,19 @@
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
-import type { Backend } from '../backend';
+import { ACTIVATION_KINDS, type ActivationKind, type Backend, BINARY_KINDS, REDUCE_KINDS } from '../backend';
+import { binary } from './elementwise';
+import { argmax, reduce } from './reduce';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
-import { checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf, upsampleInfoOf } from './info-check';
+import { broadcastInfoOf, checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf, upsampleInfoOf } from './info-check';
 import { upsample2d, upsample2dBackward } from './upsample2d';
+import { types } from 'node:util';
 import { rangeError, typeError } from '../../errors';
-import { float32Length } from '../../tensor';
+import { float32Length, typedLength } from '../../tensor';
 import { checkSgemm } from '../../shape/gemm-info';
 import { batchNorm2dApply, batchNorm2dBackward, batchNorm2dStats } from './norm';
 import { copyStrided, pad } from './copy';
@@ -134,12 +137,13 @@ const checked = {
       sgemm(false, false, m, n, k, 1, sub.call(a, i.aOffsets[t]), Math.max(k, 1), sub.call(b, i.bOffsets[t]), Math.max(n, 1), 0, sub.call(y, t * m * n), Math.max(n, 1));
     }
   }) as Backend['matmul'],
-  activation: ((kind, x, y) => {
-    if (kind !== 'relu' && kind !== 'sigmoid' && kind !== 'tanh') throw rangeError('activation', `kind must be 'relu', 'sigmoid' or 'tanh', got ${String(kind)}`);
+  activation: ((kind, x, y, params) => {
+    checkKind('activation', kind);
+    const p = paramsOf(kind, kind, params);
     const n = float32Length(kind, 'x', x);
     checkArray(kind, 'y', y, n);
     checkNoOverlap(kind, { y }, { x }, true);
-    activation(kind, x, y);
+    activation(kind, x, y, p);
   }) as Backend['activation'],
   softmax: ((x, y, outer, axis, inner, log) => {
     const n = sizeOf('softmax', outer, axis, inner);
@@ -147,14 +151,15 @@ const checked = {
     checkNoOverlap('softmax', { y }, { x }, true);
     softmax(x, y, outer, axis, inner, log === true);
   }) as Backend['softmax'],
-  activationBackward: ((kind, dy, t, dx) => {
+  activationBackward: ((kind, dy, t, dx, params) => {
     const op = 'activationBackward';
-    if (kind !== 'relu' && kind !== 'sigmoid' && kind !== 'tanh') throw rangeError(op, `kind must be 'relu', 'sigmoid' or 'tanh', got ${String(kind)}`);
-    const tn = kind === 'relu' ? 'x' : 'y';
+    checkKind(op, kind);
+    const p = paramsOf(op, kind, params);
+    const tn = kind === 'sigmoid' || kind === 'tanh' ? 'y' : 'x';
     const n = float32Length(op, 'dy', dy);
     checkArray(op, tn, t, n); checkArray(op, 'dx', dx, n);
     checkNoOverlap(op, { dx }, { dy, [tn]: t }, true);
-    activationBackward(kind, dy, t, dx);
+    activationBackward(kind, dy, t, dx, p);
   }) as Backend['activationBackward'],
   softmaxBackward: ((dy, y, dx, outer, axis, inner, log) => {
     const op = 'softmaxBackward', n = sizeOf(op, outer, axis, inner);
@@ -195,7 +200,44 @@ const checked = {
     checkNoOverlap(op, { y }, { x });
     pad(x, y, i);
   }) as Backend['pad'],
+  binary: ((kind, a, b, y, info) => {
+    if (!BINARY_KINDS.includes(kind)) throw rangeError('binary', `kind must be one of ${BINARY_KINDS.join(', ')}, got ${String(kind)}`);
+    const i = broadcastInfoOf(kind, info, float32Length(kind, 'a', a), float32Length(kind, 'b', b), float32Length(kind, 'y', y));
+    checkNoOverlap(kind, { y }, { a, b }, true);
+    binary(kind, a, b, y, i);
+  }) as Backend['binary'],
+  reduce: ((kind, x, y, outer, axis, inner) => {
+    if (!REDUCE_KINDS.includes(kind)) throw rangeError('reduce', `kind must be one of ${REDUCE_KINDS.join(', ')}, got ${String(kind)}`);
+    const n = sizeOf(kind, outer, axis, inner);
+    checkArray(kind, 'x', x, n); checkArray(kind, 'y', y, outer * inner);
+    checkNoOverlap(kind, { y }, { x });
+    reduce(kind, x, y, outer, axis, inner);
+  }) as Backend['reduce'],
+  argmax: ((x, y, outer, axis, inner) => {
+    const op = 'argmax', n = sizeOf(op, outer, axis, inner);
+    checkArray(op, 'x', x, n);
+    if (!types.isInt32Array(y)) throw typeError(op, 'y must be an Int32Array');
+    if (typedLength(y) !== outer * inner) throw rangeError(op, `y has ${typedLength(y)} elements but needs ${outer * inner}`);
+    checkNoOverlap(op, { y: y as unknown as Float32Array }, { x });
+    argmax(x, y, outer, axis, inner);
+  }) as Backend['argmax'],
 };
+
+function checkKind(op: string, kind: unknown): asserts kind is ActivationKind {
+  if (!ACTIVATION_KINDS.includes(kind as ActivationKind)) throw rangeError(op, `kind must be one of ${ACTIVATION_KINDS.join(', ')}, got ${String(kind)}`);
+}
+
+/** The params an activation needs: clamp [min, max] (not NaN; min > max gives max, as PyTorch), leakyRelu [slope] (finite). */
+function paramsOf(op: string, kind: ActivationKind, params: unknown): number[] {
+  const need = kind === 'clamp' ? 2 : kind === 'leakyRelu' ? 1 : 0;
+  if (need === 0) return [];
+  if (!Array.isArray(params) || params.length !== need || params.some((v) => typeof v !== 'number' || Number.isNaN(v))) {
+    throw rangeError(op, `${kind} needs params of ${need} number${need > 1 ? 's' : ''}, got ${String(params)}`);
+  }
+  const p = params.slice() as number[];
+  if (kind === 'leakyRelu' && !Number.isFinite(p[0])) throw rangeError(op, `leakyRelu's slope must be finite, got ${p[0]}`);
+  return p;
+}
 
 function sizeOf(op: string, outer: unknown, axis: unknown, inner: unknown): number {
   const dims = [outer, axis, inner].map((d, i) => {

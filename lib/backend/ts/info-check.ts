@@ -8,6 +8,7 @@ import { float32Length } from '../../tensor';
 import { rangeError, typeError } from '../../errors';
 import { type Conv2dInfo, conv2dInfo } from '../../shape/conv2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
+import type { BroadcastInfo } from '../../shape/broadcast-info';
 import { type GlobalPool2dInfo, globalPool2dInfo, type Pool2dInfo, pool2dInfo } from '../../shape/pool2d-info';
 import type { Upsample2dInfo } from '../../shape/upsample2d-info';
 
@@ -134,4 +135,28 @@ export function upsampleInfoOf(op: string, info: unknown): Upsample2dInfo {
     if (!Number.isSafeInteger(batch * channels * v)) throw rangeError(op, `${name} would have more than 2^53 elements`);
   }
   return { batch, channels, inHeight, inWidth, outHeight, outWidth, scaleH, scaleW, mode: s.mode, alignCorners: s.alignCorners, layout: s.layout };
+}
+
+/**
+ * A BroadcastInfo's loop nest read once and checked against the arrays: positive dims whose
+ * product is info.size (y's length), non-negative strides that keep every read inside a and b.
+ */
+export function broadcastInfoOf(op: string, info: unknown, aLength: number, bLength: number, yLength: number): BroadcastInfo {
+  const s = snapshot(op, info, ['dims', 'aStrides', 'bStrides', 'size'] as const);
+  const list = (name: string, v: unknown, min: number): number[] => {
+    if (!Array.isArray(v) || v.length > 64) throw rangeError(op, `info.${name} must be an array of at most 64 integers`);
+    const out: number[] = [];
+    for (let i = 0; i < v.length; i++) out.push(int(op, `${name}[${i}]`, v[i], min));
+    return out;
+  };
+  const dims = list('dims', s.dims, 1), aStrides = list('aStrides', s.aStrides, 0), bStrides = list('bStrides', s.bStrides, 0);
+  if (aStrides.length !== dims.length || bStrides.length !== dims.length) throw rangeError(op, 'info.dims, aStrides and bStrides must have the same length');
+  const size = int(op, 'size', s.size, 0);
+  const prod = dims.reduce((p, d) => p * d, 1);
+  if (dims.length > 0 ? prod !== size : size > 1) throw rangeError(op, `info.size ${size} is not the product of info.dims [${dims.join(', ')}]`);
+  if (yLength !== size) throw rangeError(op, `y has ${yLength} elements but info.size is ${size}`);
+  const reach = (st: number[]) => dims.reduce((p, d, k) => p + (d - 1) * st[k], 0) + 1;
+  if (size > 0 && reach(aStrides) > aLength) throw rangeError(op, `a has ${aLength} elements but info reads ${reach(aStrides)}`);
+  if (size > 0 && reach(bStrides) > bLength) throw rangeError(op, `b has ${bLength} elements but info reads ${reach(bStrides)}`);
+  return { shape: [size], size, aSize: aLength, bSize: bLength, dims, aStrides, bStrides };
 }

@@ -81,6 +81,21 @@ void activation_backward(activation_kind kind, const float* dy, const float* t, 
   elementwise(n, [&](int64_t a, int64_t b) { f(dy + a, t + a, dx + a, b - a); });
 }
 
+void activation(activation_kind kind, const float* x, float* y, int64_t n, const float* params) {
+  const int k = static_cast<int>(kind);
+  if (k < 0 || k >= kActivationKinds) return;
+  const f32_vunary_params_fn f = get_activation_config().unary[k];
+  elementwise(n, [&](int64_t a, int64_t b) { f(x + a, y + a, b - a, params); });
+}
+
+void activation_backward(activation_kind kind, const float* dy, const float* t, float* dx, int64_t n,
+                         const float* params) {
+  const int k = static_cast<int>(kind);
+  if (k < 0 || k >= kActivationKinds) return;
+  const f32_vunary_backward_params_fn f = get_activation_config().unary_backward[k];
+  elementwise(n, [&](int64_t a, int64_t b) { f(dy + a, t + a, dx + a, b - a, params); });
+}
+
 void softmax_backward(const float* dy, const float* y, float* dx, int64_t outer, int64_t axis,
                       int64_t inner, bool log) {
   if (outer <= 0 || axis <= 0 || inner <= 0) return;

@@ -1,13 +1,30 @@
 // Fills the activation config (activation-config.h).
 #include "configs/activation-config.h"
 
-namespace convkit {
+#include "convkit/isa.h"
 
-const activation_config& get_activation_config() {
-  static const activation_config c = {
+namespace convkit {
+namespace {
+
+activation_config make_config() {
+  activation_config c = {
       f32_vrelu__scalar,          f32_vsigmoid__scalar,          f32_vtanh__scalar,
       f32_vrelu_backward__scalar, f32_vsigmoid_backward__scalar, f32_vtanh_backward__scalar,
+      {}, {},
   };
+  const elementwise_ukernels* t = &f32_elementwise__scalar();
+#if defined(__x86_64__) || defined(_M_X64)  // the AVX2 and AVX-512 kernels are built for x86-64 only
+  if (active_isa() == isa::avx512) t = &f32_elementwise__avx512();
+  if (active_isa() == isa::avx2) t = &f32_elementwise__avx2();
+#endif
+  for (int k = 0; k < kActivationKinds; ++k) c.unary[k] = t->unary[k], c.unary_backward[k] = t->unary_backward[k];
+  return c;
+}
+
+}  // namespace
+
+const activation_config& get_activation_config() {
+  static const activation_config c = make_config();
   return c;
 }
 

@@ -1,0 +1,138 @@
+// binary(kind, a, b, y, info: BroadcastInfo), reduce(kind, x, y, outer, axis, inner) and
+// argmax(x, y: Int32Array, outer, axis, inner): checks, then the core's plain functions.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "arrays.h"
+#include "async.h"
+#include "check.h"
+#include "convkit/elementwise.h"
+#include "convkit/reduce.h"
+#include "glue.h"
+
+namespace convkit::glue {
+
+namespace {
+
+constexpr const char* kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"};
+constexpr const char* kReduceNames[] = {"sum", "mean", "max", "min"};
+
+template <size_t N>
+int parse_name(Napi::Env env, const char* op, const Napi::Value& v, const char* const (&names)[N]) {
+  const std::string k = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  for (size_t i = 0; i < N; ++i) {
+    if (k == names[i]) return static_cast<int>(i);
+  }
+  std::string all;
+  for (size_t i = 0; i < N; ++i) all += (i > 0 ? ", " : "") + std::string(names[i]);
+  throw_range_error(env, op, "kind must be one of " + all + ", got " + describe(v));
+}
+
+// info.<name>: an array of at most 64 whole numbers >= lo.
+std::vector<int64_t> int_list(Napi::Env env, const Napi::Object& o, const char* op, const char* name, int64_t lo) {
+  const Napi::Value v = o.Get(name);
+  if (!v.IsArray() || v.As<Napi::Array>().Length() > 64) {
+    throw_range_error(env, op, std::string("info.") + name + " must be an array of at most 64 integers");
+  }
+  const Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    out[i] = int_value(env, a.Get(i), op, std::string("info.") + name + "[" + std::to_string(i) + "]", lo);
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Value js_binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int k = parse_name(env, "binary", info[0], kBinaryNames);
+  const char* op = kBinaryNames[k];
+  const f32_view a = float_array(env, info[1], op, "a");
+  const f32_view b = float_array(env, info[2], op, "b");
+  const f32_view y = float_array(env, info[3], op, "y");
+  const Napi::Object o = info_object(env, info[4], op);
+  const std::vector<int64_t> dims = int_list(env, o, op, "dims", 1);
+  const std::vector<int64_t> as = int_list(env, o, op, "aStrides", 0);
+  const std::vector<int64_t> bs = int_list(env, o, op, "bStrides", 0);
+  const int64_t size = int_value(env, o.Get("size"), op, "info.size", 0, kMaxElements);
+  if (as.size() != dims.size() || bs.size() != dims.size()) {
+    throw_range_error(env, op, "info.dims, aStrides and bStrides must have the same length");
+  }
+  // The product of dims (each < 2^31) must be size; every read must stay inside a and b.
+  double prod = 1, reach_a = 1, reach_b = 1;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    prod *= static_cast<double>(dims[d]);
+    reach_a += static_cast<double>(dims[d] - 1) * static_cast<double>(as[d]);
+    reach_b += static_cast<double>(dims[d] - 1) * static_cast<double>(bs[d]);
+  }
+  if (dims.empty() ? size > 1 : prod != static_cast<double>(size)) {
+    throw_range_error(env, op, "info.size " + std::to_string(size) + " is not the product of info.dims");
+  }
+  if (y.length != size) throw_range_error(env, op, "y has " + std::to_string(y.length) + " elements but info.size is " + std::to_string(size));
+  if (size > 0 && reach_a > static_cast<double>(a.length)) throw_range_error(env, op, "a has " + std::to_string(a.length) + " elements but info reads more");
+  if (size > 0 && reach_b > static_cast<double>(b.length)) throw_range_error(env, op, "b has " + std::to_string(b.length) + " elements but info reads more");
+  call_arrays arr(false);
+  arr.in("a", a, size > 0 ? a.length : 0);
+  arr.in("b", b, size > 0 ? b.length : 0);
+  arr.out("y", y, size);
+  arr.check_overlap(env, op, true);
+  run_sync(env, op, [&] {
+    convkit::binary(static_cast<binary_kind>(k), a.data, b.data, y.data, static_cast<int>(dims.size()), dims.data(),
+                    as.data(), bs.data(), size);
+  });
+  return env.Undefined();
+}
+
+Napi::Value js_reduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int k = parse_name(env, "reduce", info[0], kReduceNames);
+  const char* op = kReduceNames[k];
+  const f32_view x = float_array(env, info[1], op, "x");
+  const f32_view y = float_array(env, info[2], op, "y");
+  const int64_t outer = int_value(env, info[3], op, "outer", 0, kMaxElements);
+  const int64_t axis = int_value(env, info[4], op, "axis", 0, kMaxElements);
+  const int64_t inner = int_value(env, info[5], op, "inner", 0, kMaxElements);
+  const int64_t n = checked_product(env, op, "x", {outer, axis, inner});
+  const int64_t m = checked_product(env, op, "y", {outer, inner});
+  require_length(env, op, x, "x", n);
+  require_length(env, op, y, "y", m);
+  call_arrays arr(false);
+  arr.in("x", x, n);
+  arr.out("y", y, m);
+  arr.check_overlap(env, op);
+  run_sync(env, op, [&] { convkit::reduce(static_cast<reduce_kind>(k), x.data, y.data, outer, axis, inner); });
+  return env.Undefined();
+}
+
+Napi::Value js_argmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "argmax";
+  const f32_view x = float_array(env, info[0], op, "x");
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw_type_error(env, op, "y must be an Int32Array, got " + describe(info[1]));
+  }
+  Napi::Int32Array y = info[1].As<Napi::Int32Array>();
+  const int64_t outer = int_value(env, info[2], op, "outer", 0, kMaxElements);
+  const int64_t axis = int_value(env, info[3], op, "axis", 0, kMaxElements);
+  const int64_t inner = int_value(env, info[4], op, "inner", 0, kMaxElements);
+  const int64_t n = checked_product(env, op, "x", {outer, axis, inner});
+  const int64_t m = checked_product(env, op, "y", {outer, inner});
+  require_length(env, op, x, "x", n);
+  if (static_cast<int64_t>(y.ElementLength()) != m) {
+    throw_range_error(env, op, "y has " + std::to_string(y.ElementLength()) + " elements but info needs " + std::to_string(m));
+  }
+  if (axis == 0 && m > 0) throw_range_error(env, op, "axis is empty: no index to return");
+  // y (int32) must not share bytes with x.
+  const char* xb = reinterpret_cast<const char*>(x.data);
+  const char* yb = reinterpret_cast<const char*>(y.Data());
+  if (n > 0 && m > 0 && yb < xb + n * 4 && xb < yb + m * 4) {
+    throw_range_error(env, op, "y overlaps x (the same memory): the output must be a separate array");
+  }
+  int32_t* yd = y.Data();
+  run_sync(env, op, [&] { convkit::argmax(x.data, yd, outer, axis, inner); });
+  return env.Undefined();
+}
+
+}  // namespace convkit::glue

@@ -1,0 +1,65 @@
+// Binary element-wise ops over a broadcast loop nest: the innermost dim runs a vectorized
+// ukernel (vector-vector, vector-scalar or scalar-vector), the outer dims an odometer; large
+// outputs split into contiguous ranges over the thread pool.
+#include "convkit/elementwise.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "configs/elementwise-config.h"
+#include "convkit/parallel.h"
+
+namespace convkit {
+namespace {
+
+constexpr int64_t kGrain = int64_t{1} << 16;  // 256 KB of output per task: memory-bound work
+
+}  // namespace
+
+void binary(binary_kind kind, const float* a, const float* b, float* y, int ndim, const int64_t* dims,
+            const int64_t* a_strides, const int64_t* b_strides, int64_t size) {
+  const int k = static_cast<int>(kind);
+  if (k < 0 || k >= kBinaryKinds || size <= 0) return;
+  const elementwise_ukernels& t = get_elementwise_config();
+  if (ndim == 0) {
+    t.binary[k][0](a, b, y, 1);
+    return;
+  }
+  const int64_t n = dims[ndim - 1], sa = a_strides[ndim - 1], sb = b_strides[ndim - 1];
+  const int mode = sa == 1 && sb == 1 ? 0 : sa == 1 && sb == 0 ? 1 : sa == 0 && sb == 1 ? 2 : -1;
+  const f32_vbinary_fn f = mode >= 0 ? t.binary[k][mode] : t.binary[k][0];
+  // Output elements [lo, hi): rows of the innermost dim, possibly partial at both ends.
+  auto range = [&](int64_t lo, int64_t hi) {
+    std::vector<int64_t> idx(static_cast<size_t>(ndim), 0);
+    int64_t row = lo / n, col = lo % n, ao = 0, bo = 0;
+    for (int d = ndim - 2; d >= 0; --d) {
+      idx[static_cast<size_t>(d)] = row % dims[d];
+      row /= dims[d];
+      ao += idx[static_cast<size_t>(d)] * a_strides[d];
+      bo += idx[static_cast<size_t>(d)] * b_strides[d];
+    }
+    for (int64_t pos = lo; pos < hi;) {
+      const int64_t len = std::min(n - col, hi - pos);
+      if (mode >= 0) {
+        f(a + ao + col * sa, b + bo + col * sb, y + pos, len);
+      } else {
+        for (int64_t i = 0; i < len; ++i) f(a + ao + (col + i) * sa, b + bo + (col + i) * sb, y + pos + i, 1);
+      }
+      pos += len;
+      col = 0;
+      for (int d = ndim - 2; d >= 0; --d) {
+        ao += a_strides[d], bo += b_strides[d];
+        if (++idx[static_cast<size_t>(d)] < dims[d]) break;
+        ao -= a_strides[d] * dims[d], bo -= b_strides[d] * dims[d];
+        idx[static_cast<size_t>(d)] = 0;
+      }
+    }
+  };
+  if (size >= 2 * kGrain) {
+    parallel_for((size + kGrain - 1) / kGrain, [&](int64_t lo, int64_t hi) { range(lo * kGrain, std::min(size, hi * kGrain)); });
+  } else {
+    range(0, size);
+  }
+}
+
+}  // namespace convkit

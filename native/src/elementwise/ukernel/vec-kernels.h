@@ -1,0 +1,425 @@
+// The element-wise and reduction kernels, written once over a lane type O (vec-scalar.h,
+// vec-avx2.h, vec-avx512.h) and instantiated by each ISA's ukernel file, which fills its table
+// (ukernels.h). Internal linkage: each ISA file gets its own copy built with its own flags.
+// exp and log are Cephes' single-precision polynomials (about 1 ulp); erfc is Numerical
+// Recipes' erfcc (fractional error < 1.2e-7), the same formula the ts backend evaluates.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "elementwise/ukernel/ukernels.h"
+
+namespace convkit {
+namespace {
+
+template <class O>
+struct vk {
+  using V = typename O::V;
+  using M = typename O::M;
+  static constexpr int W = O::W;
+
+  // ---- math --------------------------------------------------------------------------------
+  static V exp(V x) {
+    const V hi = O::set1(88.72283935546875f), lo = O::set1(-103.97208f);
+    const M over = O::gt(x, hi), under = O::lt(x, lo), nan = O::isnan(x);
+    V t = O::min_raw(O::max_raw(x, lo), hi);
+    const V n = O::round(O::mul(t, O::set1(1.44269504088896341f)));
+    t = O::fmadd(n, O::set1(-0.693359375f), t);
+    t = O::fmadd(n, O::set1(2.12194440e-4f), t);
+    V p = O::set1(1.9875691500e-4f);
+    p = O::fmadd(p, t, O::set1(1.3981999507e-3f));
+    p = O::fmadd(p, t, O::set1(8.3334519073e-3f));
+    p = O::fmadd(p, t, O::set1(4.1665795894e-2f));
+    p = O::fmadd(p, t, O::set1(1.6666665459e-1f));
+    p = O::fmadd(p, t, O::set1(5.0000001201e-1f));
+    V y = O::fmadd(O::mul(p, t), t, O::add(t, O::set1(1.0f)));
+    // 2^n in two factors, so results down to the denormals and up to FLT_MAX are exact scalings.
+    const V n1 = O::round(O::mul(n, O::set1(0.5f)));
+    y = O::mul(O::mul(y, O::pow2i(n1)), O::pow2i(O::sub(n, n1)));
+    y = O::sel(over, O::set1(INFINITY), y);
+    y = O::sel(under, O::set1(0.0f), y);
+    return O::sel(nan, x, y);
+  }
+
+  static V log(V x) {
+    const M nan = O::isnan(x), neg = O::lt(x, O::set1(0.0f)), zero = O::eq(x, O::set1(0.0f));
+    const M inf = O::eq(x, O::set1(INFINITY));
+    // Denormals: scale into the normal range first.
+    const M tiny = O::lt(x, O::set1(1.17549435e-38f));
+    V a = O::sel(tiny, O::mul(x, O::set1(8388608.0f)), x);
+    V e;
+    V m = O::frexp(a, &e);
+    e = O::sel(tiny, O::sub(e, O::set1(23.0f)), e);
+    const M small = O::lt(m, O::set1(0.707106781186547524f));
+    e = O::sel(small, O::sub(e, O::set1(1.0f)), e);
+    m = O::sub(O::sel(small, O::add(m, m), m), O::set1(1.0f));
+    const V z = O::mul(m, m);
+    V p = O::set1(7.0376836292e-2f);
+    p = O::fmadd(p, m, O::set1(-1.1514610310e-1f));
+    p = O::fmadd(p, m, O::set1(1.1676998740e-1f));
+    p = O::fmadd(p, m, O::set1(-1.2420140846e-1f));
+    p = O::fmadd(p, m, O::set1(1.4249322787e-1f));
+    p = O::fmadd(p, m, O::set1(-1.6668057665e-1f));
+    p = O::fmadd(p, m, O::set1(2.0000714765e-1f));
+    p = O::fmadd(p, m, O::set1(-2.4999993993e-1f));
+    p = O::fmadd(p, m, O::set1(3.3333331174e-1f));
+    V y = O::mul(O::mul(p, m), z);
+    y = O::fmadd(e, O::set1(-2.12194440e-4f), y);
+    y = O::fmadd(z, O::set1(-0.5f), y);
+    y = O::add(m, y);
+    y = O::fmadd(e, O::set1(0.693359375f), y);
+    y = O::sel(inf, x, y);
+    y = O::sel(zero, O::set1(-INFINITY), y);
+    y = O::sel(O::mor(neg, nan), O::set1(NAN), y);
+    return y;
+  }
+
+  // erfc(z + zlo), Numerical Recipes' erfcc; zlo is z's rounding error (|zlo| << |z|).
+  static V erfc(V z, V zlo) {
+    const V az = O::abs(z);
+    const V azlo = O::sel(O::lt(z, O::set1(0.0f)), O::neg(zlo), zlo);
+    const V t = O::div(O::set1(1.0f), O::fmadd(O::set1(0.5f), az, O::set1(1.0f)));
+    V p = O::set1(0.17087277f);
+    p = O::fmadd(p, t, O::set1(-0.82215223f));
+    p = O::fmadd(p, t, O::set1(1.48851587f));
+    p = O::fmadd(p, t, O::set1(-1.13520398f));
+    p = O::fmadd(p, t, O::set1(0.27886807f));
+    p = O::fmadd(p, t, O::set1(-0.18628806f));
+    p = O::fmadd(p, t, O::set1(0.09678418f));
+    p = O::fmadd(p, t, O::set1(0.37409196f));
+    p = O::fmadd(p, t, O::set1(1.00002368f));
+    p = O::fmadd(p, t, O::set1(-1.26551223f));
+    // -az^2 exactly as hi + lo (FMA residual), so the exponent's rounding does not grow with z.
+    const V hi = O::mul(az, az);
+    const V lo = O::sel(O::lt(az, O::set1(1e18f)), O::fma_exact(az, az, O::neg(hi)), O::set1(0.0f));
+    // s = p - hi rounded, and its rounding error (Fast2Sum, |hi| >= |p| where it matters).
+    const V s = O::sub(p, hi);
+    V err = O::sub(p, O::add(s, hi));
+    err = O::sub(err, O::fmadd(O::add(az, az), azlo, lo));
+    err = O::sel(O::lt(az, O::set1(1e18f)), err, O::set1(0.0f));
+    const V r = O::mul(O::mul(t, exp(s)), O::add(O::set1(1.0f), err));
+    return O::sel(O::lt(z, O::set1(0.0f)), O::sub(O::set1(2.0f), r), r);
+  }
+
+  // x / -sqrt(2) as z + zlo (zlo: the product's rounding error plus the constant's tail).
+  static V gelu_z(V x, V* zlo) {
+    const V c = O::set1(-0.707106769084930419921875f);
+    const V z = O::mul(x, c);
+    *zlo = O::fmadd(x, O::set1(-1.2101617e-08f), O::fma_exact(x, c, O::neg(z)));
+    return z;
+  }
+  static V gelu_cdf(V x) {
+    V zlo;
+    const V z = gelu_z(x, &zlo);
+    return O::mul(O::set1(0.5f), erfc(z, zlo));
+  }
+
+  static V sigmoid(V x) { return O::div(O::set1(1.0f), O::add(O::set1(1.0f), exp(O::neg(x)))); }
+  static V relu6(V x) { return clamp(x, O::set1(0.0f), O::set1(6.0f)); }
+  // min(max(x, lo), hi) with NaN kept.
+  static V clamp(V x, V lo, V hi) { return O::sel(O::isnan(x), x, O::min_raw(O::max_raw(x, lo), hi)); }
+
+  // ---- drivers -----------------------------------------------------------------------------
+  // y[i] = f(x[i]) for n elements; the tail through a W-lane buffer.
+  template <class F>
+  static void map1(const float* x, float* y, int64_t n, F f) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) O::store(y + i, f(O::load(x + i)));
+    if (i < n) {
+      float bx[W] = {}, by[W];
+      std::memcpy(bx, x + i, static_cast<size_t>(n - i) * sizeof(float));
+      O::store(by, f(O::load(bx)));
+      std::memcpy(y + i, by, static_cast<size_t>(n - i) * sizeof(float));
+    }
+  }
+  template <class F>
+  static void map2(const float* a, const float* b, float* y, int64_t n, F f) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) O::store(y + i, f(O::load(a + i), O::load(b + i)));
+    if (i < n) {
+      float ba[W] = {}, bb[W] = {}, by[W];
+      std::memcpy(ba, a + i, static_cast<size_t>(n - i) * sizeof(float));
+      std::memcpy(bb, b + i, static_cast<size_t>(n - i) * sizeof(float));
+      O::store(by, f(O::load(ba), O::load(bb)));
+      std::memcpy(y + i, by, static_cast<size_t>(n - i) * sizeof(float));
+    }
+  }
+
+  // ---- binary ------------------------------------------------------------------------------
+  template <int K>
+  static V bop(V a, V b) {
+    if constexpr (K == 0) return O::add(a, b);
+    if constexpr (K == 1) return O::sub(a, b);
+    if constexpr (K == 2) return O::mul(a, b);
+    if constexpr (K == 3) return O::div(a, b);
+    if constexpr (K == 5) return O::sel(O::isnan(a), a, O::max_raw(a, b));  // NaN propagates
+    if constexpr (K == 6) return O::sel(O::isnan(a), a, O::min_raw(a, b));
+    return a;
+  }
+  template <int K>
+  static void vv(const float* a, const float* b, float* y, int64_t n) {
+    if constexpr (K == 4) {
+      for (int64_t i = 0; i < n; ++i) y[i] = std::pow(a[i], b[i]);
+    } else {
+      map2(a, b, y, n, [](V u, V v) { return bop<K>(u, v); });
+    }
+  }
+  template <int K>
+  static void vs(const float* a, const float* b, float* y, int64_t n) {
+    const float s = *b;
+    if constexpr (K == 4) {
+      for (int64_t i = 0; i < n; ++i) y[i] = std::pow(a[i], s);
+    } else {
+      const V bv = O::set1(s);
+      map1(a, y, n, [bv](V u) { return bop<K>(u, bv); });
+    }
+  }
+  template <int K>
+  static void sv(const float* a, const float* b, float* y, int64_t n) {
+    const float s = *a;
+    if constexpr (K == 4) {
+      for (int64_t i = 0; i < n; ++i) y[i] = std::pow(s, b[i]);
+    } else {
+      const V av = O::set1(s);
+      map1(b, y, n, [av](V v) { return bop<K>(av, v); });
+    }
+  }
+
+  // ---- unary (activation_kind order: relu sigmoid tanh neg exp log sqrt abs clamp leakyRelu
+  //      relu6 silu gelu hardSigmoid hardSwish) --------------------------------------------
+  template <int K>
+  static void unary(const float* x, float* y, int64_t n, const float* params) {
+    const V p0 = O::set1(params != nullptr ? params[0] : 0.0f);
+    const V p1 = O::set1(params != nullptr && K == 8 ? params[1] : 0.0f);
+    if constexpr (K == 2) {
+      for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+    } else {
+      map1(x, y, n, [p0, p1](V v) -> V {
+        const V zero = O::set1(0.0f);
+        if constexpr (K == 0) return O::sel(O::lt(v, zero), zero, v);  // NaN kept
+        if constexpr (K == 1) return sigmoid(v);
+        if constexpr (K == 3) return O::neg(v);
+        if constexpr (K == 4) return exp(v);
+        if constexpr (K == 5) return log(v);
+        if constexpr (K == 6) return O::sqrt(v);
+        if constexpr (K == 7) return O::abs(v);
+        if constexpr (K == 8) return clamp(v, p0, p1);
+        if constexpr (K == 9) return O::sel(O::gt(v, zero), v, O::mul(v, p0));
+        if constexpr (K == 10) return relu6(v);
+        if constexpr (K == 11) return O::div(v, O::add(O::set1(1.0f), exp(O::neg(v))));
+        if constexpr (K == 12) return O::mul(v, gelu_cdf(v));
+        if constexpr (K == 13) return O::div(relu6(O::add(v, O::set1(3.0f))), O::set1(6.0f));
+        if constexpr (K == 14) return O::div(O::mul(v, relu6(O::add(v, O::set1(3.0f)))), O::set1(6.0f));
+        return v;
+      });
+    }
+  }
+
+  template <int K>
+  static void unary_backward(const float* dy, const float* t, float* dx, int64_t n, const float* params) {
+    const V p0 = O::set1(params != nullptr ? params[0] : 0.0f);
+    const V p1 = O::set1(params != nullptr && K == 8 ? params[1] : 0.0f);
+    map2(dy, t, dx, n, [p0, p1](V g, V v) -> V {
+      const V zero = O::set1(0.0f), one = O::set1(1.0f);
+      if constexpr (K == 0) return O::sel(O::gt(v, zero), g, zero);
+      if constexpr (K == 1) return O::mul(O::mul(g, v), O::sub(one, v));
+      if constexpr (K == 2) return O::mul(g, O::sub(one, O::mul(v, v)));
+      if constexpr (K == 3) return O::neg(g);
+      if constexpr (K == 4) return O::mul(g, exp(v));
+      if constexpr (K == 5) return O::div(g, v);
+      if constexpr (K == 6) return O::div(g, O::mul(O::set1(2.0f), O::sqrt(v)));
+      if constexpr (K == 7) return O::sel(O::gt(v, zero), g, O::sel(O::lt(v, zero), O::neg(g), zero));
+      if constexpr (K == 8) return O::sel(O::mand(O::ge(v, p0), O::le(v, p1)), g, zero);
+      if constexpr (K == 9) return O::sel(O::gt(v, zero), g, O::mul(g, p0));
+      if constexpr (K == 10) return O::sel(O::mand(O::gt(v, zero), O::lt(v, O::set1(6.0f))), g, zero);
+      if constexpr (K == 11) {
+        const V s = sigmoid(v);
+        return O::mul(O::mul(g, s), O::fmadd(v, O::sub(one, s), one));
+      }
+      if constexpr (K == 12) {
+        const V cdf = gelu_cdf(v);
+        const V pdf = O::mul(exp(O::mul(O::set1(-0.5f), O::mul(v, v))), O::set1(0.3989422804014327f));
+        return O::mul(g, O::fmadd(v, pdf, cdf));
+      }
+      if constexpr (K == 13) {
+        return O::sel(O::mand(O::gt(v, O::set1(-3.0f)), O::lt(v, O::set1(3.0f))), O::div(g, O::set1(6.0f)), zero);
+      }
+      if constexpr (K == 14) {
+        const V mid = O::mul(g, O::fmadd(v, O::set1(1.0f / 3.0f), O::set1(0.5f)));
+        return O::sel(O::lt(v, O::set1(-3.0f)), zero, O::sel(O::le(v, O::set1(3.0f)), mid, g));
+      }
+      return g;
+    });
+  }
+
+  // ---- reductions (reduce_kind order: sum max min) ------------------------------------------
+  template <int K>
+  static V racc(V acc, V v) {
+    if constexpr (K == 0) return O::add(acc, v);
+    if constexpr (K == 1) return O::max_raw(acc, v);
+    return O::min_raw(acc, v);
+  }
+  template <int K>
+  static float rinit() { return K == 0 ? 0.0f : K == 1 ? -INFINITY : INFINITY; }
+  template <int K>
+  static float hred(V v) {
+    if constexpr (K == 0) return O::hsum(v);
+    if constexpr (K == 1) return O::hmax(v);
+    return O::hmin(v);
+  }
+
+  // y[r] = reduce of the contiguous x[r*axis, (r+1)*axis), for rows rows.
+  template <int K>
+  static void rows(const float* x, float* y, int64_t rows, int64_t axis) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* p = x + r * axis;
+      V a0 = O::set1(rinit<K>()), a1 = a0, a2 = a0, a3 = a0;
+      M nan = O::isnan(O::set1(0.0f));
+      int64_t i = 0;
+      for (; i + 4 * W <= axis; i += 4 * W) {
+        const V v0 = O::load(p + i), v1 = O::load(p + i + W), v2 = O::load(p + i + 2 * W), v3 = O::load(p + i + 3 * W);
+        a0 = racc<K>(a0, v0), a1 = racc<K>(a1, v1), a2 = racc<K>(a2, v2), a3 = racc<K>(a3, v3);
+        if constexpr (K != 0) nan = O::mor(nan, O::mor(O::mor(O::isnan(v0), O::isnan(v1)), O::mor(O::isnan(v2), O::isnan(v3))));
+      }
+      for (; i + W <= axis; i += W) {
+        const V v = O::load(p + i);
+        a0 = racc<K>(a0, v);
+        if constexpr (K != 0) nan = O::mor(nan, O::isnan(v));
+      }
+      float s = hred<K>(racc<K>(racc<K>(a0, a1), racc<K>(a2, a3)));
+      bool has_nan = O::any(nan);
+      for (; i < axis; ++i) {
+        const float v = p[i];
+        if constexpr (K == 0) s += v;
+        if constexpr (K == 1) s = v > s ? v : s;
+        if constexpr (K == 2) s = v < s ? v : s;
+        if (v != v) has_nan = true;
+      }
+      y[r] = (K != 0 && has_nan) ? NAN : s;
+    }
+  }
+
+  // y[i] = reduce over a < axis of x[a*inner + i], for i < n (n <= inner).
+  template <int K>
+  static void cols(const float* x, float* y, int64_t axis, int64_t inner, int64_t n) {
+    int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      V a0 = O::set1(rinit<K>()), a1 = a0;
+      M n0 = O::isnan(O::set1(0.0f)), n1 = n0;
+      for (int64_t a = 0; a < axis; ++a) {
+        const V v0 = O::load(x + a * inner + i), v1 = O::load(x + a * inner + i + W);
+        a0 = racc<K>(a0, v0), a1 = racc<K>(a1, v1);
+        if constexpr (K != 0) n0 = O::mor(n0, O::isnan(v0)), n1 = O::mor(n1, O::isnan(v1));
+      }
+      if constexpr (K != 0) a0 = O::sel(n0, O::set1(NAN), a0), a1 = O::sel(n1, O::set1(NAN), a1);
+      O::store(y + i, a0), O::store(y + i + W, a1);
+    }
+    for (; i + W <= n; i += W) {
+      V a0 = O::set1(rinit<K>());
+      M n0 = O::isnan(O::set1(0.0f));
+      for (int64_t a = 0; a < axis; ++a) {
+        const V v0 = O::load(x + a * inner + i);
+        a0 = racc<K>(a0, v0);
+        if constexpr (K != 0) n0 = O::mor(n0, O::isnan(v0));
+      }
+      if constexpr (K != 0) a0 = O::sel(n0, O::set1(NAN), a0);
+      O::store(y + i, a0);
+    }
+    for (; i < n; ++i) {
+      float s = rinit<K>();
+      bool has_nan = false;
+      for (int64_t a = 0; a < axis; ++a) {
+        const float v = x[a * inner + i];
+        if constexpr (K == 0) s += v;
+        if constexpr (K == 1) s = v > s ? v : s;
+        if constexpr (K == 2) s = v < s ? v : s;
+        if (v != v) has_nan = true;
+      }
+      y[i] = (K != 0 && has_nan) ? NAN : s;
+    }
+  }
+
+  // argmax of each contiguous row: the first maximum, or the first NaN.
+  static void argmax_rows(const float* x, int32_t* y, int64_t rows, int64_t axis) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* p = x + r * axis;
+      float m = -INFINITY;
+      bool nan = false;
+      int64_t i = 0;
+      if (axis >= W) {
+        V a = O::set1(-INFINITY);
+        M nm = O::isnan(O::set1(0.0f));
+        for (; i + W <= axis; i += W) {
+          const V v = O::load(p + i);
+          a = O::max_raw(a, v);
+          nm = O::mor(nm, O::isnan(v));
+        }
+        m = O::hmax(a);
+        nan = O::any(nm);
+      }
+      for (; i < axis; ++i) {
+        if (p[i] != p[i]) nan = true;
+        m = p[i] > m ? p[i] : m;
+      }
+      int64_t at = 0;
+      if (nan) {
+        while (p[at] == p[at]) ++at;
+      } else {
+        while (at < axis - 1 && !(p[at] == m)) ++at;
+      }
+      y[r] = static_cast<int32_t>(at);
+    }
+  }
+
+  // argmax over a < axis of x[a*inner + i], for i < n (n <= inner); axis < 2^24.
+  static void argmax_cols(const float* x, int32_t* y, int64_t axis, int64_t inner, int64_t n) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      V best = O::load(x + i), idx = O::set1(0.0f);
+      for (int64_t a = 1; a < axis; ++a) {
+        const V v = O::load(x + a * inner + i);
+        const M take = O::mor(O::gt(v, best), O::mand(O::isnan(v), O::mnot(O::isnan(best))));
+        best = O::sel(take, v, best);
+        idx = O::sel(take, O::set1(static_cast<float>(a)), idx);
+      }
+      O::store_i32(y + i, idx);
+    }
+    for (; i < n; ++i) {
+      float best = x[i];
+      int64_t at = 0;
+      for (int64_t a = 1; a < axis && best == best; ++a) {
+        const float v = x[a * inner + i];
+        if (v > best || v != v) best = v, at = a;
+      }
+      y[i] = static_cast<int32_t>(at);
+    }
+  }
+
+  // ---- tables ------------------------------------------------------------------------------
+  template <int... K>
+  static void fill_binary(elementwise_ukernels& t, std::integer_sequence<int, K...>) {
+    ((t.binary[K][0] = vv<K>, t.binary[K][1] = vs<K>, t.binary[K][2] = sv<K>), ...);
+  }
+  template <int... K>
+  static void fill_unary(elementwise_ukernels& t, std::integer_sequence<int, K...>) {
+    ((t.unary[K] = unary<K>, t.unary_backward[K] = unary_backward<K>), ...);
+  }
+  static elementwise_ukernels elementwise_table() {
+    elementwise_ukernels t{};
+    fill_binary(t, std::make_integer_sequence<int, kBinaryKinds>{});
+    fill_unary(t, std::make_integer_sequence<int, kActivationKinds>{});
+    return t;
+  }
+  static reduce_ukernels reduce_table() {
+    reduce_ukernels t{};
+    t.rows[0] = rows<0>, t.rows[1] = rows<1>, t.rows[2] = rows<2>;
+    t.cols[0] = cols<0>, t.cols[1] = cols<1>, t.cols[2] = cols<2>;
+    t.argmax_rows = argmax_rows, t.argmax_cols = argmax_cols;
+    return t;
+  }
+};
+
+}  // namespace
+}  // namespace convkit

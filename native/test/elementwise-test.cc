@@ -1,0 +1,129 @@
+// Binary broadcast ops, unary math and reductions against plain reference loops (double where
+// it matters), at whatever level CONVKIT_ISA selects (ctest runs every level).
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "convkit/activation.h"
+#include "convkit/elementwise.h"
+#include "convkit/reduce.h"
+#include "harness.h"
+
+static bool close(double got, double want, double rtol, double atol) {
+  if (std::isnan(want)) return std::isnan(got);
+  if (std::isinf(want)) return got == want;
+  return std::fabs(got - want) <= atol + rtol * std::fabs(want);
+}
+
+// [N, C, HW] with b a [C, 1] bias (strides 0, 1, 0), and a same-shape add, threaded sizes.
+TEST(binary_broadcast_bias_and_same_shape) {
+  const int64_t N = 3, C = 17, HW = 6007, n = N * C * HW;
+  auto a = test::rand_vec(n, -3, 3), b = test::rand_vec(C, -3, 3), b2 = test::rand_vec(n, -3, 3);
+  std::vector<float> y(n), y2(n);
+  const int64_t dims[] = {N, C, HW}, as[] = {C * HW, HW, 1}, bs[] = {0, 1, 0};
+  for (int k = 0; k < 7; ++k) {
+    convkit::binary(static_cast<convkit::binary_kind>(k), a.data(), b.data(), y.data(), 3, dims, as, bs, n);
+    const int64_t d1[] = {n}, s1[] = {1};
+    convkit::binary(static_cast<convkit::binary_kind>(k), a.data(), b2.data(), y2.data(), 1, d1, s1, s1, n);
+    for (int64_t i = 0; i < n; ++i) {
+      const float u = a[i], v = b[(i / HW) % C], v2 = b2[i];
+      auto ref = [k](float p, float q) -> float {
+        switch (k) {
+          case 0: return p + q;
+          case 1: return p - q;
+          case 2: return p * q;
+          case 3: return p / q;
+          case 4: return std::pow(p, q);
+          case 5: return p > q ? p : q;
+          default: return p < q ? p : q;
+        }
+      };
+      const float w = ref(u, v), w2 = ref(u, v2);
+      if (!((y[i] == w || (std::isnan(w) && std::isnan(y[i]))) && (y2[i] == w2 || (std::isnan(w2) && std::isnan(y2[i]))))) {
+        CHECK(false, "kind %d at %lld: %g vs %g, %g vs %g", k, static_cast<long long>(i), y[i], w, y2[i], w2);
+        return;
+      }
+    }
+  }
+}
+
+TEST(unary_math_accuracy) {
+  const size_t n = 100003;
+  auto x = test::rand_vec(n, -20, 20);
+  x[0] = 0; x[1] = -0.0f; x[2] = INFINITY; x[3] = -INFINITY; x[4] = NAN; x[5] = 88.7f; x[6] = -103.0f; x[7] = 1e-40f;
+  std::vector<float> y(n);
+  using K = convkit::activation_kind;
+  const float slope[] = {0.1f}, range[] = {-2.0f, 3.0f};
+  struct u { K k; const float* p; double (*f)(double); };
+  const u cases[] = {
+      {K::exp, nullptr, [](double v) { return std::exp(v); }},
+      {K::log, nullptr, [](double v) { return std::log(v); }},
+      {K::sqrt, nullptr, [](double v) { return std::sqrt(v); }},
+      {K::abs, nullptr, [](double v) { return std::fabs(v); }},
+      {K::neg, nullptr, [](double v) { return -v; }},
+      {K::silu, nullptr, [](double v) { return v / (1 + std::exp(-v)); }},
+      {K::gelu, nullptr, [](double v) { return 0.5 * v * std::erfc(-v / std::sqrt(2.0)); }},
+      {K::hard_swish, nullptr, [](double v) { return v * std::fmin(std::fmax(v + 3, 0), 6) / 6; }},
+      {K::leaky_relu, slope, [](double v) { return v > 0 ? v : v * 0.1; }},
+      {K::clamp, range, [](double v) { return std::isnan(v) ? v : std::fmin(std::fmax(v, -2.0), 3.0); }},
+  };
+  for (const u& c : cases) {
+    convkit::activation(c.k, x.data(), y.data(), static_cast<int64_t>(n), c.p);
+    for (size_t i = 0; i < n; ++i) {
+      const double want = static_cast<float>(c.f(x[i]));
+      // gelu: erfc's fit is good to 1.2e-7 relative; elsewhere a few ulp.
+      if (!close(y[i], want, 1e-6, 1e-37)) {
+        CHECK(false, "kind %d x=%g: %.9g vs %.9g", static_cast<int>(c.k), x[i], y[i], want);
+        break;
+      }
+    }
+  }
+}
+
+TEST(reductions_rows_and_cols) {
+  const int64_t shapes[][3] = {{1, 300007, 1}, {37, 1001, 1}, {5, 33, 77}, {2, 9, 70001}, {3, 1, 5}, {1, 0, 4}};
+  for (const auto& s : shapes) {
+    const int64_t O = s[0], A = s[1], I = s[2];
+    auto x = test::rand_vec(O * A * I, -1, 1);
+    if (O * A * I > 10) x[10] = NAN;
+    std::vector<float> y(O * I);
+    std::vector<int32_t> yi(O * I);
+    for (int k = 0; k < 4; ++k) {
+      convkit::reduce(static_cast<convkit::reduce_kind>(k), x.data(), y.data(), O, A, I);
+      for (int64_t o = 0; o < O; ++o) {
+        for (int64_t i = 0; i < I; ++i) {
+          double acc = k == 2 ? -INFINITY : k == 3 ? INFINITY : 0, mag = 0;
+          bool nan = false;
+          for (int64_t a = 0; a < A; ++a) {
+            const float v = x[(o * A + a) * I + i];
+            nan |= std::isnan(v);
+            if (k <= 1) acc += v, mag += std::fabs(v);
+            if (k == 2) acc = std::fmax(acc, v);
+            if (k == 3) acc = std::fmin(acc, v);
+          }
+          if (k == 1) acc /= A, mag /= A;
+          if (nan) acc = NAN;
+          if (!close(y[o * I + i], acc, 0, 1e-6 * (mag + 1))) {
+            CHECK(false, "kind %d [%lld %lld %lld] at %lld,%lld: %g vs %g", k, (long long)O, (long long)A, (long long)I, (long long)o, (long long)i, y[o * I + i], acc);
+            return;
+          }
+        }
+      }
+    }
+    if (A == 0) continue;
+    convkit::argmax(x.data(), yi.data(), O, A, I);
+    for (int64_t o = 0; o < O; ++o) {
+      for (int64_t i = 0; i < I; ++i) {
+        int64_t at = 0;
+        float best = x[o * A * I + i];
+        for (int64_t a = 1; a < A && !std::isnan(best); ++a) {
+          const float v = x[(o * A + a) * I + i];
+          if (v > best || std::isnan(v)) best = v, at = a;
+        }
+        if (yi[o * I + i] != at) { CHECK(false, "argmax at %lld,%lld: %d vs %lld", (long long)o, (long long)i, yi[o * I + i], (long long)at); return; }
+      }
+    }
+  }
+}
+
+int main() { return test::run_all("elementwise"); }
