@@ -1,5 +1,5 @@
-// nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Softmax: parameter-free, shape-preserving.
-import { relu, sigmoid, softmax, tanh } from '../ops/activation';
+// The activation layers (nn.ReLU, nn.Sigmoid, ..., nn.Hardswish): parameter-free, shape-preserving.
+import { gelu, hardSigmoid, hardSwish, leakyRelu, relu, relu6, sigmoid, silu, softmax, tanh } from '../ops/activation';
 import { Tensor } from '../tensor';
 import { Module } from './module';
 
@@ -37,4 +37,42 @@ export class Softmax extends ShapePreserving {
   forward(x: Tensor): Tensor { return softmax(x, this.axis); }
 
   override describe(): string { return `Softmax(axis ${this.axis})`; }
+}
+
+/** leakyRelu(x) = x for x > 0, slope * x otherwise (torch.nn.LeakyReLU). */
+export class LeakyReLU extends ShapePreserving {
+  /**
+   * Creates the layer (no parameters).
+   * @param slope - the negative slope (default 0.01).
+   */
+  constructor(
+    /** The negative slope. */
+    readonly slope = 0.01) { super(); }
+  forward(x: Tensor): Tensor { return leakyRelu(x, this.slope); }
+  override describe(): string { return `LeakyReLU(${this.slope})`; }
+}
+
+/** relu6(x) = min(max(x, 0), 6) (torch.nn.ReLU6). */
+export class ReLU6 extends ShapePreserving {
+  forward(x: Tensor): Tensor { return relu6(x); }
+}
+
+/** silu(x) = x * sigmoid(x) (torch.nn.SiLU, "swish"). */
+export class SiLU extends ShapePreserving {
+  forward(x: Tensor): Tensor { return silu(x); }
+}
+
+/** gelu(x) = x * Phi(x), the exact erf form (torch.nn.GELU). */
+export class GELU extends ShapePreserving {
+  forward(x: Tensor): Tensor { return gelu(x); }
+}
+
+/** hardSwish(x) = x * relu6(x + 3) / 6 (torch.nn.Hardswish). */
+export class Hardswish extends ShapePreserving {
+  forward(x: Tensor): Tensor { return hardSwish(x); }
+}
+
+/** hardSigmoid(x) = relu6(x + 3) / 6 (torch.nn.Hardsigmoid). */
+export class Hardsigmoid extends ShapePreserving {
+  forward(x: Tensor): Tensor { return hardSigmoid(x); }
 }
