@@ -2,7 +2,7 @@
 """Makes test/fixtures/torch-lenet*.safetensors with PyTorch (Debian's python3-torch).
 
 Run once by hand (`/usr/bin/python3 scripts/make-torch-fixture.py`); the outputs are committed so
-CI needs no PyTorch. The safetensors files are written by the small writer below (the format is
+CI needs no PyTorch. The safetensors files are written by scripts/safetensors_writer.py (the format is
 an 8-byte little-endian header length, a JSON header, then raw little-endian data), because
 Debian ships no safetensors module.
 
@@ -12,42 +12,26 @@ Debian ships no safetensors module.
   parameter's gradient (grad.<name>), the input gradient, and the f16/bf16 weights widened
   back to float32 (expect_f16.<name>, expect_bf16.<name>).
 """
-import json
 import os
-import struct
+import sys
 
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_writer import save as write  # noqa: E402
+from torch_models import lenet5  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures')
 
 
 def save(path, tensors):
-    dtypes = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16'}
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous().cpu()
-        raw = t.view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
-        header[name] = {'dtype': dtypes[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    header['__metadata__'] = {'format': 'pt', 'made_by': 'scripts/make-torch-fixture.py'}
-    h = json.dumps(header).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    write(path, tensors, metadata={'made_by': 'scripts/make-torch-fixture.py'})
 
 
 def main():
     torch.manual_seed(0)
-    model = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-    )
+    model = lenet5()
     state = model.state_dict()
     save(os.path.join(OUT, 'torch-lenet.safetensors'), state)
     save(os.path.join(OUT, 'torch-lenet-f16.safetensors'), {k: v.half() for k, v in state.items()})
