@@ -73,6 +73,16 @@ function main() {
       }
     }
   }
+  // One training step (forward, loss, backward, SGD) of SmallResNet and LeNet-5 at batch 64:
+  // convkit (bench/train-step.js) and, where /usr/bin/python3 imports torch, PyTorch (torch-step.js).
+  const stepRows = [];
+  if (kinds.includes('training') && (!args.workloads || /train_step/.test(args.workloads))) {
+    for (const backend of ['native', 'ts']) {
+      if (!peers.includes(`convkit-${backend}`)) continue;
+      for (const t of backend === 'ts' ? [1] : threads) stepRows.push(...runChild([path.join(__dirname, 'train-step.js'), backend, String(t)], `training steps on ${backend}, ${t} thread(s)`));
+    }
+    stepRows.push(...require('./torch-step').torchSteps(threads));
+  }
   // async: what the async calls' input copies cost (bench/async-cost.js), native only.
   const asyncRows = [];
   if (kinds.includes('async') && peers.includes('convkit-native')) {
@@ -97,7 +107,7 @@ function main() {
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, norm: normRows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
@@ -136,6 +146,19 @@ function main() {
       const gbs = (x) => x.bytes / x.median / 1e6;
       console.log(`| ${r.op} | ${r.size} | ${r.layout} | ${r.threads} | ${r.median.toFixed(3)} | ${gbs(r).toFixed(1)} | ${bw(r.threads) ? `${(100 * gbs(r) / bw(r.threads)).toFixed(0)}%` : '-'} | ` +
         `${o ? o.median.toFixed(3) : '-'} | ${o ? gbs(o).toFixed(1) : '-'} |`);
+    }
+  }
+  if (stepRows.length) {
+    console.log('\n## training step (forward, cross-entropy, backward, SGD momentum), batch 64, median ms');
+    console.log('| model | threads | convkit native | convkit ts | PyTorch | convkit / PyTorch |');
+    console.log('|---|---|---|---|---|---|');
+    for (const w of ['small_resnet_train_step', 'lenet5_train_step']) {
+      for (const t of threads) {
+        const get = (peer) => stepRows.find((r) => r.workload === w && r.peer === peer && r.threads === t && !r.error);
+        const [n, ts, pt] = [get('convkit-native'), t === 1 ? get('convkit-ts') : null, get('pytorch')];
+        const f = (r) => (r ? r.median.toFixed(2) : '-');
+        console.log(`| ${w} | ${t} | ${f(n)} | ${f(ts)} | ${f(pt)} | ${n && pt ? (n.median / pt.median).toFixed(2) : '-'} |`);
+      }
     }
   }
   const trainRows = results.filter((r) => r.workload === 'lenet5_mnist_epoch');
