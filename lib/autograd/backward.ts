@@ -5,6 +5,7 @@
 import { rangeError, shapeStr } from '../errors';
 import { Tensor } from '../tensor';
 import { noGrad } from './grad-mode';
+import { add } from '../ops/arith';
 import type { AutogradMeta, GradNode } from './node';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -13,11 +14,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** a + b into a fresh tensor (gradients are never written in place: a user may hold one). */
 function sum(a: Tensor, b: Tensor): Tensor {
-  const out = new Float32Array(a.size);
-  const x = a.data;
-  const y = b.data;
-  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
-  return new Tensor(out, a.shape);
+  return add(a, b);  // called with recording off
 }
 
 /** Nodes reachable from root, each after every node that consumes its output (DFS post-order, reversed). */

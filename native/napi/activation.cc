@@ -97,17 +97,8 @@ Napi::Value js_activation(const Napi::CallbackInfo& info) {
   if (y.length != x.length) {
     throw_range_error(env, name, "y has " + std::to_string(y.length) + " elements but x has " + std::to_string(x.length));
   }
-  return run_in_place(env, name, {{"x", x, x.length}}, {{"y", y, y.length}}, [&] {
-    if (ak == activation_kind::relu) {
-      convkit::relu(x.data, y.data, x.length);
-    } else if (ak == activation_kind::sigmoid) {
-      convkit::sigmoid(x.data, y.data, x.length);
-    } else if (ak == activation_kind::tanh) {
-      convkit::tanh(x.data, y.data, x.length);
-    } else {
-      convkit::activation(ak, x.data, y.data, x.length, params);
-    }
-  });
+  return run_in_place(env, name, {{"x", x, x.length}}, {{"y", y, y.length}},
+                      [&] { convkit::activation(ak, x.data, y.data, x.length, params); });
 }
 
 Napi::Value js_softmax(const Napi::CallbackInfo& info) {
@@ -138,13 +129,7 @@ Napi::Value js_activation_backward(const Napi::CallbackInfo& info) {
                                    std::to_string(dx.length) + " but dy has " + std::to_string(dy.length));
   }
   return run_in_place(env, op, {{"dy", dy, dy.length}, {t_name, t, t.length}}, {{"dx", dx, dx.length}},
-                      [&] {
-                        if (static_cast<int>(ak) <= static_cast<int>(activation_kind::tanh)) {
-                          convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length);
-                        } else {
-                          convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length, params);
-                        }
-                      });
+                      [&] { convkit::activation_backward(ak, dy.data, t.data, dx.data, dy.length, params); });
 }
 
 Napi::Value js_softmax_backward(const Napi::CallbackInfo& info) {

@@ -25,20 +25,10 @@ void elementwise(int64_t n, F f) {
 
 }  // namespace
 
-void relu(const float* x, float* y, int64_t n) {
-  const f32_vunary_fn f = get_activation_config().relu;
-  elementwise(n, [&](int64_t a, int64_t b) { f(x + a, y + a, b - a); });
-}
-
-void sigmoid(const float* x, float* y, int64_t n) {
-  const f32_vunary_fn f = get_activation_config().sigmoid;
-  elementwise(n, [&](int64_t a, int64_t b) { f(x + a, y + a, b - a); });
-}
-
-void tanh(const float* x, float* y, int64_t n) {
-  const f32_vunary_fn f = get_activation_config().tanh;
-  elementwise(n, [&](int64_t a, int64_t b) { f(x + a, y + a, b - a); });
-}
+// relu, sigmoid and tanh: the activation table's kernels for those kinds (no params).
+void relu(const float* x, float* y, int64_t n) { activation(activation_kind::relu, x, y, n, nullptr); }
+void sigmoid(const float* x, float* y, int64_t n) { activation(activation_kind::sigmoid, x, y, n, nullptr); }
+void tanh(const float* x, float* y, int64_t n) { activation(activation_kind::tanh, x, y, n, nullptr); }
 
 void softmax(const float* x, float* y, int64_t outer, int64_t axis, int64_t inner, bool log) {
   if (outer <= 0 || axis <= 0 || inner <= 0) return;
@@ -72,13 +62,8 @@ void softmax(const float* x, float* y, int64_t outer, int64_t axis, int64_t inne
   }
 }
 
-void activation_backward(activation_kind kind, const float* dy, const float* t, float* dx,
-                         int64_t n) {
-  const activation_config& cfg = get_activation_config();
-  f32_vunary_backward_fn f = cfg.relu_backward;
-  if (kind == activation_kind::sigmoid) f = cfg.sigmoid_backward;
-  if (kind == activation_kind::tanh) f = cfg.tanh_backward;
-  elementwise(n, [&](int64_t a, int64_t b) { f(dy + a, t + a, dx + a, b - a); });
+void activation_backward(activation_kind kind, const float* dy, const float* t, float* dx, int64_t n) {
+  activation_backward(kind, dy, t, dx, n, nullptr);
 }
 
 void activation(activation_kind kind, const float* x, float* y, int64_t n, const float* params) {

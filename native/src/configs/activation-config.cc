@@ -7,11 +7,7 @@ namespace convkit {
 namespace {
 
 activation_config make_config() {
-  activation_config c = {
-      f32_vrelu__scalar,          f32_vsigmoid__scalar,          f32_vtanh__scalar,
-      f32_vrelu_backward__scalar, f32_vsigmoid_backward__scalar, f32_vtanh_backward__scalar,
-      {}, {},
-  };
+  activation_config c = {{}, {}};
   const elementwise_ukernels* t = &f32_elementwise__scalar();
 #if defined(__x86_64__) || defined(_M_X64)  // the AVX2 and AVX-512 kernels are built for x86-64 only
   if (active_isa() == isa::avx512) t = &f32_elementwise__avx512();
