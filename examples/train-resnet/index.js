@@ -26,6 +26,8 @@ const OPTIONS = [
   ['augment', 2, 'n', 'each training image is shifted by up to n pixels (0: none)'],
   ['dropout', 0.1, 'p', 'dropout before the classifier'],
   ['seed', 1, 'n', 'seed of the weights, the shuffling and the shifts'],
+  ['limit', 0, 'n', 'train on the first n training digits only (0: all 8,000)'],
+  ['stopAfter', 0, 'n', 'stop after epoch n, as an interrupted run would (0: run all --epochs)'],
   ['threads', 0, 'n', 'native threads (0: keep the default)'],
   ['checkpoint', path.relative(process.cwd(), DEFAULT_CHECKPOINT) || DEFAULT_CHECKPOINT, 'dir', "where the checkpoint is written after each epoch ('' : none)"],
   ['resume', false, '', 'continue from the checkpoint in --checkpoint (a flag)'],
@@ -72,7 +74,9 @@ function train(opts) {
   if (args.threads > 0) ck.setNumThreads(args.threads);
   ck.nn.manualSeed(args.seed);
   ck.manualSeed(args.seed);
-  const { train: trainSet, test: testSet } = loadMnist();
+  const { train: all, test: testSet } = loadMnist();
+  const n = args.limit > 0 ? Math.min(args.limit, all.count) : all.count;
+  const trainSet = { images: all.images.subarray(0, n * 28 * 28), labels: all.labels.subarray(0, n), count: n };
   const { SmallResNet } = makeModels(ck);
   const model = new SmallResNet({ p: args.dropout });
   const stepsPerEpoch = Math.ceil(trainSet.count / args.batch);
@@ -128,6 +132,7 @@ function train(opts) {
     if (tty) process.stdout.write('\n');
     log(`epoch ${epoch}: ${seconds.toFixed(2)} s (${Math.round(seen / seconds)} img/s), train loss ${(lossSum / seen).toFixed(4)}, train acc ${(100 * hits / seen).toFixed(2)}%, test acc ${(100 * testAccuracy).toFixed(2)}%`);
     if (args.checkpoint) saveCheckpoint(args.checkpoint, { model, optimizer, scheduler, epoch, args, history });
+    if (epoch === args.stopAfter) break;
   }
   if (args.checkpoint && !args.quiet) log(`checkpoint in ${args.checkpoint} (resume with --resume)`);
   return { testAccuracy: history[history.length - 1].testAccuracy, epochs: history, model };

@@ -45,11 +45,11 @@ function notSafetensors(name: string, op: string, head: Uint8Array, why: string)
 
 /** A tensor to write: float32 data, or int32 data (written as I64, PyTorch's integer type). */
 function checkSaved(op: string, name: string, v: unknown): AnyTensor {
-  if (v instanceof Tensor && types.isInt32Array((v as AnyTensor).data)) {
-    const { data, shape } = v as AnyTensor;
-    return new Tensor(data, shape);  // the constructor checks data against shape
-  }
-  return checkTensor(op, name, v);
+  if (!(v instanceof Tensor)) return checkTensor(op, name, v);  // throws the usual TypeError
+  // data and shape read once each: the constructor checks them against each other.
+  const { data, shape } = v as AnyTensor;
+  if (types.isInt32Array(data)) return new Tensor(data, shape);
+  return checkTensor(op, name, { __proto__: Tensor.prototype, data, shape });
 }
 
 /** Writes float tensors as F32 and integer tensors as I64; names are sorted, data is laid out in that order. */
