@@ -17,7 +17,7 @@ function checkModules(op: string, modules: unknown[]): Module[] {
 }
 
 /**
- * Layers applied in order (torch.nn.Sequential): forward(x) = layers[n-1](...layers[0](x)).
+ * Layers applied in order (torch.nn.Sequential): `forward(x) = layers[n-1](...layers[0](x))`.
  * Parameters are named `'<index>.<name>'` (`'0.weight'`), as PyTorch names them.
  * @example
  * ```ts

@@ -11,7 +11,7 @@ export const MAX_COPY_RANK = 6;
  * x strides may be negative or zero; every index reached must lie inside x and y.
  */
 export interface StridedCopyInfo {
-  /** The index space, at most {@link MAX_COPY_RANK} dimensions. */
+  /** The index space, at most 6 (MAX_COPY_RANK) dimensions. */
   shape: number[];
   /** Where index 0 reads in x. */
   xOffset: number;
@@ -31,7 +31,7 @@ export type PadMode = 'constant' | 'reflect' | 'edge';
  * Reflect needs pads smaller than their dimension; edge needs a non-empty padded dimension.
  */
 export interface PadInfo {
-  /** x's shape, 1 to {@link MAX_COPY_RANK} dimensions. */
+  /** x's shape, 1 to 6 (MAX_COPY_RANK) dimensions. */
   inShape: number[];
   /** Elements added before each dimension (negative: removed). */
   begins: number[];
