@@ -55,11 +55,11 @@ export function torchCaseSpecs(op?: string): TorchCaseSpec[] {
 }
 
 function file(name: string): Record<string, Tensor> {
-  let f = fileCache.get(name);
-  if (f === undefined) {
-    f = io.loadSafetensors(path.join(DIR, name));
-    fileCache.set(name, f);
-  }
+  const cached = fileCache.get(name);
+  if (cached !== undefined) return cached;
+  // The fixtures hold float32 tensors only (argmax indices are stored as floats).
+  const f = io.loadSafetensors(path.join(DIR, name)) as Record<string, Tensor>;
+  fileCache.set(name, f);
   return f;
 }
 
