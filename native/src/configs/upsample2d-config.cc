@@ -1,16 +1,33 @@
 // Fills the upsample2d config (upsample2d-config.h).
 #include "configs/upsample2d-config.h"
 
-namespace convkit {
+#include "convkit/isa.h"
 
-const upsample2d_config& get_upsample2d_config() {
-  static const upsample2d_config c = {
+namespace convkit {
+namespace {
+
+upsample2d_config make_config() {
+  upsample2d_config c = {
       f32_upsample_nearest_row__scalar,
       f32_upsample_bilinear_row__scalar,
       f32_upsample_bilinear_row_backward__scalar,
       f32_upsample_bilinear_pixel__scalar,
       f32_upsample_bilinear_pixel_backward__scalar,
   };
+#if defined(__x86_64__) || defined(_M_X64)  // the AVX-512 kernels are built for x86-64 only
+  if (active_isa() == isa::avx512) {
+    c.nearest_row = f32_upsample_nearest_row__avx512;
+    c.bilinear_row = f32_upsample_bilinear_row__avx512;
+    c.bilinear_pixel = f32_upsample_bilinear_pixel__avx512;
+  }
+#endif
+  return c;
+}
+
+}  // namespace
+
+const upsample2d_config& get_upsample2d_config() {
+  static const upsample2d_config c = make_config();
   return c;
 }
 

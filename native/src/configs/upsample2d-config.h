@@ -1,6 +1,6 @@
-// The upsample2d family's config: one kernel per row/pixel kind, filled once. Portable kernels
-// on every machine today (the compiler vectorizes the per-channel NHWC ones); an ISA variant
-// goes in its slot here, and upsample2d.cc does not change.
+// The upsample2d family's config: one kernel per row/pixel kind, filled once: AVX-512 for the
+// forward rows and pixels where the CPU has it, portable otherwise (and for the gradients'
+// scatter-adds); upsample2d.cc does not change with the ISA.
 #pragma once
 
 #include "upsample2d/ukernel/ukernels.h"

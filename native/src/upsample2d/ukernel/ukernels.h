@@ -37,4 +37,11 @@ void f32_upsample_bilinear_pixel__scalar(const float* a, const float* b, const f
 void f32_upsample_bilinear_pixel_backward__scalar(const float* g, float h0, float h1, float w0, float w1, float* a,
                                                   float* b, float* c, float* d, int64_t n);
 
+// AVX-512: the NCHW rows by gathers, the NHWC pixels 16 channels a step.
+void f32_upsample_nearest_row__avx512(const float* r, const int32_t* i0, float* y, int64_t n);
+void f32_upsample_bilinear_row__avx512(const float* r0, const float* r1, float h0, float h1, const int32_t* i0,
+                                       const int32_t* i1, const float* w0, const float* w1, float* y, int64_t n);
+void f32_upsample_bilinear_pixel__avx512(const float* a, const float* b, const float* c, const float* d, float h0,
+                                         float h1, float w0, float w1, float* y, int64_t n);
+
 }  // namespace convkit
