@@ -1,40 +1,108 @@
-// npm run bench -- --only elementwise: the element-wise family on the native backend, 8 MB and
-// 32 MB tensors (same-shape add, NCHW [C,1,1] bias add, mul by a scalar, relu, silu, gelu, sum
-// over the last axis), outputs preallocated (the kernel alone, through the backend interface).
-// Prints one JSON line per row: median ms and GB/s moved (bytes read + written).
-// Peers (onnxruntime-node Add/Mul/Relu/ReduceSum models) are not wired yet.
+// npm run bench -- --only elementwise: the element-wise family, convkit native (through the
+// backend interface, outputs preallocated: the kernel alone) vs onnxruntime-node (one-node or
+// two-node models, outputs preallocated as fetches), on 8 MB inputs (caches evicted between timed
+// runs, bench/evict.js) and 64 MB inputs (the working set is over 2x L3: no eviction needed).
+// onnxruntime runs without its CPU memory arena: with the arena, each run of a one-node model
+// with an 8-64 MB output took 25-200 ms here (fresh pages every run) even with preallocated
+// fetches; without it, its kernels' own time shows.
+// Rows: same-shape add, NCHW [C,1,1] bias add, mul by a scalar, relu, silu, gelu, sum over the
+// last axis. Run as a child:  node bench/elementwise.js <convkit|onnxruntime> <threads>
+// prints one JSON line per row: bytes moved (read + written) and the median ms.
 'use strict';
-const ck = require('..');
 const { measure } = require('./timing');
-const { broadcastInfo } = require('../dist/shape/broadcast-info.js');
+const { evictCaches } = require('./evict');
 
-const threads = Number(process.argv[2] ?? 1);
-ck.setBackend('native');
-ck.setNumThreads(threads);
-const be = ck.backends.native;
+const peer = process.argv[2] ?? 'convkit';
+const threads = Number(process.argv[3] ?? 1);
+
+const C = 64, ROW = 1024;
+const SIZES = [{ tag: '8MB', mb: 8, evict: true }, { tag: '64MB', mb: 64, evict: false }];
+
+function inputs(n) {
+  return {
+    a: new Float32Array(n).map((_, i) => Math.sin(i) * 3),
+    b: new Float32Array(n).map((_, i) => Math.cos(i)),
+    bias: new Float32Array(C).fill(0.5),
+  };
+}
+
+// [name, bytes moved] per row, in order; both peers emit the same names.
+const ROWS = (n) => [['add same-shape', 12 * n], ['add [C,1,1] bias', 8 * n], ['mul by scalar', 8 * n], ['relu', 8 * n],
+  ['silu', 8 * n], ['gelu', 8 * n], [`sum last axis (rows of ${ROW})`, 4 * n + 4 * (n / ROW)]];
+
+async function convkitCases(s) {
+  const ck = require('..');
+  const { broadcastInfo } = require('../dist/shape/broadcast-info.js');
+  ck.setBackend('native');
+  ck.setNumThreads(threads);
+  const be = ck.backends.native;
+  const n = (s.mb << 20) / 4, HW = n / C;
+  const { a, b, bias } = inputs(n);
+  const sc = new Float32Array([1.5]), y = new Float32Array(n), ys = new Float32Array(n / ROW);
+  const same = broadcastInfo('add', [n], [n]), biasInfo = broadcastInfo('add', [1, C, HW], [C, 1]), scInfo = broadcastInfo('mul', [n], []);
+  const fns = [
+    () => be.binary('add', a, b, y, same),
+    () => be.binary('add', a, bias, y, biasInfo),
+    () => be.binary('mul', a, sc, y, scInfo),
+    () => be.activation('relu', a, y),
+    () => be.activation('silu', a, y),
+    () => be.activation('gelu', a, y),
+    () => be.reduce('sum', a, ys, n / ROW, ROW, 1),
+  ];
+  return ROWS(n).map(([name, bytes], i) => ({ name, bytes, fn: fns[i] }));
+}
+
+async function onnxCases(s) {
+  const ort = require('onnxruntime-node');
+  const { graphModel } = require('./peers/onnx-model');
+  const session = (m) => ort.InferenceSession.create(m, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false });
+  const n = (s.mb << 20) / 4, HW = n / C, shape = [1, C, HW];
+  const { a, b, bias } = inputs(n);
+  const A = new ort.Tensor('float32', a, shape), B = new ort.Tensor('float32', b, shape);
+  const Bias = new ort.Tensor('float32', bias, [C, 1]);
+  const Y = new ort.Tensor('float32', new Float32Array(n), shape);
+  const rs = [1, C, HW / ROW], Ys = new ort.Tensor('float32', new Float32Array(n / ROW), rs);
+  const x = { name: 'X', shape }, y = { name: 'Y', shape };
+  const one = (op, ins, extra = [], attrs = {}, domain) => graphModel([{ op, inputs: ins, outputs: ['Y'], attrs, domain }], [x, ...extra], [y]);
+  const models = [
+    [one('Add', ['X', 'B'], [{ name: 'B', shape }]), { X: A, B }, { Y }],
+    [one('Add', ['X', 'Bias'], [{ name: 'Bias', shape: [C, 1] }]), { X: A, Bias }, { Y }],
+    [one('Mul', ['X', 'S'], [{ name: 'S', shape: [], data: new Float32Array([1.5]) }]), { X: A }, { Y }],
+    [one('Relu', ['X']), { X: A }, { Y }],
+    // x * Sigmoid(x) as two nodes (ORT may fuse them).
+    [graphModel([{ op: 'Sigmoid', inputs: ['X'], outputs: ['S'] }, { op: 'Mul', inputs: ['X', 'S'], outputs: ['Y'] }], [x], [y]), { X: A }, { Y }],
+    // com.microsoft Gelu (the exact erf form), a contrib op of ORT's CPU provider.
+    [one('Gelu', ['X'], [], {}, 'com.microsoft'), { X: A }, { Y }],
+    // ReduceSum over the last axis of [1, C, HW/ROW, ROW] (opset 13: axes as an int64 input).
+    [graphModel([{ op: 'ReduceSum', inputs: ['X', 'axes'], outputs: ['Y'], attrs: { keepdims: 0 } }],
+      [{ name: 'X', shape: [1, C, HW / ROW, ROW] }, { name: 'axes', shape: [1], data: new BigInt64Array([-1n]) }], [{ name: 'Y', shape: rs }]),
+    { X: new ort.Tensor('float32', a, [1, C, HW / ROW, ROW]) }, { Y: Ys }],
+  ];
+  const out = [];
+  const rows = ROWS(n);
+  for (let i = 0; i < rows.length; i++) {
+    const [model, feeds, fetches] = models[i];
+    try {
+      const sess = await session(model);
+      out.push({ name: rows[i][0], bytes: rows[i][1], fn: () => sess.run(feeds, fetches) });
+    } catch (e) {
+      out.push({ name: rows[i][0], bytes: rows[i][1], error: String(e && e.message).slice(0, 200) });
+    }
+  }
+  return out;
+}
 
 async function main() {
-  for (const mb of [8, 32]) {
-    const n = (mb * 1024 * 1024) / 4;
-    const C = 64, HW = n / C;  // [1, C, H*W]
-    const a = new Float32Array(n).map((_, i) => Math.sin(i) * 3), b = new Float32Array(n).map((_, i) => Math.cos(i));
-    const bias = new Float32Array(C).fill(0.5), s = new Float32Array([1.5]), y = new Float32Array(n);
-    const same = broadcastInfo('add', [n], [n]), biasInfo = broadcastInfo('add', [1, C, HW], [C, 1]), sc = broadcastInfo('mul', [n], []);
-    const rowLen = 1024, ys = new Float32Array(n / rowLen);
-    const rows = [
-      ['add same-shape', () => be.binary('add', a, b, y, same), 12 * n],
-      ['add [C,1,1] bias', () => be.binary('add', a, bias, y, biasInfo), 8 * n],
-      ['mul by scalar', () => be.binary('mul', a, s, y, sc), 8 * n],
-      ['relu', () => be.activation('relu', a, y), 8 * n],
-      ['silu', () => be.activation('silu', a, y), 8 * n],
-      ['gelu', () => be.activation('gelu', a, y), 8 * n],
-      ['sum last axis (rows of 1024)', () => be.reduce('sum', a, ys, n / rowLen, rowLen, 1), 4 * n],
-    ];
-    for (const [name, fn, bytes] of rows) {
-      const m = await measure(fn, { warmup: 2, minRuns: 7, minMs: 300, maxMs: 3000 });
-      const ms = m.median ?? m.medianMs ?? m;
-      process.stdout.write(`${JSON.stringify({ kind: 'elementwise', name: `${name} ${mb} MB`, threads, ms, gbs: bytes / (ms * 1e6) })}\n`);
+  const peerName = peer === 'onnxruntime' ? 'onnxruntime-node' : 'convkit-native';
+  for (const s of SIZES) {
+    const cases = peer === 'onnxruntime' ? await onnxCases(s) : await convkitCases(s);
+    for (const c of cases) {
+      const base = { kind: 'elementwise', peer: peerName, threads, op: c.name, size: s.tag, evict: s.evict, bytes: c.bytes };
+      if (c.error) { console.log(JSON.stringify({ ...base, error: c.error })); continue; }
+      const m = await measure(c.fn, { warmup: 2, minRuns: 7, minMs: 300, maxMs: 3000, before: s.evict ? evictCaches : null });
+      console.log(JSON.stringify({ ...base, median: m.median, runs: m.runs }));
     }
   }
 }
-main();
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,74 +1,107 @@
 // npm run bench -- --only norm: batchNorm2d forward (train, eval) and backward, transpose
-// NCHW -> NHWC and concat on 8 MB and 32 MB tensors, convkit native vs onnxruntime-node where
-// it has the op (BatchNormalization in inference mode, Transpose, Concat). Run as a child:
+// NCHW -> NHWC and concat on 8 MB tensors (caches evicted between timed runs, bench/evict.js) and
+// 64 MB tensors (working set over 2x L3, no eviction), convkit native vs onnxruntime-node where
+// it has the op (BatchNormalization in inference mode, Transpose, Concat). Outputs are
+// preallocated on both sides: convkit through the backend interface (batchNorm2dStats/Apply/
+// Backward, copyStrided: the kernels, no per-call 8-64 MB allocation and its page faults),
+// onnxruntime through preallocated fetches, without its CPU memory arena (see elementwise.js).
+// Run as a child:
 //   node bench/norm.js <convkit|onnxruntime> <threads>
 // prints one JSON line per case: bytes moved (read + written) and the median ms.
 'use strict';
 const { measure } = require('./timing');
 const { data } = require('./workloads');
+const { evictCaches } = require('./evict');
 
 const peer = process.argv[2] ?? 'convkit';
 const threads = Number(process.argv[3] ?? 1);
 
-// 8 MB = 2M floats: [8, 64, 64, 64]; 32 MB = 8M floats: [8, 64, 128, 128].
-const SIZES = [{ tag: '8MB', n: 8, c: 64, h: 64, w: 64 }, { tag: '32MB', n: 8, c: 64, h: 128, w: 128 }];
+// 8 MB = 2M floats: [8, 64, 64, 64]; 64 MB = 16M floats: [16, 64, 128, 128].
+const SIZES = [{ tag: '8MB', n: 8, c: 64, h: 64, w: 64, evict: true }, { tag: '64MB', n: 16, c: 64, h: 128, w: 128, evict: false }];
 
-async function convkitCases() {
+async function convkitCases(s) {
   const ck = require('..');
+  const { batchNorm2dInfo } = require('../dist/shape/batch-norm-info.js');
+  const { stridesOf } = require('../dist/shape/copy-info.js');
   ck.setBackend('native');
   ck.setNumThreads(threads);
+  const be = ck.backends.native;
   const out = [];
-  for (const s of SIZES) {
-    const size = s.n * s.c * s.h * s.w, B = size * 4;
+  {
+    const size = s.n * s.c * s.h * s.w, B = size * 4, C = s.c;
+    const base = { size: s.tag, evict: s.evict };
+    const y = new Float32Array(size), dx = new Float32Array(size);
     for (const layout of ['nchw', 'nhwc']) {
       const shape = layout === 'nchw' ? [s.n, s.c, s.h, s.w] : [s.n, s.h, s.w, s.c];
-      const x = new ck.Tensor(data(size, 1), shape), dy = new ck.Tensor(data(size, 2), shape);
-      const vec = (v) => new ck.Tensor(new Float32Array(s.c).fill(v), [s.c]);
-      const rm = vec(0), rv = vec(1), w = vec(1.5), b = vec(0.1);
-      const saved = ck.batchNorm2dWithStats(x, { runningMean: vec(0), runningVar: vec(1), weight: w, bias: b, training: true, layout });
-      // train: stats pass (read x) + normalize pass (read x, write y) = 3 B; backward: sums
-      // (read dy, x) + dx (read dy, x, write dx) = 5 B.
-      out.push({ op: 'batchNorm2d train', size: s.tag, layout, bytes: 3 * B, fn: () => ck.batchNorm2d(x, { runningMean: rm, runningVar: rv, weight: w, bias: b, training: true, layout }) });
-      out.push({ op: 'batchNorm2d eval', size: s.tag, layout, bytes: 2 * B, fn: () => ck.batchNorm2d(x, { runningMean: rm, runningVar: rv, weight: w, bias: b, training: false, layout }) });
-      out.push({ op: 'batchNorm2d backward', size: s.tag, layout, bytes: 5 * B, fn: () => ck.batchNorm2dBackward(dy, x, { mean: saved.mean, invstd: saved.invstd, weight: w, training: true, layout }) });
+      const info = batchNorm2dInfo('batchNorm2d', shape, layout);
+      const x = data(size, 1), dy = data(size, 2);
+      const w = new Float32Array(C).fill(1.5), b = new Float32Array(C).fill(0.1);
+      const mean = new Float32Array(C), variance = new Float32Array(C), invstd = new Float32Array(C);
+      const scale = new Float32Array(C), shift = new Float32Array(C), dw = new Float32Array(C), db = new Float32Array(C);
+      // train: stats pass (read x) + normalize pass (read x, write y) = 3 B, as ck.batchNorm2d
+      // does it (plus its per-channel arithmetic, here in the loop too).
+      const train = () => {
+        be.batchNorm2dStats(x, mean, variance, info);
+        for (let c = 0; c < C; c++) {
+          invstd[c] = 1 / Math.sqrt(variance[c] + 1e-5);
+          scale[c] = w[c] * invstd[c];
+          shift[c] = b[c] - mean[c] * scale[c];
+        }
+        be.batchNorm2dApply(x, scale, shift, y, info);
+      };
+      train();
+      const evalScale = new Float32Array(C).fill(1.5 / Math.sqrt(1 + 1e-5)), evalShift = new Float32Array(C).fill(0.1);
+      out.push({ ...base, op: 'batchNorm2d train', layout, bytes: 3 * B, fn: train });
+      out.push({ ...base, op: 'batchNorm2d eval', layout, bytes: 2 * B, fn: () => be.batchNorm2dApply(x, evalScale, evalShift, y, info) });
+      // backward: sums (read dy, x) + dx (read dy, x, write dx) = 5 B.
+      out.push({ ...base, op: 'batchNorm2d backward', layout, bytes: 5 * B, fn: () => be.batchNorm2dBackward(dy, x, mean, invstd, w, dx, dw, db, info, true) });
     }
-    const x = new ck.Tensor(data(size, 3), [s.n, s.c, s.h, s.w]);
-    out.push({ op: 'transpose nchw->nhwc', size: s.tag, layout: 'nchw', bytes: 2 * B, fn: () => ck.transpose(x, [0, 2, 3, 1]) });
-    const half = new ck.Tensor(data(size / 2, 4), [s.n, s.c / 2, s.h, s.w]);
-    out.push({ op: 'concat 2 halves axis 1', size: s.tag, layout: 'nchw', bytes: 2 * B, fn: () => ck.concat([half, half], 1) });
+    const x = data(size, 3);
+    const xs = stridesOf([s.n, s.c, s.h, s.w]), tshape = [s.n, s.h, s.w, s.c];
+    const tinfo = { shape: tshape, xOffset: 0, xStrides: [0, 2, 3, 1].map((a) => xs[a]), yOffset: 0, yStrides: stridesOf(tshape) };
+    out.push({ ...base, op: 'transpose nchw->nhwc', layout: 'nchw', bytes: 2 * B, fn: () => be.copyStrided(x, y, tinfo) });
+    // concat of two [n, c/2, h, w] halves along axis 1 (what ck.concat runs: one strided copy each).
+    const half = data(size / 2, 4), row = (s.c / 2) * s.h * s.w;
+    const cinfo = (off) => ({ shape: [s.n, row], xOffset: 0, xStrides: [row, 1], yOffset: off, yStrides: [2 * row, 1] });
+    const c0 = cinfo(0), c1 = cinfo(row);
+    out.push({ ...base, op: 'concat 2 halves axis 1', layout: 'nchw', bytes: 2 * B, fn: () => { be.copyStrided(half, y, c0); be.copyStrided(half, y, c1); } });
   }
   return out;
 }
 
-async function onnxCases() {
+async function onnxCases(s) {
   const ort = require('onnxruntime-node');
   const { oneNodeModel } = require('./peers/onnx-model');
-  const session = (m) => ort.InferenceSession.create(m, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const session = (m) => ort.InferenceSession.create(m, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false });
   const out = [];
-  for (const s of SIZES) {
+  {
     const size = s.n * s.c * s.h * s.w, B = size * 4, shape = [s.n, s.c, s.h, s.w];
     const vec = (v) => new Float32Array(s.c).fill(v);
     const bn = await session(oneNodeModel('BatchNormalization', [
       { name: 'X', shape }, { name: 'scale', shape: [s.c], data: vec(1.5) }, { name: 'B', shape: [s.c], data: vec(0.1) },
       { name: 'mean', shape: [s.c], data: vec(0) }, { name: 'var', shape: [s.c], data: vec(1) },
     ], [{ name: 'Y', shape }], { epsilon: 1e-5 }));
-    const X = new ort.Tensor('float32', data(size, 1), shape);
-    out.push({ op: 'batchNorm2d eval', size: s.tag, layout: 'nchw', bytes: 2 * B, fn: () => bn.run({ X }) });
+    const X = new ort.Tensor('float32', data(size, 1), shape), Y = new ort.Tensor('float32', new Float32Array(size), shape);
+    const base = { size: s.tag, evict: s.evict, layout: 'nchw' };
+    out.push({ ...base, op: 'batchNorm2d eval', bytes: 2 * B, fn: () => bn.run({ X }, { Y }) });
     const tr = await session(oneNodeModel('Transpose', [{ name: 'X', shape }], [{ name: 'Y', shape: [s.n, s.h, s.w, s.c] }], { perm: [0, 2, 3, 1] }));
-    out.push({ op: 'transpose nchw->nhwc', size: s.tag, layout: 'nchw', bytes: 2 * B, fn: () => tr.run({ X }) });
+    const YT = new ort.Tensor('float32', new Float32Array(size), [s.n, s.h, s.w, s.c]);
+    out.push({ ...base, op: 'transpose nchw->nhwc', bytes: 2 * B, fn: () => tr.run({ X }, { Y: YT }) });
     const hs = [s.n, s.c / 2, s.h, s.w];
     const cc = await session(oneNodeModel('Concat', [{ name: 'A', shape: hs }, { name: 'C', shape: hs }], [{ name: 'Y', shape }], { axis: 1 }));
     const H = new ort.Tensor('float32', data(size / 2, 4), hs);
-    out.push({ op: 'concat 2 halves axis 1', size: s.tag, layout: 'nchw', bytes: 2 * B, fn: () => cc.run({ A: H, C: H }) });
+    out.push({ ...base, op: 'concat 2 halves axis 1', bytes: 2 * B, fn: () => cc.run({ A: H, C: H }, { Y }) });
   }
   return out;
 }
 
 async function main() {
-  const cases = peer === 'onnxruntime' ? await onnxCases() : await convkitCases();
-  for (const c of cases) {
-    const m = await measure(c.fn, { minMs: 300, maxMs: 2000 });
-    console.log(JSON.stringify({ peer: peer === 'onnxruntime' ? 'onnxruntime-node' : 'convkit-native', threads, op: c.op, size: c.size, layout: c.layout, bytes: c.bytes, median: m.median }));
+  for (const s of SIZES) {
+    const cases = peer === 'onnxruntime' ? await onnxCases(s) : await convkitCases(s);
+    for (const c of cases) {
+      const m = await measure(c.fn, { minMs: 300, maxMs: 2000, before: c.evict ? evictCaches : null });
+      console.log(JSON.stringify({ peer: peer === 'onnxruntime' ? 'onnxruntime-node' : 'convkit-native', threads, op: c.op, size: c.size, evict: c.evict, layout: c.layout, bytes: c.bytes, median: m.median }));
+    }
   }
 }
 

@@ -1,5 +1,4 @@
-// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
-// npm run bench [-- --only gemm,conv,pool,training,async,elementwise] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
@@ -11,12 +10,13 @@ const os = require('node:os');
 const path = require('node:path');
 const { textReport, svgChart } = require('./report');
 const { hardware } = require('./hardware');
+const { EVICT_NOTE } = require('./evict');
 
 const ALL_PEERS = ['convkit-native', 'convkit-ts', 'onnxruntime-node', 'tfjs-wasm', 'tfjs-cpu'];
 const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
 
 function parseArgs(argv) {
-  const a = { only: 'gemm,conv,pool,training,async,autograd,norm', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
+  const a = { only: 'gemm,conv,pool,training,async,autograd,norm,elementwise', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { a.quick = true; continue; }
@@ -63,14 +63,12 @@ function main() {
       }
     }
   }
-  // elementwise: the element-wise family's GB/s on native (bench/elementwise.js), vs read bandwidth.
-  if (kinds.includes('elementwise') && peers.includes('convkit-native')) {
-    for (const t of threads) {
-      for (const r of runChild([path.join(__dirname, 'elementwise.js'), String(t)], `elementwise, ${t} thread(s)`)) {
-        const bw = t > 1 ? hw.bandwidthGBsAll : hw.bandwidthGBs;
-        console.log(`elementwise ${r.name.padEnd(36)} ${t}T ${r.ms.toFixed(3).padStart(8)} ms ${r.gbs.toFixed(1).padStart(6)} GB/s` +
-          (bw ? ` ${(100 * r.gbs / bw).toFixed(0).padStart(4)}% of read bw` : ''));
-      }
+  // elementwise: the element-wise family (bench/elementwise.js), native and onnxruntime-node, GB/s.
+  const ewRows = [];
+  if (kinds.includes('elementwise')) {
+    for (const [peer, child] of [['convkit-native', 'convkit'], ['onnxruntime-node', 'onnxruntime']]) {
+      if (!peers.includes(peer)) continue;
+      for (const t of threads) ewRows.push(...runChild([path.join(__dirname, 'elementwise.js'), child, String(t)], `elementwise ${peer}, ${t} thread(s)`));
     }
   }
   // One training step (forward, loss, backward, SGD) of SmallResNet and LeNet-5 at batch 64:
@@ -107,7 +105,7 @@ function main() {
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows, elementwise: ewRows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
@@ -136,18 +134,24 @@ function main() {
       console.log(`| ${r.case} | ${r.backend} | ${r.plainUs.toFixed(2)} | ${r.gradUs.toFixed(2)} | ${(r.gradUs - r.plainUs).toFixed(2)} |`);
     }
   }
-  if (normRows.length) {
+  // The memory-bound tables: convkit native beside onnxruntime-node, same op, size and threads.
+  const memTable = (rows, title, withLayout) => {
     const bw = (t) => (t > 1 ? hw.bandwidthGBsAll : hw.bandwidthGBs);
-    console.log('\n## norm: batch norm and data movement, median; GB/s = bytes read + written / time; "of read bw" = that / measured read bandwidth at the same thread count');
-    console.log('| op | size | layout | threads | convkit ms | GB/s | of read bw | onnxruntime ms | GB/s |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
-    for (const r of normRows.filter((x) => x.peer === 'convkit-native')) {
-      const o = normRows.find((x) => x.peer === 'onnxruntime-node' && x.op === r.op && x.size === r.size && x.layout === r.layout && x.threads === r.threads);
-      const gbs = (x) => x.bytes / x.median / 1e6;
-      console.log(`| ${r.op} | ${r.size} | ${r.layout} | ${r.threads} | ${r.median.toFixed(3)} | ${gbs(r).toFixed(1)} | ${bw(r.threads) ? `${(100 * gbs(r) / bw(r.threads)).toFixed(0)}%` : '-'} | ` +
-        `${o ? o.median.toFixed(3) : '-'} | ${o ? gbs(o).toFixed(1) : '-'} |`);
+    const gbs = (x) => x.bytes / x.median / 1e6;
+    console.log(`\n## ${title}, median; GB/s = bytes read + written / time; "of read bw" = that / measured read bandwidth at the same thread count`);
+    console.log(`${EVICT_NOTE}; outputs preallocated on both sides (onnxruntime: fetches, CPU memory arena off)`);
+    console.log(`| op | size |${withLayout ? ' layout |' : ''} threads | convkit ms | GB/s | of read bw | onnxruntime ms | GB/s | convkit / onnxruntime |`);
+    console.log(`|---|---|${withLayout ? '---|' : ''}---|---|---|---|---|---|---|`);
+    for (const r of rows.filter((x) => x.peer === 'convkit-native')) {
+      const o = rows.find((x) => x.peer === 'onnxruntime-node' && x.op === r.op && x.size === r.size && x.layout === r.layout && x.threads === r.threads && !x.error);
+      if (r.error) { console.log(`| ${r.op} | ${r.size} | error: ${r.error} |`); continue; }
+      console.log(`| ${r.op} | ${r.size}${r.evict ? ' evicted' : ''} |${withLayout ? ` ${r.layout} |` : ''} ${r.threads} | ${r.median.toFixed(3)} | ${gbs(r).toFixed(1)} | ` +
+        `${bw(r.threads) ? `${(100 * gbs(r) / bw(r.threads)).toFixed(0)}%` : '-'} | ${o ? o.median.toFixed(3) : '-'} | ${o ? gbs(o).toFixed(1) : '-'} | ${o ? (r.median / o.median).toFixed(2) : '-'} |`);
     }
-  }
+    for (const e of rows.filter((x) => x.error && x.peer !== 'convkit-native')) console.log(`${e.peer} ${e.op} ${e.size}: ${e.error}`);
+  };
+  if (ewRows.length) memTable(ewRows, 'elementwise: element-wise family and last-axis sum', false);
+  if (normRows.length) memTable(normRows, 'norm: batch norm and data movement', true);
   if (stepRows.length) {
     console.log('\n## training step (forward, cross-entropy, backward, SGD momentum), batch 64, median ms');
     console.log('| model | threads | convkit native | convkit ts | PyTorch | convkit / PyTorch |');

@@ -1,9 +1,10 @@
 // A minimal ONNX ModelProto writer (protobuf wire format by hand), so the onnxruntime peer can
-// run one Conv / Gemm / pool node without Python or the onnx package. Weights are graph
+// run one Conv / Gemm / pool node (or a small graph) without Python or the onnx package. Weights are graph
 // initializers (constants), as in an exported model, so onnxruntime may pre-pack them.
 'use strict';
 
 const FLOAT = 1;
+const INT64 = 7;
 
 function varint(n) {
   const out = [];
@@ -50,7 +51,33 @@ function valueInfo(field, name, shape) {
 
 function initializer(name, shape, data) {
   const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return msg(5, [...shape.map((d) => int(1, d)), int(2, FLOAT), str(8, name), bytes(9, raw)]);
+  return msg(5, [...shape.map((d) => int(1, d)), int(2, data instanceof BigInt64Array ? INT64 : FLOAT), str(8, name), bytes(9, raw)]);
+}
+
+/**
+ * A graph of nodes [{ op, inputs: [names], outputs: [names], attrs?, domain? }] (in order).
+ * inputs: [{ name, shape, data? }] (data => initializer: Float32Array, or BigInt64Array for
+ * int64), outputs: [{ name, shape }]. Returns the serialized ModelProto (opset 13, plus
+ * com.microsoft 1 when a node uses that domain).
+ */
+function graphModel(nodes, inputs, outputs) {
+  const nodeProtos = nodes.map((n, i) => msg(1, [
+    ...n.inputs.map((x) => str(1, x)),
+    ...n.outputs.map((x) => str(2, x)),
+    str(3, `node${i}`),
+    str(4, n.op),
+    ...Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+    ...(n.domain ? [str(7, n.domain)] : []),
+  ]));
+  const graph = msg(7, [
+    ...nodeProtos,
+    str(2, 'convkit_bench'),
+    ...inputs.filter((i) => i.data).map((i) => initializer(i.name, i.shape, i.data)),
+    ...inputs.filter((i) => !i.data).map((i) => valueInfo(11, i.name, i.shape)),
+    ...outputs.map((o) => valueInfo(12, o.name, o.shape)),
+  ]);
+  const domains = [...new Set(nodes.map((n) => n.domain).filter(Boolean))];
+  return Buffer.concat([int(1, 8), msg(8, [str(1, ''), int(2, 13)]), ...domains.map((d) => msg(8, [str(1, d), int(2, 1)])), graph]);
 }
 
 /**
@@ -58,21 +85,7 @@ function initializer(name, shape, data) {
  * Returns the serialized ModelProto (opset 13).
  */
 function oneNodeModel(opType, inputs, outputs, attrs = {}) {
-  const node = msg(1, [
-    ...inputs.map((i) => str(1, i.name)),
-    ...outputs.map((o) => str(2, o.name)),
-    str(3, 'node0'),
-    str(4, opType),
-    ...Object.entries(attrs).map(([k, v]) => attribute(k, v)),
-  ]);
-  const graph = msg(7, [
-    node,
-    str(2, 'convkit_bench'),
-    ...inputs.filter((i) => i.data).map((i) => initializer(i.name, i.shape, i.data)),
-    ...inputs.filter((i) => !i.data).map((i) => valueInfo(11, i.name, i.shape)),
-    ...outputs.map((o) => valueInfo(12, o.name, o.shape)),
-  ]);
-  return Buffer.concat([int(1, 8), msg(8, [str(1, ''), int(2, 13)]), graph]);
+  return graphModel([{ op: opType, inputs: inputs.map((i) => i.name), outputs: outputs.map((o) => o.name), attrs }], inputs, outputs);
 }
 
-module.exports = { oneNodeModel };
+module.exports = { oneNodeModel, graphModel };

@@ -1,6 +1,7 @@
 // Binary broadcast ops, unary math and reductions against plain reference loops (double where
 // it matters), at whatever level CONVKIT_ISA selects (ctest runs every level).
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <vector>
 
@@ -78,6 +79,53 @@ TEST(unary_math_accuracy) {
       }
     }
   }
+}
+
+// gelu on a dense sweep of [-14, 14] and the far range, against double: within 1e-6 relative
+// (1e-37 absolute, where the true value is below FLT_MIN-ish scales), NaN at NaN and -inf.
+TEST(gelu_dense_sweep) {
+  std::vector<float> x;
+  for (int i = -1400000; i <= 1400000; ++i) x.push_back(static_cast<float>(i) * 1e-5f);
+  for (float v : {13.0f, -13.0f, 12.999999f, -12.999999f, 13.000001f, -13.000001f, 1e3f, -1e3f, 1e19f, -1e19f, 1e30f, -1e30f, 3e38f, -3e38f,
+                  1e-40f, -1e-40f, 1e-30f, -1e-30f, INFINITY}) {
+    x.push_back(v);
+  }
+  const size_t n = x.size();
+  std::vector<float> y(n);
+  convkit::activation(convkit::activation_kind::gelu, x.data(), y.data(), static_cast<int64_t>(n), nullptr);
+  double worst = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double v = x[i], want = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
+    if (!close(y[i], want, 1e-6, 1e-37)) {
+      CHECK(false, "gelu x=%.9g: %.9g vs %.9g", x[i], y[i], want);
+      return;
+    }
+    if (std::fabs(want) > 1e-30) worst = std::fmax(worst, std::fabs(y[i] - want) / std::fabs(want));
+  }
+  std::printf("gelu worst relative error %.3g\n", worst);
+  float special[3] = {NAN, -INFINITY, 0.0f}, out[3];
+  convkit::activation(convkit::activation_kind::gelu, special, out, 3, nullptr);
+  CHECK(std::isnan(out[0]) && std::isnan(out[1]) && out[2] == 0.0f, "gelu NaN, -inf, 0: %g %g %g", out[0], out[1], out[2]);
+}
+
+// silu down its lower tail into the denormals (exp(-|x|) scaled in two steps) and the far range.
+TEST(silu_tail_sweep) {
+  std::vector<float> x;
+  for (int i = -130000; i <= 30000; ++i) x.push_back(static_cast<float>(i) * 1e-3f);
+  for (float v : {1e30f, -1e30f, 3e38f, -3e38f, 1e-40f, -1e-40f, INFINITY}) x.push_back(v);
+  const size_t n = x.size();
+  std::vector<float> y(n);
+  convkit::activation(convkit::activation_kind::silu, x.data(), y.data(), static_cast<int64_t>(n), nullptr);
+  for (size_t i = 0; i < n; ++i) {
+    const double v = x[i], want = v / (1 + std::exp(-v));
+    if (!close(y[i], want, 1e-6, 1e-37)) {
+      CHECK(false, "silu x=%.9g: %.9g vs %.9g", x[i], y[i], want);
+      return;
+    }
+  }
+  float special[2] = {NAN, -INFINITY}, out[2];
+  convkit::activation(convkit::activation_kind::silu, special, out, 2, nullptr);
+  CHECK(std::isnan(out[0]) && std::isnan(out[1]), "silu NaN, -inf: %g %g", out[0], out[1]);
 }
 
 TEST(reductions_rows_and_cols) {

@@ -22,6 +22,9 @@ struct vec_avx2 {
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   // a*b + c rounded once (the exact-residual tricks need it; std::fma on the scalar level).
   static V fma_exact(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V fmsub(V a, V b, V c) { return _mm256_fmsub_ps(a, b, c); }
+  // The float whose bits are j's shifted left by 23 (2^k from k + 1.5 2^23 + 127).
+  static V shl23(V j) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(j), 23)); }
   static V max_raw(V a, V b) { return _mm256_max_ps(a, b); }
   static V min_raw(V a, V b) { return _mm256_min_ps(a, b); }
   static V sqrt(V a) { return _mm256_sqrt_ps(a); }

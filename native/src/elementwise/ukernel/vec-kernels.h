@@ -1,8 +1,8 @@
 // The element-wise and reduction kernels, written once over a lane type O (vec-scalar.h,
 // vec-avx2.h, vec-avx512.h) and instantiated by each ISA's ukernel file, which fills its table
 // (ukernels.h). Internal linkage: each ISA file gets its own copy built with its own flags.
-// exp and log are Cephes' single-precision polynomials (about 1 ulp); erfc is Numerical
-// Recipes' erfcc (fractional error < 1.2e-7), the same formula the ts backend evaluates.
+// exp and log are Cephes' single-precision polynomials (about 1 ulp); gelu's normal CDF is
+// Numerical Recipes' erfcc (fractional error < 1.2e-7), the same formula the ts backend evaluates.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -76,11 +76,16 @@ struct vk {
     return y;
   }
 
-  // erfc(z + zlo), Numerical Recipes' erfcc; zlo is z's rounding error (|zlo| << |z|).
-  static V erfc(V z, V zlo) {
-    const V az = O::abs(z);
-    const V azlo = O::sel(O::lt(z, O::set1(0.0f)), O::neg(zlo), zlo);
-    const V t = O::div(O::set1(1.0f), O::fmadd(O::set1(0.5f), az, O::set1(1.0f)));
+  // Phi(x) = erfc(-x/sqrt 2)/2, the normal CDF, from Numerical Recipes' erfcc (fractional error
+  // < 1.2e-7, the ts backend's formula): erfc(u) = t exp(-u^2 + P(t)), t = 1/(1 + u/2), u = |x|/sqrt 2;
+  // Phi = erfc(u)/2 for x < 0, else 1 - erfc(u)/2. Branch-free: the exponent -x^2/2 stays exact as
+  // hi + lo (FMA residual) through exp's range reduction (hi - n ln2 is exact, lo joins after), so
+  // the lower tail keeps ~5e-7 relative accuracy down to x = -13.1; below that Phi is 0 (gelu is
+  // under 1e-37 there). 2^(n-1) comes straight from the shifted rounding sum; one division.
+  static V phi(V x) {
+    const V ax = O::abs(x);
+    const V a = O::min_raw(ax, O::set1(14.0f));  // finite from here on (NaN: 14; x carries it)
+    const V t = O::div(O::set1(1.0f), O::fmadd(a, O::set1(0.353553390593273762f), O::set1(1.0f)));
     V p = O::set1(0.17087277f);
     p = O::fmadd(p, t, O::set1(-0.82215223f));
     p = O::fmadd(p, t, O::set1(1.48851587f));
@@ -91,29 +96,46 @@ struct vk {
     p = O::fmadd(p, t, O::set1(0.37409196f));
     p = O::fmadd(p, t, O::set1(1.00002368f));
     p = O::fmadd(p, t, O::set1(-1.26551223f));
-    // -az^2 exactly as hi + lo (FMA residual), so the exponent's rounding does not grow with z.
-    const V hi = O::mul(az, az);
-    const V lo = O::sel(O::lt(az, O::set1(1e18f)), O::fma_exact(az, az, O::neg(hi)), O::set1(0.0f));
-    // s = p - hi rounded, and its rounding error (Fast2Sum, |hi| >= |p| where it matters).
-    const V s = O::sub(p, hi);
-    V err = O::sub(p, O::add(s, hi));
-    err = O::sub(err, O::fmadd(O::add(az, az), azlo, lo));
-    err = O::sel(O::lt(az, O::set1(1e18f)), err, O::set1(0.0f));
-    const V r = O::mul(O::mul(t, exp(s)), O::add(O::set1(1.0f), err));
-    return O::sel(O::lt(z, O::set1(0.0f)), O::sub(O::set1(2.0f), r), r);
+    const V hi = O::mul(a, a);
+    const V ehi = O::mul(hi, O::set1(-0.5f));                   // exact
+    const V elo = O::fmadd(O::fmsub(a, a, hi), O::set1(-0.5f), p);  // -lo/2 + P(t)
+    // exp(ehi + elo) / 2: n = round((ehi + elo) log2 e) by adding 1.5 2^23 + 126, whose low bits
+    // shifted into the exponent field are 2^(n-1).
+    const V magic = O::set1(12583038.0f);
+    // Clamped at n = -126, whose 2^(n-1) bits are 0.0: Phi's tail is 0 below x = -13.1 (gelu < 1e-37).
+    const V j = O::max_raw(O::fmadd(O::add(ehi, elo), O::set1(1.44269504088896341f), magic), O::set1(12583038.0f - 126.0f));
+    const V n = O::sub(j, magic);
+    V r = O::fmadd(n, O::set1(-0.693359375f), ehi);
+    r = O::add(r, elo);
+    r = O::fmadd(n, O::set1(2.12194440e-4f), r);
+    // e^r on [-ln2/2, ln2/2]: XNNPACK's degree-5 minimax (relative error 9e-8), Horner.
+    V q = O::set1(0x1.0F9F9Cp-7f);
+    q = O::fmadd(q, r, O::set1(0x1.573A1Ap-5f));
+    q = O::fmadd(q, r, O::set1(0x1.555A80p-3f));
+    q = O::fmadd(q, r, O::set1(0x1.FFFDC6p-2f));
+    q = O::fmadd(q, r, O::set1(0x1.FFFFF6p-1f));
+    const V e = O::fmadd(q, r, O::set1(1.0f));
+    const V h = O::mul(O::mul(e, t), O::shl23(j));
+    return O::sel(O::lt(x, O::set1(0.0f)), h, O::sub(O::set1(1.0f), h));
   }
 
-  // x / -sqrt(2) as z + zlo (zlo: the product's rounding error plus the constant's tail).
-  static V gelu_z(V x, V* zlo) {
-    const V c = O::set1(-0.707106769084930419921875f);
-    const V z = O::mul(x, c);
-    *zlo = O::fmadd(x, O::set1(-1.2101617e-08f), O::fma_exact(x, c, O::neg(z)));
-    return z;
-  }
-  static V gelu_cdf(V x) {
-    V zlo;
-    const V z = gelu_z(x, &zlo);
-    return O::mul(O::set1(0.5f), erfc(z, zlo));
+  // x sigmoid(x) = x / (1 + e) for x >= 0, x e / (1 + e) below, with e = exp(-|x|) in (0, 1]:
+  // no overflow, one division. exp as in phi (2^n from the rounding sum's bits), scaled by
+  // 2^(n+64) 2^-64 so e reaches the denormals; -|x| clamped at -110, where e is 0.
+  static V silu(V x) {
+    const V s = O::neg(O::min_raw(O::abs(x), O::set1(110.0f)));  // NaN: -110; x carries it
+    const V magic = O::set1(12583103.0f);  // 1.5 2^23 + 127 + 64
+    const V j = O::fmadd(s, O::set1(1.44269504088896341f), magic);
+    const V n = O::sub(j, magic);
+    V r = O::fmadd(n, O::set1(-0.693359375f), s);
+    r = O::fmadd(n, O::set1(2.12194440e-4f), r);
+    V q = O::set1(0x1.0F9F9Cp-7f);
+    q = O::fmadd(q, r, O::set1(0x1.573A1Ap-5f));
+    q = O::fmadd(q, r, O::set1(0x1.555A80p-3f));
+    q = O::fmadd(q, r, O::set1(0x1.FFFDC6p-2f));
+    q = O::fmadd(q, r, O::set1(0x1.FFFFF6p-1f));
+    const V e = O::mul(O::mul(O::fmadd(q, r, O::set1(1.0f)), O::shl23(j)), O::set1(0x1p-64f));
+    return O::div(O::sel(O::lt(x, O::set1(0.0f)), O::mul(x, e), x), O::add(O::set1(1.0f), e));
   }
 
   static V sigmoid(V x) { return O::div(O::set1(1.0f), O::add(O::set1(1.0f), exp(O::neg(x)))); }
@@ -122,10 +144,15 @@ struct vk {
   static V clamp(V x, V lo, V hi) { return O::sel(O::isnan(x), x, O::min_raw(O::max_raw(x, lo), hi)); }
 
   // ---- drivers -----------------------------------------------------------------------------
-  // y[i] = f(x[i]) for n elements; the tail through a W-lane buffer.
+  // y[i] = f(x[i]) for n elements; the tail through a W-lane buffer. Four independent vectors
+  // a step, so the long dependency chains of the math functions overlap.
   template <class F>
   static void map1(const float* x, float* y, int64_t n, F f) {
     int64_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W) {
+      const V v0 = f(O::load(x + i)), v1 = f(O::load(x + i + W)), v2 = f(O::load(x + i + 2 * W)), v3 = f(O::load(x + i + 3 * W));
+      O::store(y + i, v0), O::store(y + i + W, v1), O::store(y + i + 2 * W, v2), O::store(y + i + 3 * W, v3);
+    }
     for (; i + W <= n; i += W) O::store(y + i, f(O::load(x + i)));
     if (i < n) {
       float bx[W] = {}, by[W];
@@ -208,8 +235,8 @@ struct vk {
         if constexpr (K == 8) return clamp(v, p0, p1);
         if constexpr (K == 9) return O::sel(O::gt(v, zero), v, O::mul(v, p0));
         if constexpr (K == 10) return relu6(v);
-        if constexpr (K == 11) return O::div(v, O::add(O::set1(1.0f), exp(O::neg(v))));
-        if constexpr (K == 12) return O::mul(v, gelu_cdf(v));
+        if constexpr (K == 11) return silu(v);
+        if constexpr (K == 12) return O::mul(v, phi(v));
         if constexpr (K == 13) return O::div(relu6(O::add(v, O::set1(3.0f))), O::set1(6.0f));
         if constexpr (K == 14) return O::div(O::mul(v, relu6(O::add(v, O::set1(3.0f)))), O::set1(6.0f));
         return v;
@@ -239,7 +266,7 @@ struct vk {
         return O::mul(O::mul(g, s), O::fmadd(v, O::sub(one, s), one));
       }
       if constexpr (K == 12) {
-        const V cdf = gelu_cdf(v);
+        const V cdf = phi(v);
         const V pdf = O::mul(exp(O::mul(O::set1(-0.5f), O::mul(v, v))), O::set1(0.3989422804014327f));
         return O::mul(g, O::fmadd(v, pdf, cdf));
       }

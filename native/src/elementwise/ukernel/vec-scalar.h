@@ -22,6 +22,16 @@ struct vec_scalar {
   static V fmadd(V a, V b, V c) { return a * b + c; }
   // a*b + c rounded once (the exact-residual tricks need it; std::fma on the scalar level).
   static V fma_exact(V a, V b, V c) { return std::fma(a, b, c); }
+  static V fmsub(V a, V b, V c) { return std::fma(a, b, -c); }
+  // The float whose bits are j's shifted left by 23 (2^k from k + 1.5 2^23 + 127).
+  static V shl23(V j) {
+    uint32_t bits;
+    std::memcpy(&bits, &j, sizeof bits);
+    bits <<= 23;
+    float r;
+    std::memcpy(&r, &bits, sizeof r);
+    return r;
+  }
   static V max_raw(V a, V b) { return a > b ? a : b; }  // x86 maxps: b when unordered
   static V min_raw(V a, V b) { return a < b ? a : b; }
   static V sqrt(V a) { return std::sqrt(a); }
