@@ -2,7 +2,7 @@
 // differences on both backends, broadcasting included (a gradient sums back to its input's shape).
 import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib/index';
-import { tapeGradError } from '../helpers/gradcheck';
+import { itTapeCases, type TapeCase } from '../helpers/tape-cases';
 import { nativeRequired } from '../helpers/native';
 
 const names = ck.info().native.loaded || nativeRequired() ? (['ts', 'native'] as const) : (['ts'] as const);
@@ -12,7 +12,7 @@ const pos = (shape: number[], seed: number) => ck.add(ck.abs(r(shape, seed)), 0.
 
 for (const backend of names) {
   describe(`tape gradients of the element-wise ops on ${backend}`, () => {
-    const cases: [string, () => { f: () => ck.Tensor; inputs: ck.Tensor[] }][] = [
+    const cases: TapeCase[] = [
       ['add with broadcasting [2,3,4] + [3,1]', () => { const a = r([2, 3, 4], 1), b = r([3, 1], 2); return { f: () => ck.add(a, b), inputs: [a, b] }; }],
       ['sub number - tensor', () => { const a = r([3, 4], 3); return { f: () => ck.sub(2, a), inputs: [a] }; }],
       ['mul bias [C,1,1] over NCHW', () => { const a = r([2, 3, 2, 2], 4), b = r([3, 1, 1], 5); return { f: () => ck.mul(a, b), inputs: [a, b] }; }],
@@ -37,14 +37,7 @@ for (const backend of names) {
         return { f: () => ck.add(ck.conv2d(x, w, { padding: 1, residual: res, activation: 'relu6' }), ck.conv2d(x, w, { padding: 1, residual: res, activation: 'sigmoid' })), inputs: [x, w, res] };
       }],
     ];
-    for (const [name, make] of cases) {
-      it(name, () => {
-        ck.setBackend(backend);
-        expect(ck.getBackend()).toBe(backend);
-        const { f, inputs } = make();
-        expect(tapeGradError(f, inputs)).toBeLessThan(TOL);
-      });
-    }
+    itTapeCases(backend, cases, TOL);
 
     it('max shares the gradient among ties; argmax is an int32 tensor off the tape', () => {
       ck.setBackend(backend);

@@ -2,7 +2,7 @@
 // and mseLoss against finite differences, on both backends, every option combination.
 import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib/index';
-import { tapeGradError } from '../helpers/gradcheck';
+import { itTapeCases } from '../helpers/tape-cases';
 import { nativeRequired } from '../helpers/native';
 
 const names = ck.info().native.loaded || nativeRequired() ? (['ts', 'native'] as const) : (['ts'] as const);
@@ -84,14 +84,7 @@ cases.push(['a chain: convTranspose2d -> upsample2d -> adaptiveAvgPool2d -> drop
 
 for (const backend of names) {
   describe(`misc ops on the tape, ${backend}`, () => {
-    for (const [name, make] of cases) {
-      it(name, () => {
-        ck.setBackend(backend);
-        expect(ck.getBackend()).toBe(backend);
-        const { f, inputs } = make();
-        expect(tapeGradError(f, inputs)).toBeLessThan(TOL);
-      });
-    }
+    itTapeCases(backend, cases, TOL);
   });
 }
 
