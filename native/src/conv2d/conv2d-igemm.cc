@@ -87,6 +87,22 @@ void pack_weight_panel(const float* w_g, int64_t kd, int64_t co0, int64_t rows, 
   }
 }
 
+}  // namespace
+
+void conv2d_plain_epilogue_row(float* dst, const float* src, int64_t n, float bv, const float* bc,
+                               bool relu) {
+  if (bc != nullptr) {
+    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] + bc[j];
+  } else {
+    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] + bv;
+  }
+  if (relu) {
+    for (int64_t j = 0; j < n; ++j) dst[j] = dst[j] < 0.0f ? 0.0f : dst[j];
+  }
+}
+
+namespace {
+
 // Pieces of shared work (padded rows, weight panels) are done once, by the first task that
 // needs them, through the hand-off of parallel/pack-once.h.
 
@@ -122,18 +138,27 @@ void write_block(const conv2d_params& p, bool pos_a, float* acc, int64_t ld, int
   const int64_t P = p.out_height * p.out_width, cout = p.out_channels;
   const bool nhwc = p.data_layout == layout::nhwc;
   const activation act = p.act;
+  // The epilogue row, as plain loops where those do it (no residual, none or ReLU).
+  auto finish = [epi](float* d, const float* s, int64_t n, float bv, const float* bc,
+                      const float* res, activation a) {
+    if (conv2d_plain_epilogue(res, a)) {
+      conv2d_plain_epilogue_row(d, s, n, bv, bc, a == activation::relu);
+    } else {
+      epi(d, s, n, bv, bc, res, a);
+    }
+  };
   if (nhwc == pos_a) {  // acc's rows are rows of y
     if (!nhwc) {
       for (int64_t c = c0; c < c1; ++c) {
         const int64_t at = (co + c) * P + q0;
-        epi(y_n + at, acc + (c - c0) * ld, q1 - q0, bias ? bias[c] : 0.0f, nullptr,
-            r_n != nullptr ? r_n + at : nullptr, act);
+        finish(y_n + at, acc + (c - c0) * ld, q1 - q0, bias ? bias[c] : 0.0f, nullptr,
+               r_n != nullptr ? r_n + at : nullptr, act);
       }
     } else {
       for (int64_t q = q0; q < q1; ++q) {
         const int64_t at = q * cout + co + c0;
-        epi(y_n + at, acc + (q - q0) * ld, c1 - c0, 0.0f, bias ? bias + c0 : nullptr,
-            r_n != nullptr ? r_n + at : nullptr, act);
+        finish(y_n + at, acc + (q - q0) * ld, c1 - c0, 0.0f, bias ? bias + c0 : nullptr,
+               r_n != nullptr ? r_n + at : nullptr, act);
       }
     }
     return;
@@ -147,14 +172,14 @@ void write_block(const conv2d_params& p, bool pos_a, float* acc, int64_t ld, int
     rows = c1 - c0, cols = q1 - q0, dld = cout, at = q0 * cout + co + c0;
     if (bias != nullptr || acc_act != activation::none) {
       for (int64_t i = 0; i < rows; ++i) {
-        epi(acc + i * ld, acc + i * ld, cols, bias ? bias[c0 + i] : 0.0f, nullptr, nullptr, acc_act);
+        finish(acc + i * ld, acc + i * ld, cols, bias ? bias[c0 + i] : 0.0f, nullptr, nullptr, acc_act);
       }
     }
   } else {  // positions x channels into NCHW
     rows = q1 - q0, cols = c1 - c0, dld = P, at = (co + c0) * P + q0;
     if (bias != nullptr || acc_act != activation::none) {
       for (int64_t i = 0; i < rows; ++i) {
-        epi(acc + i * ld, acc + i * ld, cols, 0.0f, bias ? bias + c0 : nullptr, nullptr, acc_act);
+        finish(acc + i * ld, acc + i * ld, cols, 0.0f, bias ? bias + c0 : nullptr, nullptr, acc_act);
       }
     }
   }

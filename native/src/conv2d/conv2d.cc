@@ -35,8 +35,14 @@ void epilogue(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bia
               bool bias_per_row, const float* res, activation act) {
   if (bias == nullptr && res == nullptr && act == activation::none) return;
   const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
+  const bool plain = conv2d_plain_epilogue(res, act);
   for (int64_t r = 0; r < rows; ++r) {
     const float bv = bias != nullptr && bias_per_row ? bias[r] : 0.0f;
+    if (plain) {
+      conv2d_plain_epilogue_row(y + r * ld, y + r * ld, cols, bv,
+                                bias != nullptr && !bias_per_row ? bias : nullptr, act == activation::relu);
+      continue;
+    }
     epi(y + r * ld, y + r * ld, cols, bv, bias != nullptr && !bias_per_row ? bias : nullptr,
         res != nullptr ? res + r * ld : nullptr, act);
   }

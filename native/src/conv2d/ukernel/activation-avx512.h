@@ -58,5 +58,26 @@ inline __m512 activate_avx512(activation act, __m512 v) {
   return v;
 }
 
+// How a kernel finishes its outputs, chosen once per call so that the common cases keep the
+// loops they had before the fused epilogues (no residual load test, no activation switch per
+// vector): kFinishNone (no residual, no activation), kFinishRelu (no residual, ReLU),
+// kFinishAny (residual and activation read at run time).
+enum finish_mode : int { kFinishNone = 0, kFinishRelu = 1, kFinishAny = 2 };
+
+inline finish_mode finish_mode_of(bool has_res, activation act) {
+  if (has_res) return kFinishAny;
+  return act == activation::none ? kFinishNone : act == activation::relu ? kFinishRelu : kFinishAny;
+}
+
+// act(a + res[lanes m]) under mode M (res: this vector's residual, read only by kFinishAny and
+// only when not null); the same arithmetic in every mode.
+template <int M>
+inline __m512 finish_avx512(__m512 a, __mmask16 m, const float* res, activation act) {
+  if (M == kFinishNone) return a;
+  if (M == kFinishRelu) return _mm512_max_ps(_mm512_setzero_ps(), a);
+  if (res != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m, res));
+  return activate_avx512(act, a);
+}
+
 }  // namespace
 }  // namespace convkit

@@ -14,7 +14,7 @@
 namespace convkit {
 namespace {
 
-template <int NV>
+template <int NV, int M>
 inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const float* x,
                          int64_t i0, int64_t len, float* y, int64_t ldy, int64_t rows,
                          const float* bias, const float* res, activation act) {
@@ -50,10 +50,25 @@ inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const f
     const float* rj = res != nullptr ? res + j * ldy + i0 : nullptr;
 #pragma GCC unroll 3
     for (int v = 0; v < NV; ++v) {
-      __m512 a = acc[j][v];
-      if (rj != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m[v], rj + 16 * v));
-      _mm512_mask_storeu_ps(yj + 16 * v, m[v], activate_avx512(act, a));
+      _mm512_mask_storeu_ps(yj + 16 * v, m[v],
+                            finish_avx512<M>(acc[j][v], m[v], rj != nullptr ? rj + 16 * v : nullptr, act));
     }
+  }
+}
+
+template <int M>
+void direct_rows(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t n,
+                 float* y, int64_t ldy, int64_t rows, const float* bias, const float* res,
+                 activation act) {
+  int64_t i0 = 0;
+  for (; i0 + 48 <= n; i0 += 48) direct_block<3, M>(kd, tap, w, x, i0, 48, y, ldy, rows, bias, res, act);
+  const int64_t r = n - i0;
+  if (r > 32) {
+    direct_block<3, M>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
+  } else if (r > 16) {
+    direct_block<2, M>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
+  } else if (r > 0) {
+    direct_block<1, M>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
   }
 }
 
@@ -63,15 +78,10 @@ void f32_conv2d_direct_ukernel_8x48__avx512(int64_t kd, const int64_t* tap, cons
                                             const float* x, int64_t n, float* y, int64_t ldy,
                                             int64_t rows, const float* bias, const float* res,
                                             activation act) {
-  int64_t i0 = 0;
-  for (; i0 + 48 <= n; i0 += 48) direct_block<3>(kd, tap, w, x, i0, 48, y, ldy, rows, bias, res, act);
-  const int64_t r = n - i0;
-  if (r > 32) {
-    direct_block<3>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
-  } else if (r > 16) {
-    direct_block<2>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
-  } else if (r > 0) {
-    direct_block<1>(kd, tap, w, x, i0, r, y, ldy, rows, bias, res, act);
+  switch (finish_mode_of(res != nullptr, act)) {
+    case kFinishNone: return direct_rows<kFinishNone>(kd, tap, w, x, n, y, ldy, rows, bias, res, act);
+    case kFinishRelu: return direct_rows<kFinishRelu>(kd, tap, w, x, n, y, ldy, rows, bias, res, act);
+    default: return direct_rows<kFinishAny>(kd, tap, w, x, n, y, ldy, rows, bias, res, act);
   }
 }
 

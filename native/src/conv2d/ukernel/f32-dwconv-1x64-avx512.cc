@@ -14,7 +14,7 @@
 namespace convkit {
 namespace {
 
-template <int NV>
+template <int NV, int M>
 inline void dw_block(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t i0,
                      int64_t len, float* y, float bias, const float* res, activation act) {
   __mmask16 m[NV];
@@ -34,9 +34,25 @@ inline void dw_block(int64_t kd, const int64_t* tap, const float* w, const float
   }
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
-    __m512 a = acc[v];
-    if (res != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m[v], res + i0 + 16 * v));
-    _mm512_mask_storeu_ps(y + i0 + 16 * v, m[v], activate_avx512(act, a));
+    _mm512_mask_storeu_ps(y + i0 + 16 * v, m[v],
+                          finish_avx512<M>(acc[v], m[v], res != nullptr ? res + i0 + 16 * v : nullptr, act));
+  }
+}
+
+template <int M>
+void dw_row(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t n, float* y,
+            float bias, const float* res, activation act) {
+  int64_t i0 = 0;
+  for (; i0 + 64 <= n; i0 += 64) dw_block<4, M>(kd, tap, w, x, i0, 64, y, bias, res, act);
+  const int64_t r = n - i0;
+  if (r > 48) {
+    dw_block<4, M>(kd, tap, w, x, i0, r, y, bias, res, act);
+  } else if (r > 32) {
+    dw_block<3, M>(kd, tap, w, x, i0, r, y, bias, res, act);
+  } else if (r > 16) {
+    dw_block<2, M>(kd, tap, w, x, i0, r, y, bias, res, act);
+  } else if (r > 0) {
+    dw_block<1, M>(kd, tap, w, x, i0, r, y, bias, res, act);
   }
 }
 
@@ -45,17 +61,10 @@ inline void dw_block(int64_t kd, const int64_t* tap, const float* w, const float
 void f32_dwconv_ukernel_1x64__avx512(int64_t kd, const int64_t* tap, const float* w,
                                      const float* x, int64_t n, float* y, float bias,
                                      const float* res, activation act) {
-  int64_t i0 = 0;
-  for (; i0 + 64 <= n; i0 += 64) dw_block<4>(kd, tap, w, x, i0, 64, y, bias, res, act);
-  const int64_t r = n - i0;
-  if (r > 48) {
-    dw_block<4>(kd, tap, w, x, i0, r, y, bias, res, act);
-  } else if (r > 32) {
-    dw_block<3>(kd, tap, w, x, i0, r, y, bias, res, act);
-  } else if (r > 16) {
-    dw_block<2>(kd, tap, w, x, i0, r, y, bias, res, act);
-  } else if (r > 0) {
-    dw_block<1>(kd, tap, w, x, i0, r, y, bias, res, act);
+  switch (finish_mode_of(res != nullptr, act)) {
+    case kFinishNone: return dw_row<kFinishNone>(kd, tap, w, x, n, y, bias, res, act);
+    case kFinishRelu: return dw_row<kFinishRelu>(kd, tap, w, x, n, y, bias, res, act);
+    default: return dw_row<kFinishAny>(kd, tap, w, x, n, y, bias, res, act);
   }
 }
 

@@ -13,7 +13,7 @@
 namespace convkit {
 namespace {
 
-template <int NV>
+template <int NV, int M>
 inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
                           const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
                           float* yrow, const float* rrow) {
@@ -53,9 +53,26 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
     const float* rv = rrow != nullptr ? rrow + ow * C + c0 : nullptr;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      __m512 a = acc[v];
-      if (rv != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m[v], rv + 16 * v));
-      _mm512_mask_storeu_ps(yv + 16 * v, m[v], activate_avx512(act, a));
+      _mm512_mask_storeu_ps(yv + 16 * v, m[v],
+                            finish_avx512<M>(acc[v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act));
+    }
+  }
+}
+
+template <int M>
+void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, const float* b,
+                 int64_t oh, float* yrow, const float* rrow) {
+  const int64_t C = p.in_channels, H = p.in_height, KH = p.kernel_h;
+  int64_t kh_lo = 0, kh_hi = KH;  // taps whose input row is inside the image
+  while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
+  while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
+  for (int64_t c0 = 0; c0 < C; c0 += 64) {  // up to 4 vectors of channels, no empty loads
+    const int64_t nv = ((C - c0 < 64 ? C - c0 : 64) + 15) / 16;
+    switch (nv) {
+      case 4: dw_nhwc_block<4, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
+      case 3: dw_nhwc_block<3, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
+      case 2: dw_nhwc_block<2, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
+      default: dw_nhwc_block<1, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
     }
   }
 }
@@ -64,18 +81,10 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
 
 void f32_dwconv_nhwc_row__avx512(const conv2d_params& p, const float* x_n, const float* wt,
                                  const float* b, int64_t oh, float* yrow, const float* rrow) {
-  const int64_t C = p.in_channels, H = p.in_height, KH = p.kernel_h;
-  int64_t kh_lo = 0, kh_hi = KH;  // taps whose input row is inside the image
-  while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
-  while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
-  for (int64_t c0 = 0; c0 < C; c0 += 64) {  // up to 4 vectors of channels, no empty loads
-    const int64_t nv = ((C - c0 < 64 ? C - c0 : 64) + 15) / 16;
-    switch (nv) {
-      case 4: dw_nhwc_block<4>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
-      case 3: dw_nhwc_block<3>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
-      case 2: dw_nhwc_block<2>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
-      default: dw_nhwc_block<1>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
-    }
+  switch (finish_mode_of(rrow != nullptr, p.act)) {
+    case kFinishNone: return dw_nhwc_row<kFinishNone>(p, x_n, wt, b, oh, yrow, rrow);
+    case kFinishRelu: return dw_nhwc_row<kFinishRelu>(p, x_n, wt, b, oh, yrow, rrow);
+    default: return dw_nhwc_row<kFinishAny>(p, x_n, wt, b, oh, yrow, rrow);
   }
 }
 

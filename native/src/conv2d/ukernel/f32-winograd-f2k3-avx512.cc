@@ -64,8 +64,11 @@ void f32_winograd_f2k3_weight__avx512(const float* g, int64_t ld, int64_t cc, fl
   }
 }
 
-bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
-                                      const float* const* res, activation act, float* const* dst) {
+namespace {
+
+template <int M>
+bool winograd_output(const float* m, int64_t ks, int64_t cn, const float* bias,
+                     const float* const* res, activation act, float* const* dst) {
   const __m512 zero = _mm512_setzero_ps();
   __mmask16 bad = 0;  // lanes of a written output that were Inf or NaN (y - y is NaN there)
   for (int64_t c = 0; c < cn; c += 16) {
@@ -88,11 +91,22 @@ bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, co
     for (int q = 0; q < 4; ++q) {
       if (dst[q] == nullptr) continue;
       bad |= _mm512_mask_cmp_ps_mask(mk, _mm512_sub_ps(y[q], y[q]), zero, _CMP_NEQ_UQ);
-      const __m512 v = res != nullptr ? _mm512_add_ps(y[q], _mm512_maskz_loadu_ps(mk, res[q] + c)) : y[q];
-      _mm512_mask_storeu_ps(dst[q] + c, mk, activate_avx512(act, v));
+      _mm512_mask_storeu_ps(dst[q] + c, mk,
+                            finish_avx512<M>(y[q], mk, res != nullptr ? res[q] + c : nullptr, act));
     }
   }
   return bad == 0;
+}
+
+}  // namespace
+
+bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
+                                      const float* const* res, activation act, float* const* dst) {
+  switch (finish_mode_of(res != nullptr, act)) {
+    case kFinishNone: return winograd_output<kFinishNone>(m, ks, cn, bias, res, act, dst);
+    case kFinishRelu: return winograd_output<kFinishRelu>(m, ks, cn, bias, res, act, dst);
+    default: return winograd_output<kFinishAny>(m, ks, cn, bias, res, act, dst);
+  }
 }
 
 }  // namespace convkit

@@ -25,18 +25,21 @@ inline __m512 fold(__m512 a, __m512 v) {
 }
 
 // Non-finite tracking of the avg outputs (the driver's double-precision fix-up runs only where
-// a kernel reports one): v * 0 is NaN exactly where v is Inf or NaN, +-0 elsewhere, so the
-// bits of v * 0 OR-ed into one register hold a non-sign bit iff some v was not finite. One
-// multiply and one OR per stored vector, a 1-cycle chain, no mask compare (the permute port).
+// a kernel reports one): v * 0 is NaN exactly where v is Inf or NaN, +-0 elsewhere, and
+// fma(v, 0, bad) adds it to the tracker: bad stays +-0 in every lane until some v was not
+// finite, then that lane is NaN for good. One FMA per stored vector (the multiply and OR it
+// replaces cost one more op on the shared vector ports; issue 11's 3% budget), no mask compare
+// (the permute port). merge_nonfinite ORs two trackers, which keeps both properties (NaN
+// bits OR anything is NaN; +-0 OR +-0 is +-0).
 // m: the lanes stored. Without m, every lane counts: lanes past the row's end may then flag
 // a row whose stored outputs are all finite (only when nearby inputs are huge, Inf or NaN),
 // which costs a fix-up scan that changes nothing, never a wrong output; the row kernels of
-// NCHW save the masked multiply that way.
+// NCHW save the masked form that way.
 inline __m512i note_nonfinite(__m512i bad, __mmask16 m, __m512 v) {
-  return _mm512_or_si512(bad, _mm512_castps_si512(_mm512_maskz_mul_ps(m, v, _mm512_setzero_ps())));
+  return _mm512_castps_si512(_mm512_mask3_fmadd_ps(v, _mm512_setzero_ps(), _mm512_castsi512_ps(bad), m));
 }
 inline __m512i note_nonfinite(__m512i bad, __m512 v) {
-  return _mm512_or_si512(bad, _mm512_castps_si512(_mm512_mul_ps(v, _mm512_setzero_ps())));
+  return _mm512_castps_si512(_mm512_fmadd_ps(v, _mm512_setzero_ps(), _mm512_castsi512_ps(bad)));
 }
 inline __m512i merge_nonfinite(__m512i a, __m512i b) { return _mm512_or_si512(a, b); }
 inline bool any_nonfinite(__m512i bad) {
