@@ -3,7 +3,7 @@
 // the toolchain it is built with (Debian 12, glibc 2.36) binds a few symbols to versions added
 // in glibc 2.27 to 2.34. Bind them to their older versions, which glibc keeps for
 // compatibility (the same functions: pthread_once and pthread_setname_np moved from
-// libpthread into libc in 2.34; exp, log and expf got faster implementations in 2.27/2.29,
+// libpthread into libc in 2.34; exp, log, expf and powf got faster implementations in 2.27/2.29,
 // their old versions differ only in how they set errno, which nothing here reads), and make
 // std::condition_variable's timed waits use pthread_cond_timedwait rather than 2.30's
 // pthread_cond_clockwait. The build then needs glibc >= 2.16 (prebuilds/manifest.json says
@@ -19,6 +19,7 @@ CONVKIT_GLIBC_OLD(pthread_setname_np, "2.12");
 CONVKIT_GLIBC_OLD(exp, "2.2.5");
 CONVKIT_GLIBC_OLD(log, "2.2.5");
 CONVKIT_GLIBC_OLD(expf, "2.2.5");
+CONVKIT_GLIBC_OLD(powf, "2.2.5");
 #undef CONVKIT_GLIBC_OLD
 #elif defined(__aarch64__)
 #define CONVKIT_GLIBC_OLD(name) __asm__(".symver " #name "," #name "@GLIBC_2.17")
@@ -27,6 +28,7 @@ CONVKIT_GLIBC_OLD(pthread_setname_np);
 CONVKIT_GLIBC_OLD(exp);
 CONVKIT_GLIBC_OLD(log);
 CONVKIT_GLIBC_OLD(expf);
+CONVKIT_GLIBC_OLD(powf);
 #undef CONVKIT_GLIBC_OLD
 #endif
 #endif  // __GLIBC__
