@@ -56,7 +56,7 @@ export abstract class Module {
     // on the prototype chain when this runs.
     const inner = this.forward;
     Object.defineProperty(this, 'forward', {
-      value: (x: Tensor, ...rest: unknown[]) => this.call(inner, x, rest), enumerable: false, writable: true, configurable: true,
+      value: (x: Tensor, ...rest: unknown[]) => this.runForward(inner, x, rest), enumerable: false, writable: true, configurable: true,
     });
   }
 
@@ -74,7 +74,7 @@ export abstract class Module {
   /** Computes the module's output for x (see each layer for the shapes). */
   abstract forward(x: Tensor): Tensor;
 
-  private call(inner: (x: Tensor, ...rest: unknown[]) => Tensor, x: Tensor, rest: unknown[]): Tensor {
+  private runForward(inner: (x: Tensor, ...rest: unknown[]) => Tensor, x: Tensor, rest: unknown[]): Tensor {
     // A plain input in training mode becomes a leaf of the module's own (sharing x's data) that
     // requires grad only while the forward records and while backward(dy) runs, so dx is
     // computed only when backward(dy) asks for it, never for loss.backward().
