@@ -19,6 +19,128 @@ inline double hsum(__m512d v) {
   return ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
 }
 
+// NHWC "rows" kernels walk channels in groups of up to 4 vectors (64 channels) with the rows of
+// the block inner: per channel the order of accumulation is row by row as before, but a group's
+// accumulators stay in registers and, for C <= 64, the rows stream through once (no strided
+// re-walk of the block per 16 channels).
+constexpr int kGroup = 4;
+
+// Number of 16-channel vectors in the group starting at channel c.
+inline int group_vectors(int64_t channels, int64_t c) {
+  const int64_t v = (channels - c + 15) / 16;
+  return static_cast<int>(v < kGroup ? v : kGroup);
+}
+
+template <int NV>
+void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, const float* shift, double* sum,
+                   double* sumsq) {
+  __mmask16 m[NV];
+  __m512 k[NV];
+  __m512d s[2 * NV], q[2 * NV];
+  for (int v = 0; v < NV; ++v) {
+    m[v] = tail_mask(channels - c - 16 * v);
+    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
+    k[v] = _mm512_maskz_loadu_ps(m[v], shift + c + 16 * v);
+    s[2 * v] = _mm512_maskz_loadu_pd(ml, sum + c + 16 * v);
+    s[2 * v + 1] = _mm512_maskz_loadu_pd(mh, sum + c + 16 * v + 8);
+    q[2 * v] = _mm512_maskz_loadu_pd(ml, sumsq + c + 16 * v);
+    q[2 * v + 1] = _mm512_maskz_loadu_pd(mh, sumsq + c + 16 * v + 8);
+  }
+  const float* xr = x + c;
+  for (int64_t r = 0; r < rows; ++r, xr += channels) {
+    for (int v = 0; v < NV; ++v) {
+      const __m512 d = _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]);
+      const __m512d a = lo_pd(d), b = hi_pd(d);
+      s[2 * v] = _mm512_add_pd(s[2 * v], a);
+      s[2 * v + 1] = _mm512_add_pd(s[2 * v + 1], b);
+      q[2 * v] = _mm512_fmadd_pd(a, a, q[2 * v]);
+      q[2 * v + 1] = _mm512_fmadd_pd(b, b, q[2 * v + 1]);
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
+    _mm512_mask_storeu_pd(sum + c + 16 * v, ml, s[2 * v]);
+    _mm512_mask_storeu_pd(sum + c + 16 * v + 8, mh, s[2 * v + 1]);
+    _mm512_mask_storeu_pd(sumsq + c + 16 * v, ml, q[2 * v]);
+    _mm512_mask_storeu_pd(sumsq + c + 16 * v + 8, mh, q[2 * v + 1]);
+  }
+}
+
+template <int NV>
+void grad_sums_group(const float* dy, const float* x, int64_t rows, int64_t channels, int64_t c, const float* mean,
+                     double* sdy, double* sdyx) {
+  __mmask16 m[NV];
+  __m512 k[NV];
+  __m512d s[2 * NV], q[2 * NV];
+  for (int v = 0; v < NV; ++v) {
+    m[v] = tail_mask(channels - c - 16 * v);
+    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
+    k[v] = _mm512_maskz_loadu_ps(m[v], mean + c + 16 * v);
+    s[2 * v] = _mm512_maskz_loadu_pd(ml, sdy + c + 16 * v);
+    s[2 * v + 1] = _mm512_maskz_loadu_pd(mh, sdy + c + 16 * v + 8);
+    q[2 * v] = _mm512_maskz_loadu_pd(ml, sdyx + c + 16 * v);
+    q[2 * v + 1] = _mm512_maskz_loadu_pd(mh, sdyx + c + 16 * v + 8);
+  }
+  const float* gr = dy + c;
+  const float* xr = x + c;
+  for (int64_t r = 0; r < rows; ++r, gr += channels, xr += channels) {
+    for (int v = 0; v < NV; ++v) {
+      const __m512 g = _mm512_maskz_loadu_ps(m[v], gr + 16 * v);
+      const __m512 p = _mm512_mul_ps(g, _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]));
+      s[2 * v] = _mm512_add_pd(s[2 * v], lo_pd(g));
+      s[2 * v + 1] = _mm512_add_pd(s[2 * v + 1], hi_pd(g));
+      q[2 * v] = _mm512_add_pd(q[2 * v], lo_pd(p));
+      q[2 * v + 1] = _mm512_add_pd(q[2 * v + 1], hi_pd(p));
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
+    _mm512_mask_storeu_pd(sdy + c + 16 * v, ml, s[2 * v]);
+    _mm512_mask_storeu_pd(sdy + c + 16 * v + 8, mh, s[2 * v + 1]);
+    _mm512_mask_storeu_pd(sdyx + c + 16 * v, ml, q[2 * v]);
+    _mm512_mask_storeu_pd(sdyx + c + 16 * v + 8, mh, q[2 * v + 1]);
+  }
+}
+
+template <int NV>
+void apply_group(const float* x, float* y, int64_t rows, int64_t channels, const float* a, const float* b) {
+  __mmask16 m[NV];
+  __m512 va[NV], vb[NV];
+  for (int v = 0; v < NV; ++v) {
+    m[v] = tail_mask(channels - 16 * v);
+    va[v] = _mm512_maskz_loadu_ps(m[v], a + 16 * v);
+    vb[v] = _mm512_maskz_loadu_ps(m[v], b + 16 * v);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = r * channels;
+    for (int v = 0; v < NV; ++v) {
+      _mm512_mask_storeu_ps(y + o + 16 * v, m[v], _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], x + o + 16 * v), va[v], vb[v]));
+    }
+  }
+}
+
+template <int NV>
+void dx_group(const float* dy, const float* x, float* dx, int64_t rows, int64_t channels, int64_t c, const float* a,
+              const float* b, const float* d, const float* mean) {
+  __mmask16 m[NV];
+  __m512 va[NV], vb[NV], vd[NV], vm[NV];
+  for (int v = 0; v < NV; ++v) {
+    m[v] = tail_mask(channels - c - 16 * v);
+    va[v] = _mm512_maskz_loadu_ps(m[v], a + c + 16 * v);
+    vb[v] = _mm512_maskz_loadu_ps(m[v], b + c + 16 * v);
+    vd[v] = _mm512_maskz_loadu_ps(m[v], d + c + 16 * v);
+    vm[v] = _mm512_maskz_loadu_ps(m[v], mean + c + 16 * v);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = r * channels + c;
+    for (int v = 0; v < NV; ++v) {
+      const __m512 xc = _mm512_sub_ps(_mm512_maskz_loadu_ps(m[v], x + o + 16 * v), vm[v]);
+      const __m512 t = _mm512_fmadd_ps(xc, vb[v], vd[v]);
+      _mm512_mask_storeu_ps(dx + o + 16 * v, m[v], _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], dy + o + 16 * v), va[v], t));
+    }
+  }
+}
+
 }  // namespace
 
 void f32_bn_moments_row__avx512(const float* x, int64_t n, float shift, double* sum, double* sumsq) {
@@ -39,24 +161,13 @@ void f32_bn_moments_row__avx512(const float* x, int64_t n, float shift, double* 
 
 void f32_bn_moments_rows__avx512(const float* x, int64_t rows, int64_t channels, const float* shift, double* sum,
                                  double* sumsq) {
-  for (int64_t c = 0; c < channels; c += 16) {
-    const __mmask16 m = tail_mask(channels - c);
-    const __mmask8 ml = static_cast<__mmask8>(m & 0xFF), mh = static_cast<__mmask8>(m >> 8);
-    const __m512 k = _mm512_maskz_loadu_ps(m, shift + c);
-    __m512d s0 = _mm512_maskz_loadu_pd(ml, sum + c), s1 = _mm512_maskz_loadu_pd(mh, sum + c + 8);
-    __m512d q0 = _mm512_maskz_loadu_pd(ml, sumsq + c), q1 = _mm512_maskz_loadu_pd(mh, sumsq + c + 8);
-    for (int64_t r = 0; r < rows; ++r) {
-      const __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + r * channels + c), k);
-      const __m512d a = lo_pd(d), b = hi_pd(d);
-      s0 = _mm512_add_pd(s0, a);
-      s1 = _mm512_add_pd(s1, b);
-      q0 = _mm512_fmadd_pd(a, a, q0);
-      q1 = _mm512_fmadd_pd(b, b, q1);
+  for (int64_t c = 0; c < channels; c += 16 * kGroup) {
+    switch (group_vectors(channels, c)) {
+      case 1: moments_group<1>(x, rows, channels, c, shift, sum, sumsq); break;
+      case 2: moments_group<2>(x, rows, channels, c, shift, sum, sumsq); break;
+      case 3: moments_group<3>(x, rows, channels, c, shift, sum, sumsq); break;
+      default: moments_group<4>(x, rows, channels, c, shift, sum, sumsq); break;
     }
-    _mm512_mask_storeu_pd(sum + c, ml, s0);
-    _mm512_mask_storeu_pd(sum + c + 8, mh, s1);
-    _mm512_mask_storeu_pd(sumsq + c, ml, q0);
-    _mm512_mask_storeu_pd(sumsq + c + 8, mh, q1);
   }
 }
 
@@ -75,13 +186,16 @@ void f32_bn_apply_row__avx512(const float* x, float* y, int64_t n, float a, floa
 
 void f32_bn_apply_rows__avx512(const float* x, float* y, int64_t rows, int64_t channels, const float* a,
                                const float* b) {
-  if (channels <= 16) {
-    const __mmask16 m = tail_mask(channels);
-    const __m512 va = _mm512_maskz_loadu_ps(m, a), vb = _mm512_maskz_loadu_ps(m, b);
-    for (int64_t r = 0; r < rows; ++r) {
-      _mm512_mask_storeu_ps(y + r * channels, m, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + r * channels), va, vb));
-    }
-    return;
+  // C <= 64: scale and shift held in registers; wider: rows outer, scale and shift from L1.
+  switch (group_vectors(channels, 0)) {
+    case 1: apply_group<1>(x, y, rows, channels, a, b); return;
+    case 2: apply_group<2>(x, y, rows, channels, a, b); return;
+    case 3: apply_group<3>(x, y, rows, channels, a, b); return;
+    default:
+      if (channels <= 16 * kGroup) {
+        apply_group<4>(x, y, rows, channels, a, b);
+        return;
+      }
   }
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * channels;
@@ -113,24 +227,13 @@ void f32_bn_grad_sums_row__avx512(const float* dy, const float* x, int64_t n, fl
 
 void f32_bn_grad_sums_rows__avx512(const float* dy, const float* x, int64_t rows, int64_t channels,
                                    const float* mean, double* sdy, double* sdyx) {
-  for (int64_t c = 0; c < channels; c += 16) {
-    const __mmask16 m = tail_mask(channels - c);
-    const __mmask8 ml = static_cast<__mmask8>(m & 0xFF), mh = static_cast<__mmask8>(m >> 8);
-    const __m512 k = _mm512_maskz_loadu_ps(m, mean + c);
-    __m512d s0 = _mm512_maskz_loadu_pd(ml, sdy + c), s1 = _mm512_maskz_loadu_pd(mh, sdy + c + 8);
-    __m512d q0 = _mm512_maskz_loadu_pd(ml, sdyx + c), q1 = _mm512_maskz_loadu_pd(mh, sdyx + c + 8);
-    for (int64_t r = 0; r < rows; ++r) {
-      const __m512 g = _mm512_maskz_loadu_ps(m, dy + r * channels + c);
-      const __m512 p = _mm512_mul_ps(g, _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + r * channels + c), k));
-      s0 = _mm512_add_pd(s0, lo_pd(g));
-      s1 = _mm512_add_pd(s1, hi_pd(g));
-      q0 = _mm512_add_pd(q0, lo_pd(p));
-      q1 = _mm512_add_pd(q1, hi_pd(p));
+  for (int64_t c = 0; c < channels; c += 16 * kGroup) {
+    switch (group_vectors(channels, c)) {
+      case 1: grad_sums_group<1>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
+      case 2: grad_sums_group<2>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
+      case 3: grad_sums_group<3>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
+      default: grad_sums_group<4>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
     }
-    _mm512_mask_storeu_pd(sdy + c, ml, s0);
-    _mm512_mask_storeu_pd(sdy + c + 8, mh, s1);
-    _mm512_mask_storeu_pd(sdyx + c, ml, q0);
-    _mm512_mask_storeu_pd(sdyx + c + 8, mh, q1);
   }
 }
 
@@ -146,6 +249,17 @@ void f32_bn_dx_row__avx512(const float* dy, const float* x, float* dx, int64_t n
 
 void f32_bn_dx_rows__avx512(const float* dy, const float* x, float* dx, int64_t rows, int64_t channels,
                             const float* a, const float* b, const float* d, const float* mean) {
+  // C <= 64: one group, parameters held in registers; wider: rows outer, parameters from L1.
+  switch (group_vectors(channels, 0)) {
+    case 1: dx_group<1>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
+    case 2: dx_group<2>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
+    case 3: dx_group<3>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
+    default:
+      if (channels <= 16 * kGroup) {
+        dx_group<4>(dy, x, dx, rows, channels, 0, a, b, d, mean);
+        return;
+      }
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t o = r * channels;
     for (int64_t c = 0; c < channels; c += 16) {
