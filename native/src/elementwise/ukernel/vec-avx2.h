@@ -19,6 +19,11 @@ struct vec_avx2 {
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
+  // 1/b to ~2^-22 (rcp and one Newton step), for finite nonzero b of normal range.
+  static V rcp(V b) {
+    const V r = _mm256_rcp_ps(b);
+    return _mm256_fmadd_ps(_mm256_fnmadd_ps(b, r, _mm256_set1_ps(1.0f)), r, r);
+  }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   // a*b + c rounded once (the exact-residual tricks need it; std::fma on the scalar level).
   static V fma_exact(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }

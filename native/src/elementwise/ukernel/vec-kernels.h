@@ -2,7 +2,7 @@
 // vec-avx2.h, vec-avx512.h) and instantiated by each ISA's ukernel file, which fills its table
 // (ukernels.h). Internal linkage: each ISA file gets its own copy built with its own flags.
 // exp and log are Cephes' single-precision polynomials (about 1 ulp); gelu's normal CDF is
-// Numerical Recipes' erfcc (fractional error < 1.2e-7), the same formula the ts backend evaluates.
+// exp(-x^2/2) times a polynomial in t = 1/(1 + 0.305|x|) (relative error ~1e-7; see phi).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -76,46 +76,41 @@ struct vk {
     return y;
   }
 
-  // Phi(x) = erfc(-x/sqrt 2)/2, the normal CDF, from Numerical Recipes' erfcc (fractional error
-  // < 1.2e-7, the ts backend's formula): erfc(u) = t exp(-u^2 + P(t)), t = 1/(1 + u/2), u = |x|/sqrt 2;
-  // Phi = erfc(u)/2 for x < 0, else 1 - erfc(u)/2. Branch-free: the exponent -x^2/2 stays exact as
-  // hi + lo (FMA residual) through exp's range reduction (hi - n ln2 is exact, lo joins after), so
-  // the lower tail keeps ~5e-7 relative accuracy down to x = -13.1; below that Phi is 0 (gelu is
-  // under 1e-37 there). 2^(n-1) comes straight from the shifted rounding sum; one division.
+  // Phi(x) = erfc(-x/sqrt 2)/2, the normal CDF: with a = |x|, erfc(a/sqrt 2) = exp(-a^2/2) t Q(t),
+  // t = 1/(1 + 0.305 a), Q a degree-7 fit of erfcx(a/sqrt 2)/t over a in [0, 14] (relative error
+  // 1.1e-7 with these float coefficients; fitted once by weighted least squares / Lawson in numpy);
+  // Phi = h = erfc/2 for x < 0, else 1 - h. The Gaussian and Q(t) are independent chains (no
+  // division: a refined reciprocal; Estrin polynomials), so the dependency path stays short.
+  // The exponent -a^2/2 is exact as hi + lo (FMA residual) through exp's range reduction (hi - n ln2
+  // is exact, lo joins after), so the lower tail keeps its relative accuracy down to x = -13.1;
+  // below that Phi is 0 (gelu is under 1e-37 there). 2^(n-1) comes from the rounding sum's bits.
   static V phi(V x) {
-    const V ax = O::abs(x);
-    const V a = O::min_raw(ax, O::set1(14.0f));  // finite from here on (NaN: 14; x carries it)
-    const V t = O::div(O::set1(1.0f), O::fmadd(a, O::set1(0.353553390593273762f), O::set1(1.0f)));
-    V p = O::set1(0.17087277f);
-    p = O::fmadd(p, t, O::set1(-0.82215223f));
-    p = O::fmadd(p, t, O::set1(1.48851587f));
-    p = O::fmadd(p, t, O::set1(-1.13520398f));
-    p = O::fmadd(p, t, O::set1(0.27886807f));
-    p = O::fmadd(p, t, O::set1(-0.18628806f));
-    p = O::fmadd(p, t, O::set1(0.09678418f));
-    p = O::fmadd(p, t, O::set1(0.37409196f));
-    p = O::fmadd(p, t, O::set1(1.00002368f));
-    p = O::fmadd(p, t, O::set1(-1.26551223f));
-    const V hi = O::mul(a, a);
-    const V ehi = O::mul(hi, O::set1(-0.5f));                   // exact
-    const V elo = O::fmadd(O::fmsub(a, a, hi), O::set1(-0.5f), p);  // -lo/2 + P(t)
-    // exp(ehi + elo) / 2: n = round((ehi + elo) log2 e) by adding 1.5 2^23 + 126, whose low bits
-    // shifted into the exponent field are 2^(n-1).
+    const V a = O::min_raw(O::abs(x), O::set1(14.0f));  // finite from here on (NaN: 14; x carries it)
+    const V ah = O::mul(a, O::set1(-0.5f));              // exact
+    const V ehi = O::mul(a, ah), elo = O::fmsub(a, ah, ehi);  // -a^2/2 = ehi + elo exactly
+    // exp(ehi + elo) / 2: n = round(ehi log2 e) by adding 1.5 2^23 + 126, whose low bits shifted
+    // into the exponent field are 2^(n-1); clamped at n = -126, whose 2^(n-1) bits are 0.0.
     const V magic = O::set1(12583038.0f);
-    // Clamped at n = -126, whose 2^(n-1) bits are 0.0: Phi's tail is 0 below x = -13.1 (gelu < 1e-37).
-    const V j = O::max_raw(O::fmadd(O::add(ehi, elo), O::set1(1.44269504088896341f), magic), O::set1(12583038.0f - 126.0f));
+    const V j = O::max_raw(O::fmadd(ehi, O::set1(1.44269504088896341f), magic), O::set1(12583038.0f - 126.0f));
     const V n = O::sub(j, magic);
     V r = O::fmadd(n, O::set1(-0.693359375f), ehi);
-    r = O::add(r, elo);
     r = O::fmadd(n, O::set1(2.12194440e-4f), r);
-    // e^r on [-ln2/2, ln2/2]: XNNPACK's degree-5 minimax (relative error 9e-8), Horner.
-    V q = O::set1(0x1.0F9F9Cp-7f);
-    q = O::fmadd(q, r, O::set1(0x1.573A1Ap-5f));
-    q = O::fmadd(q, r, O::set1(0x1.555A80p-3f));
-    q = O::fmadd(q, r, O::set1(0x1.FFFDC6p-2f));
-    q = O::fmadd(q, r, O::set1(0x1.FFFFF6p-1f));
-    const V e = O::fmadd(q, r, O::set1(1.0f));
-    const V h = O::mul(O::mul(e, t), O::shl23(j));
+    r = O::add(r, elo);
+    // e^r on [-ln2/2, ln2/2]: XNNPACK's degree-5 minimax (relative error 9e-8), Estrin.
+    const V r2 = O::mul(r, r);
+    const V q01 = O::fmadd(r, O::set1(0x1.FFFFF6p-1f), O::set1(1.0f));
+    const V q23 = O::fmadd(r, O::set1(0x1.555A80p-3f), O::set1(0x1.FFFDC6p-2f));
+    const V q45 = O::fmadd(r, O::set1(0x1.0F9F9Cp-7f), O::set1(0x1.573A1Ap-5f));
+    const V e = O::fmadd(O::fmadd(q45, r2, q23), r2, q01);
+    // t Q(t), Estrin.
+    const V t = O::rcp(O::fmadd(a, O::set1(0.305000007f), O::set1(1.0f)));
+    const V t2 = O::mul(t, t), t4 = O::mul(t2, t2);
+    const V c01 = O::fmadd(t, O::set1(0.24493371f), O::set1(0.243279472f));
+    const V c23 = O::fmadd(t, O::set1(0.242045283f), O::set1(0.206841201f));
+    const V c45 = O::fmadd(t, O::set1(0.371438384f), O::set1(-0.0759576112f));
+    const V c67 = O::fmadd(t, O::set1(0.0733990967f), O::set1(-0.30597946f));
+    const V tq = O::mul(t, O::fmadd(O::fmadd(c67, t2, c45), t4, O::fmadd(c23, t2, c01)));
+    const V h = O::mul(O::mul(e, tq), O::shl23(j));
     return O::sel(O::lt(x, O::set1(0.0f)), h, O::sub(O::set1(1.0f), h));
   }
 

@@ -19,6 +19,7 @@ struct vec_scalar {
   static V sub(V a, V b) { return a - b; }
   static V mul(V a, V b) { return a * b; }
   static V div(V a, V b) { return a / b; }
+  static V rcp(V b) { return 1.0f / b; }
   static V fmadd(V a, V b, V c) { return a * b + c; }
   // a*b + c rounded once (the exact-residual tricks need it; std::fma on the scalar level).
   static V fma_exact(V a, V b, V c) { return std::fma(a, b, c); }
