@@ -1,7 +1,8 @@
 // Tensor.backward: walks the tape from one output back to the leaves, in reverse topological
 // order, summing the gradients that reach each tensor; leaves accumulate theirs into .grad.
-// Each node's backward function is dropped after it runs (unless retainGraph), so the tape
-// holds memory only until its backward.
+// Sums are fresh tensors (add, with recording off): a user may hold a gradient. Each node's
+// backward function is dropped after it runs (unless retainGraph), so the tape holds memory
+// only until its backward.
 import { rangeError, shapeStr } from '../errors';
 import { Tensor } from '../tensor';
 import { noGrad } from './grad-mode';
@@ -12,10 +13,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** a + b into a fresh tensor (gradients are never written in place: a user may hold one). */
-function sum(a: Tensor, b: Tensor): Tensor {
-  return add(a, b);  // called with recording off
-}
 
 /** Nodes reachable from root, each after every node that consumes its output (DFS post-order, reversed). */
 function topoOrder(root: GradNode): GradNode[] {
@@ -66,7 +63,7 @@ export function runBackward(meta: AutogradMeta | null, shape: readonly number[],
   const retain = opts?.retainGraph === true;
   if (meta.node === null) {
     // A leaf: d(leaf)/d(leaf) = identity.
-    meta.grad = meta.grad ? sum(meta.grad, seed) : new Tensor(seed.data.slice(), shape);
+    meta.grad = meta.grad ? add(meta.grad, seed) : new Tensor(seed.data.slice(), shape);
     return;
   }
   const order = topoOrder(meta.node);
@@ -93,10 +90,10 @@ export function runBackward(meta: AutogradMeta | null, shape: readonly number[],
         if (input.node === null) {
           // A leaf keeps its own copy: the same gradient tensor may reach several inputs (add),
           // and an optimizer may update a .grad in place.
-          input.grad = input.grad ? sum(input.grad, g) : new Tensor(g.data.slice(), g.shape);
+          input.grad = input.grad ? add(input.grad, g) : new Tensor(g.data.slice(), g.shape);
         } else {
           const prev = pending.get(input.node);
-          pending.set(input.node, prev ? sum(prev, g) : g);
+          pending.set(input.node, prev ? add(prev, g) : g);
         }
       }
     }

@@ -5,6 +5,7 @@ import { isInt } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor, Tensor } from '../tensor';
 import { needsGrad, record } from '../autograd/record';
+import { unaryBackward as kernelBackward } from './arith';
 
 function unary(op: ActivationKind, x: unknown, params?: number[]): Tensor {
   const xt = checkTensor(op, 'x', x);
@@ -13,11 +14,7 @@ function unary(op: ActivationKind, x: unknown, params?: number[]): Tensor {
   // sigmoid's and tanh's gradients read their output, every other kind's its input.
   if (needsGrad(xt)) {
     const saved = op === 'sigmoid' || op === 'tanh' ? y.detach() : xt.detach();
-    record(op, y, [xt], (gy) => {
-      const dx = new Tensor(backend().output(saved.size), saved.shape);
-      backend().activationBackward(op, gy.data, saved.data, dx.data, params);
-      return [dx];
-    });
+    record(op, y, [xt], (gy) => [kernelBackward(op, gy, saved, params)]);
   }
   return y;
 }

@@ -6,7 +6,9 @@ import { checkTensor, Tensor } from '../tensor';
 import { checkOptions } from '../check';
 import { allocate } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
-import { hardSwish, reluBackward, sigmoidBackward, silu } from './activation';
+import { hardSwish, silu } from './activation';
+import { unaryBackward } from './arith';
+import type { ActivationKind } from '../backend/backend';
 
 /**
  * Options of {@link conv2d}, {@link conv2dAsync} and {@link conv2dBackward}: the geometry
@@ -112,7 +114,8 @@ function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, re
   const act = info.activation;
   const out = act === 'none' ? null : y.detach();
   record('conv2d', y, [xt, wt, bias, residual], (gy, [gx, gw, gb]) => {
-    const g = out === null ? gy : act === 'relu' ? reluBackward(gy, out) : act === 'sigmoid' ? sigmoidBackward(gy, out) : relu6FromOutput(gy, out);
+    // relu's and relu6's kernels give the same mask from the output as from the input; sigmoid's reads y.
+    const g = out === null ? gy : unaryBackward(act as ActivationKind, gy, out);
     const outputs: Conv2dGrad[] = [];
     if (gx) outputs.push('dx');
     if (gw) outputs.push('dw');
@@ -120,13 +123,6 @@ function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, re
     const r = outputs.length ? conv2dBackward(g, x, w, { ...geometry, outputs }) : {};
     return [r.dx ?? null, r.dw ?? null, r.db ?? null, g];
   });
-}
-
-/** relu6's gradient from its output: dy where 0 < y < 6. */
-function relu6FromOutput(gy: Tensor, y: Tensor): Tensor {
-  const out = new Float32Array(gy.size);
-  for (let i = 0; i < out.length; i++) out[i] = y.data[i] > 0 && y.data[i] < 6 ? gy.data[i] : 0;
-  return new Tensor(out, gy.shape);
 }
 
 /**

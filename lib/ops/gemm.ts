@@ -6,6 +6,8 @@ import { checkSgemm, type GemmInfo, gemmCall, matmulPlan } from '../shape/gemm-i
 import { checkTensor, Tensor } from '../tensor';
 import { allocate, checkOutputElements } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
+import { mul } from './arith';
+import { sum } from './reduce';
 
 /** Options of {@link gemm} and {@link gemmAsync} (the ONNX Gemm attributes). */
 export interface GemmOptions {
@@ -75,15 +77,6 @@ export function gemm(a: Tensor, b: Tensor, opts?: GemmOptions): Tensor {
   return p.y;
 }
 
-/** Sum over the rows of g [m, n] -> [n] (the gradient of a row-broadcast operand). */
-function sumRows(g: Tensor, scale: number): Tensor {
-  const [m, n] = [g.size / g.shape[g.rank - 1], g.shape[g.rank - 1]];
-  const out = new Float32Array(n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j] += g.data[i * n + j];
-  if (scale !== 1) for (let j = 0; j < n; j++) out[j] *= scale;
-  return new Tensor(out, [n]);
-}
-
 /** gemm on the tape: dA = alpha gy op(b)^T (transposed back for transA), dB likewise, dC = beta gy. */
 function recordGemm(p: GemmPlan): void {
   const { transA, transB, alpha, beta } = p;
@@ -93,16 +86,10 @@ function recordGemm(p: GemmPlan): void {
   record('gemm', p.y, [p.a, p.b, p.c], (gy, [ga, gb, gc]) => [
     !ga ? null : transA ? gemm(b, gy, { transA: transB, transB: true, alpha }) : gemm(gy, b, { transB: !transB, alpha }),
     !gb ? null : transB ? gemm(gy, a, { transA: true, transB: transA, alpha }) : gemm(a, gy, { transA: !transA, alpha }),
-    !gc || !cShape ? null : cShape.length === 1 ? sumRows(gy, beta) : scaled(gy, beta),
+    !gc || !cShape ? null : mul(cShape.length === 1 ? sum(gy, 0) : gy, beta),
   ]);
 }
 
-function scaled(g: Tensor, s: number): Tensor {
-  if (s === 1) return g;
-  const out = new Float32Array(g.size);
-  for (let i = 0; i < out.length; i++) out[i] = g.data[i] * s;
-  return new Tensor(out, g.shape);
-}
 
 /** {@link gemm} off the main thread (native backend), on the values a, b and c hold at the call; bad input rejects the promise. */
 export async function gemmAsync(a: Tensor, b: Tensor, opts?: GemmOptions): Promise<Tensor> {
@@ -208,7 +195,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
       return [
         gx ? gemm(g2, w).reshape(xShape) : null,
         gw ? gemm(g2, x2, { transA: true }) : null,
-        gb ? sumRows(g2, 1) : null,
+        gb ? sum(g2, 0) : null,
       ];
     });
   }
