@@ -63,3 +63,5 @@ export * as nn from './nn/index';
 export * as optim from './optim/index';
 export { io } from './io/index';
 export type { SafetensorsContents } from './io/index';
+export { onnx, OnnxModel } from './onnx/index';
+export type { OnnxLoadOptions, OnnxValueInfo } from './onnx/index';

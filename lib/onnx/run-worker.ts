@@ -1,0 +1,84 @@
+// The thread model.run() computes on: one worker per model, started on the first run(),
+// holding the same graph with its weights in SharedArrayBuffers (no copy), running requests
+// in arrival order. It does not keep the process alive while idle.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { getBackend } from '../backend/select';
+import type { Graph } from './graph';
+
+/** A message from the worker: a result or an error for request `id`. */
+export interface Reply {
+  id: number;
+  outputs?: { data: Float32Array; shape: number[] }[];
+  error?: { name: string; message: string };
+}
+
+/** Moves every constant's elements into shared memory so the worker reads the same bytes. */
+function shareConsts(g: Graph): void {
+  for (const [name, c] of g.consts) {
+    if (c.data.buffer instanceof SharedArrayBuffer) continue;
+    const shared = new (c.data.constructor as Float32ArrayConstructor)(new SharedArrayBuffer(c.data.byteLength));
+    shared.set(c.data);
+    g.consts.set(name, { ...c, data: shared });
+  }
+}
+
+// The compiled worker: beside this file in dist/; when this file runs from lib/ (tests over
+// the TypeScript sources) the build's copy in dist/onnx/.
+function workerFile(): string {
+  const here = path.join(__dirname, 'worker.js');
+  if (fs.existsSync(here)) return here;
+  return path.join(__dirname, '..', '..', 'dist', 'onnx', 'worker.js');
+}
+
+export class RunWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (o: NonNullable<Reply['outputs']>) => void; reject: (e: Error) => void; stack: string }>();
+  private next = 0;
+  private failed: Error | null = null;
+
+  constructor(graph: Graph, opts: { threads?: number }) {
+    shareConsts(graph);
+    this.worker = new Worker(workerFile(), { workerData: { graph, opts, backend: getBackend() } });
+    this.worker.unref();
+    this.worker.on('message', (r: Reply) => this.settle(r));
+    const fail = (err: Error) => {
+      this.failed = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', (err) => fail(new Error(`model.run: the model's worker thread failed: ${err.message}`)));
+    this.worker.on('exit', (code) => { if (this.pending.size) fail(new Error(`model.run: the model's worker thread exited (code ${code})`)); });
+  }
+
+  private settle(r: Reply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (r.error) {
+      const E = r.error.name === 'RangeError' ? RangeError : r.error.name === 'TypeError' ? TypeError : Error;
+      const err = new E(r.error.message);
+      err.stack = `${err.name}: ${err.message}\n${p.stack}`;
+      p.reject(err);
+    } else {
+      p.resolve(r.outputs!);
+    }
+  }
+
+  run(arrays: Float32Array[], shapes: number[][]): Promise<NonNullable<Reply['outputs']>> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.next++;
+    const stack = (new Error().stack ?? '').split('\n').slice(3).join('\n');
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, stack });
+      this.worker.ref();
+      this.worker.postMessage({ id, arrays, shapes }, arrays.map((a) => a.buffer as ArrayBuffer));
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
