@@ -100,7 +100,19 @@ export function fromBytes(bytes: Uint8Array, source: string, dir: string | null,
   const ext = new ExternalData(dir, source);
   const { graph, attrs } = toGraph(decodeModel(bytes, source), source, ext);
   const report = opts.optimize === false ? [] : runPasses(graph, attrs);
-  return new OnnxModel(graph, attrs, opts, report);
+  const model = new OnnxModel(graph, attrs, opts, report);
+  // Plan once now when the input shapes are known up to the batch (size 1 stands in for it),
+  // so shape errors and data-dependent shapes fail at load, not at the first run.
+  const batchOnly = graph.inputs.every((v) => v.shape !== null && v.shape.every((d, i) => typeof d === 'number' || i === 0));
+  if (batchOnly) {
+    try {
+      model.planFor(graph.inputs.map((v) => v.shape!.map((d) => (typeof d === 'number' ? d : 1))));
+    } catch (err) {
+      const E = err instanceof RangeError ? RangeError : TypeError;
+      throw new E(`onnx.load: ${source}: ${(err as Error).message.replace(/^onnx: /, '')}`);
+    }
+  }
+  return model;
 }
 
 /**

@@ -41,9 +41,12 @@ export class OnnxModel {
   private readonly plans = new Map<string, Plan>();
   private worker: RunWorker | null = null;
 
-  /** @internal */
+  /**
+   * Made by {@link onnx.load}; not meant to be called directly.
+   * @internal
+   */
   constructor(private readonly graph: Graph, private readonly attrs: Map<Node, unknown>,
-    private readonly opts: { threads?: number }, private readonly passes: readonly string[]) {
+    private readonly opts: OnnxLoadOptions, private readonly passes: readonly string[]) {
     this.inputs = graph.inputs.map((v) => ({ name: v.name, shape: v.shape ?? [], type: 'float32' as const }));
     this.outputs = graph.outputs.map((v) => ({ name: v.name, shape: v.shape ?? [], type: 'float32' as const }));
   }
@@ -85,7 +88,10 @@ export class OnnxModel {
     return { arrays, shapes };
   }
 
-  /** @internal The plan for these input shapes, built on first use. */
+  /**
+   * The plan for these input shapes, built on first use.
+   * @internal
+   */
   planFor(shapes: number[][]): Plan {
     const key = shapes.map((s) => s.join('x')).join(';');
     let plan = this.plans.get(key);
@@ -97,7 +103,10 @@ export class OnnxModel {
     return plan;
   }
 
-  /** @internal Runs on already checked arrays; used by runSync and the worker. */
+  /**
+   * Runs on already checked arrays; used by runSync and the worker.
+   * @internal
+   */
   runArrays(arrays: Float32Array[], shapes: number[][]): { data: Float32Array; shape: number[] }[] {
     const plan = this.planFor(shapes);
     const threads = this.opts.threads;
@@ -133,7 +142,7 @@ export class OnnxModel {
    */
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const { arrays, shapes } = this.feedsOf('model.run', feeds);
-    this.worker ??= new RunWorker(this.graph, this.opts);
+    this.worker ??= new RunWorker(this.graph, { threads: this.opts.threads });
     const out = await this.worker.run(arrays.map((a) => a.slice()), shapes);
     const result: Record<string, Tensor> = {};
     this.outputs.forEach((o, i) => { result[o.name] = new Tensor(out[i].data, out[i].shape); });
