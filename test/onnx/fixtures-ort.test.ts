@@ -21,13 +21,14 @@ describe('ONNX fixtures on onnxruntime-node', () => {
       it(`${file} (${m.note})`, async () => {
         const bytes = fs.readFileSync(path.join(ONNX_FIXTURES, file));
         const proto = onnx.ModelProto.decode(bytes);
+        const graph = proto.graph as onnx.GraphProto;
         expect(proto.opsetImport.find((o) => (o.domain ?? '') === '')?.version?.toString()).toBe(opset);
-        for (const n of proto.graph!.node) opsSeen.add(n.opType!);
-        const graphInputs = proto.graph!.input.map((v) => v.name).filter((n) => !proto.graph!.initializer.some((t) => t.name === n));
+        for (const n of graph.node) opsSeen.add(n.opType!);
+        const graphInputs = graph.input.map((v) => v.name).filter((n) => !graph.initializer.some((t) => t.name === n));
         expect(graphInputs).toEqual(m.inputs.map((i) => i.name));
-        expect(proto.graph!.output.map((v) => v.name)).toEqual(m.outputs.map((o) => o.name));
-        for (const v of [...proto.graph!.input.filter((i) => graphInputs.includes(i.name!)), ...proto.graph!.output]) {
-          expect(v.type!.tensorType!.shape!.dim[0].dimParam, `${v.name} batch axis`).toBe('N');
+        expect(graph.output.map((v) => v.name)).toEqual(m.outputs.map((o) => o.name));
+        for (const v of [...graph.input.filter((i) => graphInputs.includes(i.name!)), ...graph.output]) {
+          expect((v.type as onnx.TypeProto).tensorType!.shape!.dim![0].dimParam, `${v.name} batch axis`).toBe('N');
         }
         const io = readSafetensorsFile(path.join(ONNX_FIXTURES, m.io));
         for (const batch of [1, 3]) {
