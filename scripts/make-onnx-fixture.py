@@ -17,6 +17,19 @@ For each model <name>:
 - manifest.json: {models: [{name, io, onnx: {opset: file}, inputs: [{name, shape}],
   outputs: [{name, shape}], note}]}, shapes at batch 1 (axis 0 is dynamic).
 test/onnx/fixtures-ort.test.ts checks every file against onnxruntime-node.
+
+What torch 1.13's exporter makes of them (for whoever implements the ops): ir_version 6 at
+opset 11, 7 at 13, 8 at 17. Conv+BN arrive fused (BatchNormalization only in ops-activations,
+after a Concat); Dropout is removed and StochasticDepth becomes Identity; HardSwish is
+HardSigmoid + Mul below opset 14 (the op itself only in *-op17); relu6 / clamp are Clip with
+min/max inputs (Constant nodes); avg_pool2d with count_include_pad=True and padding exports as
+Pad + AveragePool without pads (the count_include_pad attribute appears in no fixture: per-op
+tests cover it); adaptive_max_pool2d(x, 1) is a MaxPool over the whole input; Softmax over a
+non-last axis at opset 11 is Transpose + Softmax + Transpose; view(N, -1) and interpolate(size=)
+use Shape / Gather / Slice / Cast / Unsqueeze / Concat / ConstantOfShape chains; Split takes
+`split` as an attribute at 11 and an input at 13+; Unsqueeze `axes` likewise; Resize has 3 inputs
+(scales) or 4 (sizes), modes nearest (asymmetric, floor) and linear (half_pixel, align_corners);
+LayerNorm is ReduceMean / Sub / Pow / Sqrt / Div below 17 and LayerNormalization at 17.
 """
 import json
 import os
