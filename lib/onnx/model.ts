@@ -82,6 +82,9 @@ export class OnnxModel {
         sizes.set(d, shape[i]);
       });
       if (shape.some((d) => d < 1)) throw new RangeError(`${op}: input "${inp.name}" is empty (shape [${shape.join(', ')}])`);
+      // The buffer may have been transferred or detached since the Tensor was made.
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (t.data.length !== n) throw new RangeError(`${op}: input "${inp.name}" holds ${t.data.length} elements for shape [${shape.join(', ')}] (was its buffer transferred or detached?)`);
       arrays.push(t.data as Float32Array);
       shapes.push(shape);
     }
