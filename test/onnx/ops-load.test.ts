@@ -56,9 +56,9 @@ describe('the path each node takes', () => {
     expect(notes(single('Resize', [x, { name: '' }, sc], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }))).toMatch(/upsample2d nearest/);
     expect(notes(single('Resize', [x, { name: '' }, sc], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }))).toMatch(/upsample2d bilinear/);
     expect(notes(single('Resize', [x, { name: '' }, sc], { mode: 'linear', coordinate_transformation_mode: 'align_corners' }))).toMatch(/upsample2d bilinear/);
-    // half_pixel + round_prefer_floor equals floor(i / 2) at scale 2 (upsample2d), not at 2.5 (the TS loop).
+    // half_pixel + round_prefer_floor picks floor(i / 2) at scale 2 (upsample2d); round_prefer_ceil at 2.5 differs (the TS loop).
     expect(notes(single('Resize', [x, { name: '' }, sc], { mode: 'nearest' }))).toMatch(/upsample2d nearest/);
-    expect(notes(single('Resize', [x, { name: '' }, { ...sc, t: f32([1, 1, 2.5, 2.5]) }], { mode: 'nearest' }))).toMatch(/ts nearest half_pixel/);
+    expect(notes(single('Resize', [x, { name: '' }, { ...sc, t: f32([1, 1, 2.5, 2.5]) }], { mode: 'nearest', nearest_mode: 'round_prefer_ceil' }))).toMatch(/ts nearest half_pixel/);
   });
   it('pools with pads past half the kernel pad explicitly; others call the kernel directly', () => {
     expect(notes(single('MaxPool', [x], { kernel_shape: [3, 3], pads: [2, 2, 2, 2] }))).toMatch(/padded explicitly/);
