@@ -123,6 +123,23 @@ run('shape arithmetic folded at plan time', [
     },
     feeds: { x: rnd([2, 6], 1) },
   })],
+  ['float ops over folded values (Shape -> Cast -> Sqrt -> Pow) fold too', () => ({
+    spec: {
+      opset: 13,
+      inputs: [{ name: 'x', shape: ['N', 9] }],
+      outputs: [{ name: 'y' }],
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Gather', inputs: ['s', 'one'], outputs: ['d'], attrs: { axis: 0 } },
+        { op: 'Cast', inputs: ['d'], outputs: ['df'], attrs: { to: 1 } },
+        { op: 'Sqrt', inputs: ['df'], outputs: ['r'] },
+        { op: 'Pow', inputs: ['r', 'e'], outputs: ['p'] },
+        { op: 'Div', inputs: ['x', 'p'], outputs: ['y'] },
+      ],
+      initializers: { one: i64([1], []), e: f32([3], []) },
+    },
+    feeds: { x: rnd([2, 9], 1) },
+  })],
   ['Cast float -> float, Where with runtime data', () => ({
     spec: {
       opset: 13,
@@ -187,6 +204,8 @@ run('conv and pools', [
   ['GlobalAveragePool', () => single('GlobalAveragePool', [x(rnd(X4, 1))])],
   ['GlobalMaxPool', () => single('GlobalMaxPool', [x(rnd(X4, 1))])],
   ['BatchNormalization', () => single('BatchNormalization', [x(rnd(X4, 1)), c('s', rnd([3], 2)), c('b', rnd([3], 3)), c('m', rnd([3], 4)), c('v', { ...rnd([3], 5), data: Float32Array.from([0.5, 1, 2]) })], { epsilon: 1e-3 })],
+  ['LayerNormalization (17) axis -1', () => single('LayerNormalization', [x(rnd([2, 5, 16], 1, 3)), c('s', rnd([16], 2)), c('b', rnd([16], 3))], { epsilon: 1e-5 }, 17)],
+  ['LayerNormalization (17) axis 1, no bias', () => single('LayerNormalization', [x(rnd([2, 3, 4, 5], 1, 3)), c('s', rnd([3, 4, 5], 2))], { axis: 1 }, 17)],
   ['BatchNormalization rank 2', () => single('BatchNormalization', [x(rnd([4, 3], 1)), c('s', rnd([3], 2)), c('b', rnd([3], 3)), c('m', rnd([3], 4)), c('v', f32([0.5, 1, 2]))])],
 ]);
 
