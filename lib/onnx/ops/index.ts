@@ -10,7 +10,7 @@ import { Transpose, Slice, Split, Expand, Tile, Pad } from './movement';
 import { Cast, ConstantOfShape, Range, Equal, Less, Greater, Not, Where } from './logic';
 import { MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool } from './pool';
 import { Gemm, MatMul } from './gemm';
-import { BatchNormalization } from './norm';
+import { BatchNormalization, LayerNormalization } from './norm';
 import { ReduceMean, ReduceSum, ReduceMax, ReduceMin, Softmax, LogSoftmax } from './reduce';
 import { Resize, Upsample } from './resize';
 
@@ -23,7 +23,7 @@ export const OPS: Record<string, OpDef<any>> = {
   Cast, ConstantOfShape, Range, Equal, Less, Greater, Not, Where,
   MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
   Gemm, MatMul,
-  BatchNormalization,
+  BatchNormalization, LayerNormalization,
   ReduceMean, ReduceSum, ReduceMax, ReduceMin, Softmax, LogSoftmax,
   Resize, Upsample,
 };
