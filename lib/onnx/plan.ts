@@ -71,7 +71,7 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
     }
     const outs = planned.outputs;
     if (outs.length < node.outputs.filter((o) => o !== '').length) throw atNode(node, new TypeError(`produces ${outs.length} outputs, the graph reads ${node.outputs.length}`));
-    const known = outs.every((o) => o.data !== undefined);
+    let known = outs.every((o) => o.data !== undefined);
     const allConst = inputs.every((e) => e === null || e.value.data !== undefined);
     if (!known && planned.kernel && allConst && outs.every((o) => o.dtype === 'float32')) {
       // Constant folding: every input is known, so run the kernel now, once.
@@ -82,6 +82,7 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
         throw atNode(node, err);
       }
       outs.forEach((o, i) => { o.data = ys[i]; });
+      known = true;   // folded: no step at run time
     } else if (!known) {
       if (!planned.kernel && !planned.alias) throw atNode(node, new TypeError('has no kernel for these inputs'));
       const bad = outs.find((o) => o.dtype !== 'float32' && o.data === undefined);

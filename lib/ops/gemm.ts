@@ -19,7 +19,7 @@ export interface GemmOptions {
   alpha?: number;
   /** Scale of c. Default 1 (ignored without c). */
   beta?: number;
-  /** Added after scaling by beta: `[M, N]`, or `[N]` broadcast over the rows. Default: none. */
+  /** Added after scaling by beta: `[M, N]`, or broadcast to it as ONNX Gemm's C: `[N]`, `[1, N]`, `[M, 1]`, `[1]` or a scalar. Default: none. */
   c?: Tensor;
 }
 
@@ -47,9 +47,18 @@ function planGemm(op: string, a: unknown, b: unknown, opts: unknown): GemmPlan {
   if (o.c === undefined || o.c === null) beta = 0;
   else {
     c = checkTensor(op, 'c', o.c);
-    if (c.rank === 2 && c.shape[0] === m && c.shape[1] === n) y.data.set(c.data);
-    else if (c.rank === 1 && c.shape[0] === n) for (let i = 0; i < m; i++) y.data.set(c.data, i * n);
-    else throw rangeError(op, `c must be [${m}, ${n}] or broadcast [${n}], got c ${shapeStr(c.shape)}`);
+    // ONNX Gemm: c broadcasts unidirectionally to [M, N]: [M, N], [N], [1, N], [M, 1], [1], [1, 1] or a scalar.
+    const [cm, cn] = c.rank === 2 ? c.shape : c.rank === 1 ? [1, c.shape[0]] : [1, 1];
+    if (c.rank > 2 || (cm !== m && cm !== 1) || (cn !== n && cn !== 1)) {
+      throw rangeError(op, `c must broadcast to [${m}, ${n}] ([${m}, ${n}], [${n}], [1, ${n}], [${m}, 1], [1] or a scalar), got c ${shapeStr(c.shape)}`);
+    }
+    const cd = c.data, yd = y.data;
+    if (cm === m && cn === n) yd.set(cd);
+    else for (let i = 0; i < m; i++) {
+      const row = cm === 1 ? 0 : i * cn;
+      if (cn === n) yd.set(cd.subarray(row, row + n), i * n);
+      else yd.fill(cd[row], i * n, (i + 1) * n);
+    }
   }
   return { transA, transB, m, n, k, alpha, beta, a: at, b: bt, c, y };
 }
@@ -77,6 +86,14 @@ export function gemm(a: Tensor, b: Tensor, opts?: GemmOptions): Tensor {
   return p.y;
 }
 
+/** gy [M, N] summed over the axes c was broadcast along, in c's shape. */
+function reduceTo(gy: Tensor, cShape: readonly number[]): Tensor {
+  const [m, n] = gy.shape;
+  const [cm, cn] = cShape.length === 2 ? cShape : cShape.length === 1 ? [1, cShape[0]] : [1, 1];
+  const axes = [...(cm === 1 && m !== 1 ? [0] : []), ...(cn === 1 && n !== 1 ? [1] : [])];
+  return (axes.length ? sum(gy, axes, { keepDims: true }) : gy).reshape([...cShape]);
+}
+
 /** gemm on the tape: dA = alpha gy op(b)^T (transposed back for transA), dB likewise, dC = beta gy. */
 function recordGemm(p: GemmPlan): void {
   const { transA, transB, alpha, beta } = p;
@@ -86,7 +103,7 @@ function recordGemm(p: GemmPlan): void {
   record('gemm', p.y, [p.a, p.b, p.c], (gy, [ga, gb, gc]) => [
     !ga ? null : transA ? gemm(b, gy, { transA: transB, transB: true, alpha }) : gemm(gy, b, { transB: !transB, alpha }),
     !gb ? null : transB ? gemm(gy, a, { transA: true, transB: transA, alpha }) : gemm(a, gy, { transA: !transA, alpha }),
-    !gc || !cShape ? null : mul(cShape.length === 1 ? sum(gy, 0) : gy, beta),
+    !gc || !cShape ? null : mul(reduceTo(gy, cShape), beta),
   ]);
 }
 

@@ -2,6 +2,7 @@
 // and the epilogue the fusion pass folded in (residual add, activation).
 import { backend } from '../../backend/select';
 import { conv2dInfo } from '../../shape/conv2d-info';
+import { broadcastInfo } from '../../shape/broadcast-info';
 import type { Attrs } from '../attrs';
 import { floatInput, input, op, dims } from './op';
 
@@ -79,6 +80,71 @@ export const Conv = op({
       outputs: [{ shape: out, dtype: 'float32' }],
       kernel: (xs, ys) => be.conv2d(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
       note: `${kernel[0]}x${kernel[1]}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}`,
+    };
+  },
+});
+
+/**
+ * ConvTranspose: backend().conv2dBackwardData through the forward convolution whose input is
+ * this node's output (as lib/ops/conv-transpose2d.ts), then the bias. Output size per axis:
+ * stride (in - 1) + output_padding + dilation (k - 1) + 1 - pad_begin - pad_end; output_shape
+ * (or auto_pad SAME_*) sets the pads from the total instead.
+ */
+export const ConvTranspose = op({
+  inputs: [2, 3],
+  load(a: Attrs) {
+    a.only(['auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'output_shape', 'pads', 'strides']);
+    const outputPadding = a.ints('output_padding', [0, 0]);
+    if (outputPadding.length !== 2 || outputPadding.some((v) => v < 0)) throw new RangeError(`onnx.load: node "${a.node.name}" (ConvTranspose) attribute "output_padding" is ${JSON.stringify(outputPadding)}; convkit runs 2-D windows (two values >= 0)`);
+    const outputShape = a.has('output_shape') ? a.ints('output_shape') : null;
+    return { ...windowAttrs(a, true), group: a.int('group', 1), outputPadding, outputShape };
+  },
+  plan(p) {
+    const x = floatInput(p, 0), w = floatInput(p, 1), b = p.inputs[2] ?? null;
+    if (x.shape.length !== 4 || w.shape.length !== 4) throw new RangeError(`convkit runs 2-D transposed convolutions (rank-4 x and w), got x ${dims(x.shape)}, w ${dims(w.shape)}`);
+    const a = p.attrs;
+    const [n, cin, h, wd] = x.shape;
+    const kernel = a.kernel.length ? a.kernel : w.shape.slice(2);
+    if (kernel[0] !== w.shape[2] || kernel[1] !== w.shape[3]) throw new RangeError(`kernel_shape ${dims(kernel)} does not match w ${dims(w.shape)}`);
+    if (w.shape[0] !== cin) throw new RangeError(`x ${dims(x.shape)} has ${cin} channels, w ${dims(w.shape)} expects ${w.shape[0]}`);
+    if (cin % a.group !== 0) throw new RangeError(`x has ${cin} channels, not divisible by group ${a.group}`);
+    const cout = w.shape[1] * a.group;
+    const ins = [h, wd];
+    const pads = [0, 0, 0, 0];   // [top, left, bottom, right] as ONNX
+    const full = (i: number) => a.strides[i] * (ins[i] - 1) + a.outputPadding[i] + (kernel[i] - 1) * a.dilations[i] + 1;
+    const want = a.outputShape ? a.outputShape.slice(-2) : null;
+    for (let i = 0; i < 2; i++) {
+      if (want || a.autoPad === 'SAME_UPPER' || a.autoPad === 'SAME_LOWER') {
+        const target = want ? want[i] : ins[i] * a.strides[i];
+        const total = full(i) - target;
+        if (total < 0) throw new RangeError(`output_shape ${dims(want ?? [])} is larger than the full output ${full(i)} along axis ${i + 2}`);
+        const small = Math.floor(total / 2);
+        [pads[i], pads[i + 2]] = a.autoPad === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
+      } else if (a.autoPad === 'NOTSET' && a.pads.length) {
+        pads[i] = a.pads[i];
+        pads[i + 2] = a.pads[i + 2];
+      }
+    }
+    const oh = full(0) - pads[0] - pads[2], ow = full(1) - pads[1] - pads[3];
+    if (oh < 1 || ow < 1) throw new RangeError(`the output would be ${oh}x${ow}`);
+    for (let i = 0; i < 2; i++) {
+      if (a.outputPadding[i] >= a.strides[i]) throw new RangeError(`output_padding ${dims(a.outputPadding)} must be smaller than the strides ${dims(a.strides)}`);
+    }
+    const info = conv2dInfo('ConvTranspose', [n, cout, oh, ow], w.shape, {
+      stride: a.strides, dilation: a.dilations, padding: [pads[0], pads[2], pads[1], pads[3]], groups: a.group,
+    }, null);
+    if (info.outHeight !== h || info.outWidth !== wd) throw new RangeError(`internal: the forward convolution gives ${info.outHeight}x${info.outWidth}, not ${h}x${wd}`);
+    if (b && (b.shape.length !== 1 || b.shape[0] !== cout)) throw new RangeError(`B ${dims(b.shape)} must be [${cout}]`);
+    const out = [n, cout, oh, ow];
+    const bInfo = b ? broadcastInfo('add', out, [cout, 1, 1]) : null;
+    const be = backend();
+    return {
+      outputs: [{ shape: out, dtype: 'float32' }],
+      kernel: (xs, ys) => {
+        be.conv2dBackwardData(xs[0] as Float32Array, xs[1] as Float32Array, ys[0], info);
+        if (bInfo) be.binary('add', ys[0], xs[2] as Float32Array, ys[0], bInfo);
+      },
+      note: `${kernel[0]}x${kernel[1]} transposed`,
     };
   },
 });

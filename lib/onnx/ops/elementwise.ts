@@ -9,7 +9,7 @@ import type { Data } from '../graph';
 import { input, numel, op, type OpDef, type Value } from './op';
 
 /** Element i of the broadcast result reads a at aIndex[i] and b at bIndex[i] (plan-time folding only: small tensors). */
-function broadcastIndices(aShape: readonly number[], bShape: readonly number[], out: readonly number[]): [number[], number[]] {
+export function broadcastIndices(aShape: readonly number[], bShape: readonly number[], out: readonly number[]): [number[], number[]] {
   const n = numel(out), rank = out.length;
   const pad = (s: readonly number[]) => [...new Array(rank - s.length).fill(1), ...s];
   const as = pad(aShape), bs = pad(bShape);
@@ -61,8 +61,49 @@ export const Sub = binary('sub');
 export const Mul = binary('mul');
 export const Div = binary('div');
 export const Pow = binary('pow');
-export const Max = binary('maximum');
-export const Min = binary('minimum');
+
+/**
+ * Sum, Mean, Max, Min: one or more inputs broadcast together, folded left to right with the
+ * binary kernel (partial results of a smaller shape than the output go through scratch arrays).
+ */
+function variadic(kind: BinaryKind, mean: boolean): OpDef<null> {
+  return op({
+    inputs: [1, 1 << 20],
+    load: (a: Attrs) => { a.only([]); return null; },
+    plan(p) {
+      const xs = p.inputs.map((_, i) => input(p, i));
+      for (const x of xs) if (x.dtype !== 'float32') throw new TypeError(`input is ${x.dtype}; convkit runs this op on float32`);
+      const partial: number[][] = [xs[0].shape];
+      for (let i = 1; i < xs.length; i++) partial.push(broadcastShape(kind, partial[i - 1], xs[i].shape));
+      const shape = partial[partial.length - 1], n = numel(shape);
+      const be = backend();
+      if (xs.length === 1 && !mean) return { outputs: [{ shape, dtype: 'float32' }], kernel: (ins, ys) => ys[0].set(ins[0] as Float32Array) };
+      const infos = xs.map((x, i) => (i === 0 ? null : broadcastInfo(kind, partial[i - 1], x.shape)));
+      // Where each partial lives: the output when it has the output's size, else scratch.
+      const homes = partial.map((s, i) => (i === 0 ? null : numel(s) === n ? null : new Float32Array(numel(s))));
+      const scale = mean ? broadcastInfo('mul', shape, [1]) : null;
+      const inv = Float32Array.of(1 / xs.length);
+      return {
+        outputs: [{ shape, dtype: 'float32' }],
+        kernel: (ins, ys) => {
+          let prev = ins[0] as Float32Array;
+          if (xs.length === 1) ys[0].set(prev);
+          for (let i = 1; i < xs.length; i++) {
+            const y = homes[i] ?? ys[0];
+            be.binary(kind, prev, ins[i] as Float32Array, y, infos[i]!);
+            prev = y;
+          }
+          if (scale) be.binary('mul', ys[0], inv, ys[0], scale);
+        },
+      };
+    },
+  });
+}
+
+export const Sum = variadic('add', false);
+export const Mean = variadic('add', true);
+export const Max = variadic('maximum', false);
+export const Min = variadic('minimum', false);
 
 /** A unary op over float32 with fixed params, read from the attributes at load. */
 function unary<A>(load: (a: Attrs) => A, kindOf: (attrs: A) => { kind: ActivationKind; params?: number[] }): OpDef<A> {
@@ -89,6 +130,60 @@ export const Log = unary(none, () => ({ kind: 'log' }));
 export const Sqrt = unary(none, () => ({ kind: 'sqrt' }));
 export const Abs = unary(none, () => ({ kind: 'abs' }));
 export const HardSwish = unary(none, () => ({ kind: 'hardSwish' }));
+
+/** HardSigmoid max(0, min(1, alpha x + beta)): PyTorch's hardsigmoid (alpha 1/6, beta 1/2) is the backend kind; others scale, shift and clamp. */
+export const HardSigmoid = op({
+  inputs: [1, 1],
+  load(a: Attrs) { a.only(['alpha', 'beta']); return { alpha: a.float('alpha', 0.2), beta: a.float('beta', 0.5) }; },
+  plan(p) {
+    const x = input(p, 0);
+    if (x.dtype !== 'float32') throw new TypeError(`input is ${x.dtype}; convkit runs this op on float32`);
+    const { alpha, beta } = p.attrs;
+    const be = backend();
+    if (Math.fround(alpha) === Math.fround(1 / 6) && beta === 0.5) {
+      return { outputs: [{ shape: x.shape, dtype: 'float32' }], kernel: (xs, ys) => be.activation('hardSigmoid', xs[0] as Float32Array, ys[0]) };
+    }
+    const info = broadcastInfo('mul', x.shape, [1]), al = Float32Array.of(alpha), bt = Float32Array.of(beta);
+    return {
+      outputs: [{ shape: x.shape, dtype: 'float32' }],
+      kernel: (xs, ys) => {
+        be.binary('mul', xs[0] as Float32Array, al, ys[0], info);
+        be.binary('add', ys[0], bt, ys[0], info);
+        be.activation('clamp', ys[0], ys[0], [0, 1]);
+      },
+    };
+  },
+});
+
+/** erf(x) in double: 2/sqrt(pi) e^(-x^2) sum x^(2n+1) 2^n / (2n+1)!! (positive terms, no cancellation); +-1 past |x| = 6. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (!(ax < 6)) return Number.isNaN(x) ? NaN : Math.sign(x);
+  const x2 = 2 * ax * ax;
+  let term = ax, sum = ax;
+  for (let n = 1; n < 200 && term > sum * 1e-17; n++) {
+    term *= x2 / (2 * n + 1);
+    sum += term;
+  }
+  const r = Math.min(1, 1.1283791670955126 * Math.exp(-ax * ax) * sum);
+  return x < 0 ? -r : r;
+}
+
+/** Erf: a TypeScript loop (GELU's exported form; the passes fuse x*0.5*(1+Erf(x/sqrt2)) into gelu). */
+export const Erf = op({
+  inputs: [1, 1],
+  load: (a: Attrs) => { a.only([]); return null; },
+  plan(p) {
+    const x = input(p, 0);
+    if (x.dtype !== 'float32') throw new TypeError(`input is ${x.dtype}; convkit runs this op on float32`);
+    return {
+      outputs: [{ shape: x.shape, dtype: 'float32' }],
+      kernel: (xs, ys) => { const a = xs[0]!, y = ys[0]; for (let i = 0; i < y.length; i++) y[i] = erf(a[i]); },
+      note: 'ts',
+    };
+  },
+});
+
 export const LeakyRelu = unary((a) => { a.only(['alpha']); return a.float('alpha', 0.01); }, (alpha) => ({ kind: 'leakyRelu', params: [alpha] }));
 
 /** Clip: min and max are attributes before opset 11, optional inputs after (known at plan time). */

@@ -2,6 +2,7 @@
 // (passes/fold-batchnorm.ts folds most of them into the conv before; this runs the rest).
 import { backend } from '../../backend/select';
 import { batchNorm2dInfo } from '../../shape/batch-norm-info';
+import { broadcastInfo } from '../../shape/broadcast-info';
 import type { Attrs } from '../attrs';
 import { constInput, dims, floatInput, op } from './op';
 
@@ -39,5 +40,52 @@ export const BatchNormalization = op({
     const info = batchNorm2dInfo('batchNorm2d', [x.shape[0], c, rest, 1], 'nchw');
     const be = backend();
     return { outputs: [{ shape: x.shape, dtype: 'float32' }], kernel: (xs, ys) => be.batchNorm2dApply(xs[0] as Float32Array, scale, shift, ys[0], info) };
+  },
+});
+
+/**
+ * LayerNormalization (opset 17): over the axes from `axis` on, x viewed as [outer, n]: the mean
+ * and biased variance per row (backend reduce), (x - mean) / sqrt(var + epsilon), then Scale
+ * and B broadcast over the rows. Only the normalized output (Mean / InvStdDev are not produced).
+ */
+export const LayerNormalization = op({
+  inputs: [2, 3],
+  load(a: Attrs) {
+    a.only(['axis', 'epsilon', 'stash_type']);
+    if (a.node.outputs.filter((o) => o !== '').length > 1) throw new TypeError(`onnx.load: node "${a.node.name}" (LayerNormalization) asks for its Mean / InvStdDev outputs, which convkit does not produce`);
+    return { axis: a.int('axis', -1), epsilon: a.float('epsilon', 1e-5) };
+  },
+  plan(p) {
+    const x = floatInput(p, 0), r = x.shape.length;
+    const axis = p.attrs.axis < 0 ? p.attrs.axis + r : p.attrs.axis;
+    if (axis < 0 || axis >= r) throw new RangeError(`axis ${p.attrs.axis} is out of range for x ${dims(x.shape)}`);
+    const outer = x.shape.slice(0, axis).reduce((s, d) => s * d, 1), n = x.shape.slice(axis).reduce((s, d) => s * d, 1);
+    const param = (i: number, name: string) => {
+      const v = p.inputs[i];
+      if (!v) return null;
+      const f = floatInput(p, i);
+      if (f.shape.reduce((s, d) => s * d, 1) !== n && f.shape.reduce((s, d) => s * d, 1) !== 1) throw new RangeError(`${name} ${dims(f.shape)} does not match the normalized axes of x ${dims(x.shape)}`);
+      return broadcastInfo(name, [outer, n], f.shape.reduce((s, d) => s * d, 1) === 1 ? [1] : [n]);
+    };
+    const scaleInfo = param(1, 'Scale')!, biasInfo = param(2, 'B');
+    const rows = broadcastInfo('LayerNormalization', [outer, n], [outer, 1]);
+    const scalar = broadcastInfo('LayerNormalization', [outer], [1]), same = broadcastInfo('LayerNormalization', [outer * n], [outer * n]);
+    const mean = new Float32Array(outer), variance = new Float32Array(outer), sq = new Float32Array(outer * n), eps = Float32Array.of(p.attrs.epsilon);
+    const be = backend();
+    return {
+      outputs: [{ shape: x.shape, dtype: 'float32' }],
+      kernel: (xs, ys) => {
+        const y = ys[0];
+        be.reduce('mean', xs[0] as Float32Array, mean, outer, n, 1);
+        be.binary('sub', xs[0] as Float32Array, mean, y, rows);
+        be.binary('mul', y, y, sq, same);
+        be.reduce('mean', sq, variance, outer, n, 1);
+        be.binary('add', variance, eps, variance, scalar);
+        be.activation('sqrt', variance, variance);
+        be.binary('div', y, variance, y, rows);
+        be.binary('mul', y, xs[1] as Float32Array, y, scaleInfo);
+        if (biasInfo) be.binary('add', y, xs[2] as Float32Array, y, biasInfo);
+      },
+    };
   },
 });
