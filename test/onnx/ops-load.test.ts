@@ -31,16 +31,15 @@ describe('onnx.load refuses what convkit does not run, naming node, op and attri
   for (const [what, s, re] of cases) it(what, () => expect(() => load(s)).toThrow(re));
 });
 
-describe('plan-time refusals name the node', () => {
+// Shapes known at load (all but the batch): onnx.load plans for batch 1, so these fail there.
+describe('plan-time refusals name the node (at load, through the batch-1 plan)', () => {
   it('Resize of the channel axis', () => {
-    const m = load(single('Resize', [x, { name: '' }, { name: 's', t: f32([1, 2, 2, 2]), init: true }]));
-    expect(() => m.runSync({ x: new Tensor(new Float32Array(72), [1, 2, 6, 6]) })).toThrow(/^onnx: node "Resize_node" \(Resize\): scales \[1, 2, 2, 2\] must be \[1, 1, sh, sw\]/);
+    expect(() => load(single('Resize', [x, { name: '' }, { name: 's', t: f32([1, 2, 2, 2]), init: true }]))).toThrow(/^onnx\.load: the given bytes: node "Resize_node" \(Resize\): scales \[1, 2, 2, 2\] must be \[1, 1, sh, sw\]/);
   });
   it('a cast of float data to int64 at run time', () => {
     const s = single('Cast', [x], { to: 7 });
     s.spec.outputs = [{ name: 'y', type: 'int64' }];
-    const m = load(s);
-    expect(() => m.runSync({ x: new Tensor(new Float32Array(72), [1, 2, 6, 6]) })).toThrow(/^onnx: node "Cast_node" \(Cast\): casts float32 values from the model's inputs to int64 at run time/);
+    expect(() => load(s)).toThrow(/^onnx\.load: the given bytes: node "Cast_node" \(Cast\): casts float32 values from the model's inputs to int64 at run time/);
   });
   it('Slice with starts computed from the inputs', () => {
     const s = single('Slice', [x, { name: 'st' , t: i64([0]) }, { name: 'e', t: i64([2]), init: true }]);
