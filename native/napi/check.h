@@ -113,27 +113,6 @@ inline bool bool_field(Napi::Env env, const Napi::Object& o, const char* op, con
   return bool_value(env, v, op, std::string("info.") + name);
 }
 
-// The window geometry Conv2dInfo and Pool2dInfo share (conv2d_params and pool2d_params use the
-// same member names for it): spatial sizes, kernel, stride, padding, dilation.
-template <typename Params>
-void read_window(Napi::Env env, const Napi::Object& o, const char* op, Params& p) {
-  p.batch = int_field(env, o, op, "batch", 1);
-  p.in_height = int_field(env, o, op, "inHeight", 1);
-  p.in_width = int_field(env, o, op, "inWidth", 1);
-  p.out_height = int_field(env, o, op, "outHeight", 1);
-  p.out_width = int_field(env, o, op, "outWidth", 1);
-  p.kernel_h = int_field(env, o, op, "kernelH", 1);
-  p.kernel_w = int_field(env, o, op, "kernelW", 1);
-  p.stride_h = int_field(env, o, op, "strideH", 1);
-  p.stride_w = int_field(env, o, op, "strideW", 1);
-  p.pad_top = int_field(env, o, op, "padTop", 0);
-  p.pad_bottom = int_field(env, o, op, "padBottom", 0);
-  p.pad_left = int_field(env, o, op, "padLeft", 0);
-  p.pad_right = int_field(env, o, op, "padRight", 0);
-  p.dilation_h = int_field(env, o, op, "dilationH", 1);
-  p.dilation_w = int_field(env, o, op, "dilationW", 1);
-}
-
 // 'nchw' | 'nhwc' -> 0 | 1.
 inline bool is_nhwc(Napi::Env env, const Napi::Object& o, const char* op) {
   const Napi::Value v = o.Get("layout");

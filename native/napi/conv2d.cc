@@ -11,6 +11,7 @@
 #include "check.h"
 #include "convkit/conv2d.h"
 #include "glue.h"
+#include "info-fields.h"
 
 namespace convkit::glue {
 namespace {
@@ -19,35 +20,26 @@ constexpr const char* kOp = "conv2d";
 constexpr const char* kOpBackwardData = "conv2dBackwardData";
 constexpr const char* kOpBackwardFilter = "conv2dBackwardFilter";
 
-// Reads and checks Conv2dInfo. The backward ops ignore hasBias and activation, so only the
-// forward reads them.
+// Reads and checks Conv2dInfo (the object or its packed form, info-fields.h). The backward
+// ops ignore hasBias and activation, so only the forward reads them.
 conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bool forward) {
-  const Napi::Object o = info_object(env, v, op);
+  const info_fields f(env, v, op, kConv2dInfo);
   conv2d_params p{};
-  read_window(env, o, op, p);
-  p.in_channels = int_field(env, o, op, "inChannels", 1);
-  p.out_channels = int_field(env, o, op, "outChannels", 1);
-  p.groups = int_field(env, o, op, "groups", 1);
-  p.data_layout = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
+  read_window(f, p);
+  p.in_channels = f.integer(kInChannels, 1);
+  p.out_channels = f.integer(kOutChannels, 1);
+  p.groups = f.integer(kGroups, 1);
+  p.data_layout = f.nhwc(kConvLayout) ? layout::nhwc : layout::nchw;
   p.has_bias = false;
   p.act = activation::none;
   if (forward) {
-    p.has_bias = bool_field(env, o, op, "hasBias");
-    const Napi::Value act = o.Get("activation");
-    const std::string act_s = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
-    static const std::pair<const char*, activation> kActivations[] = {
-        {"none", activation::none},       {"relu", activation::relu},
-        {"relu6", activation::relu6},     {"sigmoid", activation::sigmoid},
-        {"silu", activation::silu},       {"hardSwish", activation::hard_swish}};
-    bool known = false;
-    for (const auto& [name, kind] : kActivations) {
-      if (act_s == name) p.act = kind, known = true;
-    }
-    if (!known) {
-      throw_range_error(env, op,
-                        "info.activation must be 'none', 'relu', 'relu6', 'sigmoid', 'silu' or "
-                        "'hardSwish', got " + describe(act));
-    }
+    p.has_bias = f.boolean(kHasBias);
+    // The packed order: lib/backend/native/packed-info.ts lists the same names.
+    static constexpr const char* kNames[] = {"none", "relu", "relu6", "sigmoid", "silu", "hardSwish"};
+    static constexpr activation kKinds[] = {activation::none,    activation::relu, activation::relu6,
+                                            activation::sigmoid, activation::silu, activation::hard_swish};
+    p.act = kKinds[f.choice(kActivation, kNames,
+                            "must be 'none', 'relu', 'relu6', 'sigmoid', 'silu' or 'hardSwish'")];
   }
 
   const std::string wrong = conv2d_params_check(p);

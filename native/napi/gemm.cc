@@ -11,6 +11,7 @@
 #include "check.h"
 #include "convkit/gemm.h"
 #include "glue.h"
+#include "info-fields.h"
 
 namespace convkit::glue {
 namespace {
@@ -38,24 +39,25 @@ int64_t check_matrix(Napi::Env env, const f32_view& v, const char* name, const c
   return need;
 }
 
-// sgemm(a, b, c, info): info = { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } (GemmInfo).
-// The whole info first (its getters may run JS), then the arrays.
+// sgemm(a, b, c, info): info = { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } (GemmInfo)
+// or its packed form (info-fields.h). The whole info first (its getters may run JS), then the
+// arrays.
 std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) {
     throw_type_error(env, kOp, "expected (a, b, c, info), got " + std::to_string(info.Length()) + " arguments");
   }
-  const Napi::Object o = info_object(env, info[3], kOp);
-  const bool ta = bool_field(env, o, kOp, "transA");
-  const bool tb = bool_field(env, o, kOp, "transB");
-  const int64_t m = int_field(env, o, kOp, "m", 0);
-  const int64_t n = int_field(env, o, kOp, "n", 0);
-  const int64_t k = int_field(env, o, kOp, "k", 0);
-  const float alpha = static_cast<float>(finite_number(env, o.Get("alpha"), kOp, "info.alpha"));
-  const float beta = static_cast<float>(finite_number(env, o.Get("beta"), kOp, "info.beta"));
-  const int64_t lda = int_field(env, o, kOp, "lda", 1);
-  const int64_t ldb = int_field(env, o, kOp, "ldb", 1);
-  const int64_t ldc = int_field(env, o, kOp, "ldc", 1);
+  const info_fields f(env, info[3], kOp, kGemmInfo);
+  const bool ta = f.boolean(kTransA);
+  const bool tb = f.boolean(kTransB);
+  const int64_t m = f.integer(kM, 0);
+  const int64_t n = f.integer(kN, 0);
+  const int64_t k = f.integer(kK, 0);
+  const float alpha = static_cast<float>(f.number(kAlpha));
+  const float beta = static_cast<float>(f.number(kBeta));
+  const int64_t lda = f.integer(kLda, 1);
+  const int64_t ldb = f.integer(kLdb, 1);
+  const int64_t ldc = f.integer(kLdc, 1);
   const f32_view a = float_array(env, info[0], kOp, "a");
   const f32_view b = float_array(env, info[1], kOp, "b");
   const f32_view c = float_array(env, info[2], kOp, "c");

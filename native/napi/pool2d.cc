@@ -8,18 +8,19 @@
 #include "check.h"
 #include "convkit/pool2d.h"
 #include "glue.h"
+#include "info-fields.h"
 
 namespace convkit::glue {
 namespace {
 
-// Reads and checks Pool2dInfo.
+// Reads and checks Pool2dInfo (the object or its packed form, info-fields.h).
 pool2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bool is_max) {
-  const Napi::Object o = info_object(env, v, op);
+  const info_fields f(env, v, op, kPool2dInfo);
   pool2d_params p{};
-  read_window(env, o, op, p);
-  p.channels = int_field(env, o, op, "channels", 1);
-  p.count_include_pad = bool_field(env, o, op, "countIncludePad");
-  p.data_layout = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
+  read_window(f, p);
+  p.channels = f.integer(kChannels, 1);
+  p.count_include_pad = f.boolean(kCountIncludePad);
+  p.data_layout = f.nhwc(kPoolLayout) ? layout::nhwc : layout::nchw;
 
   const std::string wrong = pool2d_params_check(p, is_max);
   if (!wrong.empty()) throw_range_error(env, op, "info." + wrong);
@@ -79,12 +80,12 @@ std::function<void()> parse_global(const Napi::CallbackInfo& info, call_arrays& 
   if (info.Length() < 3) {
     throw_type_error(env, op, "expected (x, y, info), got " + std::to_string(info.Length()) + " arguments");
   }
-  const Napi::Object o = info_object(env, info[2], op);
-  const int64_t n = int_field(env, o, op, "batch", 1);
-  const int64_t c = int_field(env, o, op, "channels", 1);
-  const int64_t h = int_field(env, o, op, "height", 1);
-  const int64_t w = int_field(env, o, op, "width", 1);
-  const layout l = is_nhwc(env, o, op) ? layout::nhwc : layout::nchw;
+  const info_fields f(env, info[2], op, kGlobalPool2dInfo);
+  const int64_t n = f.integer(kGBatch, 1);
+  const int64_t c = f.integer(kGChannels, 1);
+  const int64_t h = f.integer(kGHeight, 1);
+  const int64_t w = f.integer(kGWidth, 1);
+  const layout l = f.nhwc(kGLayout) ? layout::nhwc : layout::nchw;
   const int64_t x_len = checked_product(env, op, "x", {n, c, h, w});
   const int64_t y_len = checked_product(env, op, "y", {n, c});
   const f32_view x = float_array(env, info[0], op, "x");

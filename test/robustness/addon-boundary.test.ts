@@ -6,6 +6,7 @@ import { loadAddon } from '../../lib/backend/native/addon';
 import type { Addon } from '../../lib/backend/native/addon-types';
 import { conv2dInfo } from '../../lib/shape/conv2d-info';
 import { pool2dInfo } from '../../lib/shape/pool2d-info';
+import { packConv2dInfo, packGemmInfo, packGlobalPool2dInfo, packPool2dInfo } from '../../lib/backend/native/packed-info';
 import { blas, nativeRequired } from '../helpers/native';
 
 const { addon } = loadAddon();
@@ -151,6 +152,48 @@ describe.skipIf(!addon && !nativeRequired())('native boundary', () => {
     await rejects('activationBackward', () => a.activationBackward('swish' as 'relu', f(4), f(4), f(4)));
     await rejects('activationBackward', () => a.activationBackward('relu', f(4), f(3), f(4)));
     await rejects('softmaxBackward', () => a.softmaxBackward(f(12), f(12), f(12), 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, false));
+  });
+
+  it('the packed info (lib/backend/native/packed-info.ts) is read as the object is: same results, same refusals, field by field', async () => {
+    /** The error message of call(), or 'ok'. */
+    const outcome = async (call: () => unknown): Promise<string> => {
+      try {
+        const r = call();
+        if (r && typeof (r as Promise<unknown>).then === 'function') await r;
+        return 'ok';
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    };
+    const gemm = { transA: false, transB: true, m: 4, n: 5, k: 6, alpha: 0.5, beta: 2, lda: 6, ldb: 6, ldc: 5 };
+    const conv = { ...convInfo, activation: 'hardSwish' as const };
+    const pool = { ...poolInfo, countIncludePad: true };
+    const gpool = { batch: 2, channels: 3, height: 9, width: 9, layout: 'nhwc' as const };
+    const kinds: [Record<string, unknown>, (i: never) => unknown, (info: unknown) => [unknown, Float32Array]][] = [
+      [gemm, packGemmInfo, (i) => { const c = f(20).fill(1); a.sgemm(f(24).fill(1.5), f(30).fill(-1), c, i as never); return [i, c]; }],
+      [conv, packConv2dInfo, (i) => { const y = f(Y); a.conv2d(f(X).fill(0.25), f(W).fill(0.5), f(4).fill(1), y, i as never, f(Y).fill(-3)); return [i, y]; }],
+      [pool, packPool2dInfo, (i) => { const y = f(2 * 3 * 16); a.avgPool2d(f(X).map((_, j) => j % 7), y, i as never); return [i, y]; }],
+      [gpool, packGlobalPool2dInfo, (i) => { const y = f(6); a.globalAvgPool2d(f(X).map((_, j) => j % 5), y, i as never); return [i, y]; }],
+    ];
+    for (const [info, pack, run] of kinds) {
+      const packed = pack(info as never);
+      expect(packed).toBeInstanceOf(Float64Array);
+      expect(Array.from(run(packed)[1])).toEqual(Array.from(run(info)[1]));
+      // Each field made wrong in turn: the object and its packed form fail alike (numbers
+      // stay numbers when packed; a field of another type leaves the object unpacked).
+      for (const [key, v] of Object.entries(info)) {
+        const bads = typeof v === 'number' ? [-1, 1.5, NaN, 2 ** 31, 0] : typeof v === 'boolean' ? [1] : ['nope'];
+        for (const bad of bads) {
+          const patched = { ...info, [key]: bad };
+          const viaObject = await outcome(() => run(patched));
+          expect(await outcome(() => run(pack(patched as never))), `${key} = ${bad}`).toBe(viaObject);
+        }
+      }
+      const wrongTag = (packed as Float64Array).slice();
+      wrongTag[0] = 1;
+      await expect(outcome(() => run(wrongTag))).resolves.toMatch(/^TypeError: (sgemm|conv2d|avgPool2d|globalAvgPool2d): info must be an object or its packed Float64Array/);
+      await expect(outcome(() => run((packed as Float64Array).subarray(0, 3)))).resolves.toMatch(/^TypeError: /);
+    }
   });
 
   it('garbage in every argument of every function never crashes', async () => {

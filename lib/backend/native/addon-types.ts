@@ -2,7 +2,8 @@
 // interface so the op list is written once: every sync kernel has the Backend's signature;
 // every *Async one takes the same arguments and resolves with the output it allocated when
 // given y = null (undefined otherwise). Info objects are lib/shape's types; the glue reads
-// their fields by name.
+// their fields by name, or, for sgemm, conv2d and the pools, takes them packed into a
+// Float64Array as well (packed-info.ts, native/napi/info-fields.h).
 import type { Backend } from '../backend';
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 

@@ -1,11 +1,13 @@
 // The native backend: the Backend interface over the compiled addon, written once. Sync kernels
 // go straight to the addon (it checks every argument itself: native/napi); async ones get the
 // caller's stack on their errors and resolve with the output (the one the addon allocated for
-// y = null, else the caller's y).
+// y = null, else the caller's y). The info objects of sgemm, conv2d and the pools go packed
+// (packed-info.ts): the glue reads them in one go instead of field by field.
 import type { Backend } from '../backend';
 import type { Addon, AsyncKernelName, SyncKernelName } from './addon-types';
 import { withCallerStack } from './async';
 import { output } from './output';
+import { packConv2dInfo, packGemmInfo, packGlobalPool2dInfo, packPool2dInfo } from './packed-info';
 
 // Records, so the compiler refuses a Backend kernel missing here.
 const SYNC: Record<SyncKernelName, true> = {
@@ -18,11 +20,34 @@ const SYNC: Record<SyncKernelName, true> = {
 };
 const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, matmulAsync: true };
 
+type Packer = (info: never) => unknown;
+// The kernels whose info goes packed: the info's argument index and its packer.
+const PACKED: Partial<Record<SyncKernelName | AsyncKernelName, [number, Packer]>> = {
+  sgemm: [3, packGemmInfo], sgemmAsync: [3, packGemmInfo],
+  conv2d: [4, packConv2dInfo], conv2dAsync: [4, packConv2dInfo],
+  conv2dBackwardData: [3, packConv2dInfo], conv2dBackwardFilter: [4, packConv2dInfo],
+  maxPool2d: [2, packPool2dInfo], maxPool2dAsync: [2, packPool2dInfo], avgPool2d: [2, packPool2dInfo], avgPool2dAsync: [2, packPool2dInfo],
+  maxPool2dBackward: [3, packPool2dInfo], avgPool2dBackward: [2, packPool2dInfo],
+  globalAvgPool2d: [2, packGlobalPool2dInfo], globalMaxPool2d: [2, packGlobalPool2dInfo],
+};
+
+/** addon[k], bound, with its info packed where PACKED says so. */
+function kernel<R>(addon: Addon, k: SyncKernelName | AsyncKernelName): (...a: unknown[]) => R {
+  const call = (addon[k] as (...a: unknown[]) => R).bind(addon);
+  const packed = PACKED[k];
+  if (packed === undefined) return call;
+  const [at, pack] = packed;
+  return (...args: unknown[]) => {
+    args[at] = pack(args[at] as never);
+    return call(...args);
+  };
+}
+
 export function makeNativeBackend(addon: Addon): Backend {
   const be: Record<string, unknown> = { name: 'native', output };
-  for (const k of Object.keys(SYNC) as SyncKernelName[]) be[k] = (addon[k] as (...a: unknown[]) => void).bind(addon);
+  for (const k of Object.keys(SYNC) as SyncKernelName[]) be[k] = kernel<void>(addon, k);
   for (const k of Object.keys(ASYNC) as AsyncKernelName[]) {
-    const call = (addon[k] as (...a: unknown[]) => Promise<Float32Array | undefined>).bind(addon);
+    const call = kernel<Promise<Float32Array | undefined>>(addon, k);
     be[k] = async (...args: unknown[]) => {
       const r = await withCallerStack(call(...args));
       // sgemmAsync updates the caller's c; the others resolve with y (args: ..., y, info),

@@ -1,0 +1,92 @@
+// The info objects of sgemm, conv2d and the pools packed into one Float64Array for the addon,
+// whose glue reads an object field by field (a V8 string and a property lookup each: gemm
+// sq128 spent 1 us of its 22 on its 10 fields) and a packed array in one go
+// (native/napi/info-fields.h: the tags, the field order and the string options are the same
+// there). Layout: [tag, fields...], booleans as 0/1, layout and activation as their index.
+//
+// Each packer reads every field once into locals and only then writes its array, which is
+// reused call after call: a getter on the info that calls another kernel finishes that call
+// before the array is written. A field of the wrong JS type (a string for a number, an
+// unknown layout) leaves the object as it is, for the glue to refuse with its message.
+import type { Conv2dInfo } from '../../shape/conv2d-info';
+import type { GemmInfo } from '../../shape/gemm-info';
+import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
+
+const GEMM_TAG = 0x5c0001;
+const CONV2D_TAG = 0x5c0002;
+const POOL2D_TAG = 0x5c0003;
+const GLOBAL_POOL2D_TAG = 0x5c0004;
+
+/** conv2d's activations in their packed order (native/napi/conv2d.cc lists the same). */
+const ACTIVATIONS = ['none', 'relu', 'relu6', 'sigmoid', 'silu', 'hardSwish'];
+
+const gemmPacked = new Float64Array(11);
+const conv2dPacked = new Float64Array(22);
+const pool2dPacked = new Float64Array(19);
+const globalPool2dPacked = new Float64Array(6);
+gemmPacked[0] = GEMM_TAG;
+conv2dPacked[0] = CONV2D_TAG;
+pool2dPacked[0] = POOL2D_TAG;
+globalPool2dPacked[0] = GLOBAL_POOL2D_TAG;
+
+const num = (v: unknown): v is number => typeof v === 'number';
+const bool = (v: unknown): v is boolean => typeof v === 'boolean';
+/** 'nchw' -> 0, 'nhwc' -> 1, anything else -1. */
+const layoutCode = (v: unknown): number => (v === 'nchw' ? 0 : v === 'nhwc' ? 1 : -1);
+
+/** GemmInfo packed (see the top of this file), or the info itself when a field has the wrong type. */
+export function packGemmInfo(info: GemmInfo): Float64Array | GemmInfo {
+  const { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } = info;
+  if (!(bool(transA) && bool(transB) && num(m) && num(n) && num(k) && num(alpha) && num(beta) && num(lda) && num(ldb) && num(ldc))) {
+    return info;
+  }
+  const s = gemmPacked;
+  s[1] = transA ? 1 : 0; s[2] = transB ? 1 : 0; s[3] = m; s[4] = n; s[5] = k;
+  s[6] = alpha; s[7] = beta; s[8] = lda; s[9] = ldb; s[10] = ldc;
+  return s;
+}
+
+/**
+ * The window fields Conv2dInfo and Pool2dInfo start with, read once, or null when one is not a
+ * number (the order of native/napi/info-fields.h's window_field).
+ */
+function windowOf(i: Conv2dInfo | Pool2dInfo): number[] | null {
+  const w = [i.batch, i.inHeight, i.inWidth, i.outHeight, i.outWidth, i.kernelH, i.kernelW, i.strideH, i.strideW,
+    i.padTop, i.padBottom, i.padLeft, i.padRight, i.dilationH, i.dilationW];
+  for (let j = 0; j < w.length; j++) if (!num(w[j])) return null;
+  return w;
+}
+
+/** Conv2dInfo packed (see the top of this file), or the info itself when a field has the wrong type. */
+export function packConv2dInfo(info: Conv2dInfo): Float64Array | Conv2dInfo {
+  const w = windowOf(info);
+  const { inChannels, outChannels, groups, layout, hasBias, activation } = info;
+  const l = layoutCode(layout), a = ACTIVATIONS.indexOf(activation);
+  if (w === null || !(num(inChannels) && num(outChannels) && num(groups) && bool(hasBias)) || l < 0 || a < 0) return info;
+  const s = conv2dPacked;
+  for (let j = 0; j < 15; j++) s[1 + j] = w[j];
+  s[16] = inChannels; s[17] = outChannels; s[18] = groups; s[19] = l; s[20] = hasBias ? 1 : 0; s[21] = a;
+  return s;
+}
+
+/** Pool2dInfo packed (see the top of this file), or the info itself when a field has the wrong type. */
+export function packPool2dInfo(info: Pool2dInfo): Float64Array | Pool2dInfo {
+  const w = windowOf(info);
+  const { channels, countIncludePad, layout } = info;
+  const l = layoutCode(layout);
+  if (w === null || !(num(channels) && bool(countIncludePad)) || l < 0) return info;
+  const s = pool2dPacked;
+  for (let j = 0; j < 15; j++) s[1 + j] = w[j];
+  s[16] = channels; s[17] = countIncludePad ? 1 : 0; s[18] = l;
+  return s;
+}
+
+/** GlobalPool2dInfo packed (see the top of this file), or the info itself when a field has the wrong type. */
+export function packGlobalPool2dInfo(info: GlobalPool2dInfo): Float64Array | GlobalPool2dInfo {
+  const { batch, channels, height, width, layout } = info;
+  const l = layoutCode(layout);
+  if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return info;
+  const s = globalPool2dPacked;
+  s[1] = batch; s[2] = channels; s[3] = height; s[4] = width; s[5] = l;
+  return s;
+}
