@@ -162,7 +162,9 @@ function main() {
     console.log('GB/s = (bytes read + bytes written) / time. "of copy" = that / the copy reference: a streaming AVX-512 copy of the same size ' +
       '(8 MB into 8 MB with caches evicted before each run; 64 MB into 64 MB without), ordinary stores as in every convkit kernel, ' +
       'on the same thread count, measured in this run before and after these sections (build-core/fma-peak --copy; the better of the two). ' +
-      'It is the rate a kernel that reads and writes can reach, so 100% is the ceiling (a kernel that only reads, like the sum, can exceed it). ' +
+      'Every ordinary store first reads its line, so the copy moves 3 bytes on the bus per 2 counted: 100% is the ceiling for a kernel that reads ' +
+      'as much as it writes; one that reads more (add: 2 reads a write; the sum only reads) can pass it, a write-heavy one (upsample x2 reads a quarter ' +
+      'of what it writes: 2.25 bus bytes per 1.25 counted) tops out near 83% of it (1.5 / 1.8). ' +
       '"of read bw" = GB/s / the streaming-read bandwidth of a 1 GiB array (fma-peak): reads only, a different ceiling, kept for comparison.');
     for (const [k, v] of Object.entries(copyRefs)) {
       console.log(`  copy reference ${k.replace('@', ' @ ')}T: ${v.map((c) => `${c.when} ${c.copyGBs.toFixed(1)} GB/s (non-temporal stores ${c.copyNtGBs.toFixed(1)})`).join(', ')}`);

@@ -111,7 +111,18 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
         const float* xp = x + plane * H * W;
         float* yp = y + plane * OH * OW;
         if (nearest) {
-          for (int64_t oh = 0; oh < OH; ++oh) cfg.nearest_row(xp + th.i0[oh] * W, tw.i0.data(), yp + oh * OW, OW);
+          // A row that reads the same source row as the one before is a copy of it (from L1);
+          // twice the width (nearest_taps: i0[j] = j / 2) has its own kernel.
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            float* yr = yp + oh * OW;
+            if (oh > 0 && th.i0[oh] == th.i0[oh - 1]) {
+              std::memcpy(yr, yr - OW, sizeof(float) * OW);
+            } else if (OW == 2 * W) {
+              cfg.nearest_row_x2(xp + th.i0[oh] * W, yr, W);
+            } else {
+              cfg.nearest_row(xp + th.i0[oh] * W, tw.i0.data(), yr, OW);
+            }
+          }
           continue;
         }
         // Source rows blended along the width, two at a time: the rows an output row reads

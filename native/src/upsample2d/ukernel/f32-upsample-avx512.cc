@@ -33,6 +33,24 @@ void f32_upsample_nearest_row__avx512(const float* r, const int32_t* i0, float* 
   }
 }
 
+void f32_upsample_nearest_row_x2__avx512(const float* r, float* y, int64_t n) {
+  // 16 sources -> 32 outputs: each lane twice, by two lane permutes of one load.
+  const __m512i lo = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+  const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+  int64_t k = 0;
+  for (; k + 16 <= n; k += 16) {
+    const __m512 v = _mm512_loadu_ps(r + k);
+    _mm512_storeu_ps(y + 2 * k, _mm512_permutexvar_ps(lo, v));
+    _mm512_storeu_ps(y + 2 * k + 16, _mm512_permutexvar_ps(hi, v));
+  }
+  if (k < n) {
+    const int64_t left = n - k;  // 1..15 sources, 2..30 outputs
+    const __m512 v = _mm512_maskz_loadu_ps(tail_mask(left), r + k);
+    _mm512_mask_storeu_ps(y + 2 * k, tail_mask(2 * left), _mm512_permutexvar_ps(lo, v));
+    if (left > 8) _mm512_mask_storeu_ps(y + 2 * k + 16, tail_mask(2 * left - 16), _mm512_permutexvar_ps(hi, v));
+  }
+}
+
 void f32_upsample_linear_row__avx512(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
                                      const float* w1, float* t, int64_t n) {
   for (int64_t j = 0; j < n; j += 16) {

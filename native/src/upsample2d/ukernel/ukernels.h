@@ -12,6 +12,8 @@ namespace convkit {
 // (together y[j] = h0 * (w0[j] * r0[i0[j]] + w1[j] * r0[i1[j]]) + h1 * (...r1...), the same
 // products and sums in the same order as one pass would do).
 using f32_upsample_nearest_row_fn = void (*)(const float* r, const int32_t* i0, float* y, int64_t n);
+// NCHW nearest at exactly twice the width (i0[j] = j / 2): y[2k] = y[2k + 1] = r[k], k < n.
+using f32_upsample_nearest_row_x2_fn = void (*)(const float* r, float* y, int64_t n);
 using f32_upsample_linear_row_fn = void (*)(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
                                             const float* w1, float* t, int64_t n);
 using f32_upsample_blend_rows_fn = void (*)(const float* t0, const float* t1, float h0, float h1, float* y,
@@ -31,6 +33,7 @@ using f32_upsample_bilinear_pixel_backward_fn = void (*)(const float* g, float h
 
 // Portable; the compiler vectorizes the per-channel ones at each build's flags.
 void f32_upsample_nearest_row__scalar(const float* r, const int32_t* i0, float* y, int64_t n);
+void f32_upsample_nearest_row_x2__scalar(const float* r, float* y, int64_t n);
 void f32_upsample_linear_row__scalar(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
                                      const float* w1, float* t, int64_t n);
 void f32_upsample_blend_rows__scalar(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
@@ -44,6 +47,7 @@ void f32_upsample_bilinear_pixel_backward__scalar(const float* g, float h0, floa
 
 // AVX-512: the NCHW rows by gathers, the NHWC pixels 16 channels a step.
 void f32_upsample_nearest_row__avx512(const float* r, const int32_t* i0, float* y, int64_t n);
+void f32_upsample_nearest_row_x2__avx512(const float* r, float* y, int64_t n);
 void f32_upsample_linear_row__avx512(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
                                      const float* w1, float* t, int64_t n);
 void f32_upsample_blend_rows__avx512(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
