@@ -1,16 +1,15 @@
 // npm run bench -- --only elementwise: the element-wise family, convkit native (through the
 // backend interface, outputs preallocated: the kernel alone) vs onnxruntime-node (one-node or
-// two-node models, outputs preallocated as fetches), on 8 MB inputs (caches evicted between timed
-// runs, bench/evict.js) and 64 MB inputs (the working set is over 2x L3: no eviction needed).
-// onnxruntime runs without its CPU memory arena: with the arena, each run of a one-node model
-// with an 8-64 MB output took 25-200 ms here (fresh pages every run) even with preallocated
-// fetches; without it, its kernels' own time shows.
+// two-node models, outputs preallocated as fetches, timed by ORT's own profiler: see
+// bench/peers/ort-timing.js for why run() is not the kernel's time), on 8 MB inputs (caches
+// evicted between timed runs, bench/evict.js) and 64 MB inputs (no eviction).
 // Rows: same-shape add, NCHW [C,1,1] bias add, mul by a scalar, relu, silu, gelu, sum over the
 // last axis. Run as a child:  node bench/elementwise.js <convkit|onnxruntime> <threads>
 // prints one JSON line per row: bytes moved (read + written) and the median ms.
 'use strict';
 const { measure } = require('./timing');
 const { evictCaches } = require('./evict');
+const { ortSession, measureOrt } = require('./peers/ort-timing');
 
 const peer = process.argv[2] ?? 'convkit';
 const threads = Number(process.argv[3] ?? 1);
@@ -55,7 +54,6 @@ async function convkitCases(s) {
 async function onnxCases(s) {
   const ort = require('onnxruntime-node');
   const { graphModel } = require('./peers/onnx-model');
-  const session = (m) => ort.InferenceSession.create(m, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false });
   const n = (s.mb << 20) / 4, HW = n / C, shape = [1, C, HW];
   const { a, b, bias } = inputs(n);
   const A = new ort.Tensor('float32', a, shape), B = new ort.Tensor('float32', b, shape);
@@ -83,8 +81,7 @@ async function onnxCases(s) {
   for (let i = 0; i < rows.length; i++) {
     const [model, feeds, fetches] = models[i];
     try {
-      const sess = await session(model);
-      out.push({ name: rows[i][0], bytes: rows[i][1], fn: () => sess.run(feeds, fetches) });
+      out.push({ name: rows[i][0], bytes: rows[i][1], ort: [await ortSession(model, threads), feeds, fetches] });
     } catch (e) {
       out.push({ name: rows[i][0], bytes: rows[i][1], error: String(e && e.message).slice(0, 200) });
     }
@@ -99,8 +96,9 @@ async function main() {
     for (const c of cases) {
       const base = { kind: 'elementwise', peer: peerName, threads, op: c.name, size: s.tag, evict: s.evict, bytes: c.bytes };
       if (c.error) { console.log(JSON.stringify({ ...base, error: c.error })); continue; }
-      const m = await measure(c.fn, { warmup: 2, minRuns: 7, minMs: 300, maxMs: 3000, before: s.evict ? evictCaches : null });
-      console.log(JSON.stringify({ ...base, median: m.median, runs: m.runs }));
+      const opts = { warmup: 2, minRuns: 7, minMs: 300, maxMs: 3000, before: s.evict ? evictCaches : null };
+      const m = c.ort ? await measureOrt(...c.ort, opts) : await measure(c.fn, opts);
+      console.log(JSON.stringify({ ...base, median: m.median, runMedian: m.runMedian, runs: m.runs }));
     }
   }
 }

@@ -7,12 +7,16 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 
+const bin = path.join(root, 'build-core', process.platform === 'win32' ? 'fma-peak.exe' : 'fma-peak');
+
+function ensureBuilt() {
+  if (fs.existsSync(bin)) return true;
+  const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-core.js'), '--bench'], { cwd: root, encoding: 'utf8' });
+  return b.status === 0 && fs.existsSync(bin);
+}
+
 function hardware() {
-  const bin = path.join(root, 'build-core', process.platform === 'win32' ? 'fma-peak.exe' : 'fma-peak');
-  if (!fs.existsSync(bin)) {
-    const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-core.js'), '--bench'], { cwd: root, encoding: 'utf8' });
-    if (b.status !== 0 || !fs.existsSync(bin)) return { error: 'could not build the C++ hardware benchmark (needs CMake)' };
-  }
+  if (!ensureBuilt()) return { error: 'could not build the C++ hardware benchmark (needs CMake)' };
   const r = spawnSync(bin, ['--json'], { encoding: 'utf8' });
   try {
     const m = JSON.parse(r.stdout.trim().split('\n').pop());
@@ -25,4 +29,21 @@ function hardware() {
   }
 }
 
-module.exports = { hardware };
+/**
+ * The copy reference of the memory-bound tables: `fma-peak --copy`, a streaming AVX-512 copy of
+ * `bytes` into another `bytes` on `threads` threads (caches evicted before each run when evict,
+ * as bench/evict.js does), median of 15 runs. Returns { copyGBs (ordinary stores, as convkit's
+ * kernels store), copyNtGBs (non-temporal stores) } in bytes read + written per second, or null.
+ */
+function copyBandwidth(bytes, threads, evict) {
+  if (!ensureBuilt()) return null;
+  const r = spawnSync(bin, ['--copy', String(bytes), String(threads), evict ? '1' : '0'], { encoding: 'utf8' });
+  try {
+    const m = JSON.parse(r.stdout.trim().split('\n').pop());
+    return { copyGBs: m.copy_gbs, copyNtGBs: m.copy_nt_gbs };
+  } catch {
+    return null;
+  }
+}
+
+module.exports = { hardware, copyBandwidth };

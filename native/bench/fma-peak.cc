@@ -1,13 +1,26 @@
 // The machine's ceilings for one core and for all of them: FMA peak (GFLOP/s, zmm and ymm)
 // and streaming-read bandwidth from memory (GB/s), plus the clock implied by the peak.
 //   fma-peak [--json]
+//   fma-peak --copy <bytes> <threads> <evict 0|1>: the copy reference of bench/run.js's
+//     memory-bound tables, as JSON: GB/s (read + written) with ordinary and non-temporal stores.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
 #include "peak.h"
 
 int main(int argc, char** argv) {
+  if (argc == 5 && std::strcmp(argv[1], "--copy") == 0) {
+    const size_t bytes = std::strtoull(argv[2], nullptr, 10);
+    const int threads = std::max(1, std::atoi(argv[3]));
+    const bool evict = std::atoi(argv[4]) != 0;
+    const double plain = bench::copy_bandwidth_gbs(threads, bytes, evict, false);
+    const double nt = bench::copy_bandwidth_gbs(threads, bytes, evict, true);
+    std::printf("{\"bytes\":%zu,\"threads\":%d,\"evict\":%s,\"copy_gbs\":%.2f,\"copy_nt_gbs\":%.2f}\n", bytes, threads,
+                evict ? "true" : "false", plain, nt);
+    return 0;
+  }
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
   const int all = std::max(1u, std::thread::hardware_concurrency());
   const double z1 = bench::fma_peak_gflops(1, true), y1 = bench::fma_peak_gflops(1, false);

@@ -2,11 +2,16 @@
 //   fma_peak_gflops(threads): independent chains of vfmadd231ps on zmm (or ymm) registers,
 //     12 accumulators per thread (covers 4-cycle latency x 2-3 FMA pipes), 2 flops x lanes each.
 //   read_bandwidth_gbs(threads): streaming read (vector sum) of a 1 GiB array, far past L3.
+//   copy_bandwidth_gbs(threads, bytes, evict, nt): a streaming copy of `bytes` into as many
+//     (bytes read + written per second), the reference for kernels that read and write.
 // Header-only; the vector code uses target attributes so the file needs no ISA flags.
 #pragma once
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -120,6 +125,109 @@ inline double read_bandwidth_gbs(int threads, size_t bytes = size_t{1} << 30, in
   }
   std::free(p);
   return static_cast<double>(per) * threads * sizeof(float) / median(times) * 1e-9;
+}
+
+
+// y[0, n) = x[0, n): 64-byte loads and ordinary stores (each stored line is read first, as in
+// every convkit kernel) or non-temporal stores (no read of the stored lines, then an sfence).
+__attribute__((target("avx512f"), noinline)) inline void copy_stream(const float* x, float* y, int64_t n, bool nt) {
+  int64_t i = 0;
+  if (nt) {
+    for (; i + 64 <= n; i += 64) {
+      _mm512_stream_ps(y + i, _mm512_load_ps(x + i));
+      _mm512_stream_ps(y + i + 16, _mm512_load_ps(x + i + 16));
+      _mm512_stream_ps(y + i + 32, _mm512_load_ps(x + i + 32));
+      _mm512_stream_ps(y + i + 48, _mm512_load_ps(x + i + 48));
+    }
+    _mm_sfence();
+  } else {
+    for (; i + 64 <= n; i += 64) {
+      _mm512_store_ps(y + i, _mm512_load_ps(x + i));
+      _mm512_store_ps(y + i + 16, _mm512_load_ps(x + i + 16));
+      _mm512_store_ps(y + i + 32, _mm512_load_ps(x + i + 32));
+      _mm512_store_ps(y + i + 48, _mm512_load_ps(x + i + 48));
+    }
+  }
+  for (; i < n; ++i) y[i] = x[i];
+}
+
+// A reusable barrier for `n` threads: spins about 50 us (as convkit's pool does), then sleeps,
+// so a thread waiting out the eviction does not look like a CPU hog to the scheduler.
+class spin_barrier {
+ public:
+  explicit spin_barrier(int n) : n_(n) {}
+  void wait() {
+    const int gen = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+      count_.store(0, std::memory_order_relaxed);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        gen_.fetch_add(1, std::memory_order_acq_rel);
+      }
+      cv_.notify_all();
+      return;
+    }
+    const double deadline = now_s() + 50e-6;
+    for (int i = 1; gen_.load(std::memory_order_acquire) == gen; ++i) {
+      _mm_pause();
+      if ((i & 63) == 0 && now_s() > deadline) {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return gen_.load(std::memory_order_acquire) != gen; });
+      }
+    }
+  }
+
+ private:
+  const int n_;
+  std::atomic<int> count_{0}, gen_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+// GB/s (bytes read + bytes written, per second) of copying `bytes` into another `bytes`, split
+// in contiguous parts over `threads` threads that stay up for all reps; median of `reps` after
+// a warm-up rep (which also faults the pages in). evict: before each rep, untimed, thread 0
+// reads one float per line of a 256 MB buffer (as bench/evict.js does between timed runs),
+// so the copy starts from memory; otherwise the copy repeats on warm caches.
+inline double copy_bandwidth_gbs(int threads, size_t bytes, bool evict, bool nt, int reps = 15) {
+  const int64_t n = static_cast<int64_t>(bytes / sizeof(float));
+  const size_t evict_bytes = size_t{256} << 20;
+  float* x = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+  float* y = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+  float* e = evict ? static_cast<float*>(std::aligned_alloc(64, evict_bytes)) : nullptr;
+  if (x == nullptr || y == nullptr || (evict && e == nullptr)) {
+    std::free(x);
+    std::free(y);
+    std::free(e);
+    return 0.0;
+  }
+  for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(i & 1023);
+  if (e != nullptr) std::fill(e, e + evict_bytes / sizeof(float), 1.0f);
+  const int64_t per = (n / threads + 15) / 16 * 16;  // 64-byte aligned parts
+  spin_barrier barrier(threads);
+  std::vector<double> times;
+  volatile float sink = 0;
+  double t0 = 0.0;
+  on_threads(threads, [&](int t) {
+    const int64_t lo = std::min(n, t * per), hi = std::min(n, lo + per);
+    for (int r = 0; r < reps + 1; ++r) {
+      if (t == 0 && e != nullptr) {
+        float s = 0.0f;
+        for (size_t i = 0; i < evict_bytes / sizeof(float); i += 16) s += e[i];
+        sink = sink + s;
+      }
+      barrier.wait();
+      if (t == 0) t0 = now_s();
+      copy_stream(x + lo, y + lo, hi - lo, nt);
+      barrier.wait();
+      if (t == 0 && r > 0) times.push_back(now_s() - t0);
+    }
+  });
+  sink = sink + y[n / 2];
+  std::free(x);
+  std::free(y);
+  std::free(e);
+  return 2.0 * static_cast<double>(bytes) / median(times) * 1e-9;
 }
 
 }  // namespace bench

@@ -9,7 +9,9 @@ namespace {
 upsample2d_config make_config() {
   upsample2d_config c = {
       f32_upsample_nearest_row__scalar,
-      f32_upsample_bilinear_row__scalar,
+      f32_upsample_nearest_row_x2__scalar,
+      f32_upsample_linear_row__scalar,
+      f32_upsample_blend_rows__scalar,
       f32_upsample_bilinear_row_backward__scalar,
       f32_upsample_bilinear_pixel__scalar,
       f32_upsample_bilinear_pixel_backward__scalar,
@@ -17,7 +19,9 @@ upsample2d_config make_config() {
 #if defined(__x86_64__) || defined(_M_X64)  // the AVX-512 kernels are built for x86-64 only
   if (active_isa() == isa::avx512) {
     c.nearest_row = f32_upsample_nearest_row__avx512;
-    c.bilinear_row = f32_upsample_bilinear_row__avx512;
+    c.nearest_row_x2 = f32_upsample_nearest_row_x2__avx512;
+    c.linear_row = f32_upsample_linear_row__avx512;
+    c.blend_rows = f32_upsample_blend_rows__avx512;
     c.bilinear_pixel = f32_upsample_bilinear_pixel__avx512;
   }
 #endif

@@ -7,13 +7,20 @@ void f32_upsample_nearest_row__scalar(const float* r, const int32_t* i0, float* 
   for (int64_t j = 0; j < n; ++j) y[j] = r[i0[j]];
 }
 
-void f32_upsample_bilinear_row__scalar(const float* r0, const float* r1, float h0, float h1, const int32_t* i0,
-                                       const int32_t* i1, const float* w0, const float* w1, float* y, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) {
-    const float top = w0[j] * r0[i0[j]] + w1[j] * r0[i1[j]];
-    const float bottom = w0[j] * r1[i0[j]] + w1[j] * r1[i1[j]];
-    y[j] = h0 * top + h1 * bottom;
+void f32_upsample_nearest_row_x2__scalar(const float* r, float* y, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) {
+    y[2 * k] = r[k];
+    y[2 * k + 1] = r[k];
   }
+}
+
+void f32_upsample_linear_row__scalar(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
+                                     const float* w1, float* t, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) t[j] = w0[j] * r[i0[j]] + w1[j] * r[i1[j]];
+}
+
+void f32_upsample_blend_rows__scalar(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) y[j] = h0 * t0[j] + h1 * t1[j];
 }
 
 void f32_upsample_bilinear_row_backward__scalar(const float* g, float h0, float h1, const int32_t* i0,

@@ -6,12 +6,18 @@
 
 namespace convkit {
 
-// NCHW, one output row of n pixels: nearest y[j] = r[i0[j]]; bilinear
-// y[j] = h0 * (w0[j] * r0[i0[j]] + w1[j] * r0[i1[j]]) + h1 * (w0[j] * r1[i0[j]] + w1[j] * r1[i1[j]]).
+// NCHW, one output row of n pixels: nearest y[j] = r[i0[j]]. Bilinear in two steps, so that each
+// source row is blended along the width once and reused by every output row that reads it:
+// horizontal t[j] = w0[j] * r[i0[j]] + w1[j] * r[i1[j]], then vertical y[j] = h0 * t0[j] + h1 * t1[j]
+// (together y[j] = h0 * (w0[j] * r0[i0[j]] + w1[j] * r0[i1[j]]) + h1 * (...r1...), the same
+// products and sums in the same order as one pass would do).
 using f32_upsample_nearest_row_fn = void (*)(const float* r, const int32_t* i0, float* y, int64_t n);
-using f32_upsample_bilinear_row_fn = void (*)(const float* r0, const float* r1, float h0, float h1,
-                                              const int32_t* i0, const int32_t* i1, const float* w0,
-                                              const float* w1, float* y, int64_t n);
+// NCHW nearest at exactly twice the width (i0[j] = j / 2): y[2k] = y[2k + 1] = r[k], k < n.
+using f32_upsample_nearest_row_x2_fn = void (*)(const float* r, float* y, int64_t n);
+using f32_upsample_linear_row_fn = void (*)(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
+                                            const float* w1, float* t, int64_t n);
+using f32_upsample_blend_rows_fn = void (*)(const float* t0, const float* t1, float h0, float h1, float* y,
+                                            int64_t n);
 // NCHW backward, one dy row of n pixels scattered into dx rows d0, d1 (may be the same row):
 // d0[i0[j]] += (h0 * w0[j]) * g[j], d0[i1[j]] += (h0 * w1[j]) * g[j], then d1 with h1, in j order.
 using f32_upsample_bilinear_row_backward_fn = void (*)(const float* g, float h0, float h1, const int32_t* i0,
@@ -27,8 +33,10 @@ using f32_upsample_bilinear_pixel_backward_fn = void (*)(const float* g, float h
 
 // Portable; the compiler vectorizes the per-channel ones at each build's flags.
 void f32_upsample_nearest_row__scalar(const float* r, const int32_t* i0, float* y, int64_t n);
-void f32_upsample_bilinear_row__scalar(const float* r0, const float* r1, float h0, float h1, const int32_t* i0,
-                                       const int32_t* i1, const float* w0, const float* w1, float* y, int64_t n);
+void f32_upsample_nearest_row_x2__scalar(const float* r, float* y, int64_t n);
+void f32_upsample_linear_row__scalar(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
+                                     const float* w1, float* t, int64_t n);
+void f32_upsample_blend_rows__scalar(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
 void f32_upsample_bilinear_row_backward__scalar(const float* g, float h0, float h1, const int32_t* i0,
                                                 const int32_t* i1, const float* w0, const float* w1, float* d0,
                                                 float* d1, int64_t n);
@@ -39,8 +47,10 @@ void f32_upsample_bilinear_pixel_backward__scalar(const float* g, float h0, floa
 
 // AVX-512: the NCHW rows by gathers, the NHWC pixels 16 channels a step.
 void f32_upsample_nearest_row__avx512(const float* r, const int32_t* i0, float* y, int64_t n);
-void f32_upsample_bilinear_row__avx512(const float* r0, const float* r1, float h0, float h1, const int32_t* i0,
-                                       const int32_t* i1, const float* w0, const float* w1, float* y, int64_t n);
+void f32_upsample_nearest_row_x2__avx512(const float* r, float* y, int64_t n);
+void f32_upsample_linear_row__avx512(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
+                                     const float* w1, float* t, int64_t n);
+void f32_upsample_blend_rows__avx512(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
 void f32_upsample_bilinear_pixel__avx512(const float* a, const float* b, const float* c, const float* d, float h0,
                                          float h1, float w0, float w1, float* y, int64_t n);
 
