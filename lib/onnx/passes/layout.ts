@@ -122,5 +122,6 @@ export function chooseLayout(g: Graph, attrs: Map<Node, unknown>, shapes: Shapes
     order.push(node);
   }
   g.nodes = order;
+  if (moved === 0) return [];
   return [`layout: ${plural(moved, 'node')} run NHWC in ${plural(regions, 'region')}, ${plural(transposes, 'Transpose')} at the borders (views where the spatial size is 1); conv weights turned to OHWI once`];
 }
