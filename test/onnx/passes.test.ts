@@ -196,7 +196,7 @@ describe('onnx passes: constants and layout', () => {
           { op: 'Identity', inputs: ['w0'], outputs: ['w'] },
           conv('x', 'w', 'a'), { op: 'Relu', inputs: ['a'], outputs: ['r'] },
           { op: 'MaxPool', inputs: ['r'], outputs: ['p'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } },
-          conv('p', 'w2', 'q1', { attrs: {} }), conv('p', 'w3', 'q2'), { op: 'Concat', inputs: ['q1', 'q2'], outputs: ['q'], attrs: { axis: 1 } },
+          conv('p', 'w2', 'q1', { attrs: {} }), conv('p', 'w3', 'q2', { attrs: { pads: [1, 1, 1, 1], group: 3 } }), { op: 'Concat', inputs: ['q1', 'q2'], outputs: ['q'], attrs: { axis: 1 } },
           { op: 'Mul', inputs: ['q', 'k'], outputs: ['qk'] },
           { op: 'AveragePool', inputs: ['qk'], outputs: ['ap'], attrs: { kernel_shape: [2, 2] } },
           { op: 'Shape', inputs: ['ap'], outputs: ['sh'] }, { op: 'Gather', inputs: ['sh', 'zero'], outputs: ['n'], attrs: { axis: 0 } },
@@ -205,7 +205,7 @@ describe('onnx passes: constants and layout', () => {
           { op: 'Gemm', inputs: ['f', 'fw', 'fb'], outputs: ['y'], attrs: { transB: 1 } },
         ],
         initializers: {
-          w0: w([6, 4, 3, 3], 1), w2: w([5, 6, 1, 1], 2), w3: w([3, 6, 3, 3], 3), k: w([1, 8, 1, 1], 4),
+          w0: w([6, 4, 3, 3], 1), w2: w([5, 6, 1, 1], 2), w3: w([3, 2, 3, 3], 3), k: w([1, 8, 1, 1], 4),
           zero: i64([0], []), ax: i64([0]), minus1: i64([-1]), fw: w([7, 8 * 3 * 4], 5), fb: f32(rand(7, 6)),
         },
       },
@@ -215,6 +215,19 @@ describe('onnx passes: constants and layout', () => {
     expect(s).toMatch(/layout: \d+ nodes run NHWC/);
     expect(s).toMatch(/Concat .*nhwc/);
     expect(s).toMatch(/MaxPool .*nhwc/);
+  });
+
+  it('a region without a grouped or strided 1x1 conv stays NCHW; a strided 1x1 makes it NHWC', () => {
+    const spec = (stride: number): GraphSpec => ({
+      inputs: [X], outputs: [{ name: 'y' }],
+      nodes: [conv('x', 'w', 'a'), { op: 'Relu', inputs: ['a'], outputs: ['r'] }, conv('r', 'w1', 'b', { attrs: { strides: [stride, stride] } }), { op: 'GlobalAveragePool', inputs: ['b'], outputs: ['y'] }],
+      initializers: { w: w([6, 4, 3, 3], 1), w1: w([5, 6, 1, 1], 2) },
+    });
+    const s1 = compare({ spec: spec(1), feeds: { x: [2, 4, 7, 9] } });
+    expect(s1).toContain('layout: NCHW throughout');
+    expect(s1).not.toContain('nhwc');
+    const s2 = compare({ spec: spec(2), feeds: { x: [2, 4, 7, 9] } });
+    expect(s2).toMatch(/layout: 2 nodes run NHWC in 1 region, 2 Transposes/);
   });
 
   it('the batch is dynamic after the passes (plans per batch size)', () => {
