@@ -84,19 +84,25 @@ async function main() {
     for (const b of batches) {
       const x = io[`input_b${b}`];
       const diff = relErr(c.sync(x), await o.run(x));
-      const tc = [], to = [];
+      // Wall time, and the process's CPU time (user + system) per run: on a shared machine the
+      // CPU time of a 1-thread run barely moves when other processes take the cores.
+      const tc = [], to = [], cc = [], co = [];
       for (let i = 0; i < 2; i++) { c.sync(x); await o.run(x); }
       const start = Date.now();
+      const cpu = (c0) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
       while (tc.length < 5 || (tc.length < 30 && Date.now() - start < 2 * OPTS.maxMs)) {
-        let t0 = process.hrtime.bigint();
+        let c0 = process.cpuUsage(), t0 = process.hrtime.bigint();
         c.sync(x);
         tc.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        cc.push(cpu(c0));
+        c0 = process.cpuUsage();
         t0 = process.hrtime.bigint();
         await o.run(x);
         to.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        co.push(cpu(c0));
       }
       const med = (a) => a.sort((p, q) => p - q)[a.length >> 1];
-      out({ peer: 'both', batch: b, convkit: med(tc), onnxruntime: med(to), runs: tc.length, diff });
+      out({ peer: 'both', batch: b, convkit: med(tc), onnxruntime: med(to), convkitCpu: med(cc), onnxruntimeCpu: med(co), runs: tc.length, diff });
     }
     await c.close();
     await o.close();
@@ -128,9 +134,10 @@ function modelsSection(threadsList, runChild, { names = null } = {}) {
   console.log(`\n## models: whole ONNX models, input [N, 3, 224, 224], median ms (load average at the end: ${uptime})`);
   console.log('convkit: onnx.load + model.runSync / model.run (worker); onnxruntime-node: graphOptimizationLevel all, intraOpNumThreads = threads, interOpNumThreads 1.');
   console.log('Separate processes per peer and model (peak RSS = that process); "interleaved": one process alternating convkit runSync and onnxruntime runs (same load for both).');
+  console.log('CPU = process CPU time per run in the interleaved process (steadier than wall time on a shared machine; at 2 threads it counts both threads, and onnxruntime\'s spinning workers).');
   console.log('err = max |y - PyTorch| / max |PyTorch|; diff = the same between convkit and onnxruntime in the interleaved process.');
-  console.log('| model | batch | threads | convkit runSync | convkit run | onnxruntime | ratio | interleaved ck / ort | ratio | err ck | err ort | diff | RSS ck MB | RSS ort MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| model | batch | threads | convkit runSync | convkit run | onnxruntime | ratio | interleaved ck / ort | ratio | CPU ck / ort | ratio | err ck | err ort | diff | RSS ck MB | RSS ort MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const geo = {};
   for (const name of Object.keys(cache.models)) {
     for (const t of threadsList) {
@@ -140,9 +147,13 @@ function modelsSection(threadsList, runChild, { names = null } = {}) {
         const f = (v, d = 2) => (v === undefined ? '-' : v.toFixed(d));
         const ratio = c && o ? c.median / o.median : undefined;
         const iratio = i ? i.convkit / i.onnxruntime : undefined;
-        if (ratio !== undefined) (geo[t] ??= { sep: [], inter: [] }).sep.push(ratio);
-        if (iratio !== undefined) (geo[t] ??= { sep: [], inter: [] }).inter.push(iratio);
+        const cratio = i ? i.convkitCpu / i.onnxruntimeCpu : undefined;
+        const gt = (geo[t] ??= { sep: [], inter: [], cpu: [] });
+        if (ratio !== undefined) gt.sep.push(ratio);
+        if (iratio !== undefined) gt.inter.push(iratio);
+        if (cratio !== undefined) gt.cpu.push(cratio);
         console.log(`| ${name} | ${b} | ${t} | ${f(c?.median)} | ${f(c?.asyncMedian)} | ${f(o?.median)} | ${f(ratio)} | ${i ? `${f(i.convkit)} / ${f(i.onnxruntime)}` : '-'} | ${f(iratio)} | ` +
+          `${i ? `${f(i.convkitCpu)} / ${f(i.onnxruntimeCpu)}` : '-'} | ${f(cratio)} | ` +
           `${c ? c.err.toExponential(1) : '-'} | ${o ? o.err.toExponential(1) : '-'} | ${i ? i.diff.toExponential(1) : '-'} | ${f(c?.rssMB, 0)} | ${f(o?.rssMB, 0)} |`);
       }
     }
@@ -150,7 +161,7 @@ function modelsSection(threadsList, runChild, { names = null } = {}) {
   const gm = (a) => Math.exp(a.reduce((s, x) => s + Math.log(x), 0) / a.length);
   for (const [t, g] of Object.entries(geo)) {
     const worst = Math.max(...g.sep);
-    console.log(`${t} thread(s): convkit / onnxruntime geometric mean ${g.sep.length ? gm(g.sep).toFixed(3) : '-'} (separate processes, worst cell ${worst.toFixed(2)}), ${g.inter.length ? gm(g.inter).toFixed(3) : '-'} (interleaved, worst ${Math.max(...g.inter).toFixed(2)})`);
+    console.log(`${t} thread(s): convkit / onnxruntime geometric mean ${g.sep.length ? gm(g.sep).toFixed(3) : '-'} (separate processes, worst cell ${worst.toFixed(2)}), ${g.inter.length ? gm(g.inter).toFixed(3) : '-'} (interleaved, worst ${Math.max(...g.inter).toFixed(2)}), ${g.cpu.length ? gm(g.cpu).toFixed(3) : '-'} (CPU time, worst ${Math.max(...g.cpu).toFixed(2)})`);
   }
   };
   return { rows, report };

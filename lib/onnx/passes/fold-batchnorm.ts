@@ -7,7 +7,7 @@
 // weights and the BN's parameters are constants. The folded weights are new constants: a
 // weight shared with another node stays as it was.
 import type { Graph, Node } from '../graph';
-import { floatConst, freshName, index, onlyFeeds, plural, removeNodes, setAttrs } from './util';
+import { floatConst, freshName, index, onlyFeeds, plural, removeNodes, setAttrs, sharedFloats } from './util';
 
 export function foldBatchNorm(g: Graph, attrs: Map<Node, unknown>): string[] {
   const ix = index(g);
@@ -30,7 +30,7 @@ export function foldBatchNorm(g: Graph, attrs: Map<Node, unknown>): string[] {
     const { epsilon } = attrs.get(bn) as { epsilon: number };
     const [gamma, beta, mean, variance] = params.map((p) => p!.data);
     const per = w.data.length / cout;
-    const wf = new Float32Array(w.data.length), bf = new Float32Array(cout);
+    const wf = sharedFloats(w.data.length), bf = sharedFloats(cout);
     for (let o = 0; o < cout; o++) {
       const s = gamma[o] / Math.sqrt(variance[o] + epsilon);   // float64, as ops/norm.ts's bnScaleShift
       for (let i = o * per; i < (o + 1) * per; i++) wf[i] = w.data[i] * s;

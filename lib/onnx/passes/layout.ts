@@ -10,7 +10,7 @@
 import type { Const, Graph, Node } from '../graph';
 import { transposeCopy } from './internal-ops';
 import { rankOf, type Shapes } from './shapes';
-import { freshName, plural, setAttrs } from './util';
+import { freshName, plural, setAttrs, sharedFloats } from './util';
 
 const UNARY = new Set(['Relu', 'Sigmoid', 'Tanh', 'Neg', 'Exp', 'Log', 'Sqrt', 'Abs', 'HardSwish', 'HardSigmoid', 'LeakyRelu', 'Clip', 'Erf', 'Elu', 'Softplus', 'Reciprocal']);
 const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min']);
@@ -20,7 +20,7 @@ const TO_NHWC = [0, 2, 3, 1], TO_NCHW = [0, 3, 1, 2];
 function nhwcConst(c: Const): Const {
   const shape = [...new Array(4 - c.shape.length).fill(1), ...c.shape];
   const info = transposeCopy(shape, TO_NHWC);
-  const out = new Float32Array(c.data.length);
+  const out = sharedFloats(c.data.length);
   const [d0, d1, d2, d3] = info.shape, [s0, s1, s2, s3] = info.xStrides;
   let k = 0;
   for (let a = 0; a < d0; a++) for (let b = 0; b < d1; b++) for (let e = 0; e < d2; e++) for (let f = 0; f < d3; f++) out[k++] = c.data[a * s0 + b * s1 + e * s2 + f * s3];
@@ -69,7 +69,7 @@ export function chooseLayout(g: Graph, attrs: Map<Node, unknown>, shapes: Shapes
     if (!name) {
       const w = g.consts.get(v)!;
       const [o, i, kh, kw] = w.shape;
-      const out = new Float32Array(w.data.length);
+      const out = sharedFloats(w.data.length);
       for (let a = 0; a < o; a++) for (let c = 0; c < i; c++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
         out[((a * kh + y) * kw + x) * i + c] = w.data[((a * i + c) * kh + y) * kw + x];
       }

@@ -83,3 +83,11 @@ export function renameReads(g: Graph, from: string, to: string): void {
 export function plural(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
+
+/**
+ * A zeroed float32 array in shared memory, for the constants the passes make: onnx.load moves
+ * every constant to shared memory for run()'s worker, and one made there is not copied again.
+ */
+export function sharedFloats(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(n * 4));
+}
