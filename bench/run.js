@@ -1,4 +1,4 @@
-// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise,models] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
@@ -44,7 +44,7 @@ function main() {
   const results = [];
   const setups = {};
   const benchKinds = kinds.join(',');
-  for (const peer of peers) {
+  for (const peer of kinds.every((k) => k === 'models') ? [] : peers) {
     for (const t of threads) {
       if (t > 1 && SINGLE_THREADED.has(peer)) continue;
       const lines = runChild([path.join(__dirname, 'peer-runner.js'), peer, String(t), benchKinds, args.workloads], `${peer} ${t} thread(s)`);
@@ -120,11 +120,15 @@ function main() {
   if (memKinds) measureCopyRefs('after');
   // The reference is the better of the two measurements (noise on this shared machine only slows).
   const copyRef = (tag, t) => Math.max(0, ...(copyRefs[`${tag}@${t}`] ?? []).map((c) => c.copyGBs));
+  // models: whole ONNX models, convkit vs onnxruntime-node (bench/models.js); not in the default
+  // set (about 10 minutes); needs the model cache (bench/models-cache.js, PyTorch to export).
+  const models = kinds.includes('models') ? require('./models').modelsSection(threads, runChild, { names: args.workloads ? args.workloads.split(',') : null }) : { rows: [], report: () => {} };
+  const modelRows = models.rows;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows, elementwise: ewRows, copyRefs }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows, elementwise: ewRows, copyRefs, models: modelRows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
@@ -203,6 +207,7 @@ function main() {
     console.log(`lenet5_mnist_epoch on ${r.peer} ${r.threads}T: ${(r.median / 1000).toFixed(2)} s per epoch (median of ${r.runs}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%` +
       (tsEpoch && r !== tsEpoch ? `, ${(tsEpoch.median / r.median).toFixed(1)}x faster than ts` : ''));
   }
+  models.report();
   console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, `${stamp}.json`))} and .svg`);
 }
 

@@ -54,6 +54,11 @@ export interface Node {
   attrs: Record<string, AttrValue>;
   /** Set by the epilogue-fusion pass on Conv nodes. */
   epilogue?: ConvEpilogue;
+  /**
+   * Set by the layout pass (passes/layout.ts): the node runs on NHWC data (its rank-4 float
+   * inputs and outputs are [N, H, W, C] in memory; a Conv's weight is OHWI).
+   */
+  layout?: 'nhwc';
 }
 
 export interface Graph {

@@ -7,6 +7,7 @@ import { DTYPES, nodeLabel, sortGraph, type Dim, type Graph, type Node, type Val
 import { OnnxModel, type OnnxLoadOptions } from './model';
 import { OPS } from './ops/index';
 import { runPasses } from './passes/index';
+import { shareConsts } from './run-worker';
 import { decodeModel, int64, type pb } from './proto';
 import { ExternalData, readTensor } from './tensor-proto';
 
@@ -100,6 +101,10 @@ export function fromBytes(bytes: Uint8Array, source: string, dir: string | null,
   const ext = new ExternalData(dir, source);
   const { graph, attrs } = toGraph(decodeModel(bytes, source), source, ext);
   const report = opts.optimize === false ? [] : runPasses(graph, attrs);
+  // The weights go to shared memory now, while nothing else holds them: run()'s worker then
+  // reads the same bytes, and the arrays the file was decoded into are garbage at once (a copy
+  // made later, when a plan already holds them, would keep both for the model's life).
+  shareConsts(graph);
   const model = new OnnxModel(graph, attrs, opts, report);
   // Plan once now when the input shapes are known up to the batch (size 1 stands in for it),
   // so shape errors and data-dependent shapes fail at load, not at the first run.

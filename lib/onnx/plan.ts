@@ -5,7 +5,7 @@
 import { nodeLabel, type Data, type Graph, type Node } from './graph';
 import { planOffsets, type Lifetime } from './memory-plan';
 import { numel, type Kernel, type Value } from './ops/op';
-import { OPS } from './ops/index';
+import { opDef } from './passes/internal-ops';
 
 /** One backend call of the plan. */
 export interface Step {
@@ -61,7 +61,7 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
   };
 
   for (const node of g.nodes) {
-    const def = OPS[node.op];
+    const def = opDef(node);
     const inputs = node.inputs.map((name) => (name === '' ? null : values.get(name)!));
     let planned;
     try {

@@ -14,8 +14,8 @@ export interface Reply {
   error?: { name: string; message: string };
 }
 
-/** Moves every constant's elements into shared memory so the worker reads the same bytes. */
-function shareConsts(g: Graph): void {
+/** Moves every constant's elements into shared memory so the worker reads the same bytes (onnx.load does it once, before any plan holds the old arrays). */
+export function shareConsts(g: Graph): void {
   for (const [name, c] of g.consts) {
     if (c.data.buffer instanceof SharedArrayBuffer) continue;
     const shared = new (c.data.constructor as Float32ArrayConstructor)(new SharedArrayBuffer(c.data.byteLength));

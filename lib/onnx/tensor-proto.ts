@@ -55,7 +55,9 @@ function fromRaw(raw: Uint8Array, dtype: DType, n: number, what: string): Data {
   if (raw.length !== n * width) throw new RangeError(`onnx.load: ${what} holds ${raw.length} bytes of data, expected ${n * width} (${n} ${dtype})`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (dtype === 'float32') {
-    const out = new Float32Array(n);
+    // In shared memory from the start: onnx.load shares every constant with run()'s worker,
+    // and a copy there would double the weights while loading (the peak resident memory).
+    const out = new Float32Array(new SharedArrayBuffer(n * 4));
     // Copy through bytes: raw may be unaligned inside the file buffer.
     new Uint8Array(out.buffer).set(raw);
     return out;

@@ -6,13 +6,13 @@ import type { BackendName } from '../backend/backend';
 import { Attrs } from './attrs';
 import type { Graph, Node } from './graph';
 import { OnnxModel } from './model';
-import { OPS } from './ops/index';
+import { opDef } from './passes/internal-ops';
 import type { Reply } from './run-worker';
 
 const { graph, opts, backend } = workerData as { graph: Graph; opts: { threads?: number }; backend: BackendName };
 setBackend(backend);
 const attrs = new Map<Node, unknown>();
-for (const node of graph.nodes) attrs.set(node, OPS[node.op].load(new Attrs(node), graph.opset));
+for (const node of graph.nodes) attrs.set(node, opDef(node).load(new Attrs(node), graph.opset));
 const model = new OnnxModel(graph, attrs, opts, []);
 
 parentPort!.on('message', (m: { id: number; arrays: Float32Array[]; shapes: number[][] }) => {

@@ -62,14 +62,17 @@ export const Conv = op({
     const x = floatInput(p, 0), w = floatInput(p, 1), b = p.inputs[2] ?? null;
     if (x.shape.length !== 4 || w.shape.length !== 4) throw new RangeError(`convkit runs 2-D convolutions (rank-4 x and w), got x ${dims(x.shape)}, w ${dims(w.shape)}`);
     const a = p.attrs;
-    const kernel = a.kernel.length ? a.kernel : w.shape.slice(2);
-    if (kernel[0] !== w.shape[2] || kernel[1] !== w.shape[3]) throw new RangeError(`kernel_shape ${dims(kernel)} does not match w ${dims(w.shape)}`);
-    const pads = windowPads(a.autoPad, a.pads, x.shape[2], x.shape[3], kernel, a.strides, a.dilations);
+    // node.layout 'nhwc' (passes/layout.ts): x and the output are NHWC, w is OHWI.
+    const nhwc = p.node.layout === 'nhwc';
+    const [kh, kw, h, wd] = nhwc ? [w.shape[1], w.shape[2], x.shape[1], x.shape[2]] : [w.shape[2], w.shape[3], x.shape[2], x.shape[3]];
+    const kernel = a.kernel.length ? a.kernel : [kh, kw];
+    if (kernel[0] !== kh || kernel[1] !== kw) throw new RangeError(`kernel_shape ${dims(kernel)} does not match w ${dims(w.shape)}`);
+    const pads = windowPads(a.autoPad, a.pads, h, wd, kernel, a.strides, a.dilations);
     const epi = p.node.epilogue;
     const info = conv2dInfo('conv2d', x.shape, w.shape, {
-      stride: a.strides, dilation: a.dilations, padding: pads, groups: a.group, activation: epi ? epi.activation : 'none',
+      stride: a.strides, dilation: a.dilations, padding: pads, groups: a.group, activation: epi ? epi.activation : 'none', layout: nhwc ? 'nhwc' : 'nchw',
     }, b ? b.shape : null);
-    const out = [info.batch, info.outChannels, info.outHeight, info.outWidth];
+    const out = nhwc ? [info.batch, info.outHeight, info.outWidth, info.outChannels] : [info.batch, info.outChannels, info.outHeight, info.outWidth];
     if (epi?.residual) {
       const r = input(p, 3);
       if (r.shape.join() !== out.join()) throw new RangeError(`the fused residual ${dims(r.shape)} does not match the output ${dims(out)}`);
@@ -79,7 +82,7 @@ export const Conv = op({
     return {
       outputs: [{ shape: out, dtype: 'float32' }],
       kernel: (xs, ys) => be.conv2d(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-      note: `${kernel[0]}x${kernel[1]}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}`,
+      note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}`,
     };
   },
 });

@@ -1,0 +1,172 @@
+// npm run bench -- --only models: whole ONNX models (bench/models-cache.js: full-width
+// torchvision resnet18, resnet50, mobilenet_v2, squeezenet1_1, efficientnet_b0, input
+// [N, 3, 224, 224]) at batch 1 and 4, convkit (onnx.load; model.runSync and model.run) and
+// onnxruntime-node (graphOptimizationLevel 'all', intraOpNumThreads = threads,
+// interOpNumThreads 1, sequential) on the same file. Each peer runs each model in its own
+// process (its peak resident memory is that model's); a third process runs both in turn,
+// interleaving their runs (the fairest ratio on a shared machine) and compares their outputs.
+// Every output is also checked against PyTorch's (the cache's safetensors).
+// Run as a child:
+//   node bench/models.js <convkit|onnxruntime|both> <threads> <model> [batches]
+// prints one JSON line per batch: { peer, model, batch, threads, median, runs, ..., rssMB, err }.
+'use strict';
+const { measure } = require('./timing');
+const { readSafetensors } = require('./models-cache');
+
+const [peer, threadsArg, model, onnxFile, ioFile, batchesArg = '1,4'] = process.argv.slice(2);
+const threads = Number(threadsArg);
+const batches = (batchesArg ?? '1,4').split(',').map(Number);
+const OPTS = { warmup: 2, minRuns: 5, maxRuns: 40, minMs: 600, maxMs: 3000 };
+
+/** Max |a - b| over max |b|. */
+function relErr(a, b) {
+  let d = 0, s = 0;
+  for (let i = 0; i < b.length; i++) {
+    const e = Math.abs(a[i] - b[i]);
+    if (!(e <= d)) d = e;
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return d / s;
+}
+
+async function convkitSession() {
+  const ck = require('..');
+  ck.setBackend('native');
+  ck.setNumThreads(threads);
+  const m = await ck.onnx.load(onnxFile, { threads });
+  return {
+    m,
+    sync: (x) => m.runSync({ input: new ck.Tensor(x.data, x.shape) }).output.data,
+    async: async (x) => (await m.run({ input: new ck.Tensor(x.data, x.shape) })).output.data,
+    close: () => m.close(),
+  };
+}
+
+async function ortSession() {
+  const ort = require('onnxruntime-node');
+  const s = await ort.InferenceSession.create(onnxFile, {
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+  });
+  return {
+    run: async (x) => (await s.run({ input: new ort.Tensor('float32', x.data, x.shape) })).output.data,
+    close: () => s.release(),
+  };
+}
+
+async function main() {
+  const io = readSafetensors(ioFile);
+  const rss = () => process.resourceUsage().maxRSS / 1024;
+  const base = { model, threads };
+  const out = (r) => process.stdout.write(`${JSON.stringify({ ...base, ...r })}\n`);
+  if (peer === 'convkit') {
+    const s = await convkitSession();
+    for (const b of batches) {
+      const x = io[`input_b${b}`], want = io[`output_b${b}`];
+      const err = relErr(s.sync(x), want.data);
+      const t = await measure(() => { s.sync(x); }, OPTS);
+      const errAsync = relErr(await s.async(x), want.data);
+      const ta = await measure(() => s.async(x), OPTS);
+      out({ peer: 'convkit', batch: b, median: t.median, runs: t.runs, asyncMedian: ta.median, err: Math.max(err, errAsync), rssMB: rss() });
+    }
+    await s.close();
+  } else if (peer === 'onnxruntime') {
+    const s = await ortSession();
+    for (const b of batches) {
+      const x = io[`input_b${b}`], want = io[`output_b${b}`];
+      const err = relErr(await s.run(x), want.data);
+      const t = await measure(() => s.run(x), OPTS);
+      out({ peer: 'onnxruntime', batch: b, median: t.median, runs: t.runs, err, rssMB: rss() });
+    }
+    await s.close();
+  } else if (peer === 'both') {
+    // In one process, runs interleaved (A B A B ...): both see the same machine load.
+    const c = await convkitSession(), o = await ortSession();
+    for (const b of batches) {
+      const x = io[`input_b${b}`];
+      const diff = relErr(c.sync(x), await o.run(x));
+      // Wall time, and the process's CPU time (user + system) per run: on a shared machine the
+      // CPU time of a 1-thread run barely moves when other processes take the cores.
+      const tc = [], to = [], cc = [], co = [];
+      for (let i = 0; i < 2; i++) { c.sync(x); await o.run(x); }
+      const start = Date.now();
+      const cpu = (c0) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
+      while (tc.length < 5 || (tc.length < 30 && Date.now() - start < 2 * OPTS.maxMs)) {
+        let c0 = process.cpuUsage(), t0 = process.hrtime.bigint();
+        c.sync(x);
+        tc.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        cc.push(cpu(c0));
+        c0 = process.cpuUsage();
+        t0 = process.hrtime.bigint();
+        await o.run(x);
+        to.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        co.push(cpu(c0));
+      }
+      const med = (a) => a.sort((p, q) => p - q)[a.length >> 1];
+      out({ peer: 'both', batch: b, convkit: med(tc), onnxruntime: med(to), convkitCpu: med(cc), onnxruntimeCpu: med(co), runs: tc.length, diff });
+    }
+    await c.close();
+    await o.close();
+  } else {
+    throw new Error(`unknown peer ${peer}`);
+  }
+}
+
+/**
+ * The section for bench/run.js: runs the children (runChild(args, label) -> JSON lines) for
+ * every model and thread count; returns the rows and report(), which prints the table (or why it was skipped).
+ */
+function modelsSection(threadsList, runChild, { names = null } = {}) {
+  const path = require('node:path');
+  const { ensureModels, MODEL_NAMES } = require('./models-cache');
+  const cache = ensureModels({ names: names ?? MODEL_NAMES });
+  if (cache.models === null) {
+    return { rows: [], report: () => console.log(`\n## models: skipped: ${cache.reason}`) };
+  }
+  const rows = [];
+  const me = path.join(__dirname, 'models.js');
+  for (const [name, f] of Object.entries(cache.models)) {
+    for (const t of threadsList) {
+      for (const p of ['convkit', 'onnxruntime', 'both']) rows.push(...runChild([me, p, String(t), name, f.onnx, f.io], `models ${name} ${p} ${t} thread(s)`));
+    }
+  }
+  const report = () => {
+  const uptime = require('node:os').loadavg().map((x) => x.toFixed(2)).join(', ');
+  console.log(`\n## models: whole ONNX models, input [N, 3, 224, 224], median ms (load average at the end: ${uptime})`);
+  console.log('convkit: onnx.load + model.runSync / model.run (worker); onnxruntime-node: graphOptimizationLevel all, intraOpNumThreads = threads, interOpNumThreads 1.');
+  console.log('Separate processes per peer and model (peak RSS = that process); "interleaved": one process alternating convkit runSync and onnxruntime runs (same load for both).');
+  console.log('CPU = process CPU time per run in the interleaved process (steadier than wall time on a shared machine; at 2 threads it counts both threads, and onnxruntime\'s spinning workers).');
+  console.log('err = max |y - PyTorch| / max |PyTorch|; diff = the same between convkit and onnxruntime in the interleaved process.');
+  console.log('| model | batch | threads | convkit runSync | convkit run | onnxruntime | ratio | interleaved ck / ort | ratio | CPU ck / ort | ratio | err ck | err ort | diff | RSS ck MB | RSS ort MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const geo = {};
+  for (const name of Object.keys(cache.models)) {
+    for (const t of threadsList) {
+      for (const b of [1, 4]) {
+        const get = (p) => rows.find((r) => r.model === name && r.threads === t && r.batch === b && r.peer === p);
+        const c = get('convkit'), o = get('onnxruntime'), i = get('both');
+        const f = (v, d = 2) => (v === undefined ? '-' : v.toFixed(d));
+        const ratio = c && o ? c.median / o.median : undefined;
+        const iratio = i ? i.convkit / i.onnxruntime : undefined;
+        const cratio = i ? i.convkitCpu / i.onnxruntimeCpu : undefined;
+        const gt = (geo[t] ??= { sep: [], inter: [], cpu: [] });
+        if (ratio !== undefined) gt.sep.push(ratio);
+        if (iratio !== undefined) gt.inter.push(iratio);
+        if (cratio !== undefined) gt.cpu.push(cratio);
+        console.log(`| ${name} | ${b} | ${t} | ${f(c?.median)} | ${f(c?.asyncMedian)} | ${f(o?.median)} | ${f(ratio)} | ${i ? `${f(i.convkit)} / ${f(i.onnxruntime)}` : '-'} | ${f(iratio)} | ` +
+          `${i ? `${f(i.convkitCpu)} / ${f(i.onnxruntimeCpu)}` : '-'} | ${f(cratio)} | ` +
+          `${c ? c.err.toExponential(1) : '-'} | ${o ? o.err.toExponential(1) : '-'} | ${i ? i.diff.toExponential(1) : '-'} | ${f(c?.rssMB, 0)} | ${f(o?.rssMB, 0)} |`);
+      }
+    }
+  }
+  const gm = (a) => Math.exp(a.reduce((s, x) => s + Math.log(x), 0) / a.length);
+  for (const [t, g] of Object.entries(geo)) {
+    const worst = Math.max(...g.sep);
+    console.log(`${t} thread(s): convkit / onnxruntime geometric mean ${g.sep.length ? gm(g.sep).toFixed(3) : '-'} (separate processes, worst cell ${worst.toFixed(2)}), ${g.inter.length ? gm(g.inter).toFixed(3) : '-'} (interleaved, worst ${Math.max(...g.inter).toFixed(2)}), ${g.cpu.length ? gm(g.cpu).toFixed(3) : '-'} (CPU time, worst ${Math.max(...g.cpu).toFixed(2)})`);
+  }
+  };
+  return { rows, report };
+}
+
+module.exports = { modelsSection };
+
+if (require.main === module) main().catch((e) => { process.stderr.write(`${e.stack}\n`); process.exit(1); });
