@@ -1,26 +1,6 @@
-// Node attributes: AttributeProto decoded into plain values at load, and typed getters that
-// name the node, its op type and the attribute in every error.
-import { nodeLabel, type AttrValue, type Const, type Node } from './graph';
-import { int64, type pb } from './proto';
-import { readTensor, type ExternalData } from './tensor-proto';
-
-const utf8 = new TextDecoder();
-
-/** AttributeProto → value (AttributeType: FLOAT 1, INT 2, STRING 3, TENSOR 4, GRAPH 5, FLOATS 6, INTS 7, STRINGS 8). */
-export function readAttr(a: pb.IAttributeProto, where: string, ext: ExternalData): AttrValue {
-  const what = () => `onnx.load: ${where} attribute "${a.name}"`;
-  switch (a.type) {
-    case 1: return a.f ?? 0;
-    case 2: return int64(a.i, what);
-    case 3: return utf8.decode(a.s ?? new Uint8Array(0));
-    case 4: return readTensor(a.t ?? {}, `${where} attribute "${a.name}"`, ext);
-    case 6: return Array.from(a.floats ?? [], Number);
-    case 7: return (a.ints ?? []).map((v) => int64(v, what));
-    case 8: return (a.strings ?? []).map((s) => utf8.decode(s));
-    default:
-      throw new TypeError(`${what()} has type ${a.type === 5 ? 'GRAPH (a subgraph: If/Loop/Scan)' : `#${a.type}`}, which convkit does not run`);
-  }
-}
+// Typed getters of node attributes (decoded at load by tensor-proto.ts's readAttr) that name
+// the node, its op type and the attribute in every error.
+import { nodeLabel, type Const, type Node } from './graph';
 
 /** `onnx.load: node "x" (Conv) attribute "pads": <message>` as a RangeError. */
 export function attrError(node: Node, name: string, message: string): RangeError {

@@ -2,14 +2,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nearest } from '../check';
-import { Attrs, readAttr } from './attrs';
+import { Attrs } from './attrs';
 import { DTYPES, nodeLabel, sortGraph, type Dim, type Graph, type Node, type ValueDecl } from './graph';
 import { OnnxModel, type OnnxLoadOptions } from './model';
 import { OPS } from './ops/index';
 import { runPasses } from './passes/index';
 import { shareConsts } from './run-worker';
 import { decodeModel, int64, type pb } from './proto';
-import { ExternalData, readTensor } from './tensor-proto';
+import { ExternalData, readAttr, readTensor } from './tensor-proto';
 
 const OPSET_MIN = 7, OPSET_MAX = 18;
 
@@ -31,7 +31,7 @@ function decl(v: pb.IValueInfoProto, where: string): ValueDecl {
 }
 
 /** ModelProto → Graph, every node's op and attributes checked. */
-export function toGraph(model: pb.ModelProto, source: string, ext: ExternalData): { graph: Graph; attrs: Map<Node, unknown> } {
+function toGraph(model: pb.ModelProto, source: string, ext: ExternalData): { graph: Graph; attrs: Map<Node, unknown> } {
   const gp = model.graph!;
   const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   const opset = opsetEntry ? int64(opsetEntry.version, () => `onnx.load: ${source} opset`) : 0;

@@ -1,8 +1,9 @@
-// TensorProto → Const: raw little-endian bytes, the typed repeated fields, or external data in
+// Protobuf messages → plain values (the only file besides load.ts that sees onnx-proto's types,
+// which stay out of the public declarations). TensorProto → Const: raw little-endian bytes, the typed repeated fields, or external data in
 // a file beside the model (TensorProto.external_data: location, offset, length).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DTYPES, sizeOf, type Const, type Data, type DType } from './graph';
+import { DTYPES, sizeOf, type AttrValue, type Const, type Data, type DType } from './graph';
 import { int64, type pb } from './proto';
 
 /** Reads external-data files beside the model (each file read once), or refuses when the model came as bytes. */
@@ -130,4 +131,22 @@ export function readTensor(t: pb.ITensorProto, what: string, ext: ExternalData):
     }
   }
   return { dtype: storedType(dtype), shape, data };
+}
+
+const utf8 = new TextDecoder();
+
+/** AttributeProto → value (AttributeType: FLOAT 1, INT 2, STRING 3, TENSOR 4, GRAPH 5, FLOATS 6, INTS 7, STRINGS 8). */
+export function readAttr(a: pb.IAttributeProto, where: string, ext: ExternalData): AttrValue {
+  const what = () => `onnx.load: ${where} attribute "${a.name}"`;
+  switch (a.type) {
+    case 1: return a.f ?? 0;
+    case 2: return int64(a.i, what);
+    case 3: return utf8.decode(a.s ?? new Uint8Array(0));
+    case 4: return readTensor(a.t ?? {}, `${where} attribute "${a.name}"`, ext);
+    case 6: return Array.from(a.floats ?? [], Number);
+    case 7: return (a.ints ?? []).map((v) => int64(v, what));
+    case 8: return (a.strings ?? []).map((s) => utf8.decode(s));
+    default:
+      throw new TypeError(`${what()} has type ${a.type === 5 ? 'GRAPH (a subgraph: If/Loop/Scan)' : `#${a.type}`}, which convkit does not run`);
+  }
 }

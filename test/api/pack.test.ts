@@ -33,11 +33,13 @@ beforeAll(() => {
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-  // The dependencies' metadata into the cache first (a no-op where it is already there), so
-  // the install itself can run with --offline.
-  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
-  const deps = Object.keys((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
-  run(npm, ['cache', 'add', '--prefer-offline', ...deps.map((d) => `${d}@${lock.packages[`node_modules/${d}`].version}`)], app);
+  // The dependencies (and theirs, as a fresh project resolves them: onnx-proto brings
+  // protobufjs, long and @types/node) into npm's cache first, by one install that may use the
+  // registry (a no-op where the cache has them), so the install under test can run --offline.
+  const warm = path.join(dir, 'warm');
+  fs.mkdirSync(warm);
+  fs.writeFileSync(path.join(warm, 'package.json'), JSON.stringify({ name: 'warm', version: '1.0.0', private: true }));
+  run(npm, ['install', tarball, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], warm);
   run(npm, ['install', tarball, '--offline', '--ignore-scripts', '--strict-allow-scripts', '--no-audit', '--no-fund'], app);
 }, 180_000);
 
