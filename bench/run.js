@@ -1,4 +1,4 @@
-// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise,serve] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
@@ -37,7 +37,13 @@ function runChild(args, label) {
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  const kinds = args.only.split(',');
+  let kinds = args.only.split(',');
+  // serve: the load test of examples/serve (bench/serve.js), its own tables; only when asked for.
+  if (kinds.includes('serve')) {
+    spawnSync(process.execPath, [path.join(__dirname, 'serve.js'), ...(args.quick ? ['--quick'] : [])], { stdio: 'inherit', cwd: path.resolve(__dirname, '..') });
+    kinds = kinds.filter((k) => k !== 'serve');
+    if (kinds.length === 0) return;
+  }
   const threads = args.threads.split(',').map(Number);
   const peers = args.peers.split(',');
   const hw = hardware();
