@@ -1,6 +1,6 @@
 // npm run serve -- --model m.onnx [--port 8080] [--host 127.0.0.1] [--engine convkit|ort]
 //   [--workers 1] [--threads N] [--max-batch 8] [--max-wait-ms 2] [--max-queue 256]
-//   [--body-limit 8388608] [--timeout-ms 10000] [--max-pixels 16000000]
+//   [--body-limit 8388608] [--timeout-ms 10000] [--max-pixels 16000000] [--preprocess-threads 1]
 // An image-classification server over an ONNX model (see README.md): POST /predict with a PNG
 // or JPEG body answers the top-k softmax scores. Prints `listening on http://HOST:PORT` when
 // ready; SIGTERM (or SIGINT) stops accepting, answers every accepted request and exits.
@@ -12,7 +12,7 @@ const { createServer } = require('./server');
 const FLAGS = {
   model: 'string', port: 'number', host: 'string', engine: 'string', workers: 'number', threads: 'number',
   'max-batch': 'number', 'max-wait-ms': 'number', 'max-queue': 'number', 'body-limit': 'number',
-  'timeout-ms': 'number', 'max-pixels': 'number',
+  'timeout-ms': 'number', 'max-pixels': 'number', 'preprocess-threads': 'number',
 };
 
 function parseArgs(argv) {
@@ -39,7 +39,7 @@ async function serveOne(a) {
   const engine = await require(`./engines/${a.engine}`).load(a.model, { threads: a.threads });
   const app = createServer(engine, {
     maxBatch: a['max-batch'], maxWaitMs: a['max-wait-ms'], maxQueue: a['max-queue'], bodyLimit: a['body-limit'],
-    timeoutMs: a['timeout-ms'], maxPixels: a['max-pixels'],
+    timeoutMs: a['timeout-ms'], maxPixels: a['max-pixels'], preprocessThreads: a['preprocess-threads'],
   });
   // Warm up: the first run of each batch size builds its plan; do sizes 1 and the largest now.
   const x = new Float32Array(3 * engine.size * engine.size);

@@ -7,24 +7,26 @@ const http = require('node:http');
 const net = require('node:net');
 const { Batcher, QueueFullError } = require('./batcher');
 const { createMetrics } = require('./metrics');
-const { preprocess, ImageError } = require('./preprocess');
+const { createPreprocessor, ImageError } = require('./preprocess');
 const { topK } = require('../common/imagenet');
 
 const DEFAULTS = {
   maxBatch: 8, maxWaitMs: 2, maxQueue: 256, bodyLimit: 8 << 20, timeoutMs: 10_000,
-  maxPixels: 16e6, k: 5, shutdownTimeoutMs: 30_000,
+  maxPixels: 16e6, k: 5, shutdownTimeoutMs: 30_000, preprocessThreads: 1,
 };
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg']);
 
 /**
  * An inference server over a loaded engine (engines/*.js); call listen(port, host) to start.
- * options: maxBatch, maxWaitMs, maxQueue, bodyLimit (bytes), timeoutMs, maxPixels, k, shutdownTimeoutMs.
+ * options: maxBatch, maxWaitMs, maxQueue, bodyLimit (bytes), timeoutMs, maxPixels, k, shutdownTimeoutMs,
+ * preprocessThreads (worker threads that decode and preprocess; 0: the event loop's thread).
  */
 function createServer(engine, options = {}) {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
   const maxBatch = Math.max(1, Math.min(o.maxBatch, engine.maxBatch));
   const size = engine.size;
   const per = 3 * size * size;
+  const pre = createPreprocessor({ threads: o.preprocessThreads, size, maxPixels: o.maxPixels });
   let shuttingDown = false;
   let inflight = 0;
   const inflightDone = [];
@@ -104,20 +106,25 @@ function createServer(engine, options = {}) {
     try {
       const body = await readBody(req, res);
       if (body === null || res.headersSent) return;
+      const full = () => {
+        metrics.rejected.inc({ reason: 'queue_full' });
+        fail(res, 503, `the queue is full (${o.maxQueue} waiting)`, { 'Retry-After': '1' });
+      };
+      if (batcher.length >= o.maxQueue) return full();
       let x;
       try {
-        x = preprocess(body, size, { maxPixels: o.maxPixels });
+        x = await pre.run(body);
       } catch (err) {
         if (!(err instanceof ImageError)) throw err;
         metrics.rejected.inc({ reason: 'bad_image' });
         return fail(res, 400, err.message);
       }
+      if (res.headersSent) return;   // timed out while preprocessing
       try {
         job = batcher.submit({ x, k });
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
-        metrics.rejected.inc({ reason: 'queue_full' });
-        return fail(res, 503, err.message, { 'Retry-After': '1' });
+        return full();
       }
       const top = await job.promise;
       send(res, 200, { top });
@@ -185,6 +192,7 @@ function createServer(engine, options = {}) {
       await closed;
       clearTimeout(force);
       await engine.close();
+      await pre.close();
     },
   };
 }

@@ -11,6 +11,7 @@ const req = createRequire(path.join(root, 'package.json'));
 const ck = req('./');
 const { createServer } = req('./examples/serve/server.js');
 const convkitEngine = req('./examples/serve/engines/convkit.js');
+const ortEngine = req('./examples/serve/engines/ort.js');
 const { preprocess } = req('./examples/serve/preprocess.js');
 const { topK } = req('./examples/common/imagenet.js');
 const { PNG } = req('pngjs');
@@ -123,6 +124,26 @@ describe('examples/serve: answers', () => {
       }
       expect(a.json.top).not.toEqual(b.json.top);
     });
+  });
+});
+
+describe('examples/serve: --engine ort', () => {
+  it('answers as convkit does (onnxruntime-node on its worker thread), batches too', async () => {
+    const ort: Engine = await ortEngine.load(MODEL, { threads: 2 });
+    expect([ort.size, ort.maxBatch]).toEqual([64, Infinity]);
+    const app = createServer(ort, { maxBatch: 2, maxWaitMs: 1000 });
+    const { url } = await app.listen(0, '127.0.0.1');
+    try {
+      const other = noisePng(50, 90, 3);
+      const [a, b] = await Promise.all([post(`${url}/predict?k=10`, SAMPLE), post(`${url}/predict?k=10`, other)]);
+      expect(app.batcher.batches).toBe(1);
+      for (const [r, body] of [[a, SAMPLE], [b, other]] as const) {
+        expect(r.status).toBe(200);
+        const want = await direct(body, 10);
+        expect(r.json.top.map((t: any) => t.index)).toEqual(want.map((t) => t.index));
+        r.json.top.forEach((t: any, i: number) => expect(t.score).toBeCloseTo(want[i].score, 4));
+      }
+    } finally { await app.shutdown(); }
   });
 });
 
