@@ -34,7 +34,12 @@ class Batcher {
     const promise = new Promise((resolve, reject) => { entry = { item, resolve, reject, at: performance.now(), cancelled: false }; });
     this.queue.push(entry);
     this.schedule();
-    return { promise, cancel: () => { entry.cancelled = true; } };
+    const cancel = () => {
+      entry.cancelled = true;
+      const i = this.queue.indexOf(entry);
+      if (i >= 0) { this.queue.splice(i, 1); this.checkIdle(); }
+    };
+    return { promise, cancel };
   }
 
   schedule() {

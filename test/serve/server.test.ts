@@ -224,3 +224,26 @@ describe('examples/serve: limits', () => {
     });
   });
 });
+
+describe('examples/serve: batcher', () => {
+  it('a request that times out while queued leaves the queue at once (not run, not counted)', async () => {
+    const { Batcher } = req('./examples/serve/batcher.js');
+    const ran: number[][] = [];
+    let release = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    const b = new Batcher({ maxBatch: 4, maxWaitMs: 0, maxQueue: 2, run: async (items: number[]) => { ran.push(items); await gate; return items.map((i) => i * 10); } });
+    const first = b.submit(1);
+    await new Promise((r) => setTimeout(r, 10));   // batch [1] is running
+    const second = b.submit(2);
+    const third = b.submit(3);
+    expect(b.length).toBe(2);
+    expect(() => b.submit(4)).toThrow(/queue is full \(2 waiting\)/);
+    second.cancel();
+    expect(b.length).toBe(1);
+    release();
+    expect(await first.promise).toBe(10);
+    expect(await third.promise).toBe(30);
+    expect(ran).toEqual([[1], [3]]);
+    await b.idle();
+  });
+});
