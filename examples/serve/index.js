@@ -1,5 +1,5 @@
 // npm run serve -- --model m.onnx [--port 8080] [--host 127.0.0.1] [--engine convkit|ort]
-//   [--workers 1] [--threads N] [--max-batch (convkit 2, ort 8)] [--max-wait-ms 2] [--max-queue 256]
+//   [--workers 1] [--threads N] [--max-batch 8] [--max-wait-ms 2] [--max-queue 256]
 //   [--body-limit 8388608] [--timeout-ms 10000] [--max-pixels 16000000] [--preprocess-threads 1]
 // An image-classification server over an ONNX model (see README.md): POST /predict with a PNG
 // or JPEG body answers the top-k softmax scores. Prints `listening on http://HOST:PORT` when

@@ -11,21 +11,20 @@ const { createPreprocessor, ImageError } = require('./preprocess');
 const { topK } = require('../common/imagenet');
 
 const DEFAULTS = {
-  maxBatch: undefined, maxWaitMs: 2, maxQueue: 256, bodyLimit: 8 << 20, timeoutMs: 10_000,
+  maxBatch: 8, maxWaitMs: 2, maxQueue: 256, bodyLimit: 8 << 20, timeoutMs: 10_000,
   maxPixels: 16e6, k: 5, shutdownTimeoutMs: 30_000, preprocessThreads: 1,
 };
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg']);
 
 /**
  * An inference server over a loaded engine (engines/*.js); call listen(port, host) to start.
- * options: maxBatch (default: the engine's preferredBatch), maxWaitMs, maxQueue, bodyLimit (bytes), timeoutMs, maxPixels, k, shutdownTimeoutMs,
+ * options: maxBatch, maxWaitMs, maxQueue, bodyLimit (bytes), timeoutMs, maxPixels, k, shutdownTimeoutMs,
  * preprocessThreads (worker threads that decode and preprocess; 0: the event loop's thread).
  */
 function createServer(engine, options = {}) {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
-  // The largest batch: options.maxBatch, else the engine's preferred one (its per-image time is
-  // lowest there), within what the model accepts.
-  const maxBatch = Math.max(1, Math.min(o.maxBatch ?? engine.preferredBatch ?? 8, engine.maxBatch));
+  // The largest batch, within what the model accepts (a fixed batch dimension).
+  const maxBatch = Math.max(1, Math.min(o.maxBatch, engine.maxBatch));
   const size = engine.size;
   const per = 3 * size * size;
   const pre = createPreprocessor({ threads: o.preprocessThreads, size, maxPixels: o.maxPixels });

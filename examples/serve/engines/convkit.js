@@ -3,7 +3,7 @@
 const ck = require('../../..');
 
 /**
- * Loads a model; resolves to { name, size, maxBatch, preferredBatch, run(data, n), close() } where run takes n
+ * Loads a model; resolves to { name, size, maxBatch, run(data, n), close() } where run takes n
  * preprocessed images ([n, 3, size, size] as one Float32Array) and resolves to the logits.
  */
 async function load(modelPath, { threads }) {
@@ -16,9 +16,6 @@ async function load(modelPath, { threads }) {
     name: 'convkit',
     size,
     maxBatch,
-    // Its per-image time is lowest at batch 2 and rises past it (bench/serve.js notes: resnet18
-    // 32 ms at 1, 24 at 2, 31 at 4, 38 at 8 on 2 cores): the server's default largest batch.
-    preferredBatch: 2,
     async run(data, n) {
       const out = await model.run({ [input.name]: new ck.Tensor(data, [n, 3, size, size]) });
       return out[model.outputs[0].name].data;

@@ -14,8 +14,6 @@ async function load(modelPath, { threads }) {
     name: 'ort',
     size,
     maxBatch,
-    // Its per-image time falls with the batch size (to batch 8, the largest measured).
-    preferredBatch: 8,
     async run(data, n) {
       const copy = data.slice();
       return (await t.call({ op: 'run', data: copy, n }, [copy.buffer])).logits;
