@@ -7,7 +7,7 @@ const http = require('node:http');
 const net = require('node:net');
 const { Batcher, QueueFullError } = require('./batcher');
 const { createMetrics } = require('./metrics');
-const { createPreprocessor, ImageError } = require('./preprocess');
+const { createDecoder, finish, ImageError } = require('./preprocess');
 const { topK } = require('../common/imagenet');
 
 const DEFAULTS = {
@@ -19,7 +19,7 @@ const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg']);
 /**
  * An inference server over a loaded engine (engines/*.js); call listen(port, host) to start.
  * options: maxBatch, maxWaitMs, maxQueue, bodyLimit (bytes), timeoutMs, maxPixels, k, shutdownTimeoutMs,
- * preprocessThreads (worker threads that decode and preprocess; 0: the event loop's thread).
+ * preprocessThreads (worker threads that decode images; 0: the event loop's thread).
  */
 function createServer(engine, options = {}) {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
@@ -27,7 +27,7 @@ function createServer(engine, options = {}) {
   const maxBatch = Math.max(1, Math.min(o.maxBatch, engine.maxBatch));
   const size = engine.size;
   const per = 3 * size * size;
-  const pre = createPreprocessor({ threads: o.preprocessThreads, size, maxPixels: o.maxPixels });
+  const decoder = createDecoder({ threads: o.preprocessThreads, maxPixels: o.maxPixels });
   let shuttingDown = false;
   let inflight = 0;
   const inflightDone = [];
@@ -38,7 +38,8 @@ function createServer(engine, options = {}) {
     async run(items) {
       const n = items.length;
       const data = new Float32Array(n * per);
-      items.forEach((it, i) => data.set(it.x, i * per));
+      // Resize, crop, normalize here, between batches (preprocess.js says why).
+      items.forEach((it, i) => data.set(finish(it.img, size), i * per));
       const logits = await engine.run(data, n);
       const classes = logits.length / n;
       const rows = topK(logits, n, Math.min(classes, Math.max(...items.map((it) => it.k))));
@@ -112,17 +113,17 @@ function createServer(engine, options = {}) {
         fail(res, 503, `the queue is full (${o.maxQueue} waiting)`, { 'Retry-After': '1' });
       };
       if (batcher.length >= o.maxQueue) return full();
-      let x;
+      let img;
       try {
-        x = await pre.run(body);
+        img = await decoder.run(body);
       } catch (err) {
         if (!(err instanceof ImageError)) throw err;
         metrics.rejected.inc({ reason: 'bad_image' });
         return fail(res, 400, err.message);
       }
-      if (res.headersSent) return;   // timed out while preprocessing
+      if (res.headersSent) return;   // timed out while decoding
       try {
-        job = batcher.submit({ x, k });
+        job = batcher.submit({ img, k });
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
         return full();
@@ -193,7 +194,7 @@ function createServer(engine, options = {}) {
       await closed;
       clearTimeout(force);
       await engine.close();
-      await pre.close();
+      await decoder.close();
     },
   };
 }
