@@ -1,5 +1,5 @@
-// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise,models] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
-//               [--threads 1,2] [--quick]
+// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise,models,serve] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+//               [--threads 1,2] [--quick] [--duration 10 --mem-duration 60 (serve)]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
 // to the best peer); writes bench/results/<stamp>.json and .svg.
@@ -16,7 +16,7 @@ const ALL_PEERS = ['convkit-native', 'convkit-ts', 'onnxruntime-node', 'tfjs-was
 const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
 
 function parseArgs(argv) {
-  const a = { only: 'gemm,conv,pool,training,async,autograd,norm,elementwise', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3 };
+  const a = { only: 'gemm,conv,pool,training,async,autograd,norm,elementwise', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3, duration: '', 'mem-duration': '' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { a.quick = true; continue; }
@@ -37,7 +37,14 @@ function runChild(args, label) {
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  const kinds = args.only.split(',');
+  let kinds = args.only.split(',');
+  // serve: the load test of examples/serve (bench/serve.js), its own tables; only when asked for.
+  if (kinds.includes('serve')) {
+    const pass = [...(args.quick ? ['--quick'] : []), ...['duration', 'mem-duration'].filter((k) => args[k]).flatMap((k) => [`--${k}`, args[k]])];
+    spawnSync(process.execPath, [path.join(__dirname, 'serve.js'), ...pass], { stdio: 'inherit', cwd: path.resolve(__dirname, '..') });
+    kinds = kinds.filter((k) => k !== 'serve');
+    if (kinds.length === 0) return;
+  }
   const threads = args.threads.split(',').map(Number);
   const peers = args.peers.split(',');
   const hw = hardware();

@@ -8,9 +8,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const ck = require('../..');
-
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
+const { fromHWC, resizeCropNormalize, topK } = require('../common/imagenet');
 
 function defaultModel() {
   const cached = path.join(__dirname, '../../bench/.cache/models/mobilenet_v2.onnx');
@@ -18,21 +16,9 @@ function defaultModel() {
   return path.join(__dirname, '../../test/fixtures/onnx/mobilenet_v2-op13.onnx');
 }
 
-/** PNG [H, W, C] in 0..1 -> normalized [1, 3, size, size]: resize (shorter side = size * 256/224), center crop, normalize. */
+/** PNG file -> normalized [1, 3, size, size] (examples/common/imagenet.js). */
 function preprocess(file, size) {
-  let img = ck.image.readPng(file);                        // [H, W, C]
-  const [h, w, c] = img.shape;
-  if (c === 1 || c === 2) img = ck.concat([0, 0, 0].map(() => ck.slice(img, [0, 0, 0], [h, w, 1])), 2);
-  else if (c === 4) img = ck.slice(img, [0, 0, 0], [h, w, 3]);
-  let x = ck.transpose(img, [2, 0, 1]).reshape([1, 3, h, w]);
-  const short = Math.round(size * 256 / 224);
-  const [rh, rw] = h < w ? [short, Math.max(short, Math.round(w * short / h))] : [Math.max(short, Math.round(h * short / w)), short];
-  x = ck.upsample2d(x, { size: [rh, rw], mode: 'bilinear' });
-  const top = Math.floor((rh - size) / 2), left = Math.floor((rw - size) / 2);
-  x = ck.slice(x, [0, 0, top, left], [1, 3, top + size, left + size]);
-  const mean = new ck.Tensor(Float32Array.from(MEAN), [1, 3, 1, 1]);
-  const std = new ck.Tensor(Float32Array.from(STD), [1, 3, 1, 1]);
-  return ck.div(ck.sub(x, mean), std);
+  return resizeCropNormalize(fromHWC(ck.image.readPng(file)), size);
 }
 
 async function main() {
@@ -49,11 +35,10 @@ async function main() {
   const out = await model.run({ [input.name]: x });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const logits = out[model.outputs[0].name];
-  const probs = ck.softmax(logits.reshape([1, -1]), 1).data;
-  const names = probs.length === 1000 ? require('./imagenet-classes.json') : null;
-  const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(0, k);
+  const top = topK(logits.data, 1, k)[0];
+  const names = logits.data.length === 1000 ? require('./imagenet-classes.json') : null;
   console.log(`${path.basename(modelPath)} on ${path.basename(imagePath)} (${size}x${size}, ${ms.toFixed(1)} ms, backend ${ck.getBackend()})`);
-  for (const i of order) console.log(`  ${(probs[i] * 100).toFixed(2).padStart(6)}%  ${names ? names[i] : `class ${i}`}`);
+  for (const { index, score } of top) console.log(`  ${(score * 100).toFixed(2).padStart(6)}%  ${names ? names[index] : `class ${index}`}`);
   await model.close();
 }
 
