@@ -130,7 +130,8 @@ function writeI64(fd: number, d: Int32Array): void {
   }
 }
 
-function halfToFloat(h: number): number {
+/** IEEE binary16 bits as a number (safetensors F16, ONNX float16). */
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

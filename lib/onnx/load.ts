@@ -138,14 +138,8 @@ export async function load(src: string | Uint8Array | ArrayBuffer, opts?: OnnxLo
   const o = checkOptions(opts);
   const given = bytesOf(src);
   if (given) return fromBytes(given.bytes, given.source, given.dir, o);
-  if (typeof src !== 'string') throw new TypeError(`onnx.load: expected a path or the model's bytes (Uint8Array), got ${src === null ? 'null' : typeof src}`);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.promises.readFile(src);
-  } catch (err) {
-    throw new TypeError(`onnx.load: cannot read ${src} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return fromBytes(bytes, src, path.dirname(path.resolve(src)), o);
+  const file = pathOf('onnx.load', src);
+  return fromBytes(await readModel(file, () => fs.promises.readFile(file)), file, path.dirname(path.resolve(file)), o);
 }
 
 /** {@link load} without the promise: reads and prepares the model on the calling thread. */
@@ -153,12 +147,24 @@ export function loadSync(src: string | Uint8Array | ArrayBuffer, opts?: OnnxLoad
   const o = checkOptions(opts);
   const given = bytesOf(src);
   if (given) return fromBytes(given.bytes, given.source, given.dir, o);
-  if (typeof src !== 'string') throw new TypeError(`onnx.loadSync: expected a path or the model's bytes (Uint8Array), got ${src === null ? 'null' : typeof src}`);
-  let bytes: Uint8Array;
+  const file = pathOf('onnx.loadSync', src);
+  return fromBytes(readModel(file, () => fs.readFileSync(file)), file, path.dirname(path.resolve(file)), o);
+}
+
+function pathOf(op: string, src: unknown): string {
+  if (typeof src !== 'string') throw new TypeError(`${op}: expected a path or the model's bytes (Uint8Array), got ${src === null ? 'null' : typeof src}`);
+  return src;
+}
+
+/** Runs read (sync or async) and turns its failure into one TypeError naming the file. */
+function readModel<T extends Uint8Array | Promise<Uint8Array>>(file: string, read: () => T): T {
+  const fail = (err: unknown): never => {
+    throw new TypeError(`onnx.load: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  };
   try {
-    bytes = fs.readFileSync(src);
+    const r = read();
+    return (r instanceof Promise ? r.catch(fail) : r) as T;
   } catch (err) {
-    throw new TypeError(`onnx.load: cannot read ${src} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return fail(err);
   }
-  return fromBytes(bytes, src, path.dirname(path.resolve(src)), o);
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DTYPES, sizeOf, type AttrValue, type Const, type Data, type DType } from './graph';
+import { halfToFloat } from '../io/safetensors';
 import { int64, type pb } from './proto';
 
 /** Reads external-data files beside the model (each file read once), or refuses when the model came as bytes. */
@@ -39,15 +40,6 @@ export class ExternalData {
 const BYTES: Partial<Record<DType, number>> = {
   float32: 4, float64: 8, int64: 8, uint64: 8, int32: 4, uint32: 4, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1, float16: 2, bfloat16: 2,
 };
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 /** Decodes little-endian raw bytes of `n` elements of `dtype`. float16/bfloat16/float64 widen or narrow to float32. */
 function fromRaw(raw: Uint8Array, dtype: DType, n: number, what: string): Data {
