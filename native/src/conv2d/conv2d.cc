@@ -69,8 +69,9 @@ void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* 
 }
 
 // 1x1, stride 1, no padding, NHWC: one GEMM over all N*H*W positions, x is [NP, Cin].
+// wp: null, or the GEMM's B panels of each group, prepacked (conv2d_prepack).
 void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
-                           float* y, const float* res) {
+                           float* y, const float* res, const float* wp = nullptr) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t P = p.batch * p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
@@ -82,8 +83,13 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g], used transposed
     const int64_t at = p0 * p.out_channels + g * cout_g;  // [len, Cout_g], ld Cout
     const float* a = x + p0 * p.in_channels + g * cin_g;  // [len, Cin_g], ld Cin
-    sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at,
-          p.out_channels);
+    if (wp != nullptr) {
+      sgemm_prepacked(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g,
+                      wp + g * sgemm_packed_b_size(cout_g, cin_g), 0.0f, y + at, p.out_channels);
+    } else {
+      sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at,
+            p.out_channels);
+    }
     epilogue(y + at, len, cout_g, p.out_channels, p.has_bias ? b + g * cout_g : nullptr, false,
              res != nullptr ? res + at : nullptr, p.act);
   });
@@ -274,7 +280,42 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   }
 }
 
+// Whether conv2d takes the 1x1 NHWC GEMM (the path with a prepacked form).
+bool takes_pointwise_nhwc(const conv2d_params& p) {
+  const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
+  return padded_copy_is_lean(p) && !depthwise && is_pointwise(p) && !use_winograd(p) &&
+         p.data_layout == layout::nhwc;
+}
+
 }  // namespace
+
+int64_t conv2d_packed_size(const conv2d_params& p) {
+  const int64_t w = conv2d_w_size(p);
+  if (!takes_pointwise_nhwc(p)) return w;
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  return w + p.groups * sgemm_packed_b_size(cout_g, cin_g);
+}
+
+void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
+  const int64_t ws = conv2d_w_size(p);
+  std::memcpy(packed, w, static_cast<size_t>(ws) * sizeof(float));
+  if (!takes_pointwise_nhwc(p)) return;
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  const int64_t per_group = sgemm_packed_b_size(cout_g, cin_g);
+  for (int64_t g = 0; g < p.groups; ++g) {
+    sgemm_pack_b(true, cout_g, cin_g, w + g * cout_g * cin_g, cin_g, packed + ws + g * per_group);
+  }
+}
+
+void conv2d_packed(const conv2d_params& p, const float* x, const float* packed, const float* b,
+                   float* y, const float* r) {
+  if (!takes_pointwise_nhwc(p)) {
+    conv2d(p, x, packed, b, y, r);
+    return;
+  }
+  note_conv_path(conv_path::pointwise_prepacked);
+  conv2d_pointwise_nhwc(p, x, packed, b, y, r, packed + conv2d_w_size(p));
+}
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
             const float* r) {
