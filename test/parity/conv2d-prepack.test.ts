@@ -1,7 +1,7 @@
 // Prepacked conv2d weights (Backend.conv2dPrepack / conv2dPacked): on both backends the packed
 // call gives bit for bit what conv2d gives on the weights it was packed from, on random shapes
-// (both layouts, groups, depthwise, bias, residual, activation) and on the 1x1 NHWC shapes
-// whose native packed form holds the GEMM's panels (tiny products that take the small-GEMM
+// (both layouts, groups, depthwise, bias, residual, activation) and on the 1x1 shapes whose
+// native packed form holds the GEMM's panels (B in NHWC, A in NCHW) (tiny products that take the small-GEMM
 // paths, ragged channel counts, the model layers, 1 and 2 threads). The native path is
 // asserted: 'pointwise-prepacked' for those, conv2d's own path for the rest. Wrong geometry or
 // backend: RangeError.
@@ -33,7 +33,7 @@ function config(seed: number, xShape: number[], wShape: number[], opts: Record<s
   };
 }
 
-const pointwiseNhwc = (i: Conv2dInfo) => i.layout === 'nhwc' && i.kernelH === 1 && i.kernelW === 1 && i.strideH === 1 && i.strideW === 1 &&
+const pointwise = (i: Conv2dInfo) => i.kernelH === 1 && i.kernelW === 1 && i.strideH === 1 && i.strideW === 1 &&
   i.padTop + i.padBottom + i.padLeft + i.padRight === 0 && !(i.groups === i.inChannels && i.inChannels > 1);
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
@@ -47,7 +47,7 @@ function check(be: Backend, c: Config): void {
   if (be.name === 'native') lastPath('conv2d');
   be.conv2dPacked(c.x, pw, c.b, yp, c.info, c.r);
   if (be.name === 'native') {
-    expect(lastPath('conv2d'), JSON.stringify(c.info)).toBe(pointwiseNhwc(c.info) ? 'pointwise-prepacked' : expectedConvPath(c.info));
+    expect(lastPath('conv2d'), JSON.stringify(c.info)).toBe(pointwise(c.info) ? 'pointwise-prepacked' : expectedConvPath(c.info));
   }
   expect(bits(yp), JSON.stringify(c.info)).toEqual(bits(y));
 }
@@ -60,7 +60,9 @@ const named: { name: string; x: number[]; w: number[]; opts: Record<string, unkn
   { name: '1x1 nhwc 1x2 image (gemv rows)', x: [1, 1, 2, 40], w: [33, 1, 1, 40], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc 4 outputs (small gemm)', x: [1, 6, 6, 24], w: [4, 1, 1, 24], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc k 700 (several k blocks)', x: [1, 6, 5, 700], w: [70, 1, 1, 700], opts: { layout: 'nhwc' } },
-  { name: '1x1 nchw (no panels)', x: [1, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
+  { name: '1x1 nchw 40->24 batch 2', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
+  { name: '1x1 nchw 13x13x64->256 (squeezenet)', x: [1, 64, 13, 13], w: [256, 64, 1, 1], opts: {} },
+  { name: '1x1 nchw grouped, ragged 2x(21->19), k 700', x: [1, 1400, 3, 5], w: [38, 700, 1, 1], opts: { groups: 2 } },
   { name: '3x3 nhwc igemm (no panels)', x: [1, 9, 9, 24], w: [32, 3, 3, 24], opts: { layout: 'nhwc', stride: 2, padding: 1 } },
 ];
 

@@ -80,7 +80,7 @@ export const Conv = op({
     const be = backend();
     const hasResidual = !!epi?.residual;
     // Constant weights are packed once per plan where the backend's packed form is more than
-    // a copy of them (native: the 1x1 NHWC GEMM's panels), instead of by every call.
+    // a copy of them (native: the 1x1 GEMM's panels), instead of by every call.
     const wConst = w.data instanceof Float32Array ? w.data : null;
     let pw = wConst ? be.conv2dPrepack(wConst, info) : null;
     if (pw && wConst && pw.data.length <= wConst.length) pw = null;

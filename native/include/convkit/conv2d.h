@@ -56,8 +56,9 @@ void conv2d(const conv2d_params& p, const float* x, const float* w, const float*
 
 // Weights prepacked once for many calls with the same p (its shapes, layout and groups; the
 // batch too, which picks the path) under the active ISA: `packed` holds
-// conv2d_packed_size(p) floats, w as it is, then, where conv2d takes the 1x1 NHWC GEMM, the
-// GEMM's B panels of each group (gemm.h, sgemm_pack_b). conv2d_packed is conv2d on them,
+// conv2d_packed_size(p) floats, w as it is, then, where conv2d takes the 1x1 GEMM, the
+// GEMM's panels of each group (gemm.h: B panels in NHWC, sgemm_pack_b; A panels in NCHW,
+// sgemm_pack_a). conv2d_packed is conv2d on them,
 // bit for bit, without packing the weights per call (the paths without a packed form read
 // the copy of w).
 int64_t conv2d_packed_size(const conv2d_params& p);

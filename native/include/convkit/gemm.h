@@ -24,6 +24,13 @@ void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
                      const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
                      float beta, float* c, int64_t ldc);
 
+// The same for A: op(A) [M,K] as [ceil(M/MR)][K][MR], zero past M.
+int64_t sgemm_packed_a_size(int64_t m, int64_t k);
+void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* ap);
+void sgemm_prepacked_a(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                       const float* a, int64_t lda, const float* ap, const float* b, int64_t ldb,
+                       float beta, float* c, int64_t ldc);
+
 // Triple loop, double accumulation: the oracle for tests.
 void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,

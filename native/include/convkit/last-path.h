@@ -10,7 +10,7 @@
 namespace convkit {
 
 // conv2d forward (conv2d.cc): the reference loops for absurd padding/stride/dilation, Winograd
-// F(2x2, 3x3), the direct small-Cin kernel, implicit GEMM, 1x1 GEMM, depthwise; the 1x1 NHWC
+// F(2x2, 3x3), the direct small-Cin kernel, implicit GEMM, 1x1 GEMM, depthwise; the 1x1
 // GEMM on prepacked weights (conv2d_packed).
 enum class conv_path : uint8_t { none, ref, winograd, direct, igemm, pointwise, depthwise, pointwise_prepacked };
 

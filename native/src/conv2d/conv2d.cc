@@ -49,8 +49,9 @@ void epilogue(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bia
 }
 
 // 1x1, stride 1, no padding: per image and group, x_ng [Cin_g, P] is already the col matrix.
+// wp: null, or the GEMM's A panels of each group, prepacked (conv2d_prepack).
 void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
-                           float* y, const float* res) {
+                           float* y, const float* res, const float* wp = nullptr) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t P = p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
@@ -62,7 +63,12 @@ void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* 
     const float* x_ng = x + (n * p.in_channels + g * cin_g) * P;
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g]
     const int64_t at = (n * p.out_channels + g * cout_g) * P + p0;  // [Cout_g, len], ld P
-    sgemm(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g, x_ng + p0, P, 0.0f, y + at, P);
+    if (wp != nullptr) {
+      sgemm_prepacked_a(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g,
+                        wp + g * sgemm_packed_a_size(cout_g, cin_g), x_ng + p0, P, 0.0f, y + at, P);
+    } else {
+      sgemm(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g, x_ng + p0, P, 0.0f, y + at, P);
+    }
     epilogue(y + at, cout_g, len, P, p.has_bias ? b + g * cout_g : nullptr, true,
              res != nullptr ? res + at : nullptr, p.act);
   });
@@ -280,41 +286,56 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   }
 }
 
-// Whether conv2d takes the 1x1 NHWC GEMM (the path with a prepacked form).
-bool takes_pointwise_nhwc(const conv2d_params& p) {
+// Whether conv2d takes the 1x1 GEMM (the path with a prepacked form: the weights are its B
+// operand in NHWC, its A operand in NCHW).
+bool takes_pointwise(const conv2d_params& p) {
   const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
-  return padded_copy_is_lean(p) && !depthwise && is_pointwise(p) && !use_winograd(p) &&
-         p.data_layout == layout::nhwc;
+  return padded_copy_is_lean(p) && !depthwise && is_pointwise(p) && !use_winograd(p);
+}
+
+int64_t packed_group_size(const conv2d_params& p) {
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  return p.data_layout == layout::nhwc ? sgemm_packed_b_size(cout_g, cin_g)
+                                       : sgemm_packed_a_size(cout_g, cin_g);
 }
 
 }  // namespace
 
 int64_t conv2d_packed_size(const conv2d_params& p) {
   const int64_t w = conv2d_w_size(p);
-  if (!takes_pointwise_nhwc(p)) return w;
-  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
-  return w + p.groups * sgemm_packed_b_size(cout_g, cin_g);
+  return takes_pointwise(p) ? w + p.groups * packed_group_size(p) : w;
 }
 
 void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
   const int64_t ws = conv2d_w_size(p);
   std::memcpy(packed, w, static_cast<size_t>(ws) * sizeof(float));
-  if (!takes_pointwise_nhwc(p)) return;
+  if (!takes_pointwise(p)) return;
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
-  const int64_t per_group = sgemm_packed_b_size(cout_g, cin_g);
+  const int64_t per_group = packed_group_size(p);
   for (int64_t g = 0; g < p.groups; ++g) {
-    sgemm_pack_b(true, cout_g, cin_g, w + g * cout_g * cin_g, cin_g, packed + ws + g * per_group);
+    const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g]
+    float* dst = packed + ws + g * per_group;
+    if (p.data_layout == layout::nhwc) {
+      sgemm_pack_b(true, cout_g, cin_g, w_g, cin_g, dst);
+    } else {
+      sgemm_pack_a(false, cout_g, cin_g, w_g, cin_g, dst);
+    }
   }
 }
 
 void conv2d_packed(const conv2d_params& p, const float* x, const float* packed, const float* b,
                    float* y, const float* r) {
-  if (!takes_pointwise_nhwc(p)) {
+  if (!takes_pointwise(p)) {
     conv2d(p, x, packed, b, y, r);
     return;
   }
   note_conv_path(conv_path::pointwise_prepacked);
-  conv2d_pointwise_nhwc(p, x, packed, b, y, r, packed + conv2d_w_size(p));
+  const float* wp = packed + conv2d_w_size(p);
+  if (p.data_layout == layout::nhwc) {
+    conv2d_pointwise_nhwc(p, x, packed, b, y, r, wp);
+  } else {
+    conv2d_pointwise_nchw(p, x, packed, b, y, r, wp);
+  }
 }
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,

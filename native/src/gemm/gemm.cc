@@ -152,12 +152,12 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
 }
 
 // Loop 2 over the NR panels [jp_begin, jp_end) of a packed B block (kc x nc; panel jp at
-// bpk + jp * b_panel_stride) and loop 1 over
+// bpk + jp * b_panel_stride) and loop 1 over the MR panels (at apb + i * a_panel_stride) of
 // the MR panels of a packed A block (mc x kc) around the micro-kernel: C[mc, nc] (row stride
 // ldc) = alpha * A.B + beta * C. Partial tiles go through `tile` (MR x NR floats).
 void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_t jp_begin,
-               int64_t jp_end, const float* apb, const float* bpk, int64_t b_panel_stride,
-               float alpha, float beta, float* c, int64_t ldc, float* tile) {
+               int64_t jp_end, const float* apb, int64_t a_panel_stride, const float* bpk,
+               int64_t b_panel_stride, float alpha, float beta, float* c, int64_t ldc, float* tile) {
   const int64_t MR = plan.mr, NR = plan.nr;
   for (int64_t jp = jp_begin; jp < jp_end; ++jp) {  // loop 2
     const int64_t jr = jp * NR;
@@ -165,7 +165,7 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
     const float* bpanel = bpk + jp * b_panel_stride;
     for (int64_t ir = 0; ir < mc; ir += MR) {  // loop 1
       const int64_t m_eff = std::min(MR, mc - ir);
-      const float* apanel = apb + ir * kc;
+      const float* apanel = apb + ir / MR * a_panel_stride;
       float* cij = c + ir * ldc + jr;
       if (m_eff == MR && n_eff == NR) {
         plan.ukernel(kc, apanel, bpanel, cij, ldc, alpha, beta);
@@ -184,10 +184,10 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
     }
   }
 }
-// sgemm and sgemm_prepacked: bpre (or null) is B prepacked as full-K panels (gemm.h).
+// sgemm and sgemm_prepacked: apre, bpre (or null) are A, B prepacked as full-K panels (gemm.h).
 void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                const float* a, int64_t lda, const float* b, int64_t ldb, const float* bpre,
-                float beta, float* c, int64_t ldc) {
+                const float* a, int64_t lda, const float* apre, const float* b, int64_t ldb,
+                const float* bpre, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc);
@@ -236,7 +236,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   const int64_t n_blocks = static_cast<int64_t>(blocks.size());
   const int64_t max_panels = (std::min(NC, n) + NR - 1) / NR;
   float* bp = bpre != nullptr ? nullptr : pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
-  float* ap = pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
+  float* ap = apre != nullptr ? nullptr : pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
 
   // Shared state. Each packed piece (a part of a B block, an A block) is packed once, by the
   // first task that needs it, after the tasks that last read its buffer slot are done; a task
@@ -280,18 +280,23 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     const int64_t mb = bk.mb0 + wb;
     const int64_t ic = mb * MC;
     const int64_t mc = std::min(MC, m - ic);
-    float* apb = ap + ((g % slots) * wave + wb) * MCP * KC;
-    pack_once(&a_state[(g * wave + wb) * a_parts], a_parts, [&](int64_t part) {
-      if (g >= slots) wait_done(g - slots);  // the slot's last readers
-      pack_a(trans_a, a, lda, ic, mc, pc, kc, MR, part, a_parts, plan.pack_t8, apb);
-    });
+    const float* apb = apre != nullptr ? apre + (ic / MR) * k * MR + pc * MR
+                                       : ap + ((g % slots) * wave + wb) * MCP * KC;
+    if (apre == nullptr) {
+      pack_once(&a_state[(g * wave + wb) * a_parts], a_parts, [&](int64_t part) {
+        if (g >= slots) wait_done(g - slots);  // the slot's last readers
+        pack_a(trans_a, a, lda, ic, mc, pc, kc, MR, part, a_parts, plan.pack_t8,
+               ap + ((g % slots) * wave + wb) * MCP * KC);
+      });
+    }
     std::atomic<int64_t>& c_region = c_done[mb * max_chunks + chunk];
     if (pc > 0) {  // the previous k block's task on this C region
       spin_until([&] { return c_region.load(std::memory_order_acquire) >= bk.q - 1; });
     }
     const int64_t jp_begin = chunk * bk.per_chunk;
     const int64_t jp_end = std::min(bk.n_panels, jp_begin + bk.per_chunk);
-    loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, bpk, bpre != nullptr ? k * NR : kc * NR,
+    loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, bpk,
+              bpre != nullptr ? k * NR : kc * NR,
               alpha, beta_eff, c + ic * ldc + jc, ldc, tile);
     // Publish: C region done for k block q (monotone across n blocks too), task counted.
     int64_t seen = c_region.load(std::memory_order_relaxed);
@@ -331,7 +336,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, nullptr, beta, c, ldc);
 }
 
 int64_t sgemm_packed_b_size(int64_t n, int64_t k) {
@@ -348,7 +353,24 @@ void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ld
 void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                      const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
                      float beta, float* c, int64_t ldc) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, bp, beta, c, ldc);
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, bp, beta, c, ldc);
+}
+
+int64_t sgemm_packed_a_size(int64_t m, int64_t k) {
+  const int64_t MR = get_gemm_plan().mr;
+  return (m + MR - 1) / MR * MR * k;
+}
+
+void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* ap) {
+  if (m <= 0 || k <= 0) return;
+  const gemm_plan& plan = get_gemm_plan();
+  pack_a(trans_a, a, lda, 0, m, 0, k, plan.mr, 0, 1, plan.pack_t8, ap);
+}
+
+void sgemm_prepacked_a(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                       const float* a, int64_t lda, const float* ap, const float* b, int64_t ldb,
+                       float beta, float* c, int64_t ldc) {
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, ap, b, ldb, nullptr, beta, c, ldc);
 }
 
 }  // namespace convkit
