@@ -33,15 +33,19 @@ export const REDUCE_KINDS: readonly ReduceKind[] = ['sum', 'mean', 'max', 'min']
 /**
  * Convolution weights prepacked once by {@link Backend.conv2dPrepack} for one Conv2dInfo's
  * geometry (shapes, layout, groups, batch: bias and activation do not matter), for many
- * {@link Backend.conv2dPacked} calls. Opaque: `data` is in the backend's own layout (native: w
- * followed by the panels its kernel reads for those shapes under the running ISA; ts: w).
+ * {@link Backend.conv2dPacked} calls. It refers to the caller's w (not a copy), which must keep
+ * the values it was packed from while it is in use; `data` holds the panels the backend's
+ * kernel reads for those shapes under the running ISA (native: the 1x1 GEMM's), empty where it
+ * has none (ts always).
  */
 export interface PackedConv2dWeights {
   /** The backend that packed it; only that one takes it. */
   readonly backend: BackendName;
   /** The geometry it was packed for ({@link conv2dPackKey}). */
   readonly key: string;
-  /** The packed weights. */
+  /** The weights it was packed from (the caller's array). */
+  readonly w: Float32Array;
+  /** The packed panels, in the backend's own layout; empty when there are none. */
   readonly data: Float32Array;
 }
 
@@ -76,7 +80,7 @@ export interface Backend {
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   /**
    * w (`[Cout, Cin/groups, KH, KW]`, NHWC `[Cout, KH, KW, Cin/groups]`) packed once for conv2d
-   * calls of info's geometry ({@link PackedConv2dWeights}); a later change to w is not seen.
+   * calls of info's geometry ({@link PackedConv2dWeights}); w must not change while the result is used.
    */
   conv2dPrepack(w: Float32Array, info: Conv2dInfo): PackedConv2dWeights;
   /**

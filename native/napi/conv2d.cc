@@ -127,30 +127,32 @@ std::function<void()> parse_prepack(const Napi::CallbackInfo& info, call_arrays&
   return [p, wd, pd] { convkit::conv2d_prepack(p, wd, pd); };
 }
 
-// conv2dPacked(x, packed, b, y, info, r?): conv2d on weights conv2dPrepack packed for info.
+// conv2dPacked(x, w, packed, b, y, info, r?): conv2d on w and the panels conv2dPrepack packed
+// from it for info.
 std::function<void()> parse_packed(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
   const char* op = kOpPacked;
-  const conv2d_params p = parse_call(info, op, "(x, packed, b, y, info)", 5, true);
+  const conv2d_params p = parse_call(info, op, "(x, w, packed, b, y, info)", 6, true);
   const conv2d_sizes n = sizes_of(p);
   const int64_t np = conv2d_packed_size(p);
-  const bool has_r = info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined();
-  const auto [x, w, y, r] = sized_arrays(
-      info, op, {{0, "x", n.x}, {1, "packed", np}, {3, "y", n.y}, {5, "residual", n.y, has_r}});
+  const bool has_r = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined();
+  const auto [x, w, packed, y, r] = sized_arrays(
+      info, op, {{0, "x", n.x}, {1, "w", n.w}, {2, "packed", np}, {4, "y", n.y}, {6, "residual", n.y, has_r}});
   f32_view b;
   if (p.has_bias) {
-    b = float_array(env, info[2], op, "b");
+    b = float_array(env, info[3], op, "b");
     require_length(env, op, b, "b", p.out_channels);
-  } else if (!info[2].IsNull() && !info[2].IsUndefined()) {
-    throw_type_error(env, op, "b must be null when info.hasBias is false, got " + describe(info[2]));
+  } else if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    throw_type_error(env, op, "b must be null when info.hasBias is false, got " + describe(info[3]));
   }
   const float* xd = a.in("x", x, n.x);
-  const float* wd = a.in("packed", w, np);
+  const float* wd = a.in("w", w, n.w);
+  const float* pd = a.in("packed", packed, np);
   const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
   const float* rd = has_r ? a.in("residual", r, n.y) : nullptr;
   float* yd = a.out("y", y, n.y);
   a.check_overlap(env, op);
-  return [p, xd, wd, bd, yd, rd] { convkit::conv2d_packed(p, xd, wd, bd, yd, rd); };
+  return [p, xd, wd, pd, bd, yd, rd] { convkit::conv2d_packed(p, xd, wd, pd, bd, yd, rd); };
 }
 
 // conv2dBackwardData(dy, w, dx, info): dx = the transposed convolution of dy with w.

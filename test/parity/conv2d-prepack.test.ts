@@ -44,6 +44,8 @@ function check(be: Backend, c: Config): void {
   be.conv2d(c.x, c.w, c.b, y, c.info, c.r);
   const pw = be.conv2dPrepack(c.w, c.info);
   expect(pw.backend).toBe(be.name);
+  expect(pw.w).toBe(c.w);
+  expect(pw.data.length > 0).toBe(be.name === 'native' && pointwise(c.info));
   if (be.name === 'native') lastPath('conv2d');
   be.conv2dPacked(c.x, pw, c.b, yp, c.info, c.r);
   if (be.name === 'native') {

@@ -58,17 +58,17 @@ export function makeNativeBackend(addon: Addon): Backend {
       return r ?? (k === 'conv2dAsync' ? args[3] : args[args.length - 2]);
     };
   }
-  // Prepacked conv2d weights: the addon's packed form, tagged with the geometry (and checked
-  // against it here; the addon checks the length).
+  // Prepacked conv2d weights: w and the addon's panels, tagged with the geometry (checked
+  // against it here; the addon checks the lengths).
   be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo): PackedConv2dWeights => {
     const pi = packConv2dInfo(info) as unknown as Conv2dInfo;
     const data = new Float32Array(addon.conv2dPackedSize(pi));
     addon.conv2dPrepack(w, data, pi);
-    return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), data });
+    return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), w, data });
   };
   be.conv2dPacked = (x: Float32Array, pw: PackedConv2dWeights, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void => {
     checkPacked('native', pw, info);
-    addon.conv2dPacked(x, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
+    addon.conv2dPacked(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
   };
   return be as unknown as Backend;
 }

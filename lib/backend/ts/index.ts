@@ -268,16 +268,16 @@ export const tsBackend: Backend = {
   name: 'ts',
   output,
   ...checked,
-  // Prepacked weights: the ts kernels read w as it is, so packing is a copy (the twin of the
-  // native form, which keeps w too), checked like native's.
+  // Prepacked weights: the ts kernels read w as it is, so there are no panels; checked like
+  // native's.
   conv2dPrepack: (w, info) => {
     const i = convInfoOf('conv2dPrepack', info);
     checkArray('conv2dPrepack', 'w', w, convSizes(i).w);
-    return Object.freeze({ backend: 'ts' as const, key: conv2dPackKey(i), data: w.slice() });
+    return Object.freeze({ backend: 'ts' as const, key: conv2dPackKey(i), w, data: new Float32Array(0) });
   },
   conv2dPacked: (x, pw, b, y, info, r) => {
     checkPacked('ts', pw, info);
-    checked.conv2d(x, pw.data, b, y, info, r);
+    checked.conv2d(x, pw.w, b, y, info, r);
   },
   // The residual follows the info: bound here, so laterWithOutput sees (..., y, info).
   conv2dAsync: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(

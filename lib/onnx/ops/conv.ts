@@ -79,11 +79,11 @@ export const Conv = op({
     }
     const be = backend();
     const hasResidual = !!epi?.residual;
-    // Constant weights are packed once per plan where the backend's packed form is more than
-    // a copy of them (native: the 1x1 GEMM's panels), instead of by every call.
+    // Constant weights (never changed after load) are packed once per plan where the backend
+    // has panels for the path (native: the 1x1 GEMM's), instead of by every call.
     const wConst = w.data instanceof Float32Array ? w.data : null;
     let pw = wConst ? be.conv2dPrepack(wConst, info) : null;
-    if (pw && wConst && pw.data.length <= wConst.length) pw = null;
+    if (pw && pw.data.length === 0) pw = null;
     const note = `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}${pw ? ' prepacked' : ''}`;
     if (pw) {
       const packed = pw;

@@ -302,19 +302,16 @@ int64_t packed_group_size(const conv2d_params& p) {
 }  // namespace
 
 int64_t conv2d_packed_size(const conv2d_params& p) {
-  const int64_t w = conv2d_w_size(p);
-  return takes_pointwise(p) ? w + p.groups * packed_group_size(p) : w;
+  return takes_pointwise(p) ? p.groups * packed_group_size(p) : 0;
 }
 
 void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
-  const int64_t ws = conv2d_w_size(p);
-  std::memcpy(packed, w, static_cast<size_t>(ws) * sizeof(float));
   if (!takes_pointwise(p)) return;
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   const int64_t per_group = packed_group_size(p);
   for (int64_t g = 0; g < p.groups; ++g) {
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g]
-    float* dst = packed + ws + g * per_group;
+    float* dst = packed + g * per_group;
     if (p.data_layout == layout::nhwc) {
       sgemm_pack_b(true, cout_g, cin_g, w_g, cin_g, dst);
     } else {
@@ -323,18 +320,17 @@ void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
   }
 }
 
-void conv2d_packed(const conv2d_params& p, const float* x, const float* packed, const float* b,
-                   float* y, const float* r) {
+void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const float* packed,
+                   const float* b, float* y, const float* r) {
   if (!takes_pointwise(p)) {
-    conv2d(p, x, packed, b, y, r);
+    conv2d(p, x, w, b, y, r);
     return;
   }
   note_conv_path(conv_path::pointwise_prepacked);
-  const float* wp = packed + conv2d_w_size(p);
   if (p.data_layout == layout::nhwc) {
-    conv2d_pointwise_nhwc(p, x, packed, b, y, r, wp);
+    conv2d_pointwise_nhwc(p, x, w, b, y, r, packed);
   } else {
-    conv2d_pointwise_nchw(p, x, packed, b, y, r, wp);
+    conv2d_pointwise_nchw(p, x, w, b, y, r, packed);
   }
 }
 
