@@ -53,7 +53,7 @@ export type { Conv2dInfo, Layout, Activation, Padding } from './shape/conv2d-inf
 export type { Pool2dInfo, GlobalPool2dInfo } from './shape/pool2d-info';
 
 export { backends, getBackend, setBackend, info, setNumThreads, getNumThreads } from './backend/select';
-export type { Backend, BackendName, ActivationKind, BinaryKind, ReduceKind } from './backend/backend';
+export type { Backend, BackendName, ActivationKind, BinaryKind, ReduceKind, PackedConv2dWeights } from './backend/backend';
 export type { BroadcastInfo } from './shape/broadcast-info';
 export type { Info, NativeInfo } from './backend/select';
 

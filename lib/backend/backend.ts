@@ -31,6 +31,31 @@ export type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
 export const REDUCE_KINDS: readonly ReduceKind[] = ['sum', 'mean', 'max', 'min'];
 
 /**
+ * Convolution weights prepacked once by {@link Backend.conv2dPrepack} for one Conv2dInfo's
+ * geometry (shapes, layout, groups, batch: bias and activation do not matter), for many
+ * {@link Backend.conv2dPacked} calls. It refers to the caller's w (not a copy), which must keep
+ * the values it was packed from while it is in use; `data` holds the panels the backend's
+ * kernel reads for those shapes under the running ISA (native: the 1x1 GEMM's), empty where it
+ * has none (ts always).
+ */
+export interface PackedConv2dWeights {
+  /** The backend that packed it; only that one takes it. */
+  readonly backend: BackendName;
+  /** The geometry it was packed for ({@link conv2dPackKey}). */
+  readonly key: string;
+  /** The weights it was packed from (the caller's array). */
+  readonly w: Float32Array;
+  /** The packed panels, in the backend's own layout; empty when there are none. */
+  readonly data: Float32Array;
+}
+
+/** The geometry a {@link PackedConv2dWeights} is packed for, as a string: what must match. */
+export function conv2dPackKey(i: Conv2dInfo): string {
+  return [i.batch, i.inChannels, i.inHeight, i.inWidth, i.outChannels, i.kernelH, i.kernelW, i.strideH, i.strideW,
+    i.padTop, i.padBottom, i.padLeft, i.padRight, i.dilationH, i.dilationW, i.groups, i.layout].join(',');
+}
+
+/**
  * The kernels one implementation provides ({@link backends}.native and {@link backends}.ts). The
  * ops validate everything first; a backend takes raw Float32Arrays plus a validated info object,
  * writes every element of its output, and needs outputs that do not overlap an input. Users call
@@ -53,6 +78,16 @@ export interface Backend {
    * some paths write y before they read r).
    */
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
+  /**
+   * w (`[Cout, Cin/groups, KH, KW]`, NHWC `[Cout, KH, KW, Cin/groups]`) packed once for conv2d
+   * calls of info's geometry ({@link PackedConv2dWeights}); w must not change while the result is used.
+   */
+  conv2dPrepack(w: Float32Array, info: Conv2dInfo): PackedConv2dWeights;
+  /**
+   * conv2d on prepacked weights, bit for bit what conv2d gives on the w they were packed
+   * from. RangeError if pw was packed by another backend or for another geometry.
+   */
+  conv2dPacked(x: Float32Array, pw: PackedConv2dWeights, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   /**
    * conv2d off the JS thread (native). It computes on the values the inputs hold at the call:
    * a caller may detach or change them right after. y = null: the backend allocates the output

@@ -17,6 +17,8 @@ namespace convkit::glue {
 namespace {
 
 constexpr const char* kOp = "conv2d";
+constexpr const char* kOpPrepack = "conv2dPrepack";
+constexpr const char* kOpPacked = "conv2dPacked";
 constexpr const char* kOpBackwardData = "conv2dBackwardData";
 constexpr const char* kOpBackwardFilter = "conv2dBackwardFilter";
 
@@ -114,6 +116,45 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   return [p, xd, wd, bd, yd, rd] { convkit::conv2d(p, xd, wd, bd, yd, rd); };
 }
 
+// conv2dPrepack(w, packed, info): packed (conv2d_packed_size floats) = w prepacked for info.
+std::function<void()> parse_prepack(const Napi::CallbackInfo& info, call_arrays& a) {
+  const char* op = kOpPrepack;
+  const conv2d_params p = parse_call(info, op, "(w, packed, info)", 3, true);
+  const auto [w, packed] = sized_arrays(info, op, {{0, "w", conv2d_w_size(p)}, {1, "packed", conv2d_packed_size(p)}});
+  const float* wd = a.in("w", w, conv2d_w_size(p));
+  float* pd = a.out("packed", packed, conv2d_packed_size(p));
+  a.check_overlap(info.Env(), op);
+  return [p, wd, pd] { convkit::conv2d_prepack(p, wd, pd); };
+}
+
+// conv2dPacked(x, w, packed, b, y, info, r?): conv2d on w and the panels conv2dPrepack packed
+// from it for info.
+std::function<void()> parse_packed(const Napi::CallbackInfo& info, call_arrays& a) {
+  Napi::Env env = info.Env();
+  const char* op = kOpPacked;
+  const conv2d_params p = parse_call(info, op, "(x, w, packed, b, y, info)", 6, true);
+  const conv2d_sizes n = sizes_of(p);
+  const int64_t np = conv2d_packed_size(p);
+  const bool has_r = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined();
+  const auto [x, w, packed, y, r] = sized_arrays(
+      info, op, {{0, "x", n.x}, {1, "w", n.w}, {2, "packed", np}, {4, "y", n.y}, {6, "residual", n.y, has_r}});
+  f32_view b;
+  if (p.has_bias) {
+    b = float_array(env, info[3], op, "b");
+    require_length(env, op, b, "b", p.out_channels);
+  } else if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    throw_type_error(env, op, "b must be null when info.hasBias is false, got " + describe(info[3]));
+  }
+  const float* xd = a.in("x", x, n.x);
+  const float* wd = a.in("w", w, n.w);
+  const float* pd = a.in("packed", packed, np);
+  const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
+  const float* rd = has_r ? a.in("residual", r, n.y) : nullptr;
+  float* yd = a.out("y", y, n.y);
+  a.check_overlap(env, op);
+  return [p, xd, wd, pd, bd, yd, rd] { convkit::conv2d_packed(p, xd, wd, pd, bd, yd, rd); };
+}
+
 // conv2dBackwardData(dy, w, dx, info): dx = the transposed convolution of dy with w.
 std::function<void()> parse_backward_data(const Napi::CallbackInfo& info, call_arrays& a) {
   const char* op = kOpBackwardData;
@@ -154,6 +195,12 @@ Napi::Value entry(const Napi::CallbackInfo& info, const char* op, bool async) {
 
 Napi::Value js_conv2d(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, false); }
 Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, true); }
+Napi::Value js_conv2d_prepack(const Napi::CallbackInfo& info) { return entry<parse_prepack>(info, kOpPrepack, false); }
+Napi::Value js_conv2d_packed(const Napi::CallbackInfo& info) { return entry<parse_packed>(info, kOpPacked, false); }
+Napi::Value js_conv2d_packed_size(const Napi::CallbackInfo& info) {
+  const conv2d_params p = parse_call(info, kOpPrepack, "(info)", 1, true);
+  return Napi::Number::New(info.Env(), static_cast<double>(conv2d_packed_size(p)));
+}
 Napi::Value js_conv2d_backward_data(const Napi::CallbackInfo& info) {
   return entry<parse_backward_data>(info, kOpBackwardData, false);
 }

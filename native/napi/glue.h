@@ -15,6 +15,9 @@ Napi::Value js_last_path(const Napi::CallbackInfo& info);  // test aid
 // conv2d.cc
 Napi::Value js_conv2d(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_async(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_prepack(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_packed(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_packed_size(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_backward_data(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_backward_data_async(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_backward_filter(const Napi::CallbackInfo& info);

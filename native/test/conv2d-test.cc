@@ -299,6 +299,48 @@ TEST(params_check) {
   q.out_channels = B; q.in_height = q.in_width = 1; q.out_height = q.out_width = 1; fails(q, "w would have more than 2^53");
 }
 
+// conv2d_packed on conv2d_prepack's weights == conv2d bit for bit: the 1x1 NHWC shapes that
+// hold GEMM B panels (several k blocks, ragged channels, groups, the small-product paths, one
+// and all threads), the 1x1 NCHW ones (A panels) and shapes without (the copy of w).
+TEST(prepacked_weights) {
+  const shape shapes[] = {
+      {1, 320, 7, 7, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true, true},
+      {2, 37, 5, 7, 45, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {1, 36, 9, 11, 60, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3, true},
+      {1, 700, 6, 5, 70, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, false, true},
+      {1, 40, 1, 2, 33, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {1, 24, 6, 6, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {2, 40, 7, 9, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true},
+      {1, 1400, 3, 5, 38, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, false, true, true},
+      {1, 64, 13, 13, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true, true},
+      {1, 24, 9, 9, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true, true},
+  };
+  const int threads = convkit::get_num_threads();
+  for (const shape& s : shapes) {
+    for (int t : {1, threads}) {
+      convkit::set_num_threads(t);
+      const conv2d_params p = test::conv_params(s);
+      const size_t nx = convkit::conv2d_x_size(p), nw = convkit::conv2d_w_size(p), ny = convkit::conv2d_y_size(p);
+      const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), bv = test::rand_vec(s.cout);
+      const int64_t np = convkit::conv2d_packed_size(p);
+      const bool pointwise = s.kh == 1 && s.kw == 1;
+      CHECK(pointwise ? np > 0 : np == 0, "%s: packed size %ld",
+            describe(s).c_str(), (long)np);
+      test::guarded packed(static_cast<size_t>(np > 0 ? np : 1)), y(ny), yp(ny);
+      convkit::conv2d_prepack(p, wv.data(), packed.data());
+      const float* b = s.bias ? bv.data() : nullptr;
+      convkit::conv2d(p, xv.data(), wv.data(), b, y.data());
+      (void)convkit::take_last_conv_path();
+      convkit::conv2d_packed(p, xv.data(), wv.data(), packed.data(), b, yp.data());
+      const convkit::conv_path path = convkit::take_last_conv_path();
+      CHECK(pointwise ? path == convkit::conv_path::pointwise_prepacked : path != convkit::conv_path::pointwise_prepacked,
+            "%s: path %s", describe(s).c_str(), convkit::path_name(path));
+      CHECK(std::memcmp(y.data(), yp.data(), ny * sizeof(float)) == 0, "%s, %d threads: packed != conv2d", describe(s).c_str(), t);
+    }
+  }
+  convkit::set_num_threads(threads);
+}
+
 int main() { return test::run_all("conv2d-test"); }
 
 // ---- fused epilogue: bias + residual + activation --------------------------------------------

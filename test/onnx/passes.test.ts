@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { onnx } from '../../lib/onnx/index';
 import { OPS } from '../../lib/onnx/ops/index';
 import { Tensor } from '../../lib/tensor';
+import { getBackend } from '../../lib/backend/select';
 import { buildModel, f32, i64, type GraphSpec, type NodeSpec, type TensorLike } from '../helpers/onnx-graph';
 
 /** Deterministic values in [-1, 1). */
@@ -215,6 +216,9 @@ describe('onnx passes: constants and layout', () => {
     expect(s).toMatch(/layout: \d+ nodes run NHWC/);
     expect(s).toMatch(/Concat .*nhwc/);
     expect(s).toMatch(/MaxPool .*nhwc/);
+    // The NHWC 1x1 conv's constant weights are packed once per plan on native (its GEMM panels).
+    if (getBackend() === 'native') expect(s).toMatch(/1x1 nhwc.* prepacked/);
+    else expect(s).not.toContain('prepacked');
   });
 
   it('a region without a grouped or strided 1x1 conv stays NCHW; a strided 1x1 makes it NHWC', () => {

@@ -23,7 +23,7 @@ export interface AddonInfo {
 }
 
 /** Backend methods that are kernels (not the name or the output allocator). */
-export type KernelName = Exclude<keyof Backend, 'name' | 'output'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'output' | 'conv2dPrepack' | 'conv2dPacked'>;
 export type AsyncKernelName = Extract<KernelName, `${string}Async`>;
 export type SyncKernelName = Exclude<KernelName, AsyncKernelName>;
 
@@ -31,6 +31,12 @@ type AsyncOf<K extends AsyncKernelName> = (...args: Parameters<Backend[K]>) => P
 
 export type Addon = Pick<Backend, SyncKernelName> & { [K in AsyncKernelName]: AsyncOf<K> } & {
   info(): AddonInfo;
+  /** Floats of the packed panels for info (conv2d_packed_size; 0 where its path has none). */
+  conv2dPackedSize(info: Conv2dInfo): number;
+  /** packed (conv2dPackedSize floats) = the panels of w for info. */
+  conv2dPrepack(w: Float32Array, packed: Float32Array, info: Conv2dInfo): void;
+  /** conv2d on w and the panels packed from it. */
+  conv2dPacked(x: Float32Array, w: Float32Array, packed: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** Test aid (native/include/convkit/last-path.h): the path the last call of an op family took, then 'none' until the next. Not exported by lib. */

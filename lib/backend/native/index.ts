@@ -3,7 +3,9 @@
 // caller's stack on their errors and resolve with the output (the one the addon allocated for
 // y = null, else the caller's y). The info objects of sgemm, conv2d and the pools go packed
 // (packed-info.ts): the glue reads them in one go instead of field by field.
-import type { Backend } from '../backend';
+import { type Backend, conv2dPackKey, type PackedConv2dWeights } from '../backend';
+import type { Conv2dInfo } from '../../shape/conv2d-info';
+import { checkPacked } from '../packed-weights';
 import type { Addon, AsyncKernelName, SyncKernelName } from './addon-types';
 import { withCallerStack } from './async';
 import { output } from './output';
@@ -56,5 +58,17 @@ export function makeNativeBackend(addon: Addon): Backend {
       return r ?? (k === 'conv2dAsync' ? args[3] : args[args.length - 2]);
     };
   }
+  // Prepacked conv2d weights: w and the addon's panels, tagged with the geometry (checked
+  // against it here; the addon checks the lengths).
+  be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo): PackedConv2dWeights => {
+    const pi = packConv2dInfo(info) as unknown as Conv2dInfo;
+    const data = new Float32Array(addon.conv2dPackedSize(pi));
+    addon.conv2dPrepack(w, data, pi);
+    return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), w, data });
+  };
+  be.conv2dPacked = (x: Float32Array, pw: PackedConv2dWeights, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void => {
+    checkPacked('native', pw, info);
+    addon.conv2dPacked(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
+  };
   return be as unknown as Backend;
 }

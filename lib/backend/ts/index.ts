@@ -2,7 +2,8 @@
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
-import { ACTIVATION_KINDS, type ActivationKind, type Backend, BINARY_KINDS, REDUCE_KINDS } from '../backend';
+import { ACTIVATION_KINDS, type ActivationKind, type Backend, BINARY_KINDS, conv2dPackKey, REDUCE_KINDS } from '../backend';
+import { checkPacked } from '../packed-weights';
 import { binary } from './elementwise';
 import { argmax, reduce } from './reduce';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
@@ -267,6 +268,17 @@ export const tsBackend: Backend = {
   name: 'ts',
   output,
   ...checked,
+  // Prepacked weights: the ts kernels read w as it is, so there are no panels; checked like
+  // native's.
+  conv2dPrepack: (w, info) => {
+    const i = convInfoOf('conv2dPrepack', info);
+    checkArray('conv2dPrepack', 'w', w, convSizes(i).w);
+    return Object.freeze({ backend: 'ts' as const, key: conv2dPackKey(i), w, data: new Float32Array(0) });
+  },
+  conv2dPacked: (x, pw, b, y, info, r) => {
+    checkPacked('ts', pw, info);
+    checked.conv2d(x, pw.w, b, y, info, r);
+  },
   // The residual follows the info: bound here, so laterWithOutput sees (..., y, info).
   conv2dAsync: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
     (xx, ww, bb, yy, ii) => checked.conv2d(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2d', i), (i) => convSizes(i).y)(x, w, b, y, info),

@@ -79,10 +79,24 @@ export const Conv = op({
     }
     const be = backend();
     const hasResidual = !!epi?.residual;
+    // Constant weights (never changed after load) are packed once per plan where the backend
+    // has panels for the path (native: the 1x1 GEMM's), instead of by every call.
+    const wConst = w.data instanceof Float32Array ? w.data : null;
+    let pw = wConst ? be.conv2dPrepack(wConst, info) : null;
+    if (pw && pw.data.length === 0) pw = null;
+    const note = `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}${pw ? ' prepacked' : ''}`;
+    if (pw) {
+      const packed = pw;
+      return {
+        outputs: [{ shape: out, dtype: 'float32' }],
+        kernel: (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, packed, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
+        note,
+      };
+    }
     return {
       outputs: [{ shape: out, dtype: 'float32' }],
       kernel: (xs, ys) => be.conv2d(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-      note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}`,
+      note,
     };
   },
 });

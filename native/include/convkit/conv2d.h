@@ -54,6 +54,17 @@ int64_t conv2d_y_size(const conv2d_params& p);
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
             const float* r = nullptr);
 
+// Weights prepacked once for many calls with the same p (its shapes, layout and groups; the
+// batch too, which picks the path) under the active ISA: where conv2d takes the 1x1 GEMM,
+// `packed` (conv2d_packed_size(p) floats, 0 elsewhere) holds the GEMM's panels of each group
+// (gemm.h: B panels in NHWC, sgemm_pack_b; A panels in NCHW, sgemm_pack_a). conv2d_packed is
+// conv2d on them, bit for bit, without packing the weights per call; it takes w as well (the
+// same values they were packed from), which the other paths and the small products read.
+int64_t conv2d_packed_size(const conv2d_params& p);
+void conv2d_prepack(const conv2d_params& p, const float* w, float* packed);
+void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const float* packed,
+                   const float* b, float* y, const float* r = nullptr);
+
 // Plain loops: the oracle every fast path is tested against (the activation in double,
 // libm's exp, rounded once).
 void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,

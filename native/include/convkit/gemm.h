@@ -12,6 +12,25 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc);
 
+// B prepacked once for many products with the same B (weights): op(B) [K,N] as the full-K
+// panels of the micro-kernel, [ceil(N/NR)][K][NR], zero past N, NR the active GEMM plan's.
+// sgemm_packed_b_size(n, k) floats; sgemm_pack_b fills them. Packing is a copy, so
+// sgemm_prepacked gives bit for bit what sgemm gives on the same arguments; it takes b as
+// well (the small-product paths read it as it is) and bp, packed from that b under the same
+// plan (the caller keeps them together).
+int64_t sgemm_packed_b_size(int64_t n, int64_t k);
+void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp);
+void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                     const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
+                     float beta, float* c, int64_t ldc);
+
+// The same for A: op(A) [M,K] as [ceil(M/MR)][K][MR], zero past M.
+int64_t sgemm_packed_a_size(int64_t m, int64_t k);
+void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* ap);
+void sgemm_prepacked_a(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                       const float* a, int64_t lda, const float* ap, const float* b, int64_t ldb,
+                       float beta, float* c, int64_t ldc);
+
 // Triple loop, double accumulation: the oracle for tests.
 void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,

@@ -10,8 +10,9 @@
 namespace convkit {
 
 // conv2d forward (conv2d.cc): the reference loops for absurd padding/stride/dilation, Winograd
-// F(2x2, 3x3), the direct small-Cin kernel, implicit GEMM, 1x1 GEMM, depthwise.
-enum class conv_path : uint8_t { none, ref, winograd, direct, igemm, pointwise, depthwise };
+// F(2x2, 3x3), the direct small-Cin kernel, implicit GEMM, 1x1 GEMM, depthwise; the 1x1
+// GEMM on prepacked weights (conv2d_packed).
+enum class conv_path : uint8_t { none, ref, winograd, direct, igemm, pointwise, depthwise, pointwise_prepacked };
 
 // Pooling (pool2d.cc), forward and backward: the kernel kind the driver chose.
 //   clamped          windows far larger than the input (the clamped reference loops)
@@ -93,6 +94,7 @@ inline const char* path_name(conv_path p) {
     case conv_path::igemm: return "igemm";
     case conv_path::pointwise: return "pointwise";
     case conv_path::depthwise: return "depthwise";
+    case conv_path::pointwise_prepacked: return "pointwise-prepacked";
     default: return "none";
   }
 }

@@ -49,8 +49,9 @@ void epilogue(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bia
 }
 
 // 1x1, stride 1, no padding: per image and group, x_ng [Cin_g, P] is already the col matrix.
+// wp: null, or the GEMM's A panels of each group, prepacked (conv2d_prepack).
 void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
-                           float* y, const float* res) {
+                           float* y, const float* res, const float* wp = nullptr) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t P = p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
@@ -62,15 +63,21 @@ void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* 
     const float* x_ng = x + (n * p.in_channels + g * cin_g) * P;
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g]
     const int64_t at = (n * p.out_channels + g * cout_g) * P + p0;  // [Cout_g, len], ld P
-    sgemm(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g, x_ng + p0, P, 0.0f, y + at, P);
+    if (wp != nullptr) {
+      sgemm_prepacked_a(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g,
+                        wp + g * sgemm_packed_a_size(cout_g, cin_g), x_ng + p0, P, 0.0f, y + at, P);
+    } else {
+      sgemm(false, false, cout_g, len, cin_g, 1.0f, w_g, cin_g, x_ng + p0, P, 0.0f, y + at, P);
+    }
     epilogue(y + at, cout_g, len, P, p.has_bias ? b + g * cout_g : nullptr, true,
              res != nullptr ? res + at : nullptr, p.act);
   });
 }
 
 // 1x1, stride 1, no padding, NHWC: one GEMM over all N*H*W positions, x is [NP, Cin].
+// wp: null, or the GEMM's B panels of each group, prepacked (conv2d_prepack).
 void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
-                           float* y, const float* res) {
+                           float* y, const float* res, const float* wp = nullptr) {
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t P = p.batch * p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
@@ -82,8 +89,13 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g], used transposed
     const int64_t at = p0 * p.out_channels + g * cout_g;  // [len, Cout_g], ld Cout
     const float* a = x + p0 * p.in_channels + g * cin_g;  // [len, Cin_g], ld Cin
-    sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at,
-          p.out_channels);
+    if (wp != nullptr) {
+      sgemm_prepacked(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g,
+                      wp + g * sgemm_packed_b_size(cout_g, cin_g), 0.0f, y + at, p.out_channels);
+    } else {
+      sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at,
+            p.out_channels);
+    }
     epilogue(y + at, len, cout_g, p.out_channels, p.has_bias ? b + g * cout_g : nullptr, false,
              res != nullptr ? res + at : nullptr, p.act);
   });
@@ -274,7 +286,53 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   }
 }
 
+// Whether conv2d takes the 1x1 GEMM (the path with a prepacked form: the weights are its B
+// operand in NHWC, its A operand in NCHW).
+bool takes_pointwise(const conv2d_params& p) {
+  const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
+  return padded_copy_is_lean(p) && !depthwise && is_pointwise(p) && !use_winograd(p);
+}
+
+int64_t packed_group_size(const conv2d_params& p) {
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  return p.data_layout == layout::nhwc ? sgemm_packed_b_size(cout_g, cin_g)
+                                       : sgemm_packed_a_size(cout_g, cin_g);
+}
+
 }  // namespace
+
+int64_t conv2d_packed_size(const conv2d_params& p) {
+  return takes_pointwise(p) ? p.groups * packed_group_size(p) : 0;
+}
+
+void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
+  if (!takes_pointwise(p)) return;
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  const int64_t per_group = packed_group_size(p);
+  for (int64_t g = 0; g < p.groups; ++g) {
+    const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g]
+    float* dst = packed + g * per_group;
+    if (p.data_layout == layout::nhwc) {
+      sgemm_pack_b(true, cout_g, cin_g, w_g, cin_g, dst);
+    } else {
+      sgemm_pack_a(false, cout_g, cin_g, w_g, cin_g, dst);
+    }
+  }
+}
+
+void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const float* packed,
+                   const float* b, float* y, const float* r) {
+  if (!takes_pointwise(p)) {
+    conv2d(p, x, w, b, y, r);
+    return;
+  }
+  note_conv_path(conv_path::pointwise_prepacked);
+  if (p.data_layout == layout::nhwc) {
+    conv2d_pointwise_nhwc(p, x, w, b, y, r, packed);
+  } else {
+    conv2d_pointwise_nchw(p, x, w, b, y, r, packed);
+  }
+}
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
             const float* r) {

@@ -151,20 +151,21 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
   return blocks;
 }
 
-// Loop 2 over the NR panels [jp_begin, jp_end) of a packed B block (kc x nc) and loop 1 over
+// Loop 2 over the NR panels [jp_begin, jp_end) of a packed B block (kc x nc; panel jp at
+// bpk + jp * b_panel_stride) and loop 1 over the MR panels (at apb + i * a_panel_stride) of
 // the MR panels of a packed A block (mc x kc) around the micro-kernel: C[mc, nc] (row stride
 // ldc) = alpha * A.B + beta * C. Partial tiles go through `tile` (MR x NR floats).
 void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_t jp_begin,
-               int64_t jp_end, const float* apb, const float* bpk, float alpha, float beta,
-               float* c, int64_t ldc, float* tile) {
+               int64_t jp_end, const float* apb, int64_t a_panel_stride, const float* bpk,
+               int64_t b_panel_stride, float alpha, float beta, float* c, int64_t ldc, float* tile) {
   const int64_t MR = plan.mr, NR = plan.nr;
   for (int64_t jp = jp_begin; jp < jp_end; ++jp) {  // loop 2
     const int64_t jr = jp * NR;
     const int64_t n_eff = std::min(NR, nc - jr);
-    const float* bpanel = bpk + jp * kc * NR;
+    const float* bpanel = bpk + jp * b_panel_stride;
     for (int64_t ir = 0; ir < mc; ir += MR) {  // loop 1
       const int64_t m_eff = std::min(MR, mc - ir);
-      const float* apanel = apb + ir * kc;
+      const float* apanel = apb + ir / MR * a_panel_stride;
       float* cij = c + ir * ldc + jr;
       if (m_eff == MR && n_eff == NR) {
         plan.ukernel(kc, apanel, bpanel, cij, ldc, alpha, beta);
@@ -183,11 +184,10 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
     }
   }
 }
-}  // namespace
-
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-           int64_t ldc) {
+// sgemm and sgemm_prepacked: apre, bpre (or null) are A, B prepacked as full-K panels (gemm.h).
+void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                const float* a, int64_t lda, const float* apre, const float* b, int64_t ldb,
+                const float* bpre, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc);
@@ -235,8 +235,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       loops_5_4_3(n, k, NC, KC, NR, m_blocks, wave, threads, &n_q, &max_chunks);
   const int64_t n_blocks = static_cast<int64_t>(blocks.size());
   const int64_t max_panels = (std::min(NC, n) + NR - 1) / NR;
-  float* bp = pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
-  float* ap = pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
+  float* bp = bpre != nullptr ? nullptr : pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
+  float* ap = apre != nullptr ? nullptr : pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
 
   // Shared state. Each packed piece (a part of a B block, an A block) is packed once, by the
   // first task that needs it, after the tasks that last read its buffer slot are done; a task
@@ -266,28 +266,38 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     const int64_t wb = local / bk.n_chunks, chunk = local % bk.n_chunks;
     const int64_t jc = bk.jc, nc = bk.nc, pc = bk.pc, kc = bk.kc;
     const float beta_eff = pc == 0 ? beta : 1.0f;  // later k blocks accumulate
-    float* bpk = bp + (bk.q % slots) * max_panels * KC * NR;
-    pack_once(&b_state[bk.q * b_parts], b_parts, [&](int64_t part) {
-      if (bk.q >= slots) wait_q_done(bk.q - slots);  // the slot's last readers
-      pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, part, b_parts, plan.pack_t8, bpk);
-    });
+    // Prepacked: the block's panels are rows [pc, pc + kc) of the full-K panels from jc / NR.
+    const float* bpk = bpre != nullptr ? bpre + (jc / NR) * k * NR + pc * NR
+                                       : bp + (bk.q % slots) * max_panels * KC * NR;
+    if (bpre == nullptr) {
+      pack_once(&b_state[bk.q * b_parts], b_parts, [&](int64_t part) {
+        if (bk.q >= slots) wait_q_done(bk.q - slots);  // the slot's last readers
+        pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, part, b_parts, plan.pack_t8,
+               bp + (bk.q % slots) * max_panels * KC * NR);
+      });
+    }
     // This task's A block of loop 3 (MC rows of A and C).
     const int64_t mb = bk.mb0 + wb;
     const int64_t ic = mb * MC;
     const int64_t mc = std::min(MC, m - ic);
-    float* apb = ap + ((g % slots) * wave + wb) * MCP * KC;
-    pack_once(&a_state[(g * wave + wb) * a_parts], a_parts, [&](int64_t part) {
-      if (g >= slots) wait_done(g - slots);  // the slot's last readers
-      pack_a(trans_a, a, lda, ic, mc, pc, kc, MR, part, a_parts, plan.pack_t8, apb);
-    });
+    const float* apb = apre != nullptr ? apre + (ic / MR) * k * MR + pc * MR
+                                       : ap + ((g % slots) * wave + wb) * MCP * KC;
+    if (apre == nullptr) {
+      pack_once(&a_state[(g * wave + wb) * a_parts], a_parts, [&](int64_t part) {
+        if (g >= slots) wait_done(g - slots);  // the slot's last readers
+        pack_a(trans_a, a, lda, ic, mc, pc, kc, MR, part, a_parts, plan.pack_t8,
+               ap + ((g % slots) * wave + wb) * MCP * KC);
+      });
+    }
     std::atomic<int64_t>& c_region = c_done[mb * max_chunks + chunk];
     if (pc > 0) {  // the previous k block's task on this C region
       spin_until([&] { return c_region.load(std::memory_order_acquire) >= bk.q - 1; });
     }
     const int64_t jp_begin = chunk * bk.per_chunk;
     const int64_t jp_end = std::min(bk.n_panels, jp_begin + bk.per_chunk);
-    loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, bpk, alpha, beta_eff,
-              c + ic * ldc + jc, ldc, tile);
+    loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, bpk,
+              bpre != nullptr ? k * NR : kc * NR,
+              alpha, beta_eff, c + ic * ldc + jc, ldc, tile);
     // Publish: C region done for k block q (monotone across n blocks too), task counted.
     int64_t seen = c_region.load(std::memory_order_relaxed);
     while (seen < bk.q &&
@@ -319,6 +329,48 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   } else {
     macro_tasks(0, 1);
   }
+}
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+           int64_t ldc) {
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, nullptr, beta, c, ldc);
+}
+
+int64_t sgemm_packed_b_size(int64_t n, int64_t k) {
+  const int64_t NR = get_gemm_plan().nr;
+  return (n + NR - 1) / NR * NR * k;
+}
+
+void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp) {
+  if (n <= 0 || k <= 0) return;
+  const gemm_plan& plan = get_gemm_plan();
+  pack_b(trans_b, b, ldb, 0, k, 0, n, plan.nr, 0, 1, plan.pack_t8, bp);
+}
+
+void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                     const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
+                     float beta, float* c, int64_t ldc) {
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, bp, beta, c, ldc);
+}
+
+int64_t sgemm_packed_a_size(int64_t m, int64_t k) {
+  const int64_t MR = get_gemm_plan().mr;
+  return (m + MR - 1) / MR * MR * k;
+}
+
+void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* ap) {
+  if (m <= 0 || k <= 0) return;
+  const gemm_plan& plan = get_gemm_plan();
+  pack_a(trans_a, a, lda, 0, m, 0, k, plan.mr, 0, 1, plan.pack_t8, ap);
+}
+
+void sgemm_prepacked_a(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                       const float* a, int64_t lda, const float* ap, const float* b, int64_t ldb,
+                       float beta, float* c, int64_t ldc) {
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, ap, b, ldb, nullptr, beta, c, ldc);
 }
 
 }  // namespace convkit

@@ -1,0 +1,98 @@
+// Prepacked conv2d weights (Backend.conv2dPrepack / conv2dPacked): on both backends the packed
+// call gives bit for bit what conv2d gives on the weights it was packed from, on random shapes
+// (both layouts, groups, depthwise, bias, residual, activation) and on the 1x1 shapes whose
+// native packed form holds the GEMM's panels (B in NHWC, A in NCHW) (tiny products that take the small-GEMM
+// paths, ragged channel counts, the model layers, 1 and 2 threads). The native path is
+// asserted: 'pointwise-prepacked' for those, conv2d's own path for the rest. Wrong geometry or
+// backend: RangeError.
+import { afterAll, describe, expect, it } from 'vitest';
+import { backends, getNumThreads, info, setNumThreads, type Conv2dInfo } from '../../lib/index';
+import type { Backend } from '../../lib/backend/backend';
+import { conv2dInfo } from '../../lib/shape/conv2d-info';
+import { randomConvShapes } from '../helpers/configs';
+import { prng, randomData } from '../helpers/random';
+import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
+import { expectedConvPath, lastPath } from '../helpers/paths';
+
+const skip = !info().native.loaded && !nativeRequired();
+
+type Config = { info: Conv2dInfo; x: Float32Array; w: Float32Array; b: Float32Array | null; r: Float32Array | null };
+
+function config(seed: number, xShape: number[], wShape: number[], opts: Record<string, unknown>): Config {
+  const r = prng(seed);
+  const bias = r() < 0.7, res = r() < 0.4;
+  const acts = ['none', 'relu', 'relu6', 'silu', 'hardSwish', 'sigmoid'];
+  const i = conv2dInfo('test', xShape, wShape, { activation: acts[Math.floor(r() * acts.length)], ...opts }, bias ? [wShape[0]] : null);
+  const ySize = i.batch * i.outChannels * i.outHeight * i.outWidth;
+  return {
+    info: i,
+    x: randomData(r, xShape.reduce((a, b) => a * b, 1)),
+    w: randomData(r, wShape.reduce((a, b) => a * b, 1)),
+    b: bias ? randomData(r, wShape[0]) : null,
+    r: res ? randomData(r, ySize) : null,
+  };
+}
+
+const pointwise = (i: Conv2dInfo) => i.kernelH === 1 && i.kernelW === 1 && i.strideH === 1 && i.strideW === 1 &&
+  i.padTop + i.padBottom + i.padLeft + i.padRight === 0 && !(i.groups === i.inChannels && i.inChannels > 1);
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+function check(be: Backend, c: Config): void {
+  const size = c.info.batch * c.info.outChannels * c.info.outHeight * c.info.outWidth;
+  const y = new Float32Array(size), yp = new Float32Array(size).fill(NaN);
+  be.conv2d(c.x, c.w, c.b, y, c.info, c.r);
+  const pw = be.conv2dPrepack(c.w, c.info);
+  expect(pw.backend).toBe(be.name);
+  expect(pw.w).toBe(c.w);
+  expect(pw.data.length > 0).toBe(be.name === 'native' && pointwise(c.info));
+  if (be.name === 'native') lastPath('conv2d');
+  be.conv2dPacked(c.x, pw, c.b, yp, c.info, c.r);
+  if (be.name === 'native') {
+    expect(lastPath('conv2d'), JSON.stringify(c.info)).toBe(pointwise(c.info) ? 'pointwise-prepacked' : expectedConvPath(c.info));
+  }
+  expect(bits(yp), JSON.stringify(c.info)).toEqual(bits(y));
+}
+
+const named: { name: string; x: number[]; w: number[]; opts: Record<string, unknown> }[] = [
+  { name: '1x1 nhwc 7x7x320->1280', x: [1, 7, 7, 320], w: [1280, 1, 1, 320], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc 14x14x96->576', x: [1, 14, 14, 96], w: [576, 1, 1, 96], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc batch 2 ragged 5x7x37->45', x: [2, 5, 7, 37], w: [45, 1, 1, 37], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc grouped 3x(12->20)', x: [1, 9, 11, 36], w: [60, 1, 1, 12], opts: { layout: 'nhwc', groups: 3 } },
+  { name: '1x1 nhwc 1x2 image (gemv rows)', x: [1, 1, 2, 40], w: [33, 1, 1, 40], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc 4 outputs (small gemm)', x: [1, 6, 6, 24], w: [4, 1, 1, 24], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc k 700 (several k blocks)', x: [1, 6, 5, 700], w: [70, 1, 1, 700], opts: { layout: 'nhwc' } },
+  { name: '1x1 nchw 40->24 batch 2', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
+  { name: '1x1 nchw 13x13x64->256 (squeezenet)', x: [1, 64, 13, 13], w: [256, 64, 1, 1], opts: {} },
+  { name: '1x1 nchw grouped, ragged 2x(21->19), k 700', x: [1, 1400, 3, 5], w: [38, 700, 1, 1], opts: { groups: 2 } },
+  { name: '3x3 nhwc igemm (no panels)', x: [1, 9, 9, 24], w: [32, 3, 3, 24], opts: { layout: 'nhwc', stride: 2, padding: 1 } },
+];
+
+describe.skipIf(skip)('conv2d prepacked weights', () => {
+  itRunsAtForcedIsa();
+  const threads = getNumThreads();
+  afterAll(() => setNumThreads(threads));
+
+  for (const name of ['native', 'ts'] as const) {
+    const be = backends[name];
+    it.each(Array.from({ length: 40 }, (_, i) => 3000 + i))(`${name}: random config %i`, (seed) => {
+      const { xShape, wShape, opts } = randomConvShapes(prng(seed));
+      check(be, config(seed, xShape, wShape, opts));
+    });
+    it.each(named.map((c) => [c.name, c] as const))(`${name}: %s`, (_n, c) => {
+      for (const t of [1, 2]) {
+        setNumThreads(t);
+        check(be, config(c.x.reduce((a, b) => a * 31 + b, 5), c.x, c.w, c.opts));
+      }
+      setNumThreads(threads);
+    });
+    it(`${name}: refuses weights packed for another geometry or by the other backend`, () => {
+      const c = config(1, [1, 5, 5, 16], [8, 1, 1, 16], { layout: 'nhwc' });
+      const other = conv2dInfo('test', [2, 5, 5, 16], [8, 1, 1, 16], { layout: 'nhwc' }, c.b ? [8] : null);
+      const y = new Float32Array(2 * 5 * 5 * 8);
+      expect(() => be.conv2dPacked(c.x, be.conv2dPrepack(c.w, other), c.b, y.subarray(0, 200), c.info, null)).toThrow(/^conv2dPacked: pw was packed for/);
+      const theirs = backends[name === 'native' ? 'ts' : 'native'].conv2dPrepack(c.w, c.info);
+      expect(() => be.conv2dPacked(c.x, theirs, c.b, y.subarray(0, 200), c.info, null)).toThrow(RangeError);
+    });
+  }
+});
