@@ -65,3 +65,4 @@ export { io } from './io/index';
 export type { SafetensorsContents } from './io/index';
 export { onnx, OnnxModel } from './onnx/index';
 export type { OnnxLoadOptions, OnnxValueInfo } from './onnx/index';
+export type { Dim } from './onnx/graph';

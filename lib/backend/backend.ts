@@ -41,7 +41,7 @@ export const REDUCE_KINDS: readonly ReduceKind[] = ['sum', 'mean', 'max', 'min']
 export interface PackedConv2dWeights {
   /** The backend that packed it; only that one takes it. */
   readonly backend: BackendName;
-  /** The geometry it was packed for ({@link conv2dPackKey}). */
+  /** The geometry it was packed for (`conv2dPackKey`). */
   readonly key: string;
   /** The weights it was packed from (the caller's array). */
   readonly w: Float32Array;
