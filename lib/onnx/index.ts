@@ -6,8 +6,12 @@ export { OnnxModel } from './model';
 
 /** ONNX models (inference): {@link onnx.load} a file exported from PyTorch and run it. */
 export const onnx = {
-  /** Loads and prepares a model from a path or bytes; see {@link load}. */
+  /**
+   * Loads an ONNX model (a path, or the file's bytes) and prepares it to run: decodes it,
+   * checks every node is one convkit runs (else a TypeError naming the node and its op type),
+   * folds batch norms and fuses conv epilogues. Resolves to an {@link OnnxModel}.
+   */
   load,
-  /** The same as {@link load} on the calling thread, without the promise. */
+  /** `onnx.load` on the calling thread, without the promise: returns the {@link OnnxModel}. */
   loadSync,
 };
