@@ -76,39 +76,42 @@ void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, co
   }
 }
 
+// As the moments: float runs of kFloatRun rows (sum dy, and sum dy * (x - mean) by fma), widened
+// once a run into the double sums in memory.
 template <int NV>
 void grad_sums_group(const float* dy, const float* x, int64_t rows, int64_t channels, int64_t c, const float* mean,
                      double* sdy, double* sdyx) {
   __mmask16 m[NV];
   __m512 k[NV];
-  __m512d s[2 * NV], q[2 * NV];
   for (int v = 0; v < NV; ++v) {
     m[v] = tail_mask(channels - c - 16 * v);
-    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
     k[v] = _mm512_maskz_loadu_ps(m[v], mean + c + 16 * v);
-    s[2 * v] = _mm512_maskz_loadu_pd(ml, sdy + c + 16 * v);
-    s[2 * v + 1] = _mm512_maskz_loadu_pd(mh, sdy + c + 16 * v + 8);
-    q[2 * v] = _mm512_maskz_loadu_pd(ml, sdyx + c + 16 * v);
-    q[2 * v + 1] = _mm512_maskz_loadu_pd(mh, sdyx + c + 16 * v + 8);
   }
   const float* gr = dy + c;
   const float* xr = x + c;
-  for (int64_t r = 0; r < rows; ++r, gr += channels, xr += channels) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kFloatRun) {
+    const int64_t r1 = r0 + kFloatRun < rows ? r0 + kFloatRun : rows;
+    __m512 fs[NV], fq[NV];
     for (int v = 0; v < NV; ++v) {
-      const __m512 g = _mm512_maskz_loadu_ps(m[v], gr + 16 * v);
-      const __m512 p = _mm512_mul_ps(g, _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]));
-      s[2 * v] = _mm512_add_pd(s[2 * v], lo_pd(g));
-      s[2 * v + 1] = _mm512_add_pd(s[2 * v + 1], hi_pd(g));
-      q[2 * v] = _mm512_add_pd(q[2 * v], lo_pd(p));
-      q[2 * v + 1] = _mm512_add_pd(q[2 * v + 1], hi_pd(p));
+      fs[v] = _mm512_setzero_ps();
+      fq[v] = _mm512_setzero_ps();
     }
-  }
-  for (int v = 0; v < NV; ++v) {
-    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
-    _mm512_mask_storeu_pd(sdy + c + 16 * v, ml, s[2 * v]);
-    _mm512_mask_storeu_pd(sdy + c + 16 * v + 8, mh, s[2 * v + 1]);
-    _mm512_mask_storeu_pd(sdyx + c + 16 * v, ml, q[2 * v]);
-    _mm512_mask_storeu_pd(sdyx + c + 16 * v + 8, mh, q[2 * v + 1]);
+    for (int64_t r = r0; r < r1; ++r, gr += channels, xr += channels) {
+      for (int v = 0; v < NV; ++v) {
+        const __m512 g = _mm512_maskz_loadu_ps(m[v], gr + 16 * v);
+        fs[v] = _mm512_add_ps(fs[v], g);
+        fq[v] = _mm512_fmadd_ps(g, _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]), fq[v]);
+      }
+    }
+    for (int v = 0; v < NV; ++v) {
+      const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
+      double* ps = sdy + c + 16 * v;
+      double* pq = sdyx + c + 16 * v;
+      _mm512_mask_storeu_pd(ps, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, ps), lo_pd(fs[v])));
+      _mm512_mask_storeu_pd(ps + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, ps + 8), hi_pd(fs[v])));
+      _mm512_mask_storeu_pd(pq, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, pq), lo_pd(fq[v])));
+      _mm512_mask_storeu_pd(pq + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, pq + 8), hi_pd(fq[v])));
+    }
   }
 }
 
@@ -241,16 +244,38 @@ void f32_bn_apply_rows__avx512(const float* x, float* y, int64_t rows, int64_t c
 
 void f32_bn_grad_sums_row__avx512(const float* dy, const float* x, int64_t n, float mean, double* sdy,
                                   double* sdyx) {
+  // As moments_row: float runs of 16 vectors in 4 accumulators, widened once a run.
   const __m512 k = _mm512_set1_ps(mean);
   __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd(), q0 = _mm512_setzero_pd(), q1 = _mm512_setzero_pd();
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = tail_mask(n - i);
-    const __m512 g = _mm512_maskz_loadu_ps(m, dy + i);
-    const __m512 p = _mm512_mul_ps(g, _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), k));
-    s0 = _mm512_add_pd(s0, lo_pd(g));
-    s1 = _mm512_add_pd(s1, hi_pd(g));
-    q0 = _mm512_add_pd(q0, lo_pd(p));
-    q1 = _mm512_add_pd(q1, hi_pd(p));
+  constexpr int64_t kRun = 16 * 16;
+  for (int64_t i0 = 0; i0 < n; i0 += kRun) {
+    const int64_t i1 = i0 + kRun < n ? i0 + kRun : n;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int64_t i = i0;
+    for (; i + 64 <= i1; i += 64) {
+      const __m512 g0 = _mm512_loadu_ps(dy + i), g1 = _mm512_loadu_ps(dy + i + 16);
+      const __m512 g2 = _mm512_loadu_ps(dy + i + 32), g3 = _mm512_loadu_ps(dy + i + 48);
+      a0 = _mm512_add_ps(a0, g0);
+      a1 = _mm512_add_ps(a1, g1);
+      a2 = _mm512_add_ps(a2, g2);
+      a3 = _mm512_add_ps(a3, g3);
+      b0 = _mm512_fmadd_ps(g0, _mm512_sub_ps(_mm512_loadu_ps(x + i), k), b0);
+      b1 = _mm512_fmadd_ps(g1, _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), k), b1);
+      b2 = _mm512_fmadd_ps(g2, _mm512_sub_ps(_mm512_loadu_ps(x + i + 32), k), b2);
+      b3 = _mm512_fmadd_ps(g3, _mm512_sub_ps(_mm512_loadu_ps(x + i + 48), k), b3);
+    }
+    for (; i < i1; i += 16) {
+      const __mmask16 m = tail_mask(i1 - i);
+      const __m512 g = _mm512_maskz_loadu_ps(m, dy + i);
+      a0 = _mm512_add_ps(a0, g);
+      b0 = _mm512_fmadd_ps(g, _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), k), b0);
+    }
+    const __m512 a = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+    const __m512 b = _mm512_add_ps(_mm512_add_ps(b0, b1), _mm512_add_ps(b2, b3));
+    s0 = _mm512_add_pd(s0, lo_pd(a));
+    s1 = _mm512_add_pd(s1, hi_pd(a));
+    q0 = _mm512_add_pd(q0, lo_pd(b));
+    q1 = _mm512_add_pd(q1, hi_pd(b));
   }
   *sdy += hsum(_mm512_add_pd(s0, s1));
   *sdyx += hsum(_mm512_add_pd(q0, q1));
