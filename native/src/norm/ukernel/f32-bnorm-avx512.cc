@@ -39,11 +39,18 @@ inline int group_vectors(int64_t channels, int64_t c) {
 // orders of magnitude under the tolerances on mean and variance.
 constexpr int64_t kFloatRun = 16;
 
-template <int NV>
+template <int NV, bool Full>
 void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, const float* shift, double* sum,
                    double* sumsq) {
-  // The double sums stay in memory (touched once a run), leaving registers to the float runs.
+  // Each run's float sums widen into double accumulators held locally (registers, or full-vector
+  // spills: no masked store -> load round trip through the caller's sums once a run, which
+  // stalled the pass), added to the caller's sums at the end.
   __mmask16 m[NV];
+  __m512d ds[2 * NV], dq[2 * NV];
+  for (int v = 0; v < 2 * NV; ++v) {
+    ds[v] = _mm512_setzero_pd();
+    dq[v] = _mm512_setzero_pd();
+  }
   __m512 k[NV];
   for (int v = 0; v < NV; ++v) {
     m[v] = tail_mask(channels - c - 16 * v);
@@ -59,29 +66,41 @@ void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, co
     }
     for (int64_t r = r0; r < r1; ++r, xr += channels) {
       for (int v = 0; v < NV; ++v) {
-        const __m512 d = _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]);
+        const __m512 d = Full ? _mm512_sub_ps(_mm512_loadu_ps(xr + 16 * v), k[v])
+                              : _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]);
         fs[v] = _mm512_add_ps(fs[v], d);
         fq[v] = _mm512_fmadd_ps(d, d, fq[v]);
       }
     }
     for (int v = 0; v < NV; ++v) {
-      const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
-      double* ps = sum + c + 16 * v;
-      double* pq = sumsq + c + 16 * v;
-      _mm512_mask_storeu_pd(ps, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, ps), lo_pd(fs[v])));
-      _mm512_mask_storeu_pd(ps + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, ps + 8), hi_pd(fs[v])));
-      _mm512_mask_storeu_pd(pq, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, pq), lo_pd(fq[v])));
-      _mm512_mask_storeu_pd(pq + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, pq + 8), hi_pd(fq[v])));
+      ds[2 * v] = _mm512_add_pd(ds[2 * v], lo_pd(fs[v]));
+      ds[2 * v + 1] = _mm512_add_pd(ds[2 * v + 1], hi_pd(fs[v]));
+      dq[2 * v] = _mm512_add_pd(dq[2 * v], lo_pd(fq[v]));
+      dq[2 * v + 1] = _mm512_add_pd(dq[2 * v + 1], hi_pd(fq[v]));
     }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
+    double* ps = sum + c + 16 * v;
+    double* pq = sumsq + c + 16 * v;
+    _mm512_mask_storeu_pd(ps, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, ps), ds[2 * v]));
+    _mm512_mask_storeu_pd(ps + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, ps + 8), ds[2 * v + 1]));
+    _mm512_mask_storeu_pd(pq, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, pq), dq[2 * v]));
+    _mm512_mask_storeu_pd(pq + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, pq + 8), dq[2 * v + 1]));
   }
 }
 
 // As the moments: float runs of kFloatRun rows (sum dy, and sum dy * (x - mean) by fma), widened
-// once a run into the double sums in memory.
-template <int NV>
+// once a run into local double accumulators.
+template <int NV, bool Full>
 void grad_sums_group(const float* dy, const float* x, int64_t rows, int64_t channels, int64_t c, const float* mean,
                      double* sdy, double* sdyx) {
   __mmask16 m[NV];
+  __m512d ds[2 * NV], dq[2 * NV];
+  for (int v = 0; v < 2 * NV; ++v) {
+    ds[v] = _mm512_setzero_pd();
+    dq[v] = _mm512_setzero_pd();
+  }
   __m512 k[NV];
   for (int v = 0; v < NV; ++v) {
     m[v] = tail_mask(channels - c - 16 * v);
@@ -98,24 +117,32 @@ void grad_sums_group(const float* dy, const float* x, int64_t rows, int64_t chan
     }
     for (int64_t r = r0; r < r1; ++r, gr += channels, xr += channels) {
       for (int v = 0; v < NV; ++v) {
-        const __m512 g = _mm512_maskz_loadu_ps(m[v], gr + 16 * v);
+        const __m512 g = Full ? _mm512_loadu_ps(gr + 16 * v) : _mm512_maskz_loadu_ps(m[v], gr + 16 * v);
+        const __m512 xc = Full ? _mm512_sub_ps(_mm512_loadu_ps(xr + 16 * v), k[v])
+                               : _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]);
         fs[v] = _mm512_add_ps(fs[v], g);
-        fq[v] = _mm512_fmadd_ps(g, _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]), fq[v]);
+        fq[v] = _mm512_fmadd_ps(g, xc, fq[v]);
       }
     }
     for (int v = 0; v < NV; ++v) {
-      const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
-      double* ps = sdy + c + 16 * v;
-      double* pq = sdyx + c + 16 * v;
-      _mm512_mask_storeu_pd(ps, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, ps), lo_pd(fs[v])));
-      _mm512_mask_storeu_pd(ps + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, ps + 8), hi_pd(fs[v])));
-      _mm512_mask_storeu_pd(pq, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, pq), lo_pd(fq[v])));
-      _mm512_mask_storeu_pd(pq + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, pq + 8), hi_pd(fq[v])));
+      ds[2 * v] = _mm512_add_pd(ds[2 * v], lo_pd(fs[v]));
+      ds[2 * v + 1] = _mm512_add_pd(ds[2 * v + 1], hi_pd(fs[v]));
+      dq[2 * v] = _mm512_add_pd(dq[2 * v], lo_pd(fq[v]));
+      dq[2 * v + 1] = _mm512_add_pd(dq[2 * v + 1], hi_pd(fq[v]));
     }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
+    double* ps = sdy + c + 16 * v;
+    double* pq = sdyx + c + 16 * v;
+    _mm512_mask_storeu_pd(ps, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, ps), ds[2 * v]));
+    _mm512_mask_storeu_pd(ps + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, ps + 8), ds[2 * v + 1]));
+    _mm512_mask_storeu_pd(pq, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, pq), dq[2 * v]));
+    _mm512_mask_storeu_pd(pq + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, pq + 8), dq[2 * v + 1]));
   }
 }
 
-template <int NV>
+template <int NV, bool Full>
 void apply_group(const float* x, float* y, int64_t rows, int64_t channels, const float* a, const float* b) {
   __mmask16 m[NV];
   __m512 va[NV], vb[NV];
@@ -127,12 +154,16 @@ void apply_group(const float* x, float* y, int64_t rows, int64_t channels, const
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t o = r * channels;
     for (int v = 0; v < NV; ++v) {
-      _mm512_mask_storeu_ps(y + o + 16 * v, m[v], _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], x + o + 16 * v), va[v], vb[v]));
+      if (Full) {
+        _mm512_storeu_ps(y + o + 16 * v, _mm512_fmadd_ps(_mm512_loadu_ps(x + o + 16 * v), va[v], vb[v]));
+      } else {
+        _mm512_mask_storeu_ps(y + o + 16 * v, m[v], _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], x + o + 16 * v), va[v], vb[v]));
+      }
     }
   }
 }
 
-template <int NV>
+template <int NV, bool Full>
 void dx_group(const float* dy, const float* x, float* dx, int64_t rows, int64_t channels, int64_t c, const float* a,
               const float* b, const float* d, const float* mean) {
   __mmask16 m[NV];
@@ -147,9 +178,14 @@ void dx_group(const float* dy, const float* x, float* dx, int64_t rows, int64_t 
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t o = r * channels + c;
     for (int v = 0; v < NV; ++v) {
-      const __m512 xc = _mm512_sub_ps(_mm512_maskz_loadu_ps(m[v], x + o + 16 * v), vm[v]);
-      const __m512 t = _mm512_fmadd_ps(xc, vb[v], vd[v]);
-      _mm512_mask_storeu_ps(dx + o + 16 * v, m[v], _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], dy + o + 16 * v), va[v], t));
+      if (Full) {
+        const __m512 t = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_loadu_ps(x + o + 16 * v), vm[v]), vb[v], vd[v]);
+        _mm512_storeu_ps(dx + o + 16 * v, _mm512_fmadd_ps(_mm512_loadu_ps(dy + o + 16 * v), va[v], t));
+      } else {
+        const __m512 xc = _mm512_sub_ps(_mm512_maskz_loadu_ps(m[v], x + o + 16 * v), vm[v]);
+        const __m512 t = _mm512_fmadd_ps(xc, vb[v], vd[v]);
+        _mm512_mask_storeu_ps(dx + o + 16 * v, m[v], _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], dy + o + 16 * v), va[v], t));
+      }
     }
   }
 }
@@ -195,12 +231,13 @@ void f32_bn_moments_row__avx512(const float* x, int64_t n, float shift, double* 
 
 void f32_bn_moments_rows__avx512(const float* x, int64_t rows, int64_t channels, const float* shift, double* sum,
                                  double* sumsq) {
+  const bool full = channels % 16 == 0;  // every vector whole: plain loads, no masks
   for (int64_t c = 0; c < channels; c += 16 * kGroup) {
     switch (group_vectors(channels, c)) {
-      case 1: moments_group<1>(x, rows, channels, c, shift, sum, sumsq); break;
-      case 2: moments_group<2>(x, rows, channels, c, shift, sum, sumsq); break;
-      case 3: moments_group<3>(x, rows, channels, c, shift, sum, sumsq); break;
-      default: moments_group<4>(x, rows, channels, c, shift, sum, sumsq); break;
+      case 1: full ? moments_group<1, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<1, false>(x, rows, channels, c, shift, sum, sumsq); break;
+      case 2: full ? moments_group<2, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<2, false>(x, rows, channels, c, shift, sum, sumsq); break;
+      case 3: full ? moments_group<3, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<3, false>(x, rows, channels, c, shift, sum, sumsq); break;
+      default: full ? moments_group<4, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<4, false>(x, rows, channels, c, shift, sum, sumsq); break;
     }
   }
 }
@@ -221,13 +258,14 @@ void f32_bn_apply_row__avx512(const float* x, float* y, int64_t n, float a, floa
 void f32_bn_apply_rows__avx512(const float* x, float* y, int64_t rows, int64_t channels, const float* a,
                                const float* b) {
   // C <= 64: scale and shift held in registers; wider: rows outer, scale and shift from L1.
+  const bool full = channels % 16 == 0;  // whole vectors: plain loads and stores, no masks
   switch (group_vectors(channels, 0)) {
-    case 1: apply_group<1>(x, y, rows, channels, a, b); return;
-    case 2: apply_group<2>(x, y, rows, channels, a, b); return;
-    case 3: apply_group<3>(x, y, rows, channels, a, b); return;
+    case 1: full ? apply_group<1, true>(x, y, rows, channels, a, b) : apply_group<1, false>(x, y, rows, channels, a, b); return;
+    case 2: full ? apply_group<2, true>(x, y, rows, channels, a, b) : apply_group<2, false>(x, y, rows, channels, a, b); return;
+    case 3: full ? apply_group<3, true>(x, y, rows, channels, a, b) : apply_group<3, false>(x, y, rows, channels, a, b); return;
     default:
       if (channels <= 16 * kGroup) {
-        apply_group<4>(x, y, rows, channels, a, b);
+        full ? apply_group<4, true>(x, y, rows, channels, a, b) : apply_group<4, false>(x, y, rows, channels, a, b);
         return;
       }
   }
@@ -283,12 +321,13 @@ void f32_bn_grad_sums_row__avx512(const float* dy, const float* x, int64_t n, fl
 
 void f32_bn_grad_sums_rows__avx512(const float* dy, const float* x, int64_t rows, int64_t channels,
                                    const float* mean, double* sdy, double* sdyx) {
+  const bool full = channels % 16 == 0;  // every vector whole: plain loads, no masks
   for (int64_t c = 0; c < channels; c += 16 * kGroup) {
     switch (group_vectors(channels, c)) {
-      case 1: grad_sums_group<1>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
-      case 2: grad_sums_group<2>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
-      case 3: grad_sums_group<3>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
-      default: grad_sums_group<4>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
+      case 1: full ? grad_sums_group<1, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<1, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
+      case 2: full ? grad_sums_group<2, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<2, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
+      case 3: full ? grad_sums_group<3, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<3, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
+      default: full ? grad_sums_group<4, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<4, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
     }
   }
 }
@@ -306,13 +345,15 @@ void f32_bn_dx_row__avx512(const float* dy, const float* x, float* dx, int64_t n
 void f32_bn_dx_rows__avx512(const float* dy, const float* x, float* dx, int64_t rows, int64_t channels,
                             const float* a, const float* b, const float* d, const float* mean) {
   // C <= 64: one group, parameters held in registers; wider: rows outer, parameters from L1.
+  const bool full = channels % 16 == 0;  // whole vectors: plain loads and stores, no masks
   switch (group_vectors(channels, 0)) {
-    case 1: dx_group<1>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
-    case 2: dx_group<2>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
-    case 3: dx_group<3>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
+    case 1: full ? dx_group<1, true>(dy, x, dx, rows, channels, 0, a, b, d, mean) : dx_group<1, false>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
+    case 2: full ? dx_group<2, true>(dy, x, dx, rows, channels, 0, a, b, d, mean) : dx_group<2, false>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
+    case 3: full ? dx_group<3, true>(dy, x, dx, rows, channels, 0, a, b, d, mean) : dx_group<3, false>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
     default:
       if (channels <= 16 * kGroup) {
-        dx_group<4>(dy, x, dx, rows, channels, 0, a, b, d, mean);
+        full ? dx_group<4, true>(dy, x, dx, rows, channels, 0, a, b, d, mean)
+             : dx_group<4, false>(dy, x, dx, rows, channels, 0, a, b, d, mean);
         return;
       }
   }
