@@ -100,6 +100,11 @@ void f32_upsample_linear_row_x2__avx512(const float* r, float* t, int64_t w, int
       const __m512 n = _mm512_maskz_loadu_ps(tail_mask(left - 1), r + k + 1);
       const __m512 e = _mm512_add_ps(_mm512_mul_ps(q, p), _mm512_mul_ps(tq, v));
       const __m512 o = _mm512_add_ps(_mm512_mul_ps(tq, v), _mm512_mul_ps(q, n));
+      if (left >= 16) {  // plain stores for whole vectors (masked ones are slow on AMD)
+        _mm512_storeu_ps(t + 2 * k, _mm512_permutex2var_ps(e, lo, o));
+        _mm512_storeu_ps(t + 2 * k + 16, _mm512_permutex2var_ps(e, hi, o));
+        continue;
+      }
       _mm512_mask_storeu_ps(t + 2 * k, tail_mask(2 * left), _mm512_permutex2var_ps(e, lo, o));
       if (left > 8) _mm512_mask_storeu_ps(t + 2 * k + 16, tail_mask(2 * left - 16), _mm512_permutex2var_ps(e, hi, o));
     }
@@ -135,9 +140,17 @@ void f32_upsample_bilinear_rows_x2__avx512(const float* r0, const float* r1, flo
                                            int64_t c) {
   const __m512 q = _mm512_set1_ps(0.25f), tq = _mm512_set1_ps(0.75f);
   // y0 = 3/4 t0 + 1/4 t1, y1 = 1/4 t0 + 3/4 t1, stored under m.
+  // (Masked stores are slow on AMD even with every lane set: whole vectors store plainly.)
   auto out = [&](__m512 t0, __m512 t1, float* a, float* b, __mmask16 m) {
-    _mm512_mask_storeu_ps(a, m, _mm512_add_ps(_mm512_mul_ps(tq, t0), _mm512_mul_ps(q, t1)));
-    _mm512_mask_storeu_ps(b, m, _mm512_add_ps(_mm512_mul_ps(q, t0), _mm512_mul_ps(tq, t1)));
+    const __m512 u0 = _mm512_add_ps(_mm512_mul_ps(tq, t0), _mm512_mul_ps(q, t1));
+    const __m512 u1 = _mm512_add_ps(_mm512_mul_ps(q, t0), _mm512_mul_ps(tq, t1));
+    if (m == 0xFFFF) {
+      _mm512_storeu_ps(a, u0);
+      _mm512_storeu_ps(b, u1);
+    } else {
+      _mm512_mask_storeu_ps(a, m, u0);
+      _mm512_mask_storeu_ps(b, m, u1);
+    }
   };
   if (c == 1) {
     const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
@@ -171,9 +184,14 @@ void f32_upsample_bilinear_rows_x2__avx512(const float* r0, const float* r1, flo
       const int64_t left = w - k;
       const __mmask16 m = tail_mask(left), mn = tail_mask(left - 1);
       __m512 a0, a1, b0, b1;
-      const __m512 v0 = _mm512_maskz_loadu_ps(m, r0 + k), v1 = _mm512_maskz_loadu_ps(m, r1 + k);
-      blend(k > 0 ? _mm512_maskz_loadu_ps(m, r0 + k - 1) : rot(v0), v0, _mm512_maskz_loadu_ps(mn, r0 + k + 1), a0, a1);
-      blend(k > 0 ? _mm512_maskz_loadu_ps(m, r1 + k - 1) : rot(v1), v1, _mm512_maskz_loadu_ps(mn, r1 + k + 1), b0, b1);
+      // Masked loads are slow (AMD): only what runs past the row is masked.
+      const bool whole = left >= 16;
+      const __m512 v0 = whole ? _mm512_loadu_ps(r0 + k) : _mm512_maskz_loadu_ps(m, r0 + k);
+      const __m512 v1 = whole ? _mm512_loadu_ps(r1 + k) : _mm512_maskz_loadu_ps(m, r1 + k);
+      const __m512 p0 = k == 0 ? rot(v0) : whole ? _mm512_loadu_ps(r0 + k - 1) : _mm512_maskz_loadu_ps(m, r0 + k - 1);
+      const __m512 p1 = k == 0 ? rot(v1) : whole ? _mm512_loadu_ps(r1 + k - 1) : _mm512_maskz_loadu_ps(m, r1 + k - 1);
+      blend(p0, v0, _mm512_maskz_loadu_ps(mn, r0 + k + 1), a0, a1);
+      blend(p1, v1, _mm512_maskz_loadu_ps(mn, r1 + k + 1), b0, b1);
       out(a0, b0, y0 + 2 * k, y1 + 2 * k, tail_mask(2 * left));
       if (left > 8) out(a1, b1, y0 + 2 * k + 16, y1 + 2 * k + 16, tail_mask(2 * left - 16));
     }
@@ -198,11 +216,24 @@ void f32_upsample_bilinear_rows_x2__avx512(const float* r0, const float* r1, flo
     }
   };
   pixel(0, w > 1 ? 1 : 0, _mm512_set1_ps(1.0f), _mm512_setzero_ps(), 0);
+  const int64_t whole = c - c % 16;  // channels in whole vectors: plain loads and stores (masked ones are slow)
   for (int64_t i = 1; i < w; ++i) {
     // Output pixels 2i - 1 and 2i from source pixels i - 1 and i: four loads for both.
     const float *a0 = r0 + (i - 1) * c, *a1 = a0 + c, *b0 = r1 + (i - 1) * c, *b1 = b0 + c;
     float *o0 = y0 + (2 * i - 1) * c, *o1 = y1 + (2 * i - 1) * c;
-    for (int64_t k = 0; k < c; k += 16) {
+    for (int64_t k = 0; k < whole; k += 16) {
+      const __m512 pa = _mm512_loadu_ps(a0 + k), va = _mm512_loadu_ps(a1 + k);
+      const __m512 pb = _mm512_loadu_ps(b0 + k), vb = _mm512_loadu_ps(b1 + k);
+      const __m512 to0 = _mm512_add_ps(_mm512_mul_ps(tq, pa), _mm512_mul_ps(q, va));
+      const __m512 to1 = _mm512_add_ps(_mm512_mul_ps(tq, pb), _mm512_mul_ps(q, vb));
+      const __m512 te0 = _mm512_add_ps(_mm512_mul_ps(q, pa), _mm512_mul_ps(tq, va));
+      const __m512 te1 = _mm512_add_ps(_mm512_mul_ps(q, pb), _mm512_mul_ps(tq, vb));
+      _mm512_storeu_ps(o0 + k, _mm512_add_ps(_mm512_mul_ps(tq, to0), _mm512_mul_ps(q, to1)));
+      _mm512_storeu_ps(o1 + k, _mm512_add_ps(_mm512_mul_ps(q, to0), _mm512_mul_ps(tq, to1)));
+      _mm512_storeu_ps(o0 + c + k, _mm512_add_ps(_mm512_mul_ps(tq, te0), _mm512_mul_ps(q, te1)));
+      _mm512_storeu_ps(o1 + c + k, _mm512_add_ps(_mm512_mul_ps(q, te0), _mm512_mul_ps(tq, te1)));
+    }
+    for (int64_t k = whole; k < c; k += 16) {
       const __mmask16 m = tail_mask(c - k);
       const __m512 pa = _mm512_maskz_loadu_ps(m, a0 + k), va = _mm512_maskz_loadu_ps(m, a1 + k);
       const __m512 pb = _mm512_maskz_loadu_ps(m, b0 + k), vb = _mm512_maskz_loadu_ps(m, b1 + k);
