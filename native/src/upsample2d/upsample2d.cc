@@ -125,8 +125,12 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
     const int64_t c = nchw ? 1 : C, len = OW * c, steps = H + 1;
     run_tasks(p.batch * (nchw ? C : 1) * steps, work, [&](int64_t lo, int64_t hi) {
       std::vector<float> slots(2 * len);
+      int64_t img = lo / steps, u = lo % steps - 1;  // stepped, not divided per step (NCHW steps are short)
       for (int64_t task = lo; task < hi; ++task) {
-        const int64_t img = task / steps, u = task % steps;
+        if (++u == steps) {
+          u = 0;
+          ++img;
+        }
         const float* xi = x + img * H * W * c;
         float* yi = y + img * OH * len;
         if (u == 0) {
