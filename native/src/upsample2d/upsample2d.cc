@@ -119,10 +119,13 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
   const bool x2 = !nearest && is_x2(tw, W);
   if (x2 && is_x2(th, H)) {
     // Both axes twice: per image (NHWC, pixels of C channels) or plane (NCHW, C = 1) of H rows,
-    // step u = 0 writes output row 0, u = 1..H-1 the rows 2u - 1, 2u (from source rows u - 1, u,
-    // bilinear_rows_x2), u = H the last row; the end rows through a blended row in slots.
+    // the first step writes output row 0, the middle ones row pairs 2k + 1, 2k + 2 (from source
+    // rows k, k + 1, bilinear_rows_x2), the last step the last row; the end rows through a
+    // blended row in slots.
+    // NCHW rows are short: a middle step takes all the plane's pairs in one call.
     const bool nchw = p.data_layout == layout::nchw;
-    const int64_t c = nchw ? 1 : C, len = OW * c, steps = H + 1;
+    const int64_t c = nchw ? 1 : C, len = OW * c;
+    const int64_t per = nchw ? std::max<int64_t>(H - 1, 1) : 1, steps = 2 + (H - 1 + per - 1) / per;
     run_tasks(p.batch * (nchw ? C : 1) * steps, work, [&](int64_t lo, int64_t hi) {
       std::vector<float> slots(2 * len);
       int64_t img = lo / steps, u = lo % steps - 1;  // stepped, not divided per step (NCHW steps are short)
@@ -137,11 +140,12 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
           cfg.linear_row_x2(xi, slots.data(), W, c);
           cfg.linear_row_x2(xi + th.i1[0] * W * c, slots.data() + len, W, c);
           cfg.blend_rows(slots.data(), slots.data() + len, th.w0[0], th.w1[0], yi, len);
-        } else if (u == H) {
+        } else if (u == steps - 1) {
           cfg.linear_row_x2(xi + (H - 1) * W * c, slots.data(), W, c);
           cfg.blend_rows(slots.data(), slots.data(), th.w0[OH - 1], th.w1[OH - 1], yi + (OH - 1) * len, len);
         } else {
-          cfg.bilinear_rows_x2(xi + (u - 1) * W * c, xi + u * W * c, yi + (2 * u - 1) * len, yi + 2 * u * len, W, c);
+          const int64_t k0 = (u - 1) * per;  // first pair: output rows 2 k0 + 1, 2 k0 + 2
+          cfg.bilinear_rows_x2(xi + k0 * W * c, yi + (2 * k0 + 1) * len, std::min(per, H - 1 - k0), W, c);
         }
       }
     });

@@ -136,8 +136,10 @@ void f32_upsample_linear_row_x2__avx512(const float* r, float* t, int64_t w, int
   blend(last, last, tq, q, t + (2 * w - 1) * c);
 }
 
-void f32_upsample_bilinear_rows_x2__avx512(const float* r0, const float* r1, float* y0, float* y1, int64_t w,
-                                           int64_t c) {
+namespace {
+
+// One pair of bilinear_rows_x2.
+inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1, int64_t w, int64_t c) {
   const __m512 q = _mm512_set1_ps(0.25f), tq = _mm512_set1_ps(0.75f);
   // y0 = 3/4 t0 + 1/4 t1, y1 = 1/4 t0 + 3/4 t1, stored under m.
   // (Masked stores are slow on AMD even with every lane set: whole vectors store plainly.)
@@ -242,6 +244,16 @@ void f32_upsample_bilinear_rows_x2__avx512(const float* r0, const float* r1, flo
     }
   }
   pixel(w - 1, w - 1, tq, q, 2 * w - 1);
+}
+
+}  // namespace
+
+void f32_upsample_bilinear_rows_x2__avx512(const float* r, float* y, int64_t pairs, int64_t w, int64_t c) {
+  for (int64_t p = 0; p < pairs; ++p) {
+    const float* r0 = r + p * w * c;
+    float* y0 = y + 4 * p * w * c;
+    rows_x2_pair(r0, r0 + w * c, y0, y0 + 2 * w * c, w, c);
+  }
 }
 
 void f32_upsample_blend_rows__avx512(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n) {

@@ -37,8 +37,10 @@ void f32_upsample_linear_row_x2__scalar(const float* r, float* t, int64_t w, int
   for (int64_t k = 0; k < c; ++k) end[k] = 0.75f * last[k] + 0.25f * last[k];
 }
 
-void f32_upsample_bilinear_rows_x2__scalar(const float* r0, const float* r1, float* y0, float* y1, int64_t w,
-                                           int64_t c) {
+namespace {
+
+// One pair of bilinear_rows_x2.
+inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1, int64_t w, int64_t c) {
   for (int64_t j = 0; j < 2 * w; ++j) {
     // linear_row_x2's taps for output pixel j.
     const int64_t k = j / 2, last = w - 1;
@@ -61,6 +63,16 @@ void f32_upsample_bilinear_rows_x2__scalar(const float* r0, const float* r1, flo
       y0[j * c + ch] = 0.75f * t0 + 0.25f * t1;
       y1[j * c + ch] = 0.25f * t0 + 0.75f * t1;
     }
+  }
+}
+
+}  // namespace
+
+void f32_upsample_bilinear_rows_x2__scalar(const float* r, float* y, int64_t pairs, int64_t w, int64_t c) {
+  for (int64_t p = 0; p < pairs; ++p) {
+    const float* r0 = r + p * w * c;
+    float* y0 = y + 4 * p * w * c;
+    rows_x2_pair(r0, r0 + w * c, y0, y0 + 2 * w * c, w, c);
   }
 }
 
