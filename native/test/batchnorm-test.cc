@@ -89,7 +89,8 @@ void check_case(const bn_case& s, float center, float spread) {
 TEST(batchnorm_shapes) {
   for (bool nhwc : {false, true}) {
     for (const bn_case& s : {bn_case{1, 1, 1, nhwc}, bn_case{2, 3, 17, nhwc}, bn_case{3, 19, 7, nhwc},
-                             bn_case{4, 33, 129, nhwc}, bn_case{2, 64, 1001, nhwc}, bn_case{8, 5, 3001, nhwc}}) {
+                             bn_case{4, 33, 129, nhwc}, bn_case{2, 64, 1001, nhwc}, bn_case{8, 5, 3001, nhwc},
+                             bn_case{3, 32, 257, nhwc}, bn_case{2, 80, 131, nhwc}}) {
       check_case(s, 0.0f, 2.0f);
     }
   }

@@ -124,6 +124,23 @@ TEST(threaded_sizes) {
   }
 }
 
+TEST(x2_bilinear_paths) {
+  // Twice the size (the dedicated x2 kernels): widths around the 16-lane blocks, 1..2 rows, odd
+  // channel counts, by scale and by size, and x2 along the width only.
+  for (int64_t w : {1, 2, 15, 16, 17, 31, 32, 33, 40}) {
+    for (int64_t h : {1, 2, 5}) {
+      for (int64_t c : {1, 3, 17, 64}) {
+        for (layout l : {layout::nchw, layout::nhwc}) {
+          check(make(1, c, h, w, 2 * h, 2 * w, 2, 2, upsample_mode::bilinear, false, l));
+          check(make(2, c, h, w, 2 * h, 2 * w, 0, 0, upsample_mode::bilinear, false, l));
+          check(make(1, c, h, w, 3 * h, 2 * w, 3, 2, upsample_mode::bilinear, false, l));
+          check(make(1, c, h, w, 2 * h, 2 * w, 0, 0, upsample_mode::bilinear, true, l));
+        }
+      }
+    }
+  }
+}
+
 TEST(params_check) {
   upsample2d_params p = make(1, 1, 2, 2, 4, 4, 0, 0, upsample_mode::nearest, false, layout::nchw);
   p.scale_h = -1;

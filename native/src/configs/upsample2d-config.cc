@@ -11,6 +11,8 @@ upsample2d_config make_config() {
       f32_upsample_nearest_row__scalar,
       f32_upsample_nearest_row_x2__scalar,
       f32_upsample_linear_row__scalar,
+      f32_upsample_linear_row_x2__scalar,
+      f32_upsample_bilinear_rows_x2__scalar,
       f32_upsample_blend_rows__scalar,
       f32_upsample_bilinear_row_backward__scalar,
       f32_upsample_bilinear_pixel__scalar,
@@ -21,6 +23,8 @@ upsample2d_config make_config() {
     c.nearest_row = f32_upsample_nearest_row__avx512;
     c.nearest_row_x2 = f32_upsample_nearest_row_x2__avx512;
     c.linear_row = f32_upsample_linear_row__avx512;
+    c.linear_row_x2 = f32_upsample_linear_row_x2__avx512;
+    c.bilinear_rows_x2 = f32_upsample_bilinear_rows_x2__avx512;
     c.blend_rows = f32_upsample_blend_rows__avx512;
     c.bilinear_pixel = f32_upsample_bilinear_pixel__avx512;
   }

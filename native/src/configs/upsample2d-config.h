@@ -11,6 +11,8 @@ struct upsample2d_config {
   f32_upsample_nearest_row_fn nearest_row;
   f32_upsample_nearest_row_x2_fn nearest_row_x2;
   f32_upsample_linear_row_fn linear_row;
+  f32_upsample_linear_row_x2_fn linear_row_x2;
+  f32_upsample_bilinear_rows_x2_fn bilinear_rows_x2;
   f32_upsample_blend_rows_fn blend_rows;
   f32_upsample_bilinear_row_backward_fn bilinear_row_backward;
   f32_upsample_bilinear_pixel_fn bilinear_pixel;

@@ -68,6 +68,19 @@ axis_taps linear_taps(int64_t in, int64_t out, double scale, bool align_corners)
   return t;
 }
 
+// True when the taps are those of exactly twice the size with align_corners false (what
+// linear_row_x2 computes: PyTorch's x2, weights 1/4 and 3/4, clamped at the ends).
+bool is_x2(const axis_taps& t, int64_t in) {
+  if (static_cast<int64_t>(t.i0.size()) != 2 * in) return false;
+  for (int64_t k = 0; k < in; ++k) {
+    const int64_t e = 2 * k, o = e + 1, up = std::min(k + 1, in - 1);
+    const bool even = k == 0 ? t.i0[e] == 0 && t.i1[e] == up && t.w0[e] == 1.0f && t.w1[e] == 0.0f
+                             : t.i0[e] == k - 1 && t.i1[e] == k && t.w0[e] == 0.25f && t.w1[e] == 0.75f;
+    if (!even || t.i0[o] != k || t.i1[o] != up || t.w0[o] != 0.75f || t.w1[o] != 0.25f) return false;
+  }
+  return true;
+}
+
 // Runs fn(lo, hi) over [0, tasks), threaded when the work (elements) is large enough.
 template <class F>
 void run_tasks(int64_t tasks, int64_t work, F fn) {
@@ -103,6 +116,41 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
   const axis_taps th = nearest ? nearest_taps(H, OH, p.scale_h) : linear_taps(H, OH, p.scale_h, p.align_corners);
   const axis_taps tw = nearest ? nearest_taps(W, OW, p.scale_w) : linear_taps(W, OW, p.scale_w, p.align_corners);
   const int64_t work = p.batch * C * OH * OW;
+  const bool x2 = !nearest && is_x2(tw, W);
+  if (x2 && is_x2(th, H)) {
+    // Both axes twice: per image (NHWC, pixels of C channels) or plane (NCHW, C = 1) of H rows,
+    // the first step writes output row 0, the middle ones row pairs 2k + 1, 2k + 2 (from source
+    // rows k, k + 1, bilinear_rows_x2), the last step the last row; the end rows through a
+    // blended row in slots.
+    // NCHW rows are short: a middle step takes all the plane's pairs in one call.
+    const bool nchw = p.data_layout == layout::nchw;
+    const int64_t c = nchw ? 1 : C, len = OW * c;
+    const int64_t per = nchw ? std::max<int64_t>(H - 1, 1) : 1, steps = 2 + (H - 1 + per - 1) / per;
+    run_tasks(p.batch * (nchw ? C : 1) * steps, work, [&](int64_t lo, int64_t hi) {
+      std::vector<float> slots(2 * len);
+      int64_t img = lo / steps, u = lo % steps - 1;  // stepped, not divided per step (NCHW steps are short)
+      for (int64_t task = lo; task < hi; ++task) {
+        if (++u == steps) {
+          u = 0;
+          ++img;
+        }
+        const float* xi = x + img * H * W * c;
+        float* yi = y + img * OH * len;
+        if (u == 0) {
+          cfg.linear_row_x2(xi, slots.data(), W, c);
+          cfg.linear_row_x2(xi + th.i1[0] * W * c, slots.data() + len, W, c);
+          cfg.blend_rows(slots.data(), slots.data() + len, th.w0[0], th.w1[0], yi, len);
+        } else if (u == steps - 1) {
+          cfg.linear_row_x2(xi + (H - 1) * W * c, slots.data(), W, c);
+          cfg.blend_rows(slots.data(), slots.data(), th.w0[OH - 1], th.w1[OH - 1], yi + (OH - 1) * len, len);
+        } else {
+          const int64_t k0 = (u - 1) * per;  // first pair: output rows 2 k0 + 1, 2 k0 + 2
+          cfg.bilinear_rows_x2(xi + k0 * W * c, yi + (2 * k0 + 1) * len, std::min(per, H - 1 - k0), W, c);
+        }
+      }
+    });
+    return;
+  }
   if (p.data_layout == layout::nchw) {
     run_tasks(p.batch * C, work, [&](int64_t lo, int64_t hi) {
       std::vector<float> row_slots(nearest ? 0 : 2 * OW);
@@ -138,7 +186,11 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
           const int k = next;
           next ^= 1;
           held[k] = r;
-          cfg.linear_row(xp + r * W, tw.i0.data(), tw.i1.data(), tw.w0.data(), tw.w1.data(), rows + k * OW, OW);
+          if (x2) {
+            cfg.linear_row_x2(xp + r * W, rows + k * OW, W, 1);
+          } else {
+            cfg.linear_row(xp + r * W, tw.i0.data(), tw.i1.data(), tw.w0.data(), tw.w1.data(), rows + k * OW, OW);
+          }
           return rows + k * OW;
         };
         for (int64_t oh = 0; oh < OH; ++oh) {
@@ -147,6 +199,36 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
           const float* t1 = hrow(th.i1[oh]);
           cfg.blend_rows(t0, t1, th.w0[oh], th.w1[oh], yp + oh * OW, OW);
         }
+      }
+    });
+    return;
+  }
+  if (x2) {
+    // NHWC at twice the width: as NCHW with pixels of C channels, each source row blended along
+    // the width once into a slot (held by image and row), then the two slots blended as flat rows
+    // of OW * C (the same products and sums as bilinear_pixel).
+    const int64_t len = OW * C;
+    run_tasks(p.batch * OH, work, [&](int64_t lo, int64_t hi) {
+      std::vector<float> row_slots(2 * len);
+      float* rows = row_slots.data();
+      int64_t held[2] = {-1, -1};
+      int next = 0;
+      auto hrow = [&](int64_t key) -> const float* {
+        for (int k = 0; k < 2; ++k) {
+          if (held[k] == key) return rows + k * len;
+        }
+        const int k = next;
+        next ^= 1;
+        held[k] = key;
+        cfg.linear_row_x2(x + key * W * C, rows + k * len, W, C);
+        return rows + k * len;
+      };
+      for (int64_t row = lo; row < hi; ++row) {
+        const int64_t n = row / OH, oh = row % OH;
+        const float* t0 = hrow(n * H + th.i0[oh]);
+        if (held[next] == n * H + th.i0[oh]) next ^= 1;  // keep t0's slot for i1's row
+        const float* t1 = hrow(n * H + th.i1[oh]);
+        cfg.blend_rows(t0, t1, th.w0[oh], th.w1[oh], y + row * len, len);
       }
     });
     return;

@@ -65,6 +65,197 @@ void f32_upsample_linear_row__avx512(const float* r, const int32_t* i0, const in
   }
 }
 
+void f32_upsample_linear_row_x2__avx512(const float* r, float* t, int64_t w, int64_t c) {
+  const __m512 q = _mm512_set1_ps(0.25f), tq = _mm512_set1_ps(0.75f);
+  if (c == 1) {
+    // 16 sources k..k+15 -> 32 outputs: even 2i = 1/4 r[i-1] + 3/4 r[i], odd 2i+1 = 3/4 r[i] +
+    // 1/4 r[i+1], from three shifted loads, interleaved by two two-source permutes. The first and
+    // last outputs (clamped taps) are written after.
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    int64_t k = 0;
+    if (w >= 17) {
+      // k = 0: the previous pixels by a lane rotate (lane 0's output is rewritten below).
+      const __m512 cur = _mm512_loadu_ps(r);
+      const __m512 prev = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(cur), _mm512_castps_si512(cur), 15));
+      const __m512 next = _mm512_loadu_ps(r + 1);
+      const __m512 even = _mm512_add_ps(_mm512_mul_ps(q, prev), _mm512_mul_ps(tq, cur));
+      const __m512 odd = _mm512_add_ps(_mm512_mul_ps(tq, cur), _mm512_mul_ps(q, next));
+      _mm512_storeu_ps(t, _mm512_permutex2var_ps(even, lo, odd));
+      _mm512_storeu_ps(t + 16, _mm512_permutex2var_ps(even, hi, odd));
+      for (k = 16; k + 17 <= w; k += 16) {
+        const __m512 p = _mm512_loadu_ps(r + k - 1), v = _mm512_loadu_ps(r + k), n = _mm512_loadu_ps(r + k + 1);
+        const __m512 e = _mm512_add_ps(_mm512_mul_ps(q, p), _mm512_mul_ps(tq, v));
+        const __m512 o = _mm512_add_ps(_mm512_mul_ps(tq, v), _mm512_mul_ps(q, n));
+        _mm512_storeu_ps(t + 2 * k, _mm512_permutex2var_ps(e, lo, o));
+        _mm512_storeu_ps(t + 2 * k + 16, _mm512_permutex2var_ps(e, hi, o));
+      }
+    }
+    for (; k < w; k += 16) {
+      // Tail (or a row under 17): masked loads; lanes past the row read nothing.
+      const int64_t left = w - k;
+      const __m512 v = _mm512_maskz_loadu_ps(tail_mask(left), r + k);
+      const __m512 p = k > 0 ? _mm512_maskz_loadu_ps(tail_mask(left), r + k - 1)
+                             : _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v), _mm512_castps_si512(v), 15));
+      const __m512 n = _mm512_maskz_loadu_ps(tail_mask(left - 1), r + k + 1);
+      const __m512 e = _mm512_add_ps(_mm512_mul_ps(q, p), _mm512_mul_ps(tq, v));
+      const __m512 o = _mm512_add_ps(_mm512_mul_ps(tq, v), _mm512_mul_ps(q, n));
+      if (left >= 16) {  // plain stores for whole vectors (masked ones are slow on AMD)
+        _mm512_storeu_ps(t + 2 * k, _mm512_permutex2var_ps(e, lo, o));
+        _mm512_storeu_ps(t + 2 * k + 16, _mm512_permutex2var_ps(e, hi, o));
+        continue;
+      }
+      _mm512_mask_storeu_ps(t + 2 * k, tail_mask(2 * left), _mm512_permutex2var_ps(e, lo, o));
+      if (left > 8) _mm512_mask_storeu_ps(t + 2 * k + 16, tail_mask(2 * left - 16), _mm512_permutex2var_ps(e, hi, o));
+    }
+    t[0] = 1.0f * r[0] + 0.0f * r[w > 1 ? 1 : 0];
+    t[2 * w - 1] = 0.75f * r[w - 1] + 0.25f * r[w - 1];
+    return;
+  }
+  // Pixels of c channels: output pixels 2i - 1 and 2i from source pixels i - 1 and i, 16 channels
+  // a step; the first and last output pixels by their clamped taps.
+  auto blend = [&](const float* a, const float* b, __m512 wa, __m512 wb, float* y) {
+    for (int64_t k = 0; k < c; k += 16) {
+      const __mmask16 m = tail_mask(c - k);
+      _mm512_mask_storeu_ps(y + k, m, _mm512_add_ps(_mm512_mul_ps(wa, _mm512_maskz_loadu_ps(m, a + k)), _mm512_mul_ps(wb, _mm512_maskz_loadu_ps(m, b + k))));
+    }
+  };
+  blend(r, r + (w > 1 ? c : 0), _mm512_set1_ps(1.0f), _mm512_setzero_ps(), t);
+  for (int64_t i = 1; i < w; ++i) {
+    const float* a = r + (i - 1) * c;
+    const float* b = a + c;
+    float* o = t + (2 * i - 1) * c;
+    for (int64_t k = 0; k < c; k += 16) {
+      const __mmask16 m = tail_mask(c - k);
+      const __m512 va = _mm512_maskz_loadu_ps(m, a + k), vb = _mm512_maskz_loadu_ps(m, b + k);
+      _mm512_mask_storeu_ps(o + k, m, _mm512_add_ps(_mm512_mul_ps(tq, va), _mm512_mul_ps(q, vb)));
+      _mm512_mask_storeu_ps(o + c + k, m, _mm512_add_ps(_mm512_mul_ps(q, va), _mm512_mul_ps(tq, vb)));
+    }
+  }
+  const float* last = r + (w - 1) * c;
+  blend(last, last, tq, q, t + (2 * w - 1) * c);
+}
+
+namespace {
+
+// One pair of bilinear_rows_x2.
+inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1, int64_t w, int64_t c) {
+  const __m512 q = _mm512_set1_ps(0.25f), tq = _mm512_set1_ps(0.75f);
+  // y0 = 3/4 t0 + 1/4 t1, y1 = 1/4 t0 + 3/4 t1, stored under m.
+  // (Masked stores are slow on AMD even with every lane set: whole vectors store plainly.)
+  auto out = [&](__m512 t0, __m512 t1, float* a, float* b, __mmask16 m) {
+    const __m512 u0 = _mm512_add_ps(_mm512_mul_ps(tq, t0), _mm512_mul_ps(q, t1));
+    const __m512 u1 = _mm512_add_ps(_mm512_mul_ps(q, t0), _mm512_mul_ps(tq, t1));
+    if (m == 0xFFFF) {
+      _mm512_storeu_ps(a, u0);
+      _mm512_storeu_ps(b, u1);
+    } else {
+      _mm512_mask_storeu_ps(a, m, u0);
+      _mm512_mask_storeu_ps(b, m, u1);
+    }
+  };
+  if (c == 1) {
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    // One row's 32 outputs 2k.. from p = r[k-1..], v = r[k..], n = r[k+1..] (as linear_row_x2).
+    auto blend = [&](__m512 p, __m512 v, __m512 n, __m512& a, __m512& b) {
+      const __m512 e = _mm512_add_ps(_mm512_mul_ps(q, p), _mm512_mul_ps(tq, v));
+      const __m512 o = _mm512_add_ps(_mm512_mul_ps(tq, v), _mm512_mul_ps(q, n));
+      a = _mm512_permutex2var_ps(e, lo, o);
+      b = _mm512_permutex2var_ps(e, hi, o);
+    };
+    auto rot = [](__m512 v) {
+      return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v), _mm512_castps_si512(v), 15));
+    };
+    int64_t k = 0;
+    if (w >= 17) {
+      __m512 a0, a1, b0, b1;
+      const __m512 v0 = _mm512_loadu_ps(r0), v1 = _mm512_loadu_ps(r1);
+      blend(rot(v0), v0, _mm512_loadu_ps(r0 + 1), a0, a1);
+      blend(rot(v1), v1, _mm512_loadu_ps(r1 + 1), b0, b1);
+      out(a0, b0, y0, y1, 0xFFFF);
+      out(a1, b1, y0 + 16, y1 + 16, 0xFFFF);
+      for (k = 16; k + 17 <= w; k += 16) {
+        blend(_mm512_loadu_ps(r0 + k - 1), _mm512_loadu_ps(r0 + k), _mm512_loadu_ps(r0 + k + 1), a0, a1);
+        blend(_mm512_loadu_ps(r1 + k - 1), _mm512_loadu_ps(r1 + k), _mm512_loadu_ps(r1 + k + 1), b0, b1);
+        out(a0, b0, y0 + 2 * k, y1 + 2 * k, 0xFFFF);
+        out(a1, b1, y0 + 2 * k + 16, y1 + 2 * k + 16, 0xFFFF);
+      }
+    }
+    for (; k < w; k += 16) {
+      const int64_t left = w - k;
+      const __mmask16 m = tail_mask(left), mn = tail_mask(left - 1);
+      __m512 a0, a1, b0, b1;
+      // Masked loads are slow (AMD): only what runs past the row is masked.
+      const bool whole = left >= 16;
+      const __m512 v0 = whole ? _mm512_loadu_ps(r0 + k) : _mm512_maskz_loadu_ps(m, r0 + k);
+      const __m512 v1 = whole ? _mm512_loadu_ps(r1 + k) : _mm512_maskz_loadu_ps(m, r1 + k);
+      const __m512 p0 = k == 0 ? rot(v0) : whole ? _mm512_loadu_ps(r0 + k - 1) : _mm512_maskz_loadu_ps(m, r0 + k - 1);
+      const __m512 p1 = k == 0 ? rot(v1) : whole ? _mm512_loadu_ps(r1 + k - 1) : _mm512_maskz_loadu_ps(m, r1 + k - 1);
+      blend(p0, v0, _mm512_maskz_loadu_ps(mn, r0 + k + 1), a0, a1);
+      blend(p1, v1, _mm512_maskz_loadu_ps(mn, r1 + k + 1), b0, b1);
+      out(a0, b0, y0 + 2 * k, y1 + 2 * k, tail_mask(2 * left));
+      if (left > 8) out(a1, b1, y0 + 2 * k + 16, y1 + 2 * k + 16, tail_mask(2 * left - 16));
+    }
+    // The clamped first and last outputs.
+    const int64_t s = w > 1 ? 1 : 0;
+    float t0 = 1.0f * r0[0] + 0.0f * r0[s], t1 = 1.0f * r1[0] + 0.0f * r1[s];
+    y0[0] = 0.75f * t0 + 0.25f * t1;
+    y1[0] = 0.25f * t0 + 0.75f * t1;
+    t0 = 0.75f * r0[w - 1] + 0.25f * r0[w - 1];
+    t1 = 0.75f * r1[w - 1] + 0.25f * r1[w - 1];
+    y0[2 * w - 1] = 0.75f * t0 + 0.25f * t1;
+    y1[2 * w - 1] = 0.25f * t0 + 0.75f * t1;
+    return;
+  }
+  // Pixels of c channels, 16 a step: output pixel j from source pixels a, b with weights wa, wb.
+  auto pixel = [&](int64_t a, int64_t b, __m512 wa, __m512 wb, int64_t j) {
+    for (int64_t k = 0; k < c; k += 16) {
+      const __mmask16 m = tail_mask(c - k);
+      const __m512 t0 = _mm512_add_ps(_mm512_mul_ps(wa, _mm512_maskz_loadu_ps(m, r0 + a * c + k)), _mm512_mul_ps(wb, _mm512_maskz_loadu_ps(m, r0 + b * c + k)));
+      const __m512 t1 = _mm512_add_ps(_mm512_mul_ps(wa, _mm512_maskz_loadu_ps(m, r1 + a * c + k)), _mm512_mul_ps(wb, _mm512_maskz_loadu_ps(m, r1 + b * c + k)));
+      out(t0, t1, y0 + j * c + k, y1 + j * c + k, m);
+    }
+  };
+  pixel(0, w > 1 ? 1 : 0, _mm512_set1_ps(1.0f), _mm512_setzero_ps(), 0);
+  const int64_t whole = c - c % 16;  // channels in whole vectors: plain loads and stores (masked ones are slow)
+  for (int64_t i = 1; i < w; ++i) {
+    // Output pixels 2i - 1 and 2i from source pixels i - 1 and i: four loads for both.
+    const float *a0 = r0 + (i - 1) * c, *a1 = a0 + c, *b0 = r1 + (i - 1) * c, *b1 = b0 + c;
+    float *o0 = y0 + (2 * i - 1) * c, *o1 = y1 + (2 * i - 1) * c;
+    for (int64_t k = 0; k < whole; k += 16) {
+      const __m512 pa = _mm512_loadu_ps(a0 + k), va = _mm512_loadu_ps(a1 + k);
+      const __m512 pb = _mm512_loadu_ps(b0 + k), vb = _mm512_loadu_ps(b1 + k);
+      const __m512 to0 = _mm512_add_ps(_mm512_mul_ps(tq, pa), _mm512_mul_ps(q, va));
+      const __m512 to1 = _mm512_add_ps(_mm512_mul_ps(tq, pb), _mm512_mul_ps(q, vb));
+      const __m512 te0 = _mm512_add_ps(_mm512_mul_ps(q, pa), _mm512_mul_ps(tq, va));
+      const __m512 te1 = _mm512_add_ps(_mm512_mul_ps(q, pb), _mm512_mul_ps(tq, vb));
+      _mm512_storeu_ps(o0 + k, _mm512_add_ps(_mm512_mul_ps(tq, to0), _mm512_mul_ps(q, to1)));
+      _mm512_storeu_ps(o1 + k, _mm512_add_ps(_mm512_mul_ps(q, to0), _mm512_mul_ps(tq, to1)));
+      _mm512_storeu_ps(o0 + c + k, _mm512_add_ps(_mm512_mul_ps(tq, te0), _mm512_mul_ps(q, te1)));
+      _mm512_storeu_ps(o1 + c + k, _mm512_add_ps(_mm512_mul_ps(q, te0), _mm512_mul_ps(tq, te1)));
+    }
+    for (int64_t k = whole; k < c; k += 16) {
+      const __mmask16 m = tail_mask(c - k);
+      const __m512 pa = _mm512_maskz_loadu_ps(m, a0 + k), va = _mm512_maskz_loadu_ps(m, a1 + k);
+      const __m512 pb = _mm512_maskz_loadu_ps(m, b0 + k), vb = _mm512_maskz_loadu_ps(m, b1 + k);
+      out(_mm512_add_ps(_mm512_mul_ps(tq, pa), _mm512_mul_ps(q, va)), _mm512_add_ps(_mm512_mul_ps(tq, pb), _mm512_mul_ps(q, vb)), o0 + k, o1 + k, m);
+      out(_mm512_add_ps(_mm512_mul_ps(q, pa), _mm512_mul_ps(tq, va)), _mm512_add_ps(_mm512_mul_ps(q, pb), _mm512_mul_ps(tq, vb)), o0 + c + k, o1 + c + k, m);
+    }
+  }
+  pixel(w - 1, w - 1, tq, q, 2 * w - 1);
+}
+
+}  // namespace
+
+void f32_upsample_bilinear_rows_x2__avx512(const float* r, float* y, int64_t pairs, int64_t w, int64_t c) {
+  for (int64_t p = 0; p < pairs; ++p) {
+    const float* r0 = r + p * w * c;
+    float* y0 = y + 4 * p * w * c;
+    rows_x2_pair(r0, r0 + w * c, y0, y0 + 2 * w * c, w, c);
+  }
+}
+
 void f32_upsample_blend_rows__avx512(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n) {
   const __m512 vh0 = _mm512_set1_ps(h0), vh1 = _mm512_set1_ps(h1);
   int64_t j = 0;

@@ -19,6 +19,63 @@ void f32_upsample_linear_row__scalar(const float* r, const int32_t* i0, const in
   for (int64_t j = 0; j < n; ++j) t[j] = w0[j] * r[i0[j]] + w1[j] * r[i1[j]];
 }
 
+void f32_upsample_linear_row_x2__scalar(const float* r, float* t, int64_t w, int64_t c) {
+  const float* second = r + (w > 1 ? c : 0);
+  const float* last = r + (w - 1) * c;
+  for (int64_t k = 0; k < c; ++k) t[k] = 1.0f * r[k] + 0.0f * second[k];
+  for (int64_t i = 1; i < w; ++i) {
+    const float* a = r + (i - 1) * c;
+    const float* b = a + c;
+    float* e = t + 2 * i * c;  // output 2i: a, b as 1/4, 3/4
+    float* o = e - c;          // output 2i - 1: a, b as 3/4, 1/4
+    for (int64_t k = 0; k < c; ++k) {
+      o[k] = 0.75f * a[k] + 0.25f * b[k];
+      e[k] = 0.25f * a[k] + 0.75f * b[k];
+    }
+  }
+  float* end = t + (2 * w - 1) * c;
+  for (int64_t k = 0; k < c; ++k) end[k] = 0.75f * last[k] + 0.25f * last[k];
+}
+
+namespace {
+
+// One pair of bilinear_rows_x2.
+inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1, int64_t w, int64_t c) {
+  for (int64_t j = 0; j < 2 * w; ++j) {
+    // linear_row_x2's taps for output pixel j.
+    const int64_t k = j / 2, last = w - 1;
+    int64_t a = k, b = k;
+    float wa = 0.75f, wb = 0.25f;
+    if (j == 0) {
+      b = last > 0 ? 1 : 0;
+      wa = 1.0f;
+      wb = 0.0f;
+    } else if (j % 2 == 0) {
+      a = k - 1;
+      wa = 0.25f;
+      wb = 0.75f;
+    } else {
+      b = k < last ? k + 1 : k;
+    }
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const float t0 = wa * r0[a * c + ch] + wb * r0[b * c + ch];
+      const float t1 = wa * r1[a * c + ch] + wb * r1[b * c + ch];
+      y0[j * c + ch] = 0.75f * t0 + 0.25f * t1;
+      y1[j * c + ch] = 0.25f * t0 + 0.75f * t1;
+    }
+  }
+}
+
+}  // namespace
+
+void f32_upsample_bilinear_rows_x2__scalar(const float* r, float* y, int64_t pairs, int64_t w, int64_t c) {
+  for (int64_t p = 0; p < pairs; ++p) {
+    const float* r0 = r + p * w * c;
+    float* y0 = y + 4 * p * w * c;
+    rows_x2_pair(r0, r0 + w * c, y0, y0 + 2 * w * c, w, c);
+  }
+}
+
 void f32_upsample_blend_rows__scalar(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n) {
   for (int64_t j = 0; j < n; ++j) y[j] = h0 * t0[j] + h1 * t1[j];
 }

@@ -16,6 +16,17 @@ using f32_upsample_nearest_row_fn = void (*)(const float* r, const int32_t* i0, 
 using f32_upsample_nearest_row_x2_fn = void (*)(const float* r, float* y, int64_t n);
 using f32_upsample_linear_row_fn = void (*)(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
                                             const float* w1, float* t, int64_t n);
+// Bilinear at exactly twice the width, align_corners false (PyTorch's x2: weights 1/4 and 3/4 fixed),
+// w source pixels of c channels each (c = 1: an NCHW row) -> 2w pixels, the products and sums of
+// linear_row with those taps: t[0] = 1 * r[0] + 0 * r[min(1, w - 1)], t[2k] = 0.25 * r[k - 1] +
+// 0.75 * r[k] (k >= 1), t[2k + 1] = 0.75 * r[k] + 0.25 * r[min(k + 1, w - 1)], per channel.
+using f32_upsample_linear_row_x2_fn = void (*)(const float* r, float* t, int64_t w, int64_t c);
+// Both axes at twice the size: `pairs` inner output row pairs. Pair p: source rows r0 = r + p * w * c
+// and r1 = r0 + w * c (of w pixels of c channels), output rows y0 = y + 2p * 2w * c and y1 = y0 + 2w * c:
+// with t0, t1 the rows' linear_row_x2 blends, y0 = 0.75 * t0 + 0.25 * t1 and y1 = 0.25 * t0 +
+// 0.75 * t1 (blend_rows' products and sums), without storing t0, t1. (Output rows 2k + 1, 2k + 2
+// read source rows k, k + 1.)
+using f32_upsample_bilinear_rows_x2_fn = void (*)(const float* r, float* y, int64_t pairs, int64_t w, int64_t c);
 using f32_upsample_blend_rows_fn = void (*)(const float* t0, const float* t1, float h0, float h1, float* y,
                                             int64_t n);
 // NCHW backward, one dy row of n pixels scattered into dx rows d0, d1 (may be the same row):
@@ -36,6 +47,8 @@ void f32_upsample_nearest_row__scalar(const float* r, const int32_t* i0, float* 
 void f32_upsample_nearest_row_x2__scalar(const float* r, float* y, int64_t n);
 void f32_upsample_linear_row__scalar(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
                                      const float* w1, float* t, int64_t n);
+void f32_upsample_linear_row_x2__scalar(const float* r, float* t, int64_t w, int64_t c);
+void f32_upsample_bilinear_rows_x2__scalar(const float* r, float* y, int64_t pairs, int64_t w, int64_t c);
 void f32_upsample_blend_rows__scalar(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
 void f32_upsample_bilinear_row_backward__scalar(const float* g, float h0, float h1, const int32_t* i0,
                                                 const int32_t* i1, const float* w0, const float* w1, float* d0,
@@ -50,6 +63,8 @@ void f32_upsample_nearest_row__avx512(const float* r, const int32_t* i0, float* 
 void f32_upsample_nearest_row_x2__avx512(const float* r, float* y, int64_t n);
 void f32_upsample_linear_row__avx512(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
                                      const float* w1, float* t, int64_t n);
+void f32_upsample_linear_row_x2__avx512(const float* r, float* t, int64_t w, int64_t c);
+void f32_upsample_bilinear_rows_x2__avx512(const float* r, float* y, int64_t pairs, int64_t w, int64_t c);
 void f32_upsample_blend_rows__avx512(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
 void f32_upsample_bilinear_pixel__avx512(const float* a, const float* b, const float* c, const float* d, float h0,
                                          float h1, float w0, float w1, float* y, int64_t n);
