@@ -132,10 +132,10 @@ export const Constant = op({
   plan: (p) => ({ outputs: [{ shape: p.attrs.shape, dtype: p.attrs.dtype, data: p.attrs.data }] }),
 });
 
-/** Elements of the known tensor `data` (shape) gathered along `axis` at `indices` (shape). */
-function gatherKnown(data: Data, shape: readonly number[], axis: number, indices: readonly number[]): Data {
+/** Elements of `data` (shape) gathered along `axis` at `indices`, into `into` (a run's output) or a new array. */
+function gatherKnown(data: Data, shape: readonly number[], axis: number, indices: readonly number[], into?: Data): Data {
   const outer = numel(shape.slice(0, axis)), n = shape[axis], inner = numel(shape.slice(axis + 1));
-  const out = new (data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(outer * indices.length * inner);
+  const out = into ?? new (data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(outer * indices.length * inner);
   let o = 0;
   for (let i = 0; i < outer; i++) for (const j of indices) {
     const k = j < 0 ? j + n : j;
@@ -158,7 +158,7 @@ export const Gather = op({
     if (x.dtype !== 'float32') throw new TypeError(`gathers ${x.dtype} values from the model's inputs at run time`);
     return {
       outputs: [{ shape, dtype: 'float32' }],
-      kernel: (xs, ys) => { ys[0].set(gatherKnown(xs[0] as Float32Array, x.shape, axis, indices)); },
+      kernel: (xs, ys) => { gatherKnown(xs[0] as Float32Array, x.shape, axis, indices, ys[0]); },
     };
   },
 });
