@@ -1,6 +1,7 @@
 // Pools against their references: max exact (dilation, -inf padding, NaN), avg with both
 // divisor rules and ceil mode, both layouts; global pools against plain loops.
 #include <algorithm>
+#include <cfenv>
 #include <cmath>
 #include <limits>
 
@@ -160,8 +161,28 @@ TEST(avg_large_finite_stays_finite) {
   }
 }
 
-// A few non-finite outputs among finite ones (the AVX-512 kernels flag a plane / row as they
-// store, then only flagged ones are fixed): overflowing pairs of 3e38 at the right and bottom
+// The overflow flag the avg driver watches (util/fp-overflow.h): a flag some earlier code left
+// set neither skips the fix-up nor is lost, and a call whose sums do not overflow leaves a clear
+// flag clear on the calling thread.
+TEST(avg_overflow_flag_kept) {
+  const pool_shape s{1, 3, 9, 35, 3, 3, 1, 1, 1, 1, 1, 1};
+  const pool2d_params p = test::pool_params(s, false);
+  const size_t nx = s.n * s.c * s.h * s.w, ny = s.n * s.c * p.out_height * p.out_width;
+  std::vector<float> x(nx, 3e38f), y(ny);
+  std::feclearexcept(FE_ALL_EXCEPT);
+  std::feraiseexcept(FE_OVERFLOW);
+  convkit::avg_pool2d(p, x.data(), y.data());
+  CHECK(std::fetestexcept(FE_OVERFLOW) != 0, "flag set before the call was cleared");
+  for (float v : y) CHECK(v == 3e38f, "avg of 3e38 gave %g with the flag set before", v);
+  std::feclearexcept(FE_ALL_EXCEPT);
+  std::fill(x.begin(), x.end(), 1.5f);
+  convkit::avg_pool2d(p, x.data(), y.data());
+  CHECK(std::fetestexcept(FE_OVERFLOW) == 0, "flag raised by sums that do not overflow");
+  std::feclearexcept(FE_ALL_EXCEPT);
+}
+
+// A few non-finite outputs among finite ones (a task's outputs are fixed up only when its
+// sums raised the overflow flag): overflowing pairs of 3e38 at the right and bottom
 // edges (vector tails) of one plane / channel, a +Inf and a NaN input elsewhere. Overflowed
 // windows get their finite mean, windows holding Inf / NaN keep Inf / NaN, the rest the ref.
 TEST(avg_sparse_nonfinite) {
@@ -179,6 +200,10 @@ TEST(avg_sparse_nonfinite) {
     x[at(0, C / 2, 0, 0)] = 3e38f, x[at(0, C / 2, 1, 1)] = 3.2e38f;
     x[at(0, 0, H / 2, W / 2)] = __builtin_inff();
     x[at(n1, C / 2, H / 2, 3)] = __builtin_nanf("");
+    // -3e38 twice then +Inf in one row: a float sum that takes the two first overflows to
+    // -Inf and then meets +Inf gives NaN, the exact sum +Inf.
+    x[at(0, 1, H - 1, W - 3)] = x[at(0, 1, H - 1, W - 2)] = -3e38f;
+    x[at(0, 1, H - 1, W - 1)] = __builtin_inff();
     const size_t ny = static_cast<size_t>(s.n * C * p.out_height * p.out_width);
     std::vector<float> y(ny), want(ny);
     convkit::avg_pool2d(p, x.data(), y.data());

@@ -18,13 +18,13 @@ using f32_pool_scratch_fn = int64_t (*)(const pool2d_params& p);
 using f32_pool_supports_fn = bool (*)(const pool2d_params& p);
 
 // Forward. NCHW: one plane xc [H, W] -> yc [OH, OW]. NHWC: output row oh of image x_n
-// [H, W, C] -> yrow [OW, C]. Avg returns whether an output is Inf or NaN (for the fix-up).
+// [H, W, C] -> yrow [OW, C]. Avg float sums that overflow are the driver's (util/fp-overflow.h).
 using f32_maxpool_nchw_fn = void (*)(const pool2d_params& p, const float* xc, float* yc, float* scratch);
 using f32_maxpool_nhwc_fn = void (*)(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
                                      float* scratch);
-using f32_avgpool_nchw_fn = bool (*)(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
+using f32_avgpool_nchw_fn = void (*)(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
                                      float* scratch);
-using f32_avgpool_nhwc_fn = bool (*)(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
+using f32_avgpool_nhwc_fn = void (*)(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
                                      float* yrow, float* scratch);
 
 // Max backward. NCHW: one plane. NHWC: channels [c0, c0 + nc) of one image, nc <= 64.
@@ -51,8 +51,7 @@ using f32_avgpool_backward_nhwc_block_fn = void (*)(const pool2d_params& p, cons
                                                     int64_t nc, float* dx_n);
 
 // Global: NCHW y[c] over x[c*hw, c*hw + hw); NHWC y[c] over x[i*channels + c], i < hw.
-// Avg returns whether some y[c] is Inf or NaN.
-using f32_gavgpool_fn = bool (*)(const float* x, int64_t channels, int64_t hw, float* y);
+using f32_gavgpool_fn = void (*)(const float* x, int64_t channels, int64_t hw, float* y);
 using f32_gmaxpool_fn = void (*)(const float* x, int64_t channels, int64_t hw, float* y);
 
 // A layout pair of one kind, with the path the test hook reports when it runs.

@@ -1,7 +1,8 @@
 // Global average / max pooling: x [N, C, H, W] or [N, H, W, C] -> y [N, C]. The kernels come
 // from the config (configs/pool2d-config.h). Tasks: NCHW ranges of (n, c) planes, NHWC images.
-// Avg sums in float; channels whose mean came out Inf or NaN are recomputed in double
-// (gavg_fix), so finite inputs near FLT_MAX keep a finite mean.
+// Avg sums in float; when the thread's overflow flag went up during a task (util/fp-overflow.h),
+// its channels whose mean came out Inf or NaN are recomputed in double (gavg_fix), so finite
+// inputs near FLT_MAX keep a finite mean.
 #include <cmath>
 #include <cstdint>
 
@@ -9,6 +10,7 @@
 #include "convkit/last-path.h"
 #include "convkit/pool2d.h"
 #include "pool2d/pool-for.h"
+#include "util/fp-overflow.h"
 
 namespace convkit {
 namespace {
@@ -48,11 +50,15 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
   global_pool_for(
       batch, channels, hw, data_layout,
       [&](int64_t lo, int64_t hi) {
-        if (k.nchw(x + lo * hw, hi - lo, hw, y + lo)) gavg_fix(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
+        const fp_overflow_watch overflow;
+        k.nchw(x + lo * hw, hi - lo, hw, y + lo);
+        if (overflow.raised()) gavg_fix(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
       },
       [&](int64_t n) {
         const float* x_n = x + n * hw * channels;
-        if (k.nhwc(x_n, channels, hw, y + n * channels)) gavg_fix(x_n, channels, 1, channels, hw, y + n * channels);
+        const fp_overflow_watch overflow;
+        k.nhwc(x_n, channels, hw, y + n * channels);
+        if (overflow.raised()) gavg_fix(x_n, channels, 1, channels, hw, y + n * channels);
       });
 }
 

@@ -8,7 +8,9 @@
 // sums its windows in output scan order.
 // Max: padded cells never win (-inf start); NaN wins and stays, like PyTorch.
 // Avg (dilation 1): PyTorch's divisor (pool-window.h); float sums that overflow are redone
-// in double (avg_fix_*, pool2d-clamped.h) for the outputs the kernels report non-finite.
+// in double (avg_fix_*, pool2d-clamped.h): a task's outputs are fixed up only when the
+// thread's overflow flag went up while its kernels ran (util/fp-overflow.h), so the kernels
+// spend nothing per vector on it.
 // Geometries far larger than the input (compact_geometry false) take the clamped loops.
 // Global pooling: global-pool2d.cc.
 #include <algorithm>
@@ -21,6 +23,7 @@
 #include "pool2d/pool-for.h"
 #include "pool2d/pool-window.h"
 #include "pool2d/pool2d-clamped.h"
+#include "util/fp-overflow.h"
 #include "util/workspace.h"
 
 namespace convkit {
@@ -97,29 +100,27 @@ void pool_forward(const pool2d_params& p, const float* x, float* y) {
     const int64_t need = scratch_need(cfg.fwd_nchw_scratch, p);
     pool_for(p.batch * C, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
       float* buf = scratch(need);
-      for (int64_t t = lo; t < hi; ++t) {
-        const float* xc = x + t * H * W;
-        float* yc = y + t * OH * OW;
-        if (kMax) {
-          cfg.maxpool.nchw(p, xc, yc, buf);
-        } else if (cfg.avgpool.nchw(p, d, xc, yc, buf)) {
-          avg_fix_plane(p, xc, yc);
-        }
+      if (kMax) {
+        for (int64_t t = lo; t < hi; ++t) cfg.maxpool.nchw(p, x + t * H * W, y + t * OH * OW, buf);
+        return;
       }
+      const fp_overflow_watch overflow;
+      for (int64_t t = lo; t < hi; ++t) cfg.avgpool.nchw(p, d, x + t * H * W, y + t * OH * OW, buf);
+      if (!overflow.raised()) return;
+      for (int64_t t = lo; t < hi; ++t) avg_fix_plane(p, x + t * H * W, y + t * OH * OW);
     });
   } else {
     const int64_t need = scratch_need(cfg.fwd_nhwc_scratch, p);
     pool_for(p.batch * OH, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
       float* buf = scratch(need);
-      for (int64_t t = lo; t < hi; ++t) {
-        const float* x_n = x + (t / OH) * H * W * C;
-        float* yrow = y + t * OW * C;
-        if (kMax) {
-          cfg.maxpool.nhwc(p, x_n, t % OH, yrow, buf);
-        } else if (cfg.avgpool.nhwc(p, d, x_n, t % OH, yrow, buf)) {
-          avg_fix_row_nhwc(p, x_n, t % OH, yrow);
-        }
+      if (kMax) {
+        for (int64_t t = lo; t < hi; ++t) cfg.maxpool.nhwc(p, x + (t / OH) * H * W * C, t % OH, y + t * OW * C, buf);
+        return;
       }
+      const fp_overflow_watch overflow;
+      for (int64_t t = lo; t < hi; ++t) cfg.avgpool.nhwc(p, d, x + (t / OH) * H * W * C, t % OH, y + t * OW * C, buf);
+      if (!overflow.raised()) return;
+      for (int64_t t = lo; t < hi; ++t) avg_fix_row_nhwc(p, x + (t / OH) * H * W * C, t % OH, y + t * OW * C);
     });
   }
 }

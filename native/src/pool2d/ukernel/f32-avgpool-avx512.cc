@@ -1,7 +1,6 @@
 // Average pooling forward, AVX-512F (contracts in pool2d/ukernel/ukernels.h): the separable
-// row-buffer kernels of pool-avx512-forward.h, scaled by the inverse divisors. Each returns
-// whether an output it wrote is Inf or NaN (tracked as it stores), for the driver's fix-up.
-// Compiled with the AVX-512 flags; intrinsics and plain loops only.
+// row-buffer kernels of pool-avx512-forward.h, scaled by the inverse divisors. Overflowed
+// sums are the driver's (util/fp-overflow.h). Compiled with the AVX-512 flags; intrinsics and plain loops only.
 #include "util/x86-intrinsics.h"
 
 #include <cstdint>
@@ -12,7 +11,7 @@
 
 namespace convkit {
 
-bool f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
+void f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
                                     float* scratch) {
   if (nchw_s1_fusable<false>(p)) {
     note_pool_variant(pool_variant::nchw_s1_fused);
@@ -22,7 +21,7 @@ bool f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d
   return pool_nchw_plane<false>(p, &d, xc, yc, scratch);
 }
 
-bool f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
+void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
                                   float* yrow, float* scratch) {
   const float* inv = d.inv + static_cast<int64_t>(d.row_of[oh]) * p.out_width;
   if (nhwc_separable(p, false)) {

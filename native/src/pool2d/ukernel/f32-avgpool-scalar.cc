@@ -1,7 +1,6 @@
 // Average pooling forward, portable (contracts in pool2d/ukernel/ukernels.h). Sums in float,
 // then scales by 1 / divisor, the divisor an int64 product of the two axis windows' counts
-// (PyTorch's, pool-window.h). Returns whether an output is Inf or NaN (a scan of what it
-// wrote, still in cache) for the driver's fix-up of sums that overflowed.
+// (PyTorch's, pool-window.h). Overflowed sums are the driver's (util/fp-overflow.h).
 //   NCHW, one plane xc [H, W] -> yc [OH, OW]: each valid row folds shifted input rows into
 //     the output row, one pass per kernel column.
 //   NHWC, output row oh of image x_n [H, W, C] -> yrow [OW, C]: vectorized over C.
@@ -14,7 +13,7 @@
 
 namespace convkit {
 
-bool f32_avgpool_nchw_plane__scalar(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
+void f32_avgpool_nchw_plane__scalar(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
                                     float*) {
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   for (int64_t oh = 0; oh < OH; ++oh) {
@@ -41,10 +40,9 @@ bool f32_avgpool_nchw_plane__scalar(const pool2d_params& p, const avg_inverse& d
       yrow[ow] *= div > 0 ? 1.0f / static_cast<float>(div) : 0.0f;
     }
   }
-  return any_nonfinite(yc, OH * OW);
 }
 
-bool f32_avgpool_nhwc_row__scalar(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
+void f32_avgpool_nhwc_row__scalar(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
                                   float* yrow, float*) {
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OW = p.out_width;
   const axis_window rw = avg_window(oh, p.stride_h, p.pad_top, p.pad_bottom, p.kernel_h, H);
@@ -62,7 +60,6 @@ bool f32_avgpool_nhwc_row__scalar(const pool2d_params& p, const avg_inverse& d, 
     const float inv = div > 0 ? 1.0f / static_cast<float>(div) : 0.0f;
     for (int64_t c = 0; c < C; ++c) yv[c] *= inv;
   }
-  return any_nonfinite(yrow, OW * C);
 }
 
 }  // namespace convkit

@@ -1,6 +1,6 @@
 // Global average pooling, AVX-512F (contracts in pool2d/ukernel/ukernels.h): NCHW sums each
-// channel's plane, NHWC sums 64 channels at a time over the positions. Both return whether some
-// mean is Inf or NaN, for the driver's fix-up. Compiled with the AVX-512 flags.
+// channel's plane, NHWC sums 64 channels at a time over the positions. Overflowed sums are the
+// driver's (util/fp-overflow.h). Compiled with the AVX-512 flags.
 #include "util/x86-intrinsics.h"
 
 #include <cstdint>
@@ -10,9 +10,8 @@
 
 namespace convkit {
 
-bool f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
+void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
   const float inv = 1.0f / static_cast<float>(hw);
-  float bad = 0.0f;  // y * 0: NaN once some y is Inf or NaN
   for (int64_t c = 0; c < channels; ++c) {
     const float* xc = x + c * hw;
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
@@ -23,14 +22,11 @@ bool f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, flo
     }
     for (; i < hw; i += 16) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(hw - i), xc + i));
     y[c] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * inv;
-    bad += y[c] * 0.0f;
   }
-  return bad != bad;
 }
 
-bool f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
+void f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y) {
   const __m512 inv = _mm512_set1_ps(1.0f / static_cast<float>(hw));
-  __m512i bad = _mm512_setzero_si512();
   for (int64_t c0 = 0; c0 < channels; c0 += 64) {
     __mmask16 m[4];
     __m512 acc[4];
@@ -44,11 +40,9 @@ bool f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, flo
     }
     for (int v = 0; v < 4; ++v) {
       const __m512 mean = _mm512_mul_ps(acc[v], inv);
-      bad = note_nonfinite(bad, m[v], mean);
       _mm512_mask_storeu_ps(y + c0 + 16 * v, m[v], mean);
     }
   }
-  return any_nonfinite(bad);
 }
 
 }  // namespace convkit

@@ -1,5 +1,5 @@
-// Global average pooling, portable (contracts in pool2d/ukernel/ukernels.h). Both return
-// whether some mean is Inf or NaN (a scan of the outputs), for the driver's fix-up.
+// Global average pooling, portable (contracts in pool2d/ukernel/ukernels.h). Overflowed sums
+// are the driver's (util/fp-overflow.h).
 //   NCHW: each channel's plane summed in 16 float lanes (a loop the compiler vectorizes),
 //     lanes and tail added in double, times 1 / hw.
 //   NHWC: positions summed into the output vector, vectorized over channels, times 1 / hw.
@@ -11,7 +11,7 @@
 
 namespace convkit {
 
-bool f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y) {
+void f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y) {
   const float inv = 1.0f / static_cast<float>(hw);
   for (int64_t c = 0; c < channels; ++c) {
     const float* xc = x + c * hw;
@@ -25,10 +25,9 @@ bool f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, flo
     for (; i < hw; ++i) s += xc[i];
     y[c] = static_cast<float>(s) * inv;
   }
-  return any_nonfinite(y, channels);
 }
 
-bool f32_gavgpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y) {
+void f32_gavgpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y) {
   const float inv = 1.0f / static_cast<float>(hw);
   std::fill(y, y + channels, 0.0f);
   for (int64_t i = 0; i < hw; ++i) {
@@ -36,7 +35,6 @@ bool f32_gavgpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, flo
     for (int64_t c = 0; c < channels; ++c) y[c] += xv[c];
   }
   for (int64_t c = 0; c < channels; ++c) y[c] *= inv;
-  return any_nonfinite(y, channels);
 }
 
 }  // namespace convkit

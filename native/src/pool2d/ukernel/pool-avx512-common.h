@@ -1,7 +1,7 @@
 // Vector helpers shared by the AVX-512 pooling ukernels (f32-maxpool-*, f32-avgpool-*,
-// f32-gavgpool-*, their backward): NaN-keeping max, the fold of max / avg, non-finite tracking
-// of avg outputs, lane tables. Include only from files compiled with the AVX-512 flags;
-// internal linkage, as util/avx512-helpers.h.
+// f32-gavgpool-*, their backward): NaN-keeping max, the fold of max / avg, lane tables.
+// Include only from files compiled with the AVX-512 flags; internal linkage, as
+// util/avx512-helpers.h.
 #pragma once
 #include "util/x86-intrinsics.h"
 
@@ -22,28 +22,6 @@ inline __m512 nan_max(__m512 a, __m512 v) {
 template <bool kMax>
 inline __m512 fold(__m512 a, __m512 v) {
   return kMax ? nan_max(a, v) : _mm512_add_ps(a, v);
-}
-
-// Non-finite tracking of the avg outputs (the driver's double-precision fix-up runs only where
-// a kernel reports one): v * 0 is NaN exactly where v is Inf or NaN, +-0 elsewhere, and
-// fma(v, 0, bad) adds it to the tracker: bad stays +-0 in every lane until some v was not
-// finite, then that lane is NaN for good. One FMA per stored vector (the multiply and OR it
-// replaces cost one more op on the shared vector ports; issue 11's 3% budget), no mask compare
-// (the permute port). merge_nonfinite ORs two trackers, which keeps both properties (NaN
-// bits OR anything is NaN; +-0 OR +-0 is +-0).
-// m: the lanes stored. Without m, every lane counts: lanes past the row's end may then flag
-// a row whose stored outputs are all finite (only when nearby inputs are huge, Inf or NaN),
-// which costs a fix-up scan that changes nothing, never a wrong output; the row kernels of
-// NCHW save the masked form that way.
-inline __m512i note_nonfinite(__m512i bad, __mmask16 m, __m512 v) {
-  return _mm512_castps_si512(_mm512_mask3_fmadd_ps(v, _mm512_setzero_ps(), _mm512_castsi512_ps(bad), m));
-}
-inline __m512i note_nonfinite(__m512i bad, __m512 v) {
-  return _mm512_castps_si512(_mm512_fmadd_ps(v, _mm512_setzero_ps(), _mm512_castsi512_ps(bad)));
-}
-inline __m512i merge_nonfinite(__m512i a, __m512i b) { return _mm512_or_si512(a, b); }
-inline bool any_nonfinite(__m512i bad) {
-  return _mm512_test_epi32_mask(bad, _mm512_set1_epi32(0x7fffffff)) != 0;
 }
 
 inline __m512i even_lanes() { return _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0); }

@@ -79,11 +79,9 @@ int64_t nchw_buf_width(const pool2d_params& p) {
 }
 
 // yrow[ow] = fold over kw of buf[ow * stride_w + kw * dilation_w] (times inv[ow] for avg).
-// Returns the non-finite tracker of the outputs (avg; zero for max).
 template <bool kMax>
-__m512i taps_nchw(const pool2d_params& p, const float* buf, const float* inv, float* yrow) {
+void taps_nchw(const pool2d_params& p, const float* buf, const float* inv, float* yrow) {
   const int64_t OW = p.out_width, KW = p.kernel_w, S = p.stride_w, dw = kMax ? p.dilation_w : 1;
-  __m512i bad = _mm512_setzero_si512();
   for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
     const __mmask16 m = tail_mask(OW - ow0);
     __m512 acc;
@@ -106,13 +104,9 @@ __m512i taps_nchw(const pool2d_params& p, const float* buf, const float* inv, fl
       acc = _mm512_i32gather_ps(idx, buf, 4);
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_i32gather_ps(idx, buf + kw * dw, 4));
     }
-    if (!kMax) {
-      acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + ow0));
-      bad = note_nonfinite(bad, acc);  // lanes past OW: buffer padding times inv 0
-    }
+    if (!kMax) acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + ow0));
     _mm512_mask_storeu_ps(yrow + ow0, m, acc);
   }
-  return bad;
 }
 
 // Stride 1 along W with taps (kernel_w - 1) * dilation_w <= 16 and at most 4 valid rows:
@@ -120,9 +114,8 @@ __m512i taps_nchw(const pool2d_params& p, const float* buf, const float* inv, fl
 // stays in a register; each tap is a lane shift of two neighbouring blocks. (A stored row
 // buffer read back at +1, +2 floats stalls on store forwarding.)
 // KW3: kernel_w == 3 and dilation_w == 1 (taps unrolled); else read from p.
-// Returns the non-finite tracker of the outputs (avg; zero for max).
 template <bool kMax, int NR, bool KW3>
-__m512i row_s1_fused(const float* const* r, const pool2d_params& p, const lane_shifts& sh, const float* inv,
+void row_s1_fused(const float* const* r, const pool2d_params& p, const lane_shifts& sh, const float* inv,
                      float* yrow) {
   const int64_t W = p.in_width, OW = p.out_width, pl = p.pad_left, KW = KW3 ? 3 : p.kernel_w;
   const int64_t dw = KW3 || !kMax ? 1 : p.dilation_w;
@@ -140,7 +133,6 @@ __m512i row_s1_fused(const float* const* r, const pool2d_params& p, const lane_s
     for (int j = 1; j < NR; ++j) v = fold<kMax>(v, _mm512_mask_loadu_ps(fillv, m, r[j] + start));
     return v;
   };
-  __m512i bad = _mm512_setzero_si512();
   __m512 cur = block(0);
   for (int64_t ob = 0; 16 * ob < OW; ++ob) {
     const __m512 next = block(ob + 1);
@@ -152,20 +144,16 @@ __m512i row_s1_fused(const float* const* r, const pool2d_params& p, const lane_s
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_permutex2var_ps(cur, sh.v[kw * dw], next));
     }
     const __mmask16 m = tail_mask(OW - 16 * ob);
-    if (!kMax) {
-      acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + 16 * ob));
-      bad = note_nonfinite(bad, acc);  // lanes past OW: sums near the right edge times inv 0
-    }
+    if (!kMax) acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + 16 * ob));
     _mm512_mask_storeu_ps(yrow + 16 * ob, m, acc);
     cur = next;
   }
-  return bad;
 }
 
 // row_s1_fused for nr valid rows (0..4, the count a template argument): one switch per row,
 // inlined into the plane loop as the switch it replaces was.
 template <bool kMax, bool KW3>
-__attribute__((always_inline)) inline __m512i row_s1_fused_nr(int nr, const float* const* r, const pool2d_params& p, const lane_shifts& sh,
+__attribute__((always_inline)) inline void row_s1_fused_nr(int nr, const float* const* r, const pool2d_params& p, const lane_shifts& sh,
                         const float* inv, float* yrow) {
   switch (nr) {
     case 0: return row_s1_fused<kMax, 0, KW3>(r, p, sh, inv, yrow);
@@ -181,14 +169,12 @@ bool nchw_s1_fusable(const pool2d_params& p) {
   return p.stride_w == 1 && (p.kernel_w - 1) * (kMax ? p.dilation_w : 1) <= 16 && p.kernel_h <= 4;
 }
 
-// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-bool pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc) {
+void pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc) {
   const int64_t W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t dh = kMax ? p.dilation_h : 1;
   const lane_shifts sh;
   const bool k3 = p.kernel_w == 3 && (!kMax || p.dilation_w == 1);
-  __m512i bad = _mm512_setzero_si512();
   for (int64_t oh = 0; oh < OH; ++oh) {
     const float* r[4];
     int nr = 0;
@@ -198,28 +184,25 @@ bool pool_nchw_plane_s1(const pool2d_params& p, const avg_inverse* d, const floa
     }
     const float* inv = kMax ? nullptr : d->inv + static_cast<int64_t>(d->row_of[oh]) * OW;
     float* yrow = yc + oh * OW;
-    const __m512i row_bad = k3 ? row_s1_fused_nr<kMax, true>(nr, r, p, sh, inv, yrow)
-                               : row_s1_fused_nr<kMax, false>(nr, r, p, sh, inv, yrow);
-    bad = merge_nonfinite(bad, row_bad);
+    if (k3) {
+      row_s1_fused_nr<kMax, true>(nr, r, p, sh, inv, yrow);
+    } else {
+      row_s1_fused_nr<kMax, false>(nr, r, p, sh, inv, yrow);
+    }
   }
-  return !kMax && any_nonfinite(bad);
 }
 
-// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-bool pool_nchw_plane(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc, float* buf) {
+void pool_nchw_plane(const pool2d_params& p, const avg_inverse* d, const float* xc, float* yc, float* buf) {
   const int64_t W = p.in_width, OH = p.out_height, OW = p.out_width, pl = p.pad_left;
   const int64_t bw = nchw_buf_width(p);
   const float fill = kMax ? -__builtin_inff() : 0.0f;
   std::fill(buf, buf + pl, fill);
   std::fill(buf + pl + W, buf + bw, fill);
-  __m512i bad = _mm512_setzero_si512();
   for (int64_t oh = 0; oh < OH; ++oh) {
     fold_window_rows<kMax>(p, xc, W, oh, W, buf + pl);
-    bad = merge_nonfinite(
-        bad, taps_nchw<kMax>(p, buf, kMax ? nullptr : d->inv + static_cast<int64_t>(d->row_of[oh]) * OW, yc + oh * OW));
+    taps_nchw<kMax>(p, buf, kMax ? nullptr : d->inv + static_cast<int64_t>(d->row_of[oh]) * OW, yc + oh * OW);
   }
-  return !kMax && any_nonfinite(bad);
 }
 
 // ---- NHWC forward ----
@@ -237,9 +220,8 @@ int64_t nhwc_buf_pixels(const pool2d_params& p, int64_t* right) {
 }
 
 // Overlapping windows along W: fold the valid rows into buf [pixels, C], then fold the taps.
-// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-bool pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow,
+void pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow,
                              float* buf) {
   const int64_t C = p.channels, W = p.in_width, OW = p.out_width, KW = p.kernel_w, pl = p.pad_left;
   const int64_t step = p.stride_w * C, tap = (kMax ? p.dilation_w : 1) * C;
@@ -249,7 +231,6 @@ bool pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const flo
   std::fill(buf, buf + pl * C, fill);
   std::fill(buf + (pl + W) * C, buf + pixels * C, fill);
   fold_window_rows<kMax>(p, x_n, W * C, oh, W * C, buf + pl * C);
-  __m512i bad = _mm512_setzero_si512();
   for (int64_t ow = 0; ow < OW; ++ow) {
     const float* b = buf + ow * step;
     float* yv = yrow + ow * C;
@@ -258,34 +239,25 @@ bool pool_nhwc_row_separable(const pool2d_params& p, const float* inv, const flo
     for (; c + 16 <= C; c += 16) {
       __m512 acc = _mm512_loadu_ps(b + c);
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_loadu_ps(b + kw * tap + c));
-      if (!kMax) {
-        acc = _mm512_mul_ps(acc, s);
-        bad = note_nonfinite(bad, 0xFFFF, acc);
-      }
+      if (!kMax) acc = _mm512_mul_ps(acc, s);
       _mm512_storeu_ps(yv + c, acc);
     }
     if (c < C) {
       const __mmask16 m = tail_mask(C - c);
       __m512 acc = _mm512_maskz_loadu_ps(m, b + c);
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_maskz_loadu_ps(m, b + kw * tap + c));
-      if (!kMax) {
-        acc = _mm512_mul_ps(acc, s);
-        bad = note_nonfinite(bad, m, acc);
-      }
+      if (!kMax) acc = _mm512_mul_ps(acc, s);
       _mm512_mask_storeu_ps(yv + c, m, acc);
     }
   }
-  return !kMax && any_nonfinite(bad);
 }
 
 // Windows that do not overlap along W: every valid tap is read straight from x.
-// Returns whether an output is Inf or NaN (avg; false for max).
 template <bool kMax>
-bool pool_nhwc_row_direct(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow) {
+void pool_nhwc_row_direct(const pool2d_params& p, const float* inv, const float* x_n, int64_t oh, float* yrow) {
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OW = p.out_width;
   const int64_t dh = kMax ? p.dilation_h : 1, dw = kMax ? p.dilation_w : 1;
   const __m512 init = kMax ? ninf() : _mm512_setzero_ps();
-  __m512i bad = _mm512_setzero_si512();
   for (int64_t ow = 0; ow < OW; ++ow) {
     float* yv = yrow + ow * C;
     const __m512 s = kMax ? init : _mm512_set1_ps(inv[ow]);
@@ -308,15 +280,11 @@ bool pool_nhwc_row_direct(const pool2d_params& p, const float* inv, const float*
         }
       }
       for (int v = 0; v < nv; ++v) {
-        if (!kMax) {
-          acc[v] = _mm512_mul_ps(acc[v], s);
-          bad = note_nonfinite(bad, m[v], acc[v]);
-        }
+        if (!kMax) acc[v] = _mm512_mul_ps(acc[v], s);
         _mm512_mask_storeu_ps(yv + c0 + 16 * v, m[v], acc[v]);
       }
     }
   }
-  return !kMax && any_nonfinite(bad);
 }
 
 }  // namespace

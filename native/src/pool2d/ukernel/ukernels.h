@@ -51,15 +51,15 @@ inline bool maxpool_backward_is_2x2s2(const pool2d_params& p) {
 // Same tasks and contracts as the AVX-512 kernels below unless said otherwise; they need no
 // scratch (their scratch argument may be null). Results are those of the loops that lived in
 // pool2d.cc before: each loop is the same, only its home moved.
-// Forward: max keeps NaN; avg sums in float, scales by 1 / divisor (the divisor an int64
-// product of spans) and returns whether an output is Inf or NaN (one scan), for the fix-up.
+// Forward: max keeps NaN; avg sums in float and scales by 1 / divisor (the divisor an int64
+// product of spans).
 // The avg kernels read only d.out_cols of d (their divisors come from the windows).
 void f32_maxpool_nchw_plane__scalar(const pool2d_params& p, const float* xc, float* yc, float* scratch);
 void f32_maxpool_nhwc_row__scalar(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
                                   float* scratch);
-bool f32_avgpool_nchw_plane__scalar(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
+void f32_avgpool_nchw_plane__scalar(const pool2d_params& p, const avg_inverse& d, const float* xc, float* yc,
                                     float* scratch);
-bool f32_avgpool_nhwc_row__scalar(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
+void f32_avgpool_nhwc_row__scalar(const pool2d_params& p, const avg_inverse& d, const float* x_n, int64_t oh,
                                   float* yrow, float* scratch);
 // Max backward, any window: NCHW one plane; NHWC channels [c0, c0 + nc) of one image,
 // nc <= kPoolChannelBlock. dx zeroed, then each window's dy added at its first maximum.
@@ -75,10 +75,10 @@ void f32_avgpool_backward_nchw_plane__scalar(const pool2d_params& p, const avg_i
                                              float* scratch);
 void f32_avgpool_backward_nhwc__scalar(const pool2d_params& p, const avg_inverse& d, const avg_columns& cols,
                                        const float* dy_n, int64_t c0, int64_t nc, float* dx_n);
-// Global average (as f32_gavgpool_*__avx512, returns whether some y[c] is Inf or NaN) and
+// Global average (as f32_gavgpool_*__avx512) and
 // global max (NaN wins): NCHW y[c] over x[c*hw .. c*hw + hw); NHWC y[c] over x[i*channels + c].
-bool f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y);
-bool f32_gavgpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y);
+void f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y);
+void f32_gavgpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y);
 void f32_gmaxpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y);
 void f32_gmaxpool_nhwc__scalar(const float* x, int64_t channels, int64_t hw, float* y);
 
@@ -92,23 +92,23 @@ int64_t f32_avgpool_backward_scratch__avx512(const pool2d_params& p);
 // row buffer (padding -inf for max, 0 for avg), then the taps along W read the buffer with
 // unaligned loads (stride 1), an even-lane permute (stride 2) or a gather. Max with
 // kernel_w == stride_w == 2 (no left pad, no dilation) folds rows and pairs in registers.
-// The avg kernels (here, NHWC rows and global below) return whether any output they wrote is
-// Inf or NaN (tracked in a register as each vector is stored), so the caller's fix-up of
-// float sums that overflowed runs only then, with no second pass over the output.
+// The avg kernels (here, NHWC rows and global below) spend nothing on float sums that
+// overflow: the driver watches the thread's overflow flag (util/fp-overflow.h) and fixes
+// those outputs up only when it went up.
 void f32_maxpool_nchw_plane__avx512(const pool2d_params& p, const float* xc, float* yc, float* scratch);
-bool f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc,
+void f32_avgpool_nchw_plane__avx512(const pool2d_params& p, const avg_inverse& d, const float* xc,
                                     float* yc, float* scratch);
 // One output row oh of image x_n [H, W, C] -> yrow [OW, C]. Vectorized over C. With
 // overlapping windows along W (kernel_w * dilation_w > stride_w) the valid rows first fold
 // into a padded [W, C] buffer; otherwise every tap is read straight from x.
 void f32_maxpool_nhwc_row__avx512(const pool2d_params& p, const float* x_n, int64_t oh, float* yrow,
                                   float* scratch);
-bool f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n,
+void f32_avgpool_nhwc_row__avx512(const pool2d_params& p, const avg_inverse& d, const float* x_n,
                                   int64_t oh, float* yrow, float* scratch);
 // Global average: NCHW y[c] = mean of x[c*hw .. c*hw + hw) for c < channels;
-// NHWC y[c] = mean over i < hw of x[i*channels + c]. Both return whether some y[c] is Inf or NaN.
-bool f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y);
-bool f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y);
+// NHWC y[c] = mean over i < hw of x[i*channels + c].
+void f32_gavgpool_nchw__avx512(const float* x, int64_t channels, int64_t hw, float* y);
+void f32_gavgpool_nhwc__avx512(const float* x, int64_t channels, int64_t hw, float* y);
 
 // Max backward for 2x2 windows at stride 2, no top/left padding, no dilation (the
 // windows tile the input): every dx cell is written exactly once, dy or 0. NCHW: one plane.
