@@ -40,6 +40,7 @@ async function serveOne(a) {
   const app = createServer(engine, {
     maxBatch: a['max-batch'], maxWaitMs: a['max-wait-ms'], maxQueue: a['max-queue'], bodyLimit: a['body-limit'],
     timeoutMs: a['timeout-ms'], maxPixels: a['max-pixels'], preprocessThreads: a['preprocess-threads'],
+    clusterMetrics: a.clusterMetrics,
   });
   // Warm up: the first run of each batch size builds its plan; do sizes 1 and the largest now.
   const x = new Float32Array(3 * engine.size * engine.size);

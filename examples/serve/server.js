@@ -150,7 +150,9 @@ function createServer(engine, options = {}) {
     } else if (route === '/healthz') send(res, 200, 'ok\n');
     else if (route === '/readyz') send(res, shuttingDown ? 503 : 200, shuttingDown ? 'shutting down\n' : 'ready\n');
     else if (route === '/metrics') {
-      const text = await metrics.register.metrics();
+      // Under --workers, the whole cluster's figures (o.clusterMetrics, cluster.js) unless
+      // ?scope=worker asks for this process's own.
+      const text = o.clusterMetrics && url.searchParams.get('scope') !== 'worker' ? await o.clusterMetrics() : await metrics.register.metrics();
       send(res, 200, text, { 'Content-Type': metrics.register.contentType });
     } else fail(res, 404, `no route ${url.pathname}; POST /predict, GET /healthz, /readyz, /metrics`);
   }
