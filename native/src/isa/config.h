@@ -8,5 +8,7 @@ namespace convkit {
 
 // Implemented in isa/cpu.cc.
 isa detect_cpu_isa();
+// Whether the CPU (and OS) run AVX512_BF16 (implies detect_cpu_isa() == avx512).
+bool detect_cpu_avx512_bf16();
 
 }  // namespace convkit

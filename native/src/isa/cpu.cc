@@ -56,4 +56,16 @@ isa detect_cpu_isa() {
 #endif
 }
 
+bool detect_cpu_avx512_bf16() {
+#if CONVKIT_X86_CPUID
+  if (detect_cpu_isa() != isa::avx512) return false;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  unsigned eax, ebx, ecx, edx;
+  __cpuid_count(7, 1, eax, ebx, ecx, edx);
+  return eax & (1u << 5);  // AVX512_BF16: vcvtne2ps2bf16, vdpbf16ps
+#else
+  return false;
+#endif
+}
+
 }  // namespace convkit

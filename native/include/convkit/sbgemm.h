@@ -1,0 +1,33 @@
+// bf16 GEMM of the convkit core ("sbgemm", as oneDNN and OpenBLAS name it): the operands are
+// rounded to bfloat16 (8 significant bits), their products accumulated in fp32, the result
+// fp32. Row-major, BLAS semantics as sgemm (convkit/gemm.h). No Node here.
+#pragma once
+#include <cstdint>
+
+namespace convkit {
+
+// The bfloat16 rounding the hardware does (vcvtneps2bf16): round to nearest even, denormal
+// inputs to signed zero, NaN kept quiet. Returns the bf16 bits; bf16_to_float widens exactly.
+uint16_t float_to_bf16(float x);
+float bf16_to_float(uint16_t h);
+// x rounded to bf16 and widened back: the value the products use.
+inline float bf16_round(float x) { return bf16_to_float(float_to_bf16(x)); }
+
+// C[M,N] = alpha * bf16(op(A)) * bf16(op(B)) + beta * C, fp32 accumulation. Each product of
+// two bf16 values is exact in fp32, so the result is the fp32 GEMM of the rounded operands up
+// to the order of the sums. beta == 0 never reads C. M, N or K == 0 is allowed.
+void sbgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+            int64_t ldc);
+
+// Whether sbgemm runs on bf16 instructions here (AVX512_BF16, and CONVKIT_BF16 is not
+// "emulate"); otherwise it rounds the operands and runs the fp32 GEMM (same results up to
+// the order of the sums, fp32 speed).
+bool sbgemm_native();
+
+// Triple loop over the rounded operands, double accumulation: the oracle for tests.
+void sbgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                int64_t ldc);
+
+}  // namespace convkit
