@@ -130,6 +130,13 @@ export interface Backend {
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): void;
   /** sgemm off the JS thread, on the values A, B (and C, when beta != 0) hold at the call. */
   sgemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): Promise<void>;
+  /**
+   * sgemm on A and B rounded to bfloat16 (nearest even, denormals to zero), products summed in
+   * fp32: the bf16 instructions where the CPU has them, else the rounded operands' fp32 product.
+   */
+  sbgemm(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): void;
+  /** sbgemm off the JS thread. */
+  sbgemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): Promise<void>;
   /** Batched matmul in one call (one hop off the JS thread for the whole batch). */
   matmul(a: Float32Array, b: Float32Array, y: Float32Array, info: MatmulInfo): void;
   /** Batched matmul off the JS thread; y = null: the backend allocates the output. */

@@ -127,6 +127,13 @@ export interface NativeInfo {
   workspaceBytes?: number;
   /** The per-thread cap on workspaceBytes kept between calls (CONVKIT_WORKSPACE_CAP, bytes). */
   workspaceCap?: number;
+  /**
+   * How `precision: 'bf16'` runs: `'avx512_bf16'` on the CPU's bf16 instructions (about twice
+   * the fp32 multiply-adds per instruction), `'emulated'` as the fp32 product of the operands
+   * rounded to bf16 (the same results up to the order of the sums, fp32 speed; also under
+   * CONVKIT_BF16=emulate).
+   */
+  bf16?: 'avx512_bf16' | 'emulated';
 }
 
 /** What {@link info} returns. */
@@ -159,7 +166,7 @@ export function info(): Info {
   const native: NativeInfo = {
     loaded: true, source: loaded.source, path: loaded.path, simd: a.simd, detectedSimd: a.detectedSimd,
     threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned,
-    warnings: a.warnings, workspaceBytes: a.workspaceBytes, workspaceCap: a.workspaceCap,
+    warnings: a.warnings, workspaceBytes: a.workspaceBytes, workspaceCap: a.workspaceCap, bf16: a.bf16,
   };
   if (a.warnings.length > 0) native.error = a.warnings.join('; ');
   return { version, backend: current.name, native };

@@ -37,6 +37,8 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("upsample2dBackward", &convkit_addon::call<js_upsample2d_backward>, napi_enumerable),
         InstanceMethod("sgemm", &convkit_addon::call<js_sgemm>, napi_enumerable),
         InstanceMethod("sgemmAsync", &convkit_addon::call<js_sgemm_async>, napi_enumerable),
+        InstanceMethod("sbgemm", &convkit_addon::call<js_sbgemm>, napi_enumerable),
+        InstanceMethod("sbgemmAsync", &convkit_addon::call<js_sbgemm_async>, napi_enumerable),
         InstanceMethod("matmul", &convkit_addon::call<js_matmul>, napi_enumerable),
         InstanceMethod("matmulAsync", &convkit_addon::call<js_matmul_async>, napi_enumerable),
         InstanceMethod("activation", &convkit_addon::call<js_activation>, napi_enumerable),

@@ -1,6 +1,7 @@
-// sgemm(a, b, c, info) and sgemmAsync (info: GemmInfo, BLAS's scalars), and the batched
-// matmul(a, b, y, info): argument checks (leading dimensions, buffer extents), the arrays bound
-// (arrays.h), then convkit::sgemm. C must not overlap A or B (a RangeError, as on the ts backend).
+// sgemm(a, b, c, info) and sgemmAsync (info: GemmInfo, BLAS's scalars), sbgemm / sbgemmAsync
+// (the same on bf16-rounded operands, convkit/sbgemm.h), and the batched matmul(a, b, y, info):
+// argument checks (leading dimensions, buffer extents), the arrays bound (arrays.h), then the
+// core's kernel. C must not overlap A or B (a RangeError, as on the ts backend).
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -10,44 +11,47 @@
 #include "async.h"
 #include "check.h"
 #include "convkit/gemm.h"
+#include "convkit/sbgemm.h"
 #include "glue.h"
 #include "info-fields.h"
 
 namespace convkit::glue {
 namespace {
 
-constexpr const char* kOp = "sgemm";
-
 // A rows x cols matrix with row stride ld needs (rows-1)*ld + cols elements; returns that
 // extent (0 for an empty matrix).
-int64_t check_matrix(Napi::Env env, const f32_view& v, const char* name, const char* ld_name,
+int64_t check_matrix(Napi::Env env, const char* op, const f32_view& v, const char* name, const char* ld_name,
                      int64_t rows, int64_t cols, int64_t ld) {
   if (ld < std::max<int64_t>(1, cols)) {
-    throw_range_error(env, kOp, std::string(ld_name) + " is " + std::to_string(ld) + " but must be at least " +
+    throw_range_error(env, op, std::string(ld_name) + " is " + std::to_string(ld) + " but must be at least " +
                                     std::to_string(std::max<int64_t>(1, cols)));
   }
   if (rows == 0 || cols == 0) return 0;
   int64_t need;
   if (__builtin_mul_overflow(rows - 1, ld, &need) || __builtin_add_overflow(need, cols, &need)) {
-    throw_range_error(env, kOp, std::string(name) + " extent overflows");
+    throw_range_error(env, op, std::string(name) + " extent overflows");
   }
   if (v.length < need) {
-    throw_range_error(env, kOp, std::string(name) + " has " + std::to_string(v.length) + " elements but needs at least " +
+    throw_range_error(env, op, std::string(name) + " has " + std::to_string(v.length) + " elements but needs at least " +
                                     std::to_string(need) + " (" + std::to_string(rows) + " rows of " +
                                     std::to_string(cols) + ", " + ld_name + " " + std::to_string(ld) + ")");
   }
   return need;
 }
 
+using gemm_kernel = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
+                            int64_t, float, float*, int64_t);
+
 // sgemm(a, b, c, info): info = { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } (GemmInfo)
 // or its packed form (info-fields.h). The whole info first (its getters may run JS), then the
-// arrays.
-std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays) {
+// arrays. kernel: convkit::sgemm or convkit::sbgemm (op names it).
+template <gemm_kernel kernel>
+std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays, const char* op) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) {
-    throw_type_error(env, kOp, "expected (a, b, c, info), got " + std::to_string(info.Length()) + " arguments");
+    throw_type_error(env, op, "expected (a, b, c, info), got " + std::to_string(info.Length()) + " arguments");
   }
-  const info_fields f(env, info[3], kOp, kGemmInfo);
+  const info_fields f(env, info[3], op, kGemmInfo);
   const bool ta = f.boolean(kTransA);
   const bool tb = f.boolean(kTransB);
   const int64_t m = f.integer(kM, 0);
@@ -58,18 +62,18 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays)
   const int64_t lda = f.integer(kLda, 1);
   const int64_t ldb = f.integer(kLdb, 1);
   const int64_t ldc = f.integer(kLdc, 1);
-  const f32_view a = float_array(env, info[0], kOp, "a");
-  const f32_view b = float_array(env, info[1], kOp, "b");
-  const f32_view c = float_array(env, info[2], kOp, "c");
-  const int64_t na = check_matrix(env, a, "a", "lda", ta ? k : m, ta ? m : k, lda);
-  const int64_t nb = check_matrix(env, b, "b", "ldb", tb ? n : k, tb ? k : n, ldb);
-  const int64_t nc = check_matrix(env, c, "c", "ldc", m, n, ldc);
+  const f32_view a = float_array(env, info[0], op, "a");
+  const f32_view b = float_array(env, info[1], op, "b");
+  const f32_view c = float_array(env, info[2], op, "c");
+  const int64_t na = check_matrix(env, op, a, "a", "lda", ta ? k : m, ta ? m : k, lda);
+  const int64_t nb = check_matrix(env, op, b, "b", "ldb", tb ? n : k, tb ? k : n, ldb);
+  const int64_t nc = check_matrix(env, op, c, "c", "ldc", m, n, ldc);
   // With k == 0 sgemm reads neither A nor B.
   const float* ad = arrays.in("a", a, k == 0 ? 0 : na);
   const float* bd = arrays.in("b", b, k == 0 ? 0 : nb);
   float* cd = arrays.out("c", c, nc, beta != 0.0f);
-  arrays.check_overlap(env, kOp);
-  return [=] { convkit::sgemm(ta, tb, m, n, k, alpha, ad, lda, bd, ldb, beta, cd, ldc); };
+  arrays.check_overlap(env, op);
+  return [=] { kernel(ta, tb, m, n, k, alpha, ad, lda, bd, ldb, beta, cd, ldc); };
 }
 
 // matmul(a, b, y, info): info = { m, n, k, aOffsets, bOffsets } (MatmulInfo): batch t is
@@ -146,11 +150,19 @@ Napi::Value js_matmul_async(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value js_sgemm(const Napi::CallbackInfo& info) {
-  return run_sync_call(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
+  return run_sync_call(info.Env(), "sgemm", [&](call_arrays& a) { return parse<convkit::sgemm>(info, a, "sgemm"); });
 }
 
 Napi::Value js_sgemm_async(const Napi::CallbackInfo& info) {
-  return run_async(info.Env(), kOp, [&](call_arrays& a) { return parse(info, a); });
+  return run_async(info.Env(), "sgemm", [&](call_arrays& a) { return parse<convkit::sgemm>(info, a, "sgemm"); });
+}
+
+Napi::Value js_sbgemm(const Napi::CallbackInfo& info) {
+  return run_sync_call(info.Env(), "sbgemm", [&](call_arrays& a) { return parse<convkit::sbgemm>(info, a, "sbgemm"); });
+}
+
+Napi::Value js_sbgemm_async(const Napi::CallbackInfo& info) {
+  return run_async(info.Env(), "sbgemm", [&](call_arrays& a) { return parse<convkit::sbgemm>(info, a, "sbgemm"); });
 }
 
 }  // namespace convkit::glue

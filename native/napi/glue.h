@@ -37,6 +37,8 @@ Napi::Value js_upsample2d_backward(const Napi::CallbackInfo& info);
 // gemm.cc
 Napi::Value js_sgemm(const Napi::CallbackInfo& info);
 Napi::Value js_sgemm_async(const Napi::CallbackInfo& info);
+Napi::Value js_sbgemm(const Napi::CallbackInfo& info);
+Napi::Value js_sbgemm_async(const Napi::CallbackInfo& info);
 Napi::Value js_matmul(const Napi::CallbackInfo& info);
 Napi::Value js_matmul_async(const Napi::CallbackInfo& info);
 // activation.cc

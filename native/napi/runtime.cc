@@ -7,6 +7,7 @@
 #include "convkit/isa.h"
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
+#include "convkit/sbgemm.h"
 #include "convkit/workspace.h"
 #include "glue.h"
 
@@ -28,6 +29,7 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
   // Bytes the kernels' scratch buffers of every thread hold now (convkit/workspace.h).
   o.Set("workspaceBytes", static_cast<double>(workspace_bytes_held()));
   o.Set("workspaceCap", static_cast<double>(workspace_cap_bytes()));
+  o.Set("bf16", sbgemm_native() ? "avx512_bf16" : "emulated");
   return o;
 }
 

@@ -20,6 +20,7 @@ export interface AddonInfo {
   mallocTuned: boolean;
   workspaceBytes: number;
   workspaceCap: number;
+  bf16: 'avx512_bf16' | 'emulated';
 }
 
 /** Backend methods that are kernels (not the name or the output allocator). */

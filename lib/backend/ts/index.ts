@@ -9,6 +9,7 @@ import { argmax, reduce } from './reduce';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
+import { sbgemm } from './sbgemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
 import { broadcastInfoOf, checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf, upsampleInfoOf } from './info-check';
@@ -69,6 +70,18 @@ function globalPooled(op: string, kernel: (x: Float32Array, y: Float32Array, inf
 // Every kernel behind the checks the native glue makes (info-check.ts: the info read once and
 // rebuilt by lib/shape, array types and lengths; overlap.ts: no output aliasing an input), in
 // that order: the info's getters run before any array is looked at.
+/** sgemm and sbgemm: the info checked as BLAS's arguments, C apart from A and B, then the kernel. */
+function gemmKernel(op: 'sgemm' | 'sbgemm', kernel: typeof sgemm): Backend['sgemm'] {
+  return ((a, b, c, info) => {
+    const p = checkSgemm(op, gemmArgs(op, a, b, c, info));
+    const { transA: ta, transB: tb, m, n, k, lda, ldb, ldc } = p;
+    checkNoOverlap(op, { c: extent(p.c, m, n, ldc) }, {
+      a: extent(p.a, ta ? k : m, ta ? m : k, lda), b: extent(p.b, tb ? n : k, tb ? k : n, ldb),
+    });
+    kernel(ta, tb, m, n, k, p.alpha, p.a, lda, p.b, ldb, p.beta, p.c, ldc);
+  }) as Backend['sgemm'];
+}
+
 const checked = {
   conv2d: ((x, w, b, y, info, r) => {
     const op = 'conv2d', i = convInfoOf(op, info), n = convSizes(i);
@@ -121,14 +134,8 @@ const checked = {
     checkNoOverlap(op, { dx }, { dy });
     upsample2dBackward(dy, dx, i);
   }) as Backend['upsample2dBackward'],
-  sgemm: ((a, b, c, info) => {
-    const p = checkSgemm('sgemm', gemmArgs('sgemm', a, b, c, info));
-    const { transA: ta, transB: tb, m, n, k, lda, ldb, ldc } = p;
-    checkNoOverlap('sgemm', { c: extent(p.c, m, n, ldc) }, {
-      a: extent(p.a, ta ? k : m, ta ? m : k, lda), b: extent(p.b, tb ? n : k, tb ? k : n, ldb),
-    });
-    sgemm(ta, tb, m, n, k, p.alpha, p.a, lda, p.b, ldb, p.beta, p.c, ldc);
-  }) as Backend['sgemm'],
+  sgemm: gemmKernel('sgemm', sgemm),
+  sbgemm: gemmKernel('sbgemm', sbgemm),
   matmul: ((a, b, y, info) => {
     const op = 'matmul', i = matmulInfoOf(op, info, a, b);
     const { m, n, k } = i;
@@ -285,6 +292,7 @@ export const tsBackend: Backend = {
   maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, (i) => poolInfoOf('maxPool2d', 'max', i), (i) => poolSizes(i).y),
   avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => poolSizes(i).y),
   sgemmAsync: later(checked.sgemm),
+  sbgemmAsync: later(checked.sbgemm),
   matmulAsync: (a, b, y, info) => laterWithOutput<[Float32Array, Float32Array], MatmulInfo>(checked.matmul,
     (i) => matmulInfoOf('matmul', i, a, b),
     (i) => i.aOffsets.length * i.m * i.n)(a, b, y, info),

@@ -1,0 +1,115 @@
+// precision 'bf16': native sbgemm == the ts backend's exact reference (operands rounded to
+// bf16, fp32 products) within fp32 accumulation error, on every transpose, partial tiles, odd
+// K (the last pair half padding), several k blocks, strided leading dimensions, alpha / beta;
+// which path ran (bf16 instructions where /proc/cpuinfo lists avx512_bf16 at the AVX-512
+// level, the emulated fp32 product elsewhere); the public ops' precision option; bad values.
+import * as fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { backends, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, setBackend, Tensor } from '../../lib/index';
+import { bf16Round } from '../../lib/backend/ts/sbgemm';
+import { prng, randInt, randomData, worstRatio } from '../helpers/random';
+import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
+
+const skip = !info().native.loaded && !nativeRequired();
+
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [2, 37, 19], [7, 33, 17], [8, 32, 2], [17, 1, 9], [64, 64, 1001], [65, 129, 31], [300, 97, 64],
+  [13, 300, 7], [257, 130, 520],
+];
+
+function cpuHasBf16(): boolean {
+  try {
+    return /\bavx512_bf16\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(skip)('sbgemm parity native vs ts', () => {
+  itRunsAtForcedIsa();
+  it('runs the bf16 instructions exactly where the CPU has them at the AVX-512 level', () => {
+    const n = info().native;
+    const want = n.simd === 'avx512' && cpuHasBf16() && process.env.CONVKIT_BF16 !== 'emulate' ? 'avx512_bf16' : 'emulated';
+    expect(n.bf16).toBe(want);
+  });
+  for (const [m, n, k] of shapes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        it(`${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, () => {
+          const r = prng(m * 7919 + n * 31 + k + (transA ? 1 : 0) + (transB ? 2 : 0));
+          const pad = randInt(r, 0, 3);
+          const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+          const a = randomData(r, (transA ? k : m) * lda);
+          const b = randomData(r, (transB ? n : k) * ldb);
+          const c0 = randomData(r, m * ldc);
+          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
+            const cts = c0.slice(), cnat = c0.slice();
+            if (beta === 0) for (let i = 0; i < m; i++) cnat.fill(NaN, i * ldc, i * ldc + n);
+            backends.ts.sbgemm(...blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cts, ldc));
+            backends.native.sbgemm(...blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cnat, ldc));
+            const atol = 4 * 1.2e-7 * Math.sqrt(k + 1) * (Math.abs(alpha) * k + Math.abs(beta));
+            expect(worstRatio(cnat, cts, atol)).toBeLessThanOrEqual(1);
+            // The ld gaps stay as they were.
+            for (let i = 0; i + 1 < m; i++) for (let j = n; j < ldc; j++) expect(cnat[i * ldc + j]).toBe(c0[i * ldc + j]);
+          }
+        });
+      }
+    }
+  }
+});
+
+describe.skipIf(skip)('precision option', () => {
+  const r = prng(42);
+  const a = new Tensor(randomData(r, 24 * 40), [24, 40]);
+  const b = new Tensor(randomData(r, 40 * 36), [40, 36]);
+
+  it('bf16 rounds as the hardware: nearest even, denormals to zero, NaN quiet', () => {
+    expect(bf16Round(1 + 2 ** -10)).toBe(1);
+    expect(bf16Round(1 + 2 ** -8 + 2 ** -12)).toBe(1 + 2 ** -7);
+    expect(bf16Round(1 + 2 ** -8)).toBe(1);                 // tie to even (down)
+    expect(bf16Round(1 + 3 * 2 ** -8)).toBe(1 + 2 ** -6);   // tie to even (up)
+    expect(bf16Round(3.4e38)).toBe(Infinity);
+    expect(Object.is(bf16Round(-1e-40), -0)).toBe(true);
+    expect(bf16Round(NaN)).toBeNaN();
+  });
+
+  it('gemm, matmul, linear: bf16 differs from fp32 by the rounding, and equals the rounded operands\' fp32 product', () => {
+    for (const be of ['native', 'ts'] as const) {
+      const ar = new Tensor(a.data.map(bf16Round), a.shape), br = new Tensor(b.data.map(bf16Round), b.shape);
+      const want = gemm(ar, br);
+      const check = (y: Tensor) => expect(worstRatio(y.data, want.data, 1e-5)).toBeLessThanOrEqual(1);
+      setBackend(be);
+      try {
+        expect(getBackend()).toBe(be);
+        const y = gemm(a, b, { precision: 'bf16' });
+        check(y);
+        check(matmul(a, b, { precision: 'bf16' }));
+        // linear: x @ w^T, w = b^T as [out, in].
+        const w = new Tensor(new Float32Array(36 * 40), [36, 40]);
+        for (let i = 0; i < 40; i++) for (let j = 0; j < 36; j++) w.data[j * 40 + i] = b.data[i * 36 + j];
+        check(linear(a, w, null, { precision: 'bf16' }));
+        const fp32 = gemm(a, b);
+        let diff = 0;
+        for (let i = 0; i < y.size; i++) diff = Math.max(diff, Math.abs(y.data[i] - fp32.data[i]));
+        expect(diff).toBeGreaterThan(1e-4);  // the rounding shows
+        expect(diff).toBeLessThan(0.05);
+      } finally {
+        setBackend('native');
+      }
+    }
+  });
+
+  it('async variants agree with the sync ones', async () => {
+    const y = gemm(a, b, { precision: 'bf16' });
+    expect(Array.from((await gemmAsync(a, b, { precision: 'bf16' })).data)).toEqual(Array.from(y.data));
+    const a3 = new Tensor(randomData(r, 2 * 24 * 40), [2, 24, 40]);
+    const y3 = matmul(a3, b, { precision: 'bf16' });
+    expect(Array.from((await matmulAsync(a3, b, { precision: 'bf16' })).data)).toEqual(Array.from(y3.data));
+  });
+
+  it('refuses an unknown precision, naming the op', () => {
+    expect(() => gemm(a, b, { precision: 'fp16' as never })).toThrow(/gemm: .*precision/);
+    expect(() => matmul(a, b, { precision: 'int4' as never })).toThrow(/matmul: .*precision/);
+    expect(() => linear(a, a, null, { precison: 'bf16' } as never)).toThrow(/linear: .*precison/);
+  });
+});
