@@ -8,6 +8,7 @@ const { measure } = require('./timing');
 const PEERS = {
   'convkit-native': () => require('./peers/convkit').make('native'),
   'convkit-ts': () => require('./peers/convkit').make('ts'),
+  'convkit-bf16': () => require('./peers/convkit').make('native', 'bf16'),
   'onnxruntime-node': () => require('./peers/onnxruntime'),
   'tfjs-wasm': () => require('./peers/tfjs').make('wasm'),
   'tfjs-cpu': () => require('./peers/tfjs').make('cpu'),

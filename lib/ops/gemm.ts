@@ -305,3 +305,27 @@ export function sgemm(transA: boolean, transB: boolean, M: number, N: number, K:
   const p = checkSgemm('sgemm', [transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc]);
   backend().sgemm(...gemmCall(p));
 }
+
+/**
+ * {@link sgemm} with A and B rounded to bfloat16 and the products summed in fp32 (see
+ * {@link Precision}; the BLAS-extension name oneDNN and OpenBLAS use): same arguments, same
+ * checks, C updated in place.
+ * @param transA - A is stored transposed (K x M, else M x K).
+ * @param transB - B is stored transposed (N x K, else K x N).
+ * @param M - rows of op(A) and C.
+ * @param N - columns of op(B) and C.
+ * @param K - columns of op(A), rows of op(B).
+ * @param alpha - scale of the product.
+ * @param A - matrix A, row-major.
+ * @param lda - row stride of A, in elements (at least its row width).
+ * @param B - matrix B, row-major.
+ * @param ldb - row stride of B, in elements.
+ * @param beta - scale of C's old values (0: C is only written).
+ * @param C - matrix C (M x N), row-major, updated in place.
+ * @param ldc - row stride of C, in elements (at least N).
+ */
+export function sbgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  const p = checkSgemm('sbgemm', [transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc]);
+  backend().sbgemm(...gemmCall(p));
+}

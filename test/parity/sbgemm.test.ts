@@ -5,7 +5,7 @@
 // level, the emulated fp32 product elsewhere); the public ops' precision option; bad values.
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { backends, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, setBackend, Tensor } from '../../lib/index';
+import { backends, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, sbgemm, setBackend, Tensor } from '../../lib/index';
 import { bf16Round } from '../../lib/backend/ts/sbgemm';
 import { prng, randInt, randomData, worstRatio } from '../helpers/random';
 import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
@@ -105,6 +105,14 @@ describe.skipIf(skip)('precision option', () => {
     const a3 = new Tensor(randomData(r, 2 * 24 * 40), [2, 24, 40]);
     const y3 = matmul(a3, b, { precision: 'bf16' });
     expect(Array.from((await matmulAsync(a3, b, { precision: 'bf16' })).data)).toEqual(Array.from(y3.data));
+  });
+
+  it('sbgemm: BLAS arguments as sgemm, bf16 operands', () => {
+    const c = new Float32Array(24 * 36);
+    sbgemm(false, false, 24, 36, 40, 1, a.data, 40, b.data, 36, 0, c, 36);
+    expect(Array.from(c)).toEqual(Array.from(gemm(a, b, { precision: 'bf16' }).data));
+    expect(() => sbgemm(false, false, 24, 36, 40, 1, a.data, 40, b.data, 36, 0, c, 35)).toThrow(/^sbgemm: ldc/);
+    expect(() => sbgemm(false, false, 24, 36, 40, 1, a.data, 40, b.data, 36, 0, a.data, 36)).toThrow(/sbgemm: c overlaps a/);
   });
 
   it('refuses an unknown precision, naming the op', () => {
