@@ -1,4 +1,4 @@
-// The info objects of sgemm, conv2d and the pools packed into one Float64Array for the addon,
+// The info objects of sgemm, conv2d, the pools, batch norm and binary packed into one Float64Array for the addon,
 // whose glue reads an object field by field (a V8 string and a property lookup each: gemm
 // sq128 spent 1 us of its 22 on its 10 fields) and a packed array in one go
 // (native/napi/info-fields.h: the tags, the field order and the string options are the same
@@ -12,12 +12,14 @@ import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { GemmInfo } from '../../shape/gemm-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
 import type { BroadcastInfo } from '../../shape/broadcast-info';
+import type { BatchNorm2dInfo } from '../../shape/batch-norm-info';
 
 const GEMM_TAG = 0x5c0001;
 const CONV2D_TAG = 0x5c0002;
 const POOL2D_TAG = 0x5c0003;
 const GLOBAL_POOL2D_TAG = 0x5c0004;
 const BROADCAST_TAG = 0x5c0005;
+const BATCH_NORM2D_TAG = 0x5c0006;
 /** The most dimensions a packed BroadcastInfo holds (native/napi/elementwise.cc: kMaxRank). */
 const MAX_RANK = 64;
 
@@ -28,12 +30,14 @@ const gemmPacked = new Float64Array(11);
 const conv2dPacked = new Float64Array(22);
 const pool2dPacked = new Float64Array(19);
 const globalPool2dPacked = new Float64Array(6);
+const batchNorm2dPacked = new Float64Array(6);
 // [tag, size, rank, dims x 64, aStrides x 64, bStrides x 64]: one size whatever the rank.
 const broadcastPacked = new Float64Array(3 + 3 * MAX_RANK);
 gemmPacked[0] = GEMM_TAG;
 conv2dPacked[0] = CONV2D_TAG;
 pool2dPacked[0] = POOL2D_TAG;
 globalPool2dPacked[0] = GLOBAL_POOL2D_TAG;
+batchNorm2dPacked[0] = BATCH_NORM2D_TAG;
 broadcastPacked[0] = BROADCAST_TAG;
 
 const num = (v: unknown): v is number => typeof v === 'number';
@@ -94,6 +98,16 @@ export function packGlobalPool2dInfo(info: GlobalPool2dInfo): Float64Array | Glo
   const l = layoutCode(layout);
   if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return info;
   const s = globalPool2dPacked;
+  s[1] = batch; s[2] = channels; s[3] = height; s[4] = width; s[5] = l;
+  return s;
+}
+
+/** BatchNorm2dInfo packed (GlobalPool2dInfo's fields and order), or the info itself when a field has the wrong type. */
+export function packBatchNorm2dInfo(info: BatchNorm2dInfo): Float64Array | BatchNorm2dInfo {
+  const { batch, channels, height, width, layout } = info;
+  const l = layoutCode(layout);
+  if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return info;
+  const s = batchNorm2dPacked;
   s[1] = batch; s[2] = channels; s[3] = height; s[4] = width; s[5] = l;
   return s;
 }
