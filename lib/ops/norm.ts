@@ -84,8 +84,8 @@ export function batchNorm2dWithStats(x: Tensor, options: BatchNorm2dOptions): Ba
   const eps = number(op, 'eps', o.eps, 1e-5, 0, Infinity);
   const be = backend();
   const count = info.batch * info.height * info.width;
-  // Per-channel vectors the kernels read or write share one allocation (two halves of a
-  // be.output): on the native backend every array it gets is a malloc'd backing store (V8
+  // Per-channel vectors the kernels read or write share one allocation (two halves of one
+  // buffer): on the native backend every array it gets is a malloc'd backing store (V8
   // moves a small one off its heap when the addon reads it), which a background thread frees,
   // contending for the heap lock: for tiny inputs these allocations cost more than the kernel.
   // The others (invstd, eval's mean) stay plain: only JS reads them.
@@ -109,8 +109,10 @@ export function batchNorm2dWithStats(x: Tensor, options: BatchNorm2dOptions): Ba
     mean = new Float32Array(C);
     for (let c = 0; c < C; c++) { mean[c] = rm!.data[c]; invstd[c] = 1 / Math.sqrt(rv!.data[c] + eps); }
   }
-  const scaleShift = be.output(2 * C);
-  const scale = scaleShift.subarray(0, C), shift = scaleShift.subarray(C);
+  // Written whole here, so no backend output (poisoned in tests) is needed; views of one
+  // ArrayBuffer (off V8's heap whatever its size) rather than subarray (a species lookup each).
+  const scaleShift = new ArrayBuffer(8 * C);
+  const scale = new Float32Array(scaleShift, 0, C), shift = new Float32Array(scaleShift, 4 * C, C);
   for (let c = 0; c < C; c++) {
     scale[c] = (w === null ? 1 : w.data[c]) * invstd[c];
     shift[c] = (b === null ? 0 : b.data[c]) - mean[c] * scale[c];
