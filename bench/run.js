@@ -207,15 +207,16 @@ function main() {
   if (smallRows.length) {
     console.log('\n## small: one call on tiny inputs, median us per call (batches of 1,000 calls; onnxruntime: 200 awaited run() calls)');
     console.log('Public ops end to end (checks, shape info, output Tensor, kernel). onnxruntime: run() of a one-node model, and ORT\'s own model_run from its profiler (whole us).');
-    console.log('| op | threads | convkit native | convkit ts | onnxruntime run() | onnxruntime model_run |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('"best" = the fastest batch (what a call costs when nothing else runs: medians on a busy machine include other processes\' time slices).');
+    console.log('| op | threads | convkit native | native best | convkit ts | ts best | onnxruntime run() | onnxruntime model_run |');
+    console.log('|---|---|---|---|---|---|---|---|');
     const ops = [...new Set(smallRows.map((r) => r.op))];
     for (const op of ops) {
       for (const t of threads) {
         const get = (p, tt = t) => smallRows.find((r) => r.op === op && r.peer === p && r.threads === tt && !r.error);
         const [n, ts, o] = [get('convkit-native'), t === threads[0] ? get('convkit-ts', 1) : null, get('onnxruntime-node')];
         const f = (v) => (v === undefined ? '-' : v.toFixed(2));
-        console.log(`| ${op} | ${t} | ${f(n?.us)} | ${f(ts?.us)} | ${f(o?.us)} | ${f(o?.modelRunUs)} |`);
+        console.log(`| ${op} | ${t} | ${f(n?.us)} | ${f(n?.minUs)} | ${f(ts?.us)} | ${f(ts?.minUs)} | ${f(o?.us)} | ${f(o?.modelRunUs)} |`);
       }
     }
   }
