@@ -1,4 +1,4 @@
-// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise,models,serve] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise,small,models,serve] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick] [--duration 10 --mem-duration 60 (serve)]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
@@ -16,7 +16,7 @@ const ALL_PEERS = ['convkit-native', 'convkit-bf16', 'convkit-ts', 'onnxruntime-
 const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
 
 function parseArgs(argv) {
-  const a = { only: 'gemm,conv,pool,training,async,autograd,norm,elementwise', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3, duration: '', 'mem-duration': '' };
+  const a = { only: 'gemm,conv,pool,training,async,autograd,norm,elementwise,small', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3, duration: '', 'mem-duration': '' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { a.quick = true; continue; }
@@ -125,6 +125,15 @@ function main() {
     }
   }
   if (memKinds) measureCopyRefs('after');
+  // small: the fixed cost of one call on tiny inputs (bench/small.js), convkit native and ts
+  // and onnxruntime-node, us per call.
+  const smallRows = [];
+  if (kinds.includes('small')) {
+    for (const [peer, child] of [['convkit-native', 'convkit-native'], ['convkit-ts', 'convkit-ts'], ['onnxruntime-node', 'onnxruntime']]) {
+      if (!peers.includes(peer)) continue;
+      for (const t of SINGLE_THREADED.has(peer) ? [1] : threads) smallRows.push(...runChild([path.join(__dirname, 'small.js'), child, String(t)], `small calls ${peer}, ${t} thread(s)`));
+    }
+  }
   // The reference is the better of the two measurements (noise on this shared machine only slows).
   const copyRef = (tag, t) => Math.max(0, ...(copyRefs[`${tag}@${t}`] ?? []).map((c) => c.copyGBs));
   // models: whole ONNX models, convkit vs onnxruntime-node (bench/models.js); not in the default
@@ -135,7 +144,7 @@ function main() {
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows, elementwise: ewRows, copyRefs, models: modelRows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows, elementwise: ewRows, small: smallRows, copyRefs, models: modelRows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
@@ -195,6 +204,22 @@ function main() {
   };
   if (ewRows.length) memTable(ewRows, 'elementwise: element-wise family and last-axis sum', false);
   if (normRows.length) memTable(normRows, 'norm: batch norm and data movement', true);
+  if (smallRows.length) {
+    console.log('\n## small: one call on tiny inputs, median us per call (batches of 1,000 calls; onnxruntime: 200 awaited run() calls)');
+    console.log('Public ops end to end (checks, shape info, output Tensor, kernel). onnxruntime: run() of a one-node model, and ORT\'s own model_run from its profiler (whole us).');
+    console.log('"best" = the fastest batch (what a call costs when nothing else runs: medians on a busy machine include other processes\' time slices).');
+    console.log('| op | threads | convkit native | native best | convkit ts | ts best | onnxruntime run() | onnxruntime model_run |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    const ops = [...new Set(smallRows.map((r) => r.op))];
+    for (const op of ops) {
+      for (const t of threads) {
+        const get = (p, tt = t) => smallRows.find((r) => r.op === op && r.peer === p && r.threads === tt && !r.error);
+        const [n, ts, o] = [get('convkit-native'), t === threads[0] ? get('convkit-ts', 1) : null, get('onnxruntime-node')];
+        const f = (v) => (v === undefined ? '-' : v.toFixed(2));
+        console.log(`| ${op} | ${t} | ${f(n?.us)} | ${f(n?.minUs)} | ${f(ts?.us)} | ${f(ts?.minUs)} | ${f(o?.us)} | ${f(o?.modelRunUs)} |`);
+      }
+    }
+  }
   if (stepRows.length) {
     console.log('\n## training step (forward, cross-entropy, backward, SGD momentum), batch 64, median ms');
     console.log('| model | threads | convkit native | convkit ts | PyTorch | convkit / PyTorch |');

@@ -57,12 +57,16 @@ export function typedLength(v: ArrayBufferView): number {
   return typedArrayLength.call(v) as number;
 }
 
-/** A plain copy of a shape, each element read once (a Proxy or getters see one read each). */
-function copyShape(op: string, name: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw invalidType(op, name, 'an array of dimensions', shape);
+// The names ('x.data', 'x.shape') are built only for a message: this runs for every tensor of
+// every op call.
+const partName = (owner: string, part: string): string => (owner === '' ? part : `${owner}.${part}`);
+
+/** A plain copy of owner's shape, each element read once (a Proxy or getters see one read each). */
+function copyShape(op: string, owner: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw invalidType(op, partName(owner, 'shape'), 'an array of dimensions', shape);
   const rank: unknown = shape.length;
   if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 0 || rank > MAX_RANK) {
-    throw rangeError(op, `${name} must have at most ${MAX_RANK} dimensions, got length ${String(rank)}`);
+    throw rangeError(op, `${partName(owner, 'shape')} must have at most ${MAX_RANK} dimensions, got length ${String(rank)}`);
   }
   const out: number[] = new Array(rank);
   for (let i = 0; i < rank; i++) out[i] = shape[i];
@@ -74,13 +78,18 @@ function copyShape(op: string, name: string, shape: unknown): number[] {
 // ints: an Int32Array is accepted too (the Tensor constructor: argmax's indices, integer
 // tensors from files); ops take float32 only.
 function checkedParts(op: string, owner: string, data: unknown, shape: unknown, ints = false): [Float32Array, Shape] {
-  const dataName = owner === '' ? 'data' : `${owner}.data`;
-  const shapeName = owner === '' ? 'shape' : `${owner}.shape`;
-  const length = ints && types.isInt32Array(data) ? typedArrayLength.call(data) as number : float32Length(op, dataName, data);
-  const dims = copyShape(op, shapeName, shape);
-  const size = shapeSize(op, dims, shapeName);
+  const length = ints && types.isInt32Array(data) ? typedArrayLength.call(data) as number
+    : types.isFloat32Array(data) ? typedArrayLength.call(data) as number : float32Length(op, partName(owner, 'data'), data);
+  const dims = copyShape(op, owner, shape);
+  let size = 1;
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
+    if (!isDim(d)) { size = shapeSize(op, dims, partName(owner, 'shape')); break; }
+    size *= d;
+  }
+  if (!Number.isSafeInteger(size)) size = shapeSize(op, dims, partName(owner, 'shape'));
   if (length !== size) {
-    throw rangeError(op, `${dataName} has ${length} elements but ${shapeName} ${shapeStr(dims)} needs ${size}`);
+    throw rangeError(op, `${partName(owner, 'data')} has ${length} elements but ${partName(owner, 'shape')} ${shapeStr(dims)} needs ${size}`);
   }
   return [data as Float32Array, Object.freeze(dims)];
 }
@@ -318,7 +327,8 @@ export function checkTensor(op: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) throw invalidType(op, name, 'a Tensor', v);
   const { data, shape, _ag } = v as { data: unknown; shape: unknown; _ag: unknown };
   const [d, s] = checkedParts(op, name, data, shape);
-  const t = new Tensor(d, s);
+  // Checked just now: no second pass through the constructor's checks.
+  const t = trustedTensor(d, s);
   // The snapshot shares the autograd identity, so gradients reach the caller's tensor.
   if (_ag instanceof AutogradMeta) t._ag = _ag;
   return t;

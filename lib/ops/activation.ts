@@ -3,13 +3,13 @@ import { backend } from '../backend/select';
 import type { ActivationKind } from '../backend/backend';
 import { isInt } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
-import { checkTensor, Tensor } from '../tensor';
+import { checkTensor, Tensor, trustedTensor } from '../tensor';
 import { needsGrad, record } from '../autograd/record';
 import { unaryBackward as kernelBackward } from './arith';
 
 function unary(op: ActivationKind, x: unknown, params?: number[]): Tensor {
   const xt = checkTensor(op, 'x', x);
-  const y = new Tensor(backend().output(xt.size), xt.shape);
+  const y = trustedTensor(backend().output(xt.size), xt.shape);  // xt's frozen shape, checked
   backend().activation(op, xt.data, y.data, params);
   // sigmoid's and tanh's gradients read their output, every other kind's its input.
   if (needsGrad(xt)) {
@@ -41,7 +41,7 @@ export function axisView(op: string, x: Tensor, axis: unknown): { outer: number;
 function softmaxOp(op: string, x: unknown, axis: unknown, log: boolean): Tensor {
   const xt = checkTensor(op, 'x', x);
   const { outer, len, inner } = axisView(op, xt, axis);
-  const y = new Tensor(backend().output(xt.size), xt.shape);
+  const y = trustedTensor(backend().output(xt.size), xt.shape);
   backend().softmax(xt.data, y.data, outer, len, inner, log);
   if (needsGrad(xt)) {
     const saved = y.detach();

@@ -4,7 +4,7 @@ import { backend } from '../backend/select';
 import type { ActivationKind, BinaryKind } from '../backend/backend';
 import { broadcastInfo } from '../shape/broadcast-info';
 import { invalidType, rangeError } from '../errors';
-import { checkTensor, isTensor, Tensor } from '../tensor';
+import { checkTensor, isTensor, Tensor, trustedTensor } from '../tensor';
 import { sumToShape } from './broadcast';
 import { needsGrad, record } from '../autograd/record';
 
@@ -18,7 +18,8 @@ function operand(op: string, name: string, v: unknown): Tensor {
 export function binaryOp(op: BinaryKind, a: unknown, b: unknown): Tensor {
   const at = operand(op, 'a', a), bt = operand(op, 'b', b);
   const info = broadcastInfo(op, at.shape, bt.shape);
-  const y = new Tensor(backend().output(info.size), info.shape);
+  // info.shape: a fresh array of checked dimensions whose product is info.size.
+  const y = trustedTensor(backend().output(info.size), Object.freeze(info.shape));
   backend().binary(op, at.data, bt.data, y.data, info);
   if (needsGrad(at, bt)) {
     // add and sub need no saved values; pow's exponent gradient reuses the output.
@@ -38,7 +39,7 @@ function shaped(shape: readonly number[]): Tensor {
 /** An element-wise unary op (ActivationKind) of x, with its params. */
 export function unaryOp(op: string, kind: ActivationKind, x: unknown, params?: number[]): Tensor {
   const xt = checkTensor(op, 'x', x);
-  const y = new Tensor(backend().output(xt.size), xt.shape);
+  const y = trustedTensor(backend().output(xt.size), xt.shape);  // xt's frozen shape, checked
   backend().activation(kind, xt.data, y.data, params);
   if (needsGrad(xt)) {
     const saved = xt.detach();

@@ -2,7 +2,7 @@
 import { backend } from '../backend/select';
 import { rangeError, shapeStr } from '../errors';
 import { CONV2D_KEYS, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from '../shape/conv2d-info';
-import { checkTensor, Tensor } from '../tensor';
+import { checkTensor, Tensor, trustedTensor } from '../tensor';
 import { checkOptions } from '../check';
 import { allocate } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
@@ -64,7 +64,8 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
 function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, wt: Tensor): Tensor {
   const shape = conv2dOutputShapeOf(info);
   const data = allocate(op, shape.reduce((a, b) => a * b, 1), () => ({ what: `the output ${shapeStr(shape)}`, context: `(x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})` }), (n) => backend().output(n));
-  return new Tensor(data, rank3 ? shape.slice(1) : shape);
+  // The info's checked dimensions, whose product is data's length.
+  return trustedTensor(data, Object.freeze(rank3 ? shape.slice(1) : shape));
 }
 
 /**

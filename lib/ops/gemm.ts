@@ -3,7 +3,7 @@ import { backend } from '../backend/select';
 import { checkBool, checkFinite, checkOneOf, checkOptions } from '../check';
 import { rangeError, shapeStr } from '../errors';
 import { checkSgemm, type GemmInfo, gemmCall, matmulPlan } from '../shape/gemm-info';
-import { checkTensor, Tensor } from '../tensor';
+import { checkTensor, Tensor, trustedTensor } from '../tensor';
 import { allocate, checkOutputElements } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
 import { mul } from './arith';
@@ -159,7 +159,8 @@ function planMatmul(op: string, a: unknown, b: unknown) {
   const size = plan.outShape.reduce((p, d) => p * d, 1);
   const describe = () => ({ what: `the output ${shapeStr(plan.outShape)}`, context: `(a ${shapeStr(at.shape)}, b ${shapeStr(bt.shape)})` });
   checkOutputElements(op, size, describe);
-  const y = new Tensor(allocate(op, size, describe, (len) => backend().output(len)), plan.outShape);
+  // The plan's checked dimensions, whose product is size (a copy: the plan keeps its own).
+  const y = trustedTensor(allocate(op, size, describe, (len) => backend().output(len)), Object.freeze([...plan.outShape]));
   return { at, bt, plan, y };
 }
 
@@ -256,7 +257,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null, opts?: ProductOp
   const features = xt.shape[xt.rank - 1];
   if (features !== inF) throw rangeError(op, `x has ${features} features but w expects ${inF} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
   const rows = xt.shape.slice(0, -1).reduce((p, d) => p * d, 1);
-  const y = new Tensor(backend().output(rows * out), [...xt.shape.slice(0, -1), out]);
+  const y = trustedTensor(backend().output(rows * out), Object.freeze([...xt.shape.slice(0, -1), out]));  // checked shapes
   let beta = 0;
   let bt: Tensor | null = null;
   if (b !== undefined && b !== null) {

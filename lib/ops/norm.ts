@@ -4,7 +4,7 @@ import { checkBool, checkOptions } from '../check';
 import { invalidType, rangeError, shapeStr, typeError } from '../errors';
 import { type BatchNorm2dInfo, batchNorm2dInfo } from '../shape/batch-norm-info';
 import type { Layout } from '../shape/conv2d-info';
-import { checkTensor, Tensor } from '../tensor';
+import { checkTensor, Tensor, trustedTensor } from '../tensor';
 import { needsGrad, record } from '../autograd/record';
 
 /** Options of {@link batchNorm2d}, as PyTorch's `F.batch_norm`. */
@@ -84,10 +84,18 @@ export function batchNorm2dWithStats(x: Tensor, options: BatchNorm2dOptions): Ba
   const eps = number(op, 'eps', o.eps, 1e-5, 0, Infinity);
   const be = backend();
   const count = info.batch * info.height * info.width;
-  const mean = new Float32Array(C), invstd = new Float32Array(C);
+  // Per-channel vectors the kernels read or write share one allocation (two halves of one
+  // buffer): on the native backend every array it gets is a malloc'd backing store (V8
+  // moves a small one off its heap when the addon reads it), which a background thread frees,
+  // contending for the heap lock: for tiny inputs these allocations cost more than the kernel.
+  // The others (invstd, eval's mean) stay plain: only JS reads them.
+  let mean: Float32Array;
+  const invstd = new Float32Array(C);
   if (training) {
     if (count < 2) throw rangeError(op, `training needs more than 1 value per channel, got x ${shapeStr(xt.shape)}`);
-    const variance = new Float32Array(C);
+    const stats = be.output(2 * C);
+    mean = stats.subarray(0, C);
+    const variance = stats.subarray(C);
     be.batchNorm2dStats(xt.data, mean, variance, info);
     for (let c = 0; c < C; c++) invstd[c] = 1 / Math.sqrt(variance[c] + eps);
     if (rm !== null && rv !== null) {
@@ -98,16 +106,21 @@ export function batchNorm2dWithStats(x: Tensor, options: BatchNorm2dOptions): Ba
       }
     }
   } else {
+    mean = new Float32Array(C);
     for (let c = 0; c < C; c++) { mean[c] = rm!.data[c]; invstd[c] = 1 / Math.sqrt(rv!.data[c] + eps); }
   }
-  const scale = new Float32Array(C), shift = new Float32Array(C);
+  // Written whole here, so no backend output (poisoned in tests) is needed; views of one
+  // ArrayBuffer (off V8's heap whatever its size) rather than subarray (a species lookup each).
+  const scaleShift = new ArrayBuffer(8 * C);
+  const scale = new Float32Array(scaleShift, 0, C), shift = new Float32Array(scaleShift, 4 * C, C);
   for (let c = 0; c < C; c++) {
     scale[c] = (w === null ? 1 : w.data[c]) * invstd[c];
     shift[c] = (b === null ? 0 : b.data[c]) - mean[c] * scale[c];
   }
-  const y = new Tensor(be.output(xt.size), xt.shape);
+  const y = trustedTensor(be.output(xt.size), xt.shape);  // xt's frozen shape, checked
   be.batchNorm2dApply(xt.data, scale, shift, y.data, info);
-  const stats = { mean: new Tensor(mean, [C]), invstd: new Tensor(invstd, [C]) };
+  const cShape = Object.freeze([C]);
+  const stats = { mean: trustedTensor(mean, cShape), invstd: trustedTensor(invstd, cShape) };
   if (needsGrad(xt, w, b)) {
     const xd = xt.detach();
     const wd = w === null ? null : w.detach();
@@ -117,7 +130,7 @@ export function batchNorm2dWithStats(x: Tensor, options: BatchNorm2dOptions): Ba
       return [gx ? g.dx : null, gw ? g.dweight : null, gb ? g.dbias : null];
     });
   }
-  return { y, ...stats };
+  return { y, mean: stats.mean, invstd: stats.invstd };
 }
 
 /**

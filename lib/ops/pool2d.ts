@@ -2,7 +2,7 @@
 import { backend } from '../backend/select';
 import { rangeError, shapeStr } from '../errors';
 import { globalPool2dInfo, type Pool2dInfo, pool2dInfo, pool2dOutputShapeOf, type Pool2dOptions } from '../shape/pool2d-info';
-import { checkTensor, Tensor } from '../tensor';
+import { checkTensor, Tensor, trustedTensor } from '../tensor';
 import { addBatch } from './conv2d';
 import { allocate } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
@@ -21,7 +21,8 @@ function check(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { in
 function prepare(op: string, kind: 'max' | 'avg', x: unknown, opts: unknown): { info: Pool2dInfo; xt: Tensor; x4: Tensor; y: Tensor } {
   const { info, xt, x4, yShape } = check(op, kind, x, opts);
   const data = allocate(op, yShape.reduce((a, b) => a * b, 1), () => ({ what: `the output ${shapeStr(yShape)}`, context: `(x ${shapeStr(xt.shape)})` }), (n) => backend().output(n));
-  return { info, xt, x4, y: new Tensor(data, yShape) };
+  // The info's checked dimensions, whose product is data's length.
+  return { info, xt, x4, y: trustedTensor(data, Object.freeze(yShape)) };
 }
 
 // One forward pool, sync or async, for either kind: the backend entry is named for the kind.

@@ -135,14 +135,15 @@ export function conv2dInfo(op: string, xShape: readonly number[], wShape: readon
   const nhwc = layout === 'nhwc';
   const [batch, inChannels, inHeight, inWidth] = nhwc ? [xShape[0], xShape[3], xShape[1], xShape[2]] : xShape;
   const [outChannels, wInChannels, kernelH, kernelW] = nhwc ? [wShape[0], wShape[3], wShape[1], wShape[2]] : wShape;
-  const shapes = `(x ${shapeStr(xShape)}, w ${shapeStr(wShape)}, groups ${groups}, layout ${layout})`;
-  if (inChannels < 1 || inHeight < 1 || inWidth < 1) throw rangeError(op, `x must have at least one channel, row and column ${shapes}`);
-  if (outChannels < 1 || wInChannels < 1 || kernelH < 1 || kernelW < 1) throw rangeError(op, `w must have at least one output channel, input channel and kernel cell ${shapes}`);
-  if (batch < 1) throw rangeError(op, `x has an empty batch ${shapes}`);
-  if (inChannels % groups !== 0) throw rangeError(op, `x has ${inChannels} channels, not divisible by groups ${groups} ${shapes}`);
-  if (outChannels % groups !== 0) throw rangeError(op, `w has ${outChannels} output channels, not divisible by groups ${groups} ${shapes}`);
+  // Built only for a message: this runs on every call.
+  const shapes = (): string => `(x ${shapeStr(xShape)}, w ${shapeStr(wShape)}, groups ${groups}, layout ${layout})`;
+  if (inChannels < 1 || inHeight < 1 || inWidth < 1) throw rangeError(op, `x must have at least one channel, row and column ${shapes()}`);
+  if (outChannels < 1 || wInChannels < 1 || kernelH < 1 || kernelW < 1) throw rangeError(op, `w must have at least one output channel, input channel and kernel cell ${shapes()}`);
+  if (batch < 1) throw rangeError(op, `x has an empty batch ${shapes()}`);
+  if (inChannels % groups !== 0) throw rangeError(op, `x has ${inChannels} channels, not divisible by groups ${groups} ${shapes()}`);
+  if (outChannels % groups !== 0) throw rangeError(op, `w has ${outChannels} output channels, not divisible by groups ${groups} ${shapes()}`);
   if (wInChannels * groups !== inChannels) {
-    throw rangeError(op, `x has ${inChannels} channels but w expects ${wInChannels * groups} ${shapes}`);
+    throw rangeError(op, `x has ${inChannels} channels but w expects ${wInChannels * groups} ${shapes()}`);
   }
   let pad: [number, number, number, number];
   if (o.padding === 'same') {
@@ -158,7 +159,7 @@ export function conv2dInfo(op: string, xShape: readonly number[], wShape: readon
   const outHeight = outputSize(inHeight, kernelH, strideH, padTop, padBottom, dilationH);
   const outWidth = outputSize(inWidth, kernelW, strideW, padLeft, padRight, dilationW);
   if (outHeight < 1 || outWidth < 1) {
-    throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1} exceeds the padded input ${inHeight + padTop + padBottom}x${inWidth + padLeft + padRight} ${shapes}`);
+    throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the dilated kernel ${dilationH * (kernelH - 1) + 1}x${dilationW * (kernelW - 1) + 1} exceeds the padded input ${inHeight + padTop + padBottom}x${inWidth + padLeft + padRight} ${shapes()}`);
   }
   const outShape = nhwc ? [batch, outHeight, outWidth, outChannels] : [batch, outChannels, outHeight, outWidth];
   checkOutputElements(op, batch * outChannels * outHeight * outWidth, () => ({
@@ -166,7 +167,7 @@ export function conv2dInfo(op: string, xShape: readonly number[], wShape: readon
     context: `(x ${shapeStr(xShape)}, w ${shapeStr(wShape)}, stride [${strideH}, ${strideW}], padding [${pad.join(', ')}], dilation [${dilationH}, ${dilationW}], layout ${layout})`,
   }));
   if (biasShape !== null && (biasShape.length !== 1 || biasShape[0] !== outChannels)) {
-    throw rangeError(op, `bias must be [${outChannels}], got b ${shapeStr(biasShape)} ${shapes}`);
+    throw rangeError(op, `bias must be [${outChannels}], got b ${shapeStr(biasShape)} ${shapes()}`);
   }
   return {
     batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelH, kernelW,

@@ -100,6 +100,10 @@ export interface MatmulPlan {
   bOffsets: Float64Array;
 }
 
+// The offsets of an unbatched product: read only (the glue and the backward read plans'
+// offsets, nothing writes them). Off V8's heap from the start (an explicit ArrayBuffer).
+const ZERO_OFFSET = new Float64Array(new ArrayBuffer(8));
+
 /** numpy matmul: [..., M, K] @ [..., K, N], batch dims broadcast; 1-D operands allowed. */
 export function matmulPlan(op: string, aShape: readonly number[], bShape: readonly number[]): MatmulPlan {
   if (aShape.length === 0 || bShape.length === 0) throw rangeError(op, `operands must have rank >= 1, got a ${shapeStr(aShape)}, b ${shapeStr(bShape)}`);
@@ -120,6 +124,12 @@ export function matmulPlan(op: string, aShape: readonly number[], bShape: readon
     batch.push(da === 1 ? db : da);  // numpy: 1 broadcasts to any size, 0 included
   }
   const count = batch.reduce((p, d) => p * d, 1);
+  const outShape = [...batch];
+  if (aShape.length > 1) outShape.push(m);
+  if (bShape.length > 1) outShape.push(n);
+  // One product (the common case) shares the read-only [0]: no two fresh 8-byte arrays per
+  // call, which V8 keeps on its heap and must move off it when the addon reads them.
+  if (count === 1) return { m, n, k, outShape, aOffsets: ZERO_OFFSET, bOffsets: ZERO_OFFSET };
   const aOffsets = new Float64Array(count);
   const bOffsets = new Float64Array(count);
   const index = new Array(rank).fill(0);
@@ -128,9 +138,6 @@ export function matmulPlan(op: string, aShape: readonly number[], bShape: readon
     bOffsets[t] = broadcastOffset(index, bBatch) * k * n;
     for (let i = rank - 1; i >= 0; i--) { if (++index[i] < batch[i]) break; index[i] = 0; }
   }
-  const outShape = [...batch];
-  if (aShape.length > 1) outShape.push(m);
-  if (bShape.length > 1) outShape.push(n);
   return { m, n, k, outShape, aOffsets, bOffsets };
 }
 

@@ -64,15 +64,15 @@ export const POOL2D_KEYS = ['kernel', 'stride', 'padding', 'dilation', 'ceilMode
  * could see only padding, and a max over nothing is undefined.
  */
 export function pool2dInfo(op: string, kind: 'max' | 'avg', xShape: readonly number[], options: unknown): Pool2dInfo {
-  const required = `the kernel option is required, e.g. ${op.replace(/Backward$/, '')}(x, { kernel: 2 })`;
-  if (options === undefined || options === null) throw typeError(op, required);
+  const required = (): string => `the kernel option is required, e.g. ${op.replace(/Backward$/, '')}(x, { kernel: 2 })`;
+  if (options === undefined || options === null) throw typeError(op, required());
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw invalidType(op, 'options', 'an options object with a kernel', options);
   }
   const o = options as Record<string, unknown>;
   checkKeys(op, o, POOL2D_KEYS);
   const layout = checkOneOf(op, 'layout', o.layout, LAYOUTS, 'nchw');
-  if (o.kernel === undefined) throw typeError(op, required);
+  if (o.kernel === undefined) throw typeError(op, required());
   const [kernelH, kernelW] = checkPair(op, 'kernel', o.kernel, 1, 1);
   const [strideH, strideW] = o.stride === undefined ? [kernelH, kernelW] : checkPair(op, 'stride', o.stride, 1, 1);
   const [dilationH, dilationW] = checkPair(op, 'dilation', o.dilation, 1, 1);
@@ -83,18 +83,19 @@ export function pool2dInfo(op: string, kind: 'max' | 'avg', xShape: readonly num
   if (xShape.length !== 4) throw rangeError(op, `x must be rank 4 (or 3), got x ${shapeStr(xShape)}`);
   const nhwc = layout === 'nhwc';
   const [batch, channels, inHeight, inWidth] = nhwc ? [xShape[0], xShape[3], xShape[1], xShape[2]] : xShape;
-  const shapes = `(x ${shapeStr(xShape)}, kernel [${kernelH}, ${kernelW}], stride [${strideH}, ${strideW}], padding [${padTop}, ${padBottom}, ${padLeft}, ${padRight}], layout ${layout})`;
-  if (batch < 1 || channels < 1 || inHeight < 1 || inWidth < 1) throw rangeError(op, `x must not be empty ${shapes}`);
+  // Built only for a message: this runs on every call.
+  const shapes = (): string => `(x ${shapeStr(xShape)}, kernel [${kernelH}, ${kernelW}], stride [${strideH}, ${strideW}], padding [${padTop}, ${padBottom}, ${padLeft}, ${padRight}], layout ${layout})`;
+  if (batch < 1 || channels < 1 || inHeight < 1 || inWidth < 1) throw rangeError(op, `x must not be empty ${shapes()}`);
   if (Math.max(padTop, padBottom) * 2 > kernelH || Math.max(padLeft, padRight) * 2 > kernelW) {
-    throw rangeError(op, `padding must be at most half the kernel ${shapes}`);
+    throw rangeError(op, `padding must be at most half the kernel ${shapes()}`);
   }
   const outHeight = outputSize(inHeight, kernelH, strideH, padTop, padBottom, dilationH, ceilMode);
   const outWidth = outputSize(inWidth, kernelW, strideW, padLeft, padRight, dilationW, ceilMode);
   if (outHeight < 1 || outWidth < 1) {
-    throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the window exceeds the padded input ${shapes}`);
+    throw rangeError(op, `output would be ${Math.max(outHeight, 0)}x${Math.max(outWidth, 0)}: the window exceeds the padded input ${shapes()}`);
   }
   const outShape = nhwc ? [batch, outHeight, outWidth, channels] : [batch, channels, outHeight, outWidth];
-  checkOutputElements(op, batch * channels * outHeight * outWidth, () => ({ what: `the output ${shapeStr(outShape)}`, context: shapes }));
+  checkOutputElements(op, batch * channels * outHeight * outWidth, () => ({ what: `the output ${shapeStr(outShape)}`, context: shapes() }));
   return {
     batch, channels, inHeight, inWidth, outHeight, outWidth, kernelH, kernelW, strideH, strideW,
     padTop, padBottom, padLeft, padRight, dilationH, dilationW,

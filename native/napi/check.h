@@ -50,12 +50,18 @@ struct f32_view {
   Napi::Value value;  // kept alive by async calls
 };
 
+// One napi_get_typedarray_info call (the type, the length and the data together): the
+// IsTypedArray / TypedArrayType / Float32Array wrapper sequence asked V8 for the type three
+// times, each a walk down its list of typed array kinds, on every array of every call.
 inline f32_view float_array(Napi::Env env, const Napi::Value& v, const char* op, const char* name) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  // Anything but a typed array: napi_invalid_arg, no JS exception pending.
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array) {
     throw_type_error(env, op, std::string(name) + " must be a Float32Array, got " + describe(v));
   }
-  Napi::Float32Array a = v.As<Napi::Float32Array>();
-  return {a.Data(), static_cast<int64_t>(a.ElementLength()), v};
+  return {static_cast<float*>(data), static_cast<int64_t>(length), v};
 }
 
 // A whole number in [lo, hi]: TypeError when not a number, RangeError otherwise.

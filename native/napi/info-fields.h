@@ -63,6 +63,8 @@ inline constexpr info_kind kGemmInfo{0x5C0001, kGemmNames, kGemmFields};
 inline constexpr info_kind kConv2dInfo{0x5C0002, kConv2dNames, kConv2dFields};
 inline constexpr info_kind kPool2dInfo{0x5C0003, kPool2dNames, kPool2dFields};
 inline constexpr info_kind kGlobalPool2dInfo{0x5C0004, kGlobalPool2dNames, kGlobalPool2dFields};
+// BatchNorm2dInfo has GlobalPool2dInfo's fields, in the same order (the kG* indices).
+inline constexpr info_kind kBatchNorm2dInfo{0x5C0006, kGlobalPool2dNames, kGlobalPool2dFields};
 
 // The layout strings, in their packed order (0 nchw, 1 nhwc).
 inline constexpr const char* kLayouts[] = {"nchw", "nhwc"};

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "convkit/norm.h"
 #include "glue.h"
+#include "info-fields.h"
 
 namespace convkit::glue {
 namespace {
@@ -17,13 +18,14 @@ struct bn_args {
   int64_t n;  // elements of x
 };
 
+// The object or its packed form (info-fields.h; lib/backend/native/packed-info.ts).
 bn_args read_info(Napi::Env env, const Napi::Value& v, const char* op) {
-  const Napi::Object o = info_object(env, v, op);
+  const info_fields f(env, v, op, kBatchNorm2dInfo);
   bn_args a{};
-  a.s.batch = int_field(env, o, op, "batch", 1);
-  a.s.channels = int_field(env, o, op, "channels", 1);
-  const int64_t h = int_field(env, o, op, "height", 1), w = int_field(env, o, op, "width", 1);
-  a.s.nhwc = is_nhwc(env, o, op);
+  a.s.batch = f.integer(kGBatch, 1);
+  a.s.channels = f.integer(kGChannels, 1);
+  const int64_t h = f.integer(kGHeight, 1), w = f.integer(kGWidth, 1);
+  a.s.nhwc = f.nhwc(kGLayout);
   a.s.spatial = checked_product(env, op, "height x width", {h, w});
   a.n = checked_product(env, op, "x", {a.s.batch, a.s.channels, h, w});
   return a;

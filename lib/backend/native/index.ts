@@ -1,7 +1,7 @@
 // The native backend: the Backend interface over the compiled addon, written once. Sync kernels
 // go straight to the addon (it checks every argument itself: native/napi); async ones get the
 // caller's stack on their errors and resolve with the output (the one the addon allocated for
-// y = null, else the caller's y). The info objects of sgemm, conv2d and the pools go packed
+// y = null, else the caller's y). The info objects of sgemm, conv2d, the pools, batch norm and binary go packed
 // (packed-info.ts): the glue reads them in one go instead of field by field.
 import { type Backend, conv2dPackKey, type PackedConv2dWeights } from '../backend';
 import type { Conv2dInfo } from '../../shape/conv2d-info';
@@ -9,7 +9,7 @@ import { checkPacked } from '../packed-weights';
 import type { Addon, AsyncKernelName, SyncKernelName } from './addon-types';
 import { withCallerStack } from './async';
 import { output } from './output';
-import { packConv2dInfo, packGemmInfo, packGlobalPool2dInfo, packPool2dInfo } from './packed-info';
+import { packBatchNorm2dInfo, packBroadcastInfo, packConv2dInfo, packGemmInfo, packGlobalPool2dInfo, packPool2dInfo } from './packed-info';
 
 // Records, so the compiler refuses a Backend kernel missing here.
 const SYNC: Record<SyncKernelName, true> = {
@@ -31,6 +31,8 @@ const PACKED: Partial<Record<SyncKernelName | AsyncKernelName, [number, Packer]>
   maxPool2d: [2, packPool2dInfo], maxPool2dAsync: [2, packPool2dInfo], avgPool2d: [2, packPool2dInfo], avgPool2dAsync: [2, packPool2dInfo],
   maxPool2dBackward: [3, packPool2dInfo], avgPool2dBackward: [2, packPool2dInfo],
   globalAvgPool2d: [2, packGlobalPool2dInfo], globalMaxPool2d: [2, packGlobalPool2dInfo],
+  binary: [4, packBroadcastInfo],
+  batchNorm2dStats: [3, packBatchNorm2dInfo], batchNorm2dApply: [4, packBatchNorm2dInfo], batchNorm2dBackward: [8, packBatchNorm2dInfo],
 };
 
 /** addon[k], bound, with its info packed where PACKED says so. */

@@ -1,4 +1,4 @@
-// The info objects of sgemm, conv2d and the pools packed into one Float64Array for the addon,
+// The info objects of sgemm, conv2d, the pools, batch norm and binary packed into one Float64Array for the addon,
 // whose glue reads an object field by field (a V8 string and a property lookup each: gemm
 // sq128 spent 1 us of its 22 on its 10 fields) and a packed array in one go
 // (native/napi/info-fields.h: the tags, the field order and the string options are the same
@@ -11,11 +11,17 @@
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { GemmInfo } from '../../shape/gemm-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
+import type { BroadcastInfo } from '../../shape/broadcast-info';
+import type { BatchNorm2dInfo } from '../../shape/batch-norm-info';
 
 const GEMM_TAG = 0x5c0001;
 const CONV2D_TAG = 0x5c0002;
 const POOL2D_TAG = 0x5c0003;
 const GLOBAL_POOL2D_TAG = 0x5c0004;
+const BROADCAST_TAG = 0x5c0005;
+const BATCH_NORM2D_TAG = 0x5c0006;
+/** The most dimensions a packed BroadcastInfo holds (native/napi/elementwise.cc: kMaxRank). */
+const MAX_RANK = 64;
 
 /** conv2d's activations in their packed order (native/napi/conv2d.cc lists the same). */
 const ACTIVATIONS = ['none', 'relu', 'relu6', 'sigmoid', 'silu', 'hardSwish'];
@@ -24,10 +30,15 @@ const gemmPacked = new Float64Array(11);
 const conv2dPacked = new Float64Array(22);
 const pool2dPacked = new Float64Array(19);
 const globalPool2dPacked = new Float64Array(6);
+const batchNorm2dPacked = new Float64Array(6);
+// [tag, size, rank, dims x 64, aStrides x 64, bStrides x 64]: one size whatever the rank.
+const broadcastPacked = new Float64Array(3 + 3 * MAX_RANK);
 gemmPacked[0] = GEMM_TAG;
 conv2dPacked[0] = CONV2D_TAG;
 pool2dPacked[0] = POOL2D_TAG;
 globalPool2dPacked[0] = GLOBAL_POOL2D_TAG;
+batchNorm2dPacked[0] = BATCH_NORM2D_TAG;
+broadcastPacked[0] = BROADCAST_TAG;
 
 const num = (v: unknown): v is number => typeof v === 'number';
 const bool = (v: unknown): v is boolean => typeof v === 'boolean';
@@ -88,5 +99,37 @@ export function packGlobalPool2dInfo(info: GlobalPool2dInfo): Float64Array | Glo
   if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return info;
   const s = globalPool2dPacked;
   s[1] = batch; s[2] = channels; s[3] = height; s[4] = width; s[5] = l;
+  return s;
+}
+
+/** BatchNorm2dInfo packed (GlobalPool2dInfo's fields and order), or the info itself when a field has the wrong type. */
+export function packBatchNorm2dInfo(info: BatchNorm2dInfo): Float64Array | BatchNorm2dInfo {
+  const { batch, channels, height, width, layout } = info;
+  const l = layoutCode(layout);
+  if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return info;
+  const s = batchNorm2dPacked;
+  s[1] = batch; s[2] = channels; s[3] = height; s[4] = width; s[5] = l;
+  return s;
+}
+
+/**
+ * BroadcastInfo's loop nest packed (size, rank, then dims, aStrides and bStrides at fixed
+ * places), or the info itself when a field has the wrong type or the three lists differ in
+ * length or exceed MAX_RANK (the glue refuses it with its message).
+ */
+export function packBroadcastInfo(info: BroadcastInfo): Float64Array | BroadcastInfo {
+  const { size, dims, aStrides, bStrides } = info;
+  if (!num(size) || !Array.isArray(dims) || !Array.isArray(aStrides) || !Array.isArray(bStrides)) return info;
+  const rank = dims.length;
+  if (rank > MAX_RANK || aStrides.length !== rank || bStrides.length !== rank) return info;
+  // Read every entry once, into locals, before writing the shared array.
+  const d = new Array<number>(rank), sa = new Array<number>(rank), sb = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    d[i] = dims[i]; sa[i] = aStrides[i]; sb[i] = bStrides[i];
+    if (!num(d[i]) || !num(sa[i]) || !num(sb[i])) return info;
+  }
+  const s = broadcastPacked;
+  s[1] = size; s[2] = rank;
+  for (let i = 0; i < rank; i++) { s[3 + i] = d[i]; s[3 + MAX_RANK + i] = sa[i]; s[3 + 2 * MAX_RANK + i] = sb[i]; }
   return s;
 }

@@ -30,13 +30,17 @@ void binary(binary_kind kind, const float* a, const float* b, float* y, int ndim
   const f32_vbinary_fn f = mode >= 0 ? t.binary[k][mode] : t.binary[k][0];
   // Output elements [lo, hi): rows of the innermost dim, possibly partial at both ends.
   auto range = [&](int64_t lo, int64_t hi) {
-    std::vector<int64_t> idx(static_cast<size_t>(ndim), 0);
+    // The odometer's digits: on the stack for any usual rank (no allocation per call).
+    int64_t small[16] = {};
+    std::vector<int64_t> big;
+    if (ndim > 16) big.assign(static_cast<size_t>(ndim), 0);
+    int64_t* idx = ndim > 16 ? big.data() : small;
     int64_t row = lo / n, col = lo % n, ao = 0, bo = 0;
     for (int d = ndim - 2; d >= 0; --d) {
-      idx[static_cast<size_t>(d)] = row % dims[d];
+      idx[d] = row % dims[d];
       row /= dims[d];
-      ao += idx[static_cast<size_t>(d)] * a_strides[d];
-      bo += idx[static_cast<size_t>(d)] * b_strides[d];
+      ao += idx[d] * a_strides[d];
+      bo += idx[d] * b_strides[d];
     }
     for (int64_t pos = lo; pos < hi;) {
       const int64_t len = std::min(n - col, hi - pos);
@@ -49,9 +53,9 @@ void binary(binary_kind kind, const float* a, const float* b, float* y, int ndim
       col = 0;
       for (int d = ndim - 2; d >= 0; --d) {
         ao += a_strides[d], bo += b_strides[d];
-        if (++idx[static_cast<size_t>(d)] < dims[d]) break;
+        if (++idx[d] < dims[d]) break;
         ao -= a_strides[d] * dims[d], bo -= b_strides[d] * dims[d];
-        idx[static_cast<size_t>(d)] = 0;
+        idx[d] = 0;
       }
     }
   };

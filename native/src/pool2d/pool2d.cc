@@ -87,6 +87,31 @@ struct avg_tables {
   avg_columns columns() const { return {col_lo.data(), col_cnt.data(), max_cnt}; }
 };
 
+// The calling thread's last avg tables, reused while the geometry stays the same (a model calls
+// one pool shape over and over): building them is a handful of small allocations, which cost
+// more than pooling a tiny input. Only this thread rebuilds them, and only between its calls
+// (the pool workers of a call read them until that call returns).
+const avg_tables& avg_tables_for(const pool2d_params& p, bool backward) {
+  struct cached {
+    bool valid = false, count_include_pad = false;
+    int64_t key[12] = {};
+    avg_tables tables;
+  };
+  thread_local cached slots[2];  // forward and backward tables (training alternates them)
+  cached& c = slots[backward ? 1 : 0];
+  const int64_t key[12] = {p.in_height, p.in_width, p.out_height, p.out_width, p.kernel_h, p.kernel_w,
+                           p.stride_h, p.stride_w, p.pad_top, p.pad_bottom, p.pad_left, p.pad_right};
+  if (!c.valid || c.count_include_pad != p.count_include_pad ||
+      !std::equal(key, key + 12, c.key)) {
+    c.valid = false;  // stays so if the build throws (bad_alloc)
+    c.tables = avg_tables(p, backward);
+    std::copy(key, key + 12, c.key);
+    c.count_include_pad = p.count_include_pad;
+    c.valid = true;
+  }
+  return c.tables;
+}
+
 // Forward, max or avg: tasks are planes (NCHW) or output rows (NHWC).
 template <bool kMax>
 void pool_forward(const pool2d_params& p, const float* x, float* y) {
@@ -94,8 +119,7 @@ void pool_forward(const pool2d_params& p, const float* x, float* y) {
   const pool2d_config& cfg = get_pool2d_config();
   note_pool_path(kMax ? cfg.maxpool.path(p.data_layout) : cfg.avgpool.path(p.data_layout));
   if (p.batch * C * OH * OW == 0) return;
-  const avg_tables tables = kMax ? avg_tables() : avg_tables(p, false);
-  const avg_inverse d = tables.inverse();
+  const avg_inverse d = kMax ? avg_inverse{} : avg_tables_for(p, false).inverse();
   if (p.data_layout == layout::nchw) {
     const int64_t need = scratch_need(cfg.fwd_nchw_scratch, p);
     pool_for(p.batch * C, fwd_bytes(p), [&](int64_t lo, int64_t hi) {
@@ -215,7 +239,7 @@ void avg_pool2d_backward(const pool2d_params& p, const float* dy, float* dx) {
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, C = p.channels;
   const pool2d_config& cfg = get_pool2d_config();
   note_pool_path(p.data_layout == layout::nchw ? cfg.avgpool_backward_nchw_path : cfg.avgpool_backward_nhwc_path);
-  const avg_tables tables(p, true);
+  const avg_tables& tables = avg_tables_for(p, true);
   const avg_inverse d = tables.inverse();
   const avg_columns cols = tables.columns();
   const int64_t need = scratch_need(cfg.avgpool_backward_scratch, p);
