@@ -79,6 +79,11 @@ export interface Backend {
    */
   conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   /**
+   * conv2d on x and w rounded to bfloat16, products summed in fp32 (the epilogue in fp32):
+   * the bf16 GEMM where the CPU has it (groups 1), else the fp32 conv of the rounded operands.
+   */
+  conv2dBf16(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
+  /**
    * w (`[Cout, Cin/groups, KH, KW]`, NHWC `[Cout, KH, KW, Cin/groups]`) packed once for conv2d
    * calls of info's geometry ({@link PackedConv2dWeights}); w must not change while the result is used.
    */
@@ -95,6 +100,8 @@ export interface Backend {
    * r: the residual, as for conv2d; an input like x (natively copied at the call).
    */
   conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo, r?: Float32Array | null): Promise<Float32Array>;
+  /** conv2dBf16 off the JS thread (as conv2dAsync). */
+  conv2dBf16Async(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo, r?: Float32Array | null): Promise<Float32Array>;
   /** dx from dy and w (a transposed convolution). info.hasBias/activation are ignored. */
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): void;
   /** dw (and db when not null) from dy and x. */

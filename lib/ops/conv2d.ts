@@ -3,12 +3,13 @@ import { backend } from '../backend/select';
 import { rangeError, shapeStr } from '../errors';
 import { CONV2D_KEYS, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from '../shape/conv2d-info';
 import { checkTensor, Tensor, trustedTensor } from '../tensor';
-import { checkOptions } from '../check';
+import { checkOneOf, checkOptions } from '../check';
 import { allocate } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
 import { hardSwish, silu } from './activation';
 import { unaryBackward } from './arith';
 import type { ActivationKind } from '../backend/backend';
+import type { Precision } from './gemm';
 
 /**
  * Options of {@link conv2d}, {@link conv2dAsync} and {@link conv2dBackward}: the geometry
@@ -26,13 +27,19 @@ export interface Conv2dOptions extends Conv2dShapeOptions {
    * input: the result never shares its memory. conv2dBackward ignores it.
    */
   residual?: Tensor | null;
+  /**
+   * `'fp32'` (default) or `'bf16'`: x and w rounded to bfloat16, products summed in fp32, bias,
+   * residual and activation in fp32 (see {@link Precision}; grouped and depthwise convolutions
+   * compute the same values at fp32 speed). conv2dBackward ignores it.
+   */
+  precision?: Precision;
 }
 
 /** A gradient {@link conv2dBackward} can compute: `'dx'` (input), `'dw'` (weight) or `'db'` (bias). */
 export type Conv2dGrad = 'dx' | 'dw' | 'db';
 
 // xt and wt are checkTensor's snapshots: nothing below reads the caller's objects again.
-interface Prepared { info: Conv2dInfo; xt: Tensor; wt: Tensor; x4: Tensor; bias: Tensor | null; residual: Tensor | null; rank3: boolean }
+interface Prepared { info: Conv2dInfo; xt: Tensor; wt: Tensor; x4: Tensor; bias: Tensor | null; residual: Tensor | null; rank3: boolean; bf16: boolean }
 
 /** Rank 3 (no batch) becomes rank 4 with N = 1; the result is squeezed back. */
 export function addBatch(op: string, name: string, t: Tensor): { t4: Tensor; rank3: boolean } {
@@ -50,6 +57,7 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
   const o = checkOptions(op, opts, CONV2D_KEYS);
   const bias = o.bias === undefined || o.bias === null ? null : checkTensor(op, 'bias', o.bias);
   const residual = o.residual === undefined || o.residual === null ? null : checkTensor(op, 'residual', o.residual);
+  const bf16 = checkOneOf(op, 'precision', o.precision, ['fp32', 'bf16'] as const, 'fp32') === 'bf16';
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = conv2dInfo(op, x4.shape, wt.shape, o, bias ? bias.shape : null);
   if (residual) {
@@ -58,7 +66,7 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
       throw rangeError(op, `residual ${shapeStr(residual.shape)} does not match the output ${shapeStr(want)} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
     }
   }
-  return { info, xt, wt, x4, bias, residual, rank3 };
+  return { info, xt, wt, x4, bias, residual, rank3, bf16 };
 }
 
 function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, wt: Tensor): Tensor {
@@ -90,10 +98,11 @@ function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, 
  * @throws TypeError for a wrong argument type; RangeError for shapes that do not fit, naming the shapes.
  */
 export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
-  const { info, xt, wt, x4, bias, residual, rank3 } = prepare('conv2d', x, w, opts);
+  const { info, xt, wt, x4, bias, residual, rank3, bf16 } = prepare('conv2d', x, w, opts);
   if (info.activation in INPUT_GRAD && needsGrad(xt, wt, bias, residual)) return INPUT_GRAD[info.activation]!(conv2d(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }));
   const y = outputTensor('conv2d', info, rank3, xt, wt);
-  backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info, residual ? residual.data : null);
+  if (bf16) backend().conv2dBf16(x4.data, wt.data, bias ? bias.data : null, y.data, info, residual ? residual.data : null);
+  else backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info, residual ? residual.data : null);
   if (needsGrad(xt, wt, bias, residual)) recordConv2d(y, xt, wt, bias, residual, opts, info);
   return y;
 }
@@ -132,13 +141,15 @@ function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, re
  * bad input rejects the promise instead of throwing.
  */
 export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
-  const { info, xt, wt, x4, bias, residual, rank3 } = prepare('conv2dAsync', x, w, opts);
+  const { info, xt, wt, x4, bias, residual, rank3, bf16 } = prepare('conv2dAsync', x, w, opts);
   // y = null: the backend allocates the output (natively without a copy back). The residual
   // is an input like x: read at the call (natively copied), so changing or detaching it
   // afterwards does not touch the result.
   const grad = needsGrad(xt, wt, bias, residual);  // decided at the call (noGrad around the call counts)
   if (grad && info.activation in INPUT_GRAD) return INPUT_GRAD[info.activation]!(await conv2dAsync(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }));
-  const y = await backend().conv2dAsync(x4.data, wt.data, bias ? bias.data : null, null, info, residual ? residual.data : null);
+  const be = backend();
+  const y = await (bf16 ? be.conv2dBf16Async(x4.data, wt.data, bias ? bias.data : null, null, info, residual ? residual.data : null)
+    : be.conv2dAsync(x4.data, wt.data, bias ? bias.data : null, null, info, residual ? residual.data : null));
   const shape = conv2dOutputShapeOf(info);
   const out = new Tensor(y, rank3 ? shape.slice(1) : shape);
   if (grad) recordConv2d(out, xt, wt, bias, residual, opts, info);

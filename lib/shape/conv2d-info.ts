@@ -109,7 +109,7 @@ export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
 /** The option names of conv2d's geometry, of its shape helper and of the op itself. */
 export const CONV2D_GEOMETRY_KEYS = ['stride', 'padding', 'dilation', 'groups', 'layout'] as const;
 export const CONV2D_SHAPE_KEYS = [...CONV2D_GEOMETRY_KEYS, 'activation'] as const;
-export const CONV2D_KEYS = [...CONV2D_SHAPE_KEYS, 'bias', 'residual'] as const;
+export const CONV2D_KEYS = [...CONV2D_SHAPE_KEYS, 'bias', 'residual', 'precision'] as const;
 
 /** 'same' = ONNX SAME_UPPER: out = ceil(in / stride), the odd pixel of padding goes after. */
 function samePadding(inSize: number, kernel: number, stride: number, dilation: number): [number, number] {

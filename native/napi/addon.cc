@@ -38,6 +38,8 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("sgemm", &convkit_addon::call<js_sgemm>, napi_enumerable),
         InstanceMethod("sgemmAsync", &convkit_addon::call<js_sgemm_async>, napi_enumerable),
         InstanceMethod("sbgemm", &convkit_addon::call<js_sbgemm>, napi_enumerable),
+        InstanceMethod("conv2dBf16", &convkit_addon::call<js_conv2d_bf16>, napi_enumerable),
+        InstanceMethod("conv2dBf16Async", &convkit_addon::call<js_conv2d_bf16_async>, napi_enumerable),
         InstanceMethod("sbgemmAsync", &convkit_addon::call<js_sbgemm_async>, napi_enumerable),
         InstanceMethod("matmul", &convkit_addon::call<js_matmul>, napi_enumerable),
         InstanceMethod("matmulAsync", &convkit_addon::call<js_matmul_async>, napi_enumerable),

@@ -92,8 +92,12 @@ std::array<f32_view, N> sized_arrays(const Napi::CallbackInfo& info, const char*
 // pointer, then binds the arrays through `a` (in place or owned copies, arrays.h).
 // The residual (y's size, optional 6th argument) is an input like x: the async call copies
 // it, and y may not overlap it.
-std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
+// Kernel: convkit::conv2d, or convkit::conv2d_bf16 (op "conv2dBf16").
+using conv2d_kernel = void (*)(const conv2d_params&, const float*, const float*, const float*, float*, const float*);
+template <conv2d_kernel kernel, const char* const* kName>
+std::function<void()> parse_forward(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
+  const char* const kOp = *kName;
   const conv2d_params p = parse_call(info, kOp, "(x, w, b, y, info)", 5, true);
   const conv2d_sizes n = sizes_of(p);
   const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
@@ -113,7 +117,15 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   const float* rd = has_r ? a.in("residual", r, n.y) : nullptr;
   float* yd = fresh_y ? a.fresh(env, "y", n.y) : a.out("y", y, n.y);
   a.check_overlap(env, kOp);
-  return [p, xd, wd, bd, yd, rd] { convkit::conv2d(p, xd, wd, bd, yd, rd); };
+  return [p, xd, wd, bd, yd, rd] { kernel(p, xd, wd, bd, yd, rd); };
+}
+const char* const kOpName = kOp;
+const char* const kOpBf16 = "conv2dBf16";
+std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
+  return parse_forward<convkit::conv2d, &kOpName>(info, a);
+}
+std::function<void()> parse_bf16(const Napi::CallbackInfo& info, call_arrays& a) {
+  return parse_forward<convkit::conv2d_bf16, &kOpBf16>(info, a);
 }
 
 // conv2dPrepack(w, packed, info): packed (conv2d_packed_size floats) = w prepacked for info.
@@ -195,6 +207,8 @@ Napi::Value entry(const Napi::CallbackInfo& info, const char* op, bool async) {
 
 Napi::Value js_conv2d(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, false); }
 Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, true); }
+Napi::Value js_conv2d_bf16(const Napi::CallbackInfo& info) { return entry<parse_bf16>(info, kOpBf16, false); }
+Napi::Value js_conv2d_bf16_async(const Napi::CallbackInfo& info) { return entry<parse_bf16>(info, kOpBf16, true); }
 Napi::Value js_conv2d_prepack(const Napi::CallbackInfo& info) { return entry<parse_prepack>(info, kOpPrepack, false); }
 Napi::Value js_conv2d_packed(const Napi::CallbackInfo& info) { return entry<parse_packed>(info, kOpPacked, false); }
 Napi::Value js_conv2d_packed_size(const Napi::CallbackInfo& info) {

@@ -38,6 +38,8 @@ Napi::Value js_upsample2d_backward(const Napi::CallbackInfo& info);
 Napi::Value js_sgemm(const Napi::CallbackInfo& info);
 Napi::Value js_sgemm_async(const Napi::CallbackInfo& info);
 Napi::Value js_sbgemm(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_bf16(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_bf16_async(const Napi::CallbackInfo& info);
 Napi::Value js_sbgemm_async(const Napi::CallbackInfo& info);
 Napi::Value js_matmul(const Napi::CallbackInfo& info);
 Napi::Value js_matmul_async(const Napi::CallbackInfo& info);

@@ -89,7 +89,7 @@ describe('unknown option keys', () => {
   });
 
   it('a name far from every option lists the valid ones', () => {
-    sameOnBoth(() => ck.conv2d(x, w, { foo: 1 } as never), TypeError, /^conv2d: unknown option "foo" \(valid options: stride, padding, dilation, groups, layout, activation, bias, residual\)$/);
+    sameOnBoth(() => ck.conv2d(x, w, { foo: 1 } as never), TypeError, /^conv2d: unknown option "foo" \(valid options: stride, padding, dilation, groups, layout, activation, bias, residual, precision\)$/);
   });
 
   it('every op with options checks its keys', () => {

@@ -1,11 +1,13 @@
 // precision 'bf16': native sbgemm == the ts backend's exact reference (operands rounded to
 // bf16, fp32 products) within fp32 accumulation error, on every transpose, partial tiles, odd
 // K (the last pair half padding), several k blocks, strided leading dimensions, alpha / beta;
+// conv2d with precision 'bf16' (the bf16 GEMM for 1x1 kernels, the rounded operands' fp32
+// conv elsewhere) against the ts reference, both layouts, with the fused epilogue;
 // which path ran (bf16 instructions where /proc/cpuinfo lists avx512_bf16 at the AVX-512
 // level, the emulated fp32 product elsewhere); the public ops' precision option; bad values.
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { backends, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, sbgemm, setBackend, Tensor } from '../../lib/index';
+import { backends, conv2d, conv2dAsync, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, sbgemm, setBackend, Tensor } from '../../lib/index';
 import { bf16Round } from '../../lib/backend/ts/sbgemm';
 import { prng, randInt, randomData, worstRatio } from '../helpers/random';
 import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
@@ -119,5 +121,52 @@ describe.skipIf(skip)('precision option', () => {
     expect(() => gemm(a, b, { precision: 'fp16' as never })).toThrow(/gemm: .*precision/);
     expect(() => matmul(a, b, { precision: 'int4' as never })).toThrow(/matmul: .*precision/);
     expect(() => linear(a, a, null, { precison: 'bf16' } as never)).toThrow(/linear: .*precison/);
+  });
+});
+
+describe.skipIf(skip)('conv2d precision bf16 native vs ts', () => {
+  itRunsAtForcedIsa();
+  const cases: [string, number[], number[], Record<string, unknown>][] = [
+    ['pointwise', [2, 64, 7, 9], [40, 64, 1, 1], {}],
+    ['1x1 stride 2', [1, 40, 9, 11], [48, 40, 1, 1], { stride: 2 }],
+    ['1x1 padded', [1, 33, 5, 6], [17, 33, 1, 1], { padding: [1, 0, 0, 1] }],
+    ['3x3', [1, 19, 11, 13], [33, 19, 3, 3], { padding: 1 }],
+    ['7x7 / 2, Cin 3', [1, 3, 30, 30], [16, 3, 7, 7], { stride: 2, padding: 3 }],
+    ['depthwise', [1, 24, 9, 9], [24, 1, 3, 3], { padding: 1, groups: 24 }],
+  ];
+  for (const [name, xs, ws, extra] of cases) {
+    for (const layout of ['nchw', 'nhwc'] as const) {
+      it(`${name} ${layout}`, async () => {
+        const r = prng(xs.reduce((a, b) => a * 31 + b, 7));
+        const xShape = layout === 'nchw' ? xs : [xs[0], xs[2], xs[3], xs[1]];
+        const wShape = layout === 'nchw' ? ws : [ws[0], ws[2], ws[3], ws[1]];
+        const x = new Tensor(randomData(r, xs.reduce((a, b) => a * b, 1)), xShape);
+        const w = new Tensor(randomData(r, ws.reduce((a, b) => a * b, 1)), wShape);
+        const bias = new Tensor(randomData(r, ws[0]), [ws[0]]);
+        const opts = { ...extra, layout, bias, activation: 'relu' as const, precision: 'bf16' as const };
+        const y0 = conv2d(x, w, { ...opts, precision: 'fp32' });
+        const residual = new Tensor(randomData(r, y0.size), y0.shape);
+        const ynat = conv2d(x, w, { ...opts, residual });
+        setBackend('ts');
+        let yts: Tensor;
+        try {
+          yts = conv2d(x, w, { ...opts, residual });
+        } finally {
+          setBackend('native');
+        }
+        const kd = ws[1] * ws[2] * ws[3];
+        expect(worstRatio(ynat.data, yts.data, 4 * 1.2e-7 * Math.sqrt(kd + 2) * (kd + 2))).toBeLessThanOrEqual(1);
+        expect(Array.from((await conv2dAsync(x, w, { ...opts, residual })).data)).toEqual(Array.from(ynat.data));
+        // The rounding shows against fp32.
+        let diff = 0;
+        const yf = conv2d(x, w, { ...opts, residual, precision: 'fp32' });
+        for (let i = 0; i < yf.size; i++) diff = Math.max(diff, Math.abs(yf.data[i] - ynat.data[i]));
+        expect(diff).toBeGreaterThan(1e-5);
+      });
+    }
+  }
+  it('refuses an unknown precision', () => {
+    const x = new Tensor(new Float32Array(16), [1, 1, 4, 4]), w = new Tensor(new Float32Array(9), [1, 1, 3, 3]);
+    expect(() => conv2d(x, w, { precision: 'half' as never })).toThrow(/^conv2d: .*precision/);
   });
 });

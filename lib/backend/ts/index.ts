@@ -9,7 +9,7 @@ import { argmax, reduce } from './reduce';
 import { activation, activationBackward, softmax, softmaxBackward } from './activation';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
-import { sbgemm } from './sbgemm';
+import { bf16Round, sbgemm } from './sbgemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
 import { broadcastInfoOf, checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf, upsampleInfoOf } from './info-check';
@@ -92,6 +92,13 @@ const checked = {
     if (res !== null) checkArray(op, 'residual', res, n.y);
     checkNoOverlap(op, { y }, { x, w, b: i.hasBias ? b : null, residual: res });
     conv2d(x, w, i.hasBias ? b : null, y, i, res);
+  }) as Backend['conv2d'],
+  conv2dBf16: ((x, w, b, y, info, r) => {
+    // The exact reference: the fp32 conv of the rounded operands (checked as conv2d checks).
+    const n = convSizes(convInfoOf('conv2dBf16', info));
+    checkArray('conv2dBf16', 'x', x, n.x); checkArray('conv2dBf16', 'w', w, n.w);
+    checkNoOverlap('conv2dBf16', { y }, { x, w });
+    checked.conv2d(x.subarray(0, n.x).map(bf16Round), w.subarray(0, n.w).map(bf16Round), b, y, info, r);
   }) as Backend['conv2d'],
   conv2dBackwardData: ((dy, w, dx, info) => {
     const op = 'conv2dBackwardData', i = convInfoOf(op, info), n = convSizes(i);
@@ -286,6 +293,8 @@ export const tsBackend: Backend = {
     checkPacked('ts', pw, info);
     checked.conv2d(x, pw.w, b, y, info, r);
   },
+  conv2dBf16Async: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
+    (xx, ww, bb, yy, ii) => checked.conv2dBf16(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2dBf16', i), (i) => convSizes(i).y)(x, w, b, y, info),
   // The residual follows the info: bound here, so laterWithOutput sees (..., y, info).
   conv2dAsync: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
     (xx, ww, bb, yy, ii) => checked.conv2d(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2d', i), (i) => convSizes(i).y)(x, w, b, y, info),

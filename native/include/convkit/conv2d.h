@@ -65,6 +65,12 @@ void conv2d_prepack(const conv2d_params& p, const float* w, float* packed);
 void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const float* packed,
                    const float* b, float* y, const float* r = nullptr);
 
+// conv2d with x and w rounded to bfloat16 (convkit/sbgemm.h's rounding), products summed in
+// fp32, the epilogue in fp32: on the bf16 GEMM where the CPU has it (groups == 1), else the
+// fp32 conv2d of the rounded operands. Same shapes and epilogue as conv2d.
+void conv2d_bf16(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                 const float* r = nullptr);
+
 // Plain loops: the oracle every fast path is tested against (the activation in double,
 // libm's exp, rounded once).
 void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "configs/gemm-config.h"
 #include "configs/sbgemm-config.h"
 #include "convkit/gemm.h"
 #include "convkit/parallel.h"
@@ -25,7 +26,7 @@ namespace {
 
 thread_local workspace pack_b_space;  // [panels][kp][NR] pairs
 thread_local workspace pack_a_space;  // [MC / MR panels][KC / 2][MR] pairs
-thread_local workspace rows_space;    // one row of pairs
+thread_local workspace rows_space;    // up to NR rows of pairs
 
 uint32_t* as_pairs(float* p) { return reinterpret_cast<uint32_t*>(p); }
 
@@ -46,6 +47,26 @@ void sbgemm_emulated(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
   sgemm(trans_a, trans_b, m, n, k, alpha, ab.data(), ac, bb.data(), bc, beta, c, ldc);
 }
 
+// rows (<= width) rows of n floats (row stride ld) as pairs along each row, spread `width`
+// apart: dst[q*width + i] = pair q of row i. Groups of 8 rows go through the fp32 GEMM's
+// transposing pack (a pure shuffle, so it moves the pairs' bits unchanged); the rest one by one.
+void spread_rows(const sbgemm_plan& plan, int64_t rows, int64_t width, int64_t n, const float* src, int64_t ld,
+                 uint32_t* dst) {
+  const int64_t np = (n + 1) / 2;
+  uint32_t* tmp = as_pairs(rows_space.get(static_cast<size_t>(width * np)));
+  for (int64_t i = 0; i < rows; ++i) plan.pairs_along(n, src + i * ld, tmp + i * np);
+  const f32_pack_t8_fn pack_t8 = get_gemm_plan().pack_t8;
+  int64_t i = 0;
+  if (pack_t8) {
+    for (; i + 8 <= rows; i += 8) {
+      pack_t8(np, reinterpret_cast<const float*>(tmp + i * np), np, reinterpret_cast<float*>(dst + i), width);
+    }
+  }
+  for (; i < rows; ++i) {
+    for (int64_t q = 0; q < np; ++q) dst[q * width + i] = tmp[i * np + q];
+  }
+}
+
 // Panels [p0, p1) of op(B) as full-K pair panels: dst + jp * kp * NR pairs is panel jp.
 void pack_b_panels(const sbgemm_plan& plan, bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb,
                    int64_t p0, int64_t p1, uint32_t* dst) {
@@ -61,11 +82,7 @@ void pack_b_panels(const sbgemm_plan& plan, bool trans_b, int64_t n, int64_t k, 
         plan.pairs_across(n_eff, r0, r1, d + q * NR);
       }
     } else {  // op(B)(p, j) = b[j*ldb + p]: column j's k run, along, then spread NR apart
-      uint32_t* row = as_pairs(rows_space.get(static_cast<size_t>(kp)));
-      for (int64_t j = 0; j < n_eff; ++j) {
-        plan.pairs_along(k, b + (jr + j) * ldb, row);
-        for (int64_t q = 0; q < kp; ++q) d[q * NR + j] = row[q];
-      }
+      spread_rows(plan, n_eff, NR, k, b + jr * ldb, ldb, d);
     }
   }
 }
@@ -79,11 +96,7 @@ void pack_a_block(const sbgemm_plan& plan, bool trans_a, const float* a, int64_t
     const int64_t m_eff = std::min(MR, mc - ir);
     if (m_eff < MR) std::memset(dst, 0, static_cast<size_t>(kcp * MR) * 4);
     if (!trans_a) {  // op(A)(i, p) = a[i*lda + p]: row i's k run, along, then spread MR apart
-      uint32_t* row = as_pairs(rows_space.get(static_cast<size_t>(kcp)));
-      for (int64_t i = 0; i < m_eff; ++i) {
-        plan.pairs_along(kc, a + (i0 + ir + i) * lda + p0, row);
-        for (int64_t q = 0; q < kcp; ++q) dst[q * MR + i] = row[q];
-      }
+      spread_rows(plan, m_eff, MR, kc, a + (i0 + ir) * lda + p0, lda, dst);
     } else {  // op(A)(i, p) = a[p*lda + i]: rows p and p + 1 of a, across
       for (int64_t q = 0; q < kcp; ++q) {
         const int64_t p = p0 + 2 * q;

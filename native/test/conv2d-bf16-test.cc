@@ -1,0 +1,79 @@
+// conv2d_bf16 against conv2d_ref on the bf16-rounded operands (the exact semantics up to the
+// order of the sums): pointwise, 3x3 padded, strided, 7x7 Cin 3, dilated, grouped (the
+// emulated path), both layouts, with bias, residual and relu; and a check that the rounding
+// really happens (a bf16 result differs from the fp32 conv of the unrounded operands).
+#include <cmath>
+
+#include "conv-shapes.h"
+#include "convkit/conv2d.h"
+#include "convkit/sbgemm.h"
+#include "harness.h"
+
+using convkit::conv2d_params;
+using shape = test::conv_shape;
+
+namespace {
+
+std::vector<float> rounded(std::vector<float> v) {
+  for (float& x : v) x = convkit::bf16_round(x);
+  return v;
+}
+
+void check(shape s, bool residual) {
+  const conv2d_params p = test::conv_params(s);
+  const size_t nx = conv2d_x_size(p), nw = conv2d_w_size(p), ny = conv2d_y_size(p);
+  const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), bv = test::rand_vec(s.cout), rv = test::rand_vec(ny);
+  test::guarded x(nx), w(nw), y(ny);
+  x.copy_from(xv);
+  w.copy_from(wv);
+  const float* r = residual ? rv.data() : nullptr;
+  convkit::conv2d_bf16(p, x.data(), w.data(), bv.data(), y.data(), r);
+  std::vector<float> want(ny), bound(ny);
+  const auto xr = rounded(xv), wr = rounded(wv);
+  conv2d_params pa = p;  // |x||w| + |b| + |r|, no activation: the error bound
+  pa.act = convkit::activation::none;
+  std::vector<float> xa(xr), wa(wr), ba(bv), ra(rv);
+  for (auto* v : {&xa, &wa, &ba, &ra}) for (float& e : *v) e = std::fabs(e);
+  convkit::conv2d_ref(p, xr.data(), wr.data(), bv.data(), want.data(), r);
+  convkit::conv2d_ref(pa, xa.data(), wa.data(), ba.data(), bound.data(), residual ? ra.data() : nullptr);
+  char name[200];
+  std::snprintf(name, sizeof name, "conv2d_bf16 N%ld Cin%ld %ldx%ld Cout%ld k%ldx%ld s%ld p%ld g%ld %s%s", (long)s.n, (long)s.cin,
+                (long)s.h, (long)s.w, (long)s.cout, (long)s.kh, (long)s.kw, (long)s.sh, (long)s.pt, (long)s.g,
+                s.nhwc ? "nhwc" : "nchw", residual ? " residual" : "");
+  test::close(name, y.data(), want.data(), bound.data(), ny, static_cast<double>(nw / s.cout) + 2);
+}
+
+}  // namespace
+
+TEST(conv2d_bf16_matches_rounded_reference) {
+  std::printf("  conv2d_bf16 runs %s\n", convkit::sbgemm_native() ? "on the bf16 GEMM" : "emulated");
+  for (bool nhwc : {false, true}) {
+    shape list[] = {
+        {2, 64, 7, 9, 40, 1, 1},                                     // pointwise
+        {1, 19, 11, 13, 33, 3, 3, 1, 1, 1, 1, 1, 1},                  // 3x3 pad 1
+        {2, 16, 12, 10, 24, 3, 3, 2, 2, 1, 0, 1, 0},                  // stride 2, asymmetric pad
+        {1, 3, 30, 30, 16, 7, 7, 2, 2, 3, 3, 3, 3},                   // stem: 7x7 s2, Cin 3
+        {1, 8, 9, 9, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},                // dilation 2
+        {1, 32, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},            // groups 4 (emulated)
+        {1, 40, 5, 5, 48, 1, 1, 2, 2},                                // 1x1 stride 2
+    };
+    for (shape s : list) {
+      s.nhwc = nhwc;
+      s.bias = true;
+      s.relu = true;
+      check(s, false);
+      check(s, true);
+    }
+  }
+}
+
+TEST(conv2d_bf16_rounds) {
+  const shape s{1, 1, 1, 1, 1, 1, 1};
+  const conv2d_params p = test::conv_params(s);
+  const float x = 1.0f + 1.0f / 1024, w = 3.0f;
+  float y = 0.0f;
+  convkit::conv2d_bf16(p, &x, &w, nullptr, &y);
+  CHECK(y == 3.0f, "got %.9g", y);
+}
+
+int main() { return test::run_all("conv2d-bf16-test"); }
