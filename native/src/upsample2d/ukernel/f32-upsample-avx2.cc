@@ -1,8 +1,8 @@
 // Upsample ukernels, AVX2 + FMA (contracts in ukernels.h): the x2 rows, 8 floats a step. NCHW rows
 // (c = 1) interleave the even and odd outputs of 8 sources with unpacks and a lane swap; pixels of
 // c >= 8 channels go 8 channels a step, the last step overlapping the one before (no masked
-// loads or stores), pixels of fewer channels go channel by channel. The output lines 2 KB ahead
-// of the stores are prefetched (as in the AVX-512 file). Compiled with the AVX2 flags; the rest
+// loads or stores), pixels of fewer channels go channel by channel. The output lines 4 KB ahead
+// of the stores are prefetched (as in the AVX-512 file: NCHW rows of 64 pixels and more). Compiled with the AVX2 flags; the rest
 // of the family (gathers, the gradients' scatter-adds) stays portable.
 #include "util/x86-intrinsics.h"
 
@@ -13,7 +13,7 @@
 namespace convkit {
 namespace {
 
-constexpr int64_t kAhead = 512;
+constexpr int64_t kAhead = 1024;
 inline void prefetch_out(const float* p) { _mm_prefetch(reinterpret_cast<const char*>(p + kAhead), _MM_HINT_T0); }
 
 // [e0 o0 e1 o1 e2 o2 e3 o3] and [e4 o4 ... e7 o7].
@@ -105,12 +105,13 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
     // Sources 1 .. w - 2 in vectors of 8 (the last overlapping the one before when w - 2 is not a
     // multiple of 8: the same values written twice), outputs 0, 1, 2w - 2, 2w - 1 (and all of a
     // row under 10) one by one.
+    const bool ahead = w >= 64;
     int64_t k = 1;
     for (; k + 8 < w; k = k + 16 < w ? k + 8 : (k + 9 < w ? w - 9 : w)) {
-      prefetch_out(y0 + 2 * k);
-      prefetch_out(y0 + 2 * k + 8);
-      prefetch_out(y1 + 2 * k);
-      prefetch_out(y1 + 2 * k + 8);
+      if (ahead) {  // a step writes 16 floats (a line) of each row
+        prefetch_out(y0 + 2 * k);
+        prefetch_out(y1 + 2 * k);
+      }
       __m256 a0, a1, b0, b1;
       eo8(r0, k, a0, a1);
       eo8(r1, k, b0, b1);
