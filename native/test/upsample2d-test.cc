@@ -125,11 +125,12 @@ TEST(threaded_sizes) {
 }
 
 TEST(x2_bilinear_paths) {
-  // Twice the size (the dedicated x2 kernels): widths around the 16-lane blocks, 1..2 rows, odd
-  // channel counts, by scale and by size, and x2 along the width only.
-  for (int64_t w : {1, 2, 15, 16, 17, 31, 32, 33, 40}) {
+  // Twice the size (the dedicated x2 kernels): widths around the 16-lane blocks, 1..2 rows,
+  // channel counts under 16 (NHWC's flat runs, every phase count), around and over 16 (the
+  // overlapping last vector), by scale and by size, and x2 along the width only.
+  for (int64_t w : {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40}) {
     for (int64_t h : {1, 2, 5}) {
-      for (int64_t c : {1, 3, 17, 64}) {
+      for (int64_t c : {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 64}) {
         for (layout l : {layout::nchw, layout::nhwc}) {
           check(make(1, c, h, w, 2 * h, 2 * w, 2, 2, upsample_mode::bilinear, false, l));
           check(make(2, c, h, w, 2 * h, 2 * w, 0, 0, upsample_mode::bilinear, false, l));

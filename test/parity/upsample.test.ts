@@ -71,6 +71,25 @@ describe.skipIf(skip)('upsample2d parity native vs ts', () => {
     });
   }
 
+  // Twice the size along both axes (the x2 row-pair kernels): NHWC channel counts under 16 (flat
+  // runs, each phase count), not a multiple of 16 above it (overlapping last vectors), NCHW widths
+  // around the 8- and 16-lane blocks.
+  const x2 = prng(29);
+  for (const c of [1, 2, 3, 5, 8, 12, 15, 16, 17, 24, 64]) {
+    for (const layout of ['nchw', 'nhwc'] as const) {
+      const n = randInt(x2, 1, 2), h = randInt(x2, 1, 6), w = pick(x2, [1, 2, 7, 9, 16, 17, 25, 33]);
+      const xShape = layout === 'nchw' ? [n, c, h, w] : [n, h, w, c];
+      it(`x2 bilinear ${layout} x [${xShape}]`, () => {
+        const inf = upsample2dInfo('t', xShape, { scale: 2, mode: 'bilinear', layout });
+        const x = randomData(prng(c * 7 + w), n * c * h * w);
+        const a = new Float32Array(4 * x.length), b = new Float32Array(4 * x.length).fill(NaN);
+        backends.ts.upsample2d(x, a, inf);
+        backends.native.upsample2d(x, b, inf);
+        expect(worstRatio(b, a, 1e-6)).toBeLessThanOrEqual(1);
+      });
+    }
+  }
+
   it('both backends refuse a bad info and short arrays', () => {
     const good = upsample2dInfo('t', [1, 1, 2, 2], { size: 3 });
     for (const be of [backends.ts, backends.native]) {

@@ -1,6 +1,7 @@
 // The upsample2d family's config: one kernel per row/pixel kind, filled once: AVX-512 for the
-// forward rows and pixels where the CPU has it, portable otherwise (and for the gradients'
-// scatter-adds); upsample2d.cc does not change with the ISA.
+// forward rows and pixels where the CPU has it, AVX2 for the x2 rows and blend_rows at that
+// level, portable otherwise (and for the gradients' scatter-adds); upsample2d.cc does not change
+// with the ISA.
 #pragma once
 
 #include "upsample2d/ukernel/ukernels.h"

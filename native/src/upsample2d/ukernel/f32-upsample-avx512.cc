@@ -1,8 +1,9 @@
 // Upsample ukernels, AVX-512 (contracts in ukernels.h). NCHW rows: the column indices rise by at
 // most one per output when upsampling, so 16 outputs read at most 16 neighbouring source pixels:
 // one load and a lane permute (a gather only when the span is wider, e.g. downsampling). NHWC
-// pixels blend 16 channels per vector. Compiled with the AVX-512 flags; the gradients
-// (scatter-adds, order-dependent) stay portable.
+// pixels blend 16 channels per vector (x2 row pairs under 16 channels: one flat run of the row,
+// pairs_flat). The x2 row pairs prefetch their output lines. Compiled with the AVX-512 flags; the
+// gradients (scatter-adds, order-dependent) stay portable.
 #include "upsample2d/ukernel/ukernels.h"
 #include "util/avx512-helpers.h"
 #include "util/x86-intrinsics.h"
@@ -138,6 +139,108 @@ void f32_upsample_linear_row_x2__avx512(const float* r, float* t, int64_t w, int
 
 namespace {
 
+// The output lines kAhead floats (4 KB) ahead of the stores are requested early: a store that
+// misses waits for its line to be read, and the store queue alone keeps few such reads in flight
+// (x2 writes four times what it reads). Prefetches do not fault, so past the end of y is harmless.
+constexpr int64_t kAhead = 1024;
+inline void prefetch_out(const float* p) { _mm_prefetch(reinterpret_cast<const char*>(p + kAhead), _MM_HINT_T0); }
+
+// Fewer than 16 channels: the pairs' inner output pixels 1 .. 2w - 2 as one flat run of
+// L = (2w - 2) c floats per row, 16 a step. Flat output m (from pixel 1 on) is pixel p = m / c,
+// channel m % c; it blends source pixels p / 2 and p / 2 + 1, A at a(m) = (p / 2) c + m % c and
+// B = A + c, as 3/4, 1/4 for even p (output pixel 2i - 1) and 1/4, 3/4 for odd p. a(m + 2c) =
+// a(m) + c, so the 16 indices of a step, less the smallest, depend only on m mod 2c (its phase,
+// a multiple of g = gcd(16, 2c)); they span at most 16 floats (for every c < 16): a lane permute
+// of the 16 floats loaded from the smallest index (and from it + c for B).
+struct x2_phase {
+  int32_t idx[16];   // a(phase + l) - lo
+  int32_t lo;        // min over l of a(phase + l)
+  __mmask16 first;   // lanes weighted 3/4, 1/4 (even p)
+};
+
+// Every c in [2, 15]: its phases at[first[c] + phase / gcd(16, 2c)], 84 in all, built once.
+struct x2_phase_table {
+  int first[16];
+  x2_phase at[84];
+};
+
+inline int64_t phase_step(int64_t c) { return 2 * c % 16 == 0 ? 16 : 2 * c % 8 == 0 ? 8 : 2 * c % 4 == 0 ? 4 : 2; }
+
+const x2_phase_table& phase_table() {
+  static const x2_phase_table table = [] {
+    x2_phase_table t{};
+    int next = 0;
+    for (int64_t c = 2; c < 16; ++c) {
+      t.first[c] = next;
+      for (int64_t ph = 0; ph < 2 * c; ph += phase_step(c)) {
+        x2_phase& e = t.at[next++];
+        int32_t a[16];
+        e.lo = INT32_MAX;
+        e.first = 0;
+        for (int l = 0; l < 16; ++l) {
+          const int64_t m = ph + l, p = m / c;
+          a[l] = static_cast<int32_t>((p / 2) * c + m % c);
+          if (a[l] < e.lo) e.lo = a[l];
+          if (p % 2 == 0) e.first = static_cast<__mmask16>(e.first | (1u << l));
+        }
+        for (int l = 0; l < 16; ++l) e.idx[l] = a[l] - e.lo;
+      }
+    }
+    return t;
+  }();
+  return table;
+}
+
+// The 16 floats at p, zero past `avail` (the rest of the row).
+inline __m512 load16(const float* p, int64_t avail) {
+  return avail >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(tail_mask(avail), p);
+}
+
+// The flat run of pixels 1 .. 2w - 2 of a pair (y0, y1 point at output pixel 1), c in [2, 15].
+inline void pairs_flat(const float* r0, const float* r1, float* y0, float* y1, int64_t w, int64_t c) {
+  const int64_t L = (2 * w - 2) * c, n = w * c;
+  if (L == 0) return;
+  const __m512 q = _mm512_set1_ps(0.25f), tq = _mm512_set1_ps(0.75f);
+  const x2_phase* phases = phase_table().at + phase_table().first[c];
+  const int64_t g = phase_step(c);
+  // Steps of 16 outputs from flat m on: phase ph = m mod 2c, a(m) - a(ph) = cyc = (m - ph) / 2.
+  // The last step (L not a multiple of 16) overlaps the one before (the same values written
+  // twice): L is a multiple of 2c, so its phase is a multiple of g too. Under 16 outputs: masked.
+  const __mmask16 mask = tail_mask(L);
+  int64_t m = 0, ph = 0, cyc = 0;
+  while (true) {
+    const x2_phase& e = phases[ph / g];
+    const __m512i idx = _mm512_loadu_si512(e.idx);
+    const int64_t base = cyc + e.lo;
+    prefetch_out(y0 + m);
+    prefetch_out(y1 + m);
+    const __m512 a0 = _mm512_permutexvar_ps(idx, load16(r0 + base, n - base));
+    const __m512 b0 = _mm512_permutexvar_ps(idx, load16(r0 + base + c, n - base - c));
+    const __m512 a1 = _mm512_permutexvar_ps(idx, load16(r1 + base, n - base));
+    const __m512 b1 = _mm512_permutexvar_ps(idx, load16(r1 + base + c, n - base - c));
+    const __m512 wa = _mm512_mask_blend_ps(e.first, q, tq), wb = _mm512_mask_blend_ps(e.first, tq, q);
+    const __m512 t0 = _mm512_add_ps(_mm512_mul_ps(wa, a0), _mm512_mul_ps(wb, b0));
+    const __m512 t1 = _mm512_add_ps(_mm512_mul_ps(wa, a1), _mm512_mul_ps(wb, b1));
+    const __m512 u0 = _mm512_add_ps(_mm512_mul_ps(tq, t0), _mm512_mul_ps(q, t1));
+    const __m512 u1 = _mm512_add_ps(_mm512_mul_ps(q, t0), _mm512_mul_ps(tq, t1));
+    if (mask != 0xFFFF) {
+      _mm512_mask_storeu_ps(y0, mask, u0);
+      _mm512_mask_storeu_ps(y1, mask, u1);
+      return;
+    }
+    _mm512_storeu_ps(y0 + m, u0);
+    _mm512_storeu_ps(y1 + m, u1);
+    if (m + 16 == L) return;
+    m += 16;
+    for (ph += 16; ph >= 2 * c; ph -= 2 * c) cyc += c;
+    if (m + 16 > L) {
+      m = L - 16;
+      ph = m % (2 * c);
+      cyc = (m - ph) / 2;
+    }
+  }
+}
+
 // One pair of bilinear_rows_x2.
 inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1, int64_t w, int64_t c) {
   const __m512 q = _mm512_set1_ps(0.25f), tq = _mm512_set1_ps(0.75f);
@@ -167,6 +270,8 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
     auto rot = [](__m512 v) {
       return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v), _mm512_castps_si512(v), 15));
     };
+    // Output lines prefetched on rows of 64 pixels and more (measured: no gain on 32-wide rows).
+    const bool ahead = w >= 64;
     int64_t k = 0;
     if (w >= 17) {
       __m512 a0, a1, b0, b1;
@@ -176,6 +281,12 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
       out(a0, b0, y0, y1, 0xFFFF);
       out(a1, b1, y0 + 16, y1 + 16, 0xFFFF);
       for (k = 16; k + 17 <= w; k += 16) {
+        if (ahead) {
+          prefetch_out(y0 + 2 * k);
+          prefetch_out(y0 + 2 * k + 16);
+          prefetch_out(y1 + 2 * k);
+          prefetch_out(y1 + 2 * k + 16);
+        }
         blend(_mm512_loadu_ps(r0 + k - 1), _mm512_loadu_ps(r0 + k), _mm512_loadu_ps(r0 + k + 1), a0, a1);
         blend(_mm512_loadu_ps(r1 + k - 1), _mm512_loadu_ps(r1 + k), _mm512_loadu_ps(r1 + k + 1), b0, b1);
         out(a0, b0, y0 + 2 * k, y1 + 2 * k, 0xFFFF);
@@ -183,6 +294,12 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
       }
     }
     for (; k < w; k += 16) {
+      if (ahead) {
+        prefetch_out(y0 + 2 * k);
+        prefetch_out(y0 + 2 * k + 16);
+        prefetch_out(y1 + 2 * k);
+        prefetch_out(y1 + 2 * k + 16);
+      }
       const int64_t left = w - k;
       const __mmask16 m = tail_mask(left), mn = tail_mask(left - 1);
       __m512 a0, a1, b0, b1;
@@ -218,29 +335,33 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
     }
   };
   pixel(0, w > 1 ? 1 : 0, _mm512_set1_ps(1.0f), _mm512_setzero_ps(), 0);
-  const int64_t whole = c - c % 16;  // channels in whole vectors: plain loads and stores (masked ones are slow)
-  for (int64_t i = 1; i < w; ++i) {
-    // Output pixels 2i - 1 and 2i from source pixels i - 1 and i: four loads for both.
-    const float *a0 = r0 + (i - 1) * c, *a1 = a0 + c, *b0 = r1 + (i - 1) * c, *b1 = b0 + c;
-    float *o0 = y0 + (2 * i - 1) * c, *o1 = y1 + (2 * i - 1) * c;
-    for (int64_t k = 0; k < whole; k += 16) {
-      const __m512 pa = _mm512_loadu_ps(a0 + k), va = _mm512_loadu_ps(a1 + k);
-      const __m512 pb = _mm512_loadu_ps(b0 + k), vb = _mm512_loadu_ps(b1 + k);
-      const __m512 to0 = _mm512_add_ps(_mm512_mul_ps(tq, pa), _mm512_mul_ps(q, va));
-      const __m512 to1 = _mm512_add_ps(_mm512_mul_ps(tq, pb), _mm512_mul_ps(q, vb));
-      const __m512 te0 = _mm512_add_ps(_mm512_mul_ps(q, pa), _mm512_mul_ps(tq, va));
-      const __m512 te1 = _mm512_add_ps(_mm512_mul_ps(q, pb), _mm512_mul_ps(tq, vb));
-      _mm512_storeu_ps(o0 + k, _mm512_add_ps(_mm512_mul_ps(tq, to0), _mm512_mul_ps(q, to1)));
-      _mm512_storeu_ps(o1 + k, _mm512_add_ps(_mm512_mul_ps(q, to0), _mm512_mul_ps(tq, to1)));
-      _mm512_storeu_ps(o0 + c + k, _mm512_add_ps(_mm512_mul_ps(tq, te0), _mm512_mul_ps(q, te1)));
-      _mm512_storeu_ps(o1 + c + k, _mm512_add_ps(_mm512_mul_ps(q, te0), _mm512_mul_ps(tq, te1)));
-    }
-    for (int64_t k = whole; k < c; k += 16) {
-      const __mmask16 m = tail_mask(c - k);
-      const __m512 pa = _mm512_maskz_loadu_ps(m, a0 + k), va = _mm512_maskz_loadu_ps(m, a1 + k);
-      const __m512 pb = _mm512_maskz_loadu_ps(m, b0 + k), vb = _mm512_maskz_loadu_ps(m, b1 + k);
-      out(_mm512_add_ps(_mm512_mul_ps(tq, pa), _mm512_mul_ps(q, va)), _mm512_add_ps(_mm512_mul_ps(tq, pb), _mm512_mul_ps(q, vb)), o0 + k, o1 + k, m);
-      out(_mm512_add_ps(_mm512_mul_ps(q, pa), _mm512_mul_ps(tq, va)), _mm512_add_ps(_mm512_mul_ps(q, pb), _mm512_mul_ps(tq, vb)), o0 + c + k, o1 + c + k, m);
+  if (c < 16) {
+    pairs_flat(r0, r1, y0 + c, y1 + c, w, c);
+  } else {
+    // Output pixels 2i - 1 and 2i from source pixels i - 1 and i: four loads for both, 16
+    // channels a step; when c is not a multiple of 16 the last step overlaps the one before (the
+    // same values written twice), so no load or store is masked.
+    for (int64_t i = 1; i < w; ++i) {
+      const float *a0 = r0 + (i - 1) * c, *a1 = a0 + c, *b0 = r1 + (i - 1) * c, *b1 = b0 + c;
+      float *o0 = y0 + (2 * i - 1) * c, *o1 = y1 + (2 * i - 1) * c;
+      for (int64_t k = 0; k < 2 * c; k += 16) {
+        prefetch_out(o0 + k);
+        prefetch_out(o1 + k);
+      }
+      for (int64_t k = 0;; k += 16) {
+        if (k + 16 > c) k = c - 16;
+        const __m512 pa = _mm512_loadu_ps(a0 + k), va = _mm512_loadu_ps(a1 + k);
+        const __m512 pb = _mm512_loadu_ps(b0 + k), vb = _mm512_loadu_ps(b1 + k);
+        const __m512 to0 = _mm512_add_ps(_mm512_mul_ps(tq, pa), _mm512_mul_ps(q, va));
+        const __m512 to1 = _mm512_add_ps(_mm512_mul_ps(tq, pb), _mm512_mul_ps(q, vb));
+        const __m512 te0 = _mm512_add_ps(_mm512_mul_ps(q, pa), _mm512_mul_ps(tq, va));
+        const __m512 te1 = _mm512_add_ps(_mm512_mul_ps(q, pb), _mm512_mul_ps(tq, vb));
+        _mm512_storeu_ps(o0 + k, _mm512_add_ps(_mm512_mul_ps(tq, to0), _mm512_mul_ps(q, to1)));
+        _mm512_storeu_ps(o1 + k, _mm512_add_ps(_mm512_mul_ps(q, to0), _mm512_mul_ps(tq, to1)));
+        _mm512_storeu_ps(o0 + c + k, _mm512_add_ps(_mm512_mul_ps(tq, te0), _mm512_mul_ps(q, te1)));
+        _mm512_storeu_ps(o1 + c + k, _mm512_add_ps(_mm512_mul_ps(q, te0), _mm512_mul_ps(tq, te1)));
+        if (k + 16 == c) break;
+      }
     }
   }
   pixel(w - 1, w - 1, tq, q, 2 * w - 1);

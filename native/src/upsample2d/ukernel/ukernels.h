@@ -58,7 +58,8 @@ void f32_upsample_bilinear_pixel__scalar(const float* a, const float* b, const f
 void f32_upsample_bilinear_pixel_backward__scalar(const float* g, float h0, float h1, float w0, float w1, float* a,
                                                   float* b, float* c, float* d, int64_t n);
 
-// AVX-512: the NCHW rows by gathers, the NHWC pixels 16 channels a step.
+// AVX-512: the NCHW rows by gathers, the NHWC pixels 16 channels a step (x2 under 16 channels: flat
+// runs of the row pair).
 void f32_upsample_nearest_row__avx512(const float* r, const int32_t* i0, float* y, int64_t n);
 void f32_upsample_nearest_row_x2__avx512(const float* r, float* y, int64_t n);
 void f32_upsample_linear_row__avx512(const float* r, const int32_t* i0, const int32_t* i1, const float* w0,
@@ -68,5 +69,13 @@ void f32_upsample_bilinear_rows_x2__avx512(const float* r, float* y, int64_t pai
 void f32_upsample_blend_rows__avx512(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
 void f32_upsample_bilinear_pixel__avx512(const float* a, const float* b, const float* c, const float* d, float h0,
                                          float h1, float w0, float w1, float* y, int64_t n);
+
+// AVX2 + FMA: the x2 rows (both layouts) and blend_rows, 8 lanes a step; the other kinds stay portable.
+// (At the AVX flags GCC may contract a product and a sum into one FMA, here as in the AVX-512 file:
+// the same products and sums up to that rounding, within the parity tests' tolerance.)
+void f32_upsample_nearest_row_x2__avx2(const float* r, float* y, int64_t n);
+void f32_upsample_linear_row_x2__avx2(const float* r, float* t, int64_t w, int64_t c);
+void f32_upsample_bilinear_rows_x2__avx2(const float* r, float* y, int64_t pairs, int64_t w, int64_t c);
+void f32_upsample_blend_rows__avx2(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n);
 
 }  // namespace convkit
