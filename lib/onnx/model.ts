@@ -3,6 +3,7 @@
 import { nearest } from '../check';
 import { getNumThreads, setNumThreads } from '../backend/select';
 import { isTensor, Tensor } from '../tensor';
+import type { Precision } from '../ops/gemm';
 import type { Dim, Graph, Node } from './graph';
 import { buildPlan, runPlan, type Plan } from './plan';
 import { RunWorker } from './run-worker';
@@ -14,6 +15,13 @@ export interface OnnxLoadOptions {
   threads?: number;
   /** Run the graph passes (batch-norm folding, epilogue fusion). Default true; false runs the graph as written. */
   optimize?: boolean;
+  /**
+   * `'fp32'` (default) or `'bf16'`: the layers that run faster on bf16 operands (Gemm, MatMul
+   * and 1x1 convolutions of one group, on CPUs with AVX512_BF16) round their operands to
+   * bfloat16 and sum the products in fp32 (see {@link Precision}); every other layer stays
+   * fp32. `summary()` marks the bf16 steps.
+   */
+  precision?: Precision;
 }
 
 /** A graph input or output: its name, shape (a string names a dynamic dimension) and element type. */
@@ -99,7 +107,7 @@ export class OnnxModel {
     const key = shapes.map((s) => s.join('x')).join(';');
     let plan = this.plans.get(key);
     if (!plan) {
-      plan = buildPlan(this.graph, this.attrs, shapes);
+      plan = buildPlan(this.graph, this.attrs, shapes, this.opts.precision ?? 'fp32');
       if (this.plans.size >= PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);
     }
@@ -145,7 +153,7 @@ export class OnnxModel {
    */
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const { arrays, shapes } = this.feedsOf('model.run', feeds);
-    this.worker ??= new RunWorker(this.graph, { threads: this.opts.threads });
+    this.worker ??= new RunWorker(this.graph, { threads: this.opts.threads, precision: this.opts.precision });
     const out = await this.worker.run(arrays.map((a) => a.slice()), shapes);
     const result: Record<string, Tensor> = {};
     this.outputs.forEach((o, i) => { result[o.name] = new Tensor(out[i].data, out[i].shape); });

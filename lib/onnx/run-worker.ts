@@ -38,7 +38,7 @@ export class RunWorker {
   private next = 0;
   private failed: Error | null = null;
 
-  constructor(graph: Graph, opts: { threads?: number }) {
+  constructor(graph: Graph, opts: { threads?: number; precision?: 'fp32' | 'bf16' }) {
     shareConsts(graph);
     this.worker = new Worker(workerFile(), { workerData: { graph, opts, backend: getBackend() } });
     this.worker.unref();

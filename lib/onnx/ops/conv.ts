@@ -82,6 +82,16 @@ export const Conv = op({
     // Constant weights (never changed after load) are packed once per plan where the backend
     // has panels for the path (native: the 1x1 GEMM's), instead of by every call.
     const wConst = w.data instanceof Float32Array ? w.data : null;
+    // bf16 where it pays: 1x1 kernels of groups 1 run on the bf16 GEMM; the others (3x3 on
+    // Winograd, the direct small-Cin and depthwise kernels) are faster in fp32 (conv2d-bf16.cc)
+    // and stay fp32.
+    if (p.precision === 'bf16' && kh === 1 && kw === 1 && info.groups === 1) {
+      return {
+        outputs: [{ shape: out, dtype: 'float32' }],
+        kernel: (xs, ys) => be.conv2dBf16(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
+        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} bf16`,
+      };
+    }
     let pw = wConst ? be.conv2dPrepack(wConst, info) : null;
     if (pw && pw.data.length === 0) pw = null;
     const note = `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}${pw ? ' prepacked' : ''}`;

@@ -24,6 +24,7 @@ export const Gemm = op({
     if (cInfo && cInfo.shape.join() !== `${m},${n}`) throw new RangeError(`C ${dims(C!.shape)} does not broadcast to [${m}, ${n}]`);
     const info: GemmInfo = { transA, transB, m, n, k, alpha, beta: useC ? 1 : 0, lda: A.shape[1], ldb: B.shape[1], ldc: n };
     const be = backend();
+    const bf16 = p.precision === 'bf16';
     // beta C broadcast to [M, N] first, then C += alpha AB. A known C (a Linear's bias) is
     // expanded once here; a computed one is multiplied into place by a [M, N] array of beta.
     let fill: Float32Array | null = null;
@@ -38,8 +39,10 @@ export const Gemm = op({
       kernel: (xs, ys) => {
         if (fill) ys[0].set(fill);
         else if (useC) be.binary('mul', xs[2] as Float32Array, betaMN!, ys[0], mulInfo!);
-        be.sgemm(xs[0] as Float32Array, xs[1] as Float32Array, ys[0], info);
+        if (bf16) be.sbgemm(xs[0] as Float32Array, xs[1] as Float32Array, ys[0], info);
+        else be.sgemm(xs[0] as Float32Array, xs[1] as Float32Array, ys[0], info);
       },
+      note: bf16 ? 'bf16' : undefined,
     };
   },
 });
@@ -52,6 +55,19 @@ export const MatMul = op({
     const plan = matmulPlan('matmul', A.shape, B.shape);
     const be = backend();
     const info = { m: plan.m, n: plan.n, k: plan.k, aOffsets: plan.aOffsets, bOffsets: plan.bOffsets };
+    if (p.precision === 'bf16') {
+      // One sbgemm per batch entry.
+      const { m, n, k, aOffsets, bOffsets } = plan;
+      const gi: GemmInfo = { transA: false, transB: false, m, n, k, alpha: 1, beta: 0, lda: Math.max(k, 1), ldb: Math.max(n, 1), ldc: Math.max(n, 1) };
+      return {
+        outputs: [{ shape: plan.outShape, dtype: 'float32' }],
+        kernel: (xs, ys) => {
+          const a = xs[0] as Float32Array, b = xs[1] as Float32Array;
+          for (let t = 0; t < aOffsets.length; t++) be.sbgemm(a.subarray(aOffsets[t], aOffsets[t] + m * k), b.subarray(bOffsets[t], bOffsets[t] + k * n), ys[0].subarray(t * m * n, (t + 1) * m * n), gi);
+        },
+        note: 'bf16',
+      };
+    }
     return { outputs: [{ shape: plan.outShape, dtype: 'float32' }], kernel: (xs, ys) => be.matmul(xs[0] as Float32Array, xs[1] as Float32Array, ys[0], info) };
   },
 });

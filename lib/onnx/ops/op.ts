@@ -30,6 +30,8 @@ export interface PlanArgs<A> {
   attrs: A;
   inputs: readonly (Value | null)[];
   opset: number;
+  /** The model's arithmetic for Conv, Gemm and MatMul (onnx.load's precision option; absent: fp32, as the load-time passes plan). */
+  precision?: 'fp32' | 'bf16';
 }
 
 export interface OpDef<A = unknown> {
