@@ -47,6 +47,8 @@ export interface PackedConv2dWeights {
   readonly w: Float32Array;
   /** The packed panels, in the backend's own layout; empty when there are none. */
   readonly data: Float32Array;
+  /** The arithmetic it is packed for: conv2dPacked runs conv2d for 'fp32', conv2dBf16 for 'bf16'. */
+  readonly precision: 'fp32' | 'bf16';
 }
 
 /** The geometry a {@link PackedConv2dWeights} is packed for, as a string: what must match. */
@@ -87,7 +89,7 @@ export interface Backend {
    * w (`[Cout, Cin/groups, KH, KW]`, NHWC `[Cout, KH, KW, Cin/groups]`) packed once for conv2d
    * calls of info's geometry ({@link PackedConv2dWeights}); w must not change while the result is used.
    */
-  conv2dPrepack(w: Float32Array, info: Conv2dInfo): PackedConv2dWeights;
+  conv2dPrepack(w: Float32Array, info: Conv2dInfo, precision?: 'fp32' | 'bf16'): PackedConv2dWeights;
   /**
    * conv2d on prepacked weights, bit for bit what conv2d gives on the w they were packed
    * from. RangeError if pw was packed by another backend or for another geometry.

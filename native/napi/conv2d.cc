@@ -128,25 +128,42 @@ std::function<void()> parse_bf16(const Napi::CallbackInfo& info, call_arrays& a)
   return parse_forward<convkit::conv2d_bf16, &kOpBf16>(info, a);
 }
 
+// The prepacked forms of conv2d and conv2d_bf16: their packed size, prepack and packed conv.
+struct packed_kind {
+  const char* prepack_op;
+  const char* packed_op;
+  int64_t (*size)(const conv2d_params&);
+  void (*prepack)(const conv2d_params&, const float*, float*);
+  void (*packed)(const conv2d_params&, const float*, const float*, const float*, const float*, float*, const float*);
+};
+const packed_kind kFp32Packed{kOpPrepack, kOpPacked, convkit::conv2d_packed_size, convkit::conv2d_prepack,
+                              convkit::conv2d_packed};
+const packed_kind kBf16Packed{"conv2dBf16Prepack", "conv2dBf16Packed", convkit::conv2d_bf16_packed_size,
+                              convkit::conv2d_bf16_prepack, convkit::conv2d_bf16_packed};
+
 // conv2dPrepack(w, packed, info): packed (conv2d_packed_size floats) = w prepacked for info.
+template <const packed_kind* K>
 std::function<void()> parse_prepack(const Napi::CallbackInfo& info, call_arrays& a) {
-  const char* op = kOpPrepack;
+  const char* op = K->prepack_op;
   const conv2d_params p = parse_call(info, op, "(w, packed, info)", 3, true);
-  const auto [w, packed] = sized_arrays(info, op, {{0, "w", conv2d_w_size(p)}, {1, "packed", conv2d_packed_size(p)}});
+  const int64_t np = K->size(p);
+  const auto [w, packed] = sized_arrays(info, op, {{0, "w", conv2d_w_size(p)}, {1, "packed", np}});
   const float* wd = a.in("w", w, conv2d_w_size(p));
-  float* pd = a.out("packed", packed, conv2d_packed_size(p));
+  float* pd = a.out("packed", packed, np);
   a.check_overlap(info.Env(), op);
-  return [p, wd, pd] { convkit::conv2d_prepack(p, wd, pd); };
+  const auto prepack = K->prepack;
+  return [p, wd, pd, prepack] { prepack(p, wd, pd); };
 }
 
 // conv2dPacked(x, w, packed, b, y, info, r?): conv2d on w and the panels conv2dPrepack packed
 // from it for info.
+template <const packed_kind* K>
 std::function<void()> parse_packed(const Napi::CallbackInfo& info, call_arrays& a) {
   Napi::Env env = info.Env();
-  const char* op = kOpPacked;
+  const char* op = K->packed_op;
   const conv2d_params p = parse_call(info, op, "(x, w, packed, b, y, info)", 6, true);
   const conv2d_sizes n = sizes_of(p);
-  const int64_t np = conv2d_packed_size(p);
+  const int64_t np = K->size(p);
   const bool has_r = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined();
   const auto [x, w, packed, y, r] = sized_arrays(
       info, op, {{0, "x", n.x}, {1, "w", n.w}, {2, "packed", np}, {4, "y", n.y}, {6, "residual", n.y, has_r}});
@@ -164,7 +181,8 @@ std::function<void()> parse_packed(const Napi::CallbackInfo& info, call_arrays& 
   const float* rd = has_r ? a.in("residual", r, n.y) : nullptr;
   float* yd = a.out("y", y, n.y);
   a.check_overlap(env, op);
-  return [p, xd, wd, pd, bd, yd, rd] { convkit::conv2d_packed(p, xd, wd, pd, bd, yd, rd); };
+  const auto packed_conv = K->packed;
+  return [p, xd, wd, pd, bd, yd, rd, packed_conv] { packed_conv(p, xd, wd, pd, bd, yd, rd); };
 }
 
 // conv2dBackwardData(dy, w, dx, info): dx = the transposed convolution of dy with w.
@@ -209,11 +227,21 @@ Napi::Value js_conv2d(const Napi::CallbackInfo& info) { return entry<parse>(info
 Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, true); }
 Napi::Value js_conv2d_bf16(const Napi::CallbackInfo& info) { return entry<parse_bf16>(info, kOpBf16, false); }
 Napi::Value js_conv2d_bf16_async(const Napi::CallbackInfo& info) { return entry<parse_bf16>(info, kOpBf16, true); }
-Napi::Value js_conv2d_prepack(const Napi::CallbackInfo& info) { return entry<parse_prepack>(info, kOpPrepack, false); }
-Napi::Value js_conv2d_packed(const Napi::CallbackInfo& info) { return entry<parse_packed>(info, kOpPacked, false); }
+Napi::Value js_conv2d_prepack(const Napi::CallbackInfo& info) { return entry<parse_prepack<&kFp32Packed>>(info, kOpPrepack, false); }
+Napi::Value js_conv2d_packed(const Napi::CallbackInfo& info) { return entry<parse_packed<&kFp32Packed>>(info, kOpPacked, false); }
 Napi::Value js_conv2d_packed_size(const Napi::CallbackInfo& info) {
   const conv2d_params p = parse_call(info, kOpPrepack, "(info)", 1, true);
   return Napi::Number::New(info.Env(), static_cast<double>(conv2d_packed_size(p)));
+}
+Napi::Value js_conv2d_bf16_prepack(const Napi::CallbackInfo& info) {
+  return entry<parse_prepack<&kBf16Packed>>(info, kBf16Packed.prepack_op, false);
+}
+Napi::Value js_conv2d_bf16_packed(const Napi::CallbackInfo& info) {
+  return entry<parse_packed<&kBf16Packed>>(info, kBf16Packed.packed_op, false);
+}
+Napi::Value js_conv2d_bf16_packed_size(const Napi::CallbackInfo& info) {
+  const conv2d_params p = parse_call(info, kBf16Packed.prepack_op, "(info)", 1, true);
+  return Napi::Number::New(info.Env(), static_cast<double>(conv2d_bf16_packed_size(p)));
 }
 Napi::Value js_conv2d_backward_data(const Napi::CallbackInfo& info) {
   return entry<parse_backward_data>(info, kOpBackwardData, false);

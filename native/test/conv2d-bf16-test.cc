@@ -3,6 +3,7 @@
 // emulated path), both layouts, with bias, residual and relu; and a check that the rounding
 // really happens (a bf16 result differs from the fp32 conv of the unrounded operands).
 #include <cmath>
+#include <cstring>
 
 #include "conv-shapes.h"
 #include "convkit/conv2d.h"
@@ -74,6 +75,25 @@ TEST(conv2d_bf16_rounds) {
   float y = 0.0f;
   convkit::conv2d_bf16(p, &x, &w, nullptr, &y);
   CHECK(y == 3.0f, "got %.9g", y);
+}
+
+TEST(conv2d_bf16_prepacked_is_bit_exact) {
+  for (bool nhwc : {false, true}) {
+    for (shape s : {shape{2, 64, 7, 9, 40, 1, 1}, shape{1, 40, 9, 11, 48, 1, 1, 2, 2}, shape{1, 19, 11, 13, 33, 3, 3, 1, 1, 1, 1, 1, 1}}) {
+      s.nhwc = nhwc;
+      s.bias = true;
+      const conv2d_params p = test::conv_params(s);
+      const size_t nx = conv2d_x_size(p), nw = conv2d_w_size(p), ny = conv2d_y_size(p);
+      const auto x = test::rand_vec(nx), w = test::rand_vec(nw), b = test::rand_vec(s.cout);
+      std::vector<float> packed(static_cast<size_t>(convkit::conv2d_bf16_packed_size(p))), y0(ny), y1(ny);
+      const bool want_panels = convkit::sbgemm_native() && nhwc && s.kh == 1;
+      CHECK((packed.size() > 0) == want_panels, "packed size %zu for nhwc %d k%ld", packed.size(), (int)nhwc, (long)s.kh);
+      convkit::conv2d_bf16_prepack(p, w.data(), packed.data());
+      convkit::conv2d_bf16(p, x.data(), w.data(), b.data(), y0.data());
+      convkit::conv2d_bf16_packed(p, x.data(), w.data(), packed.empty() ? nullptr : packed.data(), b.data(), y1.data());
+      CHECK(std::memcmp(y0.data(), y1.data(), ny * 4) == 0, "prepacked differs (nhwc %d k%ld)", (int)nhwc, (long)s.kh);
+    }
+  }
 }
 
 int main() { return test::run_all("conv2d-bf16-test"); }

@@ -103,4 +103,19 @@ TEST(sbgemm_differs_from_fp32_as_bf16_does) {
   CHECK(c == 3.0f, "got %.9g", c);
 }
 
+TEST(sbgemm_prepacked_b_is_bit_exact) {
+  for (int t = 0; t < 4; ++t) {
+    const bool ta = t & 1, tb = t & 2;
+    const int64_t m = 77, n = 45, k = 403;
+    const auto a = test::rand_vec(m * k), b = test::rand_vec(k * n);
+    std::vector<float> bp(static_cast<size_t>(convkit::sbgemm_packed_b_size(n, k))), c0(m * n), c1(m * n);
+    CHECK(bp.empty() != convkit::sbgemm_native(), "packed size %zu", bp.size());
+    convkit::sbgemm_pack_b(tb, n, k, b.data(), tb ? k : n, bp.data());
+    convkit::sbgemm(ta, tb, m, n, k, 1.0f, a.data(), ta ? m : k, b.data(), tb ? k : n, 0.0f, c0.data(), n);
+    convkit::sbgemm_prepacked_b(ta, tb, m, n, k, 1.0f, a.data(), ta ? m : k, b.data(), tb ? k : n,
+                                bp.empty() ? nullptr : bp.data(), 0.0f, c1.data(), n);
+    CHECK(std::memcmp(c0.data(), c1.data(), c0.size() * 4) == 0, "prepacked differs (ta %d tb %d)", (int)ta, (int)tb);
+  }
+}
+
 int main() { return test::run_all("sbgemm-test"); }

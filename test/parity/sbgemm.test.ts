@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { backends, conv2d, conv2dAsync, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, sbgemm, setBackend, Tensor } from '../../lib/index';
 import { bf16Round } from '../../lib/backend/ts/sbgemm';
 import { prng, randInt, randomData, worstRatio } from '../helpers/random';
+import { conv2dInfo } from '../../lib/shape/conv2d-info';
 import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
@@ -165,6 +166,24 @@ describe.skipIf(skip)('conv2d precision bf16 native vs ts', () => {
       });
     }
   }
+  it('weights prepacked for bf16 give conv2dBf16 bit for bit, on both backends', () => {
+    for (const be of ['native', 'ts'] as const) {
+      for (const [xs, ws, o] of [[[2, 9, 11, 40], [48, 1, 1, 40], {}], [[1, 7, 8, 33], [17, 3, 3, 33], { padding: 1 }]] as const) {
+        const r = prng(5);
+        const info = conv2dInfo('conv2d', [...xs], [...ws], { ...o, layout: 'nhwc' }, [ws[0]]);
+        const x = randomData(r, xs.reduce((a, b) => a * b, 1)), w = randomData(r, ws.reduce((a, b) => a * b, 1)), b = randomData(r, ws[0]);
+        const n = xs[0] * info.outHeight * info.outWidth * ws[0];
+        const y0 = new Float32Array(n), y1 = new Float32Array(n);
+        const k = backends[be];
+        const pw = k.conv2dPrepack(w, info, 'bf16');
+        expect(pw.precision).toBe('bf16');
+        k.conv2dBf16(x, w, b, y0, info);
+        k.conv2dPacked(x, pw, b, y1, info);
+        expect(Array.from(y1)).toEqual(Array.from(y0));
+      }
+    }
+  });
+
   it('refuses an unknown precision', () => {
     const x = new Tensor(new Float32Array(16), [1, 1, 4, 4]), w = new Tensor(new Float32Array(9), [1, 1, 3, 3]);
     expect(() => conv2d(x, w, { precision: 'half' as never })).toThrow(/^conv2d: .*precision/);

@@ -36,6 +36,10 @@ export type Addon = Pick<Backend, SyncKernelName> & { [K in AsyncKernelName]: As
   conv2dPackedSize(info: Conv2dInfo): number;
   /** packed (conv2dPackedSize floats) = the panels of w for info. */
   conv2dPrepack(w: Float32Array, packed: Float32Array, info: Conv2dInfo): void;
+  /** conv2dPackedSize, conv2dPrepack and conv2dPacked for conv2dBf16 (conv2d_bf16_packed_size etc.). */
+  conv2dBf16PackedSize(info: Conv2dInfo): number;
+  conv2dBf16Prepack(w: Float32Array, packed: Float32Array, info: Conv2dInfo): void;
+  conv2dBf16Packed(x: Float32Array, w: Float32Array, packed: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   /** conv2d on w and the panels packed from it. */
   conv2dPacked(x: Float32Array, w: Float32Array, packed: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   setNumThreads(n: number): void;

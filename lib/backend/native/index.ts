@@ -62,15 +62,18 @@ export function makeNativeBackend(addon: Addon): Backend {
   }
   // Prepacked conv2d weights: w and the addon's panels, tagged with the geometry (checked
   // against it here; the addon checks the lengths).
-  be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo): PackedConv2dWeights => {
+  be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16' = 'fp32'): PackedConv2dWeights => {
     const pi = packConv2dInfo(info) as unknown as Conv2dInfo;
-    const data = new Float32Array(addon.conv2dPackedSize(pi));
-    addon.conv2dPrepack(w, data, pi);
-    return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), w, data });
+    const bf16 = precision === 'bf16';
+    const data = new Float32Array(bf16 ? addon.conv2dBf16PackedSize(pi) : addon.conv2dPackedSize(pi));
+    if (bf16) addon.conv2dBf16Prepack(w, data, pi);
+    else addon.conv2dPrepack(w, data, pi);
+    return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), w, data, precision: bf16 ? 'bf16' as const : 'fp32' as const });
   };
   be.conv2dPacked = (x: Float32Array, pw: PackedConv2dWeights, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void => {
     checkPacked('native', pw, info);
-    addon.conv2dPacked(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
+    if (pw.precision === 'bf16') addon.conv2dBf16Packed(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
+    else addon.conv2dPacked(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
   };
   return be as unknown as Backend;
 }

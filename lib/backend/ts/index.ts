@@ -284,14 +284,24 @@ export const tsBackend: Backend = {
   ...checked,
   // Prepacked weights: the ts kernels read w as it is, so there are no panels; checked like
   // native's.
-  conv2dPrepack: (w, info) => {
+  // bf16: the panels are w rounded once (what conv2dBf16 rounds per call).
+  conv2dPrepack: (w, info, precision = 'fp32') => {
     const i = convInfoOf('conv2dPrepack', info);
     checkArray('conv2dPrepack', 'w', w, convSizes(i).w);
-    return Object.freeze({ backend: 'ts' as const, key: conv2dPackKey(i), w, data: new Float32Array(0) });
+    const bf16 = precision === 'bf16';
+    const data = bf16 ? w.subarray(0, convSizes(i).w).map(bf16Round) : new Float32Array(0);
+    return Object.freeze({ backend: 'ts' as const, key: conv2dPackKey(i), w, data, precision: bf16 ? 'bf16' as const : 'fp32' as const });
   },
   conv2dPacked: (x, pw, b, y, info, r) => {
     checkPacked('ts', pw, info);
-    checked.conv2d(x, pw.w, b, y, info, r);
+    if (pw.precision === 'bf16') {
+      const n = convSizes(convInfoOf('conv2dPacked', info));
+      checkArray('conv2dPacked', 'x', x, n.x);
+      checkNoOverlap('conv2dPacked', { y }, { x });
+      checked.conv2d(x.subarray(0, n.x).map(bf16Round), pw.data, b, y, info, r);
+    } else {
+      checked.conv2d(x, pw.w, b, y, info, r);
+    }
   },
   conv2dBf16Async: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
     (xx, ww, bb, yy, ii) => checked.conv2dBf16(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2dBf16', i), (i) => convSizes(i).y)(x, w, b, y, info),

@@ -86,10 +86,14 @@ export const Conv = op({
     // Winograd, the direct small-Cin and depthwise kernels) are faster in fp32 (conv2d-bf16.cc)
     // and stay fp32.
     if (p.precision === 'bf16' && kh === 1 && kw === 1 && info.groups === 1) {
+      // Constant weights converted and packed once per plan.
+      const bw = wConst ? be.conv2dPrepack(wConst, info, 'bf16') : null;
       return {
         outputs: [{ shape: out, dtype: 'float32' }],
-        kernel: (xs, ys) => be.conv2dBf16(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} bf16`,
+        kernel: bw
+          ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, bw, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null)
+          : (xs, ys) => be.conv2dBf16(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
+        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} bf16${bw && bw.data.length ? ' prepacked' : ''}`,
       };
     }
     let pw = wConst ? be.conv2dPrepack(wConst, info) : null;

@@ -70,6 +70,13 @@ void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const
 // fp32 conv2d of the rounded operands. Same shapes and epilogue as conv2d.
 void conv2d_bf16(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
                  const float* r = nullptr);
+// Its weights prepacked once (as conv2d_prepack): where conv2d_bf16 takes the bf16 GEMM with w
+// as the B operand (NHWC 1x1), `packed` (conv2d_bf16_packed_size(p) floats, 0 elsewhere) holds
+// w's bf16 pair panels; conv2d_bf16_packed is conv2d_bf16 on them (bit for bit), taking w too.
+int64_t conv2d_bf16_packed_size(const conv2d_params& p);
+void conv2d_bf16_prepack(const conv2d_params& p, const float* w, float* packed);
+void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, const float* packed, const float* b,
+                        float* y, const float* r = nullptr);
 
 // Plain loops: the oracle every fast path is tested against (the activation in double,
 // libm's exp, rounded once).

@@ -20,6 +20,15 @@ void sbgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float a
             const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
             int64_t ldc);
 
+// B prepacked once for many products with the same B (weights): op(B) [K,N] as bf16 pair
+// panels. sbgemm_packed_b_size(n, k) floats (0 where sbgemm_native() is false: nothing to
+// pack); sbgemm_pack_b fills them; sbgemm_prepacked_b is sbgemm on them (bit for bit what
+// sbgemm gives on the same b, which it takes as well for the paths that read it as it is).
+int64_t sbgemm_packed_b_size(int64_t n, int64_t k);
+void sbgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp);
+void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                        int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc);
+
 // Whether sbgemm runs on bf16 instructions here (AVX512_BF16, and CONVKIT_BF16 is not
 // "emulate"); otherwise it rounds the operands and runs the fp32 GEMM (same results up to
 // the order of the sums, fp32 speed).

@@ -28,11 +28,29 @@ std::vector<float> rounded(const float* v, int64_t n) {
   return out;
 }
 
+// The bf16 GEMM path exists for p.
+bool bf16_gemm_path(const conv2d_params& p) {
+  return sbgemm_native() && p.groups == 1 && p.kernel_h == 1 && p.kernel_w == 1;
+}
+
 }  // namespace
+
+int64_t conv2d_bf16_packed_size(const conv2d_params& p) {
+  return bf16_gemm_path(p) && p.data_layout == layout::nhwc ? sbgemm_packed_b_size(p.out_channels, p.in_channels) : 0;
+}
+
+void conv2d_bf16_prepack(const conv2d_params& p, const float* w, float* packed) {
+  if (conv2d_bf16_packed_size(p) > 0) sbgemm_pack_b(true, p.out_channels, p.in_channels, w, p.in_channels, packed);
+}
 
 void conv2d_bf16(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
                  const float* r) {
-  if (!sbgemm_native() || p.groups != 1 || p.kernel_h != 1 || p.kernel_w != 1) {
+  conv2d_bf16_packed(p, x, w, nullptr, b, y, r);
+}
+
+void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, const float* packed, const float* b,
+                        float* y, const float* r) {
+  if (!bf16_gemm_path(p)) {
     const std::vector<float> xr = rounded(x, conv2d_x_size(p)), wr = rounded(w, conv2d_w_size(p));
     conv2d(p, xr.data(), wr.data(), b, y, r);
     return;
@@ -63,7 +81,7 @@ void conv2d_bf16(const conv2d_params& p, const float* x, const float* w, const f
         const float* src = x_n + p0 * Cin;  // pointwise: x_n [HW, Cin] is col, rows p0..
         if (!pointwise) im2col_nhwc(p, x_n, 0, p0, pt, col), src = col;
         float* yt = y_n + p0 * Cout;
-        sbgemm(false, true, pt, Cout, Kd, 1.0f, src, Kd, w, Kd, 0.0f, yt, Cout);
+        sbgemm_prepacked_b(false, true, pt, Cout, Kd, 1.0f, src, Kd, w, Kd, packed, 0.0f, yt, Cout);
         for (int64_t q = 0; q < pt; ++q) {
           epilogue(yt + q * Cout, yt + q * Cout, Cout, 0.0f, bias, r_n ? r_n + (p0 + q) * Cout : nullptr, p.act);
         }

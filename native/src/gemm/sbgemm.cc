@@ -107,20 +107,25 @@ void pack_a_block(const sbgemm_plan& plan, bool trans_a, const float* a, int64_t
   }
 }
 
+// bpre: op(B) packed by sbgemm_pack_b (its full-K pair panels), or null to pack them here.
 void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
-                   float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                   int64_t ldc) {
+                   float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, const uint32_t* bpre,
+                   float beta, float* c, int64_t ldc) {
   const int64_t MR = plan.mr, NR = plan.nr, MC = plan.mc, KC = plan.kc;
   const int64_t kp = (k + 1) / 2, n_panels = (n + NR - 1) / NR;
   const bool threaded = m * n * k >= (int64_t{1} << 22) && get_num_threads() > 1;
   const int64_t threads = threaded ? get_num_threads() : 1;
 
-  uint32_t* bp = as_pairs(pack_b_space.get(static_cast<size_t>(n_panels * kp * NR)));
-  auto pack_b = [&](int64_t lo, int64_t hi) { pack_b_panels(plan, trans_b, n, k, b, ldb, lo, hi, bp); };
-  if (threaded) {
-    parallel_for(n_panels, pack_b);
-  } else {
-    pack_b(0, n_panels);
+  const uint32_t* bp = bpre;
+  if (bp == nullptr) {
+    uint32_t* own = as_pairs(pack_b_space.get(static_cast<size_t>(n_panels * kp * NR)));
+    auto pack_b = [&](int64_t lo, int64_t hi) { pack_b_panels(plan, trans_b, n, k, b, ldb, lo, hi, own); };
+    if (threaded) {
+      parallel_for(n_panels, pack_b);
+    } else {
+      pack_b(0, n_panels);
+    }
+    bp = own;
   }
 
   // Tasks: m blocks x chunks of B panels, at least 4 per thread when threaded.
@@ -211,7 +216,30 @@ void sbgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float a
     sbgemm_emulated(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  sbgemm_packed(plan, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  sbgemm_packed(plan, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
+}
+
+int64_t sbgemm_packed_b_size(int64_t n, int64_t k) {
+  const sbgemm_plan& plan = get_sbgemm_plan();
+  if (plan.ukernel == nullptr || n <= 0 || k <= 0) return 0;
+  return (n + plan.nr - 1) / plan.nr * plan.nr * ((k + 1) / 2);
+}
+
+void sbgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp) {
+  const sbgemm_plan& plan = get_sbgemm_plan();
+  if (plan.ukernel == nullptr || n <= 0 || k <= 0) return;
+  pack_b_panels(plan, trans_b, n, k, b, ldb, 0, (n + plan.nr - 1) / plan.nr, as_pairs(bp));
+}
+
+void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                        int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc) {
+  const sbgemm_plan& plan = get_sbgemm_plan();
+  if (plan.ukernel == nullptr || bp == nullptr || m <= 0 || n <= 0 || k <= 0 || alpha == 0.0f) {
+    sbgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  sbgemm_packed(plan, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, reinterpret_cast<const uint32_t*>(bp), beta,
+                c, ldc);
 }
 
 void sbgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
