@@ -5,9 +5,10 @@
 // interOpNumThreads 1, sequential) on the same file. Each peer runs each model in its own
 // process (its peak resident memory is that model's); a third process runs both in turn,
 // interleaving their runs (the fairest ratio on a shared machine) and compares their outputs.
-// Every output is also checked against PyTorch's (the cache's safetensors).
+// Every output is also checked against PyTorch's (the cache's safetensors). A fourth process
+// interleaves convkit fp32, convkit with precision 'bf16' and onnxruntime (fp32) runs.
 // Run as a child:
-//   node bench/models.js <convkit|onnxruntime|both> <threads> <model> [batches]
+//   node bench/models.js <convkit|onnxruntime|both|bf16> <threads> <model> [batches]
 // prints one JSON line per batch: { peer, model, batch, threads, median, runs, ..., rssMB, err }.
 'use strict';
 const { measure } = require('./timing');
@@ -29,11 +30,22 @@ function relErr(a, b) {
   return d / s;
 }
 
-async function convkitSession() {
+/** Index of the largest value of each of the rows of d. */
+function top1(d, rows) {
+  const c = d.length / rows, out = [];
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (d[r * c + j] > d[r * c + best]) best = j;
+    out.push(best);
+  }
+  return out;
+}
+
+async function convkitSession(precision = 'fp32') {
   const ck = require('..');
   ck.setBackend('native');
   ck.setNumThreads(threads);
-  const m = await ck.onnx.load(onnxFile, { threads });
+  const m = await ck.onnx.load(onnxFile, { threads, precision });
   return {
     m,
     sync: (x) => m.runSync({ input: new ck.Tensor(x.data, x.shape) }).output.data,
@@ -106,6 +118,28 @@ async function main() {
     }
     await c.close();
     await o.close();
+  } else if (peer === 'bf16') {
+    // One process, runs interleaved: convkit fp32, convkit bf16, onnxruntime fp32.
+    const c = await convkitSession(), h = await convkitSession('bf16'), o = await ortSession();
+    for (const b of batches) {
+      const x = io[`input_b${b}`], want = io[`output_b${b}`];
+      const y16 = h.sync(x);
+      const agree = top1(y16, b).filter((k, i) => k === top1(want.data, b)[i]).length;
+      const t32 = [], t16 = [], to = [];
+      for (let i = 0; i < 2; i++) { c.sync(x); h.sync(x); await o.run(x); }
+      const start = Date.now();
+      const time = async (f, into) => { const t0 = process.hrtime.bigint(); await f(); into.push(Number(process.hrtime.bigint() - t0) / 1e6); };
+      while (t32.length < 5 || (t32.length < 30 && Date.now() - start < 3 * OPTS.maxMs)) {
+        await time(() => c.sync(x), t32);
+        await time(() => h.sync(x), t16);
+        await time(() => o.run(x), to);
+      }
+      const med = (a) => a.sort((p, q) => p - q)[a.length >> 1];
+      out({ peer: 'bf16', batch: b, fp32: med(t32), bf16: med(t16), onnxruntime: med(to), runs: t32.length, err: relErr(y16, want.data), top1: `${agree}/${b}` });
+    }
+    await c.close();
+    await h.close();
+    await o.close();
   } else {
     throw new Error(`unknown peer ${peer}`);
   }
@@ -126,7 +160,7 @@ function modelsSection(threadsList, runChild, { names = null } = {}) {
   const me = path.join(__dirname, 'models.js');
   for (const [name, f] of Object.entries(cache.models)) {
     for (const t of threadsList) {
-      for (const p of ['convkit', 'onnxruntime', 'both']) rows.push(...runChild([me, p, String(t), name, f.onnx, f.io], `models ${name} ${p} ${t} thread(s)`));
+      for (const p of ['convkit', 'onnxruntime', 'both', 'bf16']) rows.push(...runChild([me, p, String(t), name, f.onnx, f.io], `models ${name} ${p} ${t} thread(s)`));
     }
   }
   const report = () => {
@@ -162,6 +196,19 @@ function modelsSection(threadsList, runChild, { names = null } = {}) {
   for (const [t, g] of Object.entries(geo)) {
     const worst = Math.max(...g.sep);
     console.log(`${t} thread(s): convkit / onnxruntime geometric mean ${g.sep.length ? gm(g.sep).toFixed(3) : '-'} (separate processes, worst cell ${worst.toFixed(2)}), ${g.inter.length ? gm(g.inter).toFixed(3) : '-'} (interleaved, worst ${Math.max(...g.inter).toFixed(2)}), ${g.cpu.length ? gm(g.cpu).toFixed(3) : '-'} (CPU time, worst ${Math.max(...g.cpu).toFixed(2)})`);
+  }
+  console.log('\n## models, precision bf16: one process interleaving convkit fp32, convkit bf16 (onnx.load precision \'bf16\') and onnxruntime fp32, median ms');
+  console.log('err = max |y - PyTorch fp32| / max |PyTorch fp32|; top-1 = bf16 argmax equal to PyTorch\'s.');
+  console.log('| model | batch | threads | convkit fp32 | convkit bf16 | onnxruntime | fp32 / bf16 | ort / bf16 | err bf16 | top-1 |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const name of Object.keys(cache.models)) {
+    for (const t of threadsList) {
+      for (const b of [1, 4]) {
+        const r = rows.find((q) => q.model === name && q.threads === t && q.batch === b && q.peer === 'bf16');
+        if (!r) continue;
+        console.log(`| ${name} | ${b} | ${t} | ${r.fp32.toFixed(2)} | ${r.bf16.toFixed(2)} | ${r.onnxruntime.toFixed(2)} | ${(r.fp32 / r.bf16).toFixed(2)} | ${(r.onnxruntime / r.bf16).toFixed(2)} | ${r.err.toExponential(1)} | ${r.top1} |`);
+      }
+    }
   }
   };
   return { rows, report };

@@ -1,5 +1,5 @@
 // convkit itself, on the native or the ts backend; make('native', 'bf16'): the native backend
-// with precision 'bf16' (the ops that have it: gemm, as sbgemm).
+// with precision 'bf16' (the ops that have it: gemm, as sbgemm; conv2d).
 'use strict';
 const ck = require('convkit');
 const { data, checksum } = require('../workloads');
@@ -24,12 +24,11 @@ function make(backend, precision = 'fp32') {
       return { run: () => ck.sgemm(false, false, w.M, w.N, w.K, 1, a, w.K, b, w.N, 0, c, w.N), out: () => checksum(c) };
     },
     conv2d(w, layout) {
-      if (bf16) return null;
       const x = new ck.Tensor(data(w.N * w.C * w.H * w.W, 3), layout === 'nchw' ? [w.N, w.C, w.H, w.W] : [w.N, w.H, w.W, w.C]);
       const cg = w.C / w.groups;
       const wt = new ck.Tensor(data(w.K * cg * w.R * w.S, 4), layout === 'nchw' ? [w.K, cg, w.R, w.S] : [w.K, w.R, w.S, cg]);
       const bias = new ck.Tensor(data(w.K, 5), [w.K]);
-      const opts = { stride: w.stride, padding: w.pad, groups: w.groups, bias, layout };
+      const opts = { stride: w.stride, padding: w.pad, groups: w.groups, bias, layout, ...(bf16 ? { precision: 'bf16' } : {}) };
       let y;
       return { run: () => { y = ck.conv2d(x, wt, opts); }, out: () => checksum(y.data) };
     },
