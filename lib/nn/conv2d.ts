@@ -1,5 +1,6 @@
 // nn.Conv2d: weight [out, in/groups, kh, kw] (OIHW; OHWI with layout 'nhwc'), bias [out].
 import { checkIntAtLeast, checkOptions, checkPair } from '../check';
+import { rangeError } from '../errors';
 import { conv2d, conv2dAsync } from '../ops/conv2d';
 import { CONV2D_GEOMETRY_KEYS, type Conv2dGeometryOptions, type Layout } from '../shape/conv2d-info';
 import { conv2dOutputShape } from '../shape/public';
@@ -11,6 +12,34 @@ import { Module, parameter } from './module';
 export interface Conv2dLayerOptions extends Conv2dGeometryOptions {
   /** Whether the layer learns a bias `[outChannels]`. Default true. */
   bias?: boolean;
+}
+
+/**
+ * What the convolution layers' constructors share (nn.Conv2d, nn.ConvTranspose2d): checks the
+ * channels, kernel size and groups, and creates the weight and the bias (null with
+ * `bias: false`) with PyTorch's default initialization, uniform in ±1/sqrt(fanIn). The weight
+ * is `[d0, d1, kh, kw]` (nchw) or `[d0, kh, kw, d1]` (nhwc) with fanIn = d1 * kh * kw: d0 =
+ * outChannels and d1 = inChannels/groups, or for a transposed convolution d0 = inChannels and
+ * d1 = outChannels/groups.
+ */
+export function initConvLayer(op: string, inChannels: number, outChannels: number, kernelSize: number | [number, number],
+  o: { groups?: number; layout?: Layout; bias?: boolean }, transposed: boolean) {
+  checkIntAtLeast(op, 'inChannels', inChannels, 1);
+  checkIntAtLeast(op, 'outChannels', outChannels, 1);
+  const [kh, kw] = checkPair(op, 'kernelSize', kernelSize, 1, 1);
+  const groups = o.groups ?? 1;
+  checkIntAtLeast(op, 'groups', groups, 1);
+  if (inChannels % groups || outChannels % groups) {
+    throw rangeError(op, `groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+  }
+  const layout: Layout = o.layout ?? 'nchw';
+  const [d0, d1] = transposed ? [inChannels, outChannels / groups] : [outChannels, inChannels / groups];
+  const w = zeros(layout === 'nhwc' ? [d0, kh, kw, d1] : [d0, d1, kh, kw]);
+  const bound = 1 / Math.sqrt(d1 * kh * kw);
+  fillUniform(w.data, bound);
+  const bias = o.bias === false ? null : parameter(zeros([outChannels]));
+  if (bias) fillUniform(bias.data, bound);
+  return { groups, layout, weight: parameter(w), bias };
 }
 
 /**
@@ -45,24 +74,10 @@ export class Conv2d extends Module {
     readonly outChannels: number,
     kernelSize: number | [number, number], options?: Conv2dLayerOptions) {
     super();
-    const op = 'nn.Conv2d';
-    const o = checkOptions(op, options, [...CONV2D_GEOMETRY_KEYS, 'bias']) as Conv2dLayerOptions;
-    checkIntAtLeast(op, 'inChannels', inChannels, 1);
-    checkIntAtLeast(op, 'outChannels', outChannels, 1);
-    const [kh, kw] = checkPair(op, 'kernelSize', kernelSize, 1, 1);
-    const groups = o.groups ?? 1;
-    checkIntAtLeast(op, 'groups', groups, 1);
-    if (inChannels % groups || outChannels % groups) {
-      throw new RangeError(`${op}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
-    }
-    const layout = o.layout ?? 'nchw';
-    const cinG = inChannels / groups;
-    const w = zeros(layout === 'nhwc' ? [outChannels, kh, kw, cinG] : [outChannels, cinG, kh, kw]);
-    const bound = 1 / Math.sqrt(cinG * kh * kw);
-    fillUniform(w.data, bound);
-    this.weight = parameter(w);
-    this.bias = o.bias === false ? null : parameter(zeros([outChannels]));
-    if (this.bias) fillUniform(this.bias.data, bound);
+    const o = checkOptions('nn.Conv2d', options, [...CONV2D_GEOMETRY_KEYS, 'bias']) as Conv2dLayerOptions;
+    const { groups, layout, weight, bias } = initConvLayer('nn.Conv2d', inChannels, outChannels, kernelSize, o, false);
+    this.weight = weight;
+    this.bias = bias;
     this.opts = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups, layout };
   }
 

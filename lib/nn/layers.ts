@@ -1,14 +1,14 @@
 // nn.Dropout, nn.ConvTranspose2d, nn.Upsample, nn.AdaptiveAvgPool2d: the functional ops as layers.
-import { checkIntAtLeast, checkOptions, checkPair } from '../check';
+import { checkOptions } from '../check';
 import { rangeError } from '../errors';
 import { convTranspose2d, type ConvTranspose2dOptions } from '../ops/conv-transpose2d';
 import { dropout } from '../ops/dropout';
 import { upsample2d, type Upsample2dOptions } from '../ops/upsample2d';
 import { adaptiveAvgPool2d } from '../ops/adaptive-pool2d';
 import type { Layout } from '../shape/conv2d-info';
-import { Tensor, zeros } from '../tensor';
-import { fillUniform } from './init';
-import { Module, parameter } from './module';
+import { Tensor } from '../tensor';
+import { initConvLayer } from './conv2d';
+import { Module } from './module';
 
 /**
  * Zeroes each element with probability p in training mode and scales the rest by 1/(1-p)
@@ -66,23 +66,9 @@ export class ConvTranspose2d extends Module {
     super();
     const op = 'nn.ConvTranspose2d';
     const o = checkOptions(op, options, ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'layout', 'bias']) as ConvTranspose2dLayerOptions;
-    checkIntAtLeast(op, 'inChannels', inChannels, 1);
-    checkIntAtLeast(op, 'outChannels', outChannels, 1);
-    const [kh, kw] = checkPair(op, 'kernelSize', kernelSize, 1, 1);
-    const groups = o.groups ?? 1;
-    checkIntAtLeast(op, 'groups', groups, 1);
-    if (inChannels % groups || outChannels % groups) {
-      throw rangeError(op, `groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
-    }
-    const coutG = outChannels / groups;
-    const layout: Layout = o.layout ?? 'nchw';
-    const w = zeros(layout === 'nhwc' ? [inChannels, kh, kw, coutG] : [inChannels, coutG, kh, kw]);
-    // PyTorch: fan_in of a transposed conv's weight is its dim 1 times the kernel area.
-    const bound = 1 / Math.sqrt(coutG * kh * kw);
-    fillUniform(w.data, bound);
-    this.weight = parameter(w);
-    this.bias = o.bias === false ? null : parameter(zeros([outChannels]));
-    if (this.bias) fillUniform(this.bias.data, bound);
+    const { groups, layout, weight, bias } = initConvLayer(op, inChannels, outChannels, kernelSize, o, true);
+    this.weight = weight;
+    this.bias = bias;
     const { bias: _b, ...geometry } = o;
     this.opts = { ...geometry, groups, layout };
   }

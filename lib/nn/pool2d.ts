@@ -80,40 +80,51 @@ export class AvgPool2d extends Pool2d {
   }
 }
 
+/** What nn.GlobalAvgPool2d and nn.GlobalMaxPool2d share: the layout option and the one op. */
+abstract class GlobalPool2d extends Module {
+  /**
+   * Checks the options and keeps them with the op.
+   * @param layer - the layer's name in errors.
+   * @param pool - the op forward runs.
+   * @param options - `layout` of the input (default 'nchw').
+   */
+  constructor(layer: string, private readonly pool: typeof globalAvgPool2d, private readonly options: {
+    /** The input's layout (default 'nchw'). */
+    layout?: Layout;
+  }) {
+    super();
+    checkOptions(`nn.${layer}`, options, ['layout']);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.pool(x, this.options);
+  }
+}
+
 /** Mean over each channel's plane, keeping H = W = 1 (torch.nn.AdaptiveAvgPool2d(1)). */
-export class GlobalAvgPool2d extends Module {
+export class GlobalAvgPool2d extends GlobalPool2d {
   /**
    * Creates the layer (no parameters).
    * @param options - `layout` of the input (default 'nchw').
    */
-  constructor(private readonly options: {
+  constructor(options: {
     /** The input's layout (default 'nchw'). */
     layout?: Layout;
   } = {}) {
-    super();
-    checkOptions('nn.GlobalAvgPool2d', options, ['layout']);
-  }
-
-  forward(x: Tensor): Tensor {
-    return globalAvgPool2d(x, this.options);
+    super('GlobalAvgPool2d', globalAvgPool2d, options);
   }
 }
 
 /** Maximum over each channel's plane, keeping H = W = 1 (torch.nn.AdaptiveMaxPool2d(1)). */
-export class GlobalMaxPool2d extends Module {
+export class GlobalMaxPool2d extends GlobalPool2d {
   /**
    * Creates the layer (no parameters).
    * @param options - `layout` of the input (default 'nchw').
    */
-  constructor(private readonly options: {
+  constructor(options: {
     /** The input's layout (default 'nchw'). */
     layout?: Layout;
   } = {}) {
-    super();
-    checkOptions('nn.GlobalMaxPool2d', options, ['layout']);
-  }
-
-  forward(x: Tensor): Tensor {
-    return globalMaxPool2d(x, this.options);
+    super('GlobalMaxPool2d', globalMaxPool2d, options);
   }
 }

@@ -17,35 +17,39 @@ function bounds(i: number, size: number, out: number): [number, number] {
   return [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)];
 }
 
-function forward(x: Float32Array, y: Float32Array, g: Geometry): void {
+/**
+ * Calls f(xi, yi, h0, h1, w0, w1) for every output cell: yi its index, [h0, h1) x [w0, w1) its
+ * window, xi(a, b) the index of the window's input at row a, column b.
+ */
+function forEachWindow(g: Geometry,
+  f: (xi: (a: number, b: number) => number, yi: number, h0: number, h1: number, w0: number, w1: number) => void): void {
   const xs = strides4(g.layout, g.c, g.h, g.w), ys = strides4(g.layout, g.c, g.oh, g.ow);
   for (let n = 0; n < g.n; n++) for (let c = 0; c < g.c; c++) {
     const xb = n * xs.n + c * xs.c, yb = n * ys.n + c * ys.c;
+    const xi = (a: number, b: number): number => xb + a * xs.h + b * xs.w;
     for (let i = 0; i < g.oh; i++) {
       const [h0, h1] = bounds(i, g.h, g.oh);
       for (let j = 0; j < g.ow; j++) {
         const [w0, w1] = bounds(j, g.w, g.ow);
-        let s = 0;
-        for (let a = h0; a < h1; a++) for (let b = w0; b < w1; b++) s += x[xb + a * xs.h + b * xs.w];
-        y[yb + i * ys.h + j * ys.w] = s / ((h1 - h0) * (w1 - w0));
+        f(xi, yb + i * ys.h + j * ys.w, h0, h1, w0, w1);
       }
     }
   }
 }
 
+function forward(x: Float32Array, y: Float32Array, g: Geometry): void {
+  forEachWindow(g, (xi, yi, h0, h1, w0, w1) => {
+    let s = 0;
+    for (let a = h0; a < h1; a++) for (let b = w0; b < w1; b++) s += x[xi(a, b)];
+    y[yi] = s / ((h1 - h0) * (w1 - w0));
+  });
+}
+
 function backward(dy: Float32Array, dx: Float32Array, g: Geometry): void {
-  const xs = strides4(g.layout, g.c, g.h, g.w), ys = strides4(g.layout, g.c, g.oh, g.ow);
-  for (let n = 0; n < g.n; n++) for (let c = 0; c < g.c; c++) {
-    const xb = n * xs.n + c * xs.c, yb = n * ys.n + c * ys.c;
-    for (let i = 0; i < g.oh; i++) {
-      const [h0, h1] = bounds(i, g.h, g.oh);
-      for (let j = 0; j < g.ow; j++) {
-        const [w0, w1] = bounds(j, g.w, g.ow);
-        const v = dy[yb + i * ys.h + j * ys.w] / ((h1 - h0) * (w1 - w0));
-        for (let a = h0; a < h1; a++) for (let b = w0; b < w1; b++) dx[xb + a * xs.h + b * xs.w] += v;
-      }
-    }
-  }
+  forEachWindow(g, (xi, yi, h0, h1, w0, w1) => {
+    const v = dy[yi] / ((h1 - h0) * (w1 - w0));
+    for (let a = h0; a < h1; a++) for (let b = w0; b < w1; b++) dx[xi(a, b)] += v;
+  });
 }
 
 function checkOutputSize(op: string, v: unknown): [number, number] {

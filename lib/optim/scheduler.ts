@@ -135,9 +135,9 @@ export interface StepLROptions {
  */
 export class StepLR extends LRScheduler {
   /** Steps between decays. */
-  stepSize: number;
+  stepSize!: number;
   /** The decay factor. */
-  gamma: number;
+  gamma!: number;
 
   /**
    * Creates the schedule and applies its step 0 (the lr is unchanged).
@@ -146,9 +146,7 @@ export class StepLR extends LRScheduler {
    */
   constructor(optimizer: Optimizer, options: StepLROptions) {
     super('optim.StepLR', optimizer);
-    const o = checkOptions(this.op, options, ['stepSize', 'gamma']);
-    this.stepSize = requiredInt(this.op, 'stepSize', o.stepSize);
-    this.gamma = nonNeg(this.op, 'gamma', o.gamma, 0.1);
+    this.setOptions(this.op, checkOptions(this.op, options, ['stepSize', 'gamma']));
     this.step();
   }
 
@@ -188,9 +186,9 @@ export interface CosineAnnealingLROptions {
  */
 export class CosineAnnealingLR extends LRScheduler {
   /** Steps of a half period. */
-  tMax: number;
+  tMax!: number;
   /** The smallest learning rate. */
-  etaMin: number;
+  etaMin!: number;
 
   /**
    * Creates the schedule and applies its step 0 (the lr is unchanged; baseLr is the optimizer's lr).
@@ -199,9 +197,7 @@ export class CosineAnnealingLR extends LRScheduler {
    */
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
     super('optim.CosineAnnealingLR', optimizer);
-    const o = checkOptions(this.op, options, ['tMax', 'etaMin']);
-    this.tMax = requiredInt(this.op, 'tMax', o.tMax);
-    this.etaMin = nonNeg(this.op, 'etaMin', o.etaMin, 0);
+    this.setOptions(this.op, checkOptions(this.op, options, ['tMax', 'etaMin']));
     this.step();
   }
 

@@ -197,4 +197,15 @@ class call_arrays {
   std::vector<entry> entries_;
 };
 
+// The checks of a sync call with one input x of nx floats and one output y of ny floats:
+// exact lengths, and y overlapping nothing.
+inline void check_x_to_y(Napi::Env env, const char* op, const f32_view& x, int64_t nx, const f32_view& y, int64_t ny) {
+  require_length(env, op, x, "x", nx);
+  require_length(env, op, y, "y", ny);
+  call_arrays c(false);
+  c.in("x", x, nx);
+  c.out("y", y, ny);
+  c.check_overlap(env, op);
+}
+
 }  // namespace convkit::glue

@@ -88,6 +88,20 @@ std::array<f32_view, N> sized_arrays(const Napi::CallbackInfo& info, const char*
   return v;
 }
 
+// The bias argument info[i]: out_channels floats when p.has_bias, else null or undefined (an
+// empty view).
+f32_view bias_array(const Napi::CallbackInfo& info, size_t i, const char* op, const conv2d_params& p) {
+  Napi::Env env = info.Env();
+  f32_view b;
+  if (p.has_bias) {
+    b = float_array(env, info[i], op, "b");
+    require_length(env, op, b, "b", p.out_channels);
+  } else if (!info[i].IsNull() && !info[i].IsUndefined()) {
+    throw_type_error(env, op, "b must be null when info.hasBias is false, got " + describe(info[i]));
+  }
+  return b;
+}
+
 // Every parse reads the info object (whose getters may run JS) before it takes any data
 // pointer, then binds the arrays through `a` (in place or owned copies, arrays.h).
 // The residual (y's size, optional 6th argument) is an input like x: the async call copies
@@ -104,13 +118,7 @@ std::function<void()> parse_forward(const Napi::CallbackInfo& info, call_arrays&
   const bool has_r = info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined();
   const auto [x, w, y, r] = sized_arrays(
       info, kOp, {{0, "x", n.x}, {1, "w", n.w}, {3, "y", n.y, !fresh_y}, {5, "residual", n.y, has_r}});
-  f32_view b;
-  if (p.has_bias) {
-    b = float_array(env, info[2], kOp, "b");
-    require_length(env, kOp, b, "b", p.out_channels);
-  } else if (!info[2].IsNull() && !info[2].IsUndefined()) {
-    throw_type_error(env, kOp, "b must be null when info.hasBias is false, got " + describe(info[2]));
-  }
+  const f32_view b = bias_array(info, 2, kOp, p);
   const float* xd = a.in("x", x, n.x);
   const float* wd = a.in("w", w, n.w);
   const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
@@ -167,13 +175,7 @@ std::function<void()> parse_packed(const Napi::CallbackInfo& info, call_arrays& 
   const bool has_r = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined();
   const auto [x, w, packed, y, r] = sized_arrays(
       info, op, {{0, "x", n.x}, {1, "w", n.w}, {2, "packed", np}, {4, "y", n.y}, {6, "residual", n.y, has_r}});
-  f32_view b;
-  if (p.has_bias) {
-    b = float_array(env, info[3], op, "b");
-    require_length(env, op, b, "b", p.out_channels);
-  } else if (!info[3].IsNull() && !info[3].IsUndefined()) {
-    throw_type_error(env, op, "b must be null when info.hasBias is false, got " + describe(info[3]));
-  }
+  const f32_view b = bias_array(info, 3, op, p);
   const float* xd = a.in("x", x, n.x);
   const float* wd = a.in("w", w, n.w);
   const float* pd = a.in("packed", packed, np);

@@ -124,12 +124,7 @@ Napi::Value js_pad(const Napi::CallbackInfo& info) {
   const int64_t nx = product(env, op, "x", p.rank, p.in_shape), ny = product(env, op, "y", p.rank, out);
   const f32_view x = float_array(env, info[0], op, "x");
   const f32_view y = float_array(env, info[1], op, "y");
-  require_length(env, op, x, "x", nx);
-  require_length(env, op, y, "y", ny);
-  call_arrays c(false);
-  c.in("x", x, nx);
-  c.out("y", y, ny);
-  c.check_overlap(env, op);
+  check_x_to_y(env, op, x, nx, y, ny);
   run_sync(env, op, [&] { convkit::pad(x.data, y.data, p); });
   return env.Undefined();
 }

@@ -153,12 +153,7 @@ Napi::Value js_reduce(const Napi::CallbackInfo& info) {
   const int64_t inner = int_value(env, info[5], op, "inner", 0, kMaxElements);
   const int64_t n = checked_product(env, op, "x", {outer, axis, inner});
   const int64_t m = checked_product(env, op, "y", {outer, inner});
-  require_length(env, op, x, "x", n);
-  require_length(env, op, y, "y", m);
-  call_arrays arr(false);
-  arr.in("x", x, n);
-  arr.out("y", y, m);
-  arr.check_overlap(env, op);
+  check_x_to_y(env, op, x, n, y, m);
   run_sync(env, op, [&] { convkit::reduce(static_cast<reduce_kind>(k), x.data, y.data, outer, axis, inner); });
   return env.Undefined();
 }

@@ -20,6 +20,18 @@ using test::out_size;
 
 namespace {
 
+// The rounding-error scale of a convolution: the same convolution (no activation) of |x|, |w|,
+// |b| into bound.
+void abs_conv(const conv2d_params& p, std::vector<float> x, std::vector<float> w, std::vector<float> b,
+              std::vector<float>& bound) {
+  for (auto* a : {&x, &w, &b}) {
+    for (float& v : *a) v = std::fabs(v);
+  }
+  conv2d_params pa = p;
+  pa.act = convkit::activation::none;
+  convkit::conv2d_ref(pa, x.data(), w.data(), b.data(), bound.data());
+}
+
 std::string describe(const shape& s) {
   char buf[320];
   std::snprintf(buf, sizeof buf,
@@ -43,14 +55,7 @@ void check_conv(const shape& s) {
   for (size_t i = 0; i < ny; ++i) y[i] = NAN;  // every element must be written
   std::vector<float> want(ny), bound(ny);
   convkit::conv2d_ref(p, xv.data(), wv.data(), bv.data(), want.data());
-  // bound: the same convolution on |x|, |w|, |b| without ReLU
-  auto ax = xv, aw = wv, ab = bv;
-  for (auto& v : ax) v = std::fabs(v);
-  for (auto& v : aw) v = std::fabs(v);
-  for (auto& v : ab) v = std::fabs(v);
-  conv2d_params pa = p;
-  pa.act = convkit::activation::none;
-  convkit::conv2d_ref(pa, ax.data(), aw.data(), ab.data(), bound.data());
+  abs_conv(p, xv, wv, bv, bound);
   convkit::conv2d(p, x.data(), w.data(), s.bias ? b.data() : nullptr, y.data());
   const double kd = (s.cin / s.g) * s.kh * s.kw + 1;
   test::close(describe(s).c_str(), y.data(), want.data(), bound.data(), ny, kd);
@@ -376,11 +381,7 @@ convkit::conv_path check_fused(const shape& s0, convkit::activation act, bool wi
   plain.act = convkit::activation::none;
   std::vector<float> want(ny), bound(ny);
   convkit::conv2d_ref(plain, xv.data(), wv.data(), bv.data(), want.data());
-  auto ax = xv, aw = wv, ab = bv;
-  for (auto& v : ax) v = std::fabs(v);
-  for (auto& v : aw) v = std::fabs(v);
-  for (auto& v : ab) v = std::fabs(v);
-  convkit::conv2d_ref(plain, ax.data(), aw.data(), ab.data(), bound.data());
+  abs_conv(plain, xv, wv, bv, bound);
   for (size_t i = 0; i < ny; ++i) {
     double v = static_cast<float>(want[i] + (with_residual ? rv[i] : 0.0f));
     switch (act) {

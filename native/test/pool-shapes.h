@@ -64,7 +64,15 @@ inline pool_shape random_pool_shape(int64_t max_channels) {
 }
 
 // Shapes the forward and the backward tests both run through every variant of their file:
-// asymmetric padding, and max dilation (floor and ceil mode).
+// ceil mode (the first with a last window starting in the padding), asymmetric padding, and
+// max dilation (floor and ceil mode).
+inline std::vector<pool_shape> ceil_mode_shapes() {
+  pool_shape s{1, 3, 5, 5, 2, 2, 3, 3, 1, 1, 1, 1};
+  s.ceil_mode = true;
+  pool_shape t{1, 4, 10, 11, 3, 3, 3, 3};
+  t.ceil_mode = true;
+  return {s, t};
+}
 inline pool_shape asymmetric_padding_shape() { return {2, 2, 9, 7, 4, 3, 2, 1, 2, 1, 0, 1}; }
 inline std::vector<pool_shape> max_dilation_shapes() {
   pool_shape s{1, 4, 13, 12, 3, 2, 1, 2, 1, 1, 1, 1, 2, 3};

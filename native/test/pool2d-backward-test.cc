@@ -71,12 +71,7 @@ TEST(k2_s2) { all_variants({2, 3, 8, 9, 2, 2, 2, 2}); }
 TEST(k3_s2_p1_overlapping) { all_variants({1, 5, 11, 10, 3, 3, 2, 2, 1, 1, 1, 1}); }
 TEST(k3_s1_heavy_overlap) { all_variants({2, 70, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1}); }  // > 1 channel block
 TEST(ceil_mode) {
-  pool_shape s{1, 3, 5, 5, 2, 2, 3, 3, 1, 1, 1, 1};
-  s.ceil_mode = true;
-  all_variants(s);
-  pool_shape t{1, 4, 10, 11, 3, 3, 3, 3};
-  t.ceil_mode = true;
-  all_variants(t);
+  for (const pool_shape& s : test::ceil_mode_shapes()) all_variants(s);
 }
 TEST(asymmetric_padding) { all_variants(test::asymmetric_padding_shape()); }
 TEST(max_dilation) {

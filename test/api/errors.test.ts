@@ -12,41 +12,42 @@ import { nativeRequired } from '../helpers/native';
 // Both backends wherever the addon must be present (helpers/native.ts); ts alone otherwise.
 const BACKENDS: ck.BackendName[] = ck.info().native.loaded || nativeRequired() ? ['ts', 'native'] : ['ts'];
 
-/** The message fn throws on each backend (all equal), checked against type and pattern. */
-function sameOnBoth(fn: () => unknown, type: ErrorConstructor, pattern: RegExp | string): string {
-  const before = ck.getBackend();
-  const messages: string[] = [];
-  try {
-    for (const b of BACKENDS) {
-      ck.setBackend(b);
-      let caught: unknown;
-      try { fn(); } catch (e) { caught = e; }
-      expect(caught, `${b}: no error`).toBeInstanceOf(type);
-      messages.push((caught as Error).message);
-    }
-  } finally {
-    ck.setBackend(before);
-  }
+/** Checks what was caught on each backend (BACKENDS order): errors of type with one message, matching pattern. */
+function sameErrors(caught: unknown[], type: ErrorConstructor, pattern: RegExp | string, none: string): string {
+  caught.forEach((e, i) => expect(e, `${BACKENDS[i]}: ${none}`).toBeInstanceOf(type));
+  const messages = caught.map((e) => (e as Error).message);
   for (const m of messages) expect(m).toBe(messages[0]);
   expect(messages[0]).toMatch(pattern);
   return messages[0];
 }
 
-async function sameOnBothAsync(fn: () => Promise<unknown>, type: ErrorConstructor, pattern: RegExp): Promise<void> {
+/** The message fn throws on each backend (all equal), checked against type and pattern. */
+function sameOnBoth(fn: () => unknown, type: ErrorConstructor, pattern: RegExp | string): string {
   const before = ck.getBackend();
-  const messages: string[] = [];
+  const caught: unknown[] = [];
   try {
     for (const b of BACKENDS) {
       ck.setBackend(b);
-      const caught = await fn().then(() => undefined, (e: unknown) => e);
-      expect(caught, `${b}: no rejection`).toBeInstanceOf(type);
-      messages.push((caught as Error).message);
+      try { fn(); caught.push(undefined); } catch (e) { caught.push(e); }
     }
   } finally {
     ck.setBackend(before);
   }
-  for (const m of messages) expect(m).toBe(messages[0]);
-  expect(messages[0]).toMatch(pattern);
+  return sameErrors(caught, type, pattern, 'no error');
+}
+
+async function sameOnBothAsync(fn: () => Promise<unknown>, type: ErrorConstructor, pattern: RegExp): Promise<void> {
+  const before = ck.getBackend();
+  const caught: unknown[] = [];
+  try {
+    for (const b of BACKENDS) {
+      ck.setBackend(b);
+      caught.push(await fn().then(() => undefined, (e: unknown) => e));
+    }
+  } finally {
+    ck.setBackend(before);
+  }
+  sameErrors(caught, type, pattern, 'no rejection');
 }
 
 describe('sizes too large to allocate', () => {

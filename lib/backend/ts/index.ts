@@ -1,6 +1,7 @@
 // The pure-TypeScript backend: runs everywhere, and is the reference the native one is tested against.
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
+import type { Upsample2dInfo } from '../../shape/upsample2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
 import { ACTIVATION_KINDS, type ActivationKind, type Backend, BINARY_KINDS, conv2dPackKey, REDUCE_KINDS } from '../backend';
 import { checkPacked } from '../packed-weights';
@@ -45,12 +46,14 @@ const convSizes = (i: Conv2dInfo) => ({
   x: i.batch * i.inChannels * i.inHeight * i.inWidth, y: i.batch * i.outChannels * i.outHeight * i.outWidth,
   w: i.outChannels * (i.inChannels / i.groups) * i.kernelH * i.kernelW,
 });
-const poolSizes = (i: Pool2dInfo) => ({ x: i.batch * i.channels * i.inHeight * i.inWidth, y: i.batch * i.channels * i.outHeight * i.outWidth });
+// The input (x) and output (y) lengths of the ops that map [N, C, H, W] images to [N, C, OH, OW] (pools, upsample).
+interface ImageInfo { batch: number; channels: number; inHeight: number; inWidth: number; outHeight: number; outWidth: number }
+const imageSizes = (i: ImageInfo) => ({ x: i.batch * i.channels * i.inHeight * i.inWidth, y: i.batch * i.channels * i.outHeight * i.outWidth });
 
 /** A forward pool kernel behind the checks. */
 function pooled(op: string, kind: 'max' | 'avg', kernel: (x: Float32Array, y: Float32Array, info: Pool2dInfo) => void) {
   return (x: Float32Array, y: Float32Array, info: Pool2dInfo): void => {
-    const i = poolInfoOf(op, kind, info), n = poolSizes(i);
+    const i = poolInfoOf(op, kind, info), n = imageSizes(i);
     checkArray(op, 'x', x, n.x); checkArray(op, 'y', y, n.y);
     checkNoOverlap(op, { y }, { x });
     kernel(x, y, i);
@@ -64,6 +67,17 @@ function globalPooled(op: string, kernel: (x: Float32Array, y: Float32Array, inf
     checkArray(op, 'x', x, i.batch * i.channels * i.height * i.width); checkArray(op, 'y', y, i.batch * i.channels);
     checkNoOverlap(op, { y }, { x });
     kernel(x, y, i);
+  };
+}
+
+// upsample2d (x -> y) or its backward (dy -> dx: the sizes swapped) behind its checks.
+function upsampled(op: string, backward: boolean, kernel: (src: Float32Array, dst: Float32Array, info: Upsample2dInfo) => void) {
+  const [src, dst] = backward ? ['dy', 'dx'] : ['x', 'y'];
+  return (a: Float32Array, b: Float32Array, info: Upsample2dInfo): void => {
+    const i = upsampleInfoOf(op, info), n = imageSizes(i);
+    checkArray(op, src, a, backward ? n.y : n.x); checkArray(op, dst, b, backward ? n.x : n.y);
+    checkNoOverlap(op, { [dst]: b }, { [src]: a });
+    kernel(a, b, i);
   };
 }
 
@@ -116,31 +130,21 @@ const checked = {
   maxPool2d: pooled('maxPool2d', 'max', maxPool2d),
   avgPool2d: pooled('avgPool2d', 'avg', avgPool2d),
   maxPool2dBackward: ((dy, x, dx, info) => {
-    const op = 'maxPool2dBackward', i = poolInfoOf(op, 'max', info), n = poolSizes(i);
+    const op = 'maxPool2dBackward', i = poolInfoOf(op, 'max', info), n = imageSizes(i);
     checkArray(op, 'dy', dy, n.y); checkArray(op, 'x', x, n.x); checkArray(op, 'dx', dx, n.x);
     checkNoOverlap(op, { dx }, { dy, x });
     maxPool2dBackward(dy, x, dx, i);
   }) as Backend['maxPool2dBackward'],
   avgPool2dBackward: ((dy, dx, info) => {
-    const op = 'avgPool2dBackward', i = poolInfoOf(op, 'avg', info), n = poolSizes(i);
+    const op = 'avgPool2dBackward', i = poolInfoOf(op, 'avg', info), n = imageSizes(i);
     checkArray(op, 'dy', dy, n.y); checkArray(op, 'dx', dx, n.x);
     checkNoOverlap(op, { dx }, { dy });
     avgPool2dBackward(dy, dx, i);
   }) as Backend['avgPool2dBackward'],
   globalAvgPool2d: globalPooled('globalAvgPool2d', globalAvgPool2d),
   globalMaxPool2d: globalPooled('globalMaxPool2d', globalMaxPool2d),
-  upsample2d: ((x, y, info) => {
-    const op = 'upsample2d', i = upsampleInfoOf(op, info);
-    checkArray(op, 'x', x, i.batch * i.channels * i.inHeight * i.inWidth); checkArray(op, 'y', y, i.batch * i.channels * i.outHeight * i.outWidth);
-    checkNoOverlap(op, { y }, { x });
-    upsample2d(x, y, i);
-  }) as Backend['upsample2d'],
-  upsample2dBackward: ((dy, dx, info) => {
-    const op = 'upsample2dBackward', i = upsampleInfoOf(op, info);
-    checkArray(op, 'dy', dy, i.batch * i.channels * i.outHeight * i.outWidth); checkArray(op, 'dx', dx, i.batch * i.channels * i.inHeight * i.inWidth);
-    checkNoOverlap(op, { dx }, { dy });
-    upsample2dBackward(dy, dx, i);
-  }) as Backend['upsample2dBackward'],
+  upsample2d: upsampled('upsample2d', false, upsample2d),
+  upsample2dBackward: upsampled('upsample2dBackward', true, upsample2dBackward),
   sgemm: gemmKernel('sgemm', sgemm),
   sbgemm: gemmKernel('sbgemm', sbgemm),
   matmul: ((a, b, y, info) => {
@@ -308,8 +312,8 @@ export const tsBackend: Backend = {
   // The residual follows the info: bound here, so laterWithOutput sees (..., y, info).
   conv2dAsync: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
     (xx, ww, bb, yy, ii) => checked.conv2d(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2d', i), (i) => convSizes(i).y)(x, w, b, y, info),
-  maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, (i) => poolInfoOf('maxPool2d', 'max', i), (i) => poolSizes(i).y),
-  avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => poolSizes(i).y),
+  maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, (i) => poolInfoOf('maxPool2d', 'max', i), (i) => imageSizes(i).y),
+  avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => imageSizes(i).y),
   sgemmAsync: later(checked.sgemm),
   sbgemmAsync: later(checked.sbgemm),
   matmulAsync: (a, b, y, info) => laterWithOutput<[Float32Array, Float32Array], MatmulInfo>(checked.matmul,

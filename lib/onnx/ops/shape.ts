@@ -77,6 +77,12 @@ export const Flatten = op({
   },
 });
 
+// Unsqueeze and Squeeze take their axes alike: the attribute (before opset 13) or the second input.
+const AXES = {
+  inputs: [1, 2] as [number, number],
+  load(a: Attrs) { a.only(['axes']); return a.has('axes') ? a.ints('axes') : null; },
+};
+
 /** Axes from the attribute (before opset 13) or the second input (13 and later). */
 function axesOf(p: PlanArgs<number[] | null>, what: string): number[] | null {
   if (p.inputs[1]) return Array.from(constInput(p, 1, what));
@@ -84,8 +90,7 @@ function axesOf(p: PlanArgs<number[] | null>, what: string): number[] | null {
 }
 
 export const Unsqueeze = op({
-  inputs: [1, 2],
-  load(a: Attrs) { a.only(['axes']); return a.has('axes') ? a.ints('axes') : null; },
+  ...AXES,
   plan(p) {
     const x = input(p, 0);
     const axes = axesOf(p, 'axes');
@@ -101,8 +106,7 @@ export const Unsqueeze = op({
 });
 
 export const Squeeze = op({
-  inputs: [1, 2],
-  load(a: Attrs) { a.only(['axes']); return a.has('axes') ? a.ints('axes') : null; },
+  ...AXES,
   plan(p) {
     const x = input(p, 0);
     const axes = axesOf(p, 'axes');

@@ -5,6 +5,7 @@
 // With calls on several threads at once "last" is any one of them; the tests call serially.
 #pragma once
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace convkit {
@@ -47,6 +48,13 @@ inline std::atomic<pool_path> last_pool_path{pool_path::none};
 inline std::atomic<pool_variant> last_pool_variant{pool_variant::none};
 inline std::atomic<conv_backward_path> last_conv_dx_path{conv_backward_path::none};
 inline std::atomic<conv_backward_path> last_conv_dw_path{conv_backward_path::none};
+
+// names[v] for a value v of an enum whose values run 0 (none), 1, ...; "none" past the end.
+template <class E, std::size_t N>
+inline const char* name_in(E v, const char* const (&names)[N]) {
+  const auto i = static_cast<std::size_t>(v);
+  return i < N ? names[i] : "none";
+}
 }  // namespace detail
 
 inline void note_conv_dx_path(conv_backward_path p) { detail::last_conv_dx_path.store(p, std::memory_order_relaxed); }
@@ -54,28 +62,15 @@ inline void note_conv_dw_path(conv_backward_path p) { detail::last_conv_dw_path.
 inline conv_backward_path take_last_conv_dx_path() { return detail::last_conv_dx_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
 inline conv_backward_path take_last_conv_dw_path() { return detail::last_conv_dw_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
 inline const char* path_name(conv_backward_path p) {
-  switch (p) {
-    case conv_backward_path::ref: return "ref";
-    case conv_backward_path::as_forward: return "as-forward";
-    case conv_backward_path::depthwise: return "depthwise";
-    case conv_backward_path::gemm: return "gemm";
-    case conv_backward_path::packed: return "packed";
-    case conv_backward_path::packed_in_place: return "packed-in-place";
-    default: return "none";
-  }
+  static constexpr const char* kNames[] = {"none", "ref", "as-forward", "depthwise", "gemm", "packed", "packed-in-place"};
+  return detail::name_in(p, kNames);
 }
 
 inline void note_pool_variant(pool_variant v) { detail::last_pool_variant.store(v, std::memory_order_relaxed); }
 inline pool_variant take_last_pool_variant() { return detail::last_pool_variant.exchange(pool_variant::none, std::memory_order_relaxed); }
 inline const char* path_name(pool_variant v) {
-  switch (v) {
-    case pool_variant::nchw_k2s2: return "nchw-k2s2";
-    case pool_variant::nchw_s1_fused: return "nchw-s1-fused";
-    case pool_variant::nchw_rowbuf: return "nchw-rowbuf";
-    case pool_variant::nhwc_separable: return "nhwc-separable";
-    case pool_variant::nhwc_direct: return "nhwc-direct";
-    default: return "none";
-  }
+  static constexpr const char* kNames[] = {"none", "nchw-k2s2", "nchw-s1-fused", "nchw-rowbuf", "nhwc-separable", "nhwc-direct"};
+  return detail::name_in(v, kNames);
 }
 
 inline void note_conv_path(conv_path p) { detail::last_conv_path.store(p, std::memory_order_relaxed); }
@@ -87,33 +82,15 @@ inline conv_path take_last_conv_path() { return detail::last_conv_path.exchange(
 inline pool_path take_last_pool_path() { return detail::last_pool_path.exchange(pool_path::none, std::memory_order_relaxed); }
 
 inline const char* path_name(conv_path p) {
-  switch (p) {
-    case conv_path::ref: return "ref";
-    case conv_path::winograd: return "winograd";
-    case conv_path::direct: return "direct";
-    case conv_path::igemm: return "igemm";
-    case conv_path::pointwise: return "pointwise";
-    case conv_path::depthwise: return "depthwise";
-    case conv_path::pointwise_prepacked: return "pointwise-prepacked";
-    default: return "none";
-  }
+  static constexpr const char* kNames[] = {"none", "ref", "winograd", "direct", "igemm", "pointwise", "depthwise", "pointwise-prepacked"};
+  return detail::name_in(p, kNames);
 }
 
 inline const char* path_name(pool_path p) {
-  switch (p) {
-    case pool_path::clamped: return "clamped";
-    case pool_path::nchw: return "nchw";
-    case pool_path::nhwc: return "nhwc";
-    case pool_path::nchw_avx512: return "nchw-avx512";
-    case pool_path::nhwc_avx512: return "nhwc-avx512";
-    case pool_path::max_backward_2x2s2_nchw_avx512: return "max-backward-2x2s2-nchw-avx512";
-    case pool_path::max_backward_2x2s2_nhwc_avx512: return "max-backward-2x2s2-nhwc-avx512";
-    case pool_path::global_nchw: return "global-nchw";
-    case pool_path::global_nhwc: return "global-nhwc";
-    case pool_path::global_nchw_avx512: return "global-nchw-avx512";
-    case pool_path::global_nhwc_avx512: return "global-nhwc-avx512";
-    default: return "none";
-  }
+  static constexpr const char* kNames[] = {
+      "none", "clamped", "nchw", "nhwc", "nchw-avx512", "nhwc-avx512", "max-backward-2x2s2-nchw-avx512",
+      "max-backward-2x2s2-nhwc-avx512", "global-nchw", "global-nhwc", "global-nchw-avx512", "global-nhwc-avx512"};
+  return detail::name_in(p, kNames);
 }
 
 }  // namespace convkit

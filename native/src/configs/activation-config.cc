@@ -1,5 +1,6 @@
 // Fills the activation config (activation-config.h).
 #include "configs/activation-config.h"
+#include "configs/configs.h"
 
 #include "convkit/isa.h"
 
@@ -19,9 +20,6 @@ activation_config make_config() {
 
 }  // namespace
 
-const activation_config& get_activation_config() {
-  static const activation_config c = make_config();
-  return c;
-}
+const activation_config& get_activation_config() { return config_instance<activation_config, make_config>(); }
 
 }  // namespace convkit

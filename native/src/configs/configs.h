@@ -13,4 +13,12 @@ namespace convkit {
 // Fills every config now (reads every switch, so their warnings are known).
 void fill_all_configs();
 
+// The one instance of a config, filled by Make on first use (thread-safe: a function-local
+// static). Each config file instantiates it with its own make_config.
+template <class Config, Config (*Make)()>
+Config& config_instance() {
+  static Config c = Make();
+  return c;
+}
+
 }  // namespace convkit

@@ -1,5 +1,6 @@
 // Fills the conv2d config from the active ISA and CONVKIT_CONV_ALGO (conv2d-config.h).
 #include "configs/conv2d-config.h"
+#include "configs/configs.h"
 
 #include "configs/gemm-config.h"
 #include "configs/tuning.h"
@@ -33,14 +34,9 @@ conv2d_config make_config() {
   return c;
 }
 
-conv2d_config& config() {
-  static conv2d_config c = make_config();  // filled once, thread-safe (a function-local static)
-  return c;
-}
-
 }  // namespace
 
-const conv2d_config& get_conv2d_config() { return config(); }
-conv2d_config& mutable_conv2d_config() { return config(); }
+const conv2d_config& get_conv2d_config() { return config_instance<conv2d_config, make_config>(); }
+conv2d_config& mutable_conv2d_config() { return config_instance<conv2d_config, make_config>(); }
 
 }  // namespace convkit

@@ -1,5 +1,6 @@
 // Fills the depthwise config from the active ISA (dwconv-config.h).
 #include "configs/dwconv-config.h"
+#include "configs/configs.h"
 
 #include "convkit/isa.h"
 
@@ -20,9 +21,6 @@ dwconv_config make_config() {
 
 }  // namespace
 
-const dwconv_config& get_dwconv_config() {
-  static const dwconv_config c = make_config();  // filled once, thread-safe
-  return c;
-}
+const dwconv_config& get_dwconv_config() { return config_instance<dwconv_config, make_config>(); }
 
 }  // namespace convkit

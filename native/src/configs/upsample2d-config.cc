@@ -1,5 +1,6 @@
 // Fills the upsample2d config (upsample2d-config.h).
 #include "configs/upsample2d-config.h"
+#include "configs/configs.h"
 
 #include "convkit/isa.h"
 
@@ -40,9 +41,6 @@ upsample2d_config make_config() {
 
 }  // namespace
 
-const upsample2d_config& get_upsample2d_config() {
-  static const upsample2d_config c = make_config();
-  return c;
-}
+const upsample2d_config& get_upsample2d_config() { return config_instance<upsample2d_config, make_config>(); }
 
 }  // namespace convkit

@@ -1,5 +1,6 @@
 // Fills the Winograd config from the active ISA and CONVKIT_WINO_PASS_FLOATS.
 #include "configs/winograd-config.h"
+#include "configs/configs.h"
 
 #include "configs/tuning.h"
 #include "convkit/isa.h"
@@ -31,14 +32,9 @@ winograd_config make_config() {
   return c;
 }
 
-winograd_config& config() {
-  static winograd_config c = make_config();  // filled once, thread-safe (a function-local static)
-  return c;
-}
-
 }  // namespace
 
-const winograd_config& get_winograd_config() { return config(); }
-winograd_config& mutable_winograd_config() { return config(); }
+const winograd_config& get_winograd_config() { return config_instance<winograd_config, make_config>(); }
+winograd_config& mutable_winograd_config() { return config_instance<winograd_config, make_config>(); }
 
 }  // namespace convkit

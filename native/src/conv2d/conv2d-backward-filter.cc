@@ -27,6 +27,7 @@
 #include "convkit/parallel.h"
 #include "configs/conv2d-config.h"
 #include "configs/gemm-config.h"
+#include "util/sum.h"
 #include "util/workspace.h"
 
 namespace convkit {
@@ -36,19 +37,6 @@ namespace {
 constexpr int64_t kReduceGrain = 1 << 14;  // floats per parallel chunk of a reduction
 
 thread_local workspace partial_space;  // dw partials of one call, held by the calling thread
-
-// Sum of a[0, n), sixteen float lanes, returned in double.
-double sum_plane(const float* a, int64_t n) {
-  float lanes[16] = {};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    for (int j = 0; j < 16; ++j) lanes[j] += a[i + j];
-  }
-  double s = 0.0;
-  for (int j = 0; j < 16; ++j) s += lanes[j];
-  for (; i < n; ++i) s += a[i];
-  return s;
-}
 
 // out[i] = sum over k < parts of part[k * n + i], in k order.
 void sum_partials(const float* part, int64_t parts, int64_t n, float* out) {

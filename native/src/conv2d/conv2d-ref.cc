@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "conv2d/im2col.h"
 #include "convkit/conv2d.h"
 
 namespace convkit {
@@ -40,15 +41,9 @@ void for_each_tap(const conv2d_params& p, F f) {
       for (int64_t oh = 0; oh < p.out_height; ++oh)
         for (int64_t ow = 0; ow < p.out_width; ++ow)
           for (int64_t ci = 0; ci < cin_g; ++ci)
-            for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-              const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-              if (ih < 0 || ih >= p.in_height) continue;
-              for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-                const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-                if (iw < 0 || iw >= p.in_width) continue;
-                f(at.x(n, (co / cout_g) * cin_g + ci, ih, iw), at.y(n, co, oh, ow), at.w(co, ci, kh, kw));
-              }
-            }
+            for_each_input_tap(p, oh, ow, [&](int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
+              f(at.x(n, (co / cout_g) * cin_g + ci, ih, iw), at.y(n, co, oh, ow), at.w(co, ci, kh, kw));
+            });
 }
 
 // The activation in double (libm's exp), rounded once: the oracle of the fast epilogues.
@@ -90,15 +85,9 @@ void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const fl
         for (int64_t ow = 0; ow < OW; ++ow) {
           double acc = p.has_bias ? b[co] : 0.0;
           for (int64_t ci = 0; ci < cin_g; ++ci) {
-            for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-              const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-              if (ih < 0 || ih >= H) continue;
-              for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-                const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-                if (iw < 0 || iw >= W) continue;
-                acc += static_cast<double>(x_at(n, g * cin_g + ci, ih, iw)) * w_at(co, ci, kh, kw);
-              }
-            }
+            for_each_input_tap(p, oh, ow, [&](int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
+              acc += static_cast<double>(x_at(n, g * cin_g + ci, ih, iw)) * w_at(co, ci, kh, kw);
+            });
           }
           const int64_t yi = nhwc ? ((n * OH + oh) * OW + ow) * p.out_channels + co
                                   : ((n * p.out_channels + co) * OH + oh) * OW + ow;

@@ -27,6 +27,27 @@ namespace convkit {
 
 namespace {
 
+// The depthwise weight [cout, kk] (kk = KH * KW taps) transposed to wt [kk, cout]: each tap's
+// channel vector contiguous, for the NHWC loops.
+inline void transpose_taps(const float* w, int64_t cout, int64_t kk, float* wt) {
+  for (int64_t co = 0; co < cout; ++co) {
+    for (int64_t k = 0; k < kk; ++k) wt[k * cout + co] = w[co * kk + k];
+  }
+}
+
+// The taps of one kernel row along W, for the NCHW loops that add whole shifted rows: for each
+// kw, f(wv, ow_lo, ow_hi, off) with the tap's weight wrow[kw] and the output columns
+// [ow_lo, ow_hi) whose input column ow * stride_w + off lies inside the input.
+template <typename F>
+inline void for_each_row_tap(const conv2d_params& p, const float* wrow, F f) {
+  for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+    const int64_t off = kw * p.dilation_w - p.pad_left;
+    int64_t ow_lo, ow_hi;
+    valid_range(0, p.out_width, p.stride_w, off, p.in_width, &ow_lo, &ow_hi);
+    f(wrow[kw], ow_lo, ow_hi, off);
+  }
+}
+
 // Depthwise NCHW: one output plane per task; each kernel tap adds a shifted input row
 // to the output row, contiguous over W when stride_w == 1.
 void dwconv_nchw(const conv2d_params& p, const float* x, const float* w, const float* b,
@@ -50,18 +71,14 @@ void dwconv_nchw(const conv2d_params& p, const float* x, const float* w, const f
           const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
           if (ih < 0 || ih >= H) continue;
           const float* xrow = xc + ih * W;
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const float wv = wc[kh * KW + kw];
-            const int64_t off = kw * p.dilation_w - p.pad_left;
-            int64_t ow_lo, ow_hi;
-            valid_range(0, OW, p.stride_w, off, W, &ow_lo, &ow_hi);
+          for_each_row_tap(p, wc + kh * KW, [&](float wv, int64_t ow_lo, int64_t ow_hi, int64_t off) {
             if (p.stride_w == 1) {
               const float* src = xrow + off;
               for (int64_t ow = ow_lo; ow < ow_hi; ++ow) yrow[ow] += wv * src[ow];
             } else {
               for (int64_t ow = ow_lo; ow < ow_hi; ++ow) yrow[ow] += wv * xrow[ow * p.stride_w + off];
             }
-          }
+          });
         }
         if (finish) {  // the row is in L1: residual and activation
           epi(yrow, yrow, OW, 0.0f, nullptr, res != nullptr ? res + (yrow - y) : nullptr, p.act);
@@ -81,9 +98,7 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
   const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
   const bool finish = res != nullptr || p.act != activation::none;
   std::vector<float> wt(static_cast<size_t>(KH * KW * cout));
-  for (int64_t co = 0; co < cout; ++co) {
-    for (int64_t k = 0; k < KH * KW; ++k) wt[k * cout + co] = w[co * KH * KW + k];
-  }
+  transpose_taps(w, cout, KH * KW, wt.data());
   parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / OH, oh = t % OH;
@@ -95,24 +110,18 @@ void dwconv_nhwc(const conv2d_params& p, const float* x, const float* w, const f
         } else {
           std::fill(yv, yv + cout, 0.0f);
         }
-        for (int64_t kh = 0; kh < KH; ++kh) {
-          const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-          if (ih < 0 || ih >= H) continue;
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-            if (iw < 0 || iw >= W) continue;
-            const float* xv = x_n + (ih * W + iw) * cin;
-            const float* wv = wt.data() + (kh * KW + kw) * cout;
-            if (mult == 1) {
-              for (int64_t c = 0; c < cout; ++c) yv[c] += xv[c] * wv[c];
-            } else {
-              for (int64_t c = 0; c < cin; ++c) {
-                const float xc = xv[c];
-                for (int64_t j = 0; j < mult; ++j) yv[c * mult + j] += xc * wv[c * mult + j];
-              }
+        for_each_input_tap(p, oh, ow, [&](int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
+          const float* xv = x_n + (ih * W + iw) * cin;
+          const float* wv = wt.data() + (kh * KW + kw) * cout;
+          if (mult == 1) {
+            for (int64_t c = 0; c < cout; ++c) yv[c] += xv[c] * wv[c];
+          } else {
+            for (int64_t c = 0; c < cin; ++c) {
+              const float xc = xv[c];
+              for (int64_t j = 0; j < mult; ++j) yv[c * mult + j] += xc * wv[c * mult + j];
             }
           }
-        }
+        });
         if (finish) {  // the channel vector is in L1: residual and activation
           epi(yv, yv, cout, 0.0f, nullptr, res != nullptr ? res + (yv - y) : nullptr, p.act);
         }
@@ -153,9 +162,7 @@ void dwconv_nhwc_rows(const conv2d_params& p, f32_dwconv_nhwc_row_fn row, const 
   const int64_t C = p.in_channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t kk = p.kernel_h * p.kernel_w;
   float* wt = packed_weights_space().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
-  for (int64_t c = 0; c < C; ++c) {
-    for (int64_t k = 0; k < kk; ++k) wt[k * C + c] = w[c * kk + k];
-  }
+  transpose_taps(w, C, kk, wt);
   parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / OH, oh = t % OH;
@@ -206,18 +213,14 @@ void dwconv_backward_data_nchw(const conv2d_params& p, const float* dy, const fl
             if (ih < 0 || ih >= H) continue;
             float* dxrow = dxc + ih * W;
             const float* dyrow = dyc + oh * OW;
-            for (int64_t kw = 0; kw < KW; ++kw) {
-              const float wv = wc[kh * KW + kw];
-              const int64_t off = kw * p.dilation_w - p.pad_left;
-              int64_t ow_lo, ow_hi;
-              valid_range(0, OW, p.stride_w, off, W, &ow_lo, &ow_hi);
+            for_each_row_tap(p, wc + kh * KW, [&](float wv, int64_t ow_lo, int64_t ow_hi, int64_t off) {
               if (p.stride_w == 1) {
                 float* d = dxrow + off;
                 for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] += wv * dyrow[ow];
               } else {
                 for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dxrow[ow * p.stride_w + off] += wv * dyrow[ow];
               }
-            }
+            });
           }
         }
       }
@@ -232,9 +235,7 @@ void dwconv_backward_data_nhwc(const conv2d_params& p, const float* dy, const fl
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t KH = p.kernel_h, KW = p.kernel_w;
   std::vector<float> wt(static_cast<size_t>(KH * KW * cout));
-  for (int64_t co = 0; co < cout; ++co) {
-    for (int64_t k = 0; k < KH * KW; ++k) wt[k * cout + co] = w[co * KH * KW + k];
-  }
+  transpose_taps(w, cout, KH * KW, wt.data());
   parallel_for(p.batch * H, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / H, ih = t % H;
@@ -343,24 +344,18 @@ void dwconv_backward_filter_nhwc(const conv2d_params& p, const float* dy, const 
           const int64_t n = t / OH, oh = t % OH;
           for (int64_t ow = 0; ow < OW; ++ow) {
             const float* dyv = dy + (t * OW + ow) * cout;
-            for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-              const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-              if (ih < 0 || ih >= H) continue;
-              for (int64_t kw = 0; kw < KW; ++kw) {
-                const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-                if (iw < 0 || iw >= W) continue;
-                const float* xv = x + ((n * H + ih) * W + iw) * cin;
-                float* bv = blk.data() + (kh * KW + kw) * cout;
-                if (mult == 1) {
-                  for (int64_t c = 0; c < cout; ++c) bv[c] += dyv[c] * xv[c];
-                } else {
-                  for (int64_t c = 0; c < cin; ++c) {
-                    const float xc = xv[c];
-                    for (int64_t j = 0; j < mult; ++j) bv[c * mult + j] += dyv[c * mult + j] * xc;
-                  }
+            for_each_input_tap(p, oh, ow, [&](int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
+              const float* xv = x + ((n * H + ih) * W + iw) * cin;
+              float* bv = blk.data() + (kh * KW + kw) * cout;
+              if (mult == 1) {
+                for (int64_t c = 0; c < cout; ++c) bv[c] += dyv[c] * xv[c];
+              } else {
+                for (int64_t c = 0; c < cin; ++c) {
+                  const float xc = xv[c];
+                  for (int64_t j = 0; j < mult; ++j) bv[c * mult + j] += dyv[c * mult + j] * xc;
                 }
               }
-            }
+            });
           }
         }
         for (int64_t i = 0; i < KK * cout; ++i) ak[i] += blk[i];

@@ -39,6 +39,21 @@ inline void valid_range(int64_t q0, int64_t q1, int64_t stride, int64_t off, int
   *hi = std::clamp(last, *lo, q1);
 }
 
+// Calls f(kh, kw, ih, iw) for the taps of output (oh, ow) that read inside the input, kh then
+// kw ascending: (ih, iw) the input cell the tap reads (taps in the padding are skipped).
+template <class F>
+inline void for_each_input_tap(const conv2d_params& p, int64_t oh, int64_t ow, F f) {
+  for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+    const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+    if (ih < 0 || ih >= p.in_height) continue;
+    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+      const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+      if (iw < 0 || iw >= p.in_width) continue;
+      f(kh, kw, ih, iw);
+    }
+  }
+}
+
 // col [Kd, pt] <- x_ng [Cin_g, H, W].
 void im2col_nchw(const conv2d_params& p, const float* x_ng, int64_t p0, int64_t pt, float* col);
 // col [pt, Kd] <- x_n [H, W, Cin], channels [g*Cin_g, (g+1)*Cin_g).

@@ -103,15 +103,7 @@ void argmax(const float* x, int32_t* y, int64_t outer, int64_t axis, int64_t inn
       if (axis < (int64_t{1} << 24)) {
         t.argmax_cols(xo, yo, axis, inner, n);
       } else {  // indices past 2^24 are not exact in a float lane: the plain loop
-        for (int64_t i = 0; i < n; ++i) {
-          float best = xo[i];
-          int64_t at = 0;
-          for (int64_t a = 1; a < axis && best == best; ++a) {
-            const float v = xo[a * inner + i];
-            if (v > best || v != v) best = v, at = a;
-          }
-          yo[i] = static_cast<int32_t>(at);
-        }
+        for (int64_t i = 0; i < n; ++i) yo[i] = argmax_col(xo + i, axis, inner);
       }
     }
   };

@@ -29,14 +29,7 @@ void run(float* dst, const float* src, int64_t n, float bv, const float* bc, con
 
 void f32_conv2d_epilogue__avx512(float* dst, const float* src, int64_t n, float bv,
                                  const float* bc, const float* res, activation act) {
-  switch (act) {
-    case activation::none: run<activation::none>(dst, src, n, bv, bc, res); break;
-    case activation::relu: run<activation::relu>(dst, src, n, bv, bc, res); break;
-    case activation::relu6: run<activation::relu6>(dst, src, n, bv, bc, res); break;
-    case activation::sigmoid: run<activation::sigmoid>(dst, src, n, bv, bc, res); break;
-    case activation::silu: run<activation::silu>(dst, src, n, bv, bc, res); break;
-    case activation::hard_swish: run<activation::hard_swish>(dst, src, n, bv, bc, res); break;
-  }
+  with_activation(act, [&](auto a) { run<decltype(a)::value>(dst, src, n, bv, bc, res); });
 }
 
 }  // namespace convkit

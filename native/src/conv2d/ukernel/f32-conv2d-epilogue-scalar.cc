@@ -80,27 +80,12 @@ void run(float* dst, const float* src, int64_t n, float bv, const float* bc, con
 }  // namespace
 
 float f32_conv2d_activate__scalar(activation act, float v) {
-  switch (act) {
-    case activation::none: return v;
-    case activation::relu: return activate<activation::relu>(v);
-    case activation::relu6: return activate<activation::relu6>(v);
-    case activation::sigmoid: return activate<activation::sigmoid>(v);
-    case activation::silu: return activate<activation::silu>(v);
-    case activation::hard_swish: return activate<activation::hard_swish>(v);
-  }
-  return v;
+  return with_activation(act, [v](auto a) { return activate<decltype(a)::value>(v); });
 }
 
 void f32_conv2d_epilogue__scalar(float* dst, const float* src, int64_t n, float bv,
                                  const float* bc, const float* res, activation act) {
-  switch (act) {
-    case activation::none: run<activation::none>(dst, src, n, bv, bc, res); break;
-    case activation::relu: run<activation::relu>(dst, src, n, bv, bc, res); break;
-    case activation::relu6: run<activation::relu6>(dst, src, n, bv, bc, res); break;
-    case activation::sigmoid: run<activation::sigmoid>(dst, src, n, bv, bc, res); break;
-    case activation::silu: run<activation::silu>(dst, src, n, bv, bc, res); break;
-    case activation::hard_swish: run<activation::hard_swish>(dst, src, n, bv, bc, res); break;
-  }
+  with_activation(act, [&](auto a) { run<decltype(a)::value>(dst, src, n, bv, bc, res); });
 }
 
 }  // namespace convkit

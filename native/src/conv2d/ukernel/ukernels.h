@@ -7,6 +7,7 @@
 // Internal to native/src/conv2d and native/src/configs.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "convkit/conv2d.h"
 
@@ -28,6 +29,20 @@ struct igemm_segment {
 // (relative error about 2e-7; 0 below e^-104); NaN stays NaN.
 using f32_conv2d_epilogue_fn = void (*)(float* dst, const float* src, int64_t n, float bv,
                                         const float* bc, const float* res, activation act);
+// Calls f(std::integral_constant<activation, A>{}) for A = act and returns what it returns: the
+// epilogues' one switch from the run-time activation to their per-activation templates.
+template <typename F>
+inline auto with_activation(activation act, F f) {
+  switch (act) {
+    case activation::relu: return f(std::integral_constant<activation, activation::relu>{});
+    case activation::relu6: return f(std::integral_constant<activation, activation::relu6>{});
+    case activation::sigmoid: return f(std::integral_constant<activation, activation::sigmoid>{});
+    case activation::silu: return f(std::integral_constant<activation, activation::silu>{});
+    case activation::hard_swish: return f(std::integral_constant<activation, activation::hard_swish>{});
+    case activation::none: break;
+  }
+  return f(std::integral_constant<activation, activation::none>{});
+}
 // Direct convolution of one block of rows <= 8 output channels (f32_conv2d_direct_*);
 // res (or null) is the residual with y's row stride ldy.
 using f32_conv2d_direct_fn = void (*)(int64_t kd, const int64_t* tap, const float* w,

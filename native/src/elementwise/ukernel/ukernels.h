@@ -49,4 +49,17 @@ const reduce_ukernels& f32_reduce__scalar();
 const reduce_ukernels& f32_reduce__avx2();
 const reduce_ukernels& f32_reduce__avx512();
 
+// Argmax of one column x[a * inner], a < axis: the first maximum, a NaN counting as the
+// maximum (the first NaN wins). The scalar column of the argmax_cols kernels and of the
+// driver's loop for columns past 2^24. static inline: private to each file (ISA flags).
+static inline int32_t argmax_col(const float* x, int64_t axis, int64_t inner) {
+  float best = x[0];
+  int64_t at = 0;
+  for (int64_t a = 1; a < axis && best == best; ++a) {
+    const float v = x[a * inner];
+    if (v > best || v != v) best = v, at = a;
+  }
+  return static_cast<int32_t>(at);
+}
+
 }  // namespace convkit

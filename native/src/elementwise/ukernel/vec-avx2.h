@@ -58,24 +58,18 @@ struct vec_avx2 {
     const __m256i m = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(static_cast<int32_t>(0x807fffff))), _mm256_set1_epi32(0x3f000000));
     return _mm256_castsi256_ps(m);
   }
-  static float hsum(V a) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  // Folds the 8 lanes with op (add, max or min of 4 lanes): the halves, then the pairs, then the
+  // last two (lane 0 is the result).
+  template <typename Op>
+  static float fold(V a, Op op) {
+    __m128 s = op(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = op(s, _mm_movehl_ps(s, s));
+    s = op(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
-  static float hmax(V a) {
-    __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_max_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-  }
-  static float hmin(V a) {
-    __m128 s = _mm_min_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    s = _mm_min_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_min_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-  }
+  static float hsum(V a) { return fold(a, [](__m128 x, __m128 y) { return _mm_add_ps(x, y); }); }
+  static float hmax(V a) { return fold(a, [](__m128 x, __m128 y) { return _mm_max_ps(x, y); }); }
+  static float hmin(V a) { return fold(a, [](__m128 x, __m128 y) { return _mm_min_ps(x, y); }); }
   static void store_i32(int32_t* p, V idx) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm256_cvtps_epi32(idx)); }
 };
 

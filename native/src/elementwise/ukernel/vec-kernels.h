@@ -408,15 +408,7 @@ struct vk {
       }
       O::store_i32(y + i, idx);
     }
-    for (; i < n; ++i) {
-      float best = x[i];
-      int64_t at = 0;
-      for (int64_t a = 1; a < axis && best == best; ++a) {
-        const float v = x[a * inner + i];
-        if (v > best || v != v) best = v, at = a;
-      }
-      y[i] = static_cast<int32_t>(at);
-    }
+    for (; i < n; ++i) y[i] = argmax_col(x + i, axis, inner);
   }
 
   // ---- tables ------------------------------------------------------------------------------

@@ -16,57 +16,90 @@ inline double hsum(__m256d v) {
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
-}  // namespace
+// The two sums kernels differ only in what one step adds; the kinds below say that, and
+// row_sums / rows_sums walk the data for either. Four double accumulators: the low and high
+// halves of s and q.
+struct Sums {
+  __m256d s0, s1, q0, q1;
+};
 
-void f32_bn_moments_row__avx2(const float* x, int64_t n, float shift, double* sum, double* sumsq) {
-  const __m256 k = _mm256_set1_ps(shift);
-  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), q0 = _mm256_setzero_pd(), q1 = _mm256_setzero_pd();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
+// Moments: s += x - k, q += (x - k)^2, the square taken in double.
+struct Moments {
+  const float* x;
+  void add(int64_t i, __m256 k, Sums& a) const {
     const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), k);
-    const __m256d a = lo_pd(d), b = hi_pd(d);
-    s0 = _mm256_add_pd(s0, a);
-    s1 = _mm256_add_pd(s1, b);
-    q0 = _mm256_fmadd_pd(a, a, q0);
-    q1 = _mm256_fmadd_pd(b, b, q1);
+    const __m256d lo = lo_pd(d), hi = hi_pd(d);
+    a.s0 = _mm256_add_pd(a.s0, lo);
+    a.s1 = _mm256_add_pd(a.s1, hi);
+    a.q0 = _mm256_fmadd_pd(lo, lo, a.q0);
+    a.q1 = _mm256_fmadd_pd(hi, hi, a.q1);
   }
-  double s = hsum(_mm256_add_pd(s0, s1)), q = hsum(_mm256_add_pd(q0, q1));
-  for (; i < n; ++i) {
-    const double d = static_cast<double>(x[i] - shift);
+  void add(int64_t i, float k, double& s, double& q) const {
+    const double d = static_cast<double>(x[i] - k);
     s += d;
     q += d * d;
   }
+};
+
+// Gradient sums: s += dy, q += dy * (x - k), the product taken in float.
+struct GradSums {
+  const float* dy;
+  const float* x;
+  void add(int64_t i, __m256 k, Sums& a) const {
+    const __m256 g = _mm256_loadu_ps(dy + i);
+    const __m256 p = _mm256_mul_ps(g, _mm256_sub_ps(_mm256_loadu_ps(x + i), k));
+    a.s0 = _mm256_add_pd(a.s0, lo_pd(g));
+    a.s1 = _mm256_add_pd(a.s1, hi_pd(g));
+    a.q0 = _mm256_add_pd(a.q0, lo_pd(p));
+    a.q1 = _mm256_add_pd(a.q1, hi_pd(p));
+  }
+  void add(int64_t i, float k, double& s, double& q) const {
+    s += static_cast<double>(dy[i]);
+    q += static_cast<double>(dy[i] * (x[i] - k));
+  }
+};
+
+// One channel's contiguous run of n values.
+template <class Kind>
+void row_sums(Kind kind, int64_t n, float k, double* sum, double* sumsq) {
+  const __m256 vk = _mm256_set1_ps(k);
+  Sums a{_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) kind.add(i, vk, a);
+  double s = hsum(_mm256_add_pd(a.s0, a.s1)), q = hsum(_mm256_add_pd(a.q0, a.q1));
+  for (; i < n; ++i) kind.add(i, k, s, q);
   *sum += s;
   *sumsq += q;
 }
 
-void f32_bn_moments_rows__avx2(const float* x, int64_t rows, int64_t channels, const float* shift, double* sum,
-                               double* sumsq) {
+// NHWC: 8 channels at a time down the rows, the rest one channel at a time.
+template <class Kind>
+void rows_sums(Kind kind, int64_t rows, int64_t channels, const float* k, double* sum, double* sumsq) {
   int64_t c = 0;
   for (; c + 8 <= channels; c += 8) {
-    const __m256 k = _mm256_loadu_ps(shift + c);
-    __m256d s0 = _mm256_loadu_pd(sum + c), s1 = _mm256_loadu_pd(sum + c + 4);
-    __m256d q0 = _mm256_loadu_pd(sumsq + c), q1 = _mm256_loadu_pd(sumsq + c + 4);
-    for (int64_t r = 0; r < rows; ++r) {
-      const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + r * channels + c), k);
-      const __m256d a = lo_pd(d), b = hi_pd(d);
-      s0 = _mm256_add_pd(s0, a);
-      s1 = _mm256_add_pd(s1, b);
-      q0 = _mm256_fmadd_pd(a, a, q0);
-      q1 = _mm256_fmadd_pd(b, b, q1);
-    }
-    _mm256_storeu_pd(sum + c, s0);
-    _mm256_storeu_pd(sum + c + 4, s1);
-    _mm256_storeu_pd(sumsq + c, q0);
-    _mm256_storeu_pd(sumsq + c + 4, q1);
+    const __m256 vk = _mm256_loadu_ps(k + c);
+    Sums a{_mm256_loadu_pd(sum + c), _mm256_loadu_pd(sum + c + 4), _mm256_loadu_pd(sumsq + c),
+           _mm256_loadu_pd(sumsq + c + 4)};
+    for (int64_t r = 0; r < rows; ++r) kind.add(r * channels + c, vk, a);
+    _mm256_storeu_pd(sum + c, a.s0);
+    _mm256_storeu_pd(sum + c + 4, a.s1);
+    _mm256_storeu_pd(sumsq + c, a.q0);
+    _mm256_storeu_pd(sumsq + c + 4, a.q1);
   }
   for (; c < channels; ++c) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const double d = static_cast<double>(x[r * channels + c] - shift[c]);
-      sum[c] += d;
-      sumsq[c] += d * d;
-    }
+    for (int64_t r = 0; r < rows; ++r) kind.add(r * channels + c, k[c], sum[c], sumsq[c]);
   }
+}
+
+}  // namespace
+
+void f32_bn_moments_row__avx2(const float* x, int64_t n, float shift, double* sum, double* sumsq) {
+  row_sums(Moments{x}, n, shift, sum, sumsq);
+}
+
+void f32_bn_moments_rows__avx2(const float* x, int64_t rows, int64_t channels, const float* shift, double* sum,
+                               double* sumsq) {
+  rows_sums(Moments{x}, rows, channels, shift, sum, sumsq);
 }
 
 void f32_bn_apply_row__avx2(const float* x, float* y, int64_t n, float a, float b) {
@@ -95,53 +128,12 @@ void f32_bn_apply_rows__avx2(const float* x, float* y, int64_t rows, int64_t cha
 
 void f32_bn_grad_sums_row__avx2(const float* dy, const float* x, int64_t n, float mean, double* sdy,
                                 double* sdyx) {
-  const __m256 k = _mm256_set1_ps(mean);
-  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), q0 = _mm256_setzero_pd(), q1 = _mm256_setzero_pd();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 g = _mm256_loadu_ps(dy + i);
-    const __m256 p = _mm256_mul_ps(g, _mm256_sub_ps(_mm256_loadu_ps(x + i), k));
-    s0 = _mm256_add_pd(s0, lo_pd(g));
-    s1 = _mm256_add_pd(s1, hi_pd(g));
-    q0 = _mm256_add_pd(q0, lo_pd(p));
-    q1 = _mm256_add_pd(q1, hi_pd(p));
-  }
-  double s = hsum(_mm256_add_pd(s0, s1)), q = hsum(_mm256_add_pd(q0, q1));
-  for (; i < n; ++i) {
-    s += static_cast<double>(dy[i]);
-    q += static_cast<double>(dy[i] * (x[i] - mean));
-  }
-  *sdy += s;
-  *sdyx += q;
+  row_sums(GradSums{dy, x}, n, mean, sdy, sdyx);
 }
 
 void f32_bn_grad_sums_rows__avx2(const float* dy, const float* x, int64_t rows, int64_t channels,
                                  const float* mean, double* sdy, double* sdyx) {
-  int64_t c = 0;
-  for (; c + 8 <= channels; c += 8) {
-    const __m256 k = _mm256_loadu_ps(mean + c);
-    __m256d s0 = _mm256_loadu_pd(sdy + c), s1 = _mm256_loadu_pd(sdy + c + 4);
-    __m256d q0 = _mm256_loadu_pd(sdyx + c), q1 = _mm256_loadu_pd(sdyx + c + 4);
-    for (int64_t r = 0; r < rows; ++r) {
-      const __m256 g = _mm256_loadu_ps(dy + r * channels + c);
-      const __m256 p = _mm256_mul_ps(g, _mm256_sub_ps(_mm256_loadu_ps(x + r * channels + c), k));
-      s0 = _mm256_add_pd(s0, lo_pd(g));
-      s1 = _mm256_add_pd(s1, hi_pd(g));
-      q0 = _mm256_add_pd(q0, lo_pd(p));
-      q1 = _mm256_add_pd(q1, hi_pd(p));
-    }
-    _mm256_storeu_pd(sdy + c, s0);
-    _mm256_storeu_pd(sdy + c + 4, s1);
-    _mm256_storeu_pd(sdyx + c, q0);
-    _mm256_storeu_pd(sdyx + c + 4, q1);
-  }
-  for (; c < channels; ++c) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const float g = dy[r * channels + c];
-      sdy[c] += static_cast<double>(g);
-      sdyx[c] += static_cast<double>(g * (x[r * channels + c] - mean[c]));
-    }
-  }
+  rows_sums(GradSums{dy, x}, rows, channels, mean, sdy, sdyx);
 }
 
 void f32_bn_dx_row__avx2(const float* dy, const float* x, float* dx, int64_t n, float a, float b, float d,

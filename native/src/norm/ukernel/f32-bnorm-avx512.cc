@@ -3,6 +3,7 @@
 #include "util/x86-intrinsics.h"
 
 #include <cstdint>
+#include <type_traits>
 
 #include "norm/ukernel/ukernels.h"
 #include "util/avx512-helpers.h"
@@ -39,12 +40,26 @@ inline int group_vectors(int64_t channels, int64_t c) {
 // orders of magnitude under the tolerances on mean and variance.
 constexpr int64_t kFloatRun = 16;
 
-template <int NV, bool Full>
-void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, const float* shift, double* sum,
-                   double* sumsq) {
-  // Each run's float sums widen into double accumulators held locally (registers, or full-vector
-  // spills: no masked store -> load round trip through the caller's sums once a run, which
-  // stalled the pass), added to the caller's sums at the end.
+// Masked or plain load of 16 floats; x - k likewise (lanes outside the mask 0).
+template <bool Full>
+inline __m512 load(const float* p, __mmask16 m) {
+  return Full ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(m, p);
+}
+template <bool Full>
+inline __m512 centred(const float* p, __m512 k, __mmask16 m) {
+  return Full ? _mm512_sub_ps(_mm512_loadu_ps(p), k) : _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, p), k);
+}
+
+// The moments and the gradient sums differ only in the term: with d = x - k, the moments add
+// s += d, q += d * d; the gradient sums (Grad) add s += dy, q += dy * d.
+
+// Sums over the rows of a group of NV vectors of channels starting at c (NHWC). Each run's
+// float sums widen into double accumulators held locally (registers, or full-vector spills: no
+// masked store -> load round trip through the caller's sums once a run, which stalled the pass),
+// added to the caller's sums at the end.
+template <int NV, bool Full, bool Grad>
+void sums_group(const float* dy, const float* x, int64_t rows, int64_t channels, int64_t c, const float* shift,
+                double* sum, double* sumsq) {
   __mmask16 m[NV];
   __m512d ds[2 * NV], dq[2 * NV];
   for (int v = 0; v < 2 * NV; ++v) {
@@ -56,7 +71,6 @@ void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, co
     m[v] = tail_mask(channels - c - 16 * v);
     k[v] = _mm512_maskz_loadu_ps(m[v], shift + c + 16 * v);
   }
-  const float* xr = x + c;
   for (int64_t r0 = 0; r0 < rows; r0 += kFloatRun) {
     const int64_t r1 = r0 + kFloatRun < rows ? r0 + kFloatRun : rows;
     __m512 fs[NV], fq[NV];
@@ -64,12 +78,13 @@ void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, co
       fs[v] = _mm512_setzero_ps();
       fq[v] = _mm512_setzero_ps();
     }
-    for (int64_t r = r0; r < r1; ++r, xr += channels) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t o = r * channels + c;
       for (int v = 0; v < NV; ++v) {
-        const __m512 d = Full ? _mm512_sub_ps(_mm512_loadu_ps(xr + 16 * v), k[v])
-                              : _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]);
-        fs[v] = _mm512_add_ps(fs[v], d);
-        fq[v] = _mm512_fmadd_ps(d, d, fq[v]);
+        const __m512 d = centred<Full>(x + o + 16 * v, k[v], m[v]);
+        const __m512 g = Grad ? load<Full>(dy + o + 16 * v, m[v]) : d;
+        fs[v] = _mm512_add_ps(fs[v], g);
+        fq[v] = _mm512_fmadd_ps(g, d, fq[v]);
       }
     }
     for (int v = 0; v < NV; ++v) {
@@ -90,55 +105,67 @@ void moments_group(const float* x, int64_t rows, int64_t channels, int64_t c, co
   }
 }
 
-// As the moments: float runs of kFloatRun rows (sum dy, and sum dy * (x - mean) by fma), widened
-// once a run into local double accumulators.
-template <int NV, bool Full>
-void grad_sums_group(const float* dy, const float* x, int64_t rows, int64_t channels, int64_t c, const float* mean,
-                     double* sdy, double* sdyx) {
-  __mmask16 m[NV];
-  __m512d ds[2 * NV], dq[2 * NV];
-  for (int v = 0; v < 2 * NV; ++v) {
-    ds[v] = _mm512_setzero_pd();
-    dq[v] = _mm512_setzero_pd();
-  }
-  __m512 k[NV];
-  for (int v = 0; v < NV; ++v) {
-    m[v] = tail_mask(channels - c - 16 * v);
-    k[v] = _mm512_maskz_loadu_ps(m[v], mean + c + 16 * v);
-  }
-  const float* gr = dy + c;
-  const float* xr = x + c;
-  for (int64_t r0 = 0; r0 < rows; r0 += kFloatRun) {
-    const int64_t r1 = r0 + kFloatRun < rows ? r0 + kFloatRun : rows;
-    __m512 fs[NV], fq[NV];
-    for (int v = 0; v < NV; ++v) {
-      fs[v] = _mm512_setzero_ps();
-      fq[v] = _mm512_setzero_ps();
-    }
-    for (int64_t r = r0; r < r1; ++r, gr += channels, xr += channels) {
-      for (int v = 0; v < NV; ++v) {
-        const __m512 g = Full ? _mm512_loadu_ps(gr + 16 * v) : _mm512_maskz_loadu_ps(m[v], gr + 16 * v);
-        const __m512 xc = Full ? _mm512_sub_ps(_mm512_loadu_ps(xr + 16 * v), k[v])
-                               : _mm512_maskz_sub_ps(m[v], _mm512_maskz_loadu_ps(m[v], xr + 16 * v), k[v]);
-        fs[v] = _mm512_add_ps(fs[v], g);
-        fq[v] = _mm512_fmadd_ps(g, xc, fq[v]);
+// One channel's contiguous run of n values: float runs of 16 vectors in 4 accumulators (4 values
+// a lane), widened once a run.
+template <bool Grad>
+void row_sums(const float* dy, const float* x, int64_t n, float shift, double* sum, double* sumsq) {
+  const __m512 k = _mm512_set1_ps(shift);
+  __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd(), q0 = _mm512_setzero_pd(), q1 = _mm512_setzero_pd();
+  constexpr int64_t kRun = 16 * 16;
+  for (int64_t i0 = 0; i0 < n; i0 += kRun) {
+    const int64_t i1 = i0 + kRun < n ? i0 + kRun : n;
+    __m512 a[4], b[4];
+    for (int j = 0; j < 4; ++j) a[j] = b[j] = _mm512_setzero_ps();
+    int64_t i = i0;
+    for (; i + 64 <= i1; i += 64) {
+      for (int j = 0; j < 4; ++j) {
+        const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16 * j), k);
+        const __m512 g = Grad ? _mm512_loadu_ps(dy + i + 16 * j) : d;
+        a[j] = _mm512_add_ps(a[j], g);
+        b[j] = _mm512_fmadd_ps(g, d, b[j]);
       }
     }
-    for (int v = 0; v < NV; ++v) {
-      ds[2 * v] = _mm512_add_pd(ds[2 * v], lo_pd(fs[v]));
-      ds[2 * v + 1] = _mm512_add_pd(ds[2 * v + 1], hi_pd(fs[v]));
-      dq[2 * v] = _mm512_add_pd(dq[2 * v], lo_pd(fq[v]));
-      dq[2 * v + 1] = _mm512_add_pd(dq[2 * v + 1], hi_pd(fq[v]));
+    for (; i < i1; i += 16) {
+      const __mmask16 m = tail_mask(i1 - i);
+      const __m512 d = centred<false>(x + i, k, m);
+      const __m512 g = Grad ? load<false>(dy + i, m) : d;
+      a[0] = _mm512_add_ps(a[0], g);
+      b[0] = _mm512_fmadd_ps(g, d, b[0]);
     }
+    const __m512 as = _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]));
+    const __m512 bs = _mm512_add_ps(_mm512_add_ps(b[0], b[1]), _mm512_add_ps(b[2], b[3]));
+    s0 = _mm512_add_pd(s0, lo_pd(as));
+    s1 = _mm512_add_pd(s1, hi_pd(as));
+    q0 = _mm512_add_pd(q0, lo_pd(bs));
+    q1 = _mm512_add_pd(q1, hi_pd(bs));
   }
-  for (int v = 0; v < NV; ++v) {
-    const __mmask8 ml = static_cast<__mmask8>(m[v] & 0xFF), mh = static_cast<__mmask8>(m[v] >> 8);
-    double* ps = sdy + c + 16 * v;
-    double* pq = sdyx + c + 16 * v;
-    _mm512_mask_storeu_pd(ps, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, ps), ds[2 * v]));
-    _mm512_mask_storeu_pd(ps + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, ps + 8), ds[2 * v + 1]));
-    _mm512_mask_storeu_pd(pq, ml, _mm512_add_pd(_mm512_maskz_loadu_pd(ml, pq), dq[2 * v]));
-    _mm512_mask_storeu_pd(pq + 8, mh, _mm512_add_pd(_mm512_maskz_loadu_pd(mh, pq + 8), dq[2 * v + 1]));
+  *sum += hsum(_mm512_add_pd(s0, s1));
+  *sumsq += hsum(_mm512_add_pd(q0, q1));
+}
+
+// Calls f(nv, full) with nv = std::integral_constant<int, vectors> and full =
+// std::integral_constant<bool, full>: the group kernels' template arguments, chosen at run time.
+template <typename F>
+inline void with_group(int vectors, bool full, F f) {
+  using T = std::true_type;
+  using N = std::false_type;
+  switch (vectors) {
+    case 1: return full ? f(std::integral_constant<int, 1>{}, T{}) : f(std::integral_constant<int, 1>{}, N{});
+    case 2: return full ? f(std::integral_constant<int, 2>{}, T{}) : f(std::integral_constant<int, 2>{}, N{});
+    case 3: return full ? f(std::integral_constant<int, 3>{}, T{}) : f(std::integral_constant<int, 3>{}, N{});
+    default: return full ? f(std::integral_constant<int, 4>{}, T{}) : f(std::integral_constant<int, 4>{}, N{});
+  }
+}
+
+// NHWC sums: groups of up to kGroup vectors across the channels, each down all the rows.
+template <bool Grad>
+void rows_sums(const float* dy, const float* x, int64_t rows, int64_t channels, const float* shift, double* sum,
+               double* sumsq) {
+  const bool full = channels % 16 == 0;  // every vector whole: plain loads, no masks
+  for (int64_t c = 0; c < channels; c += 16 * kGroup) {
+    with_group(group_vectors(channels, c), full, [&](auto nv, auto whole) {
+      sums_group<decltype(nv)::value, decltype(whole)::value, Grad>(dy, x, rows, channels, c, shift, sum, sumsq);
+    });
   }
 }
 
@@ -193,53 +220,12 @@ void dx_group(const float* dy, const float* x, float* dx, int64_t rows, int64_t 
 }  // namespace
 
 void f32_bn_moments_row__avx512(const float* x, int64_t n, float shift, double* sum, double* sumsq) {
-  const __m512 k = _mm512_set1_ps(shift);
-  __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd(), q0 = _mm512_setzero_pd(), q1 = _mm512_setzero_pd();
-  constexpr int64_t kRun = 16 * 16;  // float runs of 16 vectors in 4 accumulators (4 values a lane)
-  for (int64_t i0 = 0; i0 < n; i0 += kRun) {
-    const int64_t i1 = i0 + kRun < n ? i0 + kRun : n;
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    int64_t i = i0;
-    for (; i + 64 <= i1; i += 64) {
-      const __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), k), d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), k);
-      const __m512 d2 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 32), k), d3 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 48), k);
-      a0 = _mm512_add_ps(a0, d0);
-      a1 = _mm512_add_ps(a1, d1);
-      a2 = _mm512_add_ps(a2, d2);
-      a3 = _mm512_add_ps(a3, d3);
-      b0 = _mm512_fmadd_ps(d0, d0, b0);
-      b1 = _mm512_fmadd_ps(d1, d1, b1);
-      b2 = _mm512_fmadd_ps(d2, d2, b2);
-      b3 = _mm512_fmadd_ps(d3, d3, b3);
-    }
-    for (; i < i1; i += 16) {
-      const __mmask16 m = tail_mask(i1 - i);
-      const __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), k);
-      a0 = _mm512_add_ps(a0, d);
-      b0 = _mm512_fmadd_ps(d, d, b0);
-    }
-    const __m512 a = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
-    const __m512 b = _mm512_add_ps(_mm512_add_ps(b0, b1), _mm512_add_ps(b2, b3));
-    s0 = _mm512_add_pd(s0, lo_pd(a));
-    s1 = _mm512_add_pd(s1, hi_pd(a));
-    q0 = _mm512_add_pd(q0, lo_pd(b));
-    q1 = _mm512_add_pd(q1, hi_pd(b));
-  }
-  *sum += hsum(_mm512_add_pd(s0, s1));
-  *sumsq += hsum(_mm512_add_pd(q0, q1));
+  row_sums<false>(nullptr, x, n, shift, sum, sumsq);
 }
 
 void f32_bn_moments_rows__avx512(const float* x, int64_t rows, int64_t channels, const float* shift, double* sum,
                                  double* sumsq) {
-  const bool full = channels % 16 == 0;  // every vector whole: plain loads, no masks
-  for (int64_t c = 0; c < channels; c += 16 * kGroup) {
-    switch (group_vectors(channels, c)) {
-      case 1: full ? moments_group<1, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<1, false>(x, rows, channels, c, shift, sum, sumsq); break;
-      case 2: full ? moments_group<2, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<2, false>(x, rows, channels, c, shift, sum, sumsq); break;
-      case 3: full ? moments_group<3, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<3, false>(x, rows, channels, c, shift, sum, sumsq); break;
-      default: full ? moments_group<4, true>(x, rows, channels, c, shift, sum, sumsq) : moments_group<4, false>(x, rows, channels, c, shift, sum, sumsq); break;
-    }
-  }
+  rows_sums<false>(nullptr, x, rows, channels, shift, sum, sumsq);
 }
 
 void f32_bn_apply_row__avx512(const float* x, float* y, int64_t n, float a, float b) {
@@ -259,15 +245,11 @@ void f32_bn_apply_rows__avx512(const float* x, float* y, int64_t rows, int64_t c
                                const float* b) {
   // C <= 64: scale and shift held in registers; wider: rows outer, scale and shift from L1.
   const bool full = channels % 16 == 0;  // whole vectors: plain loads and stores, no masks
-  switch (group_vectors(channels, 0)) {
-    case 1: full ? apply_group<1, true>(x, y, rows, channels, a, b) : apply_group<1, false>(x, y, rows, channels, a, b); return;
-    case 2: full ? apply_group<2, true>(x, y, rows, channels, a, b) : apply_group<2, false>(x, y, rows, channels, a, b); return;
-    case 3: full ? apply_group<3, true>(x, y, rows, channels, a, b) : apply_group<3, false>(x, y, rows, channels, a, b); return;
-    default:
-      if (channels <= 16 * kGroup) {
-        full ? apply_group<4, true>(x, y, rows, channels, a, b) : apply_group<4, false>(x, y, rows, channels, a, b);
-        return;
-      }
+  if (channels <= 16 * kGroup) {
+    with_group(group_vectors(channels, 0), full, [&](auto nv, auto whole) {
+      apply_group<decltype(nv)::value, decltype(whole)::value>(x, y, rows, channels, a, b);
+    });
+    return;
   }
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * channels;
@@ -282,54 +264,12 @@ void f32_bn_apply_rows__avx512(const float* x, float* y, int64_t rows, int64_t c
 
 void f32_bn_grad_sums_row__avx512(const float* dy, const float* x, int64_t n, float mean, double* sdy,
                                   double* sdyx) {
-  // As moments_row: float runs of 16 vectors in 4 accumulators, widened once a run.
-  const __m512 k = _mm512_set1_ps(mean);
-  __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd(), q0 = _mm512_setzero_pd(), q1 = _mm512_setzero_pd();
-  constexpr int64_t kRun = 16 * 16;
-  for (int64_t i0 = 0; i0 < n; i0 += kRun) {
-    const int64_t i1 = i0 + kRun < n ? i0 + kRun : n;
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    int64_t i = i0;
-    for (; i + 64 <= i1; i += 64) {
-      const __m512 g0 = _mm512_loadu_ps(dy + i), g1 = _mm512_loadu_ps(dy + i + 16);
-      const __m512 g2 = _mm512_loadu_ps(dy + i + 32), g3 = _mm512_loadu_ps(dy + i + 48);
-      a0 = _mm512_add_ps(a0, g0);
-      a1 = _mm512_add_ps(a1, g1);
-      a2 = _mm512_add_ps(a2, g2);
-      a3 = _mm512_add_ps(a3, g3);
-      b0 = _mm512_fmadd_ps(g0, _mm512_sub_ps(_mm512_loadu_ps(x + i), k), b0);
-      b1 = _mm512_fmadd_ps(g1, _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), k), b1);
-      b2 = _mm512_fmadd_ps(g2, _mm512_sub_ps(_mm512_loadu_ps(x + i + 32), k), b2);
-      b3 = _mm512_fmadd_ps(g3, _mm512_sub_ps(_mm512_loadu_ps(x + i + 48), k), b3);
-    }
-    for (; i < i1; i += 16) {
-      const __mmask16 m = tail_mask(i1 - i);
-      const __m512 g = _mm512_maskz_loadu_ps(m, dy + i);
-      a0 = _mm512_add_ps(a0, g);
-      b0 = _mm512_fmadd_ps(g, _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), k), b0);
-    }
-    const __m512 a = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
-    const __m512 b = _mm512_add_ps(_mm512_add_ps(b0, b1), _mm512_add_ps(b2, b3));
-    s0 = _mm512_add_pd(s0, lo_pd(a));
-    s1 = _mm512_add_pd(s1, hi_pd(a));
-    q0 = _mm512_add_pd(q0, lo_pd(b));
-    q1 = _mm512_add_pd(q1, hi_pd(b));
-  }
-  *sdy += hsum(_mm512_add_pd(s0, s1));
-  *sdyx += hsum(_mm512_add_pd(q0, q1));
+  row_sums<true>(dy, x, n, mean, sdy, sdyx);
 }
 
 void f32_bn_grad_sums_rows__avx512(const float* dy, const float* x, int64_t rows, int64_t channels,
                                    const float* mean, double* sdy, double* sdyx) {
-  const bool full = channels % 16 == 0;  // every vector whole: plain loads, no masks
-  for (int64_t c = 0; c < channels; c += 16 * kGroup) {
-    switch (group_vectors(channels, c)) {
-      case 1: full ? grad_sums_group<1, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<1, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
-      case 2: full ? grad_sums_group<2, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<2, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
-      case 3: full ? grad_sums_group<3, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<3, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
-      default: full ? grad_sums_group<4, true>(dy, x, rows, channels, c, mean, sdy, sdyx) : grad_sums_group<4, false>(dy, x, rows, channels, c, mean, sdy, sdyx); break;
-    }
-  }
+  rows_sums<true>(dy, x, rows, channels, mean, sdy, sdyx);
 }
 
 void f32_bn_dx_row__avx512(const float* dy, const float* x, float* dx, int64_t n, float a, float b, float d,
@@ -346,16 +286,11 @@ void f32_bn_dx_rows__avx512(const float* dy, const float* x, float* dx, int64_t 
                             const float* a, const float* b, const float* d, const float* mean) {
   // C <= 64: one group, parameters held in registers; wider: rows outer, parameters from L1.
   const bool full = channels % 16 == 0;  // whole vectors: plain loads and stores, no masks
-  switch (group_vectors(channels, 0)) {
-    case 1: full ? dx_group<1, true>(dy, x, dx, rows, channels, 0, a, b, d, mean) : dx_group<1, false>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
-    case 2: full ? dx_group<2, true>(dy, x, dx, rows, channels, 0, a, b, d, mean) : dx_group<2, false>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
-    case 3: full ? dx_group<3, true>(dy, x, dx, rows, channels, 0, a, b, d, mean) : dx_group<3, false>(dy, x, dx, rows, channels, 0, a, b, d, mean); return;
-    default:
-      if (channels <= 16 * kGroup) {
-        full ? dx_group<4, true>(dy, x, dx, rows, channels, 0, a, b, d, mean)
-             : dx_group<4, false>(dy, x, dx, rows, channels, 0, a, b, d, mean);
-        return;
-      }
+  if (channels <= 16 * kGroup) {
+    with_group(group_vectors(channels, 0), full, [&](auto nv, auto whole) {
+      dx_group<decltype(nv)::value, decltype(whole)::value>(dy, x, dx, rows, channels, 0, a, b, d, mean);
+    });
+    return;
   }
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t o = r * channels;

@@ -8,22 +8,14 @@
 
 #include "pool2d/ukernel/pool-scalar-common.h"
 #include "pool2d/ukernel/ukernels.h"
+#include "util/sum.h"
 
 namespace convkit {
 
 void f32_gavgpool_nchw__scalar(const float* x, int64_t channels, int64_t hw, float* y) {
   const float inv = 1.0f / static_cast<float>(hw);
   for (int64_t c = 0; c < channels; ++c) {
-    const float* xc = x + c * hw;
-    float lanes[16] = {};
-    int64_t i = 0;
-    for (; i + 16 <= hw; i += 16) {
-      for (int j = 0; j < 16; ++j) lanes[j] += xc[i + j];
-    }
-    double s = 0.0;
-    for (int j = 0; j < 16; ++j) s += lanes[j];
-    for (; i < hw; ++i) s += xc[i];
-    y[c] = static_cast<float>(s) * inv;
+    y[c] = static_cast<float>(sum_plane(x + c * hw, hw)) * inv;
   }
 }
 
