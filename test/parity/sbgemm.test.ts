@@ -9,9 +9,10 @@ import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backends, conv2d, conv2dAsync, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, sbgemm, setBackend, Tensor } from '../../lib/index';
 import { bf16Round } from '../../lib/backend/ts/sbgemm';
-import { prng, randInt, randomData, worstRatio } from '../helpers/random';
+import { prng, randomData, worstRatio } from '../helpers/random';
 import { conv2dInfo } from '../../lib/shape/conv2d-info';
-import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
+import { gemmParityCases } from '../helpers/gemm-parity';
+import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
 
@@ -35,30 +36,7 @@ describe.skipIf(skip)('sbgemm parity native vs ts', () => {
     const want = n.simd === 'avx512' && cpuHasBf16() && process.env.CONVKIT_BF16 !== 'emulate' ? 'avx512_bf16' : 'emulated';
     expect(n.bf16).toBe(want);
   });
-  for (const [m, n, k] of shapes) {
-    for (const transA of [false, true]) {
-      for (const transB of [false, true]) {
-        it(`${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, () => {
-          const r = prng(m * 7919 + n * 31 + k + (transA ? 1 : 0) + (transB ? 2 : 0));
-          const pad = randInt(r, 0, 3);
-          const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
-          const a = randomData(r, (transA ? k : m) * lda);
-          const b = randomData(r, (transB ? n : k) * ldb);
-          const c0 = randomData(r, m * ldc);
-          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
-            const cts = c0.slice(), cnat = c0.slice();
-            if (beta === 0) for (let i = 0; i < m; i++) cnat.fill(NaN, i * ldc, i * ldc + n);
-            backends.ts.sbgemm(...blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cts, ldc));
-            backends.native.sbgemm(...blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cnat, ldc));
-            const atol = 4 * 1.2e-7 * Math.sqrt(k + 1) * (Math.abs(alpha) * k + Math.abs(beta));
-            expect(worstRatio(cnat, cts, atol)).toBeLessThanOrEqual(1);
-            // The ld gaps stay as they were.
-            for (let i = 0; i + 1 < m; i++) for (let j = n; j < ldc; j++) expect(cnat[i * ldc + j]).toBe(c0[i * ldc + j]);
-          }
-        });
-      }
-    }
-  }
+  gemmParityCases('sbgemm', shapes);
 });
 
 describe.skipIf(skip)('precision option', () => {

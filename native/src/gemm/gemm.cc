@@ -172,15 +172,7 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
         continue;
       }
       plan.ukernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
-      for (int64_t i = 0; i < m_eff; ++i) {
-        float* ci = cij + i * ldc;
-        const float* ti = tile + i * NR;
-        if (beta == 0.0f) {
-          for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j];
-        } else {
-          for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j] + beta * ci[j];
-        }
-      }
+      store_partial_tile(m_eff, n_eff, tile, NR, beta, cij, ldc);
     }
   }
 }

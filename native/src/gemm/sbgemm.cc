@@ -158,15 +158,7 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
             continue;
           }
           plan.ukernel(kcp, apanel, bpanel, tile, NR, alpha, 0.0f);
-          for (int64_t i = 0; i < m_eff; ++i) {
-            float* ci = cij + i * ldc;
-            const float* ti = tile + i * NR;
-            if (beta_eff == 0.0f) {
-              for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j];
-            } else {
-              for (int64_t j = 0; j < n_eff; ++j) ci[j] = ti[j] + beta_eff * ci[j];
-            }
-          }
+          store_partial_tile(m_eff, n_eff, tile, NR, beta_eff, cij, ldc);
         }
       }
     }

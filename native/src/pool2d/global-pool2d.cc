@@ -47,19 +47,15 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
   const int64_t hw = height * width;
   const auto& k = get_pool2d_config().gavgpool;
   note_pool_path(k.path(data_layout));
+  // One task's means: kernel over n channels of xs, redone in double where a sum overflowed.
+  auto task = [&](f32_gavgpool_fn kernel, const float* xs, int64_t n, int64_t cstep, int64_t istep, float* ys) {
+    const fp_overflow_watch overflow;
+    kernel(xs, n, hw, ys);
+    if (overflow.raised()) gavg_fix(xs, n, cstep, istep, hw, ys);
+  };
   global_pool_for(
-      batch, channels, hw, data_layout,
-      [&](int64_t lo, int64_t hi) {
-        const fp_overflow_watch overflow;
-        k.nchw(x + lo * hw, hi - lo, hw, y + lo);
-        if (overflow.raised()) gavg_fix(x + lo * hw, hi - lo, hw, 1, hw, y + lo);
-      },
-      [&](int64_t n) {
-        const float* x_n = x + n * hw * channels;
-        const fp_overflow_watch overflow;
-        k.nhwc(x_n, channels, hw, y + n * channels);
-        if (overflow.raised()) gavg_fix(x_n, channels, 1, channels, hw, y + n * channels);
-      });
+      batch, channels, hw, data_layout, [&](int64_t lo, int64_t hi) { task(k.nchw, x + lo * hw, hi - lo, hw, 1, y + lo); },
+      [&](int64_t n) { task(k.nhwc, x + n * hw * channels, channels, 1, channels, y + n * channels); });
 }
 
 void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,

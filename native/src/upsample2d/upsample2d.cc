@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "configs/upsample2d-config.h"
@@ -14,6 +15,39 @@
 
 namespace convkit {
 namespace {
+
+// Two source rows blended along the width, held by key (image and row): the rows an output
+// row reads never go back up, so two slots hold what the next output rows need.
+// pair(k0, k1, blend) returns the slots of k0's and k1's rows, filling a slot with
+// blend(key, dst) when no slot holds that key.
+class two_rows {
+ public:
+  explicit two_rows(int64_t len) : buf_(static_cast<size_t>(2 * len)), len_(len) {}
+  void reset() { held_[0] = held_[1] = -1, next_ = 0; }
+  template <class Blend>
+  std::pair<const float*, const float*> pair(int64_t k0, int64_t k1, const Blend& blend) {
+    const float* t0 = get(k0, blend);
+    if (held_[next_] == k0) next_ ^= 1;  // keep t0's slot for k1's row
+    return {t0, get(k1, blend)};
+  }
+
+ private:
+  template <class Blend>
+  const float* get(int64_t key, const Blend& blend) {
+    for (int k = 0; k < 2; ++k) {
+      if (held_[k] == key) return buf_.data() + k * len_;
+    }
+    const int k = next_;
+    next_ ^= 1;
+    held_[k] = key;
+    blend(key, buf_.data() + k * len_);
+    return buf_.data() + k * len_;
+  }
+  std::vector<float> buf_;
+  int64_t len_;
+  int64_t held_[2] = {-1, -1};
+  int next_ = 0;
+};
 
 constexpr int64_t kGrain = int64_t{1} << 15;  // output elements worth waking a thread
 constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
@@ -153,8 +187,7 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
   }
   if (p.data_layout == layout::nchw) {
     run_tasks(p.batch * C, work, [&](int64_t lo, int64_t hi) {
-      std::vector<float> row_slots(nearest ? 0 : 2 * OW);
-      float* rows = row_slots.data();
+      two_rows rows(nearest ? 0 : OW);
       for (int64_t plane = lo; plane < hi; ++plane) {
         const float* xp = x + plane * H * W;
         float* yp = y + plane * OH * OW;
@@ -173,30 +206,18 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
           }
           continue;
         }
-        // Source rows blended along the width, two at a time: the rows an output row reads
-        // never go back up, so the two slots hold what the next output rows need (each source
-        // row is blended once per plane, not once per output row that reads it: 4x fewer
-        // gathers at scale 2).
-        int64_t held[2] = {-1, -1};
-        int next = 0;
-        auto hrow = [&](int64_t r) -> const float* {
-          for (int k = 0; k < 2; ++k) {
-            if (held[k] == r) return rows + k * OW;
-          }
-          const int k = next;
-          next ^= 1;
-          held[k] = r;
+        // Each source row blended along the width once per plane, not once per output row that
+        // reads it (4x fewer gathers at scale 2).
+        rows.reset();
+        auto blend = [&](int64_t r, float* dst) {
           if (x2) {
-            cfg.linear_row_x2(xp + r * W, rows + k * OW, W, 1);
+            cfg.linear_row_x2(xp + r * W, dst, W, 1);
           } else {
-            cfg.linear_row(xp + r * W, tw.i0.data(), tw.i1.data(), tw.w0.data(), tw.w1.data(), rows + k * OW, OW);
+            cfg.linear_row(xp + r * W, tw.i0.data(), tw.i1.data(), tw.w0.data(), tw.w1.data(), dst, OW);
           }
-          return rows + k * OW;
         };
         for (int64_t oh = 0; oh < OH; ++oh) {
-          const float* t0 = hrow(th.i0[oh]);
-          if (held[next] == th.i0[oh]) next ^= 1;  // keep t0's slot for i1's row
-          const float* t1 = hrow(th.i1[oh]);
+          const auto [t0, t1] = rows.pair(th.i0[oh], th.i1[oh], blend);
           cfg.blend_rows(t0, t1, th.w0[oh], th.w1[oh], yp + oh * OW, OW);
         }
       }
@@ -209,25 +230,11 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
     // of OW * C (the same products and sums as bilinear_pixel).
     const int64_t len = OW * C;
     run_tasks(p.batch * OH, work, [&](int64_t lo, int64_t hi) {
-      std::vector<float> row_slots(2 * len);
-      float* rows = row_slots.data();
-      int64_t held[2] = {-1, -1};
-      int next = 0;
-      auto hrow = [&](int64_t key) -> const float* {
-        for (int k = 0; k < 2; ++k) {
-          if (held[k] == key) return rows + k * len;
-        }
-        const int k = next;
-        next ^= 1;
-        held[k] = key;
-        cfg.linear_row_x2(x + key * W * C, rows + k * len, W, C);
-        return rows + k * len;
-      };
+      two_rows rows(len);
+      auto blend = [&](int64_t key, float* dst) { cfg.linear_row_x2(x + key * W * C, dst, W, C); };
       for (int64_t row = lo; row < hi; ++row) {
         const int64_t n = row / OH, oh = row % OH;
-        const float* t0 = hrow(n * H + th.i0[oh]);
-        if (held[next] == n * H + th.i0[oh]) next ^= 1;  // keep t0's slot for i1's row
-        const float* t1 = hrow(n * H + th.i1[oh]);
+        const auto [t0, t1] = rows.pair(n * H + th.i0[oh], n * H + th.i1[oh], blend);
         cfg.blend_rows(t0, t1, th.w0[oh], th.w1[oh], y + row * len, len);
       }
     });

@@ -2,9 +2,12 @@
 // (16 zmm accumulators; per k pair 2 loads of B, 8 broadcasts of an A pair, 16 vdpbf16ps, each
 // 32 multiply-adds: twice an fp32 FMA's) and the two fp32 -> bf16-pair converters the packing
 // is built on (vcvtne2ps2bf16: round to nearest even, as float_to_bf16).
-// Compiled with the AVX-512 flags plus -mavx512bf16; includes nothing but intrinsics.
+// Compiled with the AVX-512 flags plus -mavx512bf16; includes only intrinsics and static
+// inline helpers (gemm-tile-avx512.h).
 #include "util/x86-intrinsics.h"
 #include <cstdint>
+
+#include "gemm/ukernel/gemm-tile-avx512.h"
 
 namespace convkit {
 namespace {
@@ -26,11 +29,7 @@ inline __m512i cvt32(const float* src, int64_t n) {
 
 void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
                                         int64_t ldc, float alpha, float beta) {
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
-  }
+  prefetch_c_8x32(c, ldc);
   __m512 acc[8][2];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
@@ -47,22 +46,7 @@ void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uin
     a32 += 8;
     b += 64;
   }
-  const __m512 va = _mm512_set1_ps(alpha);
-  if (beta == 0.0f) {
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-      _mm512_storeu_ps(c + i * ldc, _mm512_mul_ps(va, acc[i][0]));
-      _mm512_storeu_ps(c + i * ldc + 16, _mm512_mul_ps(va, acc[i][1]));
-    }
-  } else {
-    const __m512 vb = _mm512_set1_ps(beta);
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-      float* ci = c + i * ldc;
-      _mm512_storeu_ps(ci, _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), _mm512_mul_ps(va, acc[i][0])));
-      _mm512_storeu_ps(ci + 16, _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), _mm512_mul_ps(va, acc[i][1])));
-    }
-  }
+  store_c_8x32(acc, c, ldc, alpha, beta);
 }
 
 // Along a row: dst[q] = (bf16 src[2q], bf16 src[2q + 1]) for q < ceil(n / 2), a zero past n.
