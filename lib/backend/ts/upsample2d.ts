@@ -37,69 +37,54 @@ export function linearTaps(inSize: number, outSize: number, scale: number, align
   return t;
 }
 
-export function upsample2d(x: Float32Array, y: Float32Array, info: Upsample2dInfo): void {
+/**
+ * Every output cell of info in order, with flat indices into x (or dx) and y (or dy): nearest
+ * calls nearest(xi, yi); bilinear calls bilinear(yi, r0, r1, c0, c1, h0, h1, w0, w1), rows r0,
+ * r1 and columns c0, c1 being the offsets of the four source cells (x[r + c]) and h, w their weights.
+ */
+function forEachCell(info: Upsample2dInfo, nearest: (xi: number, yi: number) => void,
+  bilinear: (yi: number, r0: number, r1: number, c0: number, c1: number, h0: number, h1: number, w0: number, w1: number) => void): void {
   const { batch, channels, inHeight, inWidth, outHeight, outWidth, layout } = info;
   const xs = strides4(layout, channels, inHeight, inWidth), ys = strides4(layout, channels, outHeight, outWidth);
-  if (info.mode === 'nearest') {
-    const rh = nearestTaps(inHeight, outHeight, info.scaleH), rw = nearestTaps(inWidth, outWidth, info.scaleW);
-    for (let n = 0; n < batch; n++) for (let c = 0; c < channels; c++) {
-      const xb = n * xs.n + c * xs.c, yb = n * ys.n + c * ys.c;
-      for (let oh = 0; oh < outHeight; oh++) {
-        const xr = xb + rh[oh] * xs.h, yr = yb + oh * ys.h;
-        for (let ow = 0; ow < outWidth; ow++) y[yr + ow * ys.w] = x[xr + rw[ow] * xs.w];
-      }
-    }
-    return;
-  }
-  const th = linearTaps(inHeight, outHeight, info.scaleH, info.alignCorners);
-  const tw = linearTaps(inWidth, outWidth, info.scaleW, info.alignCorners);
+  const isNearest = info.mode === 'nearest';
+  const rh = isNearest ? nearestTaps(inHeight, outHeight, info.scaleH) : null;
+  const rw = isNearest ? nearestTaps(inWidth, outWidth, info.scaleW) : null;
+  const th = isNearest ? null : linearTaps(inHeight, outHeight, info.scaleH, info.alignCorners);
+  const tw = isNearest ? null : linearTaps(inWidth, outWidth, info.scaleW, info.alignCorners);
   for (let n = 0; n < batch; n++) for (let c = 0; c < channels; c++) {
     const xb = n * xs.n + c * xs.c, yb = n * ys.n + c * ys.c;
     for (let oh = 0; oh < outHeight; oh++) {
-      const r0 = xb + th.i0[oh] * xs.h, r1 = xb + th.i1[oh] * xs.h, h0 = th.w0[oh], h1 = th.w1[oh];
       const yr = yb + oh * ys.h;
+      if (rh && rw) {
+        const xr = xb + rh[oh] * xs.h;
+        for (let ow = 0; ow < outWidth; ow++) nearest(xr + rw[ow] * xs.w, yr + ow * ys.w);
+        continue;
+      }
+      const r0 = xb + th!.i0[oh] * xs.h, r1 = xb + th!.i1[oh] * xs.h, h0 = th!.w0[oh], h1 = th!.w1[oh];
       for (let ow = 0; ow < outWidth; ow++) {
-        const c0 = tw.i0[ow] * xs.w, c1 = tw.i1[ow] * xs.w, w0 = tw.w0[ow], w1 = tw.w1[ow];
-        const top = f(f(w0 * x[r0 + c0]) + f(w1 * x[r0 + c1]));
-        const bottom = f(f(w0 * x[r1 + c0]) + f(w1 * x[r1 + c1]));
-        y[yr + ow * ys.w] = f(f(h0 * top) + f(h1 * bottom));
+        bilinear(yr + ow * ys.w, r0, r1, tw!.i0[ow] * xs.w, tw!.i1[ow] * xs.w, h0, h1, tw!.w0[ow], tw!.w1[ow]);
       }
     }
   }
 }
 
+export function upsample2d(x: Float32Array, y: Float32Array, info: Upsample2dInfo): void {
+  forEachCell(info, (xi, yi) => { y[yi] = x[xi]; }, (yi, r0, r1, c0, c1, h0, h1, w0, w1) => {
+    const top = f(f(w0 * x[r0 + c0]) + f(w1 * x[r0 + c1]));
+    const bottom = f(f(w0 * x[r1 + c0]) + f(w1 * x[r1 + c1]));
+    y[yi] = f(f(h0 * top) + f(h1 * bottom));
+  });
+}
+
 /** dx (fully overwritten) from dy: each output's gradient added to the source cells it read, times their weights. */
 export function upsample2dBackward(dy: Float32Array, dx: Float32Array, info: Upsample2dInfo): void {
-  const { batch, channels, inHeight, inWidth, outHeight, outWidth, layout } = info;
-  const xs = strides4(layout, channels, inHeight, inWidth), ys = strides4(layout, channels, outHeight, outWidth);
   dx.fill(0);
-  if (info.mode === 'nearest') {
-    const rh = nearestTaps(inHeight, outHeight, info.scaleH), rw = nearestTaps(inWidth, outWidth, info.scaleW);
-    for (let n = 0; n < batch; n++) for (let c = 0; c < channels; c++) {
-      const xb = n * xs.n + c * xs.c, yb = n * ys.n + c * ys.c;
-      for (let oh = 0; oh < outHeight; oh++) {
-        const xr = xb + rh[oh] * xs.h, yr = yb + oh * ys.h;
-        for (let ow = 0; ow < outWidth; ow++) dx[xr + rw[ow] * xs.w] += dy[yr + ow * ys.w];
-      }
-    }
-    return;
-  }
-  const th = linearTaps(inHeight, outHeight, info.scaleH, info.alignCorners);
-  const tw = linearTaps(inWidth, outWidth, info.scaleW, info.alignCorners);
-  for (let n = 0; n < batch; n++) for (let c = 0; c < channels; c++) {
-    const xb = n * xs.n + c * xs.c, yb = n * ys.n + c * ys.c;
-    for (let oh = 0; oh < outHeight; oh++) {
-      const r0 = xb + th.i0[oh] * xs.h, r1 = xb + th.i1[oh] * xs.h, h0 = th.w0[oh], h1 = th.w1[oh];
-      const yr = yb + oh * ys.h;
-      for (let ow = 0; ow < outWidth; ow++) {
-        const c0 = tw.i0[ow] * xs.w, c1 = tw.i1[ow] * xs.w, w0 = tw.w0[ow], w1 = tw.w1[ow];
-        const g = dy[yr + ow * ys.w];
-        // PyTorch's order: (h * w) * g, each product in float.
-        dx[r0 + c0] += f(f(h0 * w0) * g);
-        dx[r0 + c1] += f(f(h0 * w1) * g);
-        dx[r1 + c0] += f(f(h1 * w0) * g);
-        dx[r1 + c1] += f(f(h1 * w1) * g);
-      }
-    }
-  }
+  forEachCell(info, (xi, yi) => { dx[xi] += dy[yi]; }, (yi, r0, r1, c0, c1, h0, h1, w0, w1) => {
+    const g = dy[yi];
+    // PyTorch's order: (h * w) * g, each product in float.
+    dx[r0 + c0] += f(f(h0 * w0) * g);
+    dx[r0 + c1] += f(f(h0 * w1) * g);
+    dx[r1 + c0] += f(f(h1 * w0) * g);
+    dx[r1 + c1] += f(f(h1 * w1) * g);
+  });
 }

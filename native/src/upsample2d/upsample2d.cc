@@ -125,6 +125,15 @@ void run_tasks(int64_t tasks, int64_t work, F fn) {
   }
 }
 
+// The taps of both axes (height, width) for p's mode.
+std::pair<axis_taps, axis_taps> taps_of(const upsample2d_params& p) {
+  if (p.mode == upsample_mode::nearest) {
+    return {nearest_taps(p.in_height, p.out_height, p.scale_h), nearest_taps(p.in_width, p.out_width, p.scale_w)};
+  }
+  return {linear_taps(p.in_height, p.out_height, p.scale_h, p.align_corners),
+          linear_taps(p.in_width, p.out_width, p.scale_w, p.align_corners)};
+}
+
 }  // namespace
 
 std::string upsample2d_params_check(const upsample2d_params& p) {
@@ -147,8 +156,8 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
   const upsample2d_config& cfg = get_upsample2d_config();
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const bool nearest = p.mode == upsample_mode::nearest;
-  const axis_taps th = nearest ? nearest_taps(H, OH, p.scale_h) : linear_taps(H, OH, p.scale_h, p.align_corners);
-  const axis_taps tw = nearest ? nearest_taps(W, OW, p.scale_w) : linear_taps(W, OW, p.scale_w, p.align_corners);
+  const std::pair<axis_taps, axis_taps> taps = taps_of(p);  // (no structured binding: lambdas capture these)
+  const axis_taps &th = taps.first, &tw = taps.second;
   const int64_t work = p.batch * C * OH * OW;
   const bool x2 = !nearest && is_x2(tw, W);
   if (x2 && is_x2(th, H)) {
@@ -263,8 +272,8 @@ void upsample2d_backward(const upsample2d_params& p, const float* dy, float* dx)
   const upsample2d_config& cfg = get_upsample2d_config();
   const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const bool nearest = p.mode == upsample_mode::nearest;
-  const axis_taps th = nearest ? nearest_taps(H, OH, p.scale_h) : linear_taps(H, OH, p.scale_h, p.align_corners);
-  const axis_taps tw = nearest ? nearest_taps(W, OW, p.scale_w) : linear_taps(W, OW, p.scale_w, p.align_corners);
+  const std::pair<axis_taps, axis_taps> taps = taps_of(p);  // (no structured binding: lambdas capture these)
+  const axis_taps &th = taps.first, &tw = taps.second;
   const int64_t work = p.batch * C * OH * OW;
   if (p.data_layout == layout::nchw) {
     run_tasks(p.batch * C, work, [&](int64_t lo, int64_t hi) {
