@@ -9,10 +9,21 @@
 // Why not OpenMP: libgomp gives every master thread its own team, so 4 libuv workers running
 // kernels kept 4 teams of budget-1 threads alive, and its idle threads spin for a long time
 // (GOMP_SPINCOUNT), taking the JS thread's core between calls. Here idle workers spin about
-// kSpinMicros, then sleep on a condition variable, and run at a slightly lower priority
-// (nice kWorkerNice, CONVKIT_WORKER_NICE overrides) so the event loop wins a contended core.
+// kSpinMicros, then sleep on a condition variable.
+//
+// Sharing the machine: workers run at the process's priority (kWorkerNice = 0;
+// CONVKIT_WORKER_NICE=n lowers them by n). They used to run at nice +2 so that the event loop
+// would win a contended core, but next to a busy neighbour at normal priority (onnxruntime's
+// intra-op threads spin-wait for tens of ms after each of its runs) a nice +2 worker got ~40%
+// of its core, was woken late, and a 2-thread call took its 1-thread time. A sync call blocks
+// the event loop anyway (the caller computes); during an async call the event loop thread
+// sleeps, so the scheduler's wake-up preference for sleepers gives it a core in time without
+// lowering the workers (test/robustness/event-loop.test.ts). And parallel_for cuts its work
+// into pieces taken dynamically (run_chunks_on_worker), as the GEMM and conv drivers do their
+// tasks (parallel/task-ranges.h): a descheduled thread holds up one piece, not its share.
 #include "convkit/parallel.h"
 #include "convkit/workspace.h"
+#include "parallel/task-ranges.h"
 
 #include <algorithm>
 #include <atomic>
@@ -53,7 +64,7 @@ namespace convkit {
 namespace {
 
 constexpr int kSpinMicros = 50;  // how long an idle worker or a waiting caller spins first
-constexpr int kWorkerNice = 2;   // worker priority relative to the process (Linux)
+constexpr int kWorkerNice = 0;   // worker priority relative to the process (Linux): the same
 
 int hardware_threads() {
 #if defined(__linux__)
@@ -179,7 +190,7 @@ pool& the_pool() {
   return *p;
 }
 
-// Named for tools and tests (top -H, /proc/self/task/*/comm); lower priority than the process.
+// Named for tools and tests (top -H, /proc/self/task/*/comm); lowered by CONVKIT_WORKER_NICE if set.
 void prepare_worker_thread() {
 #if defined(__linux__)
   pthread_setname_np(pthread_self(), "convkit-pool");
@@ -294,22 +305,33 @@ void pool::main_loop(pool* p, worker* w) {
   }
 }
 
-// The nt chunks (fixed ranges, as run_chunk cuts them) go to whichever participant claims
-// them first: a worker that wakes late finds them taken and returns at once.
+// The tasks [0, n) are cut into nt contiguous ranges, one per participant (the caller and the
+// workers it took), and each range into up to kPiecesPerRange pieces. A participant runs the
+// pieces of its own range first (neighbouring tasks share data, which then stays in its
+// core's caches), then takes the pieces left of the others' ranges (parallel/task-ranges.h).
+// So a participant the OS deschedules mid-call (a busy neighbour thread, another process)
+// holds up at most the piece it is running, not half the call; and a worker that wakes late
+// finds its range taken and returns at once. Each task runs once, by the same code whichever
+// thread runs it, so results do not depend on the split.
+constexpr int64_t kPiecesPerRange = 4;
+
 struct chunk_ctx {
   int64_t n;
+  int64_t pieces;  // nt * per_range (fewer when n is small)
   int nt;
   const std::function<void(int64_t, int64_t)>* fn;
   first_error* err;
-  std::atomic<int> next_chunk{0};
+  std::atomic<int> joined{0};
+  std::unique_ptr<std::atomic<int64_t>[]> taken;  // [nt]: pieces taken of each range
 };
 
 void run_chunks_on_worker(void* ctx, int) {
   auto* c = static_cast<chunk_ctx*>(ctx);
   inside_chunk = true;
-  for (int t; (t = c->next_chunk.fetch_add(1, std::memory_order_relaxed)) < c->nt;) {
-    run_chunk(c->n, c->nt, t, *c->fn, *c->err);
-  }
+  const int self = c->joined.fetch_add(1, std::memory_order_relaxed) % c->nt;
+  run_own_range_then_others(c->pieces, c->nt, self, c->taken.get(), [&](int64_t piece) {
+    run_chunk(c->n, static_cast<int>(c->pieces), static_cast<int>(piece), *c->fn, *c->err);
+  });
   inside_chunk = false;
 }
 
@@ -374,7 +396,9 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   }
   const int nt = static_cast<int>(ws.size()) + 1;
   first_error err;
-  chunk_ctx ctx{n, nt, &fn, &err};
+  const int64_t per_range = std::min<int64_t>(kPiecesPerRange, n / nt);  // >= 1: n >= nt
+  chunk_ctx ctx{n, nt * per_range, nt, &fn, &err, {}, std::make_unique<std::atomic<int64_t>[]>(nt)};
+  for (int i = 0; i < nt; ++i) ctx.taken[i].store(0, std::memory_order_relaxed);
   std::atomic<int> pending{nt - 1};
   for (worker* w : ws) p.post(w, {run_chunks_on_worker, &ctx, 0, &pending, false});
   run_chunks_on_worker(&ctx, 0);
