@@ -11,14 +11,18 @@
 // (GOMP_SPINCOUNT), taking the JS thread's core between calls. Here idle workers spin about
 // kSpinMicros, then sleep on a condition variable.
 //
-// Sharing the machine: workers run at the process's priority (kWorkerNice = 0;
-// CONVKIT_WORKER_NICE=n lowers them by n). They used to run at nice +2 so that the event loop
-// would win a contended core, but next to a busy neighbour at normal priority (onnxruntime's
-// intra-op threads spin-wait for tens of ms after each of its runs) a nice +2 worker got ~40%
-// of its core, was woken late, and a 2-thread call took its 1-thread time. A sync call blocks
-// the event loop anyway (the caller computes); during an async call the event loop thread
-// sleeps, so the scheduler's wake-up preference for sleepers gives it a core in time without
-// lowering the workers (test/robustness/event-loop.test.ts). And parallel_for cuts its work
+// Sharing the machine. Two kinds of pool threads, by what the JS thread does meanwhile:
+// - a sync call's helpers run at the process's priority. The caller computes too, so its event
+//   loop waits for the call whatever the helpers' priority; lowered (nice +2, as all workers
+//   were before), a helper next to a busy neighbour at normal priority (onnxruntime's
+//   intra-op threads spin-wait for a long while after each of its runs) got ~40% of its core
+//   and was woken late, and a 2-thread GEMM took its 1-thread time.
+// - async workers (run_on_pool's jobs, and the helpers of their parallel_for calls) run at
+//   nice +kAsyncNice: the event loop runs meanwhile and must win a contended core
+//   (test/robustness/event-loop.test.ts), as when all workers were lowered.
+// Each kind prefers its own idle threads, then takes the other kind's (at its priority); a new
+// thread starts only when none is idle, so the pool still never holds more than the budget.
+// CONVKIT_WORKER_NICE=n puts both kinds at +n. And parallel_for cuts each thread's share
 // into pieces taken dynamically (run_chunks_on_worker), as the GEMM and conv drivers do their
 // tasks (parallel/task-ranges.h): a descheduled thread holds up one piece, not its share.
 #include "convkit/parallel.h"
@@ -64,7 +68,7 @@ namespace convkit {
 namespace {
 
 constexpr int kSpinMicros = 50;  // how long an idle worker or a waiting caller spins first
-constexpr int kWorkerNice = 0;   // worker priority relative to the process (Linux): the same
+constexpr int kAsyncNice = 2;    // async workers' priority below the process's (Linux)
 
 int hardware_threads() {
 #if defined(__linux__)
@@ -88,6 +92,7 @@ std::atomic<int>& budget() {
 thread_local bool inside_chunk = false;
 #if !CONVKIT_OPENMP_TEAMS
 thread_local bool counted = false;
+thread_local bool serves_async = false;  // a pool worker of the async kind (worker::async)
 #endif
 
 // The first exception thrown by any chunk, rethrown on the calling thread (an exception
@@ -143,6 +148,7 @@ struct assignment {
 enum : int { kIdle = 0, kPosted = 1, kStarted = 2, kRevoked = 3 };
 
 struct worker {
+  bool async = false;  // started for an async job (lowered priority), or a sync call's helper
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<uint64_t> posted{0};  // bumped once per assignment
@@ -153,8 +159,10 @@ struct worker {
 class pool {
  public:
   // Takes up to `want` threads of the budget for the caller (waiting for one when `wait`),
-  // counting `self` (the caller) first. Returns the workers taken, appended to `out`.
-  int acquire(int want, bool self, bool wait, std::vector<worker*>& out);
+  // counting `self` (the caller) first. Returns the workers taken, appended to `out`. Idle
+  // workers of the kind asked for (`async`) first, then of the other kind; a thread is started
+  // (of the kind asked for) only when none is idle, so at most `budget` threads ever start.
+  int acquire(int want, bool self, bool wait, bool async, std::vector<worker*>& out);
   // Gives back the workers in `ws` (not running anything any more) and `self` counts.
   void release(const std::vector<worker*>& ws, int self);
   void post(worker* w, const assignment& a);
@@ -173,12 +181,12 @@ class pool {
  private:
   static void main_loop(pool* p, worker* w);
   static void finish(pool* p, worker* w, const assignment& a);
-  worker* start_worker_locked();
+  worker* start_worker_locked(bool async);
 
   std::mutex mu_;
   std::condition_variable slot_free_;  // active_ dropped below the budget
   std::vector<std::unique_ptr<worker>> all_;
-  std::vector<worker*> idle_;
+  std::vector<worker*> idle_[2];  // [sync helpers, async workers]
   int active_ = 0, peak_ = 0;
   std::mutex done_mu_;
   std::condition_variable done_;  // some assignment's pending reached 0
@@ -190,11 +198,12 @@ pool& the_pool() {
   return *p;
 }
 
-// Named for tools and tests (top -H, /proc/self/task/*/comm); lowered by CONVKIT_WORKER_NICE if set.
-void prepare_worker_thread() {
+// Named for tools and tests (top -H, /proc/self/task/*/comm). Priority: a sync call's helpers
+// at the process's; async workers lowered by kAsyncNice; CONVKIT_WORKER_NICE=n sets both.
+void prepare_worker_thread(bool async) {
 #if defined(__linux__)
   pthread_setname_np(pthread_self(), "convkit-pool");
-  int nice_by = kWorkerNice;
+  int nice_by = async ? kAsyncNice : 0;
   if (const char* env = std::getenv("CONVKIT_WORKER_NICE")) nice_by = std::atoi(env);
   if (nice_by > 0) {
     const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
@@ -202,12 +211,15 @@ void prepare_worker_thread() {
     const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
     if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + nice_by));
   }
+#else
+  (void)async;
 #endif
 }
 
-worker* pool::start_worker_locked() {
+worker* pool::start_worker_locked(bool async) {
   auto w = std::make_unique<worker>();
   worker* raw = w.get();
+  raw->async = async;
   try {
     std::thread(main_loop, this, raw).detach();
   } catch (const std::system_error&) {
@@ -217,7 +229,7 @@ worker* pool::start_worker_locked() {
   return raw;
 }
 
-int pool::acquire(int want, bool self, bool wait, std::vector<worker*>& out) {
+int pool::acquire(int want, bool self, bool wait, bool async, std::vector<worker*>& out) {
   std::unique_lock<std::mutex> lock(mu_);
   if (wait) slot_free_.wait(lock, [&] { return active_ < budget().load(std::memory_order_relaxed); });
   if (self) ++active_;
@@ -225,10 +237,15 @@ int pool::acquire(int want, bool self, bool wait, std::vector<worker*>& out) {
   const int total = budget().load(std::memory_order_relaxed);
   while (taken < want && active_ < total) {
     worker* w = nullptr;
-    if (!idle_.empty()) {
-      w = idle_.back();
-      idle_.pop_back();
-    } else if ((w = start_worker_locked()) == nullptr) {
+    std::vector<worker*>& mine = idle_[async ? 1 : 0];
+    std::vector<worker*>& other = idle_[async ? 0 : 1];
+    if (!mine.empty()) {
+      w = mine.back();
+      mine.pop_back();
+    } else if (!other.empty()) {
+      w = other.back();
+      other.pop_back();
+    } else if ((w = start_worker_locked(async)) == nullptr) {
       break;
     }
     out.push_back(w);
@@ -242,7 +259,7 @@ int pool::acquire(int want, bool self, bool wait, std::vector<worker*>& out) {
 void pool::release(const std::vector<worker*>& ws, int self) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    idle_.insert(idle_.end(), ws.begin(), ws.end());
+    for (worker* w : ws) idle_[w->async ? 1 : 0].push_back(w);
     active_ -= static_cast<int>(ws.size()) + self;
   }
   slot_free_.notify_all();
@@ -275,8 +292,9 @@ void pool::finish(pool* p, worker* w, const assignment& a) {
 }
 
 void pool::main_loop(pool* p, worker* w) {
-  prepare_worker_thread();
+  prepare_worker_thread(w->async);
   counted = true;
+  serves_async = w->async;
   uint64_t seen = 0;
   for (;;) {
     auto ready = [&] { return w->posted.load(std::memory_order_acquire) != seen; };
@@ -383,7 +401,10 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   const int self = counted ? 0 : 1;  // a pool worker is counted already
   std::vector<worker*> ws;
   ws.reserve(static_cast<size_t>(want - 1));
-  p.acquire(want - 1, self != 0, false, ws);
+  // Helpers of the caller's kind: an async job's parallel_for (the caller is an async worker)
+  // takes async workers; a sync call (the JS thread computes: its event loop waits anyway)
+  // takes helpers at the process's priority.
+  p.acquire(want - 1, self != 0, false, counted && serves_async, ws);
   struct give_back {
     pool& p;
     const std::vector<worker*>& ws;
@@ -416,7 +437,7 @@ void run_on_pool(const std::function<void()>& job) {
   }
   pool& p = the_pool();
   std::vector<worker*> ws;
-  if (p.acquire(1, false, true, ws) == 0) {
+  if (p.acquire(1, false, true, true, ws) == 0) {
     job();  // no thread could be started: compute here (parallel_for counts this thread)
     return;
   }
