@@ -1,13 +1,22 @@
 // parallel_for and run_on_pool: chunks cover [0, n) exactly once; nested calls run inline;
 // exceptions reach the caller; many concurrent callers (std::threads standing in for libuv
 // workers) compute on at most `budget` threads and start at most `budget` pool threads.
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "convkit/parallel.h"
 #include "harness.h"
@@ -42,6 +51,45 @@ void check_cover(int64_t n) {
 }
 
 }  // namespace
+
+// First, in a fresh pool: a sync call's helpers run at the caller's priority; an async job
+// (run_on_pool) and the helpers of its parallel_for run lowered (nice +2), the sync helpers it
+// takes turned into async workers. Linux only (nice is per thread there).
+TEST(worker_priorities_by_kind) {
+#if defined(__linux__)
+  if (std::getenv("CONVKIT_WORKER_NICE") != nullptr) return;
+  convkit::set_num_threads(kBudget);
+  auto my_nice = [] {
+    errno = 0;
+    return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  };
+  const int base = my_nice();
+  const int lowered = std::min(19, base + 2);
+  std::mutex mu;
+  std::set<int> seen;
+  auto record = [&](int64_t, int64_t) {
+    const int v = my_nice();
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+         std::chrono::steady_clock::now() < until;) {
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    seen.insert(v);
+  };
+  for (int rep = 0; rep < 5; ++rep) convkit::parallel_for(kBudget * 4, record);
+  CHECK(seen.size() == 1 && *seen.begin() == base, "sync call: %d nice values, first %d, caller %d",
+        static_cast<int>(seen.size()), *seen.begin(), base);
+  CHECK(convkit::get_pool_stats().threads_started > 0, "no helper ran");
+  seen.clear();
+  int job_nice = 0;
+  convkit::run_on_pool([&] {
+    job_nice = my_nice();
+    for (int rep = 0; rep < 5; ++rep) convkit::parallel_for(kBudget * 4, record);
+  });
+  CHECK(job_nice == lowered, "async job at nice %d, want %d", job_nice, lowered);
+  CHECK(seen.size() == 1 && *seen.begin() == lowered, "async job's parallel_for: %d nice values, %d to %d, want %d",
+        static_cast<int>(seen.size()), *seen.begin(), *seen.rbegin(), lowered);
+#endif
+}
 
 TEST(covers_range_once) {
   convkit::set_num_threads(kBudget);

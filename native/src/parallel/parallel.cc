@@ -13,15 +13,18 @@
 //
 // Sharing the machine. Two kinds of pool threads, by what the JS thread does meanwhile:
 // - a sync call's helpers run at the process's priority. The caller computes too, so its event
-//   loop waits for the call whatever the helpers' priority; lowered (nice +2, as all workers
+//   loop waits for the call whatever the helpers' priority. Lowered (nice +2, as all workers
 //   were before), a helper next to a busy neighbour at normal priority (onnxruntime's
-//   intra-op threads spin-wait for a long while after each of its runs) got ~40% of its core
-//   and was woken late, and a 2-thread GEMM took its 1-thread time.
+//   intra-op threads spin-wait for a long while after each of its runs) lost its core to it:
+//   GEMM sq1024 on 2 threads took 5.1 ms alone, ~10 ms (its 1-thread time) next to
+//   onnxruntime in one process, 5.7 ms there with the helper at nice 0.
 // - async workers (run_on_pool's jobs, and the helpers of their parallel_for calls) run at
 //   nice +kAsyncNice: the event loop runs meanwhile and must win a contended core
 //   (test/robustness/event-loop.test.ts), as when all workers were lowered.
-// Each kind prefers its own idle threads, then takes the other kind's (at its priority); a new
-// thread starts only when none is idle, so the pool still never holds more than the budget.
+// Each kind prefers its own idle threads, then takes the other kind's: an async job turns a
+// sync helper into an async worker for good (a thread can lower its priority, not raise it
+// back), a sync call runs an async worker as it is; a new thread starts only when none is
+// idle, so the pool still never holds more than the budget (test/robustness/threads.test.ts).
 // CONVKIT_WORKER_NICE=n puts both kinds at +n. And parallel_for cuts each thread's share
 // into pieces taken dynamically (run_chunks_on_worker), as the GEMM and conv drivers do their
 // tasks (parallel/task-ranges.h): a descheduled thread holds up one piece, not its share.
@@ -148,7 +151,7 @@ struct assignment {
 enum : int { kIdle = 0, kPosted = 1, kStarted = 2, kRevoked = 3 };
 
 struct worker {
-  bool async = false;  // started for an async job (lowered priority), or a sync call's helper
+  bool async = false;  // an async worker (lowered priority) or a sync call's helper; under pool::mu_
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<uint64_t> posted{0};  // bumped once per assignment
@@ -160,8 +163,9 @@ class pool {
  public:
   // Takes up to `want` threads of the budget for the caller (waiting for one when `wait`),
   // counting `self` (the caller) first. Returns the workers taken, appended to `out`. Idle
-  // workers of the kind asked for (`async`) first, then of the other kind; a thread is started
-  // (of the kind asked for) only when none is idle, so at most `budget` threads ever start.
+  // workers of the kind asked for (`async`) first, then of the other kind (a sync helper taken
+  // for async work becomes an async worker); a thread is started (of the kind asked for) only
+  // when none is idle, so at most `budget` threads ever start.
   int acquire(int want, bool self, bool wait, bool async, std::vector<worker*>& out);
   // Gives back the workers in `ws` (not running anything any more) and `self` counts.
   void release(const std::vector<worker*>& ws, int self);
@@ -198,21 +202,28 @@ pool& the_pool() {
   return *p;
 }
 
-// Named for tools and tests (top -H, /proc/self/task/*/comm). Priority: a sync call's helpers
-// at the process's; async workers lowered by kAsyncNice; CONVKIT_WORKER_NICE=n sets both.
-void prepare_worker_thread(bool async) {
+// The nice increment a worker of this kind runs at: async workers kAsyncNice, a sync call's
+// helpers 0; CONVKIT_WORKER_NICE=n sets both.
+int worker_nice(bool async) {
+  if (const char* env = std::getenv("CONVKIT_WORKER_NICE")) return std::max(0, std::atoi(env));
+  return async ? kAsyncNice : 0;
+}
+
+// Lowers the calling thread to nice (the process's) + by, the process's being its main
+// thread's (Linux: nice is per thread, and a new thread inherits its creator's, which may be a
+// lowered worker). Never raises it: a thread cannot raise its priority back without
+// privileges, hence the one-way sync -> async conversion.
+void lower_this_thread_to(int by) {
 #if defined(__linux__)
-  pthread_setname_np(pthread_self(), "convkit-pool");
-  int nice_by = async ? kAsyncNice : 0;
-  if (const char* env = std::getenv("CONVKIT_WORKER_NICE")) nice_by = std::atoi(env);
-  if (nice_by > 0) {
-    const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-    errno = 0;
-    const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-    if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + nice_by));
-  }
+  errno = 0;
+  const int process = getpriority(PRIO_PROCESS, static_cast<id_t>(getpid()));
+  if (errno != 0) return;
+  const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  const int want = std::min(19, process + by);
+  if (errno == 0 && now < want) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), want);
 #else
-  (void)async;
+  (void)by;
 #endif
 }
 
@@ -245,6 +256,10 @@ int pool::acquire(int want, bool self, bool wait, bool async, std::vector<worker
     } else if (!other.empty()) {
       w = other.back();
       other.pop_back();
+      // A sync helper taken for async work becomes an async worker for good (it lowers itself
+      // when it starts the posting: a thread cannot raise its priority back); an async worker
+      // helping a sync call stays one (and runs it lowered).
+      if (async) w->async = true;
     } else if ((w = start_worker_locked(async)) == nullptr) {
       break;
     }
@@ -292,9 +307,11 @@ void pool::finish(pool* p, worker* w, const assignment& a) {
 }
 
 void pool::main_loop(pool* p, worker* w) {
-  prepare_worker_thread(w->async);
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "convkit-pool");  // for tools and tests (top -H, /proc)
+#endif
   counted = true;
-  serves_async = w->async;
+  int applied = -1;  // the worker_nice() this thread last lowered itself to
   uint64_t seen = 0;
   for (;;) {
     auto ready = [&] { return w->posted.load(std::memory_order_acquire) != seen; };
@@ -312,6 +329,14 @@ void pool::main_loop(pool* p, worker* w) {
       start = w->state.compare_exchange_strong(s, kStarted, std::memory_order_acq_rel);
     }
     if (!start) continue;  // revoked: its caller finished without this thread
+    // The kind was set (under the pool's lock) before the posting, which this thread read
+    // under w->mu: an async job may have turned a sync helper into an async worker.
+    serves_async = w->async;
+    const int nice_by = worker_nice(w->async);
+    if (nice_by != applied) {
+      lower_this_thread_to(nice_by);
+      applied = nice_by;
+    }
     a.run(a.ctx, a.index);  // never throws: exceptions are captured inside
     // This thread's share is over: its thread_local workspaces were used only by its own
     // chunks (nested parallel_for calls run inline), or, for a whole job, by the job's
