@@ -150,7 +150,7 @@ function inprocSection(threadsList, runChild, { quick = false, workloads = '' } 
     const nbRows = rows.filter((x) => x.section === 'neighbour');
     if (nbRows.length) {
       console.log('\n## neighbour: convkit native with a busy neighbour thread in the process (a worker_thread spinning a CPU-bound loop), median ms');
-      console.log('Rounds alternate alone / busy. On n cores, threads = n plus one busy neighbour: a fair share is n/(n+1) of the machine, so busy / alone near (n+1)/n is as good as it gets.');
+      console.log('Rounds alternate alone / busy. With as many threads as cores (c), the neighbour makes c + 1 busy threads: a fair share leaves convkit c/(c+1) of the machine, so busy / alone near (c+1)/c is as good as it gets; with fewer threads than cores it can stay near 1.');
       console.log('| workload | threads | alone | busy neighbour | busy / alone |');
       console.log('|---|---|---|---|---|');
       for (const r of nbRows) console.log(`| ${r.workload} | ${r.threads} | ${f(r.alone)} | ${f(r.busy)} | ${f(r.busy / r.alone, 2)} |`);
