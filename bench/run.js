@@ -1,8 +1,9 @@
-// npm run bench [-- --only gemm,conv,pool,training,async,autograd,norm,elementwise,small,models,serve] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
+// npm run bench [-- --only gemm,conv,pool,inproc,training,async,autograd,norm,elementwise,small,models,serve] [--workloads sq512,seed] [--peers convkit-native,onnxruntime-node]
 //               [--threads 1,2] [--quick] [--duration 10 --mem-duration 60 (serve)]
 // Runs the workloads of ../shared/bench/suite.json on convkit (native, ts) and its peers, each peer
 // in its own process, and prints a table (median ms, rate, fraction of the hardware bound, ratio
-// to the best peer); writes bench/results/<stamp>.json and .svg.
+// to the best peer); writes bench/results/<stamp>.json and .svg. inproc (bench/inproc.js): convkit
+// native and onnxruntime-node in one process, runs interleaved, and convkit next to a busy thread.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,7 +17,7 @@ const ALL_PEERS = ['convkit-native', 'convkit-bf16', 'convkit-ts', 'onnxruntime-
 const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
 
 function parseArgs(argv) {
-  const a = { only: 'gemm,conv,pool,training,async,autograd,norm,elementwise,small', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3, duration: '', 'mem-duration': '' };
+  const a = { only: 'gemm,conv,pool,inproc,training,async,autograd,norm,elementwise,small', peers: ALL_PEERS.join(','), threads: '1,2', workloads: '', quick: false, epochs: 3, duration: '', 'mem-duration': '' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { a.quick = true; continue; }
@@ -51,7 +52,7 @@ function main() {
   const results = [];
   const setups = {};
   const benchKinds = kinds.join(',');
-  for (const peer of kinds.every((k) => k === 'models') ? [] : peers) {
+  for (const peer of kinds.every((k) => k === 'models' || k === 'inproc') ? [] : peers) {
     for (const t of threads) {
       if (t > 1 && SINGLE_THREADED.has(peer)) continue;
       const lines = runChild([path.join(__dirname, 'peer-runner.js'), peer, String(t), benchKinds, args.workloads], `${peer} ${t} thread(s)`);
@@ -140,11 +141,14 @@ function main() {
   // set (about 10 minutes); needs the model cache (bench/models-cache.js, PyTorch to export).
   const models = kinds.includes('models') ? require('./models').modelsSection(threads, runChild, { names: args.workloads ? args.workloads.split(',') : null }) : { rows: [], report: () => {} };
   const modelRows = models.rows;
+  // inproc: both peers in one process, interleaved; and a busy neighbour thread (bench/inproc.js).
+  const inproc = kinds.includes('inproc') && peers.includes('convkit-native') && peers.includes('onnxruntime-node')
+    ? require('./inproc').inprocSection(threads, runChild, { quick: args.quick, workloads: args.workloads }) : { rows: [], report: () => {} };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), host: os.hostname(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, hardware: hw, setups };
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows, elementwise: ewRows, small: smallRows, copyRefs, models: modelRows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ meta, results, async: asyncRows, autograd: autogradRows, trainingSteps: stepRows, norm: normRows, elementwise: ewRows, small: smallRows, copyRefs, models: modelRows, inproc: inproc.rows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.svg`), svgChart(results, `convkit benchmark ${meta.date.slice(0, 16)} (${meta.cpu})`));
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
@@ -239,6 +243,7 @@ function main() {
     console.log(`lenet5_mnist_epoch on ${r.peer} ${r.threads}T: ${(r.median / 1000).toFixed(2)} s per epoch (median of ${r.runs}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%` +
       (tsEpoch && r !== tsEpoch ? `, ${(tsEpoch.median / r.median).toFixed(1)}x faster than ts` : ''));
   }
+  inproc.report(results);
   models.report();
   console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, `${stamp}.json`))} and .svg`);
 }

@@ -1,11 +1,22 @@
 // parallel_for and run_on_pool: chunks cover [0, n) exactly once; nested calls run inline;
 // exceptions reach the caller; many concurrent callers (std::threads standing in for libuv
 // workers) compute on at most `budget` threads and start at most `budget` pool threads.
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "convkit/parallel.h"
 #include "harness.h"
@@ -21,19 +32,64 @@ void check_cover(int64_t n) {
   std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
   for (auto& h : hits) h.store(0);
   std::atomic<int> chunks{0};
+  std::mutex mu;
+  std::set<std::thread::id> threads;
   convkit::parallel_for(n, [&](int64_t lo, int64_t hi) {
     CHECK(lo < hi && lo >= 0 && hi <= n, "n %lld: chunk [%lld, %lld)", (long long)n, (long long)lo, (long long)hi);
     for (int64_t i = lo; i < hi; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
     chunks.fetch_add(1);
+    std::lock_guard<std::mutex> lock(mu);
+    threads.insert(std::this_thread::get_id());
   });
   for (int64_t i = 0; i < n; ++i) {
     CHECK(hits[static_cast<size_t>(i)].load() == 1, "n %lld: index %lld run %d times", (long long)n, (long long)i,
           hits[static_cast<size_t>(i)].load());
   }
-  CHECK(chunks.load() <= kBudget, "n %lld: %d chunks", (long long)n, chunks.load());
+  // Up to 4 chunks per thread (each thread's range in pieces, taken dynamically).
+  CHECK(chunks.load() <= 4 * kBudget, "n %lld: %d chunks", (long long)n, chunks.load());
+  CHECK(static_cast<int>(threads.size()) <= kBudget, "n %lld: %d threads", (long long)n, static_cast<int>(threads.size()));
 }
 
 }  // namespace
+
+// First, in a fresh pool: a sync call's helpers run at the caller's priority; an async job
+// (run_on_pool) and the helpers of its parallel_for run lowered (nice +2), the sync helpers it
+// takes turned into async workers. Linux only (nice is per thread there).
+TEST(worker_priorities_by_kind) {
+#if defined(__linux__)
+  if (std::getenv("CONVKIT_WORKER_NICE") != nullptr) return;
+  convkit::set_num_threads(kBudget);
+  auto my_nice = [] {
+    errno = 0;
+    return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  };
+  const int base = my_nice();
+  const int lowered = std::min(19, base + 2);
+  std::mutex mu;
+  std::set<int> seen;
+  auto record = [&](int64_t, int64_t) {
+    const int v = my_nice();
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+         std::chrono::steady_clock::now() < until;) {
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    seen.insert(v);
+  };
+  for (int rep = 0; rep < 5; ++rep) convkit::parallel_for(kBudget * 4, record);
+  CHECK(seen.size() == 1 && *seen.begin() == base, "sync call: %d nice values, first %d, caller %d",
+        static_cast<int>(seen.size()), *seen.begin(), base);
+  CHECK(convkit::get_pool_stats().threads_started > 0, "no helper ran");
+  seen.clear();
+  int job_nice = 0;
+  convkit::run_on_pool([&] {
+    job_nice = my_nice();
+    for (int rep = 0; rep < 5; ++rep) convkit::parallel_for(kBudget * 4, record);
+  });
+  CHECK(job_nice == lowered, "async job at nice %d, want %d", job_nice, lowered);
+  CHECK(seen.size() == 1 && *seen.begin() == lowered, "async job's parallel_for: %d nice values, %d to %d, want %d",
+        static_cast<int>(seen.size()), *seen.begin(), *seen.rbegin(), lowered);
+#endif
+}
 
 TEST(covers_range_once) {
   convkit::set_num_threads(kBudget);
@@ -156,9 +212,13 @@ TEST(concurrent_callers_share_the_budget) {
 // A smaller budget takes effect for the next calls; a larger one lets waiting jobs start.
 TEST(budget_changes) {
   convkit::set_num_threads(2);
-  std::atomic<int> chunks{0};
-  convkit::parallel_for(100, [&](int64_t, int64_t) { chunks.fetch_add(1); });
-  CHECK(chunks.load() <= 2, "%d chunks with budget 2", chunks.load());
+  std::mutex mu;
+  std::set<std::thread::id> threads;
+  convkit::parallel_for(100, [&](int64_t, int64_t) {
+    std::lock_guard<std::mutex> lock(mu);
+    threads.insert(std::this_thread::get_id());
+  });
+  CHECK(threads.size() <= 2, "%d threads with budget 2", static_cast<int>(threads.size()));
   convkit::set_num_threads(kBudget);
 }
 

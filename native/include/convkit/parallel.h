@@ -17,11 +17,14 @@ int get_num_threads();
 int max_num_threads();
 bool has_openmp();  // true when parallel_for runs on OpenMP teams instead of the pool
 
-// Calls fn(begin, end) on disjoint chunks covering [0, n), possibly concurrently; chunk t of
-// nt is one contiguous range, sizes differ by at most one. The caller runs chunk 0 and takes
-// as many pool threads as the budget has free (never waits for them), so a call may run on
-// fewer threads than the budget. Runs inline when n is small, the budget is 1, or when
-// already inside a chunk. The first exception thrown by a chunk is rethrown here.
+// Calls fn(begin, end) on disjoint contiguous chunks covering [0, n), possibly concurrently,
+// on at most the budget's threads. How [0, n) is cut is not fixed: with nt threads, each has
+// a contiguous range of it, run as up to 4 chunks, and a thread that runs out takes the
+// chunks left of the others' ranges (one descheduled thread does not hold up its whole
+// share). fn must not depend on the cut: each index gives the same result in any chunk.
+// The caller takes as many pool threads as the budget has free (never waits for them), so a
+// call may run on fewer threads than the budget. Runs inline when n is small, the budget is
+// 1, or when already inside a chunk. The first exception thrown by a chunk is rethrown here.
 void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
 // Runs job on one of the pool's compute threads and blocks until it has finished, rethrowing

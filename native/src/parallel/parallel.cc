@@ -9,10 +9,28 @@
 // Why not OpenMP: libgomp gives every master thread its own team, so 4 libuv workers running
 // kernels kept 4 teams of budget-1 threads alive, and its idle threads spin for a long time
 // (GOMP_SPINCOUNT), taking the JS thread's core between calls. Here idle workers spin about
-// kSpinMicros, then sleep on a condition variable, and run at a slightly lower priority
-// (nice kWorkerNice, CONVKIT_WORKER_NICE overrides) so the event loop wins a contended core.
+// kSpinMicros, then sleep on a condition variable.
+//
+// Sharing the machine. Two kinds of pool threads, by what the JS thread does meanwhile:
+// - a sync call's helpers run at the process's priority. The caller computes too, so its event
+//   loop waits for the call whatever the helpers' priority. Lowered (nice +2, as all workers
+//   were before), a helper next to a busy neighbour at normal priority (onnxruntime's
+//   intra-op threads spin-wait for a long while after each of its runs) lost its core to it:
+//   GEMM sq1024 on 2 threads took 5.1 ms alone, ~10 ms (its 1-thread time) next to
+//   onnxruntime in one process, 5.7 ms there with the helper at nice 0.
+// - async workers (run_on_pool's jobs, and the helpers of their parallel_for calls) run at
+//   nice +kAsyncNice: the event loop runs meanwhile and must win a contended core
+//   (test/robustness/event-loop.test.ts), as when all workers were lowered.
+// Each kind prefers its own idle threads, then takes the other kind's: an async job turns a
+// sync helper into an async worker for good (a thread can lower its priority, not raise it
+// back), a sync call runs an async worker as it is; a new thread starts only when none is
+// idle, so the pool still never holds more than the budget (test/robustness/threads.test.ts).
+// CONVKIT_WORKER_NICE=n puts both kinds at +n. And parallel_for cuts each thread's share
+// into pieces taken dynamically (run_chunks_on_worker), as the GEMM and conv drivers do their
+// tasks (parallel/task-ranges.h): a descheduled thread holds up one piece, not its share.
 #include "convkit/parallel.h"
 #include "convkit/workspace.h"
+#include "parallel/task-ranges.h"
 
 #include <algorithm>
 #include <atomic>
@@ -53,7 +71,7 @@ namespace convkit {
 namespace {
 
 constexpr int kSpinMicros = 50;  // how long an idle worker or a waiting caller spins first
-constexpr int kWorkerNice = 2;   // worker priority relative to the process (Linux)
+constexpr int kAsyncNice = 2;    // async workers' priority below the process's (Linux)
 
 int hardware_threads() {
 #if defined(__linux__)
@@ -77,6 +95,7 @@ std::atomic<int>& budget() {
 thread_local bool inside_chunk = false;
 #if !CONVKIT_OPENMP_TEAMS
 thread_local bool counted = false;
+thread_local bool serves_async = false;  // a pool worker of the async kind (worker::async)
 #endif
 
 // The first exception thrown by any chunk, rethrown on the calling thread (an exception
@@ -132,6 +151,7 @@ struct assignment {
 enum : int { kIdle = 0, kPosted = 1, kStarted = 2, kRevoked = 3 };
 
 struct worker {
+  bool async = false;  // an async worker (lowered priority) or a sync call's helper; under pool::mu_
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<uint64_t> posted{0};  // bumped once per assignment
@@ -142,8 +162,11 @@ struct worker {
 class pool {
  public:
   // Takes up to `want` threads of the budget for the caller (waiting for one when `wait`),
-  // counting `self` (the caller) first. Returns the workers taken, appended to `out`.
-  int acquire(int want, bool self, bool wait, std::vector<worker*>& out);
+  // counting `self` (the caller) first. Returns the workers taken, appended to `out`. Idle
+  // workers of the kind asked for (`async`) first, then of the other kind (a sync helper taken
+  // for async work becomes an async worker); a thread is started (of the kind asked for) only
+  // when none is idle, so at most `budget` threads ever start.
+  int acquire(int want, bool self, bool wait, bool async, std::vector<worker*>& out);
   // Gives back the workers in `ws` (not running anything any more) and `self` counts.
   void release(const std::vector<worker*>& ws, int self);
   void post(worker* w, const assignment& a);
@@ -162,12 +185,12 @@ class pool {
  private:
   static void main_loop(pool* p, worker* w);
   static void finish(pool* p, worker* w, const assignment& a);
-  worker* start_worker_locked();
+  worker* start_worker_locked(bool async);
 
   std::mutex mu_;
   std::condition_variable slot_free_;  // active_ dropped below the budget
   std::vector<std::unique_ptr<worker>> all_;
-  std::vector<worker*> idle_;
+  std::vector<worker*> idle_[2];  // [sync helpers, async workers]
   int active_ = 0, peak_ = 0;
   std::mutex done_mu_;
   std::condition_variable done_;  // some assignment's pending reached 0
@@ -179,24 +202,35 @@ pool& the_pool() {
   return *p;
 }
 
-// Named for tools and tests (top -H, /proc/self/task/*/comm); lower priority than the process.
-void prepare_worker_thread() {
+// The nice increment a worker of this kind runs at: async workers kAsyncNice, a sync call's
+// helpers 0; CONVKIT_WORKER_NICE=n sets both.
+int worker_nice(bool async) {
+  if (const char* env = std::getenv("CONVKIT_WORKER_NICE")) return std::max(0, std::atoi(env));
+  return async ? kAsyncNice : 0;
+}
+
+// Lowers the calling thread to nice (the process's) + by, the process's being its main
+// thread's (Linux: nice is per thread, and a new thread inherits its creator's, which may be a
+// lowered worker). Never raises it: a thread cannot raise its priority back without
+// privileges, hence the one-way sync -> async conversion.
+void lower_this_thread_to(int by) {
 #if defined(__linux__)
-  pthread_setname_np(pthread_self(), "convkit-pool");
-  int nice_by = kWorkerNice;
-  if (const char* env = std::getenv("CONVKIT_WORKER_NICE")) nice_by = std::atoi(env);
-  if (nice_by > 0) {
-    const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-    errno = 0;
-    const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-    if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + nice_by));
-  }
+  errno = 0;
+  const int process = getpriority(PRIO_PROCESS, static_cast<id_t>(getpid()));
+  if (errno != 0) return;
+  const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  const int want = std::min(19, process + by);
+  if (errno == 0 && now < want) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), want);
+#else
+  (void)by;
 #endif
 }
 
-worker* pool::start_worker_locked() {
+worker* pool::start_worker_locked(bool async) {
   auto w = std::make_unique<worker>();
   worker* raw = w.get();
+  raw->async = async;
   try {
     std::thread(main_loop, this, raw).detach();
   } catch (const std::system_error&) {
@@ -206,7 +240,7 @@ worker* pool::start_worker_locked() {
   return raw;
 }
 
-int pool::acquire(int want, bool self, bool wait, std::vector<worker*>& out) {
+int pool::acquire(int want, bool self, bool wait, bool async, std::vector<worker*>& out) {
   std::unique_lock<std::mutex> lock(mu_);
   if (wait) slot_free_.wait(lock, [&] { return active_ < budget().load(std::memory_order_relaxed); });
   if (self) ++active_;
@@ -214,10 +248,19 @@ int pool::acquire(int want, bool self, bool wait, std::vector<worker*>& out) {
   const int total = budget().load(std::memory_order_relaxed);
   while (taken < want && active_ < total) {
     worker* w = nullptr;
-    if (!idle_.empty()) {
-      w = idle_.back();
-      idle_.pop_back();
-    } else if ((w = start_worker_locked()) == nullptr) {
+    std::vector<worker*>& mine = idle_[async ? 1 : 0];
+    std::vector<worker*>& other = idle_[async ? 0 : 1];
+    if (!mine.empty()) {
+      w = mine.back();
+      mine.pop_back();
+    } else if (!other.empty()) {
+      w = other.back();
+      other.pop_back();
+      // A sync helper taken for async work becomes an async worker for good (it lowers itself
+      // when it starts the posting: a thread cannot raise its priority back); an async worker
+      // helping a sync call stays one (and runs it lowered).
+      if (async) w->async = true;
+    } else if ((w = start_worker_locked(async)) == nullptr) {
       break;
     }
     out.push_back(w);
@@ -231,7 +274,7 @@ int pool::acquire(int want, bool self, bool wait, std::vector<worker*>& out) {
 void pool::release(const std::vector<worker*>& ws, int self) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    idle_.insert(idle_.end(), ws.begin(), ws.end());
+    for (worker* w : ws) idle_[w->async ? 1 : 0].push_back(w);
     active_ -= static_cast<int>(ws.size()) + self;
   }
   slot_free_.notify_all();
@@ -264,8 +307,11 @@ void pool::finish(pool* p, worker* w, const assignment& a) {
 }
 
 void pool::main_loop(pool* p, worker* w) {
-  prepare_worker_thread();
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "convkit-pool");  // for tools and tests (top -H, /proc)
+#endif
   counted = true;
+  int applied = -1;  // the worker_nice() this thread last lowered itself to
   uint64_t seen = 0;
   for (;;) {
     auto ready = [&] { return w->posted.load(std::memory_order_acquire) != seen; };
@@ -283,6 +329,14 @@ void pool::main_loop(pool* p, worker* w) {
       start = w->state.compare_exchange_strong(s, kStarted, std::memory_order_acq_rel);
     }
     if (!start) continue;  // revoked: its caller finished without this thread
+    // The kind was set (under the pool's lock) before the posting, which this thread read
+    // under w->mu: an async job may have turned a sync helper into an async worker.
+    serves_async = w->async;
+    const int nice_by = worker_nice(w->async);
+    if (nice_by != applied) {
+      lower_this_thread_to(nice_by);
+      applied = nice_by;
+    }
     a.run(a.ctx, a.index);  // never throws: exceptions are captured inside
     // This thread's share is over: its thread_local workspaces were used only by its own
     // chunks (nested parallel_for calls run inline), or, for a whole job, by the job's
@@ -294,22 +348,33 @@ void pool::main_loop(pool* p, worker* w) {
   }
 }
 
-// The nt chunks (fixed ranges, as run_chunk cuts them) go to whichever participant claims
-// them first: a worker that wakes late finds them taken and returns at once.
+// The tasks [0, n) are cut into nt contiguous ranges, one per participant (the caller and the
+// workers it took), and each range into up to kPiecesPerRange pieces. A participant runs the
+// pieces of its own range first (neighbouring tasks share data, which then stays in its
+// core's caches), then takes the pieces left of the others' ranges (parallel/task-ranges.h).
+// So a participant the OS deschedules mid-call (a busy neighbour thread, another process)
+// holds up at most the piece it is running, not half the call; and a worker that wakes late
+// finds its range taken and returns at once. Each task runs once, by the same code whichever
+// thread runs it, so results do not depend on the split.
+constexpr int64_t kPiecesPerRange = 4;
+
 struct chunk_ctx {
   int64_t n;
+  int64_t pieces;  // nt * per_range (fewer when n is small)
   int nt;
   const std::function<void(int64_t, int64_t)>* fn;
   first_error* err;
-  std::atomic<int> next_chunk{0};
+  std::atomic<int> joined{0};
+  std::unique_ptr<std::atomic<int64_t>[]> taken;  // [nt]: pieces taken of each range
 };
 
 void run_chunks_on_worker(void* ctx, int) {
   auto* c = static_cast<chunk_ctx*>(ctx);
   inside_chunk = true;
-  for (int t; (t = c->next_chunk.fetch_add(1, std::memory_order_relaxed)) < c->nt;) {
-    run_chunk(c->n, c->nt, t, *c->fn, *c->err);
-  }
+  const int self = c->joined.fetch_add(1, std::memory_order_relaxed) % c->nt;
+  run_own_range_then_others(c->pieces, c->nt, self, c->taken.get(), [&](int64_t piece) {
+    run_chunk(c->n, static_cast<int>(c->pieces), static_cast<int>(piece), *c->fn, *c->err);
+  });
   inside_chunk = false;
 }
 
@@ -361,7 +426,10 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   const int self = counted ? 0 : 1;  // a pool worker is counted already
   std::vector<worker*> ws;
   ws.reserve(static_cast<size_t>(want - 1));
-  p.acquire(want - 1, self != 0, false, ws);
+  // Helpers of the caller's kind: an async job's parallel_for (the caller is an async worker)
+  // takes async workers; a sync call (the JS thread computes: its event loop waits anyway)
+  // takes helpers at the process's priority.
+  p.acquire(want - 1, self != 0, false, counted && serves_async, ws);
   struct give_back {
     pool& p;
     const std::vector<worker*>& ws;
@@ -374,7 +442,9 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   }
   const int nt = static_cast<int>(ws.size()) + 1;
   first_error err;
-  chunk_ctx ctx{n, nt, &fn, &err};
+  const int64_t per_range = std::min<int64_t>(kPiecesPerRange, n / nt);  // >= 1: n >= nt
+  chunk_ctx ctx{n, nt * per_range, nt, &fn, &err, {}, std::make_unique<std::atomic<int64_t>[]>(nt)};
+  for (int i = 0; i < nt; ++i) ctx.taken[i].store(0, std::memory_order_relaxed);
   std::atomic<int> pending{nt - 1};
   for (worker* w : ws) p.post(w, {run_chunks_on_worker, &ctx, 0, &pending, false});
   run_chunks_on_worker(&ctx, 0);
@@ -392,7 +462,7 @@ void run_on_pool(const std::function<void()>& job) {
   }
   pool& p = the_pool();
   std::vector<worker*> ws;
-  if (p.acquire(1, false, true, ws) == 0) {
+  if (p.acquire(1, false, true, true, ws) == 0) {
     job();  // no thread could be started: compute here (parallel_for counts this thread)
     return;
   }
