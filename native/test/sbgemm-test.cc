@@ -69,6 +69,25 @@ TEST(bf16_rounding_rules) {
   CHECK(convkit::bf16_round(3.14159265f) == 3.140625f, "pi to 8 bits");
 }
 
+TEST(bf16_round_array_matches_the_scalar_rounding) {
+  std::vector<float> x = test::rand_vec(1000, -3e3f, 3e3f);
+  const uint32_t special[] = {0x3f808000, 0x3f818000, 0x3f808001, 0x80000000, 0x00000001, 0x807fffff, 0x7f800000,
+                              0xff800000, 0x7f7fffff, 0x7f800001, 0xffc00001, 0x00800000, 0x3f7fffff, 0x477fffff};
+  for (size_t i = 0; i < sizeof special / 4; ++i) x[i * 37] = from_bits(special[i]);
+  for (const int64_t n : {int64_t{1}, int64_t{15}, int64_t{17}, int64_t{1000}}) {
+    std::vector<float> y(static_cast<size_t>(n), 12345.0f);
+    convkit::bf16_round_array(n, x.data(), y.data());
+    for (int64_t i = 0; i < n; ++i) {
+      const float want = convkit::bf16_round(x[i]);
+      const bool same = std::isnan(want) ? std::isnan(y[i]) : bits(y[i]) == bits(want);
+      if (!same) {
+        CHECK(false, "n %ld at %ld: %08x -> %08x, want %08x", (long)n, (long)i, bits(x[i]), bits(y[i]), bits(want));
+        break;
+      }
+    }
+  }
+}
+
 TEST(sbgemm_shapes) {
   std::printf("  sbgemm runs %s\n", convkit::sbgemm_native() ? "bf16 instructions" : "emulated (fp32 GEMM of rounded operands)");
   for (int t = 0; t < 4; ++t) {

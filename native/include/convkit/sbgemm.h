@@ -12,6 +12,9 @@ uint16_t float_to_bf16(float x);
 float bf16_to_float(uint16_t h);
 // x rounded to bf16 and widened back: the value the products use.
 inline float bf16_round(float x) { return bf16_to_float(float_to_bf16(x)); }
+// dst[i] = bf16_round(src[i]) for i < n (dst may be src): vectorized where the CPU has the bf16
+// conversion, across the threads for large n.
+void bf16_round_array(int64_t n, const float* src, float* dst);
 
 // C[M,N] = alpha * bf16(op(A)) * bf16(op(B)) + beta * C, fp32 accumulation. Each product of
 // two bf16 values is exact in fp32, so the result is the fp32 GEMM of the rounded operands up

@@ -17,11 +17,14 @@ using bf16_gemm_ukernel_fn = void (*)(int64_t kp, const uint16_t* a, const uint1
 //   across: dst[j] = (r0[j], r1[j]) for j < n; r1 null reads zeros.
 using bf16_pairs_along_fn = void (*)(int64_t n, const float* src, uint32_t* dst);
 using bf16_pairs_across_fn = void (*)(int64_t n, const float* r0, const float* r1, uint32_t* dst);
+// dst[i] = src[i] rounded to bf16 and widened back to fp32 (bf16_round's values).
+using bf16_round_fn = void (*)(int64_t n, const float* src, float* dst);
 
 struct sbgemm_plan {
   bf16_gemm_ukernel_fn ukernel;  // null: no bf16 instructions (emulated through sgemm)
   bf16_pairs_along_fn pairs_along;
   bf16_pairs_across_fn pairs_across;
+  bf16_round_fn round;  // null: a plain loop over bf16_round
   int64_t mr, nr;  // register tile
   int64_t mc, kc;  // A block mc x kc (L2); kc even, the B micro-panel kc x nr bf16 (L1)
 };

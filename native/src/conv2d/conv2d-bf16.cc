@@ -18,15 +18,13 @@
 #include "conv2d/im2col.h"
 #include "convkit/conv2d.h"
 #include "convkit/sbgemm.h"
+#include "util/workspace.h"
 
 namespace convkit {
 namespace {
 
-std::vector<float> rounded(const float* v, int64_t n) {
-  std::vector<float> out(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) out[i] = bf16_round(v[i]);
-  return out;
-}
+// The rounded copies of x and w for the fp32 path (this thread's, reused across calls).
+thread_local workspace rounded_x_space, rounded_w_space;
 
 // The bf16 GEMM path exists for p.
 bool bf16_gemm_path(const conv2d_params& p) {
@@ -51,8 +49,12 @@ void conv2d_bf16(const conv2d_params& p, const float* x, const float* w, const f
 void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, const float* packed, const float* b,
                         float* y, const float* r) {
   if (!bf16_gemm_path(p)) {
-    const std::vector<float> xr = rounded(x, conv2d_x_size(p)), wr = rounded(w, conv2d_w_size(p));
-    conv2d(p, xr.data(), wr.data(), b, y, r);
+    const int64_t nx = conv2d_x_size(p), nw = conv2d_w_size(p);
+    float* xr = rounded_x_space.get(static_cast<size_t>(nx));
+    float* wr = rounded_w_space.get(static_cast<size_t>(nw));
+    bf16_round_array(nx, x, xr);
+    bf16_round_array(nw, w, wr);
+    conv2d(p, xr, wr, b, y, r);
     return;
   }
   const int64_t Cin = p.in_channels, Cout = p.out_channels, OHW = p.out_height * p.out_width;

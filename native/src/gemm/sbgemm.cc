@@ -33,9 +33,7 @@ uint32_t* as_pairs(float* p) { return reinterpret_cast<uint32_t*>(p); }
 // The fp32 copy of a rows x cols matrix (row stride ld) rounded to bf16, row stride cols.
 std::vector<float> rounded(int64_t rows, int64_t cols, const float* src, int64_t ld) {
   std::vector<float> out(static_cast<size_t>(rows * cols));
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t j = 0; j < cols; ++j) out[r * cols + j] = bf16_round(src[r * ld + j]);
-  }
+  for (int64_t r = 0; r < rows; ++r) bf16_round_array(cols, src + r * ld, out.data() + r * cols);
   return out;
 }
 
@@ -195,6 +193,23 @@ float bf16_to_float(uint16_t h) {
 }
 
 bool sbgemm_native() { return get_sbgemm_plan().ukernel != nullptr; }
+
+void bf16_round_array(int64_t n, const float* src, float* dst) {
+  const bf16_round_fn round = get_sbgemm_plan().round;
+  auto part = [&](int64_t lo, int64_t hi) {
+    if (round) {
+      round(hi - lo, src + lo, dst + lo);
+    } else {
+      for (int64_t i = lo; i < hi; ++i) dst[i] = bf16_round(src[i]);
+    }
+  };
+  constexpr int64_t kChunk = 1 << 16;  // floats per task: 256 KB, a memory-bound pass
+  if (n >= 2 * kChunk && get_num_threads() > 1) {
+    parallel_for((n + kChunk - 1) / kChunk, [&](int64_t lo, int64_t hi) { part(lo * kChunk, std::min(n, hi * kChunk)); });
+  } else {
+    part(0, n);
+  }
+}
 
 void sbgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
             const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {

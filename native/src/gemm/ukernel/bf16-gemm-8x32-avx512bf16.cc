@@ -49,6 +49,17 @@ void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uin
   store_c_8x32(acc, c, ldc, alpha, beta);
 }
 
+// dst[i] = src[i] rounded to bf16 and widened back (vcvtneps2bf16, then the bits shifted up).
+void bf16_round__avx512bf16(int64_t n, const float* src, float* dst) {
+  for (int64_t i = 0; i < n; i += 16) {
+    const int64_t left = n - i;
+    const __mmask16 m = left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
+    const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, src + i));
+    const __m512i w = _mm512_slli_epi32(_mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(h)), 16);
+    _mm512_mask_storeu_ps(dst + i, m, _mm512_castsi512_ps(w));
+  }
+}
+
 // Along a row: dst[q] = (bf16 src[2q], bf16 src[2q + 1]) for q < ceil(n / 2), a zero past n.
 void bf16_pairs_along__avx512bf16(int64_t n, const float* src, uint32_t* dst) {
   int64_t p = 0;

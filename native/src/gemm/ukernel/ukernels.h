@@ -27,6 +27,7 @@ void f32_pack_t8_ukernel__avx512(int64_t kc, const float* src, int64_t ld, float
 void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
                                         float alpha, float beta);
 void bf16_pairs_along__avx512bf16(int64_t n, const float* src, uint32_t* dst);
+void bf16_round__avx512bf16(int64_t n, const float* src, float* dst);
 void bf16_pairs_across__avx512bf16(int64_t n, const float* r0, const float* r1, uint32_t* dst);
 #endif
 
