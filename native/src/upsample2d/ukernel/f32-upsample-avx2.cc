@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "upsample2d/ukernel/ukernels.h"
+#include "upsample2d/ukernel/x2-taps.h"
 
 namespace convkit {
 namespace {
@@ -21,26 +22,6 @@ inline void interleave(__m256 e, __m256 o, __m256& lo, __m256& hi) {
   const __m256 a = _mm256_unpacklo_ps(e, o), b = _mm256_unpackhi_ps(e, o);
   lo = _mm256_permute2f128_ps(a, b, 0x20);
   hi = _mm256_permute2f128_ps(a, b, 0x31);
-}
-
-// linear_row_x2's taps for output pixel j of a row of w pixels: source pixels a, b, weights wa, wb.
-inline void taps(int64_t j, int64_t w, int64_t& a, int64_t& b, float& wa, float& wb) {
-  const int64_t k = j / 2, last = w - 1;
-  a = k;
-  b = k;
-  wa = 0.75f;
-  wb = 0.25f;
-  if (j == 0) {
-    b = last > 0 ? 1 : 0;
-    wa = 1.0f;
-    wb = 0.0f;
-  } else if (j % 2 == 0) {
-    a = k - 1;
-    wa = 0.25f;
-    wb = 0.75f;
-  } else {
-    b = k < last ? k + 1 : k;
-  }
 }
 
 // Blends of 8 channels at k: one row (t) or a pair (y0, y1 from rows r0, r1).
@@ -122,7 +103,7 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
     for (int64_t j = 0; j < 2 * w; j = j == 1 ? 2 * k : j + 1) {
       int64_t a, b;
       float wa, wb;
-      taps(j, w, a, b, wa, wb);
+      x2_taps(j, w, a, b, wa, wb);
       const float t0 = wa * r0[a] + wb * r0[b], t1 = wa * r1[a] + wb * r1[b];
       y0[j] = 0.75f * t0 + 0.25f * t1;
       y1[j] = 0.25f * t0 + 0.75f * t1;
@@ -173,7 +154,7 @@ void f32_upsample_linear_row_x2__avx2(const float* r, float* t, int64_t w, int64
     for (int64_t j = 0; j < 2 * w; j = j == 1 ? 2 * k : j + 1) {
       int64_t a, b;
       float wa, wb;
-      taps(j, w, a, b, wa, wb);
+      x2_taps(j, w, a, b, wa, wb);
       t[j] = wa * r[a] + wb * r[b];
     }
     return;
@@ -181,17 +162,15 @@ void f32_upsample_linear_row_x2__avx2(const float* r, float* t, int64_t w, int64
   for (int64_t j = 0; j < 2 * w; ++j) {
     int64_t a, b;
     float wa, wb;
-    taps(j, w, a, b, wa, wb);
+    x2_taps(j, w, a, b, wa, wb);
     pixel_row(r, a, b, wa, wb, t + j * c, c);
   }
 }
 
 void f32_upsample_bilinear_rows_x2__avx2(const float* r, float* y, int64_t pairs, int64_t w, int64_t c) {
-  for (int64_t p = 0; p < pairs; ++p) {
-    const float* r0 = r + p * w * c;
-    float* y0 = y + 4 * p * w * c;
-    rows_x2_pair(r0, r0 + w * c, y0, y0 + 2 * w * c, w, c);
-  }
+  for_each_row_pair_x2(r, y, pairs, w, c, [&](const float* r0, const float* r1, float* y0, float* y1) {
+    rows_x2_pair(r0, r1, y0, y1, w, c);
+  });
 }
 
 void f32_upsample_blend_rows__avx2(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n) {

@@ -5,6 +5,7 @@
 // pairs_flat). The x2 row pairs prefetch their output lines. Compiled with the AVX-512 flags; the
 // gradients (scatter-adds, order-dependent) stay portable.
 #include "upsample2d/ukernel/ukernels.h"
+#include "upsample2d/ukernel/x2-taps.h"
 #include "util/avx512-helpers.h"
 #include "util/x86-intrinsics.h"
 
@@ -370,11 +371,9 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
 }  // namespace
 
 void f32_upsample_bilinear_rows_x2__avx512(const float* r, float* y, int64_t pairs, int64_t w, int64_t c) {
-  for (int64_t p = 0; p < pairs; ++p) {
-    const float* r0 = r + p * w * c;
-    float* y0 = y + 4 * p * w * c;
-    rows_x2_pair(r0, r0 + w * c, y0, y0 + 2 * w * c, w, c);
-  }
+  for_each_row_pair_x2(r, y, pairs, w, c, [&](const float* r0, const float* r1, float* y0, float* y1) {
+    rows_x2_pair(r0, r1, y0, y1, w, c);
+  });
 }
 
 void f32_upsample_blend_rows__avx512(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n) {

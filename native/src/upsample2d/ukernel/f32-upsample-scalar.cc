@@ -1,5 +1,6 @@
 // Upsample ukernels, portable (contracts in ukernels.h).
 #include "upsample2d/ukernel/ukernels.h"
+#include "upsample2d/ukernel/x2-taps.h"
 
 namespace convkit {
 
@@ -42,21 +43,9 @@ namespace {
 // One pair of bilinear_rows_x2.
 inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1, int64_t w, int64_t c) {
   for (int64_t j = 0; j < 2 * w; ++j) {
-    // linear_row_x2's taps for output pixel j.
-    const int64_t k = j / 2, last = w - 1;
-    int64_t a = k, b = k;
-    float wa = 0.75f, wb = 0.25f;
-    if (j == 0) {
-      b = last > 0 ? 1 : 0;
-      wa = 1.0f;
-      wb = 0.0f;
-    } else if (j % 2 == 0) {
-      a = k - 1;
-      wa = 0.25f;
-      wb = 0.75f;
-    } else {
-      b = k < last ? k + 1 : k;
-    }
+    int64_t a, b;
+    float wa, wb;
+    x2_taps(j, w, a, b, wa, wb);
     for (int64_t ch = 0; ch < c; ++ch) {
       const float t0 = wa * r0[a * c + ch] + wb * r0[b * c + ch];
       const float t1 = wa * r1[a * c + ch] + wb * r1[b * c + ch];
@@ -69,11 +58,9 @@ inline void rows_x2_pair(const float* r0, const float* r1, float* y0, float* y1,
 }  // namespace
 
 void f32_upsample_bilinear_rows_x2__scalar(const float* r, float* y, int64_t pairs, int64_t w, int64_t c) {
-  for (int64_t p = 0; p < pairs; ++p) {
-    const float* r0 = r + p * w * c;
-    float* y0 = y + 4 * p * w * c;
-    rows_x2_pair(r0, r0 + w * c, y0, y0 + 2 * w * c, w, c);
-  }
+  for_each_row_pair_x2(r, y, pairs, w, c, [&](const float* r0, const float* r1, float* y0, float* y1) {
+    rows_x2_pair(r0, r1, y0, y1, w, c);
+  });
 }
 
 void f32_upsample_blend_rows__scalar(const float* t0, const float* t1, float h0, float h1, float* y, int64_t n) {
