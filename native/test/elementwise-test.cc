@@ -1,7 +1,9 @@
 // Binary broadcast ops, unary math and reductions against plain reference loops (double where
 // it matters), at whatever level CONVKIT_ISA selects (ctest runs every level).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -171,6 +173,51 @@ TEST(reductions_rows_and_cols) {
         if (yi[o * I + i] != at) { CHECK(false, "argmax at %lld,%lld: %d vs %lld", (long long)o, (long long)i, yi[o * I + i], (long long)at); return; }
       }
     }
+  }
+}
+
+// Rows and element-wise maps at every float offset into a cache line (V8's typed arrays start
+// 16 bytes in): the same bits as from a line-aligned copy (the AVX-512 row sums read aligned
+// lines and join them in registers, the maps peel a head to the output's line), nothing written
+// outside the output.
+TEST(rows_and_maps_at_any_address) {
+  const int64_t axes[] = {64, 65, 79, 80, 127, 128, 131, 1024, 1027};
+  const int64_t R = 3;
+  for (int64_t A : axes) {
+    auto x = test::rand_vec(R * A, -1, 1);
+    if (A == 79) x[70] = NAN;  // past the vector part of row 0 at some offsets, inside at others
+    if (A == 131) x[A + 5] = NAN;
+    std::vector<float> xa(R * A + 64 + 16), y0(R), y(R);
+    float* base = xa.data() + ((64 - reinterpret_cast<uintptr_t>(xa.data()) % 64) % 64) / 4;
+    for (int k = 0; k < 3; ++k) {
+      const auto kind = static_cast<convkit::reduce_kind>(k == 0 ? 0 : k + 1);
+      std::copy(x.begin(), x.end(), base);
+      convkit::reduce(kind, base, y0.data(), R, A, 1);
+      for (int s = 1; s < 16; ++s) {
+        std::copy(x.begin(), x.end(), base + s);
+        convkit::reduce(kind, base + s, y.data(), R, A, 1);
+        for (int64_t r = 0; r < R; ++r) {
+          const bool same = std::isnan(y0[r]) ? std::isnan(y[r]) : std::memcmp(&y0[r], &y[r], 4) == 0;
+          if (!same) { CHECK(false, "reduce kind %d axis %lld offset %d row %lld: %a vs %a", k, (long long)A, s, (long long)r, y[r], y0[r]); return; }
+        }
+      }
+    }
+  }
+  const int64_t n = 1000, d1[] = {n}, s1[] = {1};
+  auto x = test::rand_vec(n, -3, 3), b = test::rand_vec(n, -1, 1);
+  std::vector<float> gelu0(n), add0(n), out(n + 64);
+  convkit::activation(convkit::activation_kind::gelu, x.data(), gelu0.data(), n, nullptr);
+  convkit::binary(convkit::binary_kind::add, x.data(), b.data(), add0.data(), 1, d1, s1, s1, n);
+  for (int s = 0; s < 16; ++s) {
+    float* y = out.data() + 16 + s;
+    std::fill(out.begin(), out.end(), 7.0f);
+    convkit::activation(convkit::activation_kind::gelu, x.data(), y, n, nullptr);
+    CHECK(y[-1] == 7.0f && y[n] == 7.0f, "gelu at offset %d wrote outside its output", s);
+    CHECK(std::memcmp(y, gelu0.data(), n * 4) == 0, "gelu at offset %d: other bits than line-aligned", s);
+    std::fill(out.begin(), out.end(), 7.0f);
+    convkit::binary(convkit::binary_kind::add, x.data(), b.data(), y, 1, d1, s1, s1, n);
+    CHECK(y[-1] == 7.0f && y[n] == 7.0f, "add at offset %d wrote outside its output", s);
+    CHECK(std::memcmp(y, add0.data(), n * 4) == 0, "add at offset %d: other bits than line-aligned", s);
   }
 }
 

@@ -12,6 +12,7 @@ struct vec_avx2 {
   using V = __m256;
   using M = __m256;  // all-ones lanes where true
   static constexpr int W = 8;
+  static constexpr bool kShiftedLoads = false;  // vk::row_shifted: AVX-512 only
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V set1(float v) { return _mm256_set1_ps(v); }

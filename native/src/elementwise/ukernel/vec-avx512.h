@@ -62,6 +62,16 @@ struct vec_avx512 {
   static float hmax(V a) { return _mm512_reduce_max_ps(a); }
   static float hmin(V a) { return _mm512_reduce_min_ps(a); }
   static void store_i32(int32_t* p, V idx) { _mm512_storeu_si512(p, _mm512_cvtps_epi32(idx)); }
+
+  // Shifted loads (vk::row_shifted): a vector that starts s floats into a cache line built from
+  // two aligned line loads, so a stream never reads across lines.
+  static constexpr bool kShiftedLoads = true;
+  using I = __m512i;
+  static V load_line(const float* q) { return _mm512_load_ps(q); }
+  static V load_lanes(const float* q, uint32_t lanes) { return _mm512_maskz_load_ps(static_cast<__mmask16>(lanes), q); }
+  static I shift_index(int s) { return _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(s)); }
+  // Lanes [s, 16) of lo then [0, s) of hi.
+  static V join(V lo, I index, V hi) { return _mm512_permutex2var_ps(lo, index, hi); }
 };
 
 }  // namespace

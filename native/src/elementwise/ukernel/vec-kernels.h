@@ -139,34 +139,58 @@ struct vk {
   static V clamp(V x, V lo, V hi) { return O::sel(O::isnan(x), x, O::min_raw(O::max_raw(x, lo), hi)); }
 
   // ---- drivers -----------------------------------------------------------------------------
-  // y[i] = f(x[i]) for n elements; the tail through a W-lane buffer. Four independent vectors
-  // a step, so the long dependency chains of the math functions overlap.
+  // Elements before y's next W-float boundary (0 when y is not float-aligned or n is short): the
+  // drivers run them first through the tail path, so the main loop's stores never straddle a
+  // cache line (AVX-512: one line a store; AVX2: half a line). A
+  // typed array from V8 usually starts 16 bytes into a line; every full-width store would
+  // straddle two lines (and every 64th a page): up to 40% of the streaming speed.
+  static int64_t head_to_line(const float* y, int64_t n) {
+    if constexpr (W == 1) {
+      return 0;
+    } else {
+      const auto at = reinterpret_cast<uintptr_t>(y);
+      if ((at & 3) != 0 || n < 8 * W) return 0;
+      constexpr uintptr_t kBytes = W * sizeof(float);
+      return static_cast<int64_t>(((kBytes - at % kBytes) % kBytes) / sizeof(float));
+    }
+  }
+  // y[0, n) = f(x[0, n)) for n <= W, through W-lane buffers (no access outside the arrays).
+  template <class F>
+  static void map1_part(const float* x, float* y, int64_t n, F f) {
+    float bx[W] = {}, by[W];
+    std::memcpy(bx, x, static_cast<size_t>(n) * sizeof(float));
+    O::store(by, f(O::load(bx)));
+    std::memcpy(y, by, static_cast<size_t>(n) * sizeof(float));
+  }
+  template <class F>
+  static void map2_part(const float* a, const float* b, float* y, int64_t n, F f) {
+    float ba[W] = {}, bb[W] = {}, by[W];
+    std::memcpy(ba, a, static_cast<size_t>(n) * sizeof(float));
+    std::memcpy(bb, b, static_cast<size_t>(n) * sizeof(float));
+    O::store(by, f(O::load(ba), O::load(bb)));
+    std::memcpy(y, by, static_cast<size_t>(n) * sizeof(float));
+  }
+
+  // y[i] = f(x[i]) for n elements; the head to y's line boundary and the tail through W-lane
+  // buffers. Four independent vectors a step, so the long dependency chains of the math
+  // functions overlap.
   template <class F>
   static void map1(const float* x, float* y, int64_t n, F f) {
-    int64_t i = 0;
+    int64_t i = head_to_line(y, n);
+    if (i > 0) map1_part(x, y, i, f);
     for (; i + 4 * W <= n; i += 4 * W) {
       const V v0 = f(O::load(x + i)), v1 = f(O::load(x + i + W)), v2 = f(O::load(x + i + 2 * W)), v3 = f(O::load(x + i + 3 * W));
       O::store(y + i, v0), O::store(y + i + W, v1), O::store(y + i + 2 * W, v2), O::store(y + i + 3 * W, v3);
     }
     for (; i + W <= n; i += W) O::store(y + i, f(O::load(x + i)));
-    if (i < n) {
-      float bx[W] = {}, by[W];
-      std::memcpy(bx, x + i, static_cast<size_t>(n - i) * sizeof(float));
-      O::store(by, f(O::load(bx)));
-      std::memcpy(y + i, by, static_cast<size_t>(n - i) * sizeof(float));
-    }
+    if (i < n) map1_part(x + i, y + i, n - i, f);
   }
   template <class F>
   static void map2(const float* a, const float* b, float* y, int64_t n, F f) {
-    int64_t i = 0;
+    int64_t i = head_to_line(y, n);
+    if (i > 0) map2_part(a, b, y, i, f);
     for (; i + W <= n; i += W) O::store(y + i, f(O::load(a + i), O::load(b + i)));
-    if (i < n) {
-      float ba[W] = {}, bb[W] = {}, by[W];
-      std::memcpy(ba, a + i, static_cast<size_t>(n - i) * sizeof(float));
-      std::memcpy(bb, b + i, static_cast<size_t>(n - i) * sizeof(float));
-      O::store(by, f(O::load(ba), O::load(bb)));
-      std::memcpy(y + i, by, static_cast<size_t>(n - i) * sizeof(float));
-    }
+    if (i < n) map2_part(a + i, b + i, y + i, n - i, f);
   }
 
   // ---- binary ------------------------------------------------------------------------------
@@ -292,11 +316,30 @@ struct vk {
     return O::hmin(v);
   }
 
+  // A row's result from its four accumulators, its NaN lanes and the elements p[i, axis) the
+  // vectors did not reach, added one by one after the horizontal reduction.
+  template <int K>
+  static float row_result(V a0, V a1, V a2, V a3, M nan, const float* p, int64_t i, int64_t axis) {
+    float s = hred<K>(racc<K>(racc<K>(a0, a1), racc<K>(a2, a3)));
+    bool has_nan = O::any(nan);
+    for (; i < axis; ++i) {
+      const float v = p[i];
+      if constexpr (K == 0) s += v;
+      if constexpr (K == 1) s = v > s ? v : s;
+      if constexpr (K == 2) s = v < s ? v : s;
+      if (v != v) has_nan = true;
+    }
+    return (K != 0 && has_nan) ? NAN : s;
+  }
+
   // y[r] = reduce of the contiguous x[r*axis, (r+1)*axis), for rows rows.
   template <int K>
   static void rows(const float* x, float* y, int64_t rows, int64_t axis) {
     for (int64_t r = 0; r < rows; ++r) {
       const float* p = x + r * axis;
+      if constexpr (O::kShiftedLoads) {
+        if (row_shifted<K>(p, axis, y + r)) continue;
+      }
       V a0 = O::set1(rinit<K>()), a1 = a0, a2 = a0, a3 = a0;
       M nan = O::isnan(O::set1(0.0f));
       int64_t i = 0;
@@ -310,17 +353,55 @@ struct vk {
         a0 = racc<K>(a0, v);
         if constexpr (K != 0) nan = O::mor(nan, O::isnan(v));
       }
-      float s = hred<K>(racc<K>(racc<K>(a0, a1), racc<K>(a2, a3)));
-      bool has_nan = O::any(nan);
-      for (; i < axis; ++i) {
-        const float v = p[i];
-        if constexpr (K == 0) s += v;
-        if constexpr (K == 1) s = v > s ? v : s;
-        if constexpr (K == 2) s = v < s ? v : s;
-        if (v != v) has_nan = true;
-      }
-      y[r] = (K != 0 && has_nan) ? NAN : s;
+      y[r] = row_result<K>(a0, a1, a2, a3, nan, p, i, axis);
     }
+  }
+
+  // One row as rows() reduces it, read through aligned lines when p starts s > 0 floats into a
+  // line (a V8 typed array usually starts 16 bytes in): vector k = p[kW, kW + W) is lanes [s, W)
+  // of line k and [0, s) of line k + 1 of q = p - s, joined in registers. The lanes and the order
+  // of the adds are the plain loop's, so the result does not depend on the address; no lane
+  // outside the row is read (the first and last lines are masked). False: not applicable.
+  template <int K>
+  static bool row_shifted(const float* p, int64_t axis, float* out) {
+    const auto at = reinterpret_cast<uintptr_t>(p);
+    const int s = static_cast<int>((at % (W * sizeof(float))) / sizeof(float));
+    if ((at & 3) != 0 || s == 0 || axis < 4 * W) return false;
+    const float* q = p - s;
+    const int64_t nv = axis / W, groups = nv / 4;
+    const auto idx = O::shift_index(s);
+    const uint32_t next_lanes = (1u << s) - 1;  // of line k + 1, for vector k
+    V cur = O::load_lanes(q, ((1u << W) - 1) & ~next_lanes);
+    const auto vec = [&](int64_t k) {
+      const float* l = q + (k + 1) * W;
+      const V next = k + 1 < nv ? O::load_line(l) : O::load_lanes(l, next_lanes);
+      const V v = O::join(cur, idx, next);
+      cur = next;
+      return v;
+    };
+    V a0 = O::set1(rinit<K>()), a1 = a0, a2 = a0, a3 = a0;
+    M nan = O::isnan(O::set1(0.0f));
+    int64_t k = 0;
+    for (; k < 4 * groups && k + 4 < nv; k += 4) {  // line k + 4 lies inside the row: no masks
+      const V l1 = O::load_line(q + (k + 1) * W), l2 = O::load_line(q + (k + 2) * W);
+      const V l3 = O::load_line(q + (k + 3) * W), l4 = O::load_line(q + (k + 4) * W);
+      const V v0 = O::join(cur, idx, l1), v1 = O::join(l1, idx, l2), v2 = O::join(l2, idx, l3), v3 = O::join(l3, idx, l4);
+      cur = l4;
+      a0 = racc<K>(a0, v0), a1 = racc<K>(a1, v1), a2 = racc<K>(a2, v2), a3 = racc<K>(a3, v3);
+      if constexpr (K != 0) nan = O::mor(nan, O::mor(O::mor(O::isnan(v0), O::isnan(v1)), O::mor(O::isnan(v2), O::isnan(v3))));
+    }
+    for (; k < 4 * groups; k += 4) {
+      const V v0 = vec(k), v1 = vec(k + 1), v2 = vec(k + 2), v3 = vec(k + 3);
+      a0 = racc<K>(a0, v0), a1 = racc<K>(a1, v1), a2 = racc<K>(a2, v2), a3 = racc<K>(a3, v3);
+      if constexpr (K != 0) nan = O::mor(nan, O::mor(O::mor(O::isnan(v0), O::isnan(v1)), O::mor(O::isnan(v2), O::isnan(v3))));
+    }
+    for (; k < nv; ++k) {
+      const V v = vec(k);
+      a0 = racc<K>(a0, v);
+      if constexpr (K != 0) nan = O::mor(nan, O::isnan(v));
+    }
+    *out = row_result<K>(a0, a1, a2, a3, nan, p, nv * W, axis);
+    return true;
   }
 
   // y[i] = reduce over a < axis of x[a*inner + i], for i < n (n <= inner).

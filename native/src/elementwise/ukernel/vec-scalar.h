@@ -12,6 +12,7 @@ struct vec_scalar {
   using V = float;
   using M = bool;
   static constexpr int W = 1;
+  static constexpr bool kShiftedLoads = false;  // vk::row_shifted: AVX-512 only
   static V load(const float* p) { return *p; }
   static void store(float* p, V v) { *p = v; }
   static V set1(float v) { return v; }

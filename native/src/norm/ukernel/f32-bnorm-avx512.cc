@@ -230,7 +230,8 @@ void f32_bn_moments_rows__avx512(const float* x, int64_t rows, int64_t channels,
 
 void f32_bn_apply_row__avx512(const float* x, float* y, int64_t n, float a, float b) {
   const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
-  int64_t i = 0;
+  int64_t i = floats_to_line(y, n);  // the head up to y's line boundary, then whole lines
+  if (i > 0) _mm512_mask_storeu_ps(y, tail_mask(i), _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(i), x), va, vb));
   for (; i + 32 <= n; i += 32) {
     _mm512_storeu_ps(y + i, _mm512_fmadd_ps(_mm512_loadu_ps(x + i), va, vb));
     _mm512_storeu_ps(y + i + 16, _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), va, vb));
@@ -275,11 +276,19 @@ void f32_bn_grad_sums_rows__avx512(const float* dy, const float* x, int64_t rows
 void f32_bn_dx_row__avx512(const float* dy, const float* x, float* dx, int64_t n, float a, float b, float d,
                            float mean) {
   const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), vd = _mm512_set1_ps(d), vm = _mm512_set1_ps(mean);
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = tail_mask(n - i);
+  // dx = a dy + ((x - mean) b + d) on lanes m; the head up to dx's line boundary and the tail
+  // masked, whole lines plainly (masked loads and stores are slow on AMD even with every lane on).
+  auto step = [&](int64_t i, __mmask16 m) {
     const __m512 t = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), vm), vb, vd);
     _mm512_mask_storeu_ps(dx + i, m, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, dy + i), va, t));
+  };
+  int64_t i = floats_to_line(dx, n);
+  if (i > 0) step(0, tail_mask(i));
+  for (; i + 16 <= n; i += 16) {
+    const __m512 t = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm), vb, vd);
+    _mm512_storeu_ps(dx + i, _mm512_fmadd_ps(_mm512_loadu_ps(dy + i), va, t));
   }
+  if (i < n) step(i, tail_mask(n - i));
 }
 
 void f32_bn_dx_rows__avx512(const float* dy, const float* x, float* dx, int64_t rows, int64_t channels,
