@@ -87,6 +87,28 @@ TEST(vector_kernels) {
   s.nhwc = true;
   check_pool(s, true);
 }
+// The NCHW 3-wide stride-2 max kernel (folded in registers): every width through the blocks of
+// 16 outputs and their masked ends, pads 0 and 1 (asymmetric too), ceil mode, 1 to 4 window rows,
+// NaNs inside (check_pool: exact, NaN where the reference has it).
+TEST(max_k3s2_widths) {
+  for (int64_t w = 1; w <= 75; ++w) {
+    for (int v = 0; v < 4; ++v) {
+      pool_shape s{1, 2, 5 + (w % 3), w, 3, 3, 2, 2, v & 1, v & 1, v & 1, (v >> 1) & 1};
+      s.ceil_mode = v == 2;
+      if (test::pool_out(s.w, 3, 2, s.pl, s.pr, 1, s.ceil_mode) >= 1) check_pool(s, true);
+    }
+  }
+  pool_shape tall{1, 3, 9, 70, 4, 3, 2, 2, 1, 2, 1, 0};
+  check_pool(tall, true);
+  convkit::pool2d_params p{1, 1, 3, 40, 1, 19, 3, 3, 2, 2, 0, 0, 1, 0, 1, 1, false, convkit::layout::nchw};
+  std::vector<float> x(120, 1.0f), y(19);
+  x[40 + 17] = NAN;  // column 17: windows 8 (columns 15..17) and 9 (17..19)
+  convkit::max_pool2d(p, x.data(), y.data());
+  for (int j = 0; j < 19; ++j) {
+    const bool nan = j == 8 || j == 9;
+    CHECK(nan ? std::isnan(y[j]) : y[j] == 1.0f, "k3s2 p1 NaN column 17: output %d is %g", j, y[j]);
+  }
+}
 TEST(asymmetric_padding) { all_variants(test::asymmetric_padding_shape()); }
 TEST(max_dilation) {
   for (const pool_shape& s : test::max_dilation_shapes()) all_variants(s);

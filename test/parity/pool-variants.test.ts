@@ -9,7 +9,9 @@ const cases: Array<{ op: 'max' | 'avg'; layout: 'nchw' | 'nhwc'; kernel: number;
   { op: 'max', layout: 'nchw', kernel: 2, stride: 2, padding: 0, variant: 'nchw-k2s2' },
   { op: 'max', layout: 'nchw', kernel: 3, stride: 1, padding: 1, variant: 'nchw-s1-fused' },
   { op: 'avg', layout: 'nchw', kernel: 3, stride: 1, padding: 1, variant: 'nchw-s1-fused' },
-  { op: 'max', layout: 'nchw', kernel: 3, stride: 2, padding: 1, variant: 'nchw-rowbuf' },
+  { op: 'max', layout: 'nchw', kernel: 3, stride: 2, padding: 1, variant: 'nchw-k3s2' },
+  { op: 'max', layout: 'nchw', kernel: 3, stride: 2, padding: 0, variant: 'nchw-k3s2' },
+  { op: 'max', layout: 'nchw', kernel: 3, stride: 3, padding: 1, variant: 'nchw-rowbuf' },
   { op: 'avg', layout: 'nchw', kernel: 3, stride: 2, padding: 1, variant: 'nchw-rowbuf' },
   { op: 'max', layout: 'nhwc', kernel: 3, stride: 1, padding: 1, variant: 'nhwc-separable' },
   { op: 'avg', layout: 'nhwc', kernel: 3, stride: 2, padding: 1, variant: 'nhwc-separable' },
@@ -39,6 +41,6 @@ describe.runIf(simdLevel() === 'avx512')('AVX-512 pool forward variants', () => 
     });
   }
   it('every variant is in the list above', () => {
-    expect(new Set(cases.map((c) => c.variant))).toEqual(new Set(['nchw-k2s2', 'nchw-s1-fused', 'nchw-rowbuf', 'nhwc-separable', 'nhwc-direct']));
+    expect(new Set(cases.map((c) => c.variant))).toEqual(new Set(['nchw-k2s2', 'nchw-k3s2', 'nchw-s1-fused', 'nchw-rowbuf', 'nhwc-separable', 'nhwc-direct']));
   });
 });

@@ -40,7 +40,7 @@ enum class conv_backward_path : uint8_t { none, ref, as_forward, depthwise, gemm
 // Which variant an AVX-512 pool forward kernel ran (the last plane / row it did), inside the
 // kinds above: NCHW 2-wide windows at stride 2 folded in registers (max), stride-1 rows fused
 // in registers, the separable row-buffer kernel; NHWC separable row buffer or direct windows.
-enum class pool_variant : uint8_t { none, nchw_k2s2, nchw_s1_fused, nchw_rowbuf, nhwc_separable, nhwc_direct };
+enum class pool_variant : uint8_t { none, nchw_k2s2, nchw_s1_fused, nchw_rowbuf, nhwc_separable, nhwc_direct, nchw_k3s2 };
 
 namespace detail {
 inline std::atomic<conv_path> last_conv_path{conv_path::none};
@@ -69,7 +69,7 @@ inline const char* path_name(conv_backward_path p) {
 inline void note_pool_variant(pool_variant v) { detail::last_pool_variant.store(v, std::memory_order_relaxed); }
 inline pool_variant take_last_pool_variant() { return detail::last_pool_variant.exchange(pool_variant::none, std::memory_order_relaxed); }
 inline const char* path_name(pool_variant v) {
-  static constexpr const char* kNames[] = {"none", "nchw-k2s2", "nchw-s1-fused", "nchw-rowbuf", "nhwc-separable", "nhwc-direct"};
+  static constexpr const char* kNames[] = {"none", "nchw-k2s2", "nchw-s1-fused", "nchw-rowbuf", "nhwc-separable", "nhwc-direct", "nchw-k3s2"};
   return detail::name_in(v, kNames);
 }
 
