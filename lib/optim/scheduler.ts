@@ -116,6 +116,42 @@ function nonNeg(op: string, name: string, v: unknown, dflt: number): number {
   return n;
 }
 
+/** Reads one numeric option (from the constructor's options or a state dict), naming it in errors. */
+type NumberOption = (op: string, name: string, v: unknown) => number;
+
+/** A non-negative option with a default. */
+const nonNegOr = (dflt: number): NumberOption => (op, name, v) => nonNeg(op, name, v, dflt);
+
+/**
+ * A schedule whose options are numbers, each kept in a field of its name and read by its entry
+ * of `spec` (all read, in spec's order, before any is set): the constructor, options() and
+ * setOptions() of all of them in one place.
+ */
+abstract class NumberOptionsLR extends LRScheduler {
+  /**
+   * Reads the options and applies step 0.
+   * @param op - the scheduler's name in error messages.
+   * @param optimizer - the optimizer whose lr it sets.
+   * @param spec - each option's reader, by name.
+   * @param opts - the constructor's options.
+   */
+  constructor(op: string, optimizer: Optimizer, private readonly spec: Readonly<Record<string, NumberOption>>, opts: object) {
+    super(op, optimizer);
+    this.setOptions(this.op, checkOptions(this.op, opts, Object.keys(spec)));
+    this.step();
+  }
+
+  protected options(): Record<string, number> {
+    const fields = this as unknown as Record<string, number>;
+    return Object.fromEntries(Object.keys(this.spec).map((name) => [name, fields[name]]));
+  }
+
+  protected setOptions(op: string, d: Record<string, unknown>): void {
+    const values = Object.entries(this.spec).map(([name, read]) => [name, read(op, name, d[name])] as const);
+    for (const [name, v] of values) (this as unknown as Record<string, number>)[name] = v;
+  }
+}
+
 /** Options of {@link StepLR}. */
 export interface StepLROptions {
   /** Decay the learning rate every stepSize steps (an integer >= 1). Required. */
@@ -133,11 +169,11 @@ export interface StepLROptions {
  * for (let epoch = 0; epoch < 90; epoch++) { train(); sched.step(); }
  * ```
  */
-export class StepLR extends LRScheduler {
+export class StepLR extends NumberOptionsLR {
   /** Steps between decays. */
-  stepSize!: number;
+  declare stepSize: number;
   /** The decay factor. */
-  gamma!: number;
+  declare gamma: number;
 
   /**
    * Creates the schedule and applies its step 0 (the lr is unchanged).
@@ -145,25 +181,13 @@ export class StepLR extends LRScheduler {
    * @param options - stepSize (required), gamma (default 0.1).
    */
   constructor(optimizer: Optimizer, options: StepLROptions) {
-    super('optim.StepLR', optimizer);
-    this.setOptions(this.op, checkOptions(this.op, options, ['stepSize', 'gamma']));
-    this.step();
+    super('optim.StepLR', optimizer, { stepSize: requiredInt, gamma: nonNegOr(0.1) }, options);
   }
 
   protected computeLr(): number {
     const lr = this.optimizer.lr;
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return lr;
     return lr * this.gamma;
-  }
-
-  protected options(): Record<string, number> {
-    return { stepSize: this.stepSize, gamma: this.gamma };
-  }
-
-  protected setOptions(op: string, d: Record<string, unknown>): void {
-    const stepSize = requiredInt(op, 'stepSize', d.stepSize);
-    this.gamma = nonNeg(op, 'gamma', d.gamma, 0.1);
-    this.stepSize = stepSize;
   }
 }
 
@@ -184,11 +208,11 @@ export interface CosineAnnealingLROptions {
  * const sched = new optim.CosineAnnealingLR(opt, { tMax: 100 });
  * ```
  */
-export class CosineAnnealingLR extends LRScheduler {
+export class CosineAnnealingLR extends NumberOptionsLR {
   /** Steps of a half period. */
-  tMax!: number;
+  declare tMax: number;
   /** The smallest learning rate. */
-  etaMin!: number;
+  declare etaMin: number;
 
   /**
    * Creates the schedule and applies its step 0 (the lr is unchanged; baseLr is the optimizer's lr).
@@ -196,9 +220,7 @@ export class CosineAnnealingLR extends LRScheduler {
    * @param options - tMax (required), etaMin (default 0).
    */
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
-    super('optim.CosineAnnealingLR', optimizer);
-    this.setOptions(this.op, checkOptions(this.op, options, ['tMax', 'etaMin']));
-    this.step();
+    super('optim.CosineAnnealingLR', optimizer, { tMax: requiredInt, etaMin: nonNegOr(0) }, options);
   }
 
   protected computeLr(): number {
@@ -211,16 +233,6 @@ export class CosineAnnealingLR extends LRScheduler {
     const mod = (((e - 1 - tMax) % (2 * tMax)) + 2 * tMax) % (2 * tMax);
     if (mod === 0) return lr + ((base - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2;
     return ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (lr - etaMin) + etaMin;
-  }
-
-  protected options(): Record<string, number> {
-    return { tMax: this.tMax, etaMin: this.etaMin };
-  }
-
-  protected setOptions(op: string, d: Record<string, unknown>): void {
-    const tMax = requiredInt(op, 'tMax', d.tMax);
-    this.etaMin = nonNeg(op, 'etaMin', d.etaMin, 0);
-    this.tMax = tMax;
   }
 }
 
