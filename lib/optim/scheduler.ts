@@ -5,7 +5,7 @@
 import { checkBool, checkFinite, checkIntAtLeast, checkOptions } from '../check';
 import { invalidType, rangeError } from '../errors';
 import { AdamBase } from './adam';
-import { Optimizer } from './optimizer';
+import { type FieldReader, nonNegative, Optimizer, setFields } from './optimizer';
 import { SGD } from './sgd';
 
 /** A scheduler's state: plain JSON (its step counters, learning rates and options). */
@@ -109,18 +109,8 @@ function positive(op: string, name: string, v: unknown, dflt?: number): number {
   return n;
 }
 
-function nonNeg(op: string, name: string, v: unknown, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = checkFinite(op, name, v);
-  if (n < 0) throw rangeError(op, `${name} must be >= 0, got ${n}`);
-  return n;
-}
-
-/** Reads one numeric option (from the constructor's options or a state dict), naming it in errors. */
-type NumberOption = (op: string, name: string, v: unknown) => number;
-
 /** A non-negative option with a default. */
-const nonNegOr = (dflt: number): NumberOption => (op, name, v) => nonNeg(op, name, v, dflt);
+const nonNegOr = (dflt: number): FieldReader<number> => (op, name, v) => nonNegative(op, name, v, dflt);
 
 /**
  * A schedule whose options are numbers, each kept in a field of its name and read by its entry
@@ -135,7 +125,7 @@ abstract class NumberOptionsLR extends LRScheduler {
    * @param spec - each option's reader, by name.
    * @param opts - the constructor's options.
    */
-  constructor(op: string, optimizer: Optimizer, private readonly spec: Readonly<Record<string, NumberOption>>, opts: object) {
+  constructor(op: string, optimizer: Optimizer, private readonly spec: Readonly<Record<string, FieldReader<number>>>, opts: object) {
     super(op, optimizer);
     this.setOptions(this.op, checkOptions(this.op, opts, Object.keys(spec)));
     this.step();
@@ -147,8 +137,7 @@ abstract class NumberOptionsLR extends LRScheduler {
   }
 
   protected setOptions(op: string, d: Record<string, unknown>): void {
-    const values = Object.entries(this.spec).map(([name, read]) => [name, read(op, name, d[name])] as const);
-    for (const [name, v] of values) (this as unknown as Record<string, number>)[name] = v;
+    setFields(this, op, d, this.spec);
   }
 }
 
@@ -333,8 +322,8 @@ export class OneCycleLR extends LRScheduler {
     const anneal = d.anneal === undefined ? 'cos' : d.anneal;
     if (anneal !== 'cos' && anneal !== 'linear') throw rangeError(op, `anneal must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`);
     const cycleMomentum = checkBool(op, 'cycleMomentum', d.cycleMomentum, true);
-    const baseMomentum = nonNeg(op, 'baseMomentum', d.baseMomentum, 0.85);
-    const maxMomentum = nonNeg(op, 'maxMomentum', d.maxMomentum, 0.95);
+    const baseMomentum = nonNegative(op, 'baseMomentum', d.baseMomentum, 0.85);
+    const maxMomentum = nonNegative(op, 'maxMomentum', d.maxMomentum, 0.95);
     const divFactor = positive(op, 'divFactor', d.divFactor, 25);
     const finalDivFactor = positive(op, 'finalDivFactor', d.finalDivFactor, 1e4);
     const threePhase = checkBool(op, 'threePhase', d.threePhase, false);
