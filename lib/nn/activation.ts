@@ -9,20 +9,22 @@ export abstract class ShapePreserving extends Module {
   outputShape(inputShape: readonly number[]): number[] { return [...inputShape]; }
 }
 
-/** relu(x) = max(x, 0), element-wise (torch.nn.ReLU). */
-export class ReLU extends ShapePreserving {
-  forward(x: Tensor): Tensor { return relu(x); }
+/** A parameter-free layer that applies one element-wise op of lib/ops/activation (the subclass names it). */
+export abstract class ElementWise extends ShapePreserving {
+  /** The op applied to the input. */
+  protected abstract readonly op: (x: Tensor) => Tensor;
+
+  forward(x: Tensor): Tensor { return this.op(x); }
 }
+
+/** relu(x) = max(x, 0), element-wise (torch.nn.ReLU). */
+export class ReLU extends ElementWise { protected override readonly op = relu; }
 
 /** sigmoid(x) = 1 / (1 + e^-x), element-wise (torch.nn.Sigmoid). */
-export class Sigmoid extends ShapePreserving {
-  forward(x: Tensor): Tensor { return sigmoid(x); }
-}
+export class Sigmoid extends ElementWise { protected override readonly op = sigmoid; }
 
 /** tanh(x), element-wise (torch.nn.Tanh). */
-export class Tanh extends ShapePreserving {
-  forward(x: Tensor): Tensor { return tanh(x); }
-}
+export class Tanh extends ElementWise { protected override readonly op = tanh; }
 
 /** softmax along an axis (torch.nn.Softmax; default the last). */
 export class Softmax extends ShapePreserving {
@@ -53,26 +55,16 @@ export class LeakyReLU extends ShapePreserving {
 }
 
 /** relu6(x) = min(max(x, 0), 6) (torch.nn.ReLU6). */
-export class ReLU6 extends ShapePreserving {
-  forward(x: Tensor): Tensor { return relu6(x); }
-}
+export class ReLU6 extends ElementWise { protected override readonly op = relu6; }
 
 /** silu(x) = x * sigmoid(x) (torch.nn.SiLU, "swish"). */
-export class SiLU extends ShapePreserving {
-  forward(x: Tensor): Tensor { return silu(x); }
-}
+export class SiLU extends ElementWise { protected override readonly op = silu; }
 
 /** gelu(x) = x * Phi(x), the exact erf form (torch.nn.GELU). */
-export class GELU extends ShapePreserving {
-  forward(x: Tensor): Tensor { return gelu(x); }
-}
+export class GELU extends ElementWise { protected override readonly op = gelu; }
 
 /** hardSwish(x) = x * relu6(x + 3) / 6 (torch.nn.Hardswish). */
-export class Hardswish extends ShapePreserving {
-  forward(x: Tensor): Tensor { return hardSwish(x); }
-}
+export class Hardswish extends ElementWise { protected override readonly op = hardSwish; }
 
 /** hardSigmoid(x) = relu6(x + 3) / 6 (torch.nn.Hardsigmoid). */
-export class Hardsigmoid extends ShapePreserving {
-  forward(x: Tensor): Tensor { return hardSigmoid(x); }
-}
+export class Hardsigmoid extends ElementWise { protected override readonly op = hardSigmoid; }

@@ -4,7 +4,7 @@
 // p -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps).
 import { checkBool } from '../check';
 import { invalidType, rangeError } from '../errors';
-import { type HyperValue, nonNegative, Optimizer } from './optimizer';
+import { boolField, type HyperValue, nonNegative, nonNegativeField, Optimizer, setFields } from './optimizer';
 import type { ParamLike } from './params';
 
 /** Options of {@link Adam} and {@link AdamW}. */
@@ -105,14 +105,7 @@ export abstract class AdamBase extends Optimizer {
   }
 
   protected setHyper(op: string, g: Record<string, unknown>): void {
-    const betas = checkBetas(op, 'paramGroups[0].betas', g.betas);
-    const eps = nonNegative(op, 'paramGroups[0].eps', g.eps, 0);
-    const weightDecay = nonNegative(op, 'paramGroups[0].weightDecay', g.weightDecay, 0);
-    const amsgrad = checkBool(op, 'paramGroups[0].amsgrad', g.amsgrad, false);
-    this.betas = betas;
-    (this as { eps: number }).eps = eps;
-    (this as { weightDecay: number }).weightDecay = weightDecay;
-    (this as { amsgrad: boolean }).amsgrad = amsgrad;
+    setFields<HyperValue>(this, op, g, { betas: checkBetas, eps: nonNegativeField, weightDecay: nonNegativeField, amsgrad: boolField }, 'paramGroups[0].');
   }
 
   protected override requiredWithStep(key: string): boolean {

@@ -1,6 +1,6 @@
 // Optimizer base: holds the parameters (normalized by params.ts) and the per-parameter state,
 // and turns both into a serializable state dict shaped like torch's optimizer.state_dict().
-import { checkFinite, checkKeys, checkOptions } from '../check';
+import { checkBool, checkFinite, checkKeys, checkOptions } from '../check';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { checkTensor, Tensor } from '../tensor';
 import { normalizeParams, type ParamData, type ParamLike, type ParamRef } from './params';
@@ -206,4 +206,24 @@ export function nonNegative(op: string, name: string, v: unknown, dflt: number):
   const n = checkFinite(op, name, v);
   if (n < 0) throw rangeError(op, `${name} must be >= 0, got ${n}`);
   return n;
+}
+
+/** Reads one value (from options or a state dict), naming it `name` in errors. */
+export type FieldReader<T> = (op: string, name: string, v: unknown) => T;
+
+/** A present non-negative number (a state dict's; the default never applies). */
+export const nonNegativeField: FieldReader<number> = (op, name, v) => nonNegative(op, name, v, 0);
+
+/** A present boolean (a state dict's; the default never applies). */
+export const boolField: FieldReader<boolean> = (op, name, v) => checkBool(op, name, v, false);
+
+/**
+ * Reads every entry of `from` that `readers` names, each with its reader and named
+ * `prefix + key` in errors, all before any is set (a bad one changes nothing), then sets the
+ * target's fields of the same names.
+ */
+export function setFields<T>(target: object, op: string, from: Record<string, unknown>,
+  readers: Readonly<Record<string, FieldReader<T>>>, prefix = ''): void {
+  const values = Object.entries(readers).map(([key, read]) => [key, read(op, prefix + key, from[key])] as const);
+  for (const [key, v] of values) (target as Record<string, T>)[key] = v;
 }

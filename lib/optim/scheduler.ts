@@ -5,7 +5,7 @@
 import { checkBool, checkFinite, checkIntAtLeast, checkOptions } from '../check';
 import { invalidType, rangeError } from '../errors';
 import { AdamBase } from './adam';
-import { Optimizer } from './optimizer';
+import { type FieldReader, nonNegative, Optimizer, setFields } from './optimizer';
 import { SGD } from './sgd';
 
 /** A scheduler's state: plain JSON (its step counters, learning rates and options). */
@@ -109,11 +109,36 @@ function positive(op: string, name: string, v: unknown, dflt?: number): number {
   return n;
 }
 
-function nonNeg(op: string, name: string, v: unknown, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = checkFinite(op, name, v);
-  if (n < 0) throw rangeError(op, `${name} must be >= 0, got ${n}`);
-  return n;
+/** A non-negative option with a default. */
+const nonNegOr = (dflt: number): FieldReader<number> => (op, name, v) => nonNegative(op, name, v, dflt);
+
+/**
+ * A schedule whose options are numbers, each kept in a field of its name and read by its entry
+ * of `spec` (all read, in spec's order, before any is set): the constructor, options() and
+ * setOptions() of all of them in one place.
+ */
+abstract class NumberOptionsLR extends LRScheduler {
+  /**
+   * Reads the options and applies step 0.
+   * @param op - the scheduler's name in error messages.
+   * @param optimizer - the optimizer whose lr it sets.
+   * @param spec - each option's reader, by name.
+   * @param opts - the constructor's options.
+   */
+  constructor(op: string, optimizer: Optimizer, private readonly spec: Readonly<Record<string, FieldReader<number>>>, opts: object) {
+    super(op, optimizer);
+    this.setOptions(this.op, checkOptions(this.op, opts, Object.keys(spec)));
+    this.step();
+  }
+
+  protected options(): Record<string, number> {
+    const fields = this as unknown as Record<string, number>;
+    return Object.fromEntries(Object.keys(this.spec).map((name) => [name, fields[name]]));
+  }
+
+  protected setOptions(op: string, d: Record<string, unknown>): void {
+    setFields(this, op, d, this.spec);
+  }
 }
 
 /** Options of {@link StepLR}. */
@@ -133,11 +158,11 @@ export interface StepLROptions {
  * for (let epoch = 0; epoch < 90; epoch++) { train(); sched.step(); }
  * ```
  */
-export class StepLR extends LRScheduler {
+export class StepLR extends NumberOptionsLR {
   /** Steps between decays. */
-  stepSize!: number;
+  declare stepSize: number;
   /** The decay factor. */
-  gamma!: number;
+  declare gamma: number;
 
   /**
    * Creates the schedule and applies its step 0 (the lr is unchanged).
@@ -145,25 +170,13 @@ export class StepLR extends LRScheduler {
    * @param options - stepSize (required), gamma (default 0.1).
    */
   constructor(optimizer: Optimizer, options: StepLROptions) {
-    super('optim.StepLR', optimizer);
-    this.setOptions(this.op, checkOptions(this.op, options, ['stepSize', 'gamma']));
-    this.step();
+    super('optim.StepLR', optimizer, { stepSize: requiredInt, gamma: nonNegOr(0.1) }, options);
   }
 
   protected computeLr(): number {
     const lr = this.optimizer.lr;
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return lr;
     return lr * this.gamma;
-  }
-
-  protected options(): Record<string, number> {
-    return { stepSize: this.stepSize, gamma: this.gamma };
-  }
-
-  protected setOptions(op: string, d: Record<string, unknown>): void {
-    const stepSize = requiredInt(op, 'stepSize', d.stepSize);
-    this.gamma = nonNeg(op, 'gamma', d.gamma, 0.1);
-    this.stepSize = stepSize;
   }
 }
 
@@ -184,11 +197,11 @@ export interface CosineAnnealingLROptions {
  * const sched = new optim.CosineAnnealingLR(opt, { tMax: 100 });
  * ```
  */
-export class CosineAnnealingLR extends LRScheduler {
+export class CosineAnnealingLR extends NumberOptionsLR {
   /** Steps of a half period. */
-  tMax!: number;
+  declare tMax: number;
   /** The smallest learning rate. */
-  etaMin!: number;
+  declare etaMin: number;
 
   /**
    * Creates the schedule and applies its step 0 (the lr is unchanged; baseLr is the optimizer's lr).
@@ -196,9 +209,7 @@ export class CosineAnnealingLR extends LRScheduler {
    * @param options - tMax (required), etaMin (default 0).
    */
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
-    super('optim.CosineAnnealingLR', optimizer);
-    this.setOptions(this.op, checkOptions(this.op, options, ['tMax', 'etaMin']));
-    this.step();
+    super('optim.CosineAnnealingLR', optimizer, { tMax: requiredInt, etaMin: nonNegOr(0) }, options);
   }
 
   protected computeLr(): number {
@@ -211,16 +222,6 @@ export class CosineAnnealingLR extends LRScheduler {
     const mod = (((e - 1 - tMax) % (2 * tMax)) + 2 * tMax) % (2 * tMax);
     if (mod === 0) return lr + ((base - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2;
     return ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (lr - etaMin) + etaMin;
-  }
-
-  protected options(): Record<string, number> {
-    return { tMax: this.tMax, etaMin: this.etaMin };
-  }
-
-  protected setOptions(op: string, d: Record<string, unknown>): void {
-    const tMax = requiredInt(op, 'tMax', d.tMax);
-    this.etaMin = nonNeg(op, 'etaMin', d.etaMin, 0);
-    this.tMax = tMax;
   }
 }
 
@@ -321,8 +322,8 @@ export class OneCycleLR extends LRScheduler {
     const anneal = d.anneal === undefined ? 'cos' : d.anneal;
     if (anneal !== 'cos' && anneal !== 'linear') throw rangeError(op, `anneal must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`);
     const cycleMomentum = checkBool(op, 'cycleMomentum', d.cycleMomentum, true);
-    const baseMomentum = nonNeg(op, 'baseMomentum', d.baseMomentum, 0.85);
-    const maxMomentum = nonNeg(op, 'maxMomentum', d.maxMomentum, 0.95);
+    const baseMomentum = nonNegative(op, 'baseMomentum', d.baseMomentum, 0.85);
+    const maxMomentum = nonNegative(op, 'maxMomentum', d.maxMomentum, 0.95);
     const divFactor = positive(op, 'divFactor', d.divFactor, 25);
     const finalDivFactor = positive(op, 'finalDivFactor', d.finalDivFactor, 1e4);
     const threePhase = checkBool(op, 'threePhase', d.threePhase, false);

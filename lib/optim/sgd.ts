@@ -2,7 +2,7 @@
 // at the first step); g = nesterov ? g + momentum*buf : buf; p -= lr*g.
 import { checkBool } from '../check';
 import { rangeError } from '../errors';
-import { type HyperValue, nonNegative, Optimizer } from './optimizer';
+import { boolField, type HyperValue, nonNegative, nonNegativeField, Optimizer, setFields } from './optimizer';
 import type { ParamLike } from './params';
 
 /** Options of {@link SGD}. */
@@ -81,13 +81,6 @@ export class SGD extends Optimizer {
   }
 
   protected setHyper(op: string, g: Record<string, unknown>): void {
-    const momentum = nonNegative(op, 'paramGroups[0].momentum', g.momentum, 0);
-    const dampening = nonNegative(op, 'paramGroups[0].dampening', g.dampening, 0);
-    const weightDecay = nonNegative(op, 'paramGroups[0].weightDecay', g.weightDecay, 0);
-    const nesterov = checkBool(op, 'paramGroups[0].nesterov', g.nesterov, false);
-    this.momentum = momentum;
-    (this as { dampening: number }).dampening = dampening;
-    (this as { weightDecay: number }).weightDecay = weightDecay;
-    (this as { nesterov: boolean }).nesterov = nesterov;
+    setFields<HyperValue>(this, op, g, { momentum: nonNegativeField, dampening: nonNegativeField, weightDecay: nonNegativeField, nesterov: boolField }, 'paramGroups[0].');
   }
 }

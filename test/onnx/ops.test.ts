@@ -3,12 +3,17 @@
 // opset forms).
 import { describe, it } from 'vitest';
 import { checkAgainstOrt, rnd, single, type CheckOptions } from '../helpers/onnx-check';
-import { f32, i64, type TensorLike } from '../helpers/onnx-graph';
+import { type Dim, f32, type GraphSpec, i64, type NodeSpec, type TensorLike } from '../helpers/onnx-graph';
 
 type Case = [string, () => ReturnType<typeof single>, CheckOptions?];
 const x = (t: TensorLike) => ({ name: 'x', t });
 const c = (name: string, t: TensorLike) => ({ name, t, init: true });
 const X4 = [2, 3, 9, 11];
+/** Nodes from x to y (opset 13): x declared as xShape (named dims allowed) and fed rnd(feedShape, 1). */
+const graph = (xShape: Dim[], feedShape: number[], nodes: NodeSpec[], initializers: GraphSpec['initializers']) => ({
+  spec: { opset: 13, inputs: [{ name: 'x', shape: xShape }], outputs: [{ name: 'y' }], nodes, initializers },
+  feeds: { x: rnd(feedShape, 1) },
+});
 
 function run(title: string, cases: Case[]): void {
   describe(title, () => {
@@ -84,75 +89,39 @@ run('shape and data movement', [
 ]);
 
 run('shape arithmetic folded at plan time', [
-  ['Shape -> Gather -> Unsqueeze -> Concat -> Reshape', () => ({
-    spec: {
-      opset: 13,
-      inputs: [{ name: 'x', shape: ['N', 3, 4, 5] }],
-      outputs: [{ name: 'y' }],
-      nodes: [
-        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
-        { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'], attrs: { axis: 0 } },
-        { op: 'Unsqueeze', inputs: ['n', 'ax0'], outputs: ['n1'] },
-        { op: 'Concat', inputs: ['n1', 'minus1'], outputs: ['shape'], attrs: { axis: 0 } },
-        { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] },
-      ],
-      initializers: { zero: i64([0], []), ax0: i64([0]), minus1: i64([-1]) },
-    },
-    feeds: { x: rnd([2, 3, 4, 5], 1) },
-  })],
-  ['ConstantOfShape, Range, Cast, Equal, Where, Mul, Add, Div (int)', () => ({
-    spec: {
-      opset: 13,
-      inputs: [{ name: 'x', shape: [2, 6] }],
-      outputs: [{ name: 'y' }],
-      nodes: [
-        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
-        { op: 'ConstantOfShape', inputs: ['s'], outputs: ['ones'], attrs: { value: f32([1], [1]) } },
-        { op: 'Range', inputs: ['r0', 'r1', 'r2'], outputs: ['r'] },
-        { op: 'Cast', inputs: ['r'], outputs: ['rf'], attrs: { to: 1 } },
-        { op: 'Equal', inputs: ['s', 'two'], outputs: ['eq'] },
-        { op: 'Where', inputs: ['eq', 'a', 'b'], outputs: ['w'] },
-        { op: 'Div', inputs: ['w', 'two'], outputs: ['w2'] },
-        { op: 'Cast', inputs: ['w2'], outputs: ['wf'], attrs: { to: 1 } },
-        { op: 'Mul', inputs: ['x', 'ones'], outputs: ['m'] },
-        { op: 'Add', inputs: ['m', 'rf'], outputs: ['m2'] },
-        { op: 'Unsqueeze', inputs: ['wf', 'ax1'], outputs: ['wf1'] },
-        { op: 'Add', inputs: ['m2', 'wf1'], outputs: ['y'] },
-      ],
-      initializers: { r0: i64([0], []), r1: i64([12], []), r2: i64([2], []), two: i64([2], []), a: i64([7, 9]), b: i64([-3, 5]), ax1: i64([1]) },
-    },
-    feeds: { x: rnd([2, 6], 1) },
-  })],
-  ['float ops over folded values (Shape -> Cast -> Sqrt -> Pow) fold too', () => ({
-    spec: {
-      opset: 13,
-      inputs: [{ name: 'x', shape: ['N', 9] }],
-      outputs: [{ name: 'y' }],
-      nodes: [
-        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
-        { op: 'Gather', inputs: ['s', 'one'], outputs: ['d'], attrs: { axis: 0 } },
-        { op: 'Cast', inputs: ['d'], outputs: ['df'], attrs: { to: 1 } },
-        { op: 'Sqrt', inputs: ['df'], outputs: ['r'] },
-        { op: 'Pow', inputs: ['r', 'e'], outputs: ['p'] },
-        { op: 'Div', inputs: ['x', 'p'], outputs: ['y'] },
-      ],
-      initializers: { one: i64([1], []), e: f32([3], []) },
-    },
-    feeds: { x: rnd([2, 9], 1) },
-  })],
-  ['Cast float -> float, Where with runtime data', () => ({
-    spec: {
-      opset: 13,
-      inputs: [{ name: 'x', shape: [2, 3] }],
-      outputs: [{ name: 'y' }],
-      nodes: [
-        { op: 'Cast', inputs: ['x'], outputs: ['xc'], attrs: { to: 1 } },
-        { op: 'Where', inputs: ['cond', 'xc', 'other'], outputs: ['y'] },
-      ],
-      initializers: { cond: { data: new Uint8Array([1, 0, 1]), shape: [3], dtype: 'bool' }, other: f32([-7], []) },
-    },
-    feeds: { x: rnd([2, 3], 1) },
-  })],
+  ['Shape -> Gather -> Unsqueeze -> Concat -> Reshape', () => graph(['N', 3, 4, 5], [2, 3, 4, 5], [
+    { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+    { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'], attrs: { axis: 0 } },
+    { op: 'Unsqueeze', inputs: ['n', 'ax0'], outputs: ['n1'] },
+    { op: 'Concat', inputs: ['n1', 'minus1'], outputs: ['shape'], attrs: { axis: 0 } },
+    { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] },
+  ], { zero: i64([0], []), ax0: i64([0]), minus1: i64([-1]) })],
+  ['ConstantOfShape, Range, Cast, Equal, Where, Mul, Add, Div (int)', () => graph([2, 6], [2, 6], [
+    { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+    { op: 'ConstantOfShape', inputs: ['s'], outputs: ['ones'], attrs: { value: f32([1], [1]) } },
+    { op: 'Range', inputs: ['r0', 'r1', 'r2'], outputs: ['r'] },
+    { op: 'Cast', inputs: ['r'], outputs: ['rf'], attrs: { to: 1 } },
+    { op: 'Equal', inputs: ['s', 'two'], outputs: ['eq'] },
+    { op: 'Where', inputs: ['eq', 'a', 'b'], outputs: ['w'] },
+    { op: 'Div', inputs: ['w', 'two'], outputs: ['w2'] },
+    { op: 'Cast', inputs: ['w2'], outputs: ['wf'], attrs: { to: 1 } },
+    { op: 'Mul', inputs: ['x', 'ones'], outputs: ['m'] },
+    { op: 'Add', inputs: ['m', 'rf'], outputs: ['m2'] },
+    { op: 'Unsqueeze', inputs: ['wf', 'ax1'], outputs: ['wf1'] },
+    { op: 'Add', inputs: ['m2', 'wf1'], outputs: ['y'] },
+  ], { r0: i64([0], []), r1: i64([12], []), r2: i64([2], []), two: i64([2], []), a: i64([7, 9]), b: i64([-3, 5]), ax1: i64([1]) })],
+  ['float ops over folded values (Shape -> Cast -> Sqrt -> Pow) fold too', () => graph(['N', 9], [2, 9], [
+    { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+    { op: 'Gather', inputs: ['s', 'one'], outputs: ['d'], attrs: { axis: 0 } },
+    { op: 'Cast', inputs: ['d'], outputs: ['df'], attrs: { to: 1 } },
+    { op: 'Sqrt', inputs: ['df'], outputs: ['r'] },
+    { op: 'Pow', inputs: ['r', 'e'], outputs: ['p'] },
+    { op: 'Div', inputs: ['x', 'p'], outputs: ['y'] },
+  ], { one: i64([1], []), e: f32([3], []) })],
+  ['Cast float -> float, Where with runtime data', () => graph([2, 3], [2, 3], [
+    { op: 'Cast', inputs: ['x'], outputs: ['xc'], attrs: { to: 1 } },
+    { op: 'Where', inputs: ['cond', 'xc', 'other'], outputs: ['y'] },
+  ], { cond: { data: new Uint8Array([1, 0, 1]), shape: [3], dtype: 'bool' }, other: f32([-7], []) })],
 ]);
 
 run('reductions and softmax', [

@@ -10,31 +10,23 @@ import { conv2dInfo } from '../../lib/shape/conv2d-info';
 import { activate } from '../../lib/backend/ts/conv2d';
 import { prng, randomData, worstRatio } from '../helpers/random';
 import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
-import { convPathsAt, expectedConvPath, lastPath, simdLevel, type ConvPath } from '../helpers/paths';
+import { type ConvPathCase, convPathCases } from '../helpers/conv2d-cases';
+import { convPathsAt, expectedConvPath, lastPath, simdLevel } from '../helpers/paths';
 
 const skip = !info().native.loaded && !nativeRequired();
 const ACTS: Activation[] = ['none', 'relu', 'relu6', 'sigmoid', 'silu', 'hardSwish'];
 
 /** One shape per algorithm and layout (the path named is the AVX-512 one; conv2d.cc). */
-const cases: { name: string; path: ConvPath; x: number[]; w: number[]; opts: Record<string, unknown> }[] = [
+const cases: ConvPathCase[] = [
   { name: 'winograd nchw', path: 'winograd', x: [2, 32, 9, 11], w: [40, 32, 3, 3], opts: { padding: 1 } },
   { name: 'winograd nhwc', path: 'winograd', x: [2, 7, 9, 24], w: [24, 3, 3, 24], opts: { padding: [1, 0, 1, 2], layout: 'nhwc' } },
   { name: 'direct nchw rows (stride 2)', path: 'direct', x: [2, 3, 17, 15], w: [13, 3, 3, 3], opts: { stride: 2, padding: 1 } },
   { name: 'direct nchw flat', path: 'direct', x: [1, 5, 19, 23], w: [11, 5, 3, 3], opts: { padding: 1 } },
-  { name: 'direct nhwc flat', path: 'direct', x: [1, 13, 11, 16], w: [20, 5, 5, 16], opts: { padding: 2, layout: 'nhwc' } },
   { name: 'direct nhwc rows grouped', path: 'direct', x: [1, 11, 10, 16], w: [12, 3, 3, 8], opts: { groups: 2, stride: 2, layout: 'nhwc' } },
-  { name: 'igemm nchw stride 2', path: 'igemm', x: [1, 24, 15, 15], w: [32, 24, 3, 3], opts: { stride: 2, padding: 1 } },
-  { name: 'igemm nhwc dilation', path: 'igemm', x: [2, 14, 12, 20], w: [17, 5, 5, 20], opts: { dilation: 2, padding: 3, layout: 'nhwc' } },
-  { name: 'igemm nchw 9 tiles', path: 'igemm', x: [1, 64, 5, 5], w: [64, 64, 3, 3], opts: { padding: 1 } },
   { name: 'igemm nhwc 200->20', path: 'igemm', x: [1, 7, 7, 200], w: [20, 3, 3, 200], opts: { padding: 1, layout: 'nhwc' } },
-  { name: 'igemm grouped nchw', path: 'igemm', x: [1, 36, 9, 8], w: [10, 18, 3, 3], opts: { groups: 2 } },
-  { name: 'pointwise nchw', path: 'pointwise', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
-  { name: 'pointwise nhwc grouped', path: 'pointwise', x: [1, 6, 5, 15], w: [12, 1, 1, 5], opts: { groups: 3, layout: 'nhwc' } },
-  { name: 'depthwise nchw x2', path: 'depthwise', x: [1, 19, 13, 11], w: [38, 1, 3, 3], opts: { groups: 19, stride: 2, padding: 1 } },
-  { name: 'depthwise nhwc', path: 'depthwise', x: [2, 9, 10, 33], w: [33, 5, 5, 1], opts: { groups: 33, padding: 2, layout: 'nhwc' } },
-  { name: 'depthwise nhwc x2', path: 'depthwise', x: [1, 8, 8, 7], w: [14, 3, 3, 1], opts: { groups: 7, padding: 1, layout: 'nhwc' } },
-  { name: 'ref nchw (padding 200, stride 300)', path: 'ref', x: [1, 2, 2, 2], w: [3, 2, 3, 3], opts: { padding: 200, stride: 300 } },
   { name: 'ref nhwc (padding 200, stride 300)', path: 'ref', x: [1, 2, 2, 2], w: [3, 3, 3, 2], opts: { padding: 200, stride: 300, layout: 'nhwc' } },
+  // Shared with the plain conv test.
+  ...convPathCases,
 ];
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

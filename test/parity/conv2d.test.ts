@@ -10,7 +10,8 @@ import { conv2dInfo } from '../../lib/shape/conv2d-info';
 import { randomConvShapes } from '../helpers/configs';
 import { prng, randomData, worstRatio } from '../helpers/random';
 import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
-import { convPathsAt, expectedConvPath, lastPath, simdLevel, type ConvPath } from '../helpers/paths';
+import { type ConvPathCase, convPathCases } from '../helpers/conv2d-cases';
+import { convPathsAt, expectedConvPath, lastPath, simdLevel } from '../helpers/paths';
 
 const skip = !info().native.loaded && !nativeRequired();
 
@@ -34,29 +35,16 @@ function config(r: () => number, xShape: number[], wShape: number[], opts: Recor
 }
 
 /** Shapes that reach each algorithm (the path named is the AVX-512 one; see conv2d.cc). */
-const named: { name: string; path: ConvPath; x: number[]; w: number[]; opts: Record<string, unknown> }[] = [
+const named: ConvPathCase[] = [
   // Winograd: 3x3, stride 1, groups 1, min(Cin, Cout) >= 24, >= 16 2x2 output tiles.
   { name: 'winograd nchw 32->40 12x12', path: 'winograd', x: [1, 32, 12, 12], w: [40, 32, 3, 3], opts: { padding: 1 } },
   { name: 'winograd nhwc 24->24 7x9 batch 2', path: 'winograd', x: [2, 7, 9, 24], w: [24, 3, 3, 24], opts: { padding: [1, 0, 1, 2], layout: 'nhwc', activation: 'relu' } },
   { name: 'winograd nchw 48->33 odd 9x7 valid', path: 'winograd', x: [1, 48, 11, 13], w: [33, 48, 3, 3], opts: {} },
   // Direct: Cin per group <= 16 (and Cin_g*KH*KW <= 1024), not 1x1.
   { name: 'direct nchw 3->16 3x3/2', path: 'direct', x: [2, 3, 17, 15], w: [16, 3, 3, 3], opts: { stride: 2, padding: 1 } },
-  { name: 'direct nhwc 16->20 5x5', path: 'direct', x: [1, 13, 11, 16], w: [20, 5, 5, 16], opts: { padding: 2, layout: 'nhwc' } },
   { name: 'direct grouped nchw 2x8 3x3 stride 1', path: 'direct', x: [1, 16, 10, 10], w: [12, 8, 3, 3], opts: { groups: 2, padding: 1 } },
-  // Implicit GEMM: Cin per group > 16 and not Winograd (stride 2, 5x5, dilation, few tiles).
-  { name: 'igemm nchw 24->32 3x3/2', path: 'igemm', x: [1, 24, 15, 15], w: [32, 24, 3, 3], opts: { stride: 2, padding: 1 } },
-  { name: 'igemm nhwc 20->17 5x5 dilation 2', path: 'igemm', x: [2, 14, 12, 20], w: [17, 5, 5, 20], opts: { dilation: 2, padding: 3, layout: 'nhwc' } },
-  { name: 'igemm nchw 64->64 3x3 5x5 image (9 tiles)', path: 'igemm', x: [1, 64, 5, 5], w: [64, 64, 3, 3], opts: { padding: 1 } },
-  { name: 'igemm grouped nchw 2x18 3x3', path: 'igemm', x: [1, 36, 9, 8], w: [10, 18, 3, 3], opts: { groups: 2 } },
-  // 1x1, stride 1, no padding: a GEMM on the input as it is.
-  { name: 'pointwise nchw 40->24', path: 'pointwise', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
-  { name: 'pointwise nhwc grouped 3x5->3x4', path: 'pointwise', x: [1, 6, 5, 15], w: [12, 1, 1, 5], opts: { groups: 3, layout: 'nhwc' } },
-  // Depthwise (groups == Cin > 1): NCHW, NHWC multiplier 1, NHWC multiplier 2.
-  { name: 'depthwise nchw x2 3x3/2', path: 'depthwise', x: [1, 19, 13, 11], w: [38, 1, 3, 3], opts: { groups: 19, stride: 2, padding: 1 } },
-  { name: 'depthwise nhwc 5x5', path: 'depthwise', x: [2, 9, 10, 33], w: [33, 5, 5, 1], opts: { groups: 33, padding: 2, layout: 'nhwc' } },
-  { name: 'depthwise nhwc x2 3x3', path: 'depthwise', x: [1, 8, 8, 7], w: [14, 3, 3, 1], opts: { groups: 7, padding: 1, layout: 'nhwc' } },
-  // Padding far beyond the image with a huge stride: the padded copy would be mostly zeros.
-  { name: 'ref: padding 200, stride 300', path: 'ref', x: [1, 2, 2, 2], w: [3, 2, 3, 3], opts: { padding: 200, stride: 300 } },
+  // Direct NHWC, implicit GEMM, 1x1, depthwise, reference: shared with the epilogue test.
+  ...convPathCases,
 ];
 
 describe.skipIf(skip)('conv2d parity native vs ts', () => {

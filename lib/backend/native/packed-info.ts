@@ -92,24 +92,26 @@ export function packPool2dInfo(info: Pool2dInfo): Float64Array | Pool2dInfo {
   return s;
 }
 
-/** GlobalPool2dInfo packed (see the top of this file), or the info itself when a field has the wrong type. */
-export function packGlobalPool2dInfo(info: GlobalPool2dInfo): Float64Array | GlobalPool2dInfo {
+/**
+ * The fields GlobalPool2dInfo and BatchNorm2dInfo share (batch, channels, height, width, layout,
+ * in that order) packed into s, or null when a field has the wrong type.
+ */
+function packImageDims(info: GlobalPool2dInfo | BatchNorm2dInfo, s: Float64Array): Float64Array | null {
   const { batch, channels, height, width, layout } = info;
   const l = layoutCode(layout);
-  if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return info;
-  const s = globalPool2dPacked;
+  if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return null;
   s[1] = batch; s[2] = channels; s[3] = height; s[4] = width; s[5] = l;
   return s;
 }
 
+/** GlobalPool2dInfo packed (see the top of this file), or the info itself when a field has the wrong type. */
+export function packGlobalPool2dInfo(info: GlobalPool2dInfo): Float64Array | GlobalPool2dInfo {
+  return packImageDims(info, globalPool2dPacked) ?? info;
+}
+
 /** BatchNorm2dInfo packed (GlobalPool2dInfo's fields and order), or the info itself when a field has the wrong type. */
 export function packBatchNorm2dInfo(info: BatchNorm2dInfo): Float64Array | BatchNorm2dInfo {
-  const { batch, channels, height, width, layout } = info;
-  const l = layoutCode(layout);
-  if (!(num(batch) && num(channels) && num(height) && num(width)) || l < 0) return info;
-  const s = batchNorm2dPacked;
-  s[1] = batch; s[2] = channels; s[3] = height; s[4] = width; s[5] = l;
-  return s;
+  return packImageDims(info, batchNorm2dPacked) ?? info;
 }
 
 /**

@@ -27,6 +27,18 @@ bool has_openmp();  // true when parallel_for runs on OpenMP teams instead of th
 // 1, or when already inside a chunk. The first exception thrown by a chunk is rethrown here.
 void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
+// Runs fn(lo, hi) over [0, tasks): through parallel_for when there are two tasks or more and
+// the whole pass has at least 2 * grain elements (grain: the elements worth waking a thread
+// for), else inline in one call (none when tasks is 0).
+template <class F>
+void parallel_for_large(int64_t tasks, int64_t elements, int64_t grain, F fn) {
+  if (tasks > 1 && elements >= 2 * grain) {
+    parallel_for(tasks, [&](int64_t lo, int64_t hi) { fn(lo, hi); });
+  } else if (tasks > 0) {
+    fn(0, tasks);
+  }
+}
+
 // Runs job on one of the pool's compute threads and blocks until it has finished, rethrowing
 // its exception. Waits while the whole budget is in use, so any number of concurrent callers
 // (libuv workers running async ops) compute on at most `budget` threads between them. Runs

@@ -15,14 +15,10 @@ namespace {
 
 constexpr int64_t kGrain = int64_t{1} << 15;  // elements per task worth waking a thread for
 
-// Runs f(lo, hi) over [0, tasks), threaded when the whole pass is large.
+// Runs fn(lo, hi) over [0, tasks), threaded when the whole pass (elements) is large enough.
 template <class F>
-void run_tasks(int64_t tasks, int64_t elements, F f) {
-  if (tasks > 1 && elements >= 2 * kGrain) {
-    parallel_for(tasks, [&](int64_t lo, int64_t hi) { f(lo, hi); });
-  } else if (tasks > 0) {
-    f(0, tasks);
-  }
+void run_tasks(int64_t tasks, int64_t elements, F fn) {
+  parallel_for_large(tasks, elements, kGrain, fn);
 }
 
 // NHWC row blocks: about kGrain elements each, at most 256, fixed by the shape alone.

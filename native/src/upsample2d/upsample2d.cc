@@ -115,24 +115,31 @@ bool is_x2(const axis_taps& t, int64_t in) {
   return true;
 }
 
-// Runs fn(lo, hi) over [0, tasks), threaded when the work (elements) is large enough.
+// Runs fn(lo, hi) over [0, tasks), threaded when the whole pass (elements) is large enough.
 template <class F>
-void run_tasks(int64_t tasks, int64_t work, F fn) {
-  if (tasks > 1 && work >= 2 * kGrain) {
-    parallel_for(tasks, [&](int64_t lo, int64_t hi) { fn(lo, hi); });
-  } else if (tasks > 0) {
-    fn(0, tasks);
-  }
+void run_tasks(int64_t tasks, int64_t elements, F fn) {
+  parallel_for_large(tasks, elements, kGrain, fn);
 }
 
-// The taps of both axes (height, width) for p's mode.
-std::pair<axis_taps, axis_taps> taps_of(const upsample2d_params& p) {
-  if (p.mode == upsample_mode::nearest) {
-    return {nearest_taps(p.in_height, p.out_height, p.scale_h), nearest_taps(p.in_width, p.out_width, p.scale_w)};
-  }
-  return {linear_taps(p.in_height, p.out_height, p.scale_h, p.align_corners),
-          linear_taps(p.in_width, p.out_width, p.scale_w, p.align_corners)};
+// The taps of one axis (in -> out at scale) for p's mode.
+axis_taps taps_of(const upsample2d_params& p, int64_t in, int64_t out, double scale) {
+  return p.mode == upsample_mode::nearest ? nearest_taps(in, out, scale) : linear_taps(in, out, scale, p.align_corners);
 }
+
+// One call: what the forward and the backward pass both start from (the kernels, the sizes,
+// p's mode, the taps of both axes for it, the work in output elements that decides threading),
+// and the two passes.
+struct upsample_pass {
+  const upsample2d_params& p;
+  const upsample2d_config& cfg = get_upsample2d_config();
+  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const bool nearest = p.mode == upsample_mode::nearest;
+  const axis_taps th = taps_of(p, H, OH, p.scale_h), tw = taps_of(p, W, OW, p.scale_w);
+  const int64_t work = p.batch * C * OH * OW;
+
+  void forward(const float* x, float* y) const;
+  void backward(const float* dy, float* dx) const;
+};
 
 }  // namespace
 
@@ -152,13 +159,7 @@ std::string upsample2d_params_check(const upsample2d_params& p) {
   return "";
 }
 
-void upsample2d(const upsample2d_params& p, const float* x, float* y) {
-  const upsample2d_config& cfg = get_upsample2d_config();
-  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const bool nearest = p.mode == upsample_mode::nearest;
-  const std::pair<axis_taps, axis_taps> taps = taps_of(p);  // (no structured binding: lambdas capture these)
-  const axis_taps &th = taps.first, &tw = taps.second;
-  const int64_t work = p.batch * C * OH * OW;
+void upsample_pass::forward(const float* x, float* y) const {
   const bool x2 = !nearest && is_x2(tw, W);
   if (x2 && is_x2(th, H)) {
     // Both axes twice: per image (NHWC, pixels of C channels) or plane (NCHW, C = 1) of H rows,
@@ -268,13 +269,9 @@ void upsample2d(const upsample2d_params& p, const float* x, float* y) {
   });
 }
 
-void upsample2d_backward(const upsample2d_params& p, const float* dy, float* dx) {
-  const upsample2d_config& cfg = get_upsample2d_config();
-  const int64_t C = p.channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const bool nearest = p.mode == upsample_mode::nearest;
-  const std::pair<axis_taps, axis_taps> taps = taps_of(p);  // (no structured binding: lambdas capture these)
-  const axis_taps &th = taps.first, &tw = taps.second;
-  const int64_t work = p.batch * C * OH * OW;
+void upsample2d(const upsample2d_params& p, const float* x, float* y) { upsample_pass{p}.forward(x, y); }
+
+void upsample_pass::backward(const float* dy, float* dx) const {
   if (p.data_layout == layout::nchw) {
     run_tasks(p.batch * C, work, [&](int64_t lo, int64_t hi) {
       for (int64_t plane = lo; plane < hi; ++plane) {
@@ -319,5 +316,7 @@ void upsample2d_backward(const upsample2d_params& p, const float* dy, float* dx)
     }
   });
 }
+
+void upsample2d_backward(const upsample2d_params& p, const float* dy, float* dx) { upsample_pass{p}.backward(dy, dx); }
 
 }  // namespace convkit

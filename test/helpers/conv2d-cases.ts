@@ -1,0 +1,33 @@
+// Conv shapes that reach each algorithm (the path named is the AVX-512 one; see conv2d.cc),
+// run by both the plain conv parity test (conv2d.test.ts) and the fused epilogue's
+// (conv2d-epilogue.test.ts); each adds shapes of its own.
+import type { ConvPath } from './paths';
+
+/** A named conv shape and the algorithm the AVX-512 driver sends it down. */
+export interface ConvPathCase {
+  name: string;
+  path: ConvPath;
+  x: number[];
+  w: number[];
+  opts: Record<string, unknown>;
+}
+
+/** Direct NHWC, implicit GEMM, 1x1, depthwise and the reference for absurd geometry. */
+export const convPathCases: ConvPathCase[] = [
+  // Direct: Cin per group <= 16 (and Cin_g*KH*KW <= 1024), not 1x1.
+  { name: 'direct nhwc 16->20 5x5', path: 'direct', x: [1, 13, 11, 16], w: [20, 5, 5, 16], opts: { padding: 2, layout: 'nhwc' } },
+  // Implicit GEMM: Cin per group > 16 and not Winograd (stride 2, 5x5, dilation, few tiles).
+  { name: 'igemm nchw 24->32 3x3/2', path: 'igemm', x: [1, 24, 15, 15], w: [32, 24, 3, 3], opts: { stride: 2, padding: 1 } },
+  { name: 'igemm nhwc 20->17 5x5 dilation 2', path: 'igemm', x: [2, 14, 12, 20], w: [17, 5, 5, 20], opts: { dilation: 2, padding: 3, layout: 'nhwc' } },
+  { name: 'igemm nchw 64->64 3x3 5x5 image (9 tiles)', path: 'igemm', x: [1, 64, 5, 5], w: [64, 64, 3, 3], opts: { padding: 1 } },
+  { name: 'igemm grouped nchw 2x18 3x3', path: 'igemm', x: [1, 36, 9, 8], w: [10, 18, 3, 3], opts: { groups: 2 } },
+  // 1x1, stride 1, no padding: a GEMM on the input as it is.
+  { name: 'pointwise nchw 40->24', path: 'pointwise', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
+  { name: 'pointwise nhwc grouped 3x5->3x4', path: 'pointwise', x: [1, 6, 5, 15], w: [12, 1, 1, 5], opts: { groups: 3, layout: 'nhwc' } },
+  // Depthwise (groups == Cin > 1): NCHW, NHWC multiplier 1, NHWC multiplier 2.
+  { name: 'depthwise nchw x2 3x3/2', path: 'depthwise', x: [1, 19, 13, 11], w: [38, 1, 3, 3], opts: { groups: 19, stride: 2, padding: 1 } },
+  { name: 'depthwise nhwc 5x5', path: 'depthwise', x: [2, 9, 10, 33], w: [33, 5, 5, 1], opts: { groups: 33, padding: 2, layout: 'nhwc' } },
+  { name: 'depthwise nhwc x2 3x3', path: 'depthwise', x: [1, 8, 8, 7], w: [14, 3, 3, 1], opts: { groups: 7, padding: 1, layout: 'nhwc' } },
+  // Padding far beyond the image with a huge stride: the padded copy would be mostly zeros.
+  { name: 'ref: padding 200, stride 300', path: 'ref', x: [1, 2, 2, 2], w: [3, 2, 3, 3], opts: { padding: 200, stride: 300 } },
+];
