@@ -15,25 +15,34 @@
 namespace convkit {
 namespace {
 
-// Max with kernel_w == stride_w == 2, no left padding, dilation_w 1, kernel_h <= 4: the rows
-// fold in registers, then even and odd columns (a permute each) give 16 outputs per 32
-// columns. Columns past W read as -inf.
-void maxpool_nchw_plane_k2s2(const pool2d_params& p, const float* xc, float* yc) {
-  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const __m512i even = even_lanes(), odd = odd_lanes();
-  const __m512 lo_inf = ninf();
-  for (int64_t oh = 0; oh < OH; ++oh) {
+// f(r, nr, yrow) for each output row: r[0, nr) the window's input rows inside the plane
+// (kernel_h <= 4), yrow the row's outputs; a window wholly in the padding gives -inf.
+template <class F>
+void for_each_window_row(const pool2d_params& p, const float* xc, float* yc, F f) {
+  for (int64_t oh = 0; oh < p.out_height; ++oh) {
     const float* r[4];
     int nr = 0;
     for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
       const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-      if (ih >= 0 && ih < H) r[nr++] = xc + ih * W;
+      if (ih >= 0 && ih < p.in_height) r[nr++] = xc + ih * p.in_width;
     }
-    float* yrow = yc + oh * OW;
+    float* yrow = yc + oh * p.out_width;
     if (nr == 0) {
-      std::fill(yrow, yrow + OW, -__builtin_inff());
-      continue;
+      std::fill(yrow, yrow + p.out_width, -__builtin_inff());
+    } else {
+      f(r, nr, yrow);
     }
+  }
+}
+
+// Max with kernel_w == stride_w == 2, no left padding, dilation_w 1, kernel_h <= 4: the rows
+// fold in registers, then even and odd columns (a permute each) give 16 outputs per 32
+// columns. Columns past W read as -inf.
+void maxpool_nchw_plane_k2s2(const pool2d_params& p, const float* xc, float* yc) {
+  const int64_t W = p.in_width, OW = p.out_width;
+  const __m512i even = even_lanes(), odd = odd_lanes();
+  const __m512 lo_inf = ninf();
+  for_each_window_row(p, xc, yc, [&](const float* const* r, int nr, float* yrow) {
     int64_t ow0 = 0;
     if (nr == 2) {  // the common 2x2 window: 4 loads, 3 folds, 2 permutes per 16 outputs
       const float *r0 = r[0], *r1 = r[1];
@@ -55,7 +64,7 @@ void maxpool_nchw_plane_k2s2(const pool2d_params& p, const float* xc, float* yc)
       _mm512_mask_storeu_ps(yrow + ow0, tail_mask(OW - ow0),
                             nan_max(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b)));
     }
-  }
+  });
 }
 
 // Max with kernel_w 3, stride_w 2, dilation_w 1, pad_left <= 1, kernel_h <= 4 (the 3x3/2 pools of
@@ -67,23 +76,12 @@ void maxpool_nchw_plane_k2s2(const pool2d_params& p, const float* xc, float* yc)
 // rows outside [0, H) read as -inf.
 template <bool kNan>
 void maxpool_nchw_plane_k3s2_as(const pool2d_params& p, const float* xc, float* yc) {
-  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, pl = p.pad_left;
+  const int64_t W = p.in_width, OW = p.out_width, pl = p.pad_left;
   const __m512i even = even_lanes(), odd = odd_lanes();
   const __m512 lo_inf = ninf();
   // Without NaNs in the plane a plain max; with some, the NaN-propagating one.
   auto mx = [](__m512 a, __m512 v) { return kNan ? nan_max(a, v) : _mm512_max_ps(a, v); };
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    const float* r[4];
-    int nr = 0;
-    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-      const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-      if (ih >= 0 && ih < H) r[nr++] = xc + ih * W;
-    }
-    float* yrow = yc + oh * OW;
-    if (nr == 0) {
-      std::fill(yrow, yrow + OW, -__builtin_inff());
-      continue;
-    }
+  for_each_window_row(p, xc, yc, [&](const float* const* r, int nr, float* yrow) {
     // The window rows' max over columns [c, c + 16): whole, or lanes outside [0, W) as -inf.
     auto fold = [&](int64_t c) {
       __m512 a = _mm512_loadu_ps(r[0] + c);
@@ -117,7 +115,7 @@ void maxpool_nchw_plane_k3s2_as(const pool2d_params& p, const float* xc, float* 
         have_a = false;
       }
     }
-  }
+  });
 }
 
 // Whether the plane holds a NaN (one pass of compares, from L2 for the kernel after it).
