@@ -4,6 +4,7 @@
 // function built with these flags leaks into other files.
 #include "util/x86-intrinsics.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "conv2d/ukernel/activation-avx512.h"
@@ -16,7 +17,7 @@ namespace {
 template <int NV, int M>
 inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
                           const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
-                          float* yrow, const float* rrow) {
+                          float* yrow, const float* rrow, int64_t ow_begin = 0) {
   const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, KW = p.kernel_w;
   const activation act = p.act;
   const __m512 zero = _mm512_setzero_ps();
@@ -27,7 +28,7 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
     m[v] = tail_mask(C - c0 - 16 * v);
     bias[v] = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : zero;
   }
-  for (int64_t ow = 0; ow < OW; ++ow) {
+  for (int64_t ow = ow_begin; ow < OW; ++ow) {  // columns [ow_begin, out_width)
     const int64_t iw0 = ow * p.stride_w - p.pad_left;
     int64_t kw_lo = 0, kw_hi = KW;  // taps whose input column is inside the image
     while (kw_lo < KW && iw0 + kw_lo * p.dilation_w < 0) ++kw_lo;
@@ -59,6 +60,79 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
   }
 }
 
+// 3x3, dilation 1 (MobileNet's and EfficientNet's depthwise layers), NV vectors of channels:
+// the taps' weights and the bias held in registers for the whole row, the columns whose three
+// taps all lie inside the image (all but the edges) with the kernel rows unrolled and, when Full
+// (every lane a channel), plain loads and stores (masked ones are slow on AMD even with every
+// lane on). The edge columns through dw_nhwc_block's per-pixel tap bounds. Same products and
+// sums in the same order (kh, then kw) as dw_nhwc_block.
+template <int NV, bool Full, int M>
+inline void dw3x3_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
+                             const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
+                             float* yrow, const float* rrow) {
+  const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, S = p.stride_w, pl = p.pad_left;
+  const activation act = p.act;
+  __mmask16 m[NV];
+  __m512 bias[NV], wk[9][NV];
+  auto load = [&](const float* q, int v) { return Full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m[v], q); };
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    m[v] = tail_mask(C - c0 - 16 * v);
+    bias[v] = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; ++t) wk[t][v] = _mm512_maskz_loadu_ps(m[v], wt + t * C + c0 + 16 * v);
+  }
+  const float* rows[3] = {};
+  for (int64_t kh = kh_lo; kh < kh_hi; ++kh) rows[kh] = x_n + (oh * p.stride_h - p.pad_top + kh) * W * C + c0;
+  // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + 2 < W.
+  const int64_t ow_lo = std::min(OW, (pl + S - 1) / S);
+  const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - 3 + pl >= 0 ? (W - 3 + pl) / S + 1 : 0));
+  auto edge = [&](int64_t lo, int64_t hi) {
+    if (lo >= hi) return;
+    conv2d_params q = p;
+    q.out_width = hi;  // dw_nhwc_block runs columns [0, out_width): shift the row instead
+    dw_nhwc_block<NV, M>(q, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, lo);
+  };
+  edge(0, ow_lo);
+  const bool all_rows = kh_lo == 0 && kh_hi == 3;
+  for (int64_t ow = ow_lo; ow < ow_hi; ++ow) {
+    const int64_t at = (ow * S - pl) * C;
+    __m512 acc[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[v] = bias[v];
+    if (all_rows) {
+#pragma GCC unroll 3
+      for (int kh = 0; kh < 3; ++kh) {
+#pragma GCC unroll 3
+        for (int kw = 0; kw < 3; ++kw) {
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * 3 + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
+        }
+      }
+    } else {
+      for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+#pragma GCC unroll 3
+        for (int kw = 0; kw < 3; ++kw) {
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * 3 + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
+        }
+      }
+    }
+    float* yv = yrow + ow * C + c0;
+    const float* rv = rrow != nullptr ? rrow + ow * C + c0 : nullptr;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const __m512 out = finish_avx512<M>(acc[v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
+      if (Full) {
+        _mm512_storeu_ps(yv + 16 * v, out);
+      } else {
+        _mm512_mask_storeu_ps(yv + 16 * v, m[v], out);
+      }
+    }
+  }
+  edge(ow_hi, OW);
+}
+
 template <int M>
 void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, const float* b,
                  int64_t oh, float* yrow, const float* rrow) {
@@ -66,6 +140,22 @@ void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, cons
   int64_t kh_lo = 0, kh_hi = KH;  // taps whose input row is inside the image
   while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
   while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
+  if (p.kernel_h == 3 && p.kernel_w == 3 && p.dilation_h == 1 && p.dilation_w == 1) {
+    // Blocks of 32 channels (2 x 9 weight vectors and 2 accumulators stay in registers).
+    for (int64_t c0 = 0; c0 < C; c0 += 32) {
+      const int64_t left = C - c0;
+      if (left >= 32) {
+        dw3x3_nhwc_block<2, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+      } else if (left > 16) {
+        dw3x3_nhwc_block<2, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+      } else if (left == 16) {
+        dw3x3_nhwc_block<1, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+      } else {
+        dw3x3_nhwc_block<1, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+      }
+    }
+    return;
+  }
   for (int64_t c0 = 0; c0 < C; c0 += 64) {  // up to 4 vectors of channels, no empty loads
     const int64_t nv = ((C - c0 < 64 ? C - c0 : 64) + 15) / 16;
     switch (nv) {
