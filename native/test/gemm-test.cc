@@ -1,6 +1,7 @@
 // sgemm against sgemm_ref, tests named for the edge they probe (XNNPACK style), and large
 // products by residual: C.t against A.(B.t) for a random vector t (BLIS style).
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "convkit/gemm.h"
@@ -236,6 +237,37 @@ TEST(threaded_shared_packing) {
     check_all_transposes("split_m_blocks", {false, false, 700, 96, 70, 1.0f, 0.5f, 2, 0, 1});
     check_gemm("a_waves", {false, false, 4200, 64, 20, 1.0f, 0.5f});
     check_gemm("a_waves_ta", {true, false, 4200, 33, 40, 2.0f, 0.0f, 0, 0, 0, true});
+  }
+  convkit::set_num_threads(saved);
+}
+
+// A read in place (the AVX-512 plan's ukernel_rows, for n <= 128 and A not transposed) against
+// the same product with A prepacked (always packed panels): the same FMAs in the same order, so
+// the same bits; partial row tiles, k past the k block, strided A, beta, 1 and all threads.
+TEST(a_in_place_matches_packed) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    for (int64_t m : {3, 8, 13, 64, 450}) {
+      for (int64_t n : {9, 32, 33, 100, 128}) {
+        for (int64_t k : {1, 17, 300}) {
+          for (bool tb : {false, true}) {
+            const int64_t lda = k + 3, ldb = tb ? k : n, ldc = n;
+            const float alpha = n % 2 ? 1.5f : 1.0f, beta = m % 2 ? 0.5f : 0.0f;
+            const auto a = test::rand_vec(m * lda), b = test::rand_vec(tb ? n * k : k * n), c0 = test::rand_vec(m * n);
+            std::vector<float> c1 = c0, c2 = c0, ap(convkit::sgemm_packed_a_size(m, k));
+            convkit::sgemm(false, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c1.data(), ldc);
+            convkit::sgemm_pack_a(false, m, k, a.data(), lda, ap.data());
+            convkit::sgemm_prepacked_a(false, tb, m, n, k, alpha, a.data(), lda, ap.data(), b.data(), ldb, beta, c2.data(), ldc);
+            if (std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) != 0) {
+              CHECK(false, "A in place vs packed differ: m %lld n %lld k %lld tb %d threads %d", (long long)m, (long long)n, (long long)k, tb, threads);
+              convkit::set_num_threads(saved);
+              return;
+            }
+          }
+        }
+      }
+    }
   }
   convkit::set_num_threads(saved);
 }

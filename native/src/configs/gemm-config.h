@@ -15,6 +15,13 @@ namespace convkit {
 using f32_gemm_ukernel_fn = void (*)(int64_t kc, const float* a, const float* b, float* c,
                                      int64_t ldc, float alpha, float beta);
 
+// The same product with A read in place (not packed): element (i, p) at a[i*lda + p] for
+// i < m_eff (1..MR); the rows from m_eff on read row 0 again (their sums are not stored: a
+// partial tile goes through the scratch tile). For the GEMMs whose A is read by few B panels
+// (a 1x1 NHWC conv with few output channels), where packing A would cost as much as the FMAs.
+using f32_gemm_ukernel_rows_fn = void (*)(int64_t kc, const float* a, int64_t lda, int64_t m_eff,
+                                          const float* b, float* c, int64_t ldc, float alpha, float beta);
+
 // GEMV kernel contract, m in {1, 2} (x rows), no alpha/beta (the driver applies them):
 //   nn: y[r*ldy + j] = sum_p x[r*k + p] * b[p*ldb + j]   (b is [k, n], rows streamed)
 //   nt: y[r*ldy + j] = sum_p x[r*k + p] * b[j*ldb + p]   (b is [n, k], dot products)
@@ -32,6 +39,7 @@ struct cache_sizes {
 
 struct gemm_plan {
   f32_gemm_ukernel_fn ukernel;
+  f32_gemm_ukernel_rows_fn ukernel_rows;  // null where the ISA has none (then A is packed)
   int64_t mr, nr;      // register tile
   int64_t mc, kc, nc;  // A block mc x kc (L2), B block kc x nc (L3), B micro-panel kc x nr (L1)
   f32_gemv_ukernel_fn gemv_nn, gemv_nt;

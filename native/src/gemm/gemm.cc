@@ -31,6 +31,7 @@ thread_local workspace pack_b_space;  // [slots][ceil(nc/NR) panels][kc][NR]
 constexpr int64_t kTasksPerThread = 8;
 // A blocks packed per wave (bounds the A workspace at kMaxABlocks * mc * kc floats).
 constexpr int64_t kMaxABlocks = 16;
+constexpr int64_t kDirectAMaxN = 128;  // widest B (4 NR panels at AVX-512) that reads A in place
 
 // The shared packed A and B are packed in pieces, each once per k block, through the hand-off
 // of parallel/pack-once.h (claim / wait_packed / pack_once).
@@ -155,8 +156,10 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
 // bpk + jp * b_panel_stride) and loop 1 over the MR panels (at apb + i * a_panel_stride) of
 // the MR panels of a packed A block (mc x kc) around the micro-kernel: C[mc, nc] (row stride
 // ldc) = alpha * A.B + beta * C. Partial tiles go through `tile` (MR x NR floats).
+// A in place (lda > 0): apb is the block's first row of A itself (k offset applied), row
+// stride lda, read by plan.ukernel_rows.
 void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_t jp_begin,
-               int64_t jp_end, const float* apb, int64_t a_panel_stride, const float* bpk,
+               int64_t jp_end, const float* apb, int64_t a_panel_stride, int64_t lda, const float* bpk,
                int64_t b_panel_stride, float alpha, float beta, float* c, int64_t ldc, float* tile) {
   const int64_t MR = plan.mr, NR = plan.nr;
   for (int64_t jp = jp_begin; jp < jp_end; ++jp) {  // loop 2
@@ -165,14 +168,15 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
     const float* bpanel = bpk + jp * b_panel_stride;
     for (int64_t ir = 0; ir < mc; ir += MR) {  // loop 1
       const int64_t m_eff = std::min(MR, mc - ir);
-      const float* apanel = apb + ir / MR * a_panel_stride;
       float* cij = c + ir * ldc + jr;
-      if (m_eff == MR && n_eff == NR) {
-        plan.ukernel(kc, apanel, bpanel, cij, ldc, alpha, beta);
-        continue;
+      const bool full = m_eff == MR && n_eff == NR;
+      float* dst = full ? cij : tile;
+      if (lda > 0) {
+        plan.ukernel_rows(kc, apb + ir * lda, lda, m_eff, bpanel, dst, full ? ldc : NR, alpha, full ? beta : 0.0f);
+      } else {
+        plan.ukernel(kc, apb + ir / MR * a_panel_stride, bpanel, dst, full ? ldc : NR, alpha, full ? beta : 0.0f);
       }
-      plan.ukernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
-      store_partial_tile(m_eff, n_eff, tile, NR, beta, cij, ldc);
+      if (!full) store_partial_tile(m_eff, n_eff, tile, NR, beta, cij, ldc);
     }
   }
 }
@@ -221,6 +225,10 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   // Two buffers for the packed B and A when threaded: threads that finish one k block early
   // pack the next one while the others still read the current one.
   const int64_t slots = threads > 1 ? 2 : 1;
+  // A read in place instead of packed when few B panels read it (n <= kDirectAMaxN): packing
+  // would copy all of A for as few reuses (a 96 -> 24 channel 1x1 NHWC conv spent as long
+  // packing its input as multiplying).
+  const bool a_direct = plan.ukernel_rows != nullptr && apre == nullptr && !trans_a && n <= kDirectAMaxN;
 
   int64_t n_q = 0, max_chunks = 1;
   const std::vector<gemm_block> blocks =
@@ -228,7 +236,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   const int64_t n_blocks = static_cast<int64_t>(blocks.size());
   const int64_t max_panels = (std::min(NC, n) + NR - 1) / NR;
   float* bp = bpre != nullptr ? nullptr : pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
-  float* ap = apre != nullptr ? nullptr : pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
+  float* ap = apre != nullptr || a_direct ? nullptr : pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
 
   // Shared state. Each packed piece (a part of a B block, an A block) is packed once, by the
   // first task that needs it, after the tasks that last read its buffer slot are done; a task
@@ -273,8 +281,9 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     const int64_t ic = mb * MC;
     const int64_t mc = std::min(MC, m - ic);
     const float* apb = apre != nullptr ? apre + (ic / MR) * k * MR + pc * MR
+                       : a_direct      ? a + ic * lda + pc
                                        : ap + ((g % slots) * wave + wb) * MCP * KC;
-    if (apre == nullptr) {
+    if (apre == nullptr && !a_direct) {
       pack_once(&a_state[(g * wave + wb) * a_parts], a_parts, [&](int64_t part) {
         if (g >= slots) wait_done(g - slots);  // the slot's last readers
         pack_a(trans_a, a, lda, ic, mc, pc, kc, MR, part, a_parts, plan.pack_t8,
@@ -287,7 +296,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     }
     const int64_t jp_begin = chunk * bk.per_chunk;
     const int64_t jp_end = std::min(bk.n_panels, jp_begin + bk.per_chunk);
-    loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, bpk,
+    loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, a_direct ? lda : 0, bpk,
               bpre != nullptr ? k * NR : kc * NR,
               alpha, beta_eff, c + ic * ldc + jc, ldc, tile);
     // Publish: C region done for k block q (monotone across n blocks too), task counted.

@@ -31,4 +31,29 @@ void f32_gemm_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b, f
   store_c_8x32(acc, c, ldc, alpha, beta);
 }
 
+// A read in place: row i's k run at a + i * lda (rows from m_eff on: row 0's), broadcast from
+// there; the same FMAs in the same order as the packed kernel.
+void f32_gemm_ukernel_8x32_rows__avx512(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
+                                        float* c, int64_t ldc, float alpha, float beta) {
+  prefetch_c_8x32(c, ldc);
+  const float* r[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) r[i] = a + (i < m_eff ? i : 0) * lda;
+  __m512 acc[8][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_loadu_ps(b);
+    const __m512 b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+      const __m512 ai = _mm512_set1_ps(r[i][p]);
+      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+    }
+    b += 32;
+  }
+  store_c_8x32(acc, c, ldc, alpha, beta);
+}
+
 }  // namespace convkit
