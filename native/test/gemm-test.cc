@@ -272,4 +272,34 @@ TEST(a_in_place_matches_packed) {
   convkit::set_num_threads(saved);
 }
 
+// B read in place (ukernel_cols, for m <= 32 and B not transposed, n > 128 so A is packed)
+// against B prepacked: the same bits; partial column tiles (masked loads), strided B, beta.
+TEST(b_in_place_matches_packed) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    for (int64_t m : {3, 8, 16, 29, 32}) {
+      for (int64_t n : {129, 160, 1000, 3025}) {
+        for (int64_t k : {1, 17, 300}) {
+          for (bool ta : {false, true}) {
+            const int64_t lda = ta ? m : k, ldb = n + 5, ldc = n;
+            const float alpha = k % 2 ? 1.5f : 1.0f, beta = m % 2 ? 0.5f : 0.0f;
+            const auto a = test::rand_vec(m * k), b = test::rand_vec(k * ldb), c0 = test::rand_vec(m * n);
+            std::vector<float> c1 = c0, c2 = c0, bp(convkit::sgemm_packed_b_size(n, k));
+            convkit::sgemm(ta, false, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c1.data(), ldc);
+            convkit::sgemm_pack_b(false, n, k, b.data(), ldb, bp.data());
+            convkit::sgemm_prepacked(ta, false, m, n, k, alpha, a.data(), lda, b.data(), ldb, bp.data(), beta, c2.data(), ldc);
+            if (std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) != 0) {
+              CHECK(false, "B in place vs packed differ: m %lld n %lld k %lld ta %d threads %d", (long long)m, (long long)n, (long long)k, ta, threads);
+              convkit::set_num_threads(saved);
+              return;
+            }
+          }
+        }
+      }
+    }
+  }
+  convkit::set_num_threads(saved);
+}
+
 int main() { return test::run_all("gemm-test"); }

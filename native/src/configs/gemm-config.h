@@ -22,6 +22,12 @@ using f32_gemm_ukernel_fn = void (*)(int64_t kc, const float* a, const float* b,
 using f32_gemm_ukernel_rows_fn = void (*)(int64_t kc, const float* a, int64_t lda, int64_t m_eff,
                                           const float* b, float* c, int64_t ldc, float alpha, float beta);
 
+// And with B read in place: element (p, j) at b[p*ldb + j] for j < n_eff (1..NR); columns from
+// n_eff on are not read (their sums are 0 and not stored). For GEMMs with few rows of A (a 1x1
+// NCHW conv with few output channels), whose B would be packed for as few reuses.
+using f32_gemm_ukernel_cols_fn = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, int64_t n_eff,
+                                          float* c, int64_t ldc, float alpha, float beta);
+
 // GEMV kernel contract, m in {1, 2} (x rows), no alpha/beta (the driver applies them):
 //   nn: y[r*ldy + j] = sum_p x[r*k + p] * b[p*ldb + j]   (b is [k, n], rows streamed)
 //   nt: y[r*ldy + j] = sum_p x[r*k + p] * b[j*ldb + p]   (b is [n, k], dot products)
@@ -40,6 +46,7 @@ struct cache_sizes {
 struct gemm_plan {
   f32_gemm_ukernel_fn ukernel;
   f32_gemm_ukernel_rows_fn ukernel_rows;  // null where the ISA has none (then A is packed)
+  f32_gemm_ukernel_cols_fn ukernel_cols;  // null where the ISA has none (then B is packed)
   int64_t mr, nr;      // register tile
   int64_t mc, kc, nc;  // A block mc x kc (L2), B block kc x nc (L3), B micro-panel kc x nr (L1)
   f32_gemv_ukernel_fn gemv_nn, gemv_nt;

@@ -32,6 +32,7 @@ constexpr int64_t kTasksPerThread = 8;
 // A blocks packed per wave (bounds the A workspace at kMaxABlocks * mc * kc floats).
 constexpr int64_t kMaxABlocks = 16;
 constexpr int64_t kDirectAMaxN = 128;  // widest B (4 NR panels at AVX-512) that reads A in place
+constexpr int64_t kDirectBMaxM = 32;   // tallest A (4 MR panels at AVX-512) that reads B in place
 
 // The shared packed A and B are packed in pieces, each once per k block, through the hand-off
 // of parallel/pack-once.h (claim / wait_packed / pack_once).
@@ -157,21 +158,25 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
 // the MR panels of a packed A block (mc x kc) around the micro-kernel: C[mc, nc] (row stride
 // ldc) = alpha * A.B + beta * C. Partial tiles go through `tile` (MR x NR floats).
 // A in place (lda > 0): apb is the block's first row of A itself (k offset applied), row
-// stride lda, read by plan.ukernel_rows.
+// stride lda, read by plan.ukernel_rows. B in place (ldb > 0): bpk is the block's first row
+// of B itself (k and column offsets applied), row stride ldb, read by plan.ukernel_cols.
 void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_t jp_begin,
                int64_t jp_end, const float* apb, int64_t a_panel_stride, int64_t lda, const float* bpk,
-               int64_t b_panel_stride, float alpha, float beta, float* c, int64_t ldc, float* tile) {
+               int64_t b_panel_stride, int64_t ldb, float alpha, float beta, float* c, int64_t ldc, float* tile) {
   const int64_t MR = plan.mr, NR = plan.nr;
   for (int64_t jp = jp_begin; jp < jp_end; ++jp) {  // loop 2
     const int64_t jr = jp * NR;
     const int64_t n_eff = std::min(NR, nc - jr);
-    const float* bpanel = bpk + jp * b_panel_stride;
+    const float* bpanel = ldb > 0 ? bpk + jr : bpk + jp * b_panel_stride;
     for (int64_t ir = 0; ir < mc; ir += MR) {  // loop 1
       const int64_t m_eff = std::min(MR, mc - ir);
       float* cij = c + ir * ldc + jr;
       const bool full = m_eff == MR && n_eff == NR;
       float* dst = full ? cij : tile;
-      if (lda > 0) {
+      if (ldb > 0) {
+        plan.ukernel_cols(kc, apb + ir / MR * a_panel_stride, bpanel, ldb, n_eff, dst, full ? ldc : NR, alpha,
+                          full ? beta : 0.0f);
+      } else if (lda > 0) {
         plan.ukernel_rows(kc, apb + ir * lda, lda, m_eff, bpanel, dst, full ? ldc : NR, alpha, full ? beta : 0.0f);
       } else {
         plan.ukernel(kc, apb + ir / MR * a_panel_stride, bpanel, dst, full ? ldc : NR, alpha, full ? beta : 0.0f);
@@ -228,14 +233,17 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   // A read in place instead of packed when few B panels read it (n <= kDirectAMaxN): packing
   // would copy all of A for as few reuses (a 96 -> 24 channel 1x1 NHWC conv spent as long
   // packing its input as multiplying).
+  // Likewise B when few A row panels read it (m <= kDirectBMaxM; A read in place takes
+  // precedence, one operand is packed).
   const bool a_direct = plan.ukernel_rows != nullptr && apre == nullptr && !trans_a && n <= kDirectAMaxN;
+  const bool b_direct = !a_direct && plan.ukernel_cols != nullptr && bpre == nullptr && !trans_b && m <= kDirectBMaxM;
 
   int64_t n_q = 0, max_chunks = 1;
   const std::vector<gemm_block> blocks =
       loops_5_4_3(n, k, NC, KC, NR, m_blocks, wave, threads, &n_q, &max_chunks);
   const int64_t n_blocks = static_cast<int64_t>(blocks.size());
   const int64_t max_panels = (std::min(NC, n) + NR - 1) / NR;
-  float* bp = bpre != nullptr ? nullptr : pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
+  float* bp = bpre != nullptr || b_direct ? nullptr : pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
   float* ap = apre != nullptr || a_direct ? nullptr : pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
 
   // Shared state. Each packed piece (a part of a B block, an A block) is packed once, by the
@@ -268,8 +276,9 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     const float beta_eff = pc == 0 ? beta : 1.0f;  // later k blocks accumulate
     // Prepacked: the block's panels are rows [pc, pc + kc) of the full-K panels from jc / NR.
     const float* bpk = bpre != nullptr ? bpre + (jc / NR) * k * NR + pc * NR
+                       : b_direct      ? b + pc * ldb + jc
                                        : bp + (bk.q % slots) * max_panels * KC * NR;
-    if (bpre == nullptr) {
+    if (bpre == nullptr && !b_direct) {
       pack_once(&b_state[bk.q * b_parts], b_parts, [&](int64_t part) {
         if (bk.q >= slots) wait_q_done(bk.q - slots);  // the slot's last readers
         pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, part, b_parts, plan.pack_t8,
@@ -297,7 +306,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     const int64_t jp_begin = chunk * bk.per_chunk;
     const int64_t jp_end = std::min(bk.n_panels, jp_begin + bk.per_chunk);
     loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, a_direct ? lda : 0, bpk,
-              bpre != nullptr ? k * NR : kc * NR,
+              bpre != nullptr ? k * NR : kc * NR, b_direct ? ldb : 0,
               alpha, beta_eff, c + ic * ldc + jc, ldc, tile);
     // Publish: C region done for k block q (monotone across n blocks too), task counted.
     int64_t seen = c_region.load(std::memory_order_relaxed);

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "gemm/ukernel/gemm-tile-avx512.h"
+#include "util/avx512-helpers.h"
 
 namespace convkit {
 
@@ -52,6 +53,37 @@ void f32_gemm_ukernel_8x32_rows__avx512(int64_t kc, const float* a, int64_t lda,
       acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     b += 32;
+  }
+  store_c_8x32(acc, c, ldc, alpha, beta);
+}
+
+// B read in place: row p's 32 columns at b + p * ldb, columns from n_eff on masked off (loaded
+// as 0, never read); the same FMAs in the same order as the packed kernel.
+void f32_gemm_ukernel_8x32_cols__avx512(int64_t kc, const float* a, const float* b, int64_t ldb, int64_t n_eff,
+                                        float* c, int64_t ldc, float alpha, float beta) {
+  prefetch_c_8x32(c, ldc);
+  __m512 acc[8][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  auto body = [&](auto load0, auto load1) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const __m512 b0 = load0(b), b1 = load1(b);
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i) {
+        const __m512 ai = _mm512_set1_ps(a[i]);
+        acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      }
+      a += 8;
+      b += ldb;
+    }
+  };
+  if (n_eff >= 32) {
+    body([](const float* q) { return _mm512_loadu_ps(q); }, [](const float* q) { return _mm512_loadu_ps(q + 16); });
+  } else {
+    const __mmask16 m0 = tail_mask(n_eff), m1 = tail_mask(n_eff - 16);
+    body([m0](const float* q) { return _mm512_maskz_loadu_ps(m0, q); },
+         [m1](const float* q) { return _mm512_maskz_loadu_ps(m1, q + 16); });
   }
   store_c_8x32(acc, c, ldc, alpha, beta);
 }
