@@ -2,6 +2,7 @@
 // products by residual: C.t against A.(B.t) for a random vector t (BLIS style).
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 
 #include "convkit/gemm.h"
@@ -241,28 +242,23 @@ TEST(threaded_shared_packing) {
   convkit::set_num_threads(saved);
 }
 
-// A read in place (the AVX-512 plan's ukernel_rows, for n <= 128 and A not transposed) against
-// the same product with A prepacked (always packed panels): the same FMAs in the same order, so
-// the same bits; partial row tiles, k past the k block, strided A, beta, 1 and all threads.
-TEST(a_in_place_matches_packed) {
+// For each of 1 and all threads, m in ms, n in ns, k in {1, 17, 300} and t in {false, true}:
+// f(m, n, k, t) -> c1, c2, which must hold the same bits. False at the first difference.
+template <class F>
+bool same_bits_over(const char* what, std::initializer_list<int64_t> ms, std::initializer_list<int64_t> ns, F f) {
   const int saved = convkit::get_num_threads();
+  bool ok = true;
   for (int threads : {1, saved}) {
     convkit::set_num_threads(threads);
-    for (int64_t m : {3, 8, 13, 64, 450}) {
-      for (int64_t n : {9, 32, 33, 100, 128}) {
+    for (int64_t m : ms) {
+      for (int64_t n : ns) {
         for (int64_t k : {1, 17, 300}) {
-          for (bool tb : {false, true}) {
-            const int64_t lda = k + 3, ldb = tb ? k : n, ldc = n;
-            const float alpha = n % 2 ? 1.5f : 1.0f, beta = m % 2 ? 0.5f : 0.0f;
-            const auto a = test::rand_vec(m * lda), b = test::rand_vec(tb ? n * k : k * n), c0 = test::rand_vec(m * n);
-            std::vector<float> c1 = c0, c2 = c0, ap(convkit::sgemm_packed_a_size(m, k));
-            convkit::sgemm(false, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c1.data(), ldc);
-            convkit::sgemm_pack_a(false, m, k, a.data(), lda, ap.data());
-            convkit::sgemm_prepacked_a(false, tb, m, n, k, alpha, a.data(), lda, ap.data(), b.data(), ldb, beta, c2.data(), ldc);
-            if (std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) != 0) {
-              CHECK(false, "A in place vs packed differ: m %lld n %lld k %lld tb %d threads %d", (long long)m, (long long)n, (long long)k, tb, threads);
-              convkit::set_num_threads(saved);
-              return;
+          for (bool t : {false, true}) {
+            std::vector<float> c1, c2;
+            f(m, n, k, t, c1, c2);
+            if (ok && (c1.size() != c2.size() || std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) != 0)) {
+              CHECK(false, "%s: m %lld n %lld k %lld transposed %d threads %d", what, (long long)m, (long long)n, (long long)k, t, threads);
+              ok = false;
             }
           }
         }
@@ -270,36 +266,42 @@ TEST(a_in_place_matches_packed) {
     }
   }
   convkit::set_num_threads(saved);
+  return ok;
+}
+
+// A read in place (the AVX-512 plan's ukernel_rows, for n <= 128 and A not transposed) against
+// the same product with A prepacked (always packed panels): the same FMAs in the same order, so
+// the same bits; partial row tiles, k past the k block, strided A, beta, 1 and all threads.
+TEST(a_in_place_matches_packed) {
+  same_bits_over("A in place vs packed", {3, 8, 13, 64, 450}, {9, 32, 33, 100, 128},
+                 [](int64_t m, int64_t n, int64_t k, bool tb, std::vector<float>& c1, std::vector<float>& c2) {
+                   const int64_t lda = k + 3, ldb = tb ? k : n;
+                   const float alpha = n % 2 ? 1.5f : 1.0f, beta = m % 2 ? 0.5f : 0.0f;
+                   const auto a = test::rand_vec(m * lda), b = test::rand_vec(tb ? n * k : k * n);
+                   c1 = c2 = test::rand_vec(m * n);
+                   std::vector<float> ap(convkit::sgemm_packed_a_size(m, k));
+                   convkit::sgemm(false, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c1.data(), n);
+                   convkit::sgemm_pack_a(false, m, k, a.data(), lda, ap.data());
+                   convkit::sgemm_prepacked_a(false, tb, m, n, k, alpha, a.data(), lda, ap.data(), b.data(), ldb, beta,
+                                              c2.data(), n);
+                 });
 }
 
 // B read in place (ukernel_cols, for m <= 32 and B not transposed, n > 128 so A is packed)
 // against B prepacked: the same bits; partial column tiles (masked loads), strided B, beta.
 TEST(b_in_place_matches_packed) {
-  const int saved = convkit::get_num_threads();
-  for (int threads : {1, saved}) {
-    convkit::set_num_threads(threads);
-    for (int64_t m : {3, 8, 16, 29, 32}) {
-      for (int64_t n : {129, 160, 1000, 3025}) {
-        for (int64_t k : {1, 17, 300}) {
-          for (bool ta : {false, true}) {
-            const int64_t lda = ta ? m : k, ldb = n + 5, ldc = n;
-            const float alpha = k % 2 ? 1.5f : 1.0f, beta = m % 2 ? 0.5f : 0.0f;
-            const auto a = test::rand_vec(m * k), b = test::rand_vec(k * ldb), c0 = test::rand_vec(m * n);
-            std::vector<float> c1 = c0, c2 = c0, bp(convkit::sgemm_packed_b_size(n, k));
-            convkit::sgemm(ta, false, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c1.data(), ldc);
-            convkit::sgemm_pack_b(false, n, k, b.data(), ldb, bp.data());
-            convkit::sgemm_prepacked(ta, false, m, n, k, alpha, a.data(), lda, b.data(), ldb, bp.data(), beta, c2.data(), ldc);
-            if (std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) != 0) {
-              CHECK(false, "B in place vs packed differ: m %lld n %lld k %lld ta %d threads %d", (long long)m, (long long)n, (long long)k, ta, threads);
-              convkit::set_num_threads(saved);
-              return;
-            }
-          }
-        }
-      }
-    }
-  }
-  convkit::set_num_threads(saved);
+  same_bits_over("B in place vs packed", {3, 8, 16, 29, 32}, {129, 160, 1000, 3025},
+                 [](int64_t m, int64_t n, int64_t k, bool ta, std::vector<float>& c1, std::vector<float>& c2) {
+                   const int64_t lda = ta ? m : k, ldb = n + 5;
+                   const float alpha = k % 2 ? 1.5f : 1.0f, beta = m % 2 ? 0.5f : 0.0f;
+                   const auto a = test::rand_vec(m * k), b = test::rand_vec(k * ldb);
+                   c1 = c2 = test::rand_vec(m * n);
+                   std::vector<float> bp(convkit::sgemm_packed_b_size(n, k));
+                   convkit::sgemm(ta, false, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c1.data(), n);
+                   convkit::sgemm_pack_b(false, n, k, b.data(), ldb, bp.data());
+                   convkit::sgemm_prepacked(ta, false, m, n, k, alpha, a.data(), lda, b.data(), ldb, bp.data(), beta,
+                                            c2.data(), n);
+                 });
 }
 
 int main() { return test::run_all("gemm-test"); }
