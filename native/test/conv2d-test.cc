@@ -144,21 +144,23 @@ TEST(direct_small_cin) {
 }
 // Depthwise direct kernels: channels not a multiple of 16, rows longer than 64, stride,
 // dilation, asymmetric padding, multipliers 1 and 2.
-// Depthwise 3x3 NHWC (the row kernel's register-held taps): channel counts around the blocks of
-// 16 and 32, widths from 1 (every column an edge) up, strides 1 and 2, pads that move the first
-// interior column (0, 1, 2 and asymmetric), bias and ReLU.
-TEST(depthwise_3x3_nhwc_blocks) {
+// Depthwise 3x3 and 5x5 NHWC (the row kernel's register-held taps): channel counts around the
+// blocks of 16 and 32, widths from 1 (every column an edge) up, strides 1 and 2, pads that move
+// the first interior column (0, 1, 2 and asymmetric), bias and ReLU.
+TEST(depthwise_kxk_nhwc_blocks) {
   const int64_t channels[] = {1, 7, 16, 17, 31, 32, 33, 48, 65};
-  const int64_t widths[] = {1, 2, 3, 4, 7, 20};
+  const int64_t widths[] = {1, 2, 3, 4, 7, 20, 41};
   const int64_t pads[][2] = {{0, 0}, {1, 1}, {0, 1}, {2, 1}};
   int i = 0;
-  for (int64_t c : channels) {
-    for (int64_t w : widths) {
-      for (const auto& pd : pads) {
-        for (int64_t st : {1, 2}) {
-          ++i;
-          shape s{1 + i % 2, c, 3 + i % 4, w, c, 3, 3, st, st, pd[1], pd[0], pd[0], pd[1], 1, 1, c, true, i % 3 != 0, i % 2 == 0};
-          check_conv(s);
+  for (int64_t k : {3, 5}) {
+    for (int64_t c : channels) {
+      for (int64_t w : widths) {
+        for (const auto& pd : pads) {
+          for (int64_t st : {1, 2}) {
+            ++i;
+            shape s{1 + i % 2, c, k + i % 4, w, c, k, k, st, st, pd[1], pd[0], pd[0], pd[1], 1, 1, c, true, i % 3 != 0, i % 2 == 0};
+            check_conv(s);
+          }
         }
       }
     }

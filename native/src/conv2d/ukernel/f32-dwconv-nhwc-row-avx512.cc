@@ -60,33 +60,34 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
   }
 }
 
-// 3x3, dilation 1 (MobileNet's and EfficientNet's depthwise layers), NV vectors of channels:
-// the taps' weights and the bias held in registers for the whole row, the columns whose three
-// taps all lie inside the image (all but the edges) with the kernel rows unrolled and, when Full
-// (every lane a channel), plain loads and stores (masked ones are slow on AMD even with every
-// lane on). The edge columns through dw_nhwc_block's per-pixel tap bounds. Same products and
-// sums in the same order (kh, then kw) as dw_nhwc_block.
-template <int NV, bool Full, int M>
-inline void dw3x3_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
+// K x K (3 or 5), dilation 1 (MobileNet's and EfficientNet's depthwise layers), NV vectors of
+// channels (K K NV weight vectors fit the registers: 3x3 by 2, 5x5 by 1): the taps' weights and
+// the bias held in registers for the whole row, the columns whose K taps all lie inside the
+// image (all but the edges) with the kernel rows unrolled and, when Full (every lane a channel),
+// plain loads and stores (masked ones are slow on AMD even with every lane on). The edge columns
+// through dw_nhwc_block's per-pixel tap bounds. Same products and sums in the same order (kh,
+// then kw) as dw_nhwc_block.
+template <int K, int NV, bool Full, int M>
+inline void dwkxk_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
                              const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
                              float* yrow, const float* rrow) {
   const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, S = p.stride_w, pl = p.pad_left;
   const activation act = p.act;
   __mmask16 m[NV];
-  __m512 bias[NV], wk[9][NV];
+  __m512 bias[NV], wk[K * K][NV];
   auto load = [&](const float* q, int v) { return Full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m[v], q); };
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
     m[v] = tail_mask(C - c0 - 16 * v);
     bias[v] = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
-#pragma GCC unroll 9
-    for (int t = 0; t < 9; ++t) wk[t][v] = _mm512_maskz_loadu_ps(m[v], wt + t * C + c0 + 16 * v);
+#pragma GCC unroll 25
+    for (int t = 0; t < K * K; ++t) wk[t][v] = _mm512_maskz_loadu_ps(m[v], wt + t * C + c0 + 16 * v);
   }
-  const float* rows[3] = {};
+  const float* rows[K] = {};
   for (int64_t kh = kh_lo; kh < kh_hi; ++kh) rows[kh] = x_n + (oh * p.stride_h - p.pad_top + kh) * W * C + c0;
-  // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + 2 < W.
+  // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + K - 1 < W.
   const int64_t ow_lo = std::min(OW, (pl + S - 1) / S);
-  const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - 3 + pl >= 0 ? (W - 3 + pl) / S + 1 : 0));
+  const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - K + pl >= 0 ? (W - K + pl) / S + 1 : 0));
   auto edge = [&](int64_t lo, int64_t hi) {
     if (lo >= hi) return;
     conv2d_params q = p;
@@ -94,27 +95,27 @@ inline void dw3x3_nhwc_block(const conv2d_params& p, const float* x_n, const flo
     dw_nhwc_block<NV, M>(q, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, lo);
   };
   edge(0, ow_lo);
-  const bool all_rows = kh_lo == 0 && kh_hi == 3;
+  const bool all_rows = kh_lo == 0 && kh_hi == K;
   for (int64_t ow = ow_lo; ow < ow_hi; ++ow) {
     const int64_t at = (ow * S - pl) * C;
     __m512 acc[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[v] = bias[v];
     if (all_rows) {
-#pragma GCC unroll 3
-      for (int kh = 0; kh < 3; ++kh) {
-#pragma GCC unroll 3
-        for (int kw = 0; kw < 3; ++kw) {
+#pragma GCC unroll 5
+      for (int kh = 0; kh < K; ++kh) {
+#pragma GCC unroll 5
+        for (int kw = 0; kw < K; ++kw) {
 #pragma GCC unroll 4
-          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * 3 + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
+          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * K + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
         }
       }
     } else {
       for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
-#pragma GCC unroll 3
-        for (int kw = 0; kw < 3; ++kw) {
+#pragma GCC unroll 5
+        for (int kw = 0; kw < K; ++kw) {
 #pragma GCC unroll 4
-          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * 3 + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
+          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * K + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
         }
       }
     }
@@ -140,18 +141,32 @@ void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, cons
   int64_t kh_lo = 0, kh_hi = KH;  // taps whose input row is inside the image
   while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
   while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
-  if (p.kernel_h == 3 && p.kernel_w == 3 && p.dilation_h == 1 && p.dilation_w == 1) {
+  const bool square = p.kernel_h == p.kernel_w && p.dilation_h == 1 && p.dilation_w == 1;
+  if (square && p.kernel_h == 3) {
     // Blocks of 32 channels (2 x 9 weight vectors and 2 accumulators stay in registers).
     for (int64_t c0 = 0; c0 < C; c0 += 32) {
       const int64_t left = C - c0;
       if (left >= 32) {
-        dw3x3_nhwc_block<2, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+        dwkxk_nhwc_block<3, 2, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
       } else if (left > 16) {
-        dw3x3_nhwc_block<2, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+        dwkxk_nhwc_block<3, 2, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
       } else if (left == 16) {
-        dw3x3_nhwc_block<1, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+        dwkxk_nhwc_block<3, 1, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
       } else {
-        dw3x3_nhwc_block<1, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+        dwkxk_nhwc_block<3, 1, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+      }
+    }
+    return;
+  }
+  if (square && p.kernel_h == 5 && p.out_width >= 16) {
+    // Blocks of 16 channels (25 weight vectors and the accumulator stay in registers). Rows
+    // under 16 outputs stay on the per-pixel blocks: 4 of their columns are edges, and loading
+    // 25 weight vectors per 16 channels per row cost more than it saved (14x14: 168 -> 190 us).
+    for (int64_t c0 = 0; c0 < C; c0 += 16) {
+      if (C - c0 >= 16) {
+        dwkxk_nhwc_block<5, 1, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
+      } else {
+        dwkxk_nhwc_block<5, 1, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
       }
     }
     return;
