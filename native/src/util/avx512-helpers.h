@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "util/align.h"
+
 namespace convkit {
 namespace {
 
@@ -16,16 +18,8 @@ inline __mmask16 tail_mask(int64_t r) {
                  : (r <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << r) - 1u));
 }
 
-// Floats of y before its next 64-byte line boundary, at most n (0 when y is not float-aligned).
-// A streaming kernel stores them under a mask first, so its full-width stores never straddle two
-// lines: V8's typed arrays start 16, 32 or 48 bytes into a line, where every unaligned 64-byte
-// store would touch two.
-inline int64_t floats_to_line(const float* y, int64_t n) {
-  const auto at = reinterpret_cast<uintptr_t>(y);
-  if ((at & 3) != 0) return 0;
-  const auto k = static_cast<int64_t>(((64 - (at & 63)) & 63) / 4);
-  return k < n ? k : n;
-}
+// Floats of y before its next 64-byte line (util/align.h's rule at the zmm width).
+inline int64_t floats_to_line(const float* y, int64_t n) { return floats_to_boundary(y, n, 64); }
 
 }  // namespace
 }  // namespace convkit

@@ -17,8 +17,8 @@ namespace {
 template <int NV, int M>
 inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
                           const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
-                          float* yrow, const float* rrow, int64_t ow_begin = 0) {
-  const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, KW = p.kernel_w;
+                          float* yrow, const float* rrow, int64_t ow_begin, int64_t ow_end) {  // columns [ow_begin, ow_end)
+  const int64_t C = p.in_channels, W = p.in_width, KW = p.kernel_w;
   const activation act = p.act;
   const __m512 zero = _mm512_setzero_ps();
   __mmask16 m[NV];
@@ -28,7 +28,7 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
     m[v] = tail_mask(C - c0 - 16 * v);
     bias[v] = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : zero;
   }
-  for (int64_t ow = ow_begin; ow < OW; ++ow) {  // columns [ow_begin, out_width)
+  for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
     const int64_t iw0 = ow * p.stride_w - p.pad_left;
     int64_t kw_lo = 0, kw_hi = KW;  // taps whose input column is inside the image
     while (kw_lo < KW && iw0 + kw_lo * p.dilation_w < 0) ++kw_lo;
@@ -88,13 +88,7 @@ inline void dwkxk_nhwc_block(const conv2d_params& p, const float* x_n, const flo
   // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + K - 1 < W.
   const int64_t ow_lo = std::min(OW, (pl + S - 1) / S);
   const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - K + pl >= 0 ? (W - K + pl) / S + 1 : 0));
-  auto edge = [&](int64_t lo, int64_t hi) {
-    if (lo >= hi) return;
-    conv2d_params q = p;
-    q.out_width = hi;  // dw_nhwc_block runs columns [0, out_width): shift the row instead
-    dw_nhwc_block<NV, M>(q, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, lo);
-  };
-  edge(0, ow_lo);
+  dw_nhwc_block<NV, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, ow_lo);
   const bool all_rows = kh_lo == 0 && kh_hi == K;
   for (int64_t ow = ow_lo; ow < ow_hi; ++ow) {
     const int64_t at = (ow * S - pl) * C;
@@ -131,7 +125,7 @@ inline void dwkxk_nhwc_block(const conv2d_params& p, const float* x_n, const flo
       }
     }
   }
-  edge(ow_hi, OW);
+  dw_nhwc_block<NV, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, ow_hi, OW);
 }
 
 template <int M>
@@ -174,10 +168,10 @@ void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, cons
   for (int64_t c0 = 0; c0 < C; c0 += 64) {  // up to 4 vectors of channels, no empty loads
     const int64_t nv = ((C - c0 < 64 ? C - c0 : 64) + 15) / 16;
     switch (nv) {
-      case 4: dw_nhwc_block<4, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
-      case 3: dw_nhwc_block<3, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
-      case 2: dw_nhwc_block<2, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
-      default: dw_nhwc_block<1, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow); break;
+      case 4: dw_nhwc_block<4, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
+      case 3: dw_nhwc_block<3, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
+      case 2: dw_nhwc_block<2, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
+      default: dw_nhwc_block<1, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
     }
   }
 }

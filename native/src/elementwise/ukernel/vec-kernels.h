@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "elementwise/ukernel/ukernels.h"
+#include "util/align.h"
 
 namespace convkit {
 namespace {
@@ -139,19 +140,13 @@ struct vk {
   static V clamp(V x, V lo, V hi) { return O::sel(O::isnan(x), x, O::min_raw(O::max_raw(x, lo), hi)); }
 
   // ---- drivers -----------------------------------------------------------------------------
-  // Elements before y's next W-float boundary (0 when y is not float-aligned or n is short): the
-  // drivers run them first through the tail path, so the main loop's stores never straddle a
-  // cache line (AVX-512: one line a store; AVX2: half a line). A
-  // typed array from V8 usually starts 16 bytes into a line; every full-width store would
-  // straddle two lines (and every 64th a page): up to 40% of the streaming speed.
+  // Elements before y's next W-float boundary (util/align.h; none for n under 8 W): the drivers
+  // run them first through the tail path, so the main loop's stores never straddle a cache line.
   static int64_t head_to_line(const float* y, int64_t n) {
     if constexpr (W == 1) {
       return 0;
     } else {
-      const auto at = reinterpret_cast<uintptr_t>(y);
-      if ((at & 3) != 0 || n < 8 * W) return 0;
-      constexpr uintptr_t kBytes = W * sizeof(float);
-      return static_cast<int64_t>(((kBytes - at % kBytes) % kBytes) / sizeof(float));
+      return n < 8 * W ? 0 : floats_to_boundary(y, n, W * sizeof(float));
     }
   }
   // y[0, n) = f(x[0, n)) for n <= W, through W-lane buffers (no access outside the arrays).
