@@ -142,6 +142,34 @@ TEST(direct_small_cin) {
   both_layouts({2, 6, 17, 15, 10, 3, 4, 1, 2, 1, 2, 0, 1, 1, 1, 2, false, true});  // groups
   both_layouts({1, 3, 9, 70, 8, 1, 3, 1, 1, 0, 0, 1, 1});                          // one long row
 }
+// The direct path's NHWC store (a transpose of [rows][ld] tiles): every row count, runs
+// around the 8-position blocks, y's stride equal to rows (whole stores overlapping the next
+// position) or wider (masked): the right values, and nothing written past a position's rows or
+// past the last position.
+TEST(direct_tile_to_nhwc) {
+  const auto to_nhwc = convkit::get_conv2d_config().direct_to_nhwc;
+  CHECK((to_nhwc != nullptr) == (convkit::get_conv2d_config().direct != nullptr), "set together");
+  if (to_nhwc == nullptr) return;
+  const int64_t ld = 41;
+  std::vector<float> tile(8 * ld);
+  for (size_t i = 0; i < tile.size(); ++i) tile[i] = static_cast<float>(i) + 0.5f;
+  for (int64_t rows = 1; rows <= 8; ++rows) {
+    for (int64_t cnt : {1, 7, 8, 9, 16, 23, 40}) {
+      for (int64_t ldy : {rows, rows + 3, int64_t{16}}) {
+        std::vector<float> y(cnt * ldy + 16, -7.0f);
+        to_nhwc(tile.data() + 1, ld, y.data(), ldy, cnt, rows);
+        for (int64_t i = 0; i < cnt; ++i) {
+          for (int64_t j = 0; j < ldy; ++j) {
+            const float want = j < rows ? tile[j * ld + 1 + i] : -7.0f;
+            CHECK(y[i * ldy + j] == want, "rows %lld cnt %lld ldy %lld at %lld,%lld", (long long)rows,
+                  (long long)cnt, (long long)ldy, (long long)i, (long long)j);
+          }
+        }
+        for (size_t k = cnt * ldy; k < y.size(); ++k) CHECK(y[k] == -7.0f, "past the end at %zu", k);
+      }
+    }
+  }
+}
 // Depthwise direct kernels: channels not a multiple of 16, rows longer than 64, stride,
 // dilation, asymmetric padding, multipliers 1 and 2.
 // Depthwise 3x3 and 5x5 NHWC (the row kernel's register-held taps): channel counts around the

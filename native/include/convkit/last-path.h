@@ -49,6 +49,13 @@ inline std::atomic<pool_variant> last_pool_variant{pool_variant::none};
 inline std::atomic<conv_backward_path> last_conv_dx_path{conv_backward_path::none};
 inline std::atomic<conv_backward_path> last_conv_dw_path{conv_backward_path::none};
 
+// Stores v only when it differs: kernels note their variant per plane or row from every thread,
+// and a store each time would bounce the line between cores (a read of a shared line does not).
+template <class E>
+inline void note(std::atomic<E>& last, E v) {
+  if (last.load(std::memory_order_relaxed) != v) last.store(v, std::memory_order_relaxed);
+}
+
 // names[v] for a value v of an enum whose values run 0 (none), 1, ...; "none" past the end.
 template <class E, std::size_t N>
 inline const char* name_in(E v, const char* const (&names)[N]) {
@@ -57,8 +64,8 @@ inline const char* name_in(E v, const char* const (&names)[N]) {
 }
 }  // namespace detail
 
-inline void note_conv_dx_path(conv_backward_path p) { detail::last_conv_dx_path.store(p, std::memory_order_relaxed); }
-inline void note_conv_dw_path(conv_backward_path p) { detail::last_conv_dw_path.store(p, std::memory_order_relaxed); }
+inline void note_conv_dx_path(conv_backward_path p) { detail::note(detail::last_conv_dx_path, p); }
+inline void note_conv_dw_path(conv_backward_path p) { detail::note(detail::last_conv_dw_path, p); }
 inline conv_backward_path take_last_conv_dx_path() { return detail::last_conv_dx_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
 inline conv_backward_path take_last_conv_dw_path() { return detail::last_conv_dw_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
 inline const char* path_name(conv_backward_path p) {
@@ -66,15 +73,15 @@ inline const char* path_name(conv_backward_path p) {
   return detail::name_in(p, kNames);
 }
 
-inline void note_pool_variant(pool_variant v) { detail::last_pool_variant.store(v, std::memory_order_relaxed); }
+inline void note_pool_variant(pool_variant v) { detail::note(detail::last_pool_variant, v); }
 inline pool_variant take_last_pool_variant() { return detail::last_pool_variant.exchange(pool_variant::none, std::memory_order_relaxed); }
 inline const char* path_name(pool_variant v) {
   static constexpr const char* kNames[] = {"none", "nchw-k2s2", "nchw-s1-fused", "nchw-rowbuf", "nhwc-separable", "nhwc-direct", "nchw-k3s2"};
   return detail::name_in(v, kNames);
 }
 
-inline void note_conv_path(conv_path p) { detail::last_conv_path.store(p, std::memory_order_relaxed); }
-inline void note_pool_path(pool_path p) { detail::last_pool_path.store(p, std::memory_order_relaxed); }
+inline void note_conv_path(conv_path p) { detail::note(detail::last_conv_path, p); }
+inline void note_pool_path(pool_path p) { detail::note(detail::last_pool_path, p); }
 inline conv_path last_conv_path() { return detail::last_conv_path.load(std::memory_order_relaxed); }
 inline pool_path last_pool_path() { return detail::last_pool_path.load(std::memory_order_relaxed); }
 // Read and reset to none, so a test sees only the path of the call it just made.

@@ -20,6 +20,7 @@ conv2d_config make_config() {
   if (active_isa() == isa::avx512) {
     c.epilogue = f32_conv2d_epilogue__avx512;
     c.direct = f32_conv2d_direct_ukernel_8x48__avx512;
+    c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx512;
     c.pack_panel = f32_igemm_pack_panel__avx512;
     c.pad_row = f32_igemm_pad_row__avx512;
     const gemm_plan& plan = get_gemm_plan();

@@ -23,6 +23,8 @@ struct conv2d_config {
   // Direct kernel for few input channels per group: 8 output channels per call over a run of
   // positions of a padded copy. Null: those shapes take the implicit GEMM.
   f32_conv2d_direct_fn direct;
+  // Its tiles stored as NHWC positions (a transpose): set with `direct`.
+  f32_conv2d_tile_to_nhwc_fn direct_to_nhwc;
   // Implicit GEMM: packs a position panel from the padded copy (never null).
   f32_igemm_pack_panel_fn pack_panel;
   // One padded row, stride 1, in one pass. Null: the element loops of pack_padded_rows.

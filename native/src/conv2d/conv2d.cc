@@ -106,31 +106,6 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
 
 constexpr int64_t kDirectBlock = 8;                       // output channels per kernel call
 
-// y[i * ldy + r] = tile[r * ld + i] for r < R, i < cnt: a direct-kernel tile stored as NHWC
-// positions. R is a constant, so the row loop unrolls with no test per row and the row
-// pointers stay in registers (the loop over a run-time row count spilled them and compared
-// per row: lenet1 NHWC was 6% slower than with the store written out in the caller).
-template <int R>
-void tile_to_nhwc(const float* tile, int64_t ld, float* y, int64_t ldy, int64_t cnt) {
-  for (int64_t i = 0; i < cnt; ++i) {
-    float* yv = y + i * ldy;
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) yv[r] = tile[r * ld + i];
-  }
-}
-
-void tile_to_nhwc(const float* tile, int64_t ld, float* y, int64_t ldy, int64_t cnt, int64_t rows) {
-  switch (rows) {
-    case 1: return tile_to_nhwc<1>(tile, ld, y, ldy, cnt);
-    case 2: return tile_to_nhwc<2>(tile, ld, y, ldy, cnt);
-    case 3: return tile_to_nhwc<3>(tile, ld, y, ldy, cnt);
-    case 4: return tile_to_nhwc<4>(tile, ld, y, ldy, cnt);
-    case 5: return tile_to_nhwc<5>(tile, ld, y, ldy, cnt);
-    case 6: return tile_to_nhwc<6>(tile, ld, y, ldy, cnt);
-    case 7: return tile_to_nhwc<7>(tile, ld, y, ldy, cnt);
-    default: return tile_to_nhwc<kDirectBlock>(tile, ld, y, ldy, cnt);
-  }
-}
 constexpr int64_t kDirectChunk = 480;                     // flat positions per task (10 x 48)
 constexpr int64_t kPackBudgetFloats = int64_t{1} << 22;   // 16 MB of padded images at once
 
@@ -162,6 +137,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   const activation tile_act = res != nullptr ? activation::none : act;  // see above
   const f32_conv2d_direct_fn direct = get_conv2d_config().direct;
   const f32_conv2d_epilogue_fn epi = get_conv2d_config().epilogue;
+  const f32_conv2d_tile_to_nhwc_fn to_nhwc = get_conv2d_config().direct_to_nhwc;  // set with direct
   const int64_t cout = p.out_channels;
   // NHWC: tile [rows][ld] columns [j0, j0 + cnt) are the consecutive positions from pos0 of
   // image n, channels [c0, c0 + rows) of y: finishes them (residual, activation) and stores.
@@ -179,7 +155,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
         }
       }
     }
-    tile_to_nhwc(tile + j0, ld, y + base, cout, cnt, rows);
+    to_nhwc(tile + j0, ld, y + base, cout, cnt, rows);
   };
   const padded_input geo = padded_geometry(p);
   const std::vector<int64_t> tap = tap_offsets(p, geo, cin_g);

@@ -49,6 +49,10 @@ using f32_conv2d_direct_fn = void (*)(int64_t kd, const int64_t* tap, const floa
                                       const float* x, int64_t n, float* y, int64_t ldy,
                                       int64_t rows, const float* bias, const float* res,
                                       activation act);
+// A direct kernel's tile [rows <= 8][ld] stored as NHWC positions:
+// y[i * ldy + j] = tile[j * ld + i], j < rows, i < cnt (f32_conv2d_tile_to_nhwc*).
+using f32_conv2d_tile_to_nhwc_fn = void (*)(const float* tile, int64_t ld, float* y, int64_t ldy,
+                                            int64_t cnt, int64_t rows);
 // Depthwise, one channel, one output row over a padded plane (f32_dwconv_ukernel_1x*);
 // res (or null): the residual's row.
 using f32_dwconv_row_fn = void (*)(int64_t kd, const int64_t* tap, const float* w,
@@ -134,6 +138,9 @@ void f32_conv2d_direct_ukernel_8x48__avx512(int64_t kd, const int64_t* tap, cons
                                             const float* x, int64_t n, float* y, int64_t ldy,
                                             int64_t rows, const float* bias, const float* res,
                                             activation act);
+
+void f32_conv2d_tile_to_nhwc__avx512(const float* tile, int64_t ld, float* y, int64_t ldy,
+                                     int64_t cnt, int64_t rows);
 
 // Depthwise, one channel: y[i] = act(bias + sum_{k<kd} w[k] * x[tap[k] + i] + res[i]), i < n.
 void f32_dwconv_ukernel_1x64__avx512(int64_t kd, const int64_t* tap, const float* w,
