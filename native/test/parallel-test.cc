@@ -119,6 +119,46 @@ TEST(late_workers_are_revoked_not_waited_for) {
   }
 }
 
+// Pieces and their merging (parallel.cc kPiecesPerRange, kMergeBelowMicros): tasks that take
+// a while stay in pieces of at most ceil(n / (4 * participants)) tasks, so a descheduled
+// thread holds up one piece; instant tasks let a participant run the rest of its own range as
+// one call (fewer calls of per-call set-up). Either way every task runs once.
+TEST(pieces_for_long_calls_merged_for_short_ones) {
+  convkit::set_num_threads(kBudget);
+  const int64_t n = 16 * kBudget, piece = (n + 4 * kBudget - 1) / (4 * kBudget);
+  for (int round = 0; round < 5; ++round) {
+    std::atomic<int64_t> longest{0}, sum{0};
+    convkit::parallel_for(n, [&](int64_t lo, int64_t hi) {
+      int64_t seen = longest.load();
+      while (hi - lo > seen && !longest.compare_exchange_weak(seen, hi - lo)) {
+      }
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(60 * (hi - lo));
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      for (int64_t i = lo; i < hi; ++i) sum.fetch_add(i + 1);
+    });
+    CHECK(sum.load() == n * (n + 1) / 2, "sum %lld", (long long)sum.load());
+    CHECK(longest.load() <= piece, "a call of %lld tasks of 60 us, pieces of %lld", (long long)longest.load(),
+          (long long)piece);
+  }
+  int64_t merged = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<int64_t> longest{0}, sum{0};
+    convkit::parallel_for(1000, [&](int64_t lo, int64_t hi) {
+      int64_t seen = longest.load();
+      while (hi - lo > seen && !longest.compare_exchange_weak(seen, hi - lo)) {
+      }
+      for (int64_t i = lo; i < hi; ++i) sum.fetch_add(i + 1);
+    });
+    CHECK(sum.load() == 1000 * 1001 / 2, "sum %lld", (long long)sum.load());
+    merged = std::max(merged, longest.load());
+  }
+  if (convkit::get_num_threads() > 1) {
+    CHECK(merged > (1000 + 4 * kBudget - 1) / (4 * kBudget), "instant tasks never merged: longest call %lld",
+          (long long)merged);
+  }
+}
+
 TEST(nested_runs_inline) {
   convkit::set_num_threads(kBudget);
   std::atomic<int> inner_chunks{0};
