@@ -203,8 +203,17 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
         }
       }
     });
-    parallel_for(nb * G * chunks, [&](int64_t lo, int64_t hi) {
-      for (int64_t t = lo; t < hi; ++t) {
+    // Tasks: (image and group, chunk, run of channel blocks). The blocks are split only when
+    // the chunks alone give the threads too few tasks (a 16 -> 64 3x3 conv over 55 x 55 has 7
+    // chunks: 2 threads ran it 1.35x faster than 1).
+    const int64_t threads = get_num_threads(), per_block_run = nb * G * chunks;
+    const int64_t runs = threads > 1 && per_block_run < 4 * threads
+                             ? std::min(blocks, (4 * threads + per_block_run - 1) / per_block_run)
+                             : 1;
+    parallel_for(per_block_run * runs, [&](int64_t lo, int64_t hi) {
+      for (int64_t task = lo; task < hi; ++task) {
+        const int64_t t = task / runs, run = task % runs;
+        const int64_t blk_begin = blocks * run / runs, blk_end = blocks * (run + 1) / runs;
         const int64_t img = t / chunks, c = t % chunks;
         const int64_t n = n0 + img / G, g = img % G;
         const float* xp = xp_all + img * cin_g * geo.plane;
@@ -214,7 +223,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
         if (flat) {
           const int64_t q0 = c * chunk, len = std::min(chunk, nflat - q0);
           float* tile = col_workspace().get(static_cast<size_t>(kDirectBlock * len));  // [8, len]
-          for (int64_t blk = 0; blk < blocks; ++blk) {
+          for (int64_t blk = blk_begin; blk < blk_end; ++blk) {
             const int64_t co0 = blk * kDirectBlock, rows = std::min(kDirectBlock, cout_g - co0);
             direct(kd, tap.data(), wg + blk * kd * kDirectBlock, xp + q0, len, tile, len, rows,
                    bg + blk * kDirectBlock, nullptr, tile_act);
@@ -243,7 +252,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
           const int64_t oh0 = c * chunk, oh1 = std::min(OH, oh0 + chunk);
           float* tile = col_workspace().get(static_cast<size_t>(kDirectBlock * OW));  // [8, OW]
           // Block-major, so one block's weights ([kd, 8]) stay in L1 across the rows.
-          for (int64_t blk = 0; blk < blocks; ++blk) {
+          for (int64_t blk = blk_begin; blk < blk_end; ++blk) {
             const int64_t co0 = blk * kDirectBlock, rows = std::min(kDirectBlock, cout_g - co0);
             const float* wb = wg + blk * kd * kDirectBlock;
             for (int64_t oh = oh0; oh < oh1; ++oh) {

@@ -109,27 +109,27 @@ struct first_error {
   }
 };
 
-// Chunk t of [0, n) cut into `parts` near-equal contiguous chunks starts here.
-int64_t chunk_begin(int64_t n, int64_t parts, int64_t t) {
-  const int64_t base = n / parts, extra = n % parts;
-  return t * base + std::min<int64_t>(t, extra);
+// [0, n) is cut into `ranges` near-equal contiguous ranges (range r = [n r / ranges,
+// n (r + 1) / ranges)), each range into `per_range` near-equal pieces; piece t (of
+// ranges * per_range) starts here. The ranges are balanced in tasks, whatever the pieces: with
+// pieces over all of [0, n) instead, 14 tasks in 8 pieces gave one thread 8 tasks, the other 6.
+int64_t piece_begin(int64_t n, int64_t ranges, int64_t per_range, int64_t t) {
+  const int64_t r = t / per_range, j = t % per_range;
+  const int64_t lo = n * r / ranges, hi = n * (r + 1) / ranges;
+  return lo + (hi - lo) * j / per_range;
 }
 
-// Runs chunks [first, last) of `parts` as one call: fn(begin of first, end of last - 1).
-void run_chunks(int64_t n, int64_t parts, int64_t first, int64_t last,
+// Runs pieces [first, last) as one call: fn(begin of first, end of last - 1).
+void run_pieces(int64_t n, int64_t ranges, int64_t per_range, int64_t first, int64_t last,
                 const std::function<void(int64_t, int64_t)>& fn, first_error& err) {
-  const int64_t begin = chunk_begin(n, parts, first), end = chunk_begin(n, parts, last);
+  const int64_t begin = piece_begin(n, ranges, per_range, first);
+  const int64_t end = piece_begin(n, ranges, per_range, last);
   if (begin >= end) return;
   try {
     fn(begin, end);
   } catch (...) {
     err.capture();
   }
-}
-
-void run_chunk(int64_t n, int nt, int t, const std::function<void(int64_t, int64_t)>& fn,
-               first_error& err) {
-  run_chunks(n, nt, t, t + 1, fn, err);
 }
 
 // Spins briefly with a pause instruction, then gives up: the caller blocks instead.
@@ -401,15 +401,15 @@ void run_chunks_on_worker(void* ctx, int) {
   const int64_t t0 = lo + c->taken[self].fetch_add(1, std::memory_order_relaxed);
   if (t0 < hi) {
     const auto start = std::chrono::steady_clock::now();
-    run_chunks(c->n, c->pieces, t0, t0 + 1, *c->fn, *c->err);
+    run_pieces(c->n, c->nt, c->pieces / c->nt, t0, t0 + 1, *c->fn, *c->err);
     const auto took = std::chrono::steady_clock::now() - start;
     if (took < std::chrono::microseconds(kMergeBelowMicros) && start - c->posted <= took) {
       const int64_t first = lo + c->taken[self].fetch_add(hi - lo, std::memory_order_relaxed);
-      if (first < hi) run_chunks(c->n, c->pieces, first, hi, *c->fn, *c->err);
+      if (first < hi) run_pieces(c->n, c->nt, c->pieces / c->nt, first, hi, *c->fn, *c->err);
     }
   }
   run_own_range_then_others(c->pieces, c->nt, self, c->taken.get(), [&](int64_t piece) {
-    run_chunk(c->n, static_cast<int>(c->pieces), static_cast<int>(piece), *c->fn, *c->err);
+    run_pieces(c->n, c->nt, c->pieces / c->nt, piece, piece + 1, *c->fn, *c->err);
   });
   inside_chunk = false;
 }
@@ -547,7 +547,8 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
 #pragma omp parallel num_threads(nt)
   {
     inside_chunk = true;
-    run_chunk(n, omp_get_num_threads(), omp_get_thread_num(), fn, err);
+    const int t = omp_get_thread_num();
+    run_pieces(n, omp_get_num_threads(), 1, t, t + 1, fn, err);
     inside_chunk = false;
     if (omp_get_thread_num() != 0) workspace_release_above_cap();  // a team thread, not the caller
   }
