@@ -385,15 +385,14 @@ struct chunk_ctx {
   int nt;
   const std::function<void(int64_t, int64_t)>* fn;
   first_error* err;
-  std::atomic<int> joined{0};
   std::unique_ptr<std::atomic<int64_t>[]> taken;  // [nt]: pieces taken of each range
   std::chrono::steady_clock::time_point posted;   // when the caller posted the call
 };
 
-void run_chunks_on_worker(void* ctx, int) {
+void run_chunks_on_worker(void* ctx, int index) {
   auto* c = static_cast<chunk_ctx*>(ctx);
   inside_chunk = true;
-  const int self = c->joined.fetch_add(1, std::memory_order_relaxed) % c->nt;
+  const int self = index % c->nt;
   // The first piece of its own range, timed; thieves take pieces from the front of a range too,
   // so what is left of it after this is one contiguous run [first, hi).
   const int64_t lo = range_begin(c->pieces, self, c->nt);
@@ -479,11 +478,13 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   const int nt = static_cast<int>(ws.size()) + 1;
   first_error err;
   const int64_t per_range = std::min<int64_t>(kPiecesPerRange, n / nt);  // >= 1: n >= nt
-  chunk_ctx ctx{n, nt * per_range, nt, &fn, &err, {}, std::make_unique<std::atomic<int64_t>[]>(nt),
+  chunk_ctx ctx{n, nt * per_range, nt, &fn, &err, std::make_unique<std::atomic<int64_t>[]>(nt),
                 std::chrono::steady_clock::now()};
   for (int i = 0; i < nt; ++i) ctx.taken[i].store(0, std::memory_order_relaxed);
   std::atomic<int> pending{nt - 1};
-  for (worker* w : ws) p.post(w, {run_chunks_on_worker, &ctx, 0, &pending, false});
+  for (size_t i = 0; i < ws.size(); ++i) {
+    p.post(ws[i], {run_chunks_on_worker, &ctx, static_cast<int>(i) + 1, &pending, false});
+  }
   run_chunks_on_worker(&ctx, 0);
   for (worker* w : ws) {
     if (pool::revoke(w)) pending.fetch_sub(1, std::memory_order_relaxed);
