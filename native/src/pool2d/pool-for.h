@@ -11,10 +11,13 @@
 
 namespace convkit {
 
-// Handing a chunk to a pool worker cost 57-112 us (median of parallel_for(2) on empty
-// chunks, 2-vCPU machine under load) and the kernels move 25-60 GB/s per core, so a share
-// under ~2 MiB (~50 us of work) costs more to hand out than it saves.
-constexpr int64_t kMinBytesPerThread = int64_t{2} << 20;
+// Handing a chunk to a worker costs about 2 us while the workers still spin from the last
+// call (back-to-back ops, as in a model: parallel-test's timing, and a worker woken from its
+// sleep joins late, when the caller takes its pieces instead), and the kernels move 25-60
+// GB/s per core, so a share of 256 KiB (5-10 us of work) pays. (The bar was 2 MiB, from
+// 57-112 us measured for a woken worker under load: SqueezeNet's max pools, 3-4 MB each,
+// then ran on one thread, as slow at 2 threads as at 1.)
+constexpr int64_t kMinBytesPerThread = int64_t{256} << 10;
 
 // parallel_for over n tasks moving `bytes` bytes in all, on at most bytes /
 // kMinBytesPerThread threads; inline when that is one. fn(lo, hi) runs tasks [lo, hi).
