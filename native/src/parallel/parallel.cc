@@ -402,7 +402,9 @@ void run_chunks_on_worker(void* ctx, int index) {
     const auto start = std::chrono::steady_clock::now();
     run_pieces(c->n, c->nt, c->pieces / c->nt, t0, t0 + 1, *c->fn, *c->err);
     const auto took = std::chrono::steady_clock::now() - start;
-    if (took < std::chrono::microseconds(kMergeBelowMicros) && start - c->posted <= took) {
+    // The caller (index 0) is never late: what it spent before its first piece was posting.
+    const bool late = index != 0 && start - c->posted > took;
+    if (took < std::chrono::microseconds(kMergeBelowMicros) && !late) {
       const int64_t first = lo + c->taken[self].fetch_add(hi - lo, std::memory_order_relaxed);
       if (first < hi) run_pieces(c->n, c->nt, c->pieces / c->nt, first, hi, *c->fn, *c->err);
     }
