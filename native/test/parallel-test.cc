@@ -125,40 +125,31 @@ TEST(late_workers_are_revoked_not_waited_for) {
 // one call (fewer calls of per-call set-up). Either way every task runs once.
 TEST(pieces_for_long_calls_merged_for_short_ones) {
   convkit::set_num_threads(kBudget);
-  const int64_t n = 16 * kBudget, piece = (n + 4 * kBudget - 1) / (4 * kBudget);
-  for (int round = 0; round < 5; ++round) {
+  // parallel_for over n tasks of task_ns each: the longest call of fn, in tasks.
+  auto longest_call = [](int64_t n, int64_t task_ns) {
     std::atomic<int64_t> longest{0}, sum{0};
     convkit::parallel_for(n, [&](int64_t lo, int64_t hi) {
       int64_t seen = longest.load();
       while (hi - lo > seen && !longest.compare_exchange_weak(seen, hi - lo)) {
       }
-      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(60 * (hi - lo));
+      const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(task_ns * (hi - lo));
       while (std::chrono::steady_clock::now() < until) {
       }
       for (int64_t i = lo; i < hi; ++i) sum.fetch_add(i + 1);
     });
-    CHECK(sum.load() == n * (n + 1) / 2, "sum %lld", (long long)sum.load());
-    CHECK(longest.load() <= piece, "a call of %lld tasks of 60 us, pieces of %lld", (long long)longest.load(),
-          (long long)piece);
+    CHECK(sum.load() == n * (n + 1) / 2, "n %lld: sum %lld", (long long)n, (long long)sum.load());
+    return longest.load();
+  };
+  const int64_t n = 16 * kBudget, piece = (n + 4 * kBudget - 1) / (4 * kBudget);
+  for (int round = 0; round < 5; ++round) {
+    const int64_t longest = longest_call(n, 60000);
+    CHECK(longest <= piece, "a call of %lld tasks of 60 us, pieces of %lld", (long long)longest, (long long)piece);
   }
   // Short tasks (0.8 us: pieces of ~50 us), not instant ones: with instant tasks the workers can
   // finish every range, the caller's too, before the caller has posted them all (it did under
   // ASan), and then nobody has a range left to merge.
   int64_t merged = 0;
-  for (int round = 0; round < 20; ++round) {
-    std::atomic<int64_t> longest{0}, sum{0};
-    convkit::parallel_for(1000, [&](int64_t lo, int64_t hi) {
-      int64_t seen = longest.load();
-      while (hi - lo > seen && !longest.compare_exchange_weak(seen, hi - lo)) {
-      }
-      const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(800 * (hi - lo));
-      while (std::chrono::steady_clock::now() < until) {
-      }
-      for (int64_t i = lo; i < hi; ++i) sum.fetch_add(i + 1);
-    });
-    CHECK(sum.load() == 1000 * 1001 / 2, "sum %lld", (long long)sum.load());
-    merged = std::max(merged, longest.load());
-  }
+  for (int round = 0; round < 20; ++round) merged = std::max(merged, longest_call(1000, 800));
   if (convkit::get_num_threads() > 1) {
     CHECK(merged > (1000 + 4 * kBudget - 1) / (4 * kBudget), "short tasks never merged: longest call %lld",
           (long long)merged);

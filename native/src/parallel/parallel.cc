@@ -372,46 +372,46 @@ void pool::main_loop(pool* p, worker* w) {
 // times the first piece of its own range, and when it took under kMergeBelowMicros it takes the
 // rest of its range at once and runs it as one call: a short call is then cut as a static
 // split would cut it, and only a call long enough for a deschedule to matter stays in pieces.
-// Not a participant that joined later than that piece took (a worker woken from its sleep):
-// the others, done with their ranges, then take pieces of its range, as without merging (a
-// merge there made 8 MB element-wise maps at 2 threads no faster than at 1).
+// Not a worker that joined later than that piece took (woken from its sleep): the others,
+// done with their ranges, then take pieces of its range, as without merging (a merge there
+// made 8 MB element-wise maps at 2 threads no faster than at 1).
 // (Which tasks run in which call changes nothing: each task is run once, by the same code.)
 constexpr int64_t kPiecesPerRange = 4;
 constexpr int64_t kMergeBelowMicros = 100;
 
 struct chunk_ctx {
   int64_t n;
-  int64_t pieces;  // nt * per_range (fewer when n is small)
   int nt;
+  int64_t per_range;  // pieces in each participant's range: min(kPiecesPerRange, n / nt) >= 1
   const std::function<void(int64_t, int64_t)>* fn;
   first_error* err;
   std::unique_ptr<std::atomic<int64_t>[]> taken;  // [nt]: pieces taken of each range
   std::chrono::steady_clock::time_point posted;   // when the caller posted the call
+  // Runs pieces [first, last) as one call of fn.
+  void run(int64_t first, int64_t last) const { run_pieces(n, nt, per_range, first, last, *fn, *err); }
 };
 
 void run_chunks_on_worker(void* ctx, int index) {
   auto* c = static_cast<chunk_ctx*>(ctx);
   inside_chunk = true;
   const int self = index % c->nt;
-  // The first piece of its own range, timed; thieves take pieces from the front of a range too,
-  // so what is left of it after this is one contiguous run [first, hi).
-  const int64_t lo = range_begin(c->pieces, self, c->nt);
-  const int64_t hi = range_begin(c->pieces, self + 1, c->nt);
+  // The first piece of its own range [lo, hi), timed; thieves take pieces from the front of a
+  // range too, so what is left of it after this is one contiguous run [first, hi).
+  const int64_t lo = self * c->per_range, hi = lo + c->per_range;
   const int64_t t0 = lo + c->taken[self].fetch_add(1, std::memory_order_relaxed);
   if (t0 < hi) {
     const auto start = std::chrono::steady_clock::now();
-    run_pieces(c->n, c->nt, c->pieces / c->nt, t0, t0 + 1, *c->fn, *c->err);
+    c->run(t0, t0 + 1);
     const auto took = std::chrono::steady_clock::now() - start;
     // The caller (index 0) is never late: what it spent before its first piece was posting.
     const bool late = index != 0 && start - c->posted > took;
     if (took < std::chrono::microseconds(kMergeBelowMicros) && !late) {
       const int64_t first = lo + c->taken[self].fetch_add(hi - lo, std::memory_order_relaxed);
-      if (first < hi) run_pieces(c->n, c->nt, c->pieces / c->nt, first, hi, *c->fn, *c->err);
+      if (first < hi) c->run(first, hi);
     }
   }
-  run_own_range_then_others(c->pieces, c->nt, self, c->taken.get(), [&](int64_t piece) {
-    run_pieces(c->n, c->nt, c->pieces / c->nt, piece, piece + 1, *c->fn, *c->err);
-  });
+  run_own_range_then_others(c->nt * c->per_range, c->nt, self, c->taken.get(),
+                            [&](int64_t piece) { c->run(piece, piece + 1); });
   inside_chunk = false;
 }
 
@@ -480,7 +480,7 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   const int nt = static_cast<int>(ws.size()) + 1;
   first_error err;
   const int64_t per_range = std::min<int64_t>(kPiecesPerRange, n / nt);  // >= 1: n >= nt
-  chunk_ctx ctx{n, nt * per_range, nt, &fn, &err, std::make_unique<std::atomic<int64_t>[]>(nt),
+  chunk_ctx ctx{n, nt, per_range, &fn, &err, std::make_unique<std::atomic<int64_t>[]>(nt),
                 std::chrono::steady_clock::now()};
   for (int i = 0; i < nt; ++i) ctx.taken[i].store(0, std::memory_order_relaxed);
   std::atomic<int> pending{nt - 1};
