@@ -1,8 +1,11 @@
 // nn.Conv2d: weight [out, in/groups, kh, kw] (OIHW; OHWI with layout 'nhwc'), bias [out].
 import { checkIntAtLeast, checkOptions, checkPair } from '../check';
 import { rangeError } from '../errors';
-import { conv2d, conv2dAsync } from '../ops/conv2d';
-import { CONV2D_GEOMETRY_KEYS, type Conv2dGeometryOptions, type Layout } from '../shape/conv2d-info';
+import { conv2dPackKey, type PackedConv2dWeights } from '../backend/backend';
+import { backend } from '../backend/select';
+import { convRunsBf16 } from '../ops/bf16-where-it-pays';
+import { conv2d, conv2dAsync, conv2dWithPacked } from '../ops/conv2d';
+import { CONV2D_GEOMETRY_KEYS, type Conv2dGeometryOptions, type Conv2dInfo, type Layout } from '../shape/conv2d-info';
 import { conv2dOutputShape } from '../shape/public';
 import { Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
@@ -81,16 +84,50 @@ export class Conv2d extends Module {
     this.opts = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups, layout };
   }
 
+  /**
+   * The weight converted and packed for eval-mode bf16 forwards, by backend and input geometry
+   * (conv2dPackKey); non-enumerable. Emptied by dropPacked.
+   * @internal
+   */
+  declare private readonly packed: Map<string, PackedConv2dWeights>;
+
   private convOpts() {
     return { ...this.opts, bias: this.bias };
   }
 
+  /** Whether this forward runs on bf16 operands: eval mode, setPrecision('bf16'), a 1x1 of one group. */
+  private runsBf16(): boolean {
+    const s = this.weight.shape;
+    const [kh, kw] = this.opts.layout === 'nhwc' ? [s[1], s[2]] : [s[2], s[3]];
+    return !this.training && this.precision === 'bf16' && convRunsBf16(kh, kw, this.opts.groups);
+  }
+
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.convOpts());
+    if (!this.runsBf16()) return conv2d(x, this.weight, this.convOpts());
+    // The weight packed once per input shape; gradients (a recording call) as conv2d's bf16.
+    return conv2dWithPacked(x, this.weight, this.convOpts(), (info) => this.packedFor(info));
   }
 
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    return conv2dAsync(x, this.weight, this.convOpts());
+    return conv2dAsync(x, this.weight, this.runsBf16() ? { ...this.convOpts(), precision: 'bf16' } : this.convOpts());
+  }
+
+  /** The bf16 weight packed for info (by the current backend), packed on first use. */
+  private packedFor(info: Conv2dInfo): PackedConv2dWeights {
+    if (this.packed === undefined) Object.defineProperty(this, 'packed', { value: new Map(), enumerable: false });
+    const be = backend(), key = `${be.name}:${conv2dPackKey(info)}`;
+    let pw = this.packed.get(key);
+    if (pw === undefined) {
+      // A server sees few input shapes; past 8, start again rather than grow without bound.
+      if (this.packed.size >= 8) this.packed.clear();
+      pw = be.conv2dPrepack(this.weight.data, info, 'bf16');
+      this.packed.set(key, pw);
+    }
+    return pw;
+  }
+
+  protected override dropPacked(): void {
+    this.packed?.clear();
   }
 
   /** The output shape for an input shape, checked as forward would check it. */
@@ -105,6 +142,7 @@ export class Conv2d extends Module {
       this.opts.stride !== undefined ? `stride ${JSON.stringify(this.opts.stride)}` : '',
       this.opts.padding !== undefined ? `padding ${JSON.stringify(this.opts.padding)}` : '',
       this.opts.groups !== 1 ? `groups ${this.opts.groups}` : '',
+      this.precision === 'bf16' && convRunsBf16(kh, kw, this.opts.groups) ? 'bf16 in eval' : '',
     ].filter(Boolean);
     return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel ${kh}x${kw}${extra.length ? `, ${extra.join(', ')}` : ''})`;
   }

@@ -1,6 +1,7 @@
 // nn.Linear: weight [out, in] (PyTorch), bias [out]; x [..., in].
 import { checkIntAtLeast, checkOptions } from '../check';
 import { rangeError, shapeStr } from '../errors';
+import { productRunsBf16 } from '../ops/bf16-where-it-pays';
 import { linear } from '../ops/gemm';
 import { Tensor, zeros } from '../tensor';
 import { fillUniform } from './init';
@@ -44,7 +45,9 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    // bf16 in eval mode after setPrecision('bf16'), on 8 rows and more (productRunsBf16).
+    const bf16 = !this.training && this.precision === 'bf16' && x instanceof Tensor && productRunsBf16(x.size / this.inFeatures);
+    return linear(x, this.weight, this.bias, bf16 ? { precision: 'bf16' } : undefined);
   }
 
   /** The output shape for an input shape `[..., inFeatures]`. */
@@ -56,6 +59,6 @@ export class Linear extends Module {
   }
 
   override describe(): string {
-    return `Linear(${this.inFeatures}, ${this.outFeatures})`;
+    return `Linear(${this.inFeatures}, ${this.outFeatures}${this.precision === 'bf16' ? ', bf16 in eval from 8 rows' : ''})`;
   }
 }

@@ -5,6 +5,7 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode';
 import { AutogradMeta } from '../autograd/node';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { type AnyTensor, checkTensor, Tensor, zeros } from '../tensor';
+import type { Precision } from '../ops/gemm';
 
 /** What {@link Module.loadStateDict} did not match (with `strict: false`; strict loading throws instead). */
 export interface LoadResult {
@@ -45,6 +46,11 @@ let trace: Map<Module, readonly number[]> | null = null;
 export abstract class Module {
   /** Training mode (default true); set for the whole tree by train() and eval(). */
   training = true;
+  /**
+   * The arithmetic of the layers' eval-mode forward (default `'fp32'`); set for the whole tree
+   * by {@link Module.setPrecision}.
+   */
+  precision: Precision = 'fp32';
 
   /** Sets up the module's hidden state (buffers, the last call); subclasses call super() first. */
   constructor() {
@@ -217,10 +223,16 @@ export abstract class Module {
     return this.namedBuffers().map(([, t]) => t);
   }
 
-  /** Sets training mode on the whole tree (mode false = eval); returns this. */
+  /**
+   * Sets training mode on the whole tree (mode false = eval); returns this. Drops the layers'
+   * packed weights (see {@link Module.setPrecision}).
+   */
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw invalidType('train', 'mode', 'a boolean', mode);
-    for (const [, m] of this.namedModules()) m.training = mode;
+    for (const [, m] of this.namedModules()) {
+      m.training = mode;
+      m.dropPacked();
+    }
     return this;
   }
 
@@ -228,6 +240,34 @@ export abstract class Module {
   eval(): this {
     return this.train(false);
   }
+
+  /**
+   * Sets the arithmetic of the whole tree's eval-mode forward; returns this. `'bf16'` (see
+   * {@link Precision}) runs the layers that are faster on bf16 operands that way, as
+   * onnx.load's precision does: nn.Conv2d with a 1x1 kernel and one group, and nn.Linear on 8
+   * rows or more; the others, and every layer in training mode, stay fp32. An nn.Conv2d converts
+   * and packs its weight once per input shape, on its first eval-mode forward, and keeps that
+   * copy until train(), eval(), setPrecision() or loadStateDict() is called: after writing into a
+   * weight's data by hand, call eval() again. forwardAsync converts per call instead. Gradients
+   * flow as through the fp32 product (conv2d's `precision`).
+   * @param precision - `'fp32'` (the default) or `'bf16'`.
+   * @throws RangeError for another value.
+   */
+  setPrecision(precision: Precision): this {
+    if (precision !== 'fp32' && precision !== 'bf16') throw rangeError('setPrecision', `precision must be 'fp32' or 'bf16', got ${JSON.stringify(precision)}`);
+    for (const [, m] of this.namedModules()) {
+      m.precision = precision;
+      m.dropPacked();
+    }
+    return this;
+  }
+
+  /**
+   * Forgets weights packed for eval-mode forwards (nn.Conv2d's), so the next one packs what the
+   * parameters hold then. Called by train(), eval(), setPrecision() and loadStateDict().
+   * @internal
+   */
+  protected dropPacked(): void {}
 
   /** A one-line description for summary(), e.g. "Conv2d(1, 6, kernel 5x5)"; the class name by default. */
   describe(): string {
@@ -301,6 +341,7 @@ export abstract class Module {
       copies.push([target, data]);
     }
     noGrad(() => { for (const [target, data] of copies) target.data.set(data); });
+    for (const [, m] of this.namedModules()) m.dropPacked();
     return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
   }
 

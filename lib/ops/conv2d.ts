@@ -8,7 +8,7 @@ import { allocate } from '../alloc';
 import { needsGrad, record } from '../autograd/record';
 import { hardSwish, silu } from './activation';
 import { unaryBackward } from './arith';
-import type { ActivationKind } from '../backend/backend';
+import type { ActivationKind, PackedConv2dWeights } from '../backend/backend';
 import type { Precision } from './gemm';
 
 /**
@@ -98,11 +98,27 @@ function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, 
  * @throws TypeError for a wrong argument type; RangeError for shapes that do not fit, naming the shapes.
  */
 export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
+  return conv2dWith(x, w, opts, null);
+}
+
+/**
+ * conv2d (the same arguments, checks and tape) on weights the caller packed once: pack(info)
+ * returns the backend's packed weights for this call's geometry and x's precision (nn.Conv2d
+ * keeps bf16 ones per input shape in eval mode).
+ * @internal
+ */
+export function conv2dWithPacked(x: Tensor, w: Tensor, opts: Conv2dOptions, pack: (info: Conv2dInfo) => PackedConv2dWeights): Tensor {
+  return conv2dWith(x, w, opts, pack);
+}
+
+function conv2dWith(x: Tensor, w: Tensor, opts: Conv2dOptions | undefined, pack: ((info: Conv2dInfo) => PackedConv2dWeights) | null): Tensor {
   const { info, xt, wt, x4, bias, residual, rank3, bf16 } = prepare('conv2d', x, w, opts);
-  if (info.activation in INPUT_GRAD && needsGrad(xt, wt, bias, residual)) return INPUT_GRAD[info.activation]!(conv2d(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }));
+  if (info.activation in INPUT_GRAD && needsGrad(xt, wt, bias, residual)) return INPUT_GRAD[info.activation]!(conv2dWith(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }, pack));
   const y = outputTensor('conv2d', info, rank3, xt, wt);
-  if (bf16) backend().conv2dBf16(x4.data, wt.data, bias ? bias.data : null, y.data, info, residual ? residual.data : null);
-  else backend().conv2d(x4.data, wt.data, bias ? bias.data : null, y.data, info, residual ? residual.data : null);
+  const [b, r] = [bias ? bias.data : null, residual ? residual.data : null];
+  if (pack) backend().conv2dPacked(x4.data, pack(info), b, y.data, info, r);
+  else if (bf16) backend().conv2dBf16(x4.data, wt.data, b, y.data, info, r);
+  else backend().conv2d(x4.data, wt.data, b, y.data, info, r);
   if (needsGrad(xt, wt, bias, residual)) recordConv2d(y, xt, wt, bias, residual, opts, info);
   return y;
 }

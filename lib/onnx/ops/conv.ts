@@ -5,6 +5,7 @@ import { conv2dInfo } from '../../shape/conv2d-info';
 import { broadcastInfo } from '../../shape/broadcast-info';
 import type { Attrs } from '../attrs';
 import { floatInput, input, op, dims } from './op';
+import { convRunsBf16 } from '../../ops/bf16-where-it-pays';
 
 /** ONNX auto_pad values. */
 export const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'] as const;
@@ -82,10 +83,8 @@ export const Conv = op({
     // Constant weights (never changed after load) are packed once per plan where the backend
     // has panels for the path (native: the 1x1 GEMM's), instead of by every call.
     const wConst = w.data instanceof Float32Array ? w.data : null;
-    // bf16 where it pays: 1x1 kernels of groups 1 run on the bf16 GEMM; the others (3x3 on
-    // Winograd, the direct small-Cin and depthwise kernels) are faster in fp32 (conv2d-bf16.cc)
-    // and stay fp32.
-    if (p.precision === 'bf16' && kh === 1 && kw === 1 && info.groups === 1) {
+    // bf16 where it pays (convRunsBf16: 1x1 of one group); the others stay fp32.
+    if (p.precision === 'bf16' && convRunsBf16(kh, kw, info.groups)) {
       // Constant weights converted and packed once per plan.
       const bw = wConst ? be.conv2dPrepack(wConst, info, 'bf16') : null;
       return {

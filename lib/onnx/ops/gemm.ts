@@ -4,6 +4,7 @@ import { broadcastInfo } from '../../shape/broadcast-info';
 import { matmulPlan, type GemmInfo } from '../../shape/gemm-info';
 import type { Attrs } from '../attrs';
 import { dims, floatInput, op } from './op';
+import { productRunsBf16 } from '../../ops/bf16-where-it-pays';
 
 export const Gemm = op({
   inputs: [2, 3],
@@ -24,9 +25,8 @@ export const Gemm = op({
     if (cInfo && cInfo.shape.join() !== `${m},${n}`) throw new RangeError(`C ${dims(C!.shape)} does not broadcast to [${m}, ${n}]`);
     const info: GemmInfo = { transA, transB, m, n, k, alpha, beta: useC ? 1 : 0, lda: A.shape[1], ldb: B.shape[1], ldc: n };
     const be = backend();
-    // bf16 where it pays: below 8 rows (one micro-kernel tile; a classifier head at batch 1)
-    // the product streams B once, and converting B per call costs more than it saves.
-    const bf16 = p.precision === 'bf16' && m >= 8;
+    // bf16 where it pays (productRunsBf16: 8 rows and more).
+    const bf16 = p.precision === 'bf16' && productRunsBf16(m);
     // beta C broadcast to [M, N] first, then C += alpha AB. A known C (a Linear's bias) is
     // expanded once here; a computed one is multiplied into place by a [M, N] array of beta.
     let fill: Float32Array | null = null;
@@ -57,7 +57,7 @@ export const MatMul = op({
     const plan = matmulPlan('matmul', A.shape, B.shape);
     const be = backend();
     const info = { m: plan.m, n: plan.n, k: plan.k, aOffsets: plan.aOffsets, bOffsets: plan.bOffsets };
-    if (p.precision === 'bf16' && plan.m >= 8) {
+    if (p.precision === 'bf16' && productRunsBf16(plan.m)) {
       // One sbgemm per batch entry (bf16 where it pays, as Gemm).
       const { m, n, k, aOffsets, bOffsets } = plan;
       const gi: GemmInfo = { transA: false, transB: false, m, n, k, alpha: 1, beta: 0, lda: Math.max(k, 1), ldb: Math.max(n, 1), ldc: Math.max(n, 1) };

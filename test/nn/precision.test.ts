@@ -1,0 +1,126 @@
+// Module.setPrecision('bf16'): in eval mode nn.Conv2d (1x1 of one group) and nn.Linear (8 rows
+// and more) compute conv2d's / linear's bf16 values, the conv from a weight packed once per input
+// shape (dropped by train(), eval(), setPrecision() and loadStateDict()); the other layers, and
+// training mode, stay fp32. Both backends (ts: the exact bf16 reference); the native conv path is
+// compared with the ts reference; gradients flow; a bad value is refused.
+import { afterEach, describe, expect, it } from 'vitest';
+import { conv2d, linear, manualSeed, nn, noGrad, randn, relu, setBackend, sum, Tensor } from '../../lib/index';
+import { nativeRequired } from '../helpers/native';
+
+class Net extends nn.Module {
+  squeeze = new nn.Conv2d(16, 24, 1);
+  conv = new nn.Conv2d(24, 8, 3, { padding: 1 });
+  head = new nn.Linear(8 * 5 * 5, 10);
+  forward(x: Tensor): Tensor {
+    const h = relu(this.conv.forward(relu(this.squeeze.forward(x))));
+    return this.head.forward(h.reshape([h.shape[0], 8 * 5 * 5]));
+  }
+}
+
+// The same net by the functional ops, bf16 where setPrecision says it pays.
+function reference(net: Net, x: Tensor, bf16: boolean): Tensor {
+  const p = { precision: bf16 ? 'bf16' as const : 'fp32' as const };
+  const a = relu(conv2d(x, net.squeeze.weight, { bias: net.squeeze.bias, ...p }));
+  const h = relu(conv2d(a, net.conv.weight, { bias: net.conv.bias, padding: 1 }));
+  const rows = x.shape[0];
+  return linear(h.reshape([rows, 8 * 5 * 5]), net.head.weight, net.head.bias, { precision: bf16 && rows >= 8 ? 'bf16' : 'fp32' });
+}
+
+const same = (a: Tensor, b: Tensor) => expect(Array.from(a.data)).toEqual(Array.from(b.data));
+
+afterEach(() => setBackend('native'));
+
+for (const be of ['native', 'ts'] as const) {
+  describe.skipIf(be === 'native' && !nativeRequired())(`Module.setPrecision (${be})`, () => {
+    it('eval-mode forward equals the functional ops in bf16 where it pays (batch 1 and 9), training mode stays fp32', () => {
+      setBackend(be);
+      manualSeed(7);
+      const net = new Net().setPrecision('bf16');
+      expect(net.precision).toBe('bf16');
+      for (const [, m] of net.namedModules()) expect(m.precision).toBe('bf16');
+      for (const n of [1, 9]) {
+        const x = randn([n, 16, 5, 5]);
+        net.train();
+        noGrad(() => same(net.forward(x), reference(net, x, false)));
+        net.eval();
+        const y = noGrad(() => net.forward(x));
+        same(y, reference(net, x, true));
+        // bf16 changed something: the 1x1 conv's operands lost bits.
+        expect(Array.from(y.data)).not.toEqual(Array.from(noGrad(() => reference(net, x, false)).data));
+        same(noGrad(() => net.forward(x)), y);  // the packed copy, reused
+      }
+      expect(net.summary()).toMatch(/squeeze: Conv2d\(16, 24, kernel 1x1, bf16 in eval\)/);
+      expect(net.summary()).toMatch(/conv: Conv2d\(24, 8, kernel 3x3, padding 1\)/);
+      expect(net.setPrecision('fp32').summary()).not.toMatch(/bf16/);
+    });
+
+    it('the packed weight follows eval(), loadStateDict() and setPrecision(), per input shape and backend', () => {
+      setBackend(be);
+      manualSeed(8);
+      const net = new Net().setPrecision('bf16').eval();
+      const x = randn([2, 16, 5, 5]);
+      noGrad(() => net.squeeze.forward(x));
+      // A hand edit is seen after eval() (until then a copy packed before may be used).
+      net.squeeze.weight.data.fill(0.25);
+      net.eval();
+      const w = net.squeeze.weight, b = net.squeeze.bias!;
+      same(noGrad(() => net.squeeze.forward(x)), conv2d(x, w, { bias: b, precision: 'bf16' }));
+      const dict = net.stateDict();
+      const fresh = new Net();
+      fresh.squeeze.weight.data.fill(-0.5);
+      dict['squeeze.weight'] = fresh.squeeze.weight;
+      net.loadStateDict(dict);
+      same(noGrad(() => net.squeeze.forward(x)), conv2d(x, w, { bias: b, precision: 'bf16' }));
+      expect(net.squeeze.weight.data[0]).toBe(-0.5);
+      // Another input shape gets its own packing; the first is still right.
+      const x2 = randn([1, 16, 7, 3]);
+      same(noGrad(() => net.squeeze.forward(x2)), conv2d(x2, w, { bias: b, precision: 'bf16' }));
+      same(noGrad(() => net.squeeze.forward(x)), conv2d(x, w, { bias: b, precision: 'bf16' }));
+      // Switching backend between calls: each backend packs its own.
+      const other = be === 'native' ? 'ts' : 'native';
+      if (other === 'ts' || nativeRequired()) {
+        setBackend(other);
+        same(noGrad(() => net.squeeze.forward(x)), conv2d(x, w, { bias: b, precision: 'bf16' }));
+        setBackend(be);
+      }
+    });
+
+    it('gradients flow through an eval-mode bf16 forward as through the fp32 product', () => {
+      setBackend(be);
+      manualSeed(9);
+      const conv = new nn.Conv2d(6, 5, 1).setPrecision('bf16').eval();
+      const x = randn([2, 6, 3, 4]);
+      x.requiresGrad = true;
+      sum(conv.forward(x)).backward();
+      const x2 = x.detach();
+      x2.requiresGrad = true;
+      const w2 = conv.weight.detach();
+      w2.requiresGrad = true;
+      sum(conv2d(x2, w2, { bias: conv.bias!.detach(), precision: 'bf16' })).backward();
+      same(x.grad!, x2.grad!);
+      same(conv.weight.grad!, w2.grad!);
+    });
+
+    it('refuses a precision other than fp32 and bf16', () => {
+      setBackend(be);
+      const net = new Net();
+      expect(() => net.setPrecision('fp16' as never)).toThrow(/^setPrecision: precision must be 'fp32' or 'bf16', got "fp16"/);
+      expect(net.precision).toBe('fp32');
+    });
+  });
+}
+
+describe.skipIf(!nativeRequired())('Module.setPrecision on native', () => {
+  it('equals the ts backend\'s exact bf16 reference to fp32 accumulation error', () => {
+    manualSeed(10);
+    const net = new Net().setPrecision('bf16').eval();
+    const x = randn([9, 16, 5, 5]);
+    setBackend('native');
+    const got = noGrad(() => net.forward(x));
+    setBackend('ts');
+    const want = noGrad(() => reference(net, x, true));
+    let worst = 0;
+    for (let i = 0; i < got.size; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]) / (1e-3 + Math.abs(want.data[i])));
+    expect(worst).toBeLessThan(1e-4);
+  });
+});
