@@ -40,7 +40,7 @@ function copyBandwidth(bytes, threads, evict) {
   const r = spawnSync(bin, ['--copy', String(bytes), String(threads), evict ? '1' : '0'], { encoding: 'utf8' });
   try {
     const m = JSON.parse(r.stdout.trim().split('\n').pop());
-    return { copyGBs: m.copy_gbs, copyNtGBs: m.copy_nt_gbs };
+    return { copyGBs: m.copy_gbs, copyNtGBs: m.copy_nt_gbs, fillGBs: m.fill_gbs };
   } catch {
     return null;
   }

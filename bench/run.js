@@ -189,9 +189,11 @@ function main() {
       'Every ordinary store first reads its line, so the copy moves 3 bytes on the bus per 2 counted: 100% is the ceiling for a kernel that reads ' +
       'as much as it writes; one that reads more (add: 2 reads a write; the sum only reads) can pass it, a write-heavy one (upsample x2 reads a quarter ' +
       'of what it writes: 2.25 bus bytes per 1.25 counted) tops out near 83% of it (1.5 / 1.8). ' +
-      '"of read bw" = GB/s / the streaming-read bandwidth of a 1 GiB array (fma-peak): reads only, a different ceiling, kept for comparison.');
+      '"of read bw" = GB/s / the streaming-read bandwidth of a 1 GiB array (fma-peak): reads only, a different ceiling, kept for comparison. ' +
+      '"write-only" = a fill of the same size (ordinary stores, no loads): the time of writing alone bounds a write-heavy kernel from below ' +
+      '(upsample x2 into 8 MB takes at least 8 MB / that).');
     for (const [k, v] of Object.entries(copyRefs)) {
-      console.log(`  copy reference ${k.replace('@', ' @ ')}T: ${v.map((c) => `${c.when} ${c.copyGBs.toFixed(1)} GB/s (non-temporal stores ${c.copyNtGBs.toFixed(1)})`).join(', ')}`);
+      console.log(`  copy reference ${k.replace('@', ' @ ')}T: ${v.map((c) => `${c.when} ${c.copyGBs.toFixed(1)} GB/s (non-temporal stores ${c.copyNtGBs.toFixed(1)}; write-only ${c.fillGBs.toFixed(1)})`).join(', ')}`);
     }
     console.log(`${EVICT_NOTE}; outputs preallocated on both sides. onnxruntime: ms = its own model_run time from its profiler; ` +
       'run() = session.run() end to end, which also copies every output into a fresh ArrayBuffer (the binding\'s cost, bench/peers/ort-timing.js)');

@@ -2,7 +2,8 @@
 // and streaming-read bandwidth from memory (GB/s), plus the clock implied by the peak.
 //   fma-peak [--json]
 //   fma-peak --copy <bytes> <threads> <evict 0|1>: the copy reference of bench/run.js's
-//     memory-bound tables, as JSON: GB/s (read + written) with ordinary and non-temporal stores.
+//     memory-bound tables, as JSON: GB/s (read + written) with ordinary and non-temporal stores,
+//     and of a write-only fill (ordinary stores).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,10 +16,11 @@ int main(int argc, char** argv) {
     const size_t bytes = std::strtoull(argv[2], nullptr, 10);
     const int threads = std::max(1, std::atoi(argv[3]));
     const bool evict = std::atoi(argv[4]) != 0;
-    const double plain = bench::copy_bandwidth_gbs(threads, bytes, evict, false);
-    const double nt = bench::copy_bandwidth_gbs(threads, bytes, evict, true);
-    std::printf("{\"bytes\":%zu,\"threads\":%d,\"evict\":%s,\"copy_gbs\":%.2f,\"copy_nt_gbs\":%.2f}\n", bytes, threads,
-                evict ? "true" : "false", plain, nt);
+    const double plain = bench::copy_bandwidth_gbs(threads, bytes, evict, bench::stream_kind::copy);
+    const double nt = bench::copy_bandwidth_gbs(threads, bytes, evict, bench::stream_kind::copy_nt);
+    const double fill = bench::copy_bandwidth_gbs(threads, bytes, evict, bench::stream_kind::fill);
+    std::printf("{\"bytes\":%zu,\"threads\":%d,\"evict\":%s,\"copy_gbs\":%.2f,\"copy_nt_gbs\":%.2f,\"fill_gbs\":%.2f}\n", bytes,
+                threads, evict ? "true" : "false", plain, nt, fill);
     return 0;
   }
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;

@@ -128,11 +128,27 @@ inline double read_bandwidth_gbs(int threads, size_t bytes = size_t{1} << 30, in
 }
 
 
-// y[0, n) = x[0, n): 64-byte loads and ordinary stores (each stored line is read first, as in
-// every convkit kernel) or non-temporal stores (no read of the stored lines, then an sfence).
-__attribute__((target("avx512f"), noinline)) inline void copy_stream(const float* x, float* y, int64_t n, bool nt) {
+// What a stream reference does: copy y = x with ordinary stores (each stored line is read
+// first, as in every convkit kernel) or non-temporal ones (no read of the stored lines, then an
+// sfence), or fill y with ordinary stores and no loads (the write-only ceiling of write-heavy
+// kernels such as upsample x2, which writes four times what it reads).
+enum class stream_kind { copy, copy_nt, fill };
+
+// y[0, n) = x[0, n) (copy, copy_nt) or a constant (fill), 64-byte vectors.
+__attribute__((target("avx512f"), noinline)) inline void copy_stream(const float* x, float* y, int64_t n, stream_kind kind) {
   int64_t i = 0;
-  if (nt) {
+  if (kind == stream_kind::fill) {
+    const __m512 v = _mm512_set1_ps(1.0f);
+    for (; i + 64 <= n; i += 64) {
+      _mm512_store_ps(y + i, v);
+      _mm512_store_ps(y + i + 16, v);
+      _mm512_store_ps(y + i + 32, v);
+      _mm512_store_ps(y + i + 48, v);
+    }
+    for (; i < n; ++i) y[i] = 1.0f;
+    return;
+  }
+  if (kind == stream_kind::copy_nt) {
     for (; i + 64 <= n; i += 64) {
       _mm512_stream_ps(y + i, _mm512_load_ps(x + i));
       _mm512_stream_ps(y + i + 16, _mm512_load_ps(x + i + 16));
@@ -184,12 +200,13 @@ class spin_barrier {
   std::condition_variable cv_;
 };
 
-// GB/s (bytes read + bytes written, per second) of copying `bytes` into another `bytes`, split
+// GB/s (bytes read + bytes written, per second; a fill reads none) of copying `bytes` into
+// another `bytes` (or filling them), split
 // in contiguous parts over `threads` threads that stay up for all reps; median of `reps` after
 // a warm-up rep (which also faults the pages in). evict: before each rep, untimed, thread 0
 // reads one float per line of a 256 MB buffer (as bench/evict.js does between timed runs),
 // so the copy starts from memory; otherwise the copy repeats on warm caches.
-inline double copy_bandwidth_gbs(int threads, size_t bytes, bool evict, bool nt, int reps = 15) {
+inline double copy_bandwidth_gbs(int threads, size_t bytes, bool evict, stream_kind kind, int reps = 15) {
   const int64_t n = static_cast<int64_t>(bytes / sizeof(float));
   const size_t evict_bytes = size_t{256} << 20;
   float* x = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
@@ -218,7 +235,7 @@ inline double copy_bandwidth_gbs(int threads, size_t bytes, bool evict, bool nt,
       }
       barrier.wait();
       if (t == 0) t0 = now_s();
-      copy_stream(x + lo, y + lo, hi - lo, nt);
+      copy_stream(x + lo, y + lo, hi - lo, kind);
       barrier.wait();
       if (t == 0 && r > 0) times.push_back(now_s() - t0);
     }
@@ -227,7 +244,7 @@ inline double copy_bandwidth_gbs(int threads, size_t bytes, bool evict, bool nt,
   std::free(x);
   std::free(y);
   std::free(e);
-  return 2.0 * static_cast<double>(bytes) / median(times) * 1e-9;
+  return (kind == stream_kind::fill ? 1.0 : 2.0) * static_cast<double>(bytes) / median(times) * 1e-9;
 }
 
 }  // namespace bench
