@@ -33,14 +33,15 @@ function hardware() {
  * The copy reference of the memory-bound tables: `fma-peak --copy`, a streaming AVX-512 copy of
  * `bytes` into another `bytes` on `threads` threads (caches evicted before each run when evict,
  * as bench/evict.js does), median of 15 runs. Returns { copyGBs (ordinary stores, as convkit's
- * kernels store), copyNtGBs (non-temporal stores) } in bytes read + written per second, or null.
+ * kernels store), copyNtGBs (non-temporal stores), fillGBs (a write-only fill; null from an
+ * fma-peak built before it had one) } in bytes read + written per second, or null.
  */
 function copyBandwidth(bytes, threads, evict) {
   if (!ensureBuilt()) return null;
   const r = spawnSync(bin, ['--copy', String(bytes), String(threads), evict ? '1' : '0'], { encoding: 'utf8' });
   try {
     const m = JSON.parse(r.stdout.trim().split('\n').pop());
-    return { copyGBs: m.copy_gbs, copyNtGBs: m.copy_nt_gbs, fillGBs: m.fill_gbs };
+    return { copyGBs: m.copy_gbs, copyNtGBs: m.copy_nt_gbs, fillGBs: m.fill_gbs ?? null };
   } catch {
     return null;
   }

@@ -193,7 +193,7 @@ function main() {
       '"write-only" = a fill of the same size (ordinary stores, no loads): the time of writing alone bounds a write-heavy kernel from below ' +
       '(upsample x2 into 8 MB takes at least 8 MB / that).');
     for (const [k, v] of Object.entries(copyRefs)) {
-      console.log(`  copy reference ${k.replace('@', ' @ ')}T: ${v.map((c) => `${c.when} ${c.copyGBs.toFixed(1)} GB/s (non-temporal stores ${c.copyNtGBs.toFixed(1)}; write-only ${c.fillGBs.toFixed(1)})`).join(', ')}`);
+      console.log(`  copy reference ${k.replace('@', ' @ ')}T: ${v.map((c) => `${c.when} ${c.copyGBs.toFixed(1)} GB/s (non-temporal stores ${c.copyNtGBs.toFixed(1)}; write-only ${c.fillGBs === null ? '- (rebuild build-core)' : c.fillGBs.toFixed(1)})`).join(', ')}`);
     }
     console.log(`${EVICT_NOTE}; outputs preallocated on both sides. onnxruntime: ms = its own model_run time from its profiler; ` +
       'run() = session.run() end to end, which also copies every output into a fresh ArrayBuffer (the binding\'s cost, bench/peers/ort-timing.js)');

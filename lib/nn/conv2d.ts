@@ -95,11 +95,21 @@ export class Conv2d extends Module {
     return { ...this.opts, bias: this.bias };
   }
 
-  /** Whether this forward runs on bf16 operands: eval mode, setPrecision('bf16'), a 1x1 of one group. */
-  private runsBf16(): boolean {
+  /** [kh, kw] of the weight (OIHW, or OHWI with layout 'nhwc'). */
+  private kernelSize(): [number, number] {
     const s = this.weight.shape;
-    const [kh, kw] = this.opts.layout === 'nhwc' ? [s[1], s[2]] : [s[2], s[3]];
-    return !this.training && this.precision === 'bf16' && convRunsBf16(kh, kw, this.opts.groups);
+    return this.opts.layout === 'nhwc' ? [s[1], s[2]] : [s[2], s[3]];
+  }
+
+  /** Whether bf16 pays for this layer (a 1x1 of one group) once setPrecision('bf16') is set. */
+  private bf16Pays(): boolean {
+    const [kh, kw] = this.kernelSize();
+    return convRunsBf16(kh, kw, this.opts.groups);
+  }
+
+  /** Whether this forward runs on bf16 operands: eval mode, setPrecision('bf16'), and it pays. */
+  private runsBf16(): boolean {
+    return !this.training && this.precision === 'bf16' && this.bf16Pays();
   }
 
   forward(x: Tensor): Tensor {
@@ -136,13 +146,12 @@ export class Conv2d extends Module {
   }
 
   override describe(): string {
-    const s = this.weight.shape;
-    const [kh, kw] = this.opts.layout === 'nhwc' ? [s[1], s[2]] : [s[2], s[3]];
+    const [kh, kw] = this.kernelSize();
     const extra = [
       this.opts.stride !== undefined ? `stride ${JSON.stringify(this.opts.stride)}` : '',
       this.opts.padding !== undefined ? `padding ${JSON.stringify(this.opts.padding)}` : '',
       this.opts.groups !== 1 ? `groups ${this.opts.groups}` : '',
-      this.precision === 'bf16' && convRunsBf16(kh, kw, this.opts.groups) ? 'bf16 in eval' : '',
+      this.precision === 'bf16' && this.bf16Pays() ? 'bf16 in eval' : '',
     ].filter(Boolean);
     return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel ${kh}x${kw}${extra.length ? `, ${extra.join(', ')}` : ''})`;
   }

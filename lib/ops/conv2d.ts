@@ -103,8 +103,9 @@ export function conv2d(x: Tensor, w: Tensor, opts?: Conv2dOptions): Tensor {
 
 /**
  * conv2d (the same arguments, checks and tape) on weights the caller packed once: pack(info)
- * returns the backend's packed weights for this call's geometry and x's precision (nn.Conv2d
- * keeps bf16 ones per input shape in eval mode).
+ * returns the backend's packed weights for this call's geometry, whose precision (fp32 or bf16)
+ * is the one computed; opts' precision is not used (nn.Conv2d keeps bf16 ones per input shape
+ * in eval mode).
  * @internal
  */
 export function conv2dWithPacked(x: Tensor, w: Tensor, opts: Conv2dOptions, pack: (info: Conv2dInfo) => PackedConv2dWeights): Tensor {
