@@ -154,7 +154,7 @@ export class OnnxModel {
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const { arrays, shapes } = this.feedsOf('model.run', feeds);
     this.worker ??= new RunWorker(this.graph, { threads: this.opts.threads, precision: this.opts.precision });
-    const out = await this.worker.run(arrays.map((a) => a.slice()), shapes);
+    const out = await this.worker.run(arrays, shapes);  // copies them
     const result: Record<string, Tensor> = {};
     this.outputs.forEach((o, i) => { result[o.name] = new Tensor(out[i].data, out[i].shape); });
     return result;

@@ -7,12 +7,20 @@ import { Worker } from 'node:worker_threads';
 import { getBackend } from '../backend/select';
 import type { Graph } from './graph';
 
-/** A message from the worker: a result or an error for request `id`. */
+/** A message from the worker: a result or an error for request `id`, and the request's input copies handed back (recycled by the next run). */
 export interface Reply {
   id: number;
   outputs?: { data: Float32Array; shape: number[] }[];
   error?: { name: string; message: string };
+  inputs: Float32Array[];
 }
+
+// Input copies kept for reuse: at most this many per byte length, and this many lengths (the
+// oldest length dropped first). A fresh buffer costs a page fault per 4 KiB page on first write,
+// ~10 us each on this project's VMs: copying a [4, 3, 224, 224] input into a new array took
+// 1.1-6.4 ms, into a reused one 0.34 ms.
+const SPARE_PER_LENGTH = 4;
+const SPARE_LENGTHS = 8;
 
 /** Moves every constant's elements into shared memory so the worker reads the same bytes (onnx.load does it once, before any plan holds the old arrays). */
 export function shareConsts(g: Graph): void {
@@ -37,6 +45,7 @@ export class RunWorker {
   private readonly pending = new Map<number, { resolve: (o: NonNullable<Reply['outputs']>) => void; reject: (e: Error) => void; stack: string }>();
   private next = 0;
   private failed: Error | null = null;
+  private readonly spare = new Map<number, ArrayBuffer[]>();
 
   constructor(graph: Graph, opts: { threads?: number; precision?: 'fp32' | 'bf16' }) {
     shareConsts(graph);
@@ -52,7 +61,30 @@ export class RunWorker {
     this.worker.on('exit', (code) => { if (this.pending.size) fail(new Error(`model.run: the model's worker thread exited (code ${code})`)); });
   }
 
+  /** A copy of `a` in a recycled buffer of its byte length, or in a new one. */
+  private copyOf(a: Float32Array): Float32Array {
+    const buf = this.spare.get(a.byteLength)?.pop() ?? new ArrayBuffer(a.byteLength);
+    const c = new Float32Array(buf);
+    c.set(a);
+    return c;
+  }
+
+  private keep(inputs: readonly Float32Array[] | undefined): void {
+    for (const a of inputs ?? []) {
+      const buf = a.buffer;
+      if (!(buf instanceof ArrayBuffer) || buf.byteLength !== a.byteLength) continue;
+      let list = this.spare.get(buf.byteLength);
+      if (!list) {
+        if (this.spare.size >= SPARE_LENGTHS) this.spare.delete(this.spare.keys().next().value!);
+        list = [];
+        this.spare.set(buf.byteLength, list);
+      }
+      if (list.length < SPARE_PER_LENGTH) list.push(buf);
+    }
+  }
+
   private settle(r: Reply): void {
+    this.keep(r.inputs);
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
@@ -67,18 +99,21 @@ export class RunWorker {
     }
   }
 
-  run(arrays: Float32Array[], shapes: number[][]): Promise<NonNullable<Reply['outputs']>> {
+  /** Runs on copies of `arrays` (the caller may reuse them at once). */
+  run(arrays: readonly Float32Array[], shapes: number[][]): Promise<NonNullable<Reply['outputs']>> {
     if (this.failed) return Promise.reject(this.failed);
+    const copies = arrays.map((a) => this.copyOf(a));
     const id = this.next++;
     const stack = (new Error().stack ?? '').split('\n').slice(3).join('\n');
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, stack });
       this.worker.ref();
-      this.worker.postMessage({ id, arrays, shapes }, arrays.map((a) => a.buffer as ArrayBuffer));
+      this.worker.postMessage({ id, arrays: copies, shapes }, copies.map((a) => a.buffer as ArrayBuffer));
     });
   }
 
   async close(): Promise<void> {
+    this.spare.clear();
     await this.worker.terminate();
   }
 }

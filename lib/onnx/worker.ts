@@ -16,14 +16,16 @@ for (const node of graph.nodes) attrs.set(node, opDef(node).load(new Attrs(node)
 const model = new OnnxModel(graph, attrs, opts, []);
 
 parentPort!.on('message', (m: { id: number; arrays: Float32Array[]; shapes: number[][] }) => {
+  // The input copies go back with the reply (transferred, not copied) for the next run to reuse.
+  const inputs = m.arrays.map((a) => a.buffer as ArrayBuffer);
   let reply: Reply;
   try {
     const outputs = model.runArrays(m.arrays, m.shapes);
-    reply = { id: m.id, outputs };
-    parentPort!.postMessage(reply, outputs.map((o) => o.data.buffer as ArrayBuffer));
+    reply = { id: m.id, outputs, inputs: m.arrays };
+    parentPort!.postMessage(reply, [...outputs.map((o) => o.data.buffer as ArrayBuffer), ...inputs]);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    reply = { id: m.id, error: { name: e.name, message: e.message } };
-    parentPort!.postMessage(reply);
+    reply = { id: m.id, error: { name: e.name, message: e.message }, inputs: m.arrays };
+    parentPort!.postMessage(reply, inputs);
   }
 });

@@ -29,6 +29,26 @@ describe('model.run on the worker', () => {
     await m.close();
   });
 
+  it('recycles its input copies: the buffer a run copied into comes back and carries the next run', async () => {
+    const m = await onnx.load(fixture);
+    const spare = () => ((m as unknown as { worker: { spare: Map<number, ArrayBuffer[]> } }).worker.spare);
+    const x = randn([2, 3, 64, 64], { seed: 7 }), y = randn([2, 3, 64, 64], { seed: 8 });
+    const a = (await m.run({ input: x })).output.data;
+    const kept = spare().get(x.data.byteLength);
+    expect(kept?.length).toBe(1);
+    const buf = kept![0];
+    const p = m.run({ input: y });
+    expect(spare().get(x.data.byteLength)?.length).toBe(0);   // taken by the call
+    const b = (await p).output.data;
+    expect(spare().get(x.data.byteLength)).toEqual([buf]);     // the same buffer, back again
+    expect(Array.from(a)).toEqual(Array.from(m.runSync({ input: x }).output.data));
+    expect(Array.from(b)).toEqual(Array.from(m.runSync({ input: y }).output.data));
+    // Many in flight: at most 4 copies are kept per size.
+    await Promise.all(Array.from({ length: 9 }, (_, i) => m.run({ input: randn([2, 3, 64, 64], { seed: i }) })));
+    expect(spare().get(x.data.byteLength)!.length).toBe(4);
+    await m.close();
+  });
+
   it('the event loop stays free while a run computes', async () => {
     const m = await onnx.load(fixture);
     await m.run({ input: randn([1, 3, 64, 64]) });   // worker started
