@@ -12,6 +12,7 @@
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
 #include "conv-shapes.h"
+#include "conv2d/padded-input.h"
 #include "harness.h"
 
 using convkit::conv2d_params;
@@ -121,6 +122,28 @@ TEST(resnet_like_tiled) {
   both_layouts({1, 128, 40, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1});  // several im2col tiles
   both_layouts({2, 3, 64, 64, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false, true, true});
 }
+// Padded planes are whole 64-byte lines (row chunks copied by different threads share no
+// line), and the implicit GEMM's 1x1 stride-2 downsample of ResNet (planes of 14 x 14 floats,
+// chunks of rows of 14 floats: rounded to 8 rows) is right with the chunks split between
+// threads, and at odd sizes whose rows never fill whole lines.
+TEST(padded_planes_whole_lines) {
+  for (int64_t h : {1, 7, 13, 14, 29}) {
+    for (int64_t sw : {1, 2, 3}) {
+      const conv2d_params p = test::conv_params({1, 3, h, h + 2, 4, 3, 3, 1, sw, 1, 0, 2, 1});
+      const convkit::padded_input g = convkit::padded_geometry(p);
+      CHECK(g.plane % 16 == 0, "plane %ld", (long)g.plane);
+      CHECK(g.plane >= g.hp * g.rowlen && g.plane < g.hp * g.rowlen + 16, "plane %ld", (long)g.plane);
+    }
+  }
+  const int saved = convkit::get_num_threads();
+  for (int t : {1, 2, 3}) {
+    convkit::set_num_threads(t);
+    both_layouts({1, 256, 14, 14, 512, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, false, true, true});
+    both_layouts({1, 96, 13, 11, 40, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, false, true});
+  }
+  convkit::set_num_threads(saved);
+}
+
 TEST(single_thread) {
   const int saved = convkit::get_num_threads();
   convkit::set_num_threads(1);

@@ -25,7 +25,9 @@ padded_input padded_geometry(const conv2d_params& p) {
   const int64_t wp = p.pad_left + p.in_width + p.pad_right;
   g.wq = (wp + p.stride_w - 1) / p.stride_w;
   g.rowlen = p.stride_w * g.wq;
-  g.plane = g.hp * g.rowlen;
+  // Whole 64-byte lines per plane: workers that copy different rows of the planes in parallel
+  // (conv2d-igemm.cc) then share no line at their boundaries, which are line-aligned too.
+  g.plane = (g.hp * g.rowlen + 15) / 16 * 16;
   return g;
 }
 
@@ -38,6 +40,7 @@ bool padded_copy_is_lean(const conv2d_params& p) {
   const int64_t real = p.in_height * p.in_width + p.out_height * p.out_width;  // < 2^63
   int64_t plane, image;
   if (__builtin_mul_overflow(hp, std::max(rowlen, wp), &plane)) return false;
+  plane += 15;  // padded_geometry's rounding to whole lines
   if (plane > 4 * real + (int64_t{1} << 16)) return false;
   // The whole padded image (all channels) must also be addressable.
   return !__builtin_mul_overflow(plane, p.in_channels, &image);

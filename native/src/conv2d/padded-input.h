@@ -21,7 +21,7 @@ workspace& padded_images_space();
 workspace& packed_weights_space();
 
 struct padded_input {
-  int64_t hp, wq, rowlen, plane;  // rowlen = S*Wq, plane = Hp*rowlen
+  int64_t hp, wq, rowlen, plane;  // rowlen = S*Wq, plane = Hp*rowlen rounded up to 16 floats
 };
 
 padded_input padded_geometry(const conv2d_params& p);
