@@ -392,10 +392,15 @@ TEST(prepacked_weights) {
       {1, 1400, 3, 5, 38, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, false, true, true},
       {1, 64, 13, 13, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true, true},
       {1, 24, 9, 9, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true, true},
+      // NHWC with few positions: split into one position range per thread (conv2d's
+      // unpacked call splits the GEMM over channels instead; both give the same bits).
+      {1, 64, 14, 14, 384, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true, true},
+      {1, 40, 9, 11, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, false, true},
+      {1, 48, 8, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, true, true},
   };
   const int threads = convkit::get_num_threads();
   for (const shape& s : shapes) {
-    for (int t : {1, threads}) {
+    for (int t : {1, threads, 3}) {
       convkit::set_num_threads(t);
       const conv2d_params p = test::conv_params(s);
       const size_t nx = convkit::conv2d_x_size(p), nw = convkit::conv2d_w_size(p), ny = convkit::conv2d_y_size(p);

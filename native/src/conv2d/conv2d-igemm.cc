@@ -377,12 +377,12 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
     const int64_t nt = threads > 1 && total > 1 ? threads : 1;
     std::unique_ptr<std::atomic<int64_t>[]> taken(new std::atomic<int64_t>[nt]);
     for (int64_t i = 0; i < nt; ++i) taken[i].store(0, std::memory_order_relaxed);
-    std::atomic<int64_t> joined{0};
-    auto run = [&](int64_t, int64_t) {
+    auto run = [&](int64_t piece, int64_t) {
       float* panels = panel_space.get(static_cast<size_t>(kcb * max_pos));
       float* acc = acc_space.get(static_cast<size_t>(max_pos * max_ch));
       igemm_segment seg[64];
-      const int64_t self = joined.fetch_add(1, std::memory_order_relaxed) % nt;
+      // Its range by its parallel_for piece, as gemm.cc's macro_tasks (the same rows per core).
+      const int64_t self = piece % nt;
       run_own_range_then_others(total, nt, self, taken.get(),
                                 [&](int64_t t) { task(t, panels, acc, seg); });
     };

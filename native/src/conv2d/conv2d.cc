@@ -77,6 +77,9 @@ void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* 
   });
 }
 
+// Fewest positions per thread for conv2d_pointwise_nhwc's split of positions over threads.
+constexpr int64_t kMinRangePositions = 16;
+
 // 1x1, stride 1, no padding, NHWC: one GEMM over all N*H*W positions, x is [NP, Cin].
 // wp: null, or the GEMM's B panels of each group, prepacked (conv2d_prepack).
 void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b,
@@ -84,8 +87,25 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
   const int64_t G = p.groups, cin_g = p.in_channels / G, cout_g = p.out_channels / G;
   const int64_t P = p.batch * p.out_height * p.out_width;
   const int64_t threads = get_num_threads();
-  const int64_t pt = tile_size(P, 1, G, threads);
-  const int64_t tiles = (P + pt - 1) / pt;
+  int64_t pt = tile_size(P, 1, G, threads);
+  int64_t tiles = (P + pt - 1) / pt;
+  // Prepacked weights (a model's layer) and too few tiles for the threads: one range of
+  // positions per thread rather than one GEMM split over output channels, so each thread
+  // writes the positions that the same thread reads in the next layer (depthwise and pooling
+  // split output rows in the same order) instead of half of every position's channels, which
+  // the other core then reads across (MobileNetV2's 14x14 blocks at 2 threads: a depthwise
+  // layer after a channel-split 1x1 ran slower than on 1 thread). No repacking: the weights
+  // are packed already.
+  // (Two tiles per thread: run_tasks runs them in parallel, a contiguous half each at 2.)
+  // Tiles stay above sgemm's small-product cut (16^3 multiply-adds), so every tile runs the
+  // blocked kernel as the whole product would: the same bits at any thread count.
+  if (wp != nullptr && threads > 1 && tiles * G < 2 * threads && P >= kMinRangePositions * 2 * threads) {
+    const int64_t split = (P + 2 * threads - 1) / (2 * threads);
+    if (split * cin_g * cout_g > 16 * 16 * 16) {
+      pt = split;
+      tiles = (P + pt - 1) / pt;
+    }
+  }
   run_tasks(tiles * G, threads, [&](int64_t t) {
     const int64_t tile = t / G, g = t % G;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);

@@ -134,7 +134,6 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
   const int64_t n_tasks = m_blocks * n_chunks;
   std::unique_ptr<std::atomic<int64_t>[]> taken(new std::atomic<int64_t>[threads]);
   for (int64_t i = 0; i < threads; ++i) taken[i].store(0, std::memory_order_relaxed);
-  std::atomic<int64_t> joined{0};
 
   auto run_task = [&](int64_t t, uint32_t* ap, float* tile) {
     const int64_t mb = t / n_chunks, chunk = t % n_chunks;
@@ -161,10 +160,11 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
       }
     }
   };
-  auto worker = [&](int64_t, int64_t) {
+  auto worker = [&](int64_t piece, int64_t) {
     alignas(64) float tile[16 * 64];  // MR * NR <= 1024
     uint32_t* ap = as_pairs(pack_a_space.get(static_cast<size_t>((MC + MR - 1) / MR * MR * (KC / 2 + 1))));
-    const int64_t self = joined.fetch_add(1, std::memory_order_relaxed) % threads;
+    // Its range by its parallel_for piece, as gemm.cc's macro_tasks (the same rows per core).
+    const int64_t self = piece % threads;
     run_own_range_then_others(n_tasks, threads, self, taken.get(), [&](int64_t t) { run_task(t, ap, tile); });
   };
   if (threaded) {
