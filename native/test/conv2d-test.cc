@@ -397,8 +397,15 @@ TEST(prepacked_weights) {
       {1, 64, 14, 14, 384, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true, true},
       {1, 40, 9, 11, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, false, true},
       {1, 48, 8, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, true, true},
+      // Winograd: the transformed weights prepacked, both layouts, few tiles (the path that
+      // transforms per task and panel when not prepacked) and many, Cout not a whole panel.
+      {1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true, true},
+      {1, 40, 13, 11, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true},
+      {1, 24, 56, 56, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true, true},
+      {2, 32, 30, 27, 33, 3, 3, 1, 1, 0, 1, 2, 0, 1, 1, 1, false, false, true},
   };
   const int threads = convkit::get_num_threads();
+  int winograd_runs = 0;
   for (const shape& s : shapes) {
     for (int t : {1, threads, 3}) {
       convkit::set_num_threads(t);
@@ -406,21 +413,26 @@ TEST(prepacked_weights) {
       const size_t nx = convkit::conv2d_x_size(p), nw = convkit::conv2d_w_size(p), ny = convkit::conv2d_y_size(p);
       const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), bv = test::rand_vec(s.cout);
       const int64_t np = convkit::conv2d_packed_size(p);
-      const bool pointwise = s.kh == 1 && s.kw == 1;
-      CHECK(pointwise ? np > 0 : np == 0, "%s: packed size %ld",
-            describe(s).c_str(), (long)np);
       test::guarded packed(static_cast<size_t>(np > 0 ? np : 1)), y(ny), yp(ny);
       convkit::conv2d_prepack(p, wv.data(), packed.data());
       const float* b = s.bias ? bv.data() : nullptr;
-      convkit::conv2d(p, xv.data(), wv.data(), b, y.data());
       (void)convkit::take_last_conv_path();
+      convkit::conv2d(p, xv.data(), wv.data(), b, y.data());
+      const convkit::conv_path plain = convkit::take_last_conv_path();
+      const bool pointwise = plain == convkit::conv_path::pointwise, winograd = plain == convkit::conv_path::winograd;
+      winograd_runs += winograd;
+      CHECK(pointwise == (s.kh == 1 && s.kw == 1), "%s: path %s", describe(s).c_str(), convkit::path_name(plain));
+      CHECK(pointwise || winograd ? np > 0 : np == 0, "%s: packed size %ld (path %s)",
+            describe(s).c_str(), (long)np, convkit::path_name(plain));
       convkit::conv2d_packed(p, xv.data(), wv.data(), packed.data(), b, yp.data());
       const convkit::conv_path path = convkit::take_last_conv_path();
-      CHECK(pointwise ? path == convkit::conv_path::pointwise_prepacked : path != convkit::conv_path::pointwise_prepacked,
+      CHECK(path == (pointwise ? convkit::conv_path::pointwise_prepacked : plain),
             "%s: path %s", describe(s).c_str(), convkit::path_name(path));
       CHECK(std::memcmp(y.data(), yp.data(), ny * sizeof(float)) == 0, "%s, %d threads: packed != conv2d", describe(s).c_str(), t);
     }
   }
+  // Where the level has Winograd, its shapes above took it (and so its prepacked form).
+  if (convkit::get_winograd_config().preferred) CHECK(winograd_runs >= 12, "Winograd ran %d times", winograd_runs);
   convkit::set_num_threads(threads);
 }
 

@@ -57,8 +57,9 @@ void conv2d(const conv2d_params& p, const float* x, const float* w, const float*
 // Weights prepacked once for many calls with the same p (its shapes, layout and groups; the
 // batch too, which picks the path) under the active ISA: where conv2d takes the 1x1 GEMM,
 // `packed` (conv2d_packed_size(p) floats, 0 elsewhere) holds the GEMM's panels of each group
-// (gemm.h: B panels in NHWC, sgemm_pack_b; A panels in NCHW, sgemm_pack_a). conv2d_packed is
-// conv2d on them, bit for bit, without packing the weights per call; it takes w as well (the
+// (gemm.h: B panels in NHWC, sgemm_pack_b; A panels in NCHW, sgemm_pack_a); where it takes
+// Winograd, the transformed weights (conv2d-winograd.h). conv2d_packed is conv2d on them, bit
+// for bit, without packing or transforming the weights per call; it takes w as well (the
 // same values they were packed from), which the other paths and the small products read.
 int64_t conv2d_packed_size(const conv2d_params& p);
 void conv2d_prepack(const conv2d_params& p, const float* w, float* packed);

@@ -106,8 +106,26 @@ bool use_winograd(const conv2d_params& p) {
   return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= cfg.min_tiles;
 }
 
+int64_t winograd_packed_size(const conv2d_params& p) {
+  const int64_t Cin = p.in_channels, rc = get_gemm_plan().nr;
+  return 16 * k_stride((p.out_channels + rc - 1) / rc * Cin * rc);
+}
+
+void winograd_prepack(const conv2d_params& p, const float* w, float* packed) {
+  const gemm_plan& plan = get_gemm_plan();
+  const int64_t Cin = p.in_channels, Cout = p.out_channels, rc = plan.nr;
+  const int64_t cpanels = (Cout + rc - 1) / rc, uks = k_stride(cpanels * Cin * rc);
+  const bool nhwc = p.data_layout == layout::nhwc;
+  const winograd_weight_fn wt_fn = get_winograd_config().weight;
+  parallel_for(cpanels, [&](int64_t lo, int64_t hi) {
+    for (int64_t cp = lo; cp < hi; ++cp) {
+      transform_weight_panel(w, nhwc, Cin, Cout, cp, rc, packed + cp * Cin * rc, uks, wt_fn, plan.pack_t8);
+    }
+  });
+}
+
 void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, const float* b,
-                     float* y, const float* r) {
+                     float* y, const float* r, const float* packed) {
   const gemm_plan& plan = get_gemm_plan();
   const winograd_config& cfg = get_winograd_config();
   const winograd_input_fn in_fn = cfg.input;
@@ -146,6 +164,9 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   // whole transformed weight, 16*Cin*Cout floats, would otherwise go through memory and be
   // read once per block: the bound on 14x14x256).
   const bool fused = pass_total <= 2 * t_max;
+  // Weights transformed per call: all at once (not fused) or per task and panel (fused);
+  // prepacked weights (winograd_prepack, the not-fused layout) skip both.
+  const bool transform_in_task = fused && packed == nullptr;
   int64_t nblocks = (pass_total + t_max - 1) / t_max;
   if (fused) nblocks = 1;
   if (threads > 1 && !fused && nblocks < 4 * threads) nblocks = round_up(nblocks, threads);
@@ -162,13 +183,14 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   const int64_t kc = std::max<int64_t>(plan.kc, 16);
 
   // Weights (not fused): U[k] packed [cpanels][Cin][rc] at up + k*uks.
-  const int64_t uks = fused ? k_stride(Cin * rc) : k_stride(cpanels * Cin * rc);
-  float* up = nullptr;
-  if (!fused) {
-    up = weight_space().get(static_cast<size_t>(16 * uks));
+  const int64_t uks = transform_in_task ? k_stride(Cin * rc) : k_stride(cpanels * Cin * rc);
+  const float* up = packed;
+  if (!fused && packed == nullptr) {
+    float* u = weight_space().get(static_cast<size_t>(16 * uks));
+    up = u;
     parallel_for(cpanels, [&](int64_t lo, int64_t hi) {
       for (int64_t cp = lo; cp < hi; ++cp) {
-        transform_weight_panel(w, nhwc, Cin, Cout, cp, rc, up + cp * Cin * rc, uks, wt_fn, t8);
+        transform_weight_panel(w, nhwc, Cin, Cout, cp, rc, u + cp * Cin * rc, uks, wt_fn, t8);
       }
     });
   }
@@ -243,7 +265,7 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
           float* m = m_space.get(static_cast<size_t>(16 * mks));
           const float* ubase = up;  // panel cp of U[k] at ubase + k*uks + (cp - cp_off)*Cin*rc
           int64_t cp_off = 0;
-          if (fused) {
+          if (transform_in_task) {
             float* ul = u_space.get(static_cast<size_t>(16 * uks));
             transform_weight_panel(w, nhwc, Cin, Cout, sp0, rc, ul, uks, wt_fn, t8);
             ubase = ul;

@@ -24,7 +24,16 @@ bool use_winograd(const conv2d_params& p);
 // one compare per output vector.
 // r: the residual (y's shape) or null; the non-finite check looks at the convolution plus
 // bias only, before the residual and the activation.
+// packed: null, or w transformed once by winograd_prepack for this p (the same values the
+// call would transform, so the same bits).
 void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, const float* b,
-                     float* y, const float* r = nullptr);
+                     float* y, const float* r = nullptr, const float* packed = nullptr);
+
+// The transformed weights U[k] (G g G^T for each of the 16 positions k) of every output
+// channel panel, in the GEMM micro-kernel's packed B format: floats, and the transform. A
+// model's 3x3 layers (conv2d_prepack) transform them once instead of on every call, which also
+// spared each thread of a 2-thread call reading the half the other core transformed.
+int64_t winograd_packed_size(const conv2d_params& p);
+void winograd_prepack(const conv2d_params& p, const float* w, float* packed);
 
 }  // namespace convkit

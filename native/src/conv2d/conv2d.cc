@@ -301,6 +301,9 @@ bool takes_pointwise(const conv2d_params& p) {
   return padded_copy_is_lean(p) && !depthwise && is_pointwise(p) && !use_winograd(p);
 }
 
+// Whether conv2d takes Winograd (the other path with a prepacked form: the transformed weights).
+bool takes_winograd(const conv2d_params& p) { return padded_copy_is_lean(p) && use_winograd(p); }
+
 int64_t packed_group_size(const conv2d_params& p) {
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   return p.data_layout == layout::nhwc ? sgemm_packed_b_size(cout_g, cin_g)
@@ -310,10 +313,15 @@ int64_t packed_group_size(const conv2d_params& p) {
 }  // namespace
 
 int64_t conv2d_packed_size(const conv2d_params& p) {
+  if (takes_winograd(p)) return winograd_packed_size(p);
   return takes_pointwise(p) ? p.groups * packed_group_size(p) : 0;
 }
 
 void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
+  if (takes_winograd(p)) {
+    winograd_prepack(p, w, packed);
+    return;
+  }
   if (!takes_pointwise(p)) return;
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   const int64_t per_group = packed_group_size(p);
@@ -330,6 +338,11 @@ void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
 
 void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const float* packed,
                    const float* b, float* y, const float* r) {
+  if (takes_winograd(p)) {
+    note_conv_path(conv_path::winograd);
+    conv2d_winograd(p, x, w, b, y, r, packed);
+    return;
+  }
   if (!takes_pointwise(p)) {
     conv2d(p, x, w, b, y, r);
     return;
