@@ -88,8 +88,12 @@ export interface Backend {
   /**
    * w (`[Cout, Cin/groups, KH, KW]`, NHWC `[Cout, KH, KW, Cin/groups]`) packed once for conv2d
    * calls of info's geometry ({@link PackedConv2dWeights}); w must not change while the result is used.
+   * `like`: an earlier result for the same w and precision (w unchanged since), whose panels the
+   * result shares instead of packing anew where the backend's panels for info are the same
+   * (native: they depend on the channels, kernel, groups, layout and the path, not on the batch
+   * or the spatial size).
    */
-  conv2dPrepack(w: Float32Array, info: Conv2dInfo, precision?: 'fp32' | 'bf16'): PackedConv2dWeights;
+  conv2dPrepack(w: Float32Array, info: Conv2dInfo, precision?: 'fp32' | 'bf16', like?: PackedConv2dWeights): PackedConv2dWeights;
   /**
    * conv2d on prepacked weights, bit for bit what conv2d gives on the w they were packed
    * from. RangeError if pw was packed by another backend or for another geometry.

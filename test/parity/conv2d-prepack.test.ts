@@ -45,7 +45,8 @@ function check(be: Backend, c: Config): void {
   const pw = be.conv2dPrepack(c.w, c.info);
   expect(pw.backend).toBe(be.name);
   expect(pw.w).toBe(c.w);
-  expect(pw.data.length > 0).toBe(be.name === 'native' && pointwise(c.info));
+  // Native panels: the 1x1 GEMM's and Winograd's transformed weights.
+  expect(pw.data.length > 0).toBe(be.name === 'native' && (pointwise(c.info) || expectedConvPath(c.info) === 'winograd'));
   if (be.name === 'native') lastPath('conv2d');
   be.conv2dPacked(c.x, pw, c.b, yp, c.info, c.r);
   if (be.name === 'native') {
@@ -66,7 +67,53 @@ const named: { name: string; x: number[]; w: number[]; opts: Record<string, unkn
   { name: '1x1 nchw 13x13x64->256 (squeezenet)', x: [1, 64, 13, 13], w: [256, 64, 1, 1], opts: {} },
   { name: '1x1 nchw grouped, ragged 2x(21->19), k 700', x: [1, 1400, 3, 5], w: [38, 700, 1, 1], opts: { groups: 2 } },
   { name: '3x3 nhwc igemm (no panels)', x: [1, 9, 9, 24], w: [32, 3, 3, 24], opts: { layout: 'nhwc', stride: 2, padding: 1 } },
+  { name: '3x3 nhwc 14x14x64->64 (Winograd, few tiles)', x: [1, 14, 14, 64], w: [64, 3, 3, 64], opts: { layout: 'nhwc', padding: 1 } },
+  { name: '3x3 nchw 2x28x28x32->40 (Winograd)', x: [2, 32, 28, 28], w: [40, 32, 3, 3], opts: { padding: 1 } },
 ];
+
+// Panels shared between geometries (conv2dPrepack's `like`, what onnx.load does for a model's
+// plans): the native panels of one w are the same for any batch and spatial size on the same
+// path, and a packing made with `like` shares them and still gives conv2d's bits.
+describe.skipIf(skip)('conv2d prepacked weights shared across geometries', () => {
+  const be = backends.native;
+  const cases: { name: string; w: number[]; a: number[]; b: number[]; opts: Record<string, unknown> }[] = [
+    { name: 'Winograd nhwc', w: [48, 3, 3, 40], a: [1, 28, 28, 40], b: [3, 20, 24, 40], opts: { layout: 'nhwc', padding: 1 } },
+    { name: 'Winograd nchw', w: [40, 32, 3, 3], a: [1, 32, 28, 28], b: [2, 32, 17, 30], opts: { padding: 1 } },
+    { name: '1x1 nhwc', w: [96, 1, 1, 40], a: [1, 14, 14, 40], b: [4, 7, 9, 40], opts: { layout: 'nhwc' } },
+    { name: '1x1 nchw', w: [24, 40, 1, 1], a: [1, 40, 7, 9], b: [3, 40, 13, 13], opts: {} },
+  ];
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+    const r = prng(77);
+    const w = randomData(r, c.w.reduce((p, q) => p * q, 1));
+    const ia = conv2dInfo('test', c.a, c.w, c.opts, null), ib = conv2dInfo('test', c.b, c.w, c.opts, null);
+    const pa = be.conv2dPrepack(w, ia), pbFresh = be.conv2dPrepack(w, ib);
+    // Where the level's config does not take Winograd for the 3x3 cases (no vectorized
+    // transforms, or other thresholds): no panels to share there.
+    if (!pointwise(ia) && expectedConvPath(ia) !== 'winograd') {
+      expect(pa.data.length).toBe(0);
+      return;
+    }
+    expect(pa.data.length).toBeGreaterThan(0);
+    expect(pbFresh.data.length).toBe(pa.data.length);
+    expect(bits(pbFresh.data)).toEqual(bits(pa.data));   // the assumption sharing rests on
+    const pb = be.conv2dPrepack(w, ib, 'fp32', pa);
+    expect(pb.data).toBe(pa.data);
+    expect(pb.key).toBe(pbFresh.key);
+    const x = randomData(r, c.b.reduce((p, q) => p * q, 1));
+    const n = ib.batch * ib.outChannels * ib.outHeight * ib.outWidth;
+    const y = new Float32Array(n), yp = new Float32Array(n).fill(NaN);
+    be.conv2d(x, w, null, y, ib);
+    be.conv2dPacked(x, pb, null, yp, ib);
+    expect(bits(yp)).toEqual(bits(y));
+    // Not shared: another w (even with the same values), another channel count, another precision.
+    expect(be.conv2dPrepack(w.slice(), ib, 'fp32', pa).data).not.toBe(pa.data);
+    const wider = [c.w[0] + 8, ...c.w.slice(1)];
+    const iw = conv2dInfo('test', c.b, wider, c.opts, null);
+    const w2 = randomData(r, wider.reduce((p, q) => p * q, 1));
+    expect(be.conv2dPrepack(w2, iw, 'fp32', pa).data).not.toBe(pa.data);
+    expect(be.conv2dPrepack(w, ib, 'bf16', pa).precision).toBe('bf16');
+  });
+});
 
 describe.skipIf(skip)('conv2d prepacked weights', () => {
   itRunsAtForcedIsa();

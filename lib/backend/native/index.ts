@@ -60,12 +60,27 @@ export function makeNativeBackend(addon: Addon): Backend {
       return r ?? (k === 'conv2dAsync' || k === 'conv2dBf16Async' ? args[3] : args[args.length - 2]);
     };
   }
+  // The fields of a conv2dPackKey the panels depend on: Cin, Cout, KH, KW, groups, layout.
+  const samePanelGeometry = (key: string, info: Conv2dInfo): boolean => {
+    const k = key.split(',');
+    return Number(k[1]) === info.inChannels && Number(k[4]) === info.outChannels && Number(k[5]) === info.kernelH &&
+      Number(k[6]) === info.kernelW && Number(k[15]) === info.groups && k[16] === info.layout;
+  };
   // Prepacked conv2d weights: w and the addon's panels, tagged with the geometry (checked
   // against it here; the addon checks the lengths).
-  be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16' = 'fp32'): PackedConv2dWeights => {
+  be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16' = 'fp32', like?: PackedConv2dWeights): PackedConv2dWeights => {
     const pi = packConv2dInfo(info) as unknown as Conv2dInfo;
     const bf16 = precision === 'bf16';
-    const data = new Float32Array(bf16 ? addon.conv2dBf16PackedSize(pi) : addon.conv2dPackedSize(pi));
+    const n = bf16 ? addon.conv2dBf16PackedSize(pi) : addon.conv2dPackedSize(pi);
+    // The addon's panels (the 1x1 GEMM's, Winograd's transformed weights) are a function of w,
+    // the precision, Cin, Cout, the kernel, groups and layout, given the path, which their size
+    // tells apart (0 where there are none); batch, spatial size, stride and padding only pick
+    // the path (test/onnx/conv-packed-shared.test.ts compares them across geometries).
+    if (like !== undefined && n > 0 && like.backend === 'native' && like.w === w && like.precision === precision &&
+      like.data.length === n && samePanelGeometry(like.key, info)) {
+      return Object.freeze({ ...like, key: conv2dPackKey(info) });
+    }
+    const data = new Float32Array(n);
     if (bf16) addon.conv2dBf16Prepack(w, data, pi);
     else addon.conv2dPrepack(w, data, pi);
     return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), w, data, precision: bf16 ? 'bf16' as const : 'fp32' as const });

@@ -6,6 +6,24 @@ import { broadcastInfo } from '../../shape/broadcast-info';
 import type { Attrs } from '../attrs';
 import { floatInput, input, op, dims } from './op';
 import { convRunsBf16 } from '../../ops/bf16-where-it-pays';
+import type { Backend, PackedConv2dWeights } from '../../backend/backend';
+import type { Conv2dInfo } from '../../shape/conv2d-info';
+
+// A model's constant weights packed once for all its plans (one per input shape: dynamic
+// batching made up to 8 of them, each holding its own copy of ResNet-18's transformed Winograd
+// weights, 66 MB): each later plan offers the first packing to the backend, which shares its
+// panels when they are the ones this geometry needs (conv2dPrepack's `like`). Only for graph
+// constants, which nothing writes after load.
+const firstPacked = new WeakMap<Float32Array, Map<string, PackedConv2dWeights>>();
+
+function prepackConst(be: Backend, w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16'): PackedConv2dWeights {
+  let byPrecision = firstPacked.get(w);
+  if (!byPrecision) firstPacked.set(w, (byPrecision = new Map()));
+  const like = byPrecision.get(`${be.name} ${precision}`);
+  const pw = be.conv2dPrepack(w, info, precision, like);
+  if (!like && pw.data.length > 0) byPrecision.set(`${be.name} ${precision}`, pw);
+  return pw;
+}
 
 /** ONNX auto_pad values. */
 export const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'] as const;
@@ -86,7 +104,7 @@ export const Conv = op({
     // bf16 where it pays (convRunsBf16: 1x1 of one group); the others stay fp32.
     if (p.precision === 'bf16' && convRunsBf16(kh, kw, info.groups)) {
       // Constant weights converted and packed once per plan.
-      const bw = wConst ? be.conv2dPrepack(wConst, info, 'bf16') : null;
+      const bw = wConst ? prepackConst(be, wConst, info, 'bf16') : null;
       return {
         outputs: [{ shape: out, dtype: 'float32' }],
         kernel: bw
@@ -95,7 +113,7 @@ export const Conv = op({
         note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} bf16${bw && bw.data.length ? ' prepacked' : ''}`,
       };
     }
-    let pw = wConst ? be.conv2dPrepack(wConst, info) : null;
+    let pw = wConst ? prepackConst(be, wConst, info, 'fp32') : null;
     if (pw && pw.data.length === 0) pw = null;
     const note = `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}${pw ? ' prepacked' : ''}`;
     if (pw) {
