@@ -75,7 +75,7 @@ export function makeNativeBackend(addon: Addon): Backend {
     // The addon's panels (the 1x1 GEMM's, Winograd's transformed weights) are a function of w,
     // the precision, Cin, Cout, the kernel, groups and layout, given the path, which their size
     // tells apart (0 where there are none); batch, spatial size, stride and padding only pick
-    // the path (test/onnx/conv-packed-shared.test.ts compares them across geometries).
+    // the path (test/parity/conv2d-prepack.test.ts compares them across geometries).
     if (like !== undefined && n > 0 && like.backend === 'native' && like.w === w && like.precision === precision &&
       like.data.length === n && samePanelGeometry(like.key, info)) {
       return Object.freeze({ ...like, key: conv2dPackKey(info) });
