@@ -185,14 +185,10 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   // Weights (not fused): U[k] packed [cpanels][Cin][rc] at up + k*uks.
   const int64_t uks = transform_in_task ? k_stride(Cin * rc) : k_stride(cpanels * Cin * rc);
   const float* up = packed;
-  if (!fused && packed == nullptr) {
+  if (!fused && packed == nullptr) {  // this call's copy of what winograd_prepack makes
     float* u = weight_space().get(static_cast<size_t>(16 * uks));
+    winograd_prepack(p, w, u);
     up = u;
-    parallel_for(cpanels, [&](int64_t lo, int64_t hi) {
-      for (int64_t cp = lo; cp < hi; ++cp) {
-        transform_weight_panel(w, nhwc, Cin, Cout, cp, rc, u + cp * Cin * rc, uks, wt_fn, t8);
-      }
-    });
   }
 
   // Set by any task whose outputs hold an Inf or NaN: then the direct sum decides (below).
