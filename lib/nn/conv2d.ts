@@ -130,7 +130,10 @@ export class Conv2d extends Module {
     if (pw === undefined) {
       // A server sees few input shapes; past 8, start again rather than grow without bound.
       if (this.packed.size >= 8) this.packed.clear();
-      pw = be.conv2dPrepack(this.weight.data, info, 'bf16');
+      // Another shape's packing offered as `like`: the backend shares its panels where they are
+      // the same (they do not depend on the batch or the spatial size), as onnx.load's plans do.
+      const like = [...this.packed.values()].find((q) => q.backend === be.name);
+      pw = be.conv2dPrepack(this.weight.data, info, 'bf16', like);
       this.packed.set(key, pw);
     }
     return pw;

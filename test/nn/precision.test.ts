@@ -85,6 +85,23 @@ for (const be of ['native', 'ts'] as const) {
       }
     });
 
+    it('an NHWC 1x1 packs once for all input shapes (shared panels on native) and stays right for each', () => {
+      setBackend(be);
+      manualSeed(9);
+      const layer = new nn.Conv2d(16, 24, 1, { layout: 'nhwc' }).setPrecision('bf16').eval();
+      const want = (x: Tensor) => conv2d(x, layer.weight, { bias: layer.bias, layout: 'nhwc', precision: 'bf16' });
+      const xs = [randn([2, 5, 5, 16]), randn([1, 7, 3, 16]), randn([3, 4, 6, 16])];
+      for (const x of xs) same(noGrad(() => layer.forward(x)), want(x));
+      const packs = [...(layer as unknown as { packed: Map<string, { data: Float32Array }> }).packed.values()];
+      expect(packs.length).toBe(3);
+      // Native's panels (the bf16 GEMM's B) do not depend on the shape: one copy for the three.
+      if (be === 'native') {
+        expect(packs[0].data.length).toBeGreaterThan(0);
+        expect(new Set(packs.map((q) => q.data)).size).toBe(1);
+      }
+      for (const x of xs) same(noGrad(() => layer.forward(x)), want(x));
+    });
+
     it('gradients flow through an eval-mode bf16 forward as through the fp32 product', () => {
       setBackend(be);
       manualSeed(9);
