@@ -14,13 +14,15 @@ export function mulberry32(seed: number): () => number {
 let shared: (() => number) | null = null;
 
 /**
- * Seeds the generator that random ops draw from when they are not given a `seed` of their own
- * ({@link dropout}'s masks), as torch.manual_seed: after `manualSeed(s)` the same sequence of
- * calls draws the same numbers. Until it is called, those ops use Math.random (not reproducible).
+ * Seeds the one generator that everything random draws from when not given a `seed` of its own:
+ * `rand`, `randn`, {@link dropout}'s masks and new layers' initial weights (`nn.manualSeed` is this
+ * function), as torch.manual_seed: after `manualSeed(s)` the same sequence of calls draws the
+ * same numbers. Until it is called, they use Math.random (not reproducible).
  * @param seed - a finite number.
  */
 export function manualSeed(seed: number): void {
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`manualSeed: seed must be a finite number, got ${String(seed)}`);
+  if (typeof seed !== 'number') throw new TypeError(`manualSeed: seed must be a finite number, got ${String(seed)}`);
+  if (!Number.isFinite(seed)) throw new RangeError(`manualSeed: seed must be a finite number, got ${seed}`);
   shared = mulberry32(seed);
 }
 

@@ -3,7 +3,7 @@ import { inspect, types } from 'node:util';
 import { formatTensor } from './format';
 import { checkDim, checkOptions, isDim, isInt } from './check';
 import { invalidType, rangeError, shapeStr } from './errors';
-import { mulberry32 } from './random';
+import { mulberry32, sharedRandom } from './random';
 import { allocate } from './alloc';
 import { AutogradMeta } from './autograd/node';
 import { needsGrad, record } from './autograd/record';
@@ -402,7 +402,7 @@ export function ones(shape: Shape): Tensor {
 
 function rng(op: string, opts?: { seed?: number }): () => number {
   const o = checkOptions(op, opts, ['seed']);
-  if (o.seed === undefined) return Math.random;
+  if (o.seed === undefined) return sharedRandom();
   if (typeof o.seed !== 'number' || !Number.isFinite(o.seed)) throw rangeError(op, `seed must be a finite number, got ${String(o.seed)}`);
   return mulberry32(o.seed);
 }
@@ -410,10 +410,10 @@ function rng(op: string, opts?: { seed?: number }): () => number {
 /**
  * A new tensor of `shape` with elements drawn uniformly from [0, 1).
  * @param opts - `seed`: a finite number for a reproducible stream (a mulberry32 generator);
- *   without it, `Math.random` is used.
+ *   without it, the generator {@link manualSeed} seeds (Math.random until it is called).
  */
 export function rand(shape: Shape, opts?: {
-  /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */
+  /** Seed (a finite number) for a stream of its own; default: the shared generator of {@link manualSeed}. */
   seed?: number;
 }): Tensor {
   const next = rng('rand', opts);
@@ -425,10 +425,11 @@ export function rand(shape: Shape, opts?: {
 /**
  * A new tensor of `shape` with elements drawn from the standard normal distribution (mean 0,
  * standard deviation 1; Box-Muller).
- * @param opts - `seed`: a finite number for a reproducible stream; without it, `Math.random` is used.
+ * @param opts - `seed`: a finite number for a reproducible stream; without it, the generator
+ *   {@link manualSeed} seeds (Math.random until it is called).
  */
 export function randn(shape: Shape, opts?: {
-  /** Seed (a finite number) for a reproducible stream; default: Math.random, not reproducible. */
+  /** Seed (a finite number) for a stream of its own; default: the shared generator of {@link manualSeed}. */
   seed?: number;
 }): Tensor {
   const next = rng('randn', opts);

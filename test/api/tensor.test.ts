@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { full, ones, rand, randn, Tensor, tensor, zeros } from '../../lib/index';
+import { dropout, full, manualSeed, nn, ones, rand, randn, Tensor, tensor, zeros } from '../../lib/index';
 
 describe('Tensor', () => {
   it('wraps data without copying and checks the length', () => {
@@ -42,5 +42,22 @@ describe('Tensor', () => {
     const sd = Math.sqrt(n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length);
     expect(Math.abs(mean)).toBeLessThan(0.05);
     expect(Math.abs(sd - 1)).toBeLessThan(0.05);
+  });
+  it('manualSeed seeds one generator for rand, randn, dropout and layer init (as torch.manual_seed)', () => {
+    const draw = () => {
+      const conv = new nn.Conv2d(3, 4, 3);
+      return [rand([5]), randn([7]), dropout(ones([16]), { p: 0.5, training: true }), conv.weight, conv.bias!]
+        .map((t) => Array.from(t.data));
+    };
+    manualSeed(3);
+    const a = draw();
+    manualSeed(3);
+    expect(draw()).toEqual(a);
+    nn.manualSeed(3);  // the same function
+    expect(draw()).toEqual(a);
+    manualSeed(4);
+    expect(draw()[1]).not.toEqual(a[1]);
+    expect(() => manualSeed(NaN)).toThrow(RangeError);
+    expect(() => manualSeed('1' as never)).toThrow(TypeError);
   });
 });
