@@ -153,8 +153,13 @@ TEST(single_thread) {
 }
 // Small Cin per group takes the direct kernel (AVX-512): Cout not a multiple of its 8-channel
 // block, flat stride-1 grids longer than one task chunk, stride-phase-split rows (stride 2, 3,
-// stride > kernel, with dilation), asymmetric padding, groups, bias + ReLU, both layouts.
+// stride > kernel, with dilation), asymmetric padding, groups, bias + ReLU, both layouts; at
+// 1, 2 and 3 threads (the padded copies are cut into bands of rows when images x groups are
+// fewer than twice the threads).
 TEST(direct_small_cin) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {1, 2, 3}) {
+  convkit::set_num_threads(threads);
   both_layouts({1, 3, 41, 37, 13, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, false, true, true});
   both_layouts({2, 3, 33, 35, 17, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false, true, true});
   both_layouts({1, 5, 23, 29, 9, 2, 2, 3, 3, 0, 1, 1, 0});                        // stride > kernel
@@ -164,6 +169,9 @@ TEST(direct_small_cin) {
   both_layouts({1, 16, 19, 21, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true});
   both_layouts({2, 6, 17, 15, 10, 3, 4, 1, 2, 1, 2, 0, 1, 1, 1, 2, false, true});  // groups
   both_layouts({1, 3, 9, 70, 8, 1, 3, 1, 1, 0, 0, 1, 1});                          // one long row
+  both_layouts({1, 3, 2, 40, 8, 1, 3, 1, 2, 0, 0, 1, 1});                          // fewer rows than bands
+  }
+  convkit::set_num_threads(saved);
 }
 // The direct path's NHWC store (a transpose of [rows][ld] tiles): every row count, runs
 // around the 8-position blocks, y's stride equal to rows (whole stores overlapping the next

@@ -212,15 +212,18 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   const int64_t in_image = p.in_channels * H * W;
   for (int64_t n0 = 0; n0 < p.batch; n0 += per_pass) {
     const int64_t nb = std::min(per_pass, p.batch - n0);
-    parallel_for(nb * G, [&](int64_t lo, int64_t hi) {
+    // The padded copies, in bands of rows when there are fewer images x groups than twice
+    // the threads: a stem (one image, Cin 3) was copied by one thread while the other waited,
+    // and the other then read half of the copy from this core's cache. Band b of an image is
+    // its rows [Hp*b/bands, Hp*(b+1)/bands): thread t copies the rows its output chunks read.
+    const int64_t threads_now = get_num_threads();
+    const int64_t bands = nb * G >= 2 * threads_now ? 1 : std::min(geo.hp, (2 * threads_now + nb * G - 1) / (nb * G));
+    parallel_for(nb * G * bands, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
-        const int64_t n = n0 + t / G, g = t % G;
-        const float* src = x + n * in_image + (nhwc ? g * cin_g : g * cin_g * H * W);
-        if (nhwc) {
-          pack_padded(p, geo, src, 1, W * p.in_channels, p.in_channels, cin_g, xp_all + t * cin_g * geo.plane);
-        } else {
-          pack_padded(p, geo, src, H * W, W, 1, cin_g, xp_all + t * cin_g * geo.plane);
-        }
+        const int64_t img = t / bands, band = t % bands;
+        const int64_t n = n0 + img / G, g = img % G;
+        pack_padded_rows(p, geo, x + n * in_image, g, geo.hp * band / bands, geo.hp * (band + 1) / bands,
+                         xp_all + img * cin_g * geo.plane);
       }
     });
     // Tasks: (image and group, chunk, run of channel blocks). The blocks are split only when

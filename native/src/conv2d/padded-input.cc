@@ -152,6 +152,10 @@ void pack_padded_rows(const conv2d_params& p, const padded_input& geo, const flo
       }
     } else {
       for (int64_t ci = 0; ci < cin_g; ++ci) std::fill(row + ci * geo.plane, row + ci * geo.plane + geo.rowlen, 0.0f);
+      if (S > 1) {  // phase by phase, no division per element (a stride-2 stem's rows)
+        for (int64_t ci = 0; ci < cin_g; ++ci) scatter_phases(s + ci, cin, W, pl, S, geo.wq, row + ci * geo.plane);
+        continue;
+      }
     }
     for (; iw < W; ++iw) {
       const int64_t c = iw + pl;
