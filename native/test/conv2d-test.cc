@@ -319,6 +319,61 @@ TEST(winograd) {
   convkit::set_num_threads(saved);
 }
 
+// The level's Winograd transforms (AVX-512: 16 channels a vector, AVX2: 8, the tail by the
+// portable ones) against the portable transforms, channel counts 1..40 (tails of both widths):
+// input and weight transforms equal; the output's sums equal with no activation and ReLU, with
+// and without bias and residual, clipped outputs left untouched; the other activations within
+// 1e-6 (their vector exp differs from the portable one in the last bits); the non-finite flag
+// agrees (a NaN in one channel, in the vector part and in the tail).
+TEST(winograd_transforms_match_portable) {
+  const convkit::winograd_config& cfg = convkit::get_winograd_config();
+  const int64_t ldk = 48;
+  for (int64_t cc = 1; cc <= 40; ++cc) {
+    const std::vector<float> px = test::rand_vec(static_cast<size_t>(16 * cc)), g = test::rand_vec(static_cast<size_t>(9 * ldk));
+    const float* src[16];
+    for (int k = 0; k < 16; ++k) src[k] = k % 5 == 3 ? nullptr : px.data() + k * cc;  // some zero pixels
+    std::vector<float> a(static_cast<size_t>(16 * ldk), -1.0f), b = a;
+    cfg.input(src, cc, a.data(), ldk);
+    convkit::f32_winograd_f2k3_input__scalar(src, cc, b.data(), ldk);
+    CHECK(a == b, "input transform, %ld channels", (long)cc);
+    std::fill(a.begin(), a.end(), -1.0f), std::fill(b.begin(), b.end(), -1.0f);
+    cfg.weight(g.data(), ldk, cc, a.data(), ldk);
+    convkit::f32_winograd_f2k3_weight__scalar(g.data(), ldk, cc, b.data(), ldk);
+    CHECK(a == b, "weight transform, %ld channels", (long)cc);
+
+    const std::vector<float> m = test::rand_vec(static_cast<size_t>(16 * ldk)), bias = test::rand_vec(static_cast<size_t>(cc)),
+                             res = test::rand_vec(static_cast<size_t>(4 * cc));
+    const float* resp[4] = {res.data(), res.data() + cc, res.data() + 2 * cc, res.data() + 3 * cc};
+    for (const convkit::activation act : {convkit::activation::none, convkit::activation::relu, convkit::activation::relu6,
+                                          convkit::activation::sigmoid, convkit::activation::silu, convkit::activation::hard_swish}) {
+      for (int variant = 0; variant < 4; ++variant) {
+        const bool with_bias = variant & 1, with_res = variant & 2;
+        std::vector<float> ya(static_cast<size_t>(4 * cc), 7.0f), yb = ya;
+        float* da[4] = {ya.data(), nullptr, ya.data() + 2 * cc, ya.data() + 3 * cc};  // (0, 1) clipped
+        float* db[4] = {yb.data(), nullptr, yb.data() + 2 * cc, yb.data() + 3 * cc};
+        const bool fa = cfg.output(m.data(), ldk, cc, with_bias ? bias.data() : nullptr, with_res ? resp : nullptr, act, da);
+        const bool fb = convkit::f32_winograd_f2k3_output__scalar(m.data(), ldk, cc, with_bias ? bias.data() : nullptr,
+                                                                  with_res ? resp : nullptr, act, db);
+        CHECK(fa && fb, "finite sums flagged, %ld channels", (long)cc);
+        const bool exact = act == convkit::activation::none || act == convkit::activation::relu;
+        for (size_t i = 0; i < ya.size(); ++i) {
+          const double tol = exact ? 0.0 : 1e-6 * (1.0 + std::fabs(yb[i]));
+          CHECK(std::fabs(ya[i] - yb[i]) <= tol, "output %zu of %ld channels, act %d, variant %d: %g vs %g", i,
+                (long)cc, static_cast<int>(act), variant, ya[i], yb[i]);
+        }
+      }
+    }
+    for (const int64_t at : {int64_t{0}, cc - 1}) {  // a NaN product: flagged by both
+      std::vector<float> mn = m, y(static_cast<size_t>(4 * cc));
+      mn[static_cast<size_t>(5 * ldk + at)] = std::numeric_limits<float>::quiet_NaN();
+      float* d[4] = {y.data(), y.data() + cc, y.data() + 2 * cc, y.data() + 3 * cc};
+      CHECK(!cfg.output(mn.data(), ldk, cc, nullptr, nullptr, convkit::activation::none, d), "NaN at %ld not flagged", (long)at);
+      CHECK(!convkit::f32_winograd_f2k3_output__scalar(mn.data(), ldk, cc, nullptr, nullptr, convkit::activation::none, d),
+            "portable: NaN at %ld not flagged", (long)at);
+    }
+  }
+}
+
 // Inf / NaN in x on the Winograd path: the transforms spread a special value over its whole
 // 4x4 tile (+Inf beside finite values came out NaN), so conv2d_winograd recomputes by the
 // implicit GEMM when any output is non-finite. Against conv2d_ref, class for class (an Inf
@@ -538,6 +593,10 @@ void fused_cases(bool check_paths) {
         for (bool res : {false, true}) {
           const convkit::conv_path got = check_fused(s, act, res);
           if (check_paths) CHECK(got == c.avx512_path, "%s: path %d, want %d", describe(s).c_str(), static_cast<int>(got), static_cast<int>(c.avx512_path));
+          // Every level with vector transforms (AVX-512, AVX2) takes Winograd where AVX-512 does.
+          if (c.avx512_path == convkit::conv_path::winograd && convkit::get_winograd_config().preferred) {
+            CHECK(got == convkit::conv_path::winograd, "%s: path %d, want Winograd", describe(s).c_str(), static_cast<int>(got));
+          }
         }
       }
     }

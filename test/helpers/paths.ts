@@ -46,7 +46,9 @@ export function expectedConvPath(i: Conv2dInfo, simd = simdLevel()): ConvPath {
     const algo = process.env.CONVKIT_CONV_ALGO;
     const tiles = i.batch * Math.ceil(i.outHeight / 2) * Math.ceil(i.outWidth / 2);
     if (algo === 'winograd') return 'winograd';
-    if (algo !== 'igemm' && avx512 && Math.min(i.inChannels, i.outChannels) >= 24 && tiles >= 16) return 'winograd';
+    // winograd-config.cc: preferred where the transforms are vectorized (AVX-512, AVX2).
+    const vectorTransforms = avx512 || simd === 'avx2';
+    if (algo !== 'igemm' && vectorTransforms && Math.min(i.inChannels, i.outChannels) >= 24 && tiles >= 16) return 'winograd';
   }
   if (depthwise) return 'depthwise';
   const cinG = i.inChannels / i.groups;
@@ -83,5 +85,6 @@ export function expectedGlobalPoolPath(op: 'globalAvgPool2d' | 'globalMaxPool2d'
 
 /** Every conv path the drivers have at this ISA level ('ref' aside: absurd geometry only). */
 export function convPathsAt(simd = simdLevel()): ConvPath[] {
-  return simd === 'avx512' ? ['winograd', 'direct', 'igemm', 'pointwise', 'depthwise'] : ['igemm', 'pointwise', 'depthwise'];
+  if (simd === 'avx512') return ['winograd', 'direct', 'igemm', 'pointwise', 'depthwise'];
+  return simd === 'avx2' ? ['winograd', 'igemm', 'pointwise', 'depthwise'] : ['igemm', 'pointwise', 'depthwise'];
 }

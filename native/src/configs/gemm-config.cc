@@ -67,6 +67,7 @@ gemm_plan make_plan() {
     case isa::avx2:
       p.ukernel = f32_gemm_ukernel_6x16__avx2, p.mr = 6, p.nr = 16;
       p.gemv_nn = f32_gemv_ukernel_nn__avx2, p.gemv_nt = f32_gemv_ukernel_nt__avx2;
+      p.pack_t8 = f32_pack_t8_ukernel__avx2;
       break;
 #endif
 #if defined(__aarch64__)  // NEON: 8x12 tile (24 of the 32 vector registers accumulate)

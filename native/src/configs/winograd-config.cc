@@ -21,6 +21,12 @@ winograd_config make_config() {
   c.min_channels = 24;
   c.min_tiles = 16;
 #if defined(__x86_64__) || defined(_M_X64)
+  if (active_isa() == isa::avx2) {
+    c.input = f32_winograd_f2k3_input__avx2;
+    c.weight = f32_winograd_f2k3_weight__avx2;
+    c.output = f32_winograd_f2k3_output__avx2;
+    c.preferred = true;
+  }
   if (active_isa() == isa::avx512) {
     c.input = f32_winograd_f2k3_input__avx512;
     c.weight = f32_winograd_f2k3_weight__avx512;

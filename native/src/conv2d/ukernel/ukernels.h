@@ -119,6 +119,13 @@ bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, co
 // f32_conv2d_epilogue_fn, 8 lanes (ukernel/f32-conv2d-epilogue-avx2.cc).
 void f32_conv2d_epilogue__avx2(float* dst, const float* src, int64_t n, float bv,
                                const float* bc, const float* res, activation act);
+// winograd_*_fn over 8 channels per vector, the tail by the portable transforms
+// (ukernel/f32-winograd-f2k3-avx2.cc).
+void f32_winograd_f2k3_input__avx2(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+void f32_winograd_f2k3_weight__avx2(const float* g, int64_t ld, int64_t cc, float* dst,
+                                    int64_t ldk);
+bool f32_winograd_f2k3_output__avx2(const float* m, int64_t ks, int64_t cn, const float* bias,
+                                    const float* const* res, activation act, float* const* dst);
 
 // ---- AVX-512 -----------------------------------------------------------------------------
 

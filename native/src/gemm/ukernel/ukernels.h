@@ -26,8 +26,9 @@ CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__avx2);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__avx2);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__avx512);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__avx512);
-// Transposing pack of 8 rows (f32-pack-t8-avx512.cc): dst[p*ldd + i] = src[i*ld + p], i < 8, p < kc.
+// Transposing pack of 8 rows (f32-pack-t8-avx512.cc, f32-pack-t8-avx2.cc): dst[p*ldd + i] = src[i*ld + p], i < 8, p < kc.
 void f32_pack_t8_ukernel__avx512(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd);
+void f32_pack_t8_ukernel__avx2(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd);
 // bf16 GEMM (bf16-gemm-8x32-avx512bf16.cc, contracts in configs/sbgemm-config.h).
 void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
                                         float alpha, float beta);
