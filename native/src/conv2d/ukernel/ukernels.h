@@ -119,6 +119,12 @@ bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, co
 // f32_conv2d_epilogue_fn, 8 lanes (ukernel/f32-conv2d-epilogue-avx2.cc).
 void f32_conv2d_epilogue__avx2(float* dst, const float* src, int64_t n, float bv,
                                const float* bc, const float* res, activation act);
+// f32_dwconv_row_fn, 4 vectors of 8 positions (ukernel/f32-dwconv-avx2.cc).
+void f32_dwconv_ukernel_1x32__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t n,
+                                   float* y, float bias, const float* res, activation act);
+// f32_dwconv_nhwc_row_fn, up to 4 vectors of 8 channels (ukernel/f32-dwconv-avx2.cc).
+void f32_dwconv_nhwc_row__avx2(const conv2d_params& p, const float* x_n, const float* wt, const float* b, int64_t oh,
+                               float* yrow, const float* rrow);
 // winograd_*_fn over 8 channels per vector, the tail by the portable transforms
 // (ukernel/f32-winograd-f2k3-avx2.cc).
 void f32_winograd_f2k3_input__avx2(const float* const* src, int64_t cc, float* dst, int64_t ldk);
