@@ -593,9 +593,13 @@ void fused_cases(bool check_paths) {
         for (bool res : {false, true}) {
           const convkit::conv_path got = check_fused(s, act, res);
           if (check_paths) CHECK(got == c.avx512_path, "%s: path %d, want %d", describe(s).c_str(), static_cast<int>(got), static_cast<int>(c.avx512_path));
-          // Every level with vector transforms (AVX-512, AVX2) takes Winograd where AVX-512 does.
+          // Every level with vector transforms (AVX-512, AVX2) takes Winograd where AVX-512 does,
+          // and every level with a direct kernel the direct path.
           if (c.avx512_path == convkit::conv_path::winograd && convkit::get_winograd_config().preferred) {
             CHECK(got == convkit::conv_path::winograd, "%s: path %d, want Winograd", describe(s).c_str(), static_cast<int>(got));
+          }
+          if (c.avx512_path == convkit::conv_path::direct && convkit::get_conv2d_config().direct != nullptr) {
+            CHECK(got == convkit::conv_path::direct, "%s: path %d, want direct", describe(s).c_str(), static_cast<int>(got));
           }
         }
       }

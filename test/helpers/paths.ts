@@ -52,7 +52,8 @@ export function expectedConvPath(i: Conv2dInfo, simd = simdLevel()): ConvPath {
   }
   if (depthwise) return 'depthwise';
   const cinG = i.inChannels / i.groups;
-  if (avx512 && !pointwise && cinG <= 16 && cinG * i.kernelH * i.kernelW <= 1024) return 'direct';
+  // conv2d-config.cc: the direct small-Cin kernel exists at AVX-512 and AVX2.
+  if ((avx512 || simd === 'avx2') && !pointwise && cinG <= 16 && cinG * i.kernelH * i.kernelW <= 1024) return 'direct';
   return pointwise ? 'pointwise' : 'igemm';
 }
 
@@ -86,5 +87,5 @@ export function expectedGlobalPoolPath(op: 'globalAvgPool2d' | 'globalMaxPool2d'
 /** Every conv path the drivers have at this ISA level ('ref' aside: absurd geometry only). */
 export function convPathsAt(simd = simdLevel()): ConvPath[] {
   if (simd === 'avx512') return ['winograd', 'direct', 'igemm', 'pointwise', 'depthwise'];
-  return simd === 'avx2' ? ['winograd', 'igemm', 'pointwise', 'depthwise'] : ['igemm', 'pointwise', 'depthwise'];
+  return simd === 'avx2' ? ['winograd', 'direct', 'igemm', 'pointwise', 'depthwise'] : ['igemm', 'pointwise', 'depthwise'];
 }

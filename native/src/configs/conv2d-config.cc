@@ -16,7 +16,11 @@ conv2d_config make_config() {
   c.pack_panel = f32_igemm_pack_panel__scalar;
   c.epilogue = f32_conv2d_epilogue__scalar;
 #if defined(__x86_64__) || defined(_M_X64)
-  if (active_isa() == isa::avx2) c.epilogue = f32_conv2d_epilogue__avx2;
+  if (active_isa() == isa::avx2) {
+    c.epilogue = f32_conv2d_epilogue__avx2;
+    c.direct = f32_conv2d_direct_ukernel_8x8__avx2;
+    c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx2;
+  }
   if (active_isa() == isa::avx512) {
     c.epilogue = f32_conv2d_epilogue__avx512;
     c.direct = f32_conv2d_direct_ukernel_8x48__avx512;

@@ -119,6 +119,12 @@ bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, co
 // f32_conv2d_epilogue_fn, 8 lanes (ukernel/f32-conv2d-epilogue-avx2.cc).
 void f32_conv2d_epilogue__avx2(float* dst, const float* src, int64_t n, float bv,
                                const float* bc, const float* res, activation act);
+// f32_conv2d_direct_fn, 8 channels x 8 positions, and f32_conv2d_tile_to_nhwc_fn
+// (ukernel/f32-conv2d-direct-avx2.cc).
+void f32_conv2d_direct_ukernel_8x8__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x,
+                                         int64_t n, float* y, int64_t ldy, int64_t rows, const float* bias,
+                                         const float* res, activation act);
+void f32_conv2d_tile_to_nhwc__avx2(const float* tile, int64_t ld, float* y, int64_t ldy, int64_t cnt, int64_t rows);
 // f32_dwconv_row_fn, 4 vectors of 8 positions (ukernel/f32-dwconv-avx2.cc).
 void f32_dwconv_ukernel_1x32__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t n,
                                    float* y, float bias, const float* res, activation act);
