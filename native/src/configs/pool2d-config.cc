@@ -1,6 +1,6 @@
 // Fills the pooling config (configs/pool2d-config.h): the portable kernels everywhere, then
-// the AVX-512 ones where that is the active level. There are no AVX2 or NEON pool kernels
-// yet; those machines run the portable ones (the compiler vectorizes their inner loops).
+// the AVX-512 ones where that is the active level. AVX2 runs the portable forward kernels
+// built with its flags (8 lanes); NEON the portable ones.
 #include "configs/pool2d-config.h"
 
 #include "convkit/isa.h"
@@ -21,6 +21,10 @@ pool2d_config make_config() {
   c.gavgpool = {f32_gavgpool_nchw__scalar, f32_gavgpool_nhwc__scalar, pool_path::global_nchw, pool_path::global_nhwc};
   c.gmaxpool = {f32_gmaxpool_nchw__scalar, f32_gmaxpool_nhwc__scalar, pool_path::global_nchw, pool_path::global_nhwc};
 #if defined(__x86_64__) || defined(_M_X64)  // the AVX-512 kernels are built for x86-64 only
+  if (active_isa() == isa::avx2) {  // the portable forward kernels, built with the AVX2 flags
+    c.maxpool = {f32_maxpool_nchw_plane__avx2, f32_maxpool_nhwc_row__avx2, pool_path::nchw, pool_path::nhwc};
+    c.avgpool = {f32_avgpool_nchw_plane__avx2, f32_avgpool_nhwc_row__avx2, pool_path::nchw, pool_path::nhwc};
+  }
   if (active_isa() == isa::avx512) {
     c.fwd_nchw_scratch = f32_pool_nchw_scratch__avx512, c.fwd_nhwc_scratch = f32_pool_nhwc_scratch__avx512;
     c.maxpool = {f32_maxpool_nchw_plane__avx512, f32_maxpool_nhwc_row__avx512, pool_path::nchw_avx512,

@@ -103,6 +103,11 @@ f32_maxpool_nchw_ukernel f32_maxpool_nchw_plane__scalar;
 f32_maxpool_nhwc_ukernel f32_maxpool_nhwc_row__scalar;
 f32_avgpool_nchw_ukernel f32_avgpool_nchw_plane__scalar;
 f32_avgpool_nhwc_ukernel f32_avgpool_nhwc_row__scalar;
+// The same kernels built with the AVX2 flags (f32-pool-avx2.cc).
+f32_maxpool_nchw_ukernel f32_maxpool_nchw_plane__avx2;
+f32_maxpool_nhwc_ukernel f32_maxpool_nhwc_row__avx2;
+f32_avgpool_nchw_ukernel f32_avgpool_nchw_plane__avx2;
+f32_avgpool_nhwc_ukernel f32_avgpool_nhwc_row__avx2;
 // Max backward, any window: NCHW one plane; NHWC channels [c0, c0 + nc) of one image,
 // nc <= kPoolChannelBlock. dx zeroed, then each window's dy added at its first maximum.
 f32_maxpool_backward_nchw_ukernel f32_maxpool_backward_nchw_plane__scalar;
