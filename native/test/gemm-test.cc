@@ -269,7 +269,7 @@ bool same_bits_over(const char* what, std::initializer_list<int64_t> ms, std::in
   return ok;
 }
 
-// A read in place (the AVX-512 plan's ukernel_rows, for n <= 128 and A not transposed) against
+// A read in place (the plan's ukernel_rows at AVX-512 and AVX2, for n <= 128, A not transposed) against
 // the same product with A prepacked (always packed panels): the same FMAs in the same order, so
 // the same bits; partial row tiles, k past the k block, strided A, beta, 1 and all threads.
 TEST(a_in_place_matches_packed) {

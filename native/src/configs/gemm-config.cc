@@ -66,6 +66,8 @@ gemm_plan make_plan() {
       break;
     case isa::avx2:
       p.ukernel = f32_gemm_ukernel_6x16__avx2, p.mr = 6, p.nr = 16;
+      p.ukernel_rows = f32_gemm_ukernel_6x16_rows__avx2;
+      p.ukernel_cols = f32_gemm_ukernel_6x16_cols__avx2;
       p.gemv_nn = f32_gemv_ukernel_nn__avx2, p.gemv_nt = f32_gemv_ukernel_nt__avx2;
       p.pack_t8 = f32_pack_t8_ukernel__avx2;
       break;

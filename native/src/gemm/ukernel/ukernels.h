@@ -16,6 +16,11 @@ CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__scalar);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nt__scalar);
 #if defined(__x86_64__) || defined(_M_X64)
 CONVKIT_GEMM_UKERNEL(f32_gemm_ukernel_6x16__avx2);
+// A or B read in place (f32_gemm_ukernel_rows_fn, _cols_fn), in f32-gemm-6x16-avx2.cc.
+void f32_gemm_ukernel_6x16_rows__avx2(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
+                                      float* c, int64_t ldc, float alpha, float beta);
+void f32_gemm_ukernel_6x16_cols__avx2(int64_t kc, const float* a, const float* b, int64_t ldb, int64_t n_eff,
+                                      float* c, int64_t ldc, float alpha, float beta);
 CONVKIT_GEMM_UKERNEL(f32_gemm_ukernel_8x32__avx512);
 // A or B read in place (f32_gemm_ukernel_rows_fn, _cols_fn), in f32-gemm-8x32-avx512.cc.
 void f32_gemm_ukernel_8x32_rows__avx512(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
