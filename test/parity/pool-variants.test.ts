@@ -44,3 +44,38 @@ describe.runIf(simdLevel() === 'avx512')('AVX-512 pool forward variants', () => 
     expect(new Set(cases.map((c) => c.variant))).toEqual(new Set(['nchw-k2s2', 'nchw-k3s2', 'nchw-s1-fused', 'nchw-rowbuf', 'nhwc-separable', 'nhwc-direct']));
   });
 });
+
+// AVX2: NCHW max with 2-wide windows at stride 2 folds in registers (the portable kernels,
+// built with the AVX2 flags, take every other case under the portable path names). Odd widths
+// (a last column alone, ceil mode), row padding, 3- and 4-row windows, and NaN / -Inf inputs
+// (NaN wins and stays), against the ts backend.
+describe.runIf(simdLevel() === 'avx2')('AVX2 pool forward variants', () => {
+  const shapes: Array<{ shape: number[]; kernel: [number, number]; padding: [number, number]; ceilMode: boolean }> = [
+    { shape: [2, 5, 23, 37], kernel: [2, 2], padding: [0, 0], ceilMode: false },
+    { shape: [1, 3, 9, 33], kernel: [2, 2], padding: [0, 0], ceilMode: true },
+    { shape: [1, 4, 12, 48], kernel: [3, 2], padding: [1, 0], ceilMode: false },
+    { shape: [2, 2, 11, 17], kernel: [4, 2], padding: [2, 0], ceilMode: true },
+  ];
+  for (const c of shapes) {
+    it(`max nchw k${c.kernel.join('x')} s2 p${c.padding.join(',')}${c.ceilMode ? ' ceil' : ''} ${c.shape.join('x')} runs nchw-k2s2`, () => {
+      const x = randn(c.shape, { seed: 11 });
+      x.data[5] = NaN;
+      x.data[40] = -Infinity;
+      x.data[x.size - 1] = NaN;
+      const f = (t: Tensor): Tensor => maxPool2d(t, { kernel: c.kernel, stride: 2, padding: c.padding, ceilMode: c.ceilMode });
+      setBackend('native');
+      lastPath('pool');
+      lastPath('pool-variant');
+      const got = f(x);
+      expect(lastPath('pool')).toBe('nchw');
+      expect(lastPath('pool-variant')).toBe('nchw-k2s2');
+      setBackend('ts');
+      const want = f(x);
+      expect(got.shape).toEqual(want.shape);
+      for (let i = 0; i < got.size; i++) {
+        if (Number.isNaN(want.data[i])) expect(got.data[i], `at ${i}`).toBeNaN();
+        else expect(got.data[i], `at ${i}`).toBe(want.data[i]);
+      }
+    });
+  }
+});
