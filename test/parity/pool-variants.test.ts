@@ -79,3 +79,35 @@ describe.runIf(simdLevel() === 'avx2')('AVX2 pool forward variants', () => {
     });
   }
 });
+
+// AVX2 average pooling in registers: NCHW at stride_w 1 (a row buffer of the window's rows, then
+// kernel_w shifted vectors) and NHWC (up to 4 vectors of 8 channels, the last masked), with and
+// without count_include_pad, padding, ceil mode, against the ts backend.
+describe.runIf(simdLevel() === 'avx2')('AVX2 avg pool variants', () => {
+  const cases: Array<{ layout: 'nchw' | 'nhwc'; shape: number[]; kernel: [number, number]; stride: [number, number]; padding: [number, number]; ceilMode: boolean; countIncludePad: boolean; variant: string }> = [
+    { layout: 'nchw', shape: [2, 3, 19, 37], kernel: [3, 3], stride: [1, 1], padding: [1, 1], ceilMode: false, countIncludePad: true, variant: 'nchw-s1-fused' },
+    { layout: 'nchw', shape: [1, 4, 13, 9], kernel: [3, 5], stride: [2, 1], padding: [1, 2], ceilMode: true, countIncludePad: false, variant: 'nchw-s1-fused' },
+    { layout: 'nchw', shape: [1, 2, 6, 5], kernel: [2, 2], stride: [1, 1], padding: [0, 0], ceilMode: false, countIncludePad: true, variant: 'nchw-s1-fused' },
+    { layout: 'nhwc', shape: [2, 11, 13, 19], kernel: [3, 3], stride: [2, 2], padding: [1, 1], ceilMode: true, countIncludePad: false, variant: 'nhwc-direct' },
+    { layout: 'nhwc', shape: [1, 9, 8, 40], kernel: [3, 3], stride: [1, 1], padding: [1, 1], ceilMode: false, countIncludePad: true, variant: 'nhwc-direct' },
+    { layout: 'nhwc', shape: [1, 7, 7, 64], kernel: [2, 2], stride: [2, 2], padding: [0, 0], ceilMode: true, countIncludePad: false, variant: 'nhwc-direct' },
+  ];
+  for (const c of cases) {
+    it(`avg ${c.layout} k${c.kernel.join('x')} s${c.stride.join('x')} p${c.padding.join(',')}${c.ceilMode ? ' ceil' : ''}${c.countIncludePad ? ' incl' : ''} ${c.shape.join('x')} runs ${c.variant}`, () => {
+      const x = randn(c.shape, { seed: 13 });
+      const f = (t: Tensor): Tensor => avgPool2d(t, { kernel: c.kernel, stride: c.stride, padding: c.padding, ceilMode: c.ceilMode, countIncludePad: c.countIncludePad, layout: c.layout });
+      setBackend('native');
+      lastPath('pool');
+      lastPath('pool-variant');
+      const got = f(x);
+      expect(lastPath('pool')).toBe(c.layout);
+      expect(lastPath('pool-variant')).toBe(c.variant);
+      setBackend('ts');
+      const want = f(x);
+      expect(got.shape).toEqual(want.shape);
+      let diff = 0;
+      for (let i = 0; i < got.size; i++) diff = Math.max(diff, Math.abs(got.data[i] - want.data[i]));
+      expect(diff).toBeLessThan(1e-5);
+    });
+  }
+});

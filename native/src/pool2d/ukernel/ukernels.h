@@ -108,6 +108,8 @@ f32_maxpool_nchw_ukernel f32_maxpool_nchw_plane__avx2;
 f32_maxpool_nhwc_ukernel f32_maxpool_nhwc_row__avx2;
 f32_avgpool_nchw_ukernel f32_avgpool_nchw_plane__avx2;
 f32_avgpool_nhwc_ukernel f32_avgpool_nhwc_row__avx2;
+// The AVX2 NCHW avg kernel's row buffer (f32-pool-avx2.cc).
+int64_t f32_pool_nchw_scratch__avx2(const pool2d_params& p);
 // Max backward, any window: NCHW one plane; NHWC channels [c0, c0 + nc) of one image,
 // nc <= kPoolChannelBlock. dx zeroed, then each window's dy added at its first maximum.
 f32_maxpool_backward_nchw_ukernel f32_maxpool_backward_nchw_plane__scalar;
