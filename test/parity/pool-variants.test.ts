@@ -21,23 +21,37 @@ const cases: Array<{ op: 'max' | 'avg'; layout: 'nchw' | 'nhwc'; kernel: number;
 
 afterEach(() => setBackend('native'));
 
+/**
+ * Runs f on x natively, asserts the driver's kind and the kernel's variant, and returns the
+ * native result with the ts backend's.
+ */
+function nativeAndTs(f: (t: Tensor) => Tensor, x: Tensor, kind: string, variant: string): { got: Tensor; want: Tensor } {
+  setBackend('native');
+  lastPath('pool');
+  lastPath('pool-variant');
+  const got = f(x);
+  expect(lastPath('pool')).toBe(kind);
+  expect(lastPath('pool-variant')).toBe(variant);
+  setBackend('ts');
+  const want = f(x);
+  expect(got.shape).toEqual(want.shape);
+  return { got, want };
+}
+
+/** The largest |a - b| over two tensors of one shape. */
+function maxDiff(a: Tensor, b: Tensor): number {
+  let diff = 0;
+  for (let i = 0; i < a.size; i++) diff = Math.max(diff, Math.abs(a.data[i] - b.data[i]));
+  return diff;
+}
+
 describe.runIf(simdLevel() === 'avx512')('AVX-512 pool forward variants', () => {
   for (const c of cases) {
     it(`${c.op} ${c.layout} k${c.kernel} s${c.stride} p${c.padding} runs ${c.variant}`, () => {
       const x = randn(c.layout === 'nchw' ? [2, 19, 23, 37] : [2, 23, 37, 19], { seed: 7 });
       const f = (t: Tensor): Tensor => (c.op === 'max' ? maxPool2d : avgPool2d)(t, { kernel: c.kernel, stride: c.stride, padding: c.padding, layout: c.layout });
-      setBackend('native');
-      lastPath('pool');
-      lastPath('pool-variant');
-      const got = f(x);
-      expect(lastPath('pool')).toBe(`${c.layout}-avx512`);
-      expect(lastPath('pool-variant')).toBe(c.variant);
-      setBackend('ts');
-      const want = f(x);
-      expect(got.shape).toEqual(want.shape);
-      let diff = 0;
-      for (let i = 0; i < got.size; i++) diff = Math.max(diff, Math.abs(got.data[i] - want.data[i]));
-      expect(diff).toBeLessThan(1e-5);
+      const { got, want } = nativeAndTs(f, x, `${c.layout}-avx512`, c.variant);
+      expect(maxDiff(got, want)).toBeLessThan(1e-5);
     });
   }
   it('every variant is in the list above', () => {
@@ -63,15 +77,7 @@ describe.runIf(simdLevel() === 'avx2')('AVX2 pool forward variants', () => {
       x.data[40] = -Infinity;
       x.data[x.size - 1] = NaN;
       const f = (t: Tensor): Tensor => maxPool2d(t, { kernel: c.kernel, stride: 2, padding: c.padding, ceilMode: c.ceilMode });
-      setBackend('native');
-      lastPath('pool');
-      lastPath('pool-variant');
-      const got = f(x);
-      expect(lastPath('pool')).toBe('nchw');
-      expect(lastPath('pool-variant')).toBe('nchw-k2s2');
-      setBackend('ts');
-      const want = f(x);
-      expect(got.shape).toEqual(want.shape);
+      const { got, want } = nativeAndTs(f, x, 'nchw', 'nchw-k2s2');
       for (let i = 0; i < got.size; i++) {
         if (Number.isNaN(want.data[i])) expect(got.data[i], `at ${i}`).toBeNaN();
         else expect(got.data[i], `at ${i}`).toBe(want.data[i]);
@@ -96,18 +102,8 @@ describe.runIf(simdLevel() === 'avx2')('AVX2 avg pool variants', () => {
     it(`avg ${c.layout} k${c.kernel.join('x')} s${c.stride.join('x')} p${c.padding.join(',')}${c.ceilMode ? ' ceil' : ''}${c.countIncludePad ? ' incl' : ''} ${c.shape.join('x')} runs ${c.variant}`, () => {
       const x = randn(c.shape, { seed: 13 });
       const f = (t: Tensor): Tensor => avgPool2d(t, { kernel: c.kernel, stride: c.stride, padding: c.padding, ceilMode: c.ceilMode, countIncludePad: c.countIncludePad, layout: c.layout });
-      setBackend('native');
-      lastPath('pool');
-      lastPath('pool-variant');
-      const got = f(x);
-      expect(lastPath('pool')).toBe(c.layout);
-      expect(lastPath('pool-variant')).toBe(c.variant);
-      setBackend('ts');
-      const want = f(x);
-      expect(got.shape).toEqual(want.shape);
-      let diff = 0;
-      for (let i = 0; i < got.size; i++) diff = Math.max(diff, Math.abs(got.data[i] - want.data[i]));
-      expect(diff).toBeLessThan(1e-5);
+      const { got, want } = nativeAndTs(f, x, c.layout, c.variant);
+      expect(maxDiff(got, want)).toBeLessThan(1e-5);
     });
   }
 });
