@@ -210,14 +210,14 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   const int64_t per_pass = std::max<int64_t>(1, kPackBudgetFloats / std::max<int64_t>(image_floats, 1));
   float* xp_all = padded_images_space().get(static_cast<size_t>(std::min(per_pass, p.batch) * image_floats));
   const int64_t in_image = p.in_channels * H * W;
+  const int64_t threads = get_num_threads();
   for (int64_t n0 = 0; n0 < p.batch; n0 += per_pass) {
     const int64_t nb = std::min(per_pass, p.batch - n0);
     // The padded copies, in bands of rows when there are fewer images x groups than twice
     // the threads: a stem (one image, Cin 3) was copied by one thread while the other waited,
     // and the other then read half of the copy from this core's cache. Band b of an image is
     // its rows [Hp*b/bands, Hp*(b+1)/bands): thread t copies the rows its output chunks read.
-    const int64_t threads_now = get_num_threads();
-    const int64_t bands = nb * G >= 2 * threads_now ? 1 : std::min(geo.hp, (2 * threads_now + nb * G - 1) / (nb * G));
+    const int64_t bands = nb * G >= 2 * threads ? 1 : std::min(geo.hp, (2 * threads + nb * G - 1) / (nb * G));
     parallel_for(nb * G * bands, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         const int64_t img = t / bands, band = t % bands;
@@ -229,7 +229,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
     // Tasks: (image and group, chunk, run of channel blocks). The blocks are split only when
     // the chunks alone give the threads too few tasks (a 16 -> 64 3x3 conv over 55 x 55 has 7
     // chunks: 2 threads ran it 0.96-1.15x as fast as 1 without the split, 1.27-1.33x with it).
-    const int64_t threads = get_num_threads(), per_block_run = nb * G * chunks;
+    const int64_t per_block_run = nb * G * chunks;
     const int64_t runs = threads > 1 && per_block_run < 4 * threads
                              ? std::min(blocks, (4 * threads + per_block_run - 1) / per_block_run)
                              : 1;

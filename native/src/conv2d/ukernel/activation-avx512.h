@@ -7,6 +7,7 @@
 #include "util/x86-intrinsics.h"
 
 #include "convkit/conv2d.h"
+#include "conv2d/ukernel/finish-mode.h"
 
 namespace convkit {
 namespace {
@@ -56,17 +57,6 @@ inline __m512 activate_avx512(activation act, __m512 v) {
     }
   }
   return v;
-}
-
-// How a kernel finishes its outputs, chosen once per call so that the common cases keep the
-// loops they had before the fused epilogues (no residual load test, no activation switch per
-// vector): kFinishNone (no residual, no activation), kFinishRelu (no residual, ReLU),
-// kFinishAny (residual and activation read at run time).
-enum finish_mode : int { kFinishNone = 0, kFinishRelu = 1, kFinishAny = 2 };
-
-inline finish_mode finish_mode_of(bool has_res, activation act) {
-  if (has_res) return kFinishAny;
-  return act == activation::none ? kFinishNone : act == activation::relu ? kFinishRelu : kFinishAny;
 }
 
 // act(a + res[lanes m]) under mode M (res: this vector's residual, read only by kFinishAny and

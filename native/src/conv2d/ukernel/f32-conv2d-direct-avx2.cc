@@ -13,15 +13,12 @@
 #include <cstdint>
 
 #include "conv2d/ukernel/tile-to-nhwc-avx.h"
+#include "conv2d/ukernel/finish-mode.h"
 #include "conv2d/ukernel/ukernels.h"
+#include "util/avx2-helpers.h"
 
 namespace convkit {
 namespace {
-
-// Lanes [0, n) of a vector of 8 (n in 1..8), for maskload / maskstore.
-inline __m256i lanes_below(int64_t n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 template <bool Masked>
 inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t i0, __m256i m,
@@ -54,12 +51,13 @@ inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const f
 void f32_conv2d_direct_ukernel_8x8__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x,
                                          int64_t n, float* y, int64_t ldy, int64_t rows, const float* bias,
                                          const float* res, activation act) {
-  const bool relu = res == nullptr && act == activation::relu;
+  const finish_mode mode = finish_mode_of(res != nullptr, act);
+  const bool relu = mode == kFinishRelu;
   const __m256i all = _mm256_set1_epi32(-1);
   int64_t i0 = 0;
   for (; i0 + 8 <= n; i0 += 8) direct_block<false>(kd, tap, w, x, i0, all, y, ldy, rows, bias, relu);
   if (i0 < n) direct_block<true>(kd, tap, w, x, i0, lanes_below(n - i0), y, ldy, rows, bias, relu);
-  if (res != nullptr || (act != activation::none && act != activation::relu)) {
+  if (mode == kFinishAny) {
     for (int64_t j = 0; j < rows; ++j) {
       f32_conv2d_epilogue__avx2(y + j * ldy, y + j * ldy, n, 0.0f, nullptr, res != nullptr ? res + j * ldy : nullptr, act);
     }

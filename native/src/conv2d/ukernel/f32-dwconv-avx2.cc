@@ -13,20 +13,12 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "conv2d/ukernel/finish-mode.h"
 #include "conv2d/ukernel/ukernels.h"
+#include "util/avx2-helpers.h"
 
 namespace convkit {
 namespace {
-
-// Lanes [0, n) of a vector of 8 (n in 1..8), for maskload / maskstore.
-inline __m256i lanes_below(int64_t n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-inline bool relu_inline(const float* res, activation act) { return res == nullptr && act == activation::relu; }
-inline bool needs_epilogue(const float* res, activation act) {
-  return res != nullptr || (act != activation::none && act != activation::relu);
-}
 
 template <int NV>
 inline void dw_plane_block(int64_t kd, const int64_t* tap, const float* w, const float* x, float* y, float bias, bool relu) {
@@ -149,7 +141,8 @@ inline void dw_nhwc_tail(const conv2d_params& p, const float* x_n, const float* 
 
 void f32_dwconv_ukernel_1x32__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t n,
                                    float* y, float bias, const float* res, activation act) {
-  const bool relu = relu_inline(res, act);
+  const finish_mode mode = finish_mode_of(res != nullptr, act);
+  const bool relu = mode == kFinishRelu;
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) dw_plane_block<4>(kd, tap, w, x + i, y + i, bias, relu);
   for (; i + 8 <= n; i += 8) dw_plane_block<1>(kd, tap, w, x + i, y + i, bias, relu);
@@ -159,13 +152,14 @@ void f32_dwconv_ukernel_1x32__avx2(int64_t kd, const int64_t* tap, const float* 
     for (int64_t k = 0; k < kd; ++k) acc = _mm256_fmadd_ps(_mm256_set1_ps(w[k]), _mm256_maskload_ps(x + i + tap[k], m), acc);
     _mm256_maskstore_ps(y + i, m, relu ? _mm256_max_ps(_mm256_setzero_ps(), acc) : acc);
   }
-  if (needs_epilogue(res, act)) f32_conv2d_epilogue__avx2(y, y, n, 0.0f, nullptr, res, act);
+  if (mode == kFinishAny) f32_conv2d_epilogue__avx2(y, y, n, 0.0f, nullptr, res, act);
 }
 
 void f32_dwconv_nhwc_row__avx2(const conv2d_params& p, const float* x_n, const float* wt, const float* b, int64_t oh,
                                float* yrow, const float* rrow) {
   const int64_t C = p.in_channels, H = p.in_height, KH = p.kernel_h;
-  const bool relu = relu_inline(rrow, p.act);
+  const finish_mode mode = finish_mode_of(rrow != nullptr, p.act);
+  const bool relu = mode == kFinishRelu;
   int64_t kh_lo = 0, kh_hi = KH;  // taps whose input row is inside the image
   while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
   while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
@@ -179,7 +173,7 @@ void f32_dwconv_nhwc_row__avx2(const conv2d_params& p, const float* x_n, const f
   }
   c0 += (C - c0) / 8 * 8;
   if (c0 < C) dw_nhwc_tail(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, relu);  // the last C % 8 channels
-  if (needs_epilogue(rrow, p.act)) f32_conv2d_epilogue__avx2(yrow, yrow, p.out_width * C, 0.0f, nullptr, rrow, p.act);
+  if (mode == kFinishAny) f32_conv2d_epilogue__avx2(yrow, yrow, p.out_width * C, 0.0f, nullptr, rrow, p.act);
 }
 
 }  // namespace convkit

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "conv2d/ukernel/finish-mode.h"
 #include "conv2d/ukernel/ukernels.h"
 
 namespace convkit {
@@ -69,6 +70,7 @@ void f32_winograd_f2k3_weight__avx2(const float* g, int64_t ld, int64_t cc, floa
 bool f32_winograd_f2k3_output__avx2(const float* m, int64_t ks, int64_t cn, const float* bias,
                                     const float* const* res, activation act, float* const* dst) {
   const __m256 zero = _mm256_setzero_ps();
+  const finish_mode mode = finish_mode_of(res != nullptr, act);
   __m256 bad = zero;  // lanes of a written output that were Inf or NaN (y - y is NaN there)
   int64_t c = 0;
   for (; c + 8 <= cn; c += 8) {
@@ -89,13 +91,13 @@ bool f32_winograd_f2k3_output__avx2(const float* m, int64_t ks, int64_t cn, cons
       if (dst[q] == nullptr) continue;
       bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_sub_ps(y[q], y[q]), zero, _CMP_NEQ_UQ));
       __m256 v = y[q];
-      if (res == nullptr && act == activation::relu) v = _mm256_max_ps(zero, v);
+      if (mode == kFinishRelu) v = _mm256_max_ps(zero, v);
       _mm256_storeu_ps(dst[q] + c, v);
     }
   }
   // Residual and the other activations: the epilogue over the vector part of each row (the
   // bias is in already: it adds +0, which changes no value but the sign of a zero sum).
-  if (c > 0 && (res != nullptr || (act != activation::none && act != activation::relu))) {
+  if (c > 0 && mode == kFinishAny) {
     for (int q = 0; q < 4; ++q) {
       if (dst[q] != nullptr) f32_conv2d_epilogue__avx2(dst[q], dst[q], c, 0.0f, nullptr, res != nullptr ? res[q] : nullptr, act);
     }

@@ -2,9 +2,11 @@
 // per k step 2 loads of B, 6 broadcasts of A, 12 FMAs. Contract in configs/gemm-config.h.
 // Three operand forms, one k loop: packed A and B; A read in place (rows at a stride, for a
 // thin B: no pass copying all of A); B read in place (columns past n_eff loaded as 0).
-// Compiled with -mavx2 -mfma; includes nothing but intrinsics.
+// Compiled with -mavx2 -mfma; includes only intrinsics and util/avx2-helpers.h (internal linkage).
 #include "util/x86-intrinsics.h"
 #include <cstdint>
+
+#include "util/avx2-helpers.h"
 
 namespace convkit {
 
@@ -85,9 +87,7 @@ void f32_gemm_ukernel_6x16_cols__avx2(int64_t kc, const float* a, const float* b
         c, ldc, alpha, beta);
     return;
   }
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n_eff)), lane);
-  const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n_eff - 8)), lane);
+  const __m256i m0 = lanes_below(n_eff), m1 = lanes_below(n_eff - 8);
   tile_6x16(
       kc, packed_a,
       [b, ldb, m0, m1](int64_t p, __m256& b0, __m256& b1) {

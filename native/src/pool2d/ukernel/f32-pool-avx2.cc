@@ -16,6 +16,7 @@
 #include "convkit/last-path.h"
 #include "pool2d/ukernel/pool-portable-forward.h"
 #include "pool2d/ukernel/ukernels.h"
+#include "util/avx2-helpers.h"
 
 namespace convkit {
 namespace {
@@ -65,11 +66,6 @@ void maxpool_nchw_plane_k2s2(const pool2d_params& p, const float* xc, float* yc)
       yrow[ow] = best;
     }
   }
-}
-
-// Lanes [0, n) of a vector of 8 (n in 1..8), for maskload / maskstore.
-inline __m256i lanes_below(int64_t n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 // The row buffer of avgpool_nchw_plane_s1: padded column j at buf[j], wide enough for every
