@@ -96,7 +96,7 @@ async function main() {
     for (const c of cases) {
       const base = { kind: 'elementwise', peer: peerName, threads, op: c.name, size: s.tag, evict: s.evict, bytes: c.bytes };
       if (c.error) { console.log(JSON.stringify({ ...base, error: c.error })); continue; }
-      const opts = { warmup: 2, minRuns: 7, minMs: 300, maxMs: 3000, before: s.evict ? evictCaches : null };
+      const opts = { warmup: 2, minRuns: 7, minMs: 300, maxMs: 3000, before: s.evict ? () => evictCaches(threads) : null };
       const m = c.ort ? await measureOrt(...c.ort, opts) : await measure(c.fn, opts);
       console.log(JSON.stringify({ ...base, median: m.median, runMedian: m.runMedian, runs: m.runs }));
     }

@@ -118,7 +118,7 @@ async function main() {
   for (const s of SIZES) {
     const cases = peer === 'onnxruntime' ? await onnxCases(s) : await convkitCases(s);
     for (const c of cases) {
-      const opts = { minMs: 300, maxMs: 2000, before: c.evict ? evictCaches : null };
+      const opts = { minMs: 300, maxMs: 2000, before: c.evict ? () => evictCaches(threads) : null };
       const m = c.ort ? await measureOrt(...c.ort, opts) : await measure(c.fn, opts);
       console.log(JSON.stringify({ peer: peer === 'onnxruntime' ? 'onnxruntime-node' : 'convkit-native', threads, op: c.op, size: c.size, evict: c.evict, layout: c.layout, bytes: c.bytes, median: m.median, runMedian: m.runMedian }));
     }
