@@ -101,10 +101,11 @@ export class Conv2d extends Module {
     return this.opts.layout === 'nhwc' ? [s[1], s[2]] : [s[2], s[3]];
   }
 
-  /** Whether bf16 pays for this layer (a 1x1 of one group) once setPrecision('bf16') is set. */
+  /** Whether bf16 pays for this layer (convRunsBf16) once setPrecision('bf16') is set. */
   private bf16Pays(): boolean {
-    const [kh, kw] = this.kernelSize();
-    return convRunsBf16(kh, kw, this.opts.groups);
+    const [kernelH, kernelW] = this.kernelSize();
+    const st = this.opts.stride ?? 1, [strideH, strideW] = typeof st === 'number' ? [st, st] : st;
+    return convRunsBf16({ kernelH, kernelW, strideH, strideW, inChannels: this.inChannels, groups: this.opts.groups, layout: this.opts.layout });
   }
 
   /** Whether this forward runs on bf16 operands: eval mode, setPrecision('bf16'), and it pays. */

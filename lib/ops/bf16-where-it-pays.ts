@@ -2,13 +2,27 @@
 // layers measured faster on bf16 operands. The functional ops' `precision` option is the
 // caller's choice per call and does not consult this.
 
+/** What decides whether a convolution runs on bf16 operands. */
+export interface ConvBf16Geometry {
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  inChannels: number;
+  groups: number;
+  layout: 'nchw' | 'nhwc';
+}
+
 /**
- * A convolution with a kh x kw kernel in `groups` groups runs on bf16 operands only when it is a
- * 1x1 of one group (the bf16 GEMM); 3x3 (Winograd), the direct small-Cin kernels and depthwise
- * are faster in fp32 on these kernels (native/src/conv2d/conv2d-bf16.cc) and stay fp32.
+ * A convolution runs on bf16 operands when the native bf16 GEMM path takes it (one group, and a
+ * 1x1 kernel, or an NHWC kernel of stride 2 or more on 16 input channels or more: ResNet's
+ * strided 3x3 ran 1.7-2.3x faster, native/src/conv2d/conv2d-bf16.cc). Stride-1 3x3 (Winograd),
+ * the direct small-Cin kernels, NCHW strided k x k and depthwise are faster in fp32 and stay fp32.
  */
-export function convRunsBf16(kh: number, kw: number, groups: number): boolean {
-  return kh === 1 && kw === 1 && groups === 1;
+export function convRunsBf16(g: ConvBf16Geometry): boolean {
+  if (g.groups !== 1) return false;
+  if (g.kernelH === 1 && g.kernelW === 1) return true;
+  return g.layout === 'nhwc' && (g.strideH > 1 || g.strideW > 1) && g.inChannels >= 16;
 }
 
 /**

@@ -1,12 +1,14 @@
 // conv2d_bf16 against conv2d_ref on the bf16-rounded operands (the exact semantics up to the
 // order of the sums): pointwise, 3x3 padded, strided, 7x7 Cin 3, dilated, grouped (the
-// emulated path), both layouts, with bias, residual and relu; and a check that the rounding
-// really happens (a bf16 result differs from the fp32 conv of the unrounded operands).
+// emulated path), both layouts, with bias, residual and relu, at 1 and 2 threads (the tiled
+// path's tiles of positions and chunks of channels); and a check that the rounding really
+// happens (a bf16 result differs from the fp32 conv of the unrounded operands).
 #include <cmath>
 #include <cstring>
 
 #include "conv-shapes.h"
 #include "convkit/conv2d.h"
+#include "convkit/parallel.h"
 #include "convkit/sbgemm.h"
 #include "harness.h"
 
@@ -48,7 +50,8 @@ void check(shape s, bool residual) {
 
 TEST(conv2d_bf16_matches_rounded_reference) {
   std::printf("  conv2d_bf16 runs %s\n", convkit::sbgemm_native() ? "on the bf16 GEMM" : "emulated");
-  for (bool nhwc : {false, true}) {
+  for (int threads : {1, 2}) for (bool nhwc : {false, true}) {
+    convkit::set_num_threads(threads);
     shape list[] = {
         {2, 64, 7, 9, 40, 1, 1},                                     // pointwise
         {1, 19, 11, 13, 33, 3, 3, 1, 1, 1, 1, 1, 1},                  // 3x3 pad 1
@@ -57,6 +60,8 @@ TEST(conv2d_bf16_matches_rounded_reference) {
         {1, 8, 9, 9, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},                // dilation 2
         {1, 32, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},            // groups 4 (emulated)
         {1, 40, 5, 5, 48, 1, 1, 2, 2},                                // 1x1 stride 2
+        {3, 24, 15, 13, 40, 3, 3, 2, 2, 1, 1, 1, 1},                  // 3x3 s2 (NHWC: tiled), ragged panels
+        {1, 32, 7, 7, 72, 3, 3, 2, 2, 1, 1, 1, 1},                    // 4x4 output: chunks of channels at 2T
     };
     for (shape s : list) {
       s.nhwc = nhwc;
@@ -66,6 +71,7 @@ TEST(conv2d_bf16_matches_rounded_reference) {
       check(s, true);
     }
   }
+  convkit::set_num_threads(1);
 }
 
 TEST(conv2d_bf16_rounds) {
@@ -79,14 +85,18 @@ TEST(conv2d_bf16_rounds) {
 
 TEST(conv2d_bf16_prepacked_is_bit_exact) {
   for (bool nhwc : {false, true}) {
-    for (shape s : {shape{2, 64, 7, 9, 40, 1, 1}, shape{1, 40, 9, 11, 48, 1, 1, 2, 2}, shape{1, 19, 11, 13, 33, 3, 3, 1, 1, 1, 1, 1, 1}}) {
+    for (shape s : {shape{2, 64, 7, 9, 40, 1, 1}, shape{1, 40, 9, 11, 48, 1, 1, 2, 2}, shape{1, 19, 11, 13, 33, 3, 3, 1, 1, 1, 1, 1, 1},
+                    shape{2, 24, 9, 11, 40, 3, 3, 2, 2, 1, 1, 1, 1}}) {
       s.nhwc = nhwc;
       s.bias = true;
       const conv2d_params p = test::conv_params(s);
       const size_t nx = conv2d_x_size(p), nw = conv2d_w_size(p), ny = conv2d_y_size(p);
       const auto x = test::rand_vec(nx), w = test::rand_vec(nw), b = test::rand_vec(s.cout);
       std::vector<float> packed(static_cast<size_t>(convkit::conv2d_bf16_packed_size(p))), y0(ny), y1(ny);
-      const bool want_panels = convkit::sbgemm_native() && nhwc && s.kh == 1;
+      // Panels where the tiled path or the NHWC pointwise GEMM takes the weights as B
+      // (conv2d-bf16.cc): not NCHW pointwise (A operand), not stride-1 k x k (fp32 path).
+      const bool pointwise = s.kh == 1 && s.sh == 1, strided = s.sh > 1;
+      const bool want_panels = convkit::sbgemm_native() && (s.kh == 1 ? nhwc || !pointwise : nhwc && strided && s.cin >= 16);
       CHECK((packed.size() > 0) == want_panels, "packed size %zu for nhwc %d k%ld", packed.size(), (int)nhwc, (long)s.kh);
       convkit::conv2d_bf16_prepack(p, w.data(), packed.data());
       convkit::conv2d_bf16(p, x.data(), w.data(), b.data(), y0.data());

@@ -1,5 +1,5 @@
-// Module.setPrecision('bf16'): in eval mode nn.Conv2d (1x1 of one group) and nn.Linear (8 rows
-// and more) compute conv2d's / linear's bf16 values, the conv from a weight packed once per input
+// Module.setPrecision('bf16'): in eval mode nn.Conv2d (1x1 of one group, or NHWC strided on 16+
+// input channels) and nn.Linear (8 rows and more) compute conv2d's / linear's bf16 values, the conv from a weight packed once per input
 // shape (dropped by train(), eval(), setPrecision() and loadStateDict()); the other layers, and
 // training mode, stay fp32. Both backends (ts: the exact bf16 reference); the native conv path is
 // compared with the ts reference; gradients flow; a bad value is refused.
@@ -52,6 +52,22 @@ for (const be of ['native', 'ts'] as const) {
       expect(net.summary()).toMatch(/squeeze: Conv2d\(16, 24, kernel 1x1, bf16 in eval\)/);
       expect(net.summary()).toMatch(/conv: Conv2d\(24, 8, kernel 3x3, padding 1\)/);
       expect(net.setPrecision('fp32').summary()).not.toMatch(/bf16/);
+    });
+
+    it('a strided NHWC k x k conv on 16+ channels runs bf16 in eval (the tiled bf16 GEMM), its NCHW twin stays fp32', () => {
+      setBackend(be);
+      manualSeed(11);
+      const nhwc = new nn.Conv2d(16, 40, 3, { stride: 2, padding: 1, layout: 'nhwc' }).setPrecision('bf16').eval();
+      const nchw = new nn.Conv2d(16, 40, 3, { stride: 2, padding: 1 }).setPrecision('bf16').eval();
+      expect(nhwc.describe()).toMatch(/bf16 in eval/);
+      expect(nchw.describe()).not.toMatch(/bf16/);
+      const x = randn([2, 9, 11, 16]);
+      const opts = { stride: 2, padding: 1, layout: 'nhwc' as const, bias: nhwc.bias };
+      const y = noGrad(() => nhwc.forward(x));
+      same(y, conv2d(x, nhwc.weight, { ...opts, precision: 'bf16' }));
+      expect(Array.from(y.data)).not.toEqual(Array.from(conv2d(x, nhwc.weight, opts).data));
+      const xc = randn([2, 16, 9, 11]);
+      same(noGrad(() => nchw.forward(xc)), conv2d(xc, nchw.weight, { stride: 2, padding: 1, bias: nchw.bias }));
     });
 
     it('the packed weight follows eval(), loadStateDict() and setPrecision(), per input shape and backend', () => {

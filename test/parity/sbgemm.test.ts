@@ -1,13 +1,15 @@
 // precision 'bf16': native sbgemm == the ts backend's exact reference (operands rounded to
 // bf16, fp32 products) within fp32 accumulation error, on every transpose, partial tiles, odd
 // K (the last pair half padding), several k blocks, strided leading dimensions, alpha / beta;
-// conv2d with precision 'bf16' (the bf16 GEMM for 1x1 kernels, the rounded operands' fp32
-// conv elsewhere) against the ts reference, both layouts, with the fused epilogue;
+// conv2d with precision 'bf16' (the bf16 GEMM for 1x1 kernels and NHWC strided ones, the
+// rounded operands' fp32 conv elsewhere) against the ts reference, both layouts, with the fused
+// epilogue, at 1 and 2 threads (tiles of positions, chunks of channels) and which path ran;
 // which path ran (bf16 instructions where /proc/cpuinfo lists avx512_bf16 at the AVX-512
 // level, the emulated fp32 product elsewhere); the public ops' precision option; bad values.
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { backends, conv2d, conv2dAsync, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, sbgemm, setBackend, Tensor } from '../../lib/index';
+import { backends, conv2d, conv2dAsync, gemm, gemmAsync, getBackend, getNumThreads, info, linear, matmul, matmulAsync, sbgemm, setBackend, setNumThreads, Tensor } from '../../lib/index';
+import { lastPath } from '../helpers/paths';
 import { bf16Round } from '../../lib/backend/ts/sbgemm';
 import { prng, randomData, worstRatio } from '../helpers/random';
 import { conv2dInfo } from '../../lib/shape/conv2d-info';
@@ -112,41 +114,67 @@ describe.skipIf(skip)('conv2d precision bf16 native vs ts', () => {
     ['3x3', [1, 19, 11, 13], [33, 19, 3, 3], { padding: 1 }],
     ['7x7 / 2, Cin 3', [1, 3, 30, 30], [16, 3, 7, 7], { stride: 2, padding: 3 }],
     ['depthwise', [1, 24, 9, 9], [24, 1, 3, 3], { padding: 1, groups: 24 }],
+    // NHWC: the tiled bf16 GEMM (Cin >= 16, stride 2): ragged tiles and channel panels (Cout 40,
+    // 72), several images, a 4x4 output that is cut by channels at 2 threads, asymmetric padding.
+    ['3x3 / 2, Cin 24', [3, 24, 15, 13], [40, 24, 3, 3], { stride: 2, padding: 1 }],
+    ['3x3 / 2, small map', [1, 32, 7, 7], [72, 32, 3, 3], { stride: 2, padding: 1 }],
+    ['5x3 / (2, 3), padded', [2, 17, 12, 16], [33, 17, 5, 3], { stride: [2, 3], padding: [2, 1, 0, 1] }],
   ];
+  // The path native takes with the bf16 instructions (conv2d-bf16.cc bf16_gemm_path): 1x1 of
+  // one group, or NHWC stride >= 2 on 16 input channels or more; else the fp32 conv's own path.
+  const bf16Gemm = (ws: number[], extra: Record<string, unknown>, layout: string): boolean => {
+    if (info().native.bf16 !== 'avx512_bf16' || (extra.groups ?? 1) !== 1) return false;
+    if (ws[2] === 1 && ws[3] === 1) return true;
+    return layout === 'nhwc' && extra.stride !== undefined && ws[1] >= 16;
+  };
   for (const [name, xs, ws, extra] of cases) {
-    for (const layout of ['nchw', 'nhwc'] as const) {
-      it(`${name} ${layout}`, async () => {
-        const r = prng(xs.reduce((a, b) => a * 31 + b, 7));
-        const xShape = layout === 'nchw' ? xs : [xs[0], xs[2], xs[3], xs[1]];
-        const wShape = layout === 'nchw' ? ws : [ws[0], ws[2], ws[3], ws[1]];
-        const x = new Tensor(randomData(r, xs.reduce((a, b) => a * b, 1)), xShape);
-        const w = new Tensor(randomData(r, ws.reduce((a, b) => a * b, 1)), wShape);
-        const bias = new Tensor(randomData(r, ws[0]), [ws[0]]);
-        const opts = { ...extra, layout, bias, activation: 'relu' as const, precision: 'bf16' as const };
-        const y0 = conv2d(x, w, { ...opts, precision: 'fp32' });
-        const residual = new Tensor(randomData(r, y0.size), y0.shape);
-        const ynat = conv2d(x, w, { ...opts, residual });
-        setBackend('ts');
-        let yts: Tensor;
+    for (const layout of ['nchw', 'nhwc'] as const) for (const threads of [1, 2]) {
+      it(`${name} ${layout} ${threads}T`, async () => {
+        const before = getNumThreads();
+        setNumThreads(threads);
         try {
-          yts = conv2d(x, w, { ...opts, residual });
+          await checkBf16Conv(name, xs, ws, extra, layout);
         } finally {
-          setBackend('native');
+          setNumThreads(before);
         }
-        const kd = ws[1] * ws[2] * ws[3];
-        expect(worstRatio(ynat.data, yts.data, 4 * 1.2e-7 * Math.sqrt(kd + 2) * (kd + 2))).toBeLessThanOrEqual(1);
-        expect(Array.from((await conv2dAsync(x, w, { ...opts, residual })).data)).toEqual(Array.from(ynat.data));
-        // The rounding shows against fp32.
-        let diff = 0;
-        const yf = conv2d(x, w, { ...opts, residual, precision: 'fp32' });
-        for (let i = 0; i < yf.size; i++) diff = Math.max(diff, Math.abs(yf.data[i] - ynat.data[i]));
-        expect(diff).toBeGreaterThan(1e-5);
       });
     }
   }
+  async function checkBf16Conv(name: string, xs: number[], ws: number[], extra: Record<string, unknown>, layout: 'nchw' | 'nhwc'): Promise<void> {
+    const r = prng(xs.reduce((a, b) => a * 31 + b, 7));
+    const xShape = layout === 'nchw' ? xs : [xs[0], xs[2], xs[3], xs[1]];
+    const wShape = layout === 'nchw' ? ws : [ws[0], ws[2], ws[3], ws[1]];
+    const x = new Tensor(randomData(r, xs.reduce((a, b) => a * b, 1)), xShape);
+    const w = new Tensor(randomData(r, ws.reduce((a, b) => a * b, 1)), wShape);
+    const bias = new Tensor(randomData(r, ws[0]), [ws[0]]);
+    const opts = { ...extra, layout, bias, activation: 'relu' as const, precision: 'bf16' as const };
+    const y0 = conv2d(x, w, { ...opts, precision: 'fp32' });
+    const residual = new Tensor(randomData(r, y0.size), y0.shape);
+    lastPath('conv2d');
+    const ynat = conv2d(x, w, { ...opts, residual });
+    const path = lastPath('conv2d');
+    if (bf16Gemm(ws, extra, layout)) expect(path, name).toBe('bf16-gemm');
+    else expect(path, name).not.toBe('bf16-gemm');
+    setBackend('ts');
+    let yts: Tensor;
+    try {
+      yts = conv2d(x, w, { ...opts, residual });
+    } finally {
+      setBackend('native');
+    }
+    const kd = ws[1] * ws[2] * ws[3];
+    expect(worstRatio(ynat.data, yts.data, 4 * 1.2e-7 * Math.sqrt(kd + 2) * (kd + 2))).toBeLessThanOrEqual(1);
+    expect(Array.from((await conv2dAsync(x, w, { ...opts, residual })).data)).toEqual(Array.from(ynat.data));
+    // The rounding shows against fp32.
+    let diff = 0;
+    const yf = conv2d(x, w, { ...opts, residual, precision: 'fp32' });
+    for (let i = 0; i < yf.size; i++) diff = Math.max(diff, Math.abs(yf.data[i] - ynat.data[i]));
+    expect(diff).toBeGreaterThan(1e-5);
+  }
   it('weights prepacked for bf16 give conv2dBf16 bit for bit, on both backends', () => {
     for (const be of ['native', 'ts'] as const) {
-      for (const [xs, ws, o] of [[[2, 9, 11, 40], [48, 1, 1, 40], {}], [[1, 7, 8, 33], [17, 3, 3, 33], { padding: 1 }]] as const) {
+      for (const [xs, ws, o] of [[[2, 9, 11, 40], [48, 1, 1, 40], {}], [[1, 7, 8, 33], [17, 3, 3, 33], { padding: 1 }],
+        [[2, 9, 11, 24], [40, 3, 3, 24], { padding: 1, stride: 2 }]] as const) {
         const r = prng(5);
         const info = conv2dInfo('conv2d', [...xs], [...ws], { ...o, layout: 'nhwc' }, [ws[0]]);
         const x = randomData(r, xs.reduce((a, b) => a * b, 1)), w = randomData(r, ws.reduce((a, b) => a * b, 1)), b = randomData(r, ws[0]);

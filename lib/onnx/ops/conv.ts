@@ -101,8 +101,8 @@ export const Conv = op({
     // Constant weights (never changed after load) are packed once per plan where the backend
     // has panels for the path (native: the 1x1 GEMM's), instead of by every call.
     const wConst = w.data instanceof Float32Array ? w.data : null;
-    // bf16 where it pays (convRunsBf16: 1x1 of one group); the others stay fp32.
-    if (p.precision === 'bf16' && convRunsBf16(kh, kw, info.groups)) {
+    // bf16 where it pays (convRunsBf16: 1x1, or NHWC strided, of one group); the others stay fp32.
+    if (p.precision === 'bf16' && convRunsBf16(info)) {
       // Constant weights converted and packed once per plan.
       const bw = wConst ? prepackConst(be, wConst, info, 'bf16') : null;
       return {

@@ -15,7 +15,10 @@ int get_num_threads();
 // (at least 4). More threads than that only add switches and memory (each worker is an OS
 // thread with its own stack and workspaces: 1,024 of them stayed alive before the cap).
 int max_num_threads();
-bool has_openmp();  // true when parallel_for runs on OpenMP teams instead of the pool
+bool has_openmp();
+// True on a thread running a chunk of parallel_for: a parallel_for called here runs inline on
+// this thread, so a kernel should plan its work for one thread (not split it for the budget).
+bool inside_parallel_for();  // true when parallel_for runs on OpenMP teams instead of the pool
 
 // Calls fn(begin, end) on disjoint contiguous chunks covering [0, n), possibly concurrently,
 // on at most the budget's threads. How [0, n) is cut is not fixed: with nt threads, each has

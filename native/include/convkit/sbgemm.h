@@ -28,6 +28,11 @@ void sbgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float a
 // pack); sbgemm_pack_b fills them; sbgemm_prepacked_b is sbgemm on them (bit for bit what
 // sbgemm gives on the same b, which it takes as well for the paths that read it as it is).
 int64_t sbgemm_packed_b_size(int64_t n, int64_t k);
+// The panels are sbgemm_panel_width() columns of op(B) each (0 where sbgemm_native() is false):
+// columns [j, n) of a packed B (j a multiple of that width) are themselves a packed B of n - j
+// columns, starting sbgemm_packed_b_offset(j, k) floats in.
+int64_t sbgemm_panel_width();
+inline int64_t sbgemm_packed_b_offset(int64_t j, int64_t k) { return j * ((k + 1) / 2); }
 void sbgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp);
 void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                         int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc);

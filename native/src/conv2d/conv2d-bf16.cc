@@ -1,22 +1,31 @@
 // conv2d with bf16 operands (convkit/conv2d.h, conv2d_bf16): x and w rounded to bfloat16,
-// products summed in fp32. With the bf16 instructions (sbgemm_native), 1x1 kernels and
-// groups == 1 it is the GEMM of the weights and the col matrix (convkit/sbgemm.h), the col
-// matrix being x itself for pointwise convolutions, im2col's (im2col.h) in tiles of output
-// positions for strided or padded ones; then the epilogue (bias, residual, activation) over
-// each tile while it is in cache.
-//   NCHW, per image: y_n [Cout, OHW] = w [Cout, Kd] . col [Kd, tile]
-//   NHWC, per image:  y_n [OHW, Cout] = col [tile, Kd] . w^T   (w [Cout, Kd], Kd = KH*KW*Cin)
+// products summed in fp32. With the bf16 instructions (sbgemm_native) and groups == 1:
+//  - pointwise (1x1, stride 1, no padding): the GEMM of the weights and x itself, per image
+//      NCHW y_n [Cout, HW] = w [Cout, Cin] . x_n [Cin, HW]
+//      NHWC y_n [HW, Cout] = x_n [HW, Cin] . w^T
+//  - strided or padded 1x1 (both layouts), and NHWC k x k of stride 2 or more on 16 input
+//    channels or more: (image, tile of output positions, chunk of output channels) tasks, each
+//    on one thread: im2col of the tile (im2col.h), the GEMM with the weights as bf16 panels
+//    packed once per call (or once for many calls, conv2d_bf16_prepack), and the epilogue while
+//    the tile is in cache. Per tile (Kd = KH*KW*Cin, col as im2col lays it out):
+//      NHWC yt [pt, Cout] = col [pt, Kd] . w^T           (written in place into y_n)
+//      NCHW yt [pt, Cout] = col [Kd, pt]^T . w^T         (then transposed into y_n [Cout, OHW])
 // Elsewhere: the fp32 conv2d of the rounded operands (the same values up to the order of the
-// sums, and Winograd's own error where it runs). Measured on this machine's Zen 5 at 1 thread
-// (r3x3_56, r50_conv1's 7x7 / 2 on Cin 3): im2col + the bf16 GEMM ran 0.5-0.9x the fp32 paths
-// (Winograd does 2.25x fewer multiplies; the direct kernel reads no col matrix), so those keep
-// the fp32 arithmetic until bf16 has its own implicit GEMM and Winograd.
+// sums, and Winograd's own error where it runs). Measured on this machine's Zen 5 (numbers in
+// issue 17's note), through im2col and the bf16 GEMM against the fp32 paths: ResNet-50's
+// strided 3x3 NHWC 1.7-2.3x faster (1 and 2 threads, weights prepacked), strided 1x1 1.8-3.7x;
+// but stride-1 3x3 (Winograd does 2.25x fewer multiplies) 0.8-1.0x, the Cin-3 stem (the direct
+// kernel reads no col matrix) 1.0x, and NCHW strided 3x3 0.5-1.35x (its im2col gathers every
+// other element of a row, and the tile goes through a transpose), so those keep fp32 arithmetic.
 #include <algorithm>
 #include <vector>
 
 #include "configs/conv2d-config.h"
+#include "configs/copy-config.h"
 #include "conv2d/im2col.h"
 #include "convkit/conv2d.h"
+#include "convkit/last-path.h"
+#include "convkit/parallel.h"
 #include "convkit/sbgemm.h"
 #include "util/workspace.h"
 
@@ -25,20 +34,61 @@ namespace {
 
 // The rounded copies of x and w for the fp32 path (this thread's, reused across calls).
 thread_local workspace rounded_x_space, rounded_w_space;
+// The weights' bf16 panels of one call (when the caller passed none), shared by its tiles.
+thread_local workspace packed_w_space;
+thread_local workspace tile_space;  // a task's [pt, Cout] output tile (NCHW, before its transpose)
 
-// The bf16 GEMM path exists for p.
+// Output rows worth a thread for the pointwise epilogue pass.
+constexpr int64_t kEpilogueGrain = int64_t{1} << 15;
+
+// The bf16 GEMM path exists for p and pays (see the top of the file).
 bool bf16_gemm_path(const conv2d_params& p) {
-  return sbgemm_native() && p.groups == 1 && p.kernel_h == 1 && p.kernel_w == 1;
+  if (!sbgemm_native() || p.groups != 1) return false;
+  if (p.kernel_h == 1 && p.kernel_w == 1) return true;
+  return p.data_layout == layout::nhwc && (p.stride_h > 1 || p.stride_w > 1) && p.in_channels >= 16;
+}
+
+// The tiled path (not the pointwise GEMM on x itself).
+bool tiled(const conv2d_params& p) { return bf16_gemm_path(p) && !is_pointwise(p); }
+
+// How a tiled call is cut into (image, tile of output positions, chunk of output channels)
+// tasks: tiles of at most ~2 MB of col; with several threads, more tiles (of 64 positions or
+// more) until there are two tasks per thread, and where a small output (a 7x7 map) cannot give
+// that, chunks of the weights' panels too (each chunk's task redoes its tile's im2col, small
+// there). Tiles are a multiple of 8 positions (the micro-kernel's rows).
+struct bf16_split {
+  int64_t tile, tiles, chunks;
+};
+
+bf16_split split_of(int64_t positions, int64_t kd, int64_t images, int64_t panels, int threads) {
+  const int64_t most = std::max<int64_t>(32, kColBudgetFloats / std::max<int64_t>(kd, 1));
+  int64_t tiles = (positions + most - 1) / most, chunks = 1;
+  if (threads > 1) {
+    const int64_t want = 2 * int64_t{threads};
+    tiles = std::max(tiles, std::min((want + images - 1) / images, std::max<int64_t>(1, positions / 64)));
+    chunks = std::clamp<int64_t>((want + images * tiles - 1) / (images * tiles), 1, panels);
+  }
+  const int64_t tile = std::min(positions, ((positions + tiles - 1) / tiles + 7) / 8 * 8);
+  return {tile, (positions + tile - 1) / tile, chunks};
+}
+
+// The weights as op(B) of the tiles' GEMM: w [Cout, Kd] (OIHW or OHWI rows, as im2col orders
+// the taps for that layout), transposed.
+int64_t packed_weights_size(const conv2d_params& p) {
+  return sbgemm_packed_b_size(p.out_channels, p.in_channels * p.kernel_h * p.kernel_w);
 }
 
 }  // namespace
 
 int64_t conv2d_bf16_packed_size(const conv2d_params& p) {
-  return bf16_gemm_path(p) && p.data_layout == layout::nhwc ? sbgemm_packed_b_size(p.out_channels, p.in_channels) : 0;
+  // Pointwise NCHW keeps the weights as the A operand (packed by the GEMM itself).
+  if (!bf16_gemm_path(p) || (is_pointwise(p) && p.data_layout == layout::nchw)) return 0;
+  return packed_weights_size(p);
 }
 
 void conv2d_bf16_prepack(const conv2d_params& p, const float* w, float* packed) {
-  if (conv2d_bf16_packed_size(p) > 0) sbgemm_pack_b(true, p.out_channels, p.in_channels, w, p.in_channels, packed);
+  const int64_t kd = p.in_channels * p.kernel_h * p.kernel_w;
+  if (conv2d_bf16_packed_size(p) > 0) sbgemm_pack_b(true, p.out_channels, kd, w, kd, packed);
 }
 
 void conv2d_bf16(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
@@ -57,38 +107,87 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
     conv2d(p, xr, wr, b, y, r);
     return;
   }
+  note_conv_path(conv_path::bf16_gemm);
   const int64_t Cin = p.in_channels, Cout = p.out_channels, OHW = p.out_height * p.out_width;
   const int64_t Kd = Cin * p.kernel_h * p.kernel_w, HW = p.in_height * p.in_width;
   const f32_conv2d_epilogue_fn epilogue = get_conv2d_config().epilogue;
   const float* bias = p.has_bias ? b : nullptr;
-  const bool pointwise = is_pointwise(p);
-  // Output positions per GEMM: all of them for pointwise, else tiles of at most ~2 MB of col.
-  const int64_t tile = pointwise ? OHW : tile_size(OHW, Kd, 1, 1);
-  float* col = pointwise ? nullptr : col_workspace().get(static_cast<size_t>(Kd * tile));
-  for (int64_t n = 0; n < p.batch; ++n) {
+  const bool nhwc = p.data_layout == layout::nhwc;
+  const int threads = get_num_threads();
+  if (!tiled(p)) {
+    // Pointwise: per image one GEMM on x itself, over the threads.
+    for (int64_t n = 0; n < p.batch; ++n) {
+      const float* x_n = x + n * Cin * HW;
+      float* y_n = y + n * Cout * OHW;
+      const float* r_n = r ? r + n * Cout * OHW : nullptr;
+      if (!nhwc) {
+        sbgemm(false, false, Cout, OHW, Kd, 1.0f, w, Kd, x_n, HW, 0.0f, y_n, OHW);
+        parallel_for_large(Cout, Cout * OHW, kEpilogueGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t co = lo; co < hi; ++co) {
+            float* row = y_n + co * OHW;
+            epilogue(row, row, OHW, bias ? bias[co] : 0.0f, nullptr, r_n ? r_n + co * OHW : nullptr, p.act);
+          }
+        });
+      } else {
+        sbgemm_prepacked_b(false, true, OHW, Cout, Kd, 1.0f, x_n, Kd, w, Kd, packed, 0.0f, y_n, Cout);
+        parallel_for_large(OHW, Cout * OHW, kEpilogueGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t q = lo; q < hi; ++q) {
+            epilogue(y_n + q * Cout, y_n + q * Cout, Cout, 0.0f, bias, r_n ? r_n + q * Cout : nullptr, p.act);
+          }
+        });
+      }
+    }
+    return;
+  }
+  const int64_t width = sbgemm_panel_width(), panels = (Cout + width - 1) / width;
+  const bf16_split cut = split_of(OHW, Kd, p.batch, panels, threads);
+  if (packed == nullptr) {
+    // Packed here, over the threads by panels (a 512 x 4608 weight is 9 MB of fp32).
+    float* bp = packed_w_space.get(static_cast<size_t>(packed_weights_size(p)));
+    parallel_for_large(panels, Cout * Kd, int64_t{1} << 16, [&](int64_t lo, int64_t hi) {
+      const int64_t j0 = lo * width, j1 = std::min(Cout, hi * width);
+      sbgemm_pack_b(true, j1 - j0, Kd, w + j0 * Kd, Kd, bp + sbgemm_packed_b_offset(j0, Kd));
+    });
+    packed = bp;
+  }
+  const f32_transpose_tile_fn transpose = get_copy_config().transpose_tile;
+  auto task = [&](int64_t t) {
+    const int64_t chunk = t % cut.chunks, tile_of = t / cut.chunks;
+    const int64_t n = tile_of / cut.tiles, p0 = (tile_of % cut.tiles) * cut.tile, pt = std::min(cut.tile, OHW - p0);
+    const int64_t c0 = panels * chunk / cut.chunks * width, c1 = std::min(Cout, panels * (chunk + 1) / cut.chunks * width);
     const float* x_n = x + n * Cin * HW;
     float* y_n = y + n * Cout * OHW;
     const float* r_n = r ? r + n * Cout * OHW : nullptr;
-    for (int64_t p0 = 0; p0 < OHW; p0 += tile) {
-      const int64_t pt = std::min(tile, OHW - p0);
-      if (p.data_layout == layout::nchw) {
-        const float* src = x_n + p0;  // pointwise: x_n [Cin, HW] is col, columns p0..
-        if (!pointwise) im2col_nchw(p, x_n, p0, pt, col), src = col;
-        sbgemm(false, false, Cout, pt, Kd, 1.0f, w, Kd, src, pointwise ? HW : pt, 0.0f, y_n + p0, OHW);
-        for (int64_t co = 0; co < Cout; ++co) {
-          float* row = y_n + co * OHW + p0;
-          epilogue(row, row, pt, bias ? bias[co] : 0.0f, nullptr, r_n ? r_n + co * OHW + p0 : nullptr, p.act);
-        }
-      } else {
-        const float* src = x_n + p0 * Cin;  // pointwise: x_n [HW, Cin] is col, rows p0..
-        if (!pointwise) im2col_nhwc(p, x_n, 0, p0, pt, col), src = col;
-        float* yt = y_n + p0 * Cout;
-        sbgemm_prepacked_b(false, true, pt, Cout, Kd, 1.0f, src, Kd, w, Kd, packed, 0.0f, yt, Cout);
-        for (int64_t q = 0; q < pt; ++q) {
-          epilogue(yt + q * Cout, yt + q * Cout, Cout, 0.0f, bias, r_n ? r_n + (p0 + q) * Cout : nullptr, p.act);
-        }
+    const float* bp = packed + sbgemm_packed_b_offset(c0, Kd);
+    float* col = col_workspace().get(static_cast<size_t>(Kd * cut.tile));
+    if (nhwc) {
+      im2col_nhwc(p, x_n, 0, p0, pt, col);
+      float* yt = y_n + p0 * Cout + c0;
+      sbgemm_prepacked_b(false, true, pt, c1 - c0, Kd, 1.0f, col, Kd, w + c0 * Kd, Kd, bp, 0.0f, yt, Cout);
+      for (int64_t q = 0; q < pt; ++q) {
+        epilogue(yt + q * Cout, yt + q * Cout, c1 - c0, 0.0f, bias ? bias + c0 : nullptr,
+                 r_n ? r_n + (p0 + q) * Cout + c0 : nullptr, p.act);
       }
+      return;
     }
+    im2col_nchw(p, x_n, p0, pt, col);
+    float* yt = tile_space.get(static_cast<size_t>(cut.tile * (c1 - c0)));
+    sbgemm_prepacked_b(true, true, pt, c1 - c0, Kd, 1.0f, col, pt, w + c0 * Kd, Kd, bp, 0.0f, yt, c1 - c0);
+    transpose(yt, c1 - c0, y_n + c0 * OHW + p0, OHW, pt, c1 - c0);
+    for (int64_t co = c0; co < c1; ++co) {
+      float* row = y_n + co * OHW + p0;
+      epilogue(row, row, pt, bias ? bias[co] : 0.0f, nullptr, r_n ? r_n + co * OHW + p0 : nullptr, p.act);
+    }
+  };
+  // Across the threads when there is a task for each (each task's GEMM then runs on its
+  // thread, parallel_for inlining the nested call), else the one task with the GEMM on them.
+  const int64_t tasks = p.batch * cut.tiles * cut.chunks;
+  if (threads > 1 && tasks >= threads) {
+    parallel_for(tasks, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) task(t);
+    });
+  } else {
+    for (int64_t t = 0; t < tasks; ++t) task(t);
   }
 }
 

@@ -111,7 +111,9 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
                    float beta, float* c, int64_t ldc) {
   const int64_t MR = plan.mr, NR = plan.nr, MC = plan.mc, KC = plan.kc;
   const int64_t kp = (k + 1) / 2, n_panels = (n + NR - 1) / NR;
-  const bool threaded = m * n * k >= (int64_t{1} << 22) && get_num_threads() > 1;
+  // Inside a parallel_for chunk (a conv tile's GEMM) it runs on this thread alone: planned for one
+  // (cutting B into chunks for threads that are not there would repack A once per chunk).
+  const bool threaded = m * n * k >= (int64_t{1} << 22) && get_num_threads() > 1 && !inside_parallel_for();
   const int64_t threads = threaded ? get_num_threads() : 1;
 
   const uint32_t* bp = bpre;
@@ -230,6 +232,11 @@ int64_t sbgemm_packed_b_size(int64_t n, int64_t k) {
   const sbgemm_plan& plan = get_sbgemm_plan();
   if (plan.ukernel == nullptr || n <= 0 || k <= 0) return 0;
   return (n + plan.nr - 1) / plan.nr * plan.nr * ((k + 1) / 2);
+}
+
+int64_t sbgemm_panel_width() {
+  const sbgemm_plan& plan = get_sbgemm_plan();
+  return plan.ukernel == nullptr ? 0 : plan.nr;
 }
 
 void sbgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp) {

@@ -440,6 +440,14 @@ void set_num_threads(int n) {
 #endif
 }
 int get_num_threads() { return budget().load(std::memory_order_relaxed); }
+
+bool inside_parallel_for() {
+#if CONVKIT_OPENMP_TEAMS
+  return inside_chunk || omp_in_parallel();
+#else
+  return inside_chunk;
+#endif
+}
 int max_num_threads() { return std::max(4, 4 * hardware_threads()); }
 
 bool has_openmp() {
