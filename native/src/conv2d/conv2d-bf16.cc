@@ -1,13 +1,13 @@
 // conv2d with bf16 operands (convkit/conv2d.h, conv2d_bf16): x and w rounded to bfloat16,
 // products summed in fp32. With the bf16 instructions (sbgemm_native) and groups == 1:
-//  - pointwise (1x1, stride 1, no padding): the GEMM of the weights and x itself, per image
-//      NCHW y_n [Cout, HW] = w [Cout, Cin] . x_n [Cin, HW]
-//      NHWC y_n [HW, Cout] = x_n [HW, Cin] . w^T
-//  - strided or padded 1x1 (both layouts), and NHWC k x k of stride 2 or more on 16 input
-//    channels or more: (image, tile of output positions, chunk of output channels) tasks, each
-//    on one thread: im2col of the tile (im2col.h), the GEMM with the weights as bf16 panels
-//    packed once per call (or once for many calls, conv2d_bf16_prepack), and the epilogue while
-//    the tile is in cache. Per tile (Kd = KH*KW*Cin, col as im2col lays it out):
+//  - NCHW pointwise (1x1, stride 1, no padding): per image the GEMM of the weights and x itself,
+//      y_n [Cout, HW] = w [Cout, Cin] . x_n [Cin, HW], then the epilogue;
+//  - NHWC pointwise, strided or padded 1x1 (both layouts), and NHWC k x k of stride 2 or more on
+//    16 input channels or more: (image, tile of output positions, chunk of output channels)
+//    tasks, each on one thread: im2col of the tile (im2col.h; NHWC pointwise reads x itself),
+//    the GEMM with the weights as bf16 panels packed once per call (or once for many calls,
+//    conv2d_bf16_prepack), and the epilogue while the tile is in cache. Per tile
+//    (Kd = KH*KW*Cin, col as im2col lays it out):
 //      NHWC yt [pt, Cout] = col [pt, Kd] . w^T           (written in place into y_n)
 //      NCHW yt [pt, Cout] = col [Kd, pt]^T . w^T         (then transposed into y_n [Cout, OHW])
 // Elsewhere: the fp32 conv2d of the rounded operands (the same values up to the order of the
@@ -51,17 +51,19 @@ bool bf16_gemm_path(const conv2d_params& p) {
 // The tiled path (not the pointwise GEMM on x itself).
 bool tiled(const conv2d_params& p) { return bf16_gemm_path(p) && !is_pointwise(p); }
 
-// How a tiled call is cut into (image, tile of output positions, chunk of output channels)
-// tasks: tiles of at most ~2 MB of col; with several threads, more tiles (of 64 positions or
-// more) until there are two tasks per thread, and where a small output (a 7x7 map) cannot give
-// that, chunks of the weights' panels too (each chunk's task redoes its tile's im2col, small
-// there). Tiles are a multiple of 8 positions (the micro-kernel's rows).
+// How a call is cut into (image, tile of output positions, chunk of output channels) tasks:
+// tiles of at most `most` positions (im2col's ~2 MB of col; for NHWC pointwise, whose A is x
+// itself, an output tile of ~512 KB, so the epilogue finds it in L2); with several threads,
+// more tiles (of 64 positions or more) until there are two tasks per thread, and where a small
+// output (a 7x7 map) cannot give that, chunks of the weights' panels too (each chunk's task
+// redoes its tile's im2col and A packing, small there). Tiles are a multiple of 8 positions
+// (the micro-kernel's rows).
 struct bf16_split {
   int64_t tile, tiles, chunks;
 };
 
-bf16_split split_of(int64_t positions, int64_t kd, int64_t images, int64_t panels, int threads) {
-  const int64_t most = std::max<int64_t>(32, kColBudgetFloats / std::max<int64_t>(kd, 1));
+bf16_split split_of(int64_t positions, int64_t most, int64_t images, int64_t panels, int threads) {
+  most = std::max<int64_t>(32, most);
   int64_t tiles = (positions + most - 1) / most, chunks = 1;
   if (threads > 1) {
     const int64_t want = 2 * int64_t{threads};
@@ -114,33 +116,28 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
   const float* bias = p.has_bias ? b : nullptr;
   const bool nhwc = p.data_layout == layout::nhwc;
   const int threads = get_num_threads();
-  if (!tiled(p)) {
-    // Pointwise: per image one GEMM on x itself, over the threads.
+  if (!nhwc && !tiled(p)) {
+    // NCHW pointwise: per image one GEMM on x itself (the weights as A), over the threads.
     for (int64_t n = 0; n < p.batch; ++n) {
       const float* x_n = x + n * Cin * HW;
       float* y_n = y + n * Cout * OHW;
       const float* r_n = r ? r + n * Cout * OHW : nullptr;
-      if (!nhwc) {
-        sbgemm(false, false, Cout, OHW, Kd, 1.0f, w, Kd, x_n, HW, 0.0f, y_n, OHW);
-        parallel_for_large(Cout, Cout * OHW, kEpilogueGrain, [&](int64_t lo, int64_t hi) {
-          for (int64_t co = lo; co < hi; ++co) {
-            float* row = y_n + co * OHW;
-            epilogue(row, row, OHW, bias ? bias[co] : 0.0f, nullptr, r_n ? r_n + co * OHW : nullptr, p.act);
-          }
-        });
-      } else {
-        sbgemm_prepacked_b(false, true, OHW, Cout, Kd, 1.0f, x_n, Kd, w, Kd, packed, 0.0f, y_n, Cout);
-        parallel_for_large(OHW, Cout * OHW, kEpilogueGrain, [&](int64_t lo, int64_t hi) {
-          for (int64_t q = lo; q < hi; ++q) {
-            epilogue(y_n + q * Cout, y_n + q * Cout, Cout, 0.0f, bias, r_n ? r_n + q * Cout : nullptr, p.act);
-          }
-        });
-      }
+      sbgemm(false, false, Cout, OHW, Kd, 1.0f, w, Kd, x_n, HW, 0.0f, y_n, OHW);
+      parallel_for_large(Cout, Cout * OHW, kEpilogueGrain, [&](int64_t lo, int64_t hi) {
+        for (int64_t co = lo; co < hi; ++co) {
+          float* row = y_n + co * OHW;
+          epilogue(row, row, OHW, bias ? bias[co] : 0.0f, nullptr, r_n ? r_n + co * OHW : nullptr, p.act);
+        }
+      });
     }
     return;
   }
   const int64_t width = sbgemm_panel_width(), panels = (Cout + width - 1) / width;
-  const bf16_split cut = split_of(OHW, Kd, p.batch, panels, threads);
+  // NHWC pointwise: x is [N*HW, Cin], A itself; its positions run across the images.
+  const bool pointwise = !tiled(p);
+  const int64_t images = pointwise ? 1 : p.batch, positions = pointwise ? p.batch * OHW : OHW;
+  const bf16_split cut = split_of(positions, pointwise ? (int64_t{1} << 17) / Cout : kColBudgetFloats / Kd, images,
+                                  panels, threads);
   if (packed == nullptr) {
     // Packed here, over the threads by panels (a 512 x 4608 weight is 9 MB of fp32).
     float* bp = packed_w_space.get(static_cast<size_t>(packed_weights_size(p)));
@@ -153,23 +150,28 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
   const f32_transpose_tile_fn transpose = get_copy_config().transpose_tile;
   auto task = [&](int64_t t) {
     const int64_t chunk = t % cut.chunks, tile_of = t / cut.chunks;
-    const int64_t n = tile_of / cut.tiles, p0 = (tile_of % cut.tiles) * cut.tile, pt = std::min(cut.tile, OHW - p0);
+    const int64_t n = tile_of / cut.tiles, p0 = (tile_of % cut.tiles) * cut.tile, pt = std::min(cut.tile, positions - p0);
     const int64_t c0 = panels * chunk / cut.chunks * width, c1 = std::min(Cout, panels * (chunk + 1) / cut.chunks * width);
     const float* x_n = x + n * Cin * HW;
     float* y_n = y + n * Cout * OHW;
     const float* r_n = r ? r + n * Cout * OHW : nullptr;
     const float* bp = packed + sbgemm_packed_b_offset(c0, Kd);
-    float* col = col_workspace().get(static_cast<size_t>(Kd * cut.tile));
     if (nhwc) {
-      im2col_nhwc(p, x_n, 0, p0, pt, col);
+      const float* a = x_n + p0 * Cin;  // pointwise: rows p0.. of x
+      if (!pointwise) {
+        float* col = col_workspace().get(static_cast<size_t>(Kd * cut.tile));
+        im2col_nhwc(p, x_n, 0, p0, pt, col);
+        a = col;
+      }
       float* yt = y_n + p0 * Cout + c0;
-      sbgemm_prepacked_b(false, true, pt, c1 - c0, Kd, 1.0f, col, Kd, w + c0 * Kd, Kd, bp, 0.0f, yt, Cout);
+      sbgemm_prepacked_b(false, true, pt, c1 - c0, Kd, 1.0f, a, Kd, w + c0 * Kd, Kd, bp, 0.0f, yt, Cout);
       for (int64_t q = 0; q < pt; ++q) {
         epilogue(yt + q * Cout, yt + q * Cout, c1 - c0, 0.0f, bias ? bias + c0 : nullptr,
                  r_n ? r_n + (p0 + q) * Cout + c0 : nullptr, p.act);
       }
       return;
     }
+    float* col = col_workspace().get(static_cast<size_t>(Kd * cut.tile));
     im2col_nchw(p, x_n, p0, pt, col);
     float* yt = tile_space.get(static_cast<size_t>(cut.tile * (c1 - c0)));
     sbgemm_prepacked_b(true, true, pt, c1 - c0, Kd, 1.0f, col, pt, w + c0 * Kd, Kd, bp, 0.0f, yt, c1 - c0);
@@ -181,7 +183,7 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
   };
   // Across the threads when there is a task for each (each task's GEMM then runs on its
   // thread, parallel_for inlining the nested call), else the one task with the GEMM on them.
-  const int64_t tasks = p.batch * cut.tiles * cut.chunks;
+  const int64_t tasks = images * cut.tiles * cut.chunks;
   if (threads > 1 && tasks >= threads) {
     parallel_for(tasks, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) task(t);
