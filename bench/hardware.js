@@ -23,6 +23,8 @@ function hardware() {
     return {
       peakGflops: m.fma_zmm_1t_gflops, peakGflopsAvx2: m.fma_ymm_1t_gflops, peakGflopsAll: m.fma_zmm_all_gflops,
       bandwidthGBs: m.read_bw_1t_gbs, bandwidthGBsAll: m.read_bw_all_gbs, threads: m.threads,
+      // 0 where the CPU lacks the instruction (vdpbf16ps, vpdpbusd), 2 ops per multiply-add.
+      bf16DotGflops: m.bf16_dot_1t_gflops ?? 0, int8DotGops: m.int8_dot_1t_gops ?? 0,
     };
   } catch {
     return { error: `fma-peak printed no JSON: ${r.stderr.slice(-300)}` };

@@ -153,7 +153,8 @@ function main() {
   console.log(`# convkit benchmark, ${meta.date}\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node}`);
   if (hw.peakGflops) {
     console.log(`measured (native/bench/fma-peak): FMA peak ${hw.peakGflops.toFixed(1)} GFLOP/s on 1 core (zmm; ymm ${hw.peakGflopsAvx2.toFixed(1)}), ${hw.peakGflopsAll.toFixed(1)} on ${hw.threads}; ` +
-      `read bandwidth ${hw.bandwidthGBs.toFixed(1)} GB/s on 1 thread, ${hw.bandwidthGBsAll.toFixed(1)} on ${hw.threads}. "of bound" = native 1T rate / the 1-core figure.`);
+      `read bandwidth ${hw.bandwidthGBs.toFixed(1)} GB/s on 1 thread, ${hw.bandwidthGBsAll.toFixed(1)} on ${hw.threads}. "of bound" = native 1T rate / the 1-core figure.` +
+      (hw.bf16DotGflops ? ` Dot-product peaks on 1 core: bf16 (vdpbf16ps) ${hw.bf16DotGflops.toFixed(1)} GFLOP/s, int8 (vpdpbusd) ${hw.int8DotGops.toFixed(1)} GOP/s.` : ''));
   } else if (hw.error) console.log(`hardware bounds unavailable: ${hw.error}`);
   for (const [k, v] of Object.entries(setups)) console.log(`  ${k.replace('@', ' @ ')}T: ${v}`);
   console.log(`\n${textReport(results, hw)}`);

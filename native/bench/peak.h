@@ -79,6 +79,76 @@ inline double fma_peak_gflops(int threads, bool zmm = true, int reps = 7) {
   return threads * flops_per_thread / median(times) * 1e-9;
 }
 
+// The bf16 and int8 dot-product instructions (AVX512_BF16 vdpbf16ps: 16 lanes x 2 products of
+// bf16 pairs into fp32; AVX512_VNNI vpdpbusd: 16 lanes x 4 products of u8 x s8 into int32),
+// 16 independent chains per thread; ops = 2 per multiply-add, as for the FMA peak.
+#define BENCH_DOT_BODY(V, ACC)                                                                  \
+  ACC c0 = ZERO(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, \
+      c10 = c0, c11 = c0, c12 = c0, c13 = c0, c14 = c0, c15 = c0;                                   \
+  const V x = SETX(), y = SETY();                                                                   \
+  for (int64_t i = 0; i < iters; ++i) {                                                             \
+    c0 = DOT(c0, x, y); c1 = DOT(c1, x, y); c2 = DOT(c2, x, y); c3 = DOT(c3, x, y);                 \
+    c4 = DOT(c4, x, y); c5 = DOT(c5, x, y); c6 = DOT(c6, x, y); c7 = DOT(c7, x, y);                 \
+    c8 = DOT(c8, x, y); c9 = DOT(c9, x, y); c10 = DOT(c10, x, y); c11 = DOT(c11, x, y);             \
+    c12 = DOT(c12, x, y); c13 = DOT(c13, x, y); c14 = DOT(c14, x, y); c15 = DOT(c15, x, y);         \
+    __asm__ volatile("" : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5), "+v"(c6), "+v"(c7)); \
+    __asm__ volatile("" : "+v"(c8), "+v"(c9), "+v"(c10), "+v"(c11), "+v"(c12), "+v"(c13), "+v"(c14),       \
+                     "+v"(c15));                                                                    \
+  }                                                                                                 \
+  ACC t = SUM(SUM(SUM(c0, c1), SUM(c2, c3)), SUM(SUM(c4, c5), SUM(c6, c7)));                        \
+  t = SUM(t, SUM(SUM(SUM(c8, c9), SUM(c10, c11)), SUM(SUM(c12, c13), SUM(c14, c15))));               \
+  float out[16];                                                                                    \
+  std::memcpy(out, &t, sizeof(out));                                                                \
+  return out[0];
+
+#define ZERO _mm512_setzero_ps
+#define SETX() reinterpret_cast<const __m512bh&>(ones)
+#define SETY() reinterpret_cast<const __m512bh&>(ones)
+#define DOT _mm512_dpbf16_ps
+#define SUM _mm512_add_ps
+__attribute__((target("avx512f,avx512bf16"), noinline)) inline float bf16_dot_chains(int64_t iters) {
+  const __m512i ones = _mm512_set1_epi16(0x3f80);  // bf16 1.0
+  BENCH_DOT_BODY(__m512bh, __m512)
+}
+#undef ZERO
+#undef SETX
+#undef SETY
+#undef DOT
+#undef SUM
+#define ZERO _mm512_setzero_si512
+#define SETX() _mm512_set1_epi8(1)
+#define SETY() _mm512_set1_epi8(1)
+#define DOT _mm512_dpbusd_epi32
+#define SUM _mm512_add_epi32
+__attribute__((target("avx512f,avx512bw,avx512vnni"), noinline)) inline float int8_dot_chains(int64_t iters) {
+  BENCH_DOT_BODY(__m512i, __m512i)
+}
+#undef ZERO
+#undef SETX
+#undef SETY
+#undef DOT
+#undef SUM
+#undef BENCH_DOT_BODY
+
+enum class dot_kind { bf16, int8 };
+
+// G ops/s (2 per multiply-add) of `threads` threads each running 16 chains of the dot-product
+// instruction; 0 where the CPU lacks it.
+inline double dot_peak_gops(int threads, dot_kind kind, int reps = 7) {
+  __builtin_cpu_init();
+  if (kind == dot_kind::bf16 ? !__builtin_cpu_supports("avx512bf16") : !__builtin_cpu_supports("avx512vnni")) return 0.0;
+  const int64_t iters = 10'000'000;
+  const double ops_per_thread = 16.0 * iters * 2.0 * 16 * (kind == dot_kind::bf16 ? 2 : 4);
+  std::vector<double> times;
+  volatile float sink = 0;
+  for (int r = 0; r < reps + 1; ++r) {
+    const double t0 = now_s();
+    on_threads(threads, [&](int) { sink = sink + (kind == dot_kind::bf16 ? bf16_dot_chains(iters) : int8_dot_chains(iters)); });
+    if (r > 0) times.push_back(now_s() - t0);
+  }
+  return threads * ops_per_thread / median(times) * 1e-9;
+}
+
 // The sum of p[0, n) in 4 independent vector accumulators of V (n a multiple of 4 * LANES).
 #define BENCH_SUM_BODY(V, ZERO, LOAD, ADD, LANES)                  \
   V s0 = ZERO(), s1 = s0, s2 = s0, s3 = s0;                        \
