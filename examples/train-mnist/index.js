@@ -42,6 +42,7 @@ function train(opts) {
     (ck.getBackend() === 'native' ? ` (${ck.info().native.simd}, ${ck.info().native.threads} threads)` : ''));
   if (!args.quiet) console.log(model.summary([args.batch, 1, 28, 28]));
   const order = Array.from({ length: trainSet.count }, (_, i) => i);
+  const target = (labels) => new ck.Tensor(labels, [labels.length]);
   const epochs = [];
   for (let epoch = 1; epoch <= args.epochs; epoch++) {
     optimizer.lr = args.lr * args.lrDecay ** (epoch - 1);
@@ -49,12 +50,14 @@ function train(opts) {
     epochs.push(runEpoch({
       model, trainSet, testSet, order, epoch, args,
       step(x, labels) {
+        // As in PyTorch: the loss on the tape, loss.backward() fills every parameter's grad
+        // (and computes no gradient for the input images, which nothing needs).
         optimizer.zeroGrad();
         const logits = model.forward(x);
-        const { loss, dlogits } = ck.crossEntropy(logits, labels);
-        model.backward(dlogits);
+        const loss = ck.crossEntropyLoss(logits, target(labels));
+        loss.backward();
         optimizer.step();
-        return { logits, loss };
+        return { logits, loss: loss.data[0] };
       },
     }));
   }
