@@ -120,6 +120,16 @@ TEST(dx_as_forward_and_packed_dw) {
   both_layouts({1, 96, 48, 45, 19, 3, 3, 1, 1, 2, 1, 2, 0, 2, 1});
   both_layouts({3, 32, 30, 30, 64, 5, 3, 1, 1, 0, 0, 1, 1});
 }
+// The direct dw (stride-1 NCHW, Cin/group < 32, Cout/group <= 64, where the config has it):
+// LeNet-5's layers, rows longer than a tile of positions, the channel limits, groups.
+TEST(dw_direct_shapes) {
+  both_layouts({64, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2});
+  both_layouts({5, 6, 14, 14, 16, 5, 5});
+  both_layouts({1, 3, 5, 700, 5, 3, 3, 1, 1, 1, 1, 1, 1});
+  both_layouts({2, 31, 9, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1});
+  both_layouts({3, 10, 8, 12, 14, 7, 7, 1, 1, 3, 2, 1, 3, 1, 1, 2});
+}
+
 TEST(single_thread) {
   const int saved = convkit::get_num_threads();
   convkit::set_num_threads(1);

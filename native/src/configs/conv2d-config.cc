@@ -27,6 +27,7 @@ conv2d_config make_config() {
     c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx512;
     c.pack_panel = f32_igemm_pack_panel__avx512;
     c.pad_row = f32_igemm_pad_row__avx512;
+    c.backward_filter_direct = f32_conv2d_backward_filter_direct__avx512;
     const gemm_plan& plan = get_gemm_plan();
     if (plan.mr == 8 && plan.nr == 32) {  // CONVKIT_GEMM_BLOCKS changes blocks, never the tile
       c.gemm_arows_wide = f32_gemm_ukernel_8x32_arows__avx512;

@@ -37,6 +37,9 @@ struct conv2d_config {
   // Backward filter: the mr x nr dw tile reading x (B) in place from the padded image, for
   // stride 1 and Cin/group a multiple of nr. Same condition as the arows tiles, else null.
   f32_conv2d_backward_filter_tile_fn backward_filter_in_place;
+  // Backward filter of stride-1 NCHW layers with few channels (conv2d-backward-filter.cc's
+  // direct path); null: those take the packed GEMM.
+  f32_conv2d_backward_filter_direct_fn backward_filter_direct;
 };
 
 const conv2d_config& get_conv2d_config();

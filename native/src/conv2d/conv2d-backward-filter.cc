@@ -1,4 +1,6 @@
 // conv2d backward filter (dw + db) driver.
+//   stride-1 NCHW layers with few channels (Cin/group < 32, Cout/group <= 64), where the config has
+//       the kernel: direct dot products of dy rows and shifted input planes (backward_filter_direct);
 //   not 1x1: one packed GEMM over positions on the GEMM plan's micro-kernel
 //       (backward_filter_packed), B read in place on AVX-512 for stride 1 and Cin_g % 32 == 0.
 //   depthwise layers (groups == Cin): dwconv.cc.
@@ -455,6 +457,108 @@ void backward_filter_packed(const conv2d_params& p, const float* dy, const float
   }
 }
 
+// ---- direct (stride 1, NCHW, few channels) ------------------------------------------------
+// Per image, with Wp the padded row pitch: the input planes padded (zeros past the last row, so
+// a block of 16 positions reads inside); per tile of positions, dy rows laid out with pitch Wp
+// (zeros in the Wp - OW columns between rows and past the last one), then per (group, input
+// channel) the config's kernel sums dy[c, q] * xp[q + kh*Wp + kw] over the flat positions q into 16-lane slots per
+// (co, ci, tap). Each thread sums a contiguous range of images into its own slots; the slots
+// are reduced once (lanes, then parts in order: the result does not depend on timing).
+// LeNet-5's conv1 (1 -> 6, 5x5, 28x28 pad 2, batch 64): the packed GEMM gathered a 25-tap col
+// panel per position for an 8x32 tile of which 6x25 was used.
+
+thread_local workspace direct_planes_space;  // a worker's padded input planes and dy rows
+constexpr int64_t kDirectTileQ = 512;         // positions per kernel call (a multiple of 16)
+
+bool takes_dw_direct(const conv2d_params& p) {
+  if (get_conv2d_config().backward_filter_direct == nullptr || p.data_layout != layout::nchw) return false;
+  if (p.stride_h != 1 || p.stride_w != 1 || p.dilation_h != 1 || p.dilation_w != 1 || is_pointwise(p)) return false;
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  const int64_t hp = p.pad_top + p.in_height + p.pad_bottom, wp = p.pad_left + p.in_width + p.pad_right;
+  return cin_g < 32 && cout_g <= 64 && p.kernel_h * p.kernel_w <= 49 && hp * wp * p.in_channels <= kMaxPaddedFloats;
+}
+
+void backward_filter_direct(const conv2d_params& p, const float* dy, const float* x, float* dw) {
+  note_conv_dw_path(conv_backward_path::direct);
+  const f32_conv2d_backward_filter_direct_fn kernel = get_conv2d_config().backward_filter_direct;
+  const int64_t G = p.groups, cin = p.in_channels, cout = p.out_channels, cin_g = cin / G, cout_g = cout / G;
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const int64_t KH = p.kernel_h, KW = p.kernel_w, taps = KH * KW;
+  const int64_t wp = p.pad_left + W + p.pad_right, hp = p.pad_top + H + p.pad_bottom;
+  const int64_t Q = (OH - 1) * wp + OW, nq = (Q + 15) / 16 * 16;
+  const int64_t plane = hp * wp + 16;  // the last block of 16 positions reads up to hp*wp + 14
+  std::vector<int64_t> off(static_cast<size_t>(taps));
+  for (int64_t kh = 0; kh < KH; ++kh) {
+    for (int64_t kw = 0; kw < KW; ++kw) off[kh * KW + kw] = kh * wp + kw;
+  }
+  const int64_t slots = cout * cin_g * taps * 16;  // [co][ci][tap][lane]
+  const int64_t threads = get_num_threads();
+  const int64_t parts = std::max<int64_t>(1, std::min(threads, p.batch));
+  float* part = partial_space.get(static_cast<size_t>(parts * slots));
+  auto run_part = [&](int64_t k) {
+    float* acc = part + k * slots;
+    std::fill(acc, acc + slots, 0.0f);
+    float* xp = direct_planes_space.get(static_cast<size_t>(cin * plane + cout * kDirectTileQ));
+    float* dyp = xp + cin * plane;  // [cout][kDirectTileQ]: one tile's dy rows at pitch wp
+    for (int64_t n = k * p.batch / parts; n < (k + 1) * p.batch / parts; ++n) {
+      for (int64_t c = 0; c < cin; ++c) {
+        float* d = xp + c * plane;
+        const float* s = x + (n * cin + c) * H * W;
+        std::fill(d, d + p.pad_top * wp, 0.0f);
+        for (int64_t ih = 0; ih < H; ++ih) {
+          float* r = d + (p.pad_top + ih) * wp;
+          std::fill(r, r + p.pad_left, 0.0f);
+          std::memcpy(r + p.pad_left, s + ih * W, W * sizeof(float));
+          std::fill(r + p.pad_left + W, r + wp, 0.0f);
+        }
+        std::fill(d + (p.pad_top + H) * wp, d + plane, 0.0f);
+      }
+      // Tiles of positions, so the dy rows and input runs a tile reads stay in L1 / L2 across
+      // the (channel, tap) blocks (a 112x112 plane's dy rows are 3 MB at 64 channels, and
+      // laying out the whole image first sent them through L3 twice).
+      for (int64_t q0 = 0; q0 < nq; q0 += kDirectTileQ) {
+        const int64_t len = std::min(kDirectTileQ, nq - q0);
+        for (int64_t c = 0; c < cout; ++c) {
+          float* d = dyp + c * kDirectTileQ;
+          const float* s = dy + (n * cout + c) * OH * OW;
+          for (int64_t q = q0; q < q0 + len;) {  // runs of one output row, then its gap
+            const int64_t oh = q / wp, ow = q % wp, end = std::min(q0 + len, (oh + 1) * wp);
+            const int64_t real = oh < OH ? std::max<int64_t>(0, std::min(end, oh * wp + OW) - q) : 0;
+            if (real > 0) std::memcpy(d + (q - q0), s + oh * OW + ow, real * sizeof(float));
+            std::fill(d + (q - q0) + real, d + (end - q0), 0.0f);
+            q = end;
+          }
+        }
+        for (int64_t g = 0; g < G; ++g) {
+          for (int64_t ci = 0; ci < cin_g; ++ci) {
+            kernel(len, dyp + g * cout_g * kDirectTileQ, kDirectTileQ, cout_g, xp + (g * cin_g + ci) * plane + q0,
+                   off.data(), taps, acc + (g * cout_g * cin_g + ci) * taps * 16, cin_g * taps * 16);
+          }
+        }
+      }
+    }
+  };
+  if (parts > 1) {
+    parallel_for(parts, [&](int64_t lo, int64_t hi) {
+      for (int64_t k = lo; k < hi; ++k) run_part(k);
+    });
+  } else {
+    run_part(0);
+  }
+  // dw[co][ci][tap] (NCHW's [Cout, Cin_g, KH, KW]) = the parts' lanes, summed in order.
+  const int64_t nw = cout * cin_g * taps;
+  for (int64_t i = 0; i < nw; ++i) {
+    float s = 0.0f;
+    for (int64_t k = 0; k < parts; ++k) {
+      const float* l = part + k * slots + i * 16;
+      float t = 0.0f;
+      for (int64_t j = 0; j < 16; ++j) t += l[j];
+      s += t;
+    }
+    dw[i] = s;
+  }
+}
+
 }  // namespace
 
 void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float* x, float* dw,
@@ -471,6 +575,8 @@ void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float
     } else {
       dwconv_backward_filter_nhwc(p, dy, x, dw);
     }
+  } else if (takes_dw_direct(p)) {
+    backward_filter_direct(p, dy, x, dw);
   } else if (!is_pointwise(p) && filter_packed_fits(p) && get_gemm_plan().mr <= 64) {
     backward_filter_packed(p, dy, x, dw, db);  // db fused
     return;

@@ -73,6 +73,13 @@ using f32_igemm_pad_row_fn = void (*)(const float* s, int64_t pl, int64_t w, int
 // A GEMM tile reading A in place (f32_gemm_ukernel_*_arows*).
 using f32_gemm_arows_fn = void (*)(int64_t kc, const float* a, int64_t lda, int64_t m,
                                    const float* b, float* c, int64_t ldc, float beta);
+// The direct dw of a stride-1 NCHW convolution (f32_conv2d_backward_filter_direct_*): over nq
+// flat positions q (a multiple of 16), for c < nc and t < nt,
+//   acc[c*lda + t*16 + l] += sum over q = l (mod 16) of dy[c*ldd + q] * x[q + off[t]],
+// the 16 lanes kept apart (the caller sums them). x is readable at every q + off[t].
+using f32_conv2d_backward_filter_direct_fn = void (*)(int64_t nq, const float* dy, int64_t ldd, int64_t nc,
+                                                      const float* x, const int64_t* off, int64_t nt, float* acc,
+                                                      int64_t lda);
 // The dw tile reading B in place (f32_conv2d_backward_filter_ukernel_*).
 using f32_conv2d_backward_filter_tile_fn = void (*)(int64_t kc, const float* a, const float* b,
                                                     int64_t ldb, float* c, int64_t ldc,
@@ -195,6 +202,9 @@ void f32_gemm_ukernel_8x16_arows__avx512(int64_t kc, const float* a, int64_t lda
 void f32_conv2d_backward_filter_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b,
                                                      int64_t ldb, float* c, int64_t ldc,
                                                      bool accumulate);
+// The direct dw kernel (ukernel/f32-conv2d-backward-filter-direct-avx512.cc): blocks of 4 dy rows x 6 taps.
+void f32_conv2d_backward_filter_direct__avx512(int64_t nq, const float* dy, int64_t ldd, int64_t nc, const float* x,
+                                               const int64_t* off, int64_t nt, float* acc, int64_t lda);
 // winograd_*_fn over 16 channels per vector (ukernel/f32-winograd-f2k3-avx512.cc).
 void f32_winograd_f2k3_input__avx512(const float* const* src, int64_t cc, float* dst, int64_t ldk);
 void f32_winograd_f2k3_weight__avx512(const float* g, int64_t ld, int64_t cc, float* dst,
