@@ -38,8 +38,10 @@ struct conv2d_config {
   // stride 1 and Cin/group a multiple of nr. Same condition as the arows tiles, else null.
   f32_conv2d_backward_filter_tile_fn backward_filter_in_place;
   // Backward filter of stride-1 NCHW layers with few channels (conv2d-backward-filter.cc's
-  // direct path); null: those take the packed GEMM.
+  // direct path; AVX-512 and AVX2), for Cin/group x KH x KW up to backward_filter_direct_max_kd
+  // (measured: past it the packed GEMM is as fast); null: those take the packed GEMM.
   f32_conv2d_backward_filter_direct_fn backward_filter_direct;
+  int64_t backward_filter_direct_max_kd;
 };
 
 const conv2d_config& get_conv2d_config();

@@ -1,6 +1,7 @@
 // conv2d backward filter (dw + db) driver.
-//   stride-1 NCHW layers with few channels (Cin/group < 32, Cout/group <= 64), where the config has
-//       the kernel: direct dot products of dy rows and shifted input planes (backward_filter_direct);
+//   stride-1 NCHW layers with few channels (Cin/group x KH x KW up to the config's limit,
+//       Cout/group <= 64), where the config has the kernel: direct dot products of dy rows and
+//       shifted input planes (backward_filter_direct);
 //   not 1x1: one packed GEMM over positions on the GEMM plan's micro-kernel
 //       (backward_filter_packed), B read in place on AVX-512 for stride 1 and Cin_g % 32 == 0.
 //   depthwise layers (groups == Cin): dwconv.cc.
@@ -471,11 +472,13 @@ thread_local workspace direct_planes_space;  // a worker's padded input planes a
 constexpr int64_t kDirectTileQ = 512;         // positions per kernel call (a multiple of 16)
 
 bool takes_dw_direct(const conv2d_params& p) {
-  if (get_conv2d_config().backward_filter_direct == nullptr || p.data_layout != layout::nchw) return false;
+  const conv2d_config& cfg = get_conv2d_config();
+  if (cfg.backward_filter_direct == nullptr || p.data_layout != layout::nchw) return false;
   if (p.stride_h != 1 || p.stride_w != 1 || p.dilation_h != 1 || p.dilation_w != 1 || is_pointwise(p)) return false;
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   const int64_t hp = p.pad_top + p.in_height + p.pad_bottom, wp = p.pad_left + p.in_width + p.pad_right;
-  return cin_g < 32 && cout_g <= 64 && p.kernel_h * p.kernel_w <= 49 && hp * wp * p.in_channels <= kMaxPaddedFloats;
+  return cin_g * p.kernel_h * p.kernel_w <= cfg.backward_filter_direct_max_kd && cout_g <= 64 &&
+         hp * wp * p.in_channels <= kMaxPaddedFloats;
 }
 
 void backward_filter_direct(const conv2d_params& p, const float* dy, const float* x, float* dw) {

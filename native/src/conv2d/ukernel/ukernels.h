@@ -132,6 +132,10 @@ void f32_conv2d_direct_ukernel_8x8__avx2(int64_t kd, const int64_t* tap, const f
                                          int64_t n, float* y, int64_t ldy, int64_t rows, const float* bias,
                                          const float* res, activation act);
 void f32_conv2d_tile_to_nhwc__avx2(const float* tile, int64_t ld, float* y, int64_t ldy, int64_t cnt, int64_t rows);
+// The direct dw kernel on 8 lanes, blocks of 3 dy rows x 4 taps
+// (ukernel/f32-conv2d-backward-filter-direct-avx2.cc).
+void f32_conv2d_backward_filter_direct__avx2(int64_t nq, const float* dy, int64_t ldd, int64_t nc, const float* x,
+                                             const int64_t* off, int64_t nt, float* acc, int64_t lda);
 // f32_dwconv_row_fn, 4 vectors of 8 positions (ukernel/f32-dwconv-avx2.cc).
 void f32_dwconv_ukernel_1x32__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t n,
                                    float* y, float bias, const float* res, activation act);
