@@ -21,10 +21,13 @@ pool2d_config make_config() {
   c.gavgpool = {f32_gavgpool_nchw__scalar, f32_gavgpool_nhwc__scalar, pool_path::global_nchw, pool_path::global_nhwc};
   c.gmaxpool = {f32_gmaxpool_nchw__scalar, f32_gmaxpool_nhwc__scalar, pool_path::global_nchw, pool_path::global_nhwc};
 #if defined(__x86_64__) || defined(_M_X64)  // the AVX-512 kernels are built for x86-64 only
-  if (active_isa() == isa::avx2) {  // the portable forward kernels built with the AVX2 flags, and register ones
+  if (active_isa() == isa::avx2) {  // the portable kernels built with the AVX2 flags, and register ones
     c.fwd_nchw_scratch = f32_pool_nchw_scratch__avx2;
     c.maxpool = {f32_maxpool_nchw_plane__avx2, f32_maxpool_nhwc_row__avx2, pool_path::nchw, pool_path::nhwc};
     c.avgpool = {f32_avgpool_nchw_plane__avx2, f32_avgpool_nhwc_row__avx2, pool_path::nchw, pool_path::nhwc};
+    c.maxpool_backward_any = {f32_maxpool_backward_nchw_plane__avx2, f32_maxpool_backward_nhwc__avx2, pool_path::nchw,
+                              pool_path::nhwc};
+    c.avgpool_backward_nhwc_block = f32_avgpool_backward_nhwc__avx2;
   }
   if (active_isa() == isa::avx512) {
     c.fwd_nchw_scratch = f32_pool_nchw_scratch__avx512, c.fwd_nhwc_scratch = f32_pool_nhwc_scratch__avx512;

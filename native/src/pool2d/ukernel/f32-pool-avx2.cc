@@ -7,13 +7,15 @@
 // in registers too: NCHW at stride_w 1 folds the window's rows into a row buffer (the driver's
 // scratch), then sums kernel_w shifted vectors of it (variant nchw_s1_fused); NHWC sums each
 // output's taps over up to 4 vectors of 8 channels (variant nhwc_direct). Both then scale by
-// the call's table of reciprocal divisors (avg_inverse).
+// the call's table of reciprocal divisors (avg_inverse). Backward: the portable kernels
+// (pool-portable-backward.h) built with these flags.
 #include "util/x86-intrinsics.h"
 
 #include <algorithm>
 #include <cstdint>
 
 #include "convkit/last-path.h"
+#include "pool2d/ukernel/pool-portable-backward.h"
 #include "pool2d/ukernel/pool-portable-forward.h"
 #include "pool2d/ukernel/ukernels.h"
 #include "util/avx2-helpers.h"
@@ -201,6 +203,23 @@ void f32_avgpool_nhwc_row__avx2(const pool2d_params& p, const avg_inverse& d, co
       avg_nhwc_vectors<true>(static_cast<int>(nv), p, d, x_n, oh, c0, lanes_below(left % 8), yrow);
     }
   }
+}
+
+// Backward: the portable kernels built with these flags (same paths as the portable build);
+// not the NCHW average one, whose 2-3 column windows ran 1.2-1.4x slower vectorized.
+void f32_maxpool_backward_nchw_plane__avx2(const pool2d_params& p, const float* dyc, const float* xc, float* dxc,
+                                           float*) {
+  maxpool_backward_nchw_plane_portable(p, dyc, xc, dxc);
+}
+
+void f32_maxpool_backward_nhwc__avx2(const pool2d_params& p, const float* dy_n, const float* x_n, int64_t c0,
+                                     int64_t nc, float* dx_n) {
+  maxpool_backward_nhwc_portable(p, dy_n, x_n, c0, nc, dx_n);
+}
+
+void f32_avgpool_backward_nhwc__avx2(const pool2d_params& p, const avg_inverse& d, const avg_columns&,
+                                     const float* dy_n, int64_t c0, int64_t nc, float* dx_n) {
+  avgpool_backward_nhwc_portable(p, d, dy_n, c0, nc, dx_n);
 }
 
 }  // namespace convkit

@@ -119,6 +119,10 @@ f32_maxpool_backward_nhwc_ukernel f32_maxpool_backward_nhwc__scalar;
 // not the AVX-512 kernel's input rows), dy_n [OH, OW, C] -> dx_n [H, W, C].
 f32_avgpool_backward_nchw_ukernel f32_avgpool_backward_nchw_plane__scalar;
 f32_avgpool_backward_nhwc_block_ukernel f32_avgpool_backward_nhwc__scalar;
+// The same, built with the AVX2 flags (f32-pool-avx2.cc), but NCHW average.
+f32_maxpool_backward_nchw_ukernel f32_maxpool_backward_nchw_plane__avx2;
+f32_maxpool_backward_nhwc_ukernel f32_maxpool_backward_nhwc__avx2;
+f32_avgpool_backward_nhwc_block_ukernel f32_avgpool_backward_nhwc__avx2;
 // Global average (as f32_gavgpool_*__avx512) and
 // global max (NaN wins): NCHW y[c] over x[c*hw .. c*hw + hw); NHWC y[c] over x[i*channels + c].
 f32_gavgpool_ukernel f32_gavgpool_nchw__scalar;
