@@ -462,9 +462,10 @@ void backward_filter_packed(const conv2d_params& p, const float* dy, const float
 // Per image, with Wp the padded row pitch: the input planes padded (zeros past the last row, so
 // a block of 16 positions reads inside); per tile of positions, dy rows laid out with pitch Wp
 // (zeros in the Wp - OW columns between rows and past the last one), then per (group, input
-// channel) the config's kernel sums dy[c, q] * xp[q + kh*Wp + kw] over the flat positions q into 16-lane slots per
-// (co, ci, tap). Each thread sums a contiguous range of images into its own slots; the slots
-// are reduced once (lanes, then parts in order: the result does not depend on timing).
+// channel) the config's kernel sums dy[c, q] * xp[q + kh*Wp + kw] over the flat positions q
+// into 16-lane slots per (co, ci, tap). Each part (a contiguous range of images) sums into its
+// own slots; the slots are reduced once (lanes, then parts in order: the result depends on the
+// thread count, as the packed path's, not on timing).
 // LeNet-5's conv1 (1 -> 6, 5x5, 28x28 pad 2, batch 64): the packed GEMM gathered a 25-tap col
 // panel per position for an 8x32 tile of which 6x25 was used.
 
