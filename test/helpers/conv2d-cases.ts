@@ -24,6 +24,11 @@ export const convPathCases: ConvPathCase[] = [
   // 1x1, stride 1, no padding: a GEMM on the input as it is.
   { name: 'pointwise nchw 40->24', path: 'pointwise', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
   { name: 'pointwise nhwc grouped 3x5->3x4', path: 'pointwise', x: [1, 6, 5, 15], w: [12, 1, 1, 5], opts: { groups: 3, layout: 'nhwc' } },
+  // 1x1, stride > 1, no padding, Cin per group > 16 (ResNet's downsample): the same GEMM on the
+  // gathered positions. Odd sizes (the last row and column read), unequal strides, groups.
+  { name: 'strided pointwise nhwc 40->24 /2', path: 'pointwise', x: [2, 9, 11, 40], w: [24, 1, 1, 40], opts: { stride: 2, layout: 'nhwc' } },
+  { name: 'strided pointwise nchw 33->20 /(3, 2)', path: 'pointwise', x: [1, 33, 10, 7], w: [20, 33, 1, 1], opts: { stride: [3, 2] } },
+  { name: 'strided pointwise nchw grouped 2x(20->9) /2', path: 'pointwise', x: [2, 40, 8, 9], w: [18, 20, 1, 1], opts: { stride: 2, groups: 2 } },
   // Depthwise (groups == Cin > 1): NCHW, NHWC multiplier 1, NHWC multiplier 2.
   { name: 'depthwise nchw x2 3x3/2', path: 'depthwise', x: [1, 19, 13, 11], w: [38, 1, 3, 3], opts: { groups: 19, stride: 2, padding: 1 } },
   { name: 'depthwise nhwc 5x5', path: 'depthwise', x: [2, 9, 10, 33], w: [33, 5, 5, 1], opts: { groups: 33, padding: 2, layout: 'nhwc' } },

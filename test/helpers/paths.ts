@@ -54,7 +54,10 @@ export function expectedConvPath(i: Conv2dInfo, simd = simdLevel()): ConvPath {
   const cinG = i.inChannels / i.groups;
   // conv2d-config.cc: the direct small-Cin kernel exists at AVX-512 and AVX2.
   if ((avx512 || simd === 'avx2') && !pointwise && cinG <= 16 && cinG * i.kernelH * i.kernelW <= 1024) return 'direct';
-  return pointwise ? 'pointwise' : 'igemm';
+  // An unpadded strided 1x1 runs the 1x1 GEMM on its gathered positions.
+  const stridedPointwise = i.kernelH === 1 && i.kernelW === 1 && i.padTop === 0 && i.padBottom === 0 &&
+    i.padLeft === 0 && i.padRight === 0;
+  return pointwise || stridedPointwise ? 'pointwise' : 'igemm';
 }
 
 // pool2d.cc compact_geometry: windows, padding and stride within 4x the input + 64.

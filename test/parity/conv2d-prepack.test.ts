@@ -33,8 +33,8 @@ function config(seed: number, xShape: number[], wShape: number[], opts: Record<s
   };
 }
 
-const pointwise = (i: Conv2dInfo) => i.kernelH === 1 && i.kernelW === 1 && i.strideH === 1 && i.strideW === 1 &&
-  i.padTop + i.padBottom + i.padLeft + i.padRight === 0 && !(i.groups === i.inChannels && i.inChannels > 1);
+// The 1x1 GEMM's shapes (stride 1 on x, or unpadded strided on the gathered positions).
+const pointwise = (i: Conv2dInfo) => expectedConvPath(i) === 'pointwise';
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
@@ -64,6 +64,8 @@ const named: { name: string; x: number[]; w: number[]; opts: Record<string, unkn
   { name: '1x1 nhwc 4 outputs (small gemm)', x: [1, 6, 6, 24], w: [4, 1, 1, 24], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc k 700 (several k blocks)', x: [1, 6, 5, 700], w: [70, 1, 1, 700], opts: { layout: 'nhwc' } },
   { name: '1x1 nchw 40->24 batch 2', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },
+  { name: '1x1 / 2 nhwc 56x56x64->128 (downsample)', x: [1, 15, 13, 64], w: [128, 1, 1, 64], opts: { layout: 'nhwc', stride: 2 } },
+  { name: '1x1 / 2 nchw batch 2 33->20', x: [2, 33, 9, 10], w: [20, 33, 1, 1], opts: { stride: 2 } },
   { name: '1x1 nchw 13x13x64->256 (squeezenet)', x: [1, 64, 13, 13], w: [256, 64, 1, 1], opts: {} },
   { name: '1x1 nchw grouped, ragged 2x(21->19), k 700', x: [1, 1400, 3, 5], w: [38, 700, 1, 1], opts: { groups: 2 } },
   { name: '3x3 nhwc igemm (no panels)', x: [1, 9, 9, 24], w: [32, 3, 3, 24], opts: { layout: 'nhwc', stride: 2, padding: 1 } },
