@@ -128,6 +128,9 @@ TEST(dw_direct_shapes) {
   both_layouts({1, 3, 5, 700, 5, 3, 3, 1, 1, 1, 1, 1, 1});
   both_layouts({2, 31, 9, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1});
   both_layouts({3, 10, 8, 12, 14, 7, 7, 1, 1, 3, 2, 1, 3, 1, 1, 2});
+  // Many groups: dw over the direct path's 1M-weight limit (packed path), and just under it.
+  both_layouts({1, 1200, 3, 3, 38400, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 600});
+  both_layouts({1, 1000, 3, 3, 20000, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 500});
 }
 
 TEST(single_thread) {

@@ -471,6 +471,7 @@ void backward_filter_packed(const conv2d_params& p, const float* dy, const float
 
 thread_local workspace direct_planes_space;  // a worker's padded input planes and dy rows
 constexpr int64_t kDirectTileQ = 512;         // positions per kernel call (a multiple of 16)
+constexpr int64_t kDirectMaxWeights = int64_t{1} << 20;  // dw size the direct path takes
 
 bool takes_dw_direct(const conv2d_params& p) {
   const conv2d_config& cfg = get_conv2d_config();
@@ -478,8 +479,11 @@ bool takes_dw_direct(const conv2d_params& p) {
   if (p.stride_h != 1 || p.stride_w != 1 || p.dilation_h != 1 || p.dilation_w != 1 || is_pointwise(p)) return false;
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   const int64_t hp = p.pad_top + p.in_height + p.pad_bottom, wp = p.pad_left + p.in_width + p.pad_right;
+  // Its partial sums keep 16 lanes per weight per thread: at most 16M floats (64 MB) of them, or
+  // a layer of many groups (Cout large, Cout/group small) would hold 16x its dw per thread.
+  const int64_t weights = p.out_channels * cin_g * p.kernel_h * p.kernel_w;
   return cin_g * p.kernel_h * p.kernel_w <= cfg.backward_filter_direct_max_kd && cout_g <= 64 &&
-         hp * wp * p.in_channels <= kMaxPaddedFloats;
+         weights <= kDirectMaxWeights && hp * wp * p.in_channels <= kMaxPaddedFloats;
 }
 
 void backward_filter_direct(const conv2d_params& p, const float* dy, const float* x, float* dw) {
