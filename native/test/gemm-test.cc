@@ -304,4 +304,51 @@ TEST(b_in_place_matches_packed) {
                  });
 }
 
+// The block hook (sgemm_prepacked's epilogue point): every cell of C in exactly one block, and
+// each block already final when its call comes (the values the product without a hook gives);
+// small, GEMV, A in place, packed A and several k blocks, on 1 and all threads.
+struct hook_record {
+  const std::vector<float>* want;
+  const std::vector<float>* c;
+  int64_t n;
+  std::vector<int> seen;
+  bool final_values = true;
+};
+
+void record_block(void* ctx, int64_t i0, int64_t m, int64_t j0, int64_t n) {
+  auto& r = *static_cast<hook_record*>(ctx);
+  for (int64_t i = i0; i < i0 + m; ++i) {
+    for (int64_t j = j0; j < j0 + n; ++j) {
+      ++r.seen[static_cast<size_t>(i * r.n + j)];
+      if (std::memcmp(&(*r.c)[i * r.n + j], &(*r.want)[i * r.n + j], sizeof(float)) != 0) r.final_values = false;
+    }
+  }
+}
+
+TEST(block_hook_covers_c_once_when_final) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    for (int64_t m : {1, 2, 7, 40, 300}) {
+      for (int64_t n : {5, 16, 24, 48, 200}) {
+        for (int64_t k : {3, 40, 700}) {
+          const auto a = test::rand_vec(m * k), b = test::rand_vec(n * k);
+          std::vector<float> bp(convkit::sgemm_packed_b_size(n, k)), want(m * n), c(m * n, 0.0f);
+          convkit::sgemm_pack_b(true, n, k, b.data(), k, bp.data());
+          convkit::sgemm_prepacked(false, true, m, n, k, 1.0f, a.data(), k, b.data(), k, bp.data(), 0.0f, want.data(), n);
+          hook_record r{&want, &c, n, std::vector<int>(m * n, 0)};
+          const convkit::gemm_block_hook hook{record_block, &r};
+          convkit::sgemm_prepacked(false, true, m, n, k, 1.0f, a.data(), k, b.data(), k, bp.data(), 0.0f, c.data(), n,
+                                   &hook);
+          bool once = true;
+          for (int v : r.seen) once = once && v == 1;
+          CHECK(once && r.final_values, "m %lld n %lld k %lld threads %d: every cell once %d, final %d", (long long)m,
+                (long long)n, (long long)k, threads, once, r.final_values);
+        }
+      }
+    }
+  }
+  convkit::set_num_threads(saved);
+}
+
 int main() { return test::run_all("gemm-test"); }

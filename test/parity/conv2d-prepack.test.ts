@@ -61,6 +61,11 @@ const named: { name: string; x: number[]; w: number[]; opts: Record<string, unkn
   { name: '1x1 nhwc batch 2 ragged 5x7x37->45', x: [2, 5, 7, 37], w: [45, 1, 1, 37], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc grouped 3x(12->20)', x: [1, 9, 11, 36], w: [60, 1, 1, 12], opts: { layout: 'nhwc', groups: 3 } },
   { name: '1x1 nhwc 1x2 image (gemv rows)', x: [1, 1, 2, 40], w: [33, 1, 1, 40], opts: { layout: 'nhwc' } },
+  // The edge tiles (16 rows of a half panel, masked stores) and the epilogue on finished blocks.
+  { name: '1x1 nhwc 40x37x32->16 (half panel, 16-row edge tiles)', x: [1, 40, 37, 32], w: [16, 1, 1, 32], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc batch 3 13x11x40->24', x: [3, 13, 11, 40], w: [24, 1, 1, 40], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc 17x19x24->48 (32 + 16)', x: [1, 17, 19, 24], w: [48, 1, 1, 24], opts: { layout: 'nhwc' } },
+  { name: '1x1 nhwc 7x7x96->9 (one ragged vector)', x: [1, 7, 7, 96], w: [9, 1, 1, 96], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc 4 outputs (small gemm)', x: [1, 6, 6, 24], w: [4, 1, 1, 24], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc k 700 (several k blocks)', x: [1, 6, 5, 700], w: [70, 1, 1, 700], opts: { layout: 'nhwc' } },
   { name: '1x1 nchw 40->24 batch 2', x: [2, 40, 7, 9], w: [24, 40, 1, 1], opts: {} },

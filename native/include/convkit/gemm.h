@@ -19,17 +19,25 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 // well (the small-product paths read it as it is) and bp, packed from that b under the same
 // plan (the caller keeps them together).
 int64_t sgemm_packed_b_size(int64_t n, int64_t k);
+// Called once for each finished block of C (every k summed): rows [i0, i0 + m), columns
+// [j0, j0 + n), on the thread that finished it, while the block is still in its caches; the
+// blocks of one product are disjoint and cover C. For an epilogue (a conv's bias, residual,
+// activation) that would otherwise read all of C back from memory.
+struct gemm_block_hook {
+  void (*fn)(void* ctx, int64_t i0, int64_t m, int64_t j0, int64_t n);
+  void* ctx;
+};
 void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp);
 void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                      const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
-                     float beta, float* c, int64_t ldc);
+                     float beta, float* c, int64_t ldc, const gemm_block_hook* hook = nullptr);
 
 // The same for A: op(A) [M,K] as [ceil(M/MR)][K][MR], zero past M.
 int64_t sgemm_packed_a_size(int64_t m, int64_t k);
 void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* ap);
 void sgemm_prepacked_a(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                        const float* a, int64_t lda, const float* ap, const float* b, int64_t ldb,
-                       float beta, float* c, int64_t ldc);
+                       float beta, float* c, int64_t ldc, const gemm_block_hook* hook = nullptr);
 
 // Triple loop, double accumulation: the oracle for tests.
 void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,

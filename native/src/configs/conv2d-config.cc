@@ -15,9 +15,11 @@ conv2d_config make_config() {
       tuning_choice("CONVKIT_CONV_ALGO", {"auto", "igemm", "winograd"}, 0));
   c.pack_panel = f32_igemm_pack_panel__scalar;
   c.epilogue = f32_conv2d_epilogue__scalar;
+  c.epilogue_rows = f32_conv2d_epilogue_rows__scalar;
 #if defined(__x86_64__) || defined(_M_X64)
   if (active_isa() == isa::avx2) {
     c.epilogue = f32_conv2d_epilogue__avx2;
+    c.epilogue_rows = f32_conv2d_epilogue_rows__avx2;
     c.direct = f32_conv2d_direct_ukernel_8x8__avx2;
     c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx2;
     // 8 lanes: LeNet's conv1 (1 x 5x5) 2.1x and a 3 x 3x3 input layer 1.6x the packed GEMM,
@@ -27,6 +29,7 @@ conv2d_config make_config() {
   }
   if (active_isa() == isa::avx512) {
     c.epilogue = f32_conv2d_epilogue__avx512;
+    c.epilogue_rows = f32_conv2d_epilogue_rows__avx512;
     c.direct = f32_conv2d_direct_ukernel_8x48__avx512;
     c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx512;
     c.pack_panel = f32_igemm_pack_panel__avx512;

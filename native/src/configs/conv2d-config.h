@@ -20,6 +20,8 @@ struct conv2d_config {
   // The epilogue (bias, residual, activation over a run of outputs) that every conv path's
   // driver finishes its tiles with: this ISA's (never null).
   f32_conv2d_epilogue_fn epilogue;
+  // The same over a block of rows (never null).
+  f32_conv2d_epilogue_rows_fn epilogue_rows;
   // Direct kernel for few input channels per group: 8 output channels per call over a run of
   // positions of a padded copy. Null: those shapes take the implicit GEMM.
   f32_conv2d_direct_fn direct;

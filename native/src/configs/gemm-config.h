@@ -28,6 +28,13 @@ using f32_gemm_ukernel_rows_fn = void (*)(int64_t kc, const float* a, int64_t ld
 using f32_gemm_ukernel_cols_fn = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, int64_t n_eff,
                                           float* c, int64_t ldc, float alpha, float beta);
 
+// Edge tiles of the A-in-place product (A as ukernel_rows reads it, B a packed NR-wide panel):
+// C[0:m_eff, 0:n_eff] = alpha * A.B + beta * C stored straight into C (no scratch tile, nothing
+// outside the m_eff x n_eff block written), m_eff <= 2 * MR when n_eff <= NR / 2 (the rows of an
+// empty half's width, on twice the rows), else m_eff <= MR.
+using f32_gemm_ukernel_edge_fn = void (*)(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
+                                          int64_t n_eff, float* c, int64_t ldc, float alpha, float beta);
+
 // GEMV kernel contract, m in {1, 2} (x rows), no alpha/beta (the driver applies them):
 //   nn: y[r*ldy + j] = sum_p x[r*k + p] * b[p*ldb + j]   (b is [k, n], rows streamed)
 //   nt: y[r*ldy + j] = sum_p x[r*k + p] * b[j*ldb + p]   (b is [n, k], dot products)
@@ -47,6 +54,7 @@ struct gemm_plan {
   f32_gemm_ukernel_fn ukernel;
   f32_gemm_ukernel_rows_fn ukernel_rows;  // null where the ISA has none (then A is packed)
   f32_gemm_ukernel_cols_fn ukernel_cols;  // null where the ISA has none (then B is packed)
+  f32_gemm_ukernel_edge_fn ukernel_edge;  // null where the ISA has none (then the scratch tile)
   int64_t mr, nr;      // register tile
   int64_t mc, kc, nc;  // A block mc x kc (L2), B block kc x nc (L3), B micro-panel kc x nr (L1)
   f32_gemv_ukernel_fn gemv_nn, gemv_nt;

@@ -168,11 +168,24 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
     const int64_t jr = jp * NR;
     const int64_t n_eff = std::min(NR, nc - jr);
     const float* bpanel = ldb > 0 ? bpk + jr : bpk + jp * b_panel_stride;
+    // A in place and a panel at most half full: its rows on the edge kernel, twice MR at a time.
+    const bool edge = lda > 0 && plan.ukernel_edge != nullptr;
+    if (edge && 2 * n_eff <= NR) {
+      for (int64_t ir = 0; ir < mc; ir += 2 * MR) {
+        plan.ukernel_edge(kc, apb + ir * lda, lda, std::min(2 * MR, mc - ir), bpanel, n_eff, c + ir * ldc + jr, ldc,
+                          alpha, beta);
+      }
+      continue;
+    }
     for (int64_t ir = 0; ir < mc; ir += MR) {  // loop 1
       const int64_t m_eff = std::min(MR, mc - ir);
       float* cij = c + ir * ldc + jr;
       const bool full = m_eff == MR && n_eff == NR;
       float* dst = full ? cij : tile;
+      if (!full && edge) {
+        plan.ukernel_edge(kc, apb + ir * lda, lda, m_eff, bpanel, n_eff, cij, ldc, alpha, beta);
+        continue;
+      }
       if (ldb > 0) {
         plan.ukernel_cols(kc, apb + ir / MR * a_panel_stride, bpanel, ldb, n_eff, dst, full ? ldc : NR, alpha,
                           full ? beta : 0.0f);
@@ -188,25 +201,29 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
 // sgemm and sgemm_prepacked: apre, bpre (or null) are A, B prepacked as full-K panels (gemm.h).
 void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                 const float* a, int64_t lda, const float* apre, const float* b, int64_t ldb,
-                const float* bpre, float beta, float* c, int64_t ldc) {
+                const float* bpre, float beta, float* c, int64_t ldc, const gemm_block_hook* hook) {
   if (m <= 0 || n <= 0) return;
+  // The paths below that do not finish C by blocks: the hook once, on all of it.
+  auto whole = [&] {
+    if (hook != nullptr) hook->fn(hook->ctx, 0, m, 0, n);
+  };
   if (k <= 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc);
-    return;
+    return whole();
   }
   const gemm_plan& plan = get_gemm_plan();
   const int64_t MR = plan.mr, NR = plan.nr;
   if (m <= 2) {
     sgemv_rows(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return;
+    return whole();
   }
   if (n == 1) {
     sgemv_column(trans_a, trans_b, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return;
+    return whole();
   }
   if (n <= NR / 4 || m * n * k <= 16 * 16 * 16) {
     sgemm_small(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return;
+    return whole();
   }
   const int64_t KC = plan.kc, NC = plan.nc;
   // Small products lose more to waking threads than they gain: below ~160^3 (measured: 128^3
@@ -308,6 +325,10 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, a_direct ? lda : 0, bpk,
               bpre != nullptr ? k * NR : kc * NR, b_direct ? ldb : 0,
               alpha, beta_eff, c + ic * ldc + jc, ldc, tile);
+    if (hook != nullptr && pc + kc == k) {  // this C region is final: its epilogue while in cache
+      const int64_t j0 = jc + jp_begin * NR;
+      hook->fn(hook->ctx, ic, mc, j0, std::min(nc, jp_end * NR) - jp_begin * NR);
+    }
     // Publish: C region done for k block q (monotone across n blocks too), task counted.
     int64_t seen = c_region.load(std::memory_order_relaxed);
     while (seen < bk.q &&
@@ -349,7 +370,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, nullptr, beta, c, ldc);
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, nullptr, beta, c, ldc, nullptr);
 }
 
 int64_t sgemm_packed_b_size(int64_t n, int64_t k) {
@@ -365,8 +386,8 @@ void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ld
 
 void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                      const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
-                     float beta, float* c, int64_t ldc) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, bp, beta, c, ldc);
+                     float beta, float* c, int64_t ldc, const gemm_block_hook* hook) {
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, bp, beta, c, ldc, hook);
 }
 
 int64_t sgemm_packed_a_size(int64_t m, int64_t k) {
@@ -382,8 +403,8 @@ void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t ld
 
 void sgemm_prepacked_a(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                        const float* a, int64_t lda, const float* ap, const float* b, int64_t ldb,
-                       float beta, float* c, int64_t ldc) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, ap, b, ldb, nullptr, beta, c, ldc);
+                       float beta, float* c, int64_t ldc, const gemm_block_hook* hook) {
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, ap, b, ldb, nullptr, beta, c, ldc, hook);
 }
 
 }  // namespace convkit

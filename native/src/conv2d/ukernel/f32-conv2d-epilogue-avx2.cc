@@ -88,4 +88,11 @@ void f32_conv2d_epilogue__avx2(float* dst, const float* src, int64_t n, float bv
   with_activation(act, [&](auto a) { run<decltype(a)::value>(dst, src, n, bv, bc, res); });
 }
 
+void f32_conv2d_epilogue_rows__avx2(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
+                                    bool bias_per_row, const float* res, activation act) {
+  with_activation(act, [&](auto a) {
+    epilogue_each_row(run<decltype(a)::value>, y, rows, cols, ld, bias, bias_per_row, res);
+  });
+}
+
 }  // namespace convkit

@@ -29,6 +29,40 @@ struct igemm_segment {
 // (relative error about 2e-7; 0 below e^-104); NaN stays NaN.
 using f32_conv2d_epilogue_fn = void (*)(float* dst, const float* src, int64_t n, float bv,
                                         const float* bc, const float* res, activation act);
+// The epilogue over a block of rows in place (f32_conv2d_epilogue_rows__*): row r of y (row
+// stride ld, cols outputs) as f32_conv2d_epilogue_fn with bv = bias[r] (bias_per_row, NCHW
+// rows of positions) or bc = bias (per column, NHWC rows of channels), res with y's stride.
+// One call per block: the NHWC rows of a few channels cost more in calls than in arithmetic.
+using f32_conv2d_epilogue_rows_fn = void (*)(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
+                                             bool bias_per_row, const float* res, activation act);
+// The body of every ISA's f32_conv2d_epilogue_rows__*: run_row(dst, src, n, bv, bc, res) is its
+// per-activation row loop.
+// Contiguous rows (ld == cols) of fewer than 64 channels run as one flat run per 16 rows
+// against the bias repeated 16 times: whole vectors, no masked tail on every row (NHWC rows of
+// 24 channels, one vector and a masked half each, ran slower than plain loops).
+template <class RunRow>
+inline void epilogue_each_row(RunRow run_row, float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
+                              bool bias_per_row, const float* res) {
+  int64_t r = 0;
+  if (ld == cols && cols < 64 && (!bias_per_row || bias == nullptr)) {
+    constexpr int64_t kRows = 16;
+    float rep[kRows * 64];
+    if (bias != nullptr) {
+      for (int64_t i = 0; i < kRows; ++i) {
+        for (int64_t j = 0; j < cols; ++j) rep[i * cols + j] = bias[j];
+      }
+    }
+    for (; r + kRows <= rows; r += kRows) {
+      float* yr = y + r * ld;
+      run_row(yr, yr, kRows * cols, 0.0f, bias != nullptr ? rep : nullptr, res != nullptr ? res + r * ld : nullptr);
+    }
+  }
+  for (; r < rows; ++r) {
+    float* yr = y + r * ld;
+    run_row(yr, yr, cols, bias != nullptr && bias_per_row ? bias[r] : 0.0f, bias_per_row ? nullptr : bias,
+            res != nullptr ? res + r * ld : nullptr);
+  }
+}
 // Calls f(std::integral_constant<activation, A>{}) for A = act and returns what it returns: the
 // epilogues' one switch from the run-time activation to their per-activation templates.
 template <typename F>
@@ -108,6 +142,8 @@ using winograd_output_fn = bool (*)(const float* m, int64_t ks, int64_t cn, cons
 // f32_conv2d_epilogue_fn and its one-value form, plain C++ (ukernel/f32-conv2d-epilogue-scalar.cc).
 void f32_conv2d_epilogue__scalar(float* dst, const float* src, int64_t n, float bv,
                                  const float* bc, const float* res, activation act);
+void f32_conv2d_epilogue_rows__scalar(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
+                                      bool bias_per_row, const float* res, activation act);
 float f32_conv2d_activate__scalar(activation act, float v);
 
 // f32_igemm_pack_panel_fn, element by element (ukernel/f32-igemm-pack-scalar.cc).
@@ -126,6 +162,8 @@ bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, co
 // f32_conv2d_epilogue_fn, 8 lanes (ukernel/f32-conv2d-epilogue-avx2.cc).
 void f32_conv2d_epilogue__avx2(float* dst, const float* src, int64_t n, float bv,
                                const float* bc, const float* res, activation act);
+void f32_conv2d_epilogue_rows__avx2(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
+                                    bool bias_per_row, const float* res, activation act);
 // f32_conv2d_direct_fn, 8 channels x 8 positions, and f32_conv2d_tile_to_nhwc_fn
 // (ukernel/f32-conv2d-direct-avx2.cc).
 void f32_conv2d_direct_ukernel_8x8__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x,
@@ -156,6 +194,8 @@ bool f32_winograd_f2k3_output__avx2(const float* m, int64_t ks, int64_t cn, cons
 // apply the same arithmetic in registers: ukernel/activation-avx512.h).
 void f32_conv2d_epilogue__avx512(float* dst, const float* src, int64_t n, float bv,
                                  const float* bc, const float* res, activation act);
+void f32_conv2d_epilogue_rows__avx512(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
+                                      bool bias_per_row, const float* res, activation act);
 
 // Direct convolution of one block of 8 output channels over n output positions that read
 // the input at a fixed offset per tap (a zero-padded, stride-phase-split copy of the input,

@@ -63,6 +63,64 @@ void f32_gemm_ukernel_8x32_rows__avx512(int64_t kc, const float* a, int64_t lda,
       c, ldc, alpha, beta);
 }
 
+namespace {
+
+// Edge tiles of the A-in-place product, stored straight into C under lane masks instead of
+// through a scratch tile: R rows of A (row i at a + i * lda) times the first 16 * V columns of a
+// packed 32-wide B panel (row stride 32; its padding columns are zeros, so full loads are
+// safe), lanes from n_eff on not stored. c = alpha * acc + beta * c as store_c_8x32, each sum
+// the same FMAs in the same order as the 8x32 kernels. V = 1 holds 16 rows (16 accumulators):
+// a 1x1 NHWC conv with 16 output channels (MobileNetV2's first projection) ran the 8x32 tile
+// half empty and copied it out of the scratch tile.
+template <int R, int V>
+inline void edge_tile(int64_t kc, const float* a, int64_t lda, const float* b, __mmask16 m0, __mmask16 m1,
+                      float* c, int64_t ldc, float alpha, float beta) {
+  __m512 acc[R][V];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    acc[i][0] = _mm512_setzero_ps();
+    if (V == 2) acc[i][V - 1] = _mm512_setzero_ps();
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_loadu_ps(b + p * 32);
+    const __m512 b1 = V == 2 ? _mm512_loadu_ps(b + p * 32 + 16) : b0;
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i * lda + p]);
+      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+      if (V == 2) acc[i][V - 1] = _mm512_fmadd_ps(ai, b1, acc[i][V - 1]);
+    }
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    float* ci = c + i * ldc;
+    for (int v = 0; v < V; ++v) {
+      const __mmask16 m = v == 0 ? m0 : m1;
+      __m512 y = _mm512_mul_ps(va, acc[i][v]);
+      if (beta != 0.0f) y = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m, ci + 16 * v), y);
+      _mm512_mask_storeu_ps(ci + 16 * v, m, y);
+    }
+  }
+}
+
+}  // namespace
+
+void f32_gemm_ukernel_8x32_edge__avx512(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
+                                        int64_t n_eff, float* c, int64_t ldc, float alpha, float beta) {
+  const __mmask16 m0 = tail_mask(n_eff), m1 = tail_mask(n_eff - 16);
+  int64_t i = 0;
+  auto rows = [&](auto tile, int r) {
+    for (; i + r <= m_eff; i += r) tile(kc, a + i * lda, lda, b, m0, m1, c + i * ldc, ldc, alpha, beta);
+  };
+  if (n_eff <= 16) {
+    rows(edge_tile<16, 1>, 16), rows(edge_tile<8, 1>, 8), rows(edge_tile<4, 1>, 4);
+    rows(edge_tile<2, 1>, 2), rows(edge_tile<1, 1>, 1);
+  } else {
+    rows(edge_tile<8, 2>, 8), rows(edge_tile<4, 2>, 4), rows(edge_tile<2, 2>, 2), rows(edge_tile<1, 2>, 1);
+  }
+}
+
 // B read in place: row p's 32 columns at b + p * ldb, columns from n_eff on masked off (loaded
 // as 0, never read); the same FMAs in the same order as the packed kernel.
 void f32_gemm_ukernel_8x32_cols__avx512(int64_t kc, const float* a, const float* b, int64_t ldb, int64_t n_eff,

@@ -44,8 +44,10 @@ void gemv_nt(int64_t m, int64_t n, int64_t k, const float* x, const float* b, in
     const rows4 r(b + j * ldb, ldb);
     V s0 = Isa::zero(), s1 = s0, s2 = s0, s3 = s0;  // x row 0 . B rows j..j+3
     V t0 = s0, t1 = s0, t2 = s0, t3 = s0;            // x row 1 . B rows j..j+3
+    const bool ahead = j + 8 <= n;                   // the next 4 rows exist
     for (int64_t p = 0; p < kv; p += Isa::width) {
       const auto l = isa.at(p);
+      if (ahead) Isa::prefetch4(r.row[0] + 4 * ldb + p, ldb);
       const V v0 = l.load(r.row[0] + p), v1 = l.load(r.row[1] + p);
       const V v2 = l.load(r.row[2] + p), v3 = l.load(r.row[3] + p);
       const V xa = l.load(x + p);
