@@ -39,7 +39,10 @@ function shapes(r: () => number): [number[], number[]] {
 describe.skipIf(skip)('elementwise parity native vs ts', () => {
   itRunsAtForcedIsa();
   const r = prng(13);
-  const cases: [number[], number[]][] = [[[], []], [[4099], []], [[], [4099]], [[2, 3, 5, 7], [3, 1, 1]], [[2, 5, 7, 3], [3]], [[1000], [1000]], [[3, 1, 5], [1, 4, 1]]];
+  const cases: [number[], number[]][] = [[[], []], [[4099], []], [[], [4099]], [[2, 3, 5, 7], [3, 1, 1]], [[2, 5, 7, 3], [3]], [[1000], [1000]], [[3, 1, 5], [1, 4, 1]],
+    // Short rows repeated under contiguous ones (the periodic path: an NHWC channel scale), over
+    // the two-thread split (ranges starting mid-row), either side repeated, rows of 1 and 255.
+    [[1, 97, 89, 24], [1, 1, 1, 24]], [[1, 1, 1, 24], [1, 97, 89, 24]], [[3, 7, 13, 255], [255]], [[70001, 1], [1]], [[5, 9, 40], [1, 1, 40]]];
   for (let i = 0; i < 40; i++) cases.push(shapes(r));
   for (const [sa, sb] of cases) {
     it(`binary a [${sa}] b [${sb}]`, () => {

@@ -13,6 +13,8 @@ namespace convkit {
 namespace {
 
 constexpr int64_t kGrain = int64_t{1} << 16;  // 256 KB of output per task: memory-bound work
+constexpr int64_t kPeriodMax = 256;     // rows shorter than this take the periodic path
+constexpr int64_t kPeriodFloats = 1024;  // floats of the repeated operand (4 KB, on the stack)
 
 }  // namespace
 
@@ -59,10 +61,31 @@ void binary(binary_kind kind, const float* a, const float* b, float* y, int ndim
       }
     }
   };
+  // Short rows of one operand repeated under contiguous rows of the other ([P, C] * [1, C]: an
+  // NHWC channel scale, squeeze-and-excitation's): one call per group of rows against the short
+  // operand repeated, instead of a call and a masked tail per row of C (a 32-channel scale
+  // over 112 x 112 ran at 36 GB/s).
+  const bool periodic = ndim == 2 && mode == 0 && n < kPeriodMax &&
+                        ((a_strides[0] == n && b_strides[0] == 0) || (a_strides[0] == 0 && b_strides[0] == n));
+  auto run = [&](int64_t lo, int64_t hi) {
+    if (!periodic) return range(lo, hi);
+    const bool rep_b = b_strides[0] == 0;
+    const int64_t rows = std::max<int64_t>(1, kPeriodFloats / n);
+    float rep[kPeriodFloats + kPeriodMax];
+    const float* src = rep_b ? b : a;
+    for (int64_t r = 0; r < rows; ++r) std::copy(src, src + n, rep + r * n);
+    int64_t pos = lo;
+    const int64_t first = std::min(hi, (lo + n - 1) / n * n);  // the first row boundary
+    if (pos < first) range(pos, first), pos = first;
+    for (; pos + rows * n <= hi; pos += rows * n) {
+      f(rep_b ? a + pos : rep, rep_b ? rep : b + pos, y + pos, rows * n);
+    }
+    if (pos < hi) range(pos, hi);
+  };
   if (size >= 2 * kGrain) {
-    parallel_for((size + kGrain - 1) / kGrain, [&](int64_t lo, int64_t hi) { range(lo * kGrain, std::min(size, hi * kGrain)); });
+    parallel_for((size + kGrain - 1) / kGrain, [&](int64_t lo, int64_t hi) { run(lo * kGrain, std::min(size, hi * kGrain)); });
   } else {
-    range(0, size);
+    run(0, size);
   }
 }
 
