@@ -38,6 +38,8 @@ describe.skipIf(skip)('shape ops parity native vs ts', () => {
   const perms: [number[], number[]][] = [
     [[2, 3, 5, 7], [0, 2, 3, 1]], [[3, 35, 41, 17], [0, 2, 3, 1]], [[2, 41, 37, 19], [0, 3, 1, 2]], [[1, 40, 30, 30], [0, 2, 3, 1]],
     [[33, 65], [1, 0]], [[2, 3, 4, 5, 6, 7], [5, 3, 1, 0, 2, 4]], [[4, 1, 9, 1], [3, 2, 1, 0]], [[7], [0]], [[5, 6, 7], [-1, 0, 1]],
+    // Planes into pixels: 3 channels (the interleave kernel, ragged columns), 2 and 5 channels.
+    [[2, 3, 37, 43], [0, 2, 3, 1]], [[1, 3, 224, 224], [0, 2, 3, 1]], [[1, 2, 9, 11], [0, 2, 3, 1]], [[1, 5, 13, 7], [0, 2, 3, 1]],
   ];
   for (const [shape, perm] of perms) {
     it(`transpose [${shape.join(', ')}] by [${perm.join(', ')}] and back`, () => {

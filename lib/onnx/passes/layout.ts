@@ -130,7 +130,7 @@ export function chooseLayout(g: Graph, attrs: Map<Node, unknown>, shapes: Shapes
       for (const o of node.outputs) if (o !== '') { held.add(o); regionOfValue.set(o, r); }
     }
   }
-  const keep = (node: Node): boolean => !(node.op === 'Conv' && node.domain === '') || gains[find(regionOfConv.get(node)!)];
+  const keep = (node: Node): boolean => process.env.CONVKIT_ONNX_LAYOUT === 'nhwc' || !(node.op === 'Conv' && node.domain === '') || gains[find(regionOfConv.get(node)!)];
 
   // Pass 2: rewrite the regions that gain.
   for (const node of g.nodes) {
