@@ -6,7 +6,7 @@
 // Shape, a graph output...). A border after a global pool ([N, 1, 1, C]) costs nothing: the
 // Transpose of a value whose spatial size is 1 is a view. Conv weights are turned to OHWI once
 // here; constant operands of NHWC element-wise ops are permuted once.
-// CONVKIT_ONNX_LAYOUT=nchw skips this pass (to measure the difference).
+// CONVKIT_ONNX_LAYOUT=nchw skips this pass, =nhwc takes every region NHWC (to measure the difference).
 import type { Const, Graph, Node } from '../graph';
 import { transposeCopy } from './internal-ops';
 import { rankOf, type Shapes } from './shapes';
@@ -130,7 +130,8 @@ export function chooseLayout(g: Graph, attrs: Map<Node, unknown>, shapes: Shapes
       for (const o of node.outputs) if (o !== '') { held.add(o); regionOfValue.set(o, r); }
     }
   }
-  const keep = (node: Node): boolean => process.env.CONVKIT_ONNX_LAYOUT === 'nhwc' || !(node.op === 'Conv' && node.domain === '') || gains[find(regionOfConv.get(node)!)];
+  const everyRegion = process.env.CONVKIT_ONNX_LAYOUT === 'nhwc';
+  const keep = (node: Node): boolean => everyRegion || !(node.op === 'Conv' && node.domain === '') || gains[find(regionOfConv.get(node)!)];
 
   // Pass 2: rewrite the regions that gain.
   for (const node of g.nodes) {
