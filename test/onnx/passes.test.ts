@@ -221,7 +221,7 @@ describe('onnx passes: constants and layout', () => {
     else expect(s).not.toContain('prepacked');
   });
 
-  it('a region without a grouped or strided 1x1 conv stays NCHW; a strided 1x1 makes it NHWC', () => {
+  it('a region without a grouped or strided 1x1 conv or a windowed pool stays NCHW; a strided 1x1 or a pool makes it NHWC', () => {
     const spec = (stride: number): GraphSpec => ({
       inputs: [X], outputs: [{ name: 'y' }],
       nodes: [conv('x', 'w', 'a'), { op: 'Relu', inputs: ['a'], outputs: ['r'] }, conv('r', 'w1', 'b', { attrs: { strides: [stride, stride] } }), { op: 'GlobalAveragePool', inputs: ['b'], outputs: ['y'] }],
@@ -232,6 +232,15 @@ describe('onnx passes: constants and layout', () => {
     expect(s1).not.toContain('nhwc');
     const s2 = compare({ spec: spec(2), feeds: { x: [2, 4, 7, 9] } });
     expect(s2).toMatch(/layout: 2 nodes run NHWC in 1 region, 2 Transposes/);
+    // A windowed pool makes a region of dense convs NHWC too (SqueezeNet's).
+    const pooled: GraphSpec = {
+      inputs: [X], outputs: [{ name: 'y' }],
+      nodes: [conv('x', 'w', 'a'), { op: 'MaxPool', inputs: ['a'], outputs: ['p'], attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 } }, conv('p', 'w1', 'b'), { op: 'GlobalAveragePool', inputs: ['b'], outputs: ['y'] }],
+      initializers: { w: w([6, 4, 3, 3], 1), w1: w([5, 6, 1, 1], 2) },
+    };
+    const s3 = compare({ spec: pooled, feeds: { x: [2, 4, 7, 9] } });
+    expect(s3).toMatch(/layout: 3 nodes run NHWC in 1 region/);
+    expect(s3).toMatch(/MaxPool .*nhwc/);
   });
 
   it('the batch is dynamic after the passes (plans per batch size)', () => {

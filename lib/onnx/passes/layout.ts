@@ -107,8 +107,11 @@ export function chooseLayout(g: Graph, attrs: Map<Node, unknown>, shapes: Shapes
   // Pass 1: the regions NHWC would take (connected through NHWC values), and whether each has a
   // conv the NCHW kernels are weak at (grouped/depthwise, or a strided 1x1): measured, only
   // those regions gain (mobilenet_v2 and efficientnet_b0 35% and 30% less CPU time, resnet18
-  // and resnet50 7%); a region of dense 3x3 and stride-1 1x1 convs only (squeezenet1_1) is
-  // 6% faster NCHW, so it stays NCHW.
+  // and resnet50 7%). Also a region with a windowed pool (MaxPool, AveragePool): the NHWC pools
+  // run 2-3x the NCHW ones on small planes, and the NHWC 1x1 GEMM has caught up (squeezenet1_1,
+  // dense 3x3 and 1x1 convs and three 3x3/2 max pools: 1.18-1.24x onnxruntime's time at batch 1
+  // and 4 NHWC against 1.25-1.35x NCHW, scripts/onnx-profile.js). A region of dense convs
+  // alone stays NCHW.
   const parent: number[] = [];
   const find = (r: number): number => (parent[r] === r ? r : (parent[r] = find(parent[r])));
   const gains: boolean[] = [];
@@ -121,6 +124,7 @@ export function chooseLayout(g: Graph, attrs: Map<Node, unknown>, shapes: Shapes
       let r: number;
       if (joined.length === 0) { r = parent.length; parent.push(r); gains.push(false); } else r = joined[0];
       for (const o of joined.slice(1)) { parent[o] = r; gains[r] = gains[r] || gains[o]; }
+      if (node.domain === '' && (node.op === 'MaxPool' || node.op === 'AveragePool')) gains[r] = true;
       if (node.op === 'Conv' && node.domain === '') {
         regionOfConv.set(node, r);
         const w = g.consts.get(node.inputs[1])!;
@@ -159,6 +163,6 @@ export function chooseLayout(g: Graph, attrs: Map<Node, unknown>, shapes: Shapes
     order.push(node);
   }
   g.nodes = order;
-  if (moved === 0) return parent.length ? ['layout: NCHW throughout (no region with a grouped conv or a strided 1x1 conv, where NHWC gains)'] : [];
+  if (moved === 0) return parent.length ? ['layout: NCHW throughout (no region with a grouped conv, a strided 1x1 conv or a windowed pool, where NHWC gains)'] : [];
   return [`layout: ${plural(moved, 'node')} run NHWC in ${plural(regions, 'region')}, ${plural(transposes, 'Transpose')} at the borders (views where the spatial size is 1); conv weights turned to OHWI once`];
 }
