@@ -16,6 +16,14 @@ export interface ConvPathCase {
 export const convPathCases: ConvPathCase[] = [
   // Direct: Cin per group <= 16 (and Cin_g*KH*KW <= 1024), not 1x1.
   { name: 'direct nhwc 16->20 5x5', path: 'direct', x: [1, 13, 11, 16], w: [20, 5, 5, 16], opts: { padding: 2, layout: 'nhwc' } },
+  // Direct NHWC of at most 4 input channels (a stem): channels in the lanes, rows of positions
+  // from a padded NHWC copy. 12 x 32, 6 x 64 with a masked 16 + 6, 24 x 16 tiles and their
+  // tails; stride * Cin of 6 and 3 (constant steps) and others; dilation, asymmetric padding.
+  { name: 'direct nhwc stem 3->32 3x3/2 batch 2', path: 'direct', x: [2, 17, 15, 3], w: [32, 3, 3, 3], opts: { stride: 2, padding: 1, layout: 'nhwc' } },
+  { name: 'direct nhwc stem 3->70 7x7/2', path: 'direct', x: [1, 23, 21, 3], w: [70, 7, 7, 3], opts: { stride: 2, padding: 3, layout: 'nhwc' } },
+  { name: 'direct nhwc 4->17 3x3 dilation 2 stride (1, 3)', path: 'direct', x: [1, 12, 19, 4], w: [17, 3, 3, 4], opts: { stride: [1, 3], dilation: 2, padding: [1, 0, 2, 1], layout: 'nhwc' } },
+  { name: 'direct nhwc 1->9 5x5 batch 3', path: 'direct', x: [3, 9, 8, 1], w: [9, 5, 5, 1], opts: { padding: 2, layout: 'nhwc' } },
+  { name: 'direct nhwc 2->24 3x3/3', path: 'direct', x: [1, 14, 16, 2], w: [24, 3, 3, 2], opts: { stride: 3, layout: 'nhwc' } },
   // Implicit GEMM: Cin per group > 16 and not Winograd (stride 2, 5x5, dilation, few tiles).
   { name: 'igemm nchw 24->32 3x3/2', path: 'igemm', x: [1, 24, 15, 15], w: [32, 24, 3, 3], opts: { stride: 2, padding: 1 } },
   { name: 'igemm nhwc 20->17 5x5 dilation 2', path: 'igemm', x: [2, 14, 12, 20], w: [17, 5, 5, 20], opts: { dilation: 2, padding: 3, layout: 'nhwc' } },

@@ -32,6 +32,9 @@ conv2d_config make_config() {
     c.epilogue_rows = f32_conv2d_epilogue_rows__avx512;
     c.direct = f32_conv2d_direct_ukernel_8x48__avx512;
     c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx512;
+    // A 3 x 3x3 / 2 stem to 32 channels (MobileNetV2's), 224 x 224: 0.23 ms through `direct`'s
+    // planar copy and transposes.
+    c.direct_nhwc = f32_conv2d_direct_nhwc_row__avx512;
     c.pack_panel = f32_igemm_pack_panel__avx512;
     c.pad_row = f32_igemm_pad_row__avx512;
     // 16 lanes: 6 x 5x5 = 150 1.25x, 16 x 3x3 = 144 1.4x, 24 x 3x3 = 216 1.0x the packed GEMM.

@@ -310,6 +310,69 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
   }
 }
 
+// Direct NHWC, one group of at most kDirectNhwcMaxCin input channels (a stem), where the config
+// has the kernel: per image a padded NHWC copy, then tasks of output rows, each row one call
+// of config.direct_nhwc with the weights packed [KH*KW*Cin][ldw] (channels in the lanes).
+constexpr int64_t kDirectNhwcMaxCin = 4;
+
+bool use_direct_nhwc(const conv2d_params& p) {
+  return p.data_layout == layout::nhwc && p.groups == 1 && p.in_channels <= kDirectNhwcMaxCin &&
+         get_conv2d_config().direct_nhwc != nullptr && use_direct(p);
+}
+
+void conv2d_direct_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                        const float* res) {
+  const int64_t C = p.in_channels, cout = p.out_channels, KH = p.kernel_h, KW = p.kernel_w;
+  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
+  const int64_t hp = p.pad_top + H + p.pad_bottom, wp = p.pad_left + W + p.pad_right;
+  const int64_t kd = KH * KW * C, ldw = (cout + 15) / 16 * 16;
+  // Weights [kd][ldw] in (kh, kw, ci) order, then the bias row; zeros past cout.
+  float* wq = packed_weights_space().get(static_cast<size_t>((kd + 1) * ldw));
+  float* bq = wq + kd * ldw;
+  std::fill(wq, wq + (kd + 1) * ldw, 0.0f);
+  for (int64_t co = 0; co < cout; ++co) {
+    for (int64_t k = 0; k < kd; ++k) wq[k * ldw + co] = w[co * kd + k];  // NHWC w is [Cout][KH][KW][Cin]
+    if (p.has_bias) bq[co] = b[co];
+  }
+  std::vector<int64_t> tap(static_cast<size_t>(kd));
+  for (int64_t kh = 0; kh < KH; ++kh) {
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      for (int64_t ci = 0; ci < C; ++ci) {
+        tap[(kh * KW + kw) * C + ci] = (kh * p.dilation_h * wp + kw * p.dilation_w) * C + ci;
+      }
+    }
+  }
+  const int64_t image = hp * wp * C;  // addressable: padded_copy_is_lean
+  const int64_t per_pass = std::max<int64_t>(1, kPackBudgetFloats / image);
+  float* xp = padded_images_space().get(static_cast<size_t>(std::min(per_pass, p.batch) * image));
+  const f32_conv2d_direct_nhwc_row_fn row = get_conv2d_config().direct_nhwc;
+  for (int64_t n0 = 0; n0 < p.batch; n0 += per_pass) {
+    const int64_t nb = std::min(per_pass, p.batch - n0);
+    // The padded copies, a padded row per task.
+    parallel_for_large(nb * hp, nb * image, int64_t{1} << 14, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t n = t / hp, r = t % hp, ih = r - p.pad_top;
+        float* dst = xp + n * image + r * wp * C;
+        if (ih < 0 || ih >= H) {
+          std::fill(dst, dst + wp * C, 0.0f);
+          continue;
+        }
+        std::fill(dst, dst + p.pad_left * C, 0.0f);
+        std::memcpy(dst + p.pad_left * C, x + ((n0 + n) * H + ih) * W * C, static_cast<size_t>(W * C) * sizeof(float));
+        std::fill(dst + (p.pad_left + W) * C, dst + wp * C, 0.0f);
+      }
+    });
+    parallel_for_large(nb * OH, nb * OH * OW * cout, int64_t{1} << 12, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t n = t / OH, oh = t % OH;
+        const int64_t at = ((n0 + n) * OH + oh) * OW * cout;
+        row(kd, tap.data(), wq, ldw, xp + n * image + oh * p.stride_h * wp * C, p.stride_w * C, OW, bq, cout,
+            y + at, res != nullptr ? res + at : nullptr, p.act);
+      }
+    });
+  }
+}
+
 // 1x1, unpadded, stride > 1, where the direct kernel does not take it: ResNet's downsample.
 bool is_strided_pointwise(const conv2d_params& p) {
   return p.kernel_h == 1 && p.kernel_w == 1 && (p.stride_h > 1 || p.stride_w > 1) && p.pad_top == 0 &&
@@ -429,6 +492,9 @@ void conv2d(const conv2d_params& p, const float* x, const float* w, const float*
   if (depthwise) {
     note_conv_path(conv_path::depthwise);
     dwconv_forward(p, x, w, b, y, r);
+  } else if (use_direct_nhwc(p)) {
+    note_conv_path(conv_path::direct);
+    conv2d_direct_nhwc(p, x, w, b, y, r);
   } else if (use_direct(p)) {
     note_conv_path(conv_path::direct);
     conv2d_direct(p, x, w, b, y, r);
