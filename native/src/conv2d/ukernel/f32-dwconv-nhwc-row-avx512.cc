@@ -90,7 +90,48 @@ inline void dwkxk_nhwc_block(const conv2d_params& p, const float* x_n, const flo
   const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - K + pl >= 0 ? (W - K + pl) / S + 1 : 0));
   dw_nhwc_block<NV, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, ow_lo);
   const bool all_rows = kh_lo == 0 && kh_hi == K;
-  for (int64_t ow = ow_lo; ow < ow_hi; ++ow) {
+  // Four pixels at a time when every kernel row is inside: each accumulator is a chain of K*K
+  // dependent FMAs, so one pixel at a time waited on the FMA latency (a 14 x 14 x 384 3x3
+  // layer ran at 39 GFLOP/s); four give 4 * NV independent chains.
+  int64_t ow = ow_lo;
+  if (all_rows) {
+    constexpr int P = 4;
+    for (; ow + P <= ow_hi; ow += P) {
+      __m512 acc[P][NV];
+#pragma GCC unroll 4
+      for (int i = 0; i < P; ++i) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = bias[v];
+      }
+#pragma GCC unroll 5
+      for (int kh = 0; kh < K; ++kh) {
+#pragma GCC unroll 5
+        for (int kw = 0; kw < K; ++kw) {
+#pragma GCC unroll 4
+          for (int i = 0; i < P; ++i) {
+            const float* xq = rows[kh] + ((ow + i) * S - pl + kw) * C;
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(wk[kh * K + kw][v], load(xq + 16 * v, v), acc[i][v]);
+          }
+        }
+      }
+#pragma GCC unroll 4
+      for (int i = 0; i < P; ++i) {
+        float* yv = yrow + (ow + i) * C + c0;
+        const float* rv = rrow != nullptr ? rrow + (ow + i) * C + c0 : nullptr;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          const __m512 out = finish_avx512<M>(acc[i][v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
+          if (Full) {
+            _mm512_storeu_ps(yv + 16 * v, out);
+          } else {
+            _mm512_mask_storeu_ps(yv + 16 * v, m[v], out);
+          }
+        }
+      }
+    }
+  }
+  for (; ow < ow_hi; ++ow) {
     const int64_t at = (ow * S - pl) * C;
     __m512 acc[NV];
 #pragma GCC unroll 4
