@@ -3,7 +3,7 @@
 // per-node profile taken in the same process with the runs interleaved (both see the same
 // machine load). Needs a build (dist/).
 //
-//   node scripts/onnx-profile.js model.onnx [--batch 1] [--threads 1] [--runs 10] [--steps] [--no-ort]
+//   node scripts/onnx-profile.js model.onnx [--batch 1] [--threads 1] [--runs 10] [--steps] [--no-ort] [--ort-nodes]
 //
 // Prints the median of each backend call summed by op and note (conv kind, fused epilogue,
 // layout), the convkit steps matched to onnxruntime's nodes by output name (its fused conv
@@ -24,10 +24,11 @@ function args(argv) {
     else if (k === '--runs') a.runs = Number(argv[++i]);
     else if (k === '--steps') a.steps = true;
     else if (k === '--no-ort') a.ort = false;
+    else if (k === '--ort-nodes') a.ortNodes = true;
     else if (!a.file) a.file = k;
     else throw new Error(`unknown argument ${k}`);
   }
-  if (!a.file) throw new Error('usage: node scripts/onnx-profile.js model.onnx [--batch 1] [--threads 1] [--runs 10] [--steps] [--no-ort]');
+  if (!a.file) throw new Error('usage: node scripts/onnx-profile.js model.onnx [--batch 1] [--threads 1] [--runs 10] [--steps] [--no-ort] [--ort-nodes]');
   return a;
 }
 
@@ -77,6 +78,9 @@ async function main() {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const ortMs = (name) => { const n = ortNodes.get(name); return n ? med(n.d.slice(warm)) : undefined; };
+  if (a.ortNodes) {
+    for (const [name, n] of ortNodes) console.log(`ort ${ortMs(name).toFixed(3).padStart(8)}  ${n.op.padEnd(16)} ${name}`);
+  }
   const byKind = new Map();
   let total = 0, matchedCk = 0, matchedOrt = 0;
   plan.steps.forEach((s, i) => {

@@ -43,6 +43,8 @@ export const convPathCases: ConvPathCase[] = [
   // 3x3 NHWC rows of 4 pixels at a time (and the rest one by one), full and masked channel blocks.
   { name: 'depthwise nhwc 3x3 40 channels 13x23', path: 'depthwise', x: [1, 13, 23, 40], w: [40, 3, 3, 1], opts: { groups: 40, padding: 1, layout: 'nhwc' } },
   { name: 'depthwise nhwc 3x3/2 48 channels batch 2', path: 'depthwise', x: [2, 15, 19, 48], w: [48, 3, 3, 1], opts: { groups: 48, stride: 2, padding: 1, layout: 'nhwc' } },
+  { name: 'depthwise nhwc 5x5/2 80 channels 13x15', path: 'depthwise', x: [1, 13, 15, 80], w: [80, 5, 5, 1], opts: { groups: 80, stride: 2, padding: 2, layout: 'nhwc' } },
+  { name: 'depthwise nhwc 5x5 64 channels 7x7', path: 'depthwise', x: [1, 7, 7, 64], w: [64, 5, 5, 1], opts: { groups: 64, padding: 2, layout: 'nhwc' } },
   { name: 'depthwise nhwc x2 3x3', path: 'depthwise', x: [1, 8, 8, 7], w: [14, 3, 3, 1], opts: { groups: 7, padding: 1, layout: 'nhwc' } },
   // Padding far beyond the image with a huge stride: the padded copy would be mostly zeros.
   { name: 'ref: padding 200, stride 300', path: 'ref', x: [1, 2, 2, 2], w: [3, 2, 3, 3], opts: { padding: 200, stride: 300 } },

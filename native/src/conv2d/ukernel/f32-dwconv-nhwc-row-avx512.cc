@@ -14,7 +14,7 @@
 namespace convkit {
 namespace {
 
-template <int NV, int M>
+template <int NV, int M, bool Full = false>
 inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
                           const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
                           float* yrow, const float* rrow, int64_t ow_begin, int64_t ow_end) {  // columns [ow_begin, ow_end)
@@ -28,137 +28,118 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
     m[v] = tail_mask(C - c0 - 16 * v);
     bias[v] = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : zero;
   }
-  for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
-    const int64_t iw0 = ow * p.stride_w - p.pad_left;
-    int64_t kw_lo = 0, kw_hi = KW;  // taps whose input column is inside the image
-    while (kw_lo < KW && iw0 + kw_lo * p.dilation_w < 0) ++kw_lo;
-    while (kw_hi > kw_lo && iw0 + (kw_hi - 1) * p.dilation_w >= W) --kw_hi;
-    __m512 acc[NV];
+  // Up to P pixels at a time, each with its own taps inside the image (kw in [lo[i], hi[i])):
+  // P * NV independent FMA chains, and each weight vector loaded once for the P pixels (one
+  // pixel at a time waited on the FMA latency, and the edges of a 5x5 layer over a 14-wide row
+  // took longer than its interior). Each sum in (kh, kw) order, as before.
+  constexpr int P = 4;
+  for (int64_t ow0 = ow_begin; ow0 < ow_end; ow0 += P) {
+    const int np = static_cast<int>(std::min<int64_t>(P, ow_end - ow0));
+    int64_t lo[P], hi[P], iw0[P];
+    int64_t kw_first = KW, kw_last = 0;
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[v] = bias[v];
+    for (int i = 0; i < P; ++i) {
+      const int64_t ow = ow0 + (i < np ? i : 0);
+      iw0[i] = ow * p.stride_w - p.pad_left;
+      int64_t a = 0, z = KW;  // taps whose input column is inside the image
+      while (a < KW && iw0[i] + a * p.dilation_w < 0) ++a;
+      while (z > a && iw0[i] + (z - 1) * p.dilation_w >= W) --z;
+      lo[i] = i < np ? a : 0, hi[i] = i < np ? z : 0;
+      kw_first = std::min(kw_first, lo[i]), kw_last = std::max(kw_last, hi[i]);
+    }
+    __m512 acc[P][NV];
+#pragma GCC unroll 4
+    for (int i = 0; i < P; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = bias[v];
+    }
     for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
       const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
       const float* xr = x_n + ih * W * C + c0;
       const float* wr = wt + kh * KW * C + c0;
-      for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
-        const float* xv = xr + (iw0 + kw * p.dilation_w) * C;
+      for (int64_t kw = kw_first; kw < kw_last; ++kw) {
         const float* wv = wr + kw * C;
+        __m512 wk[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) {
-          acc[v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], wv + 16 * v),
-                                   _mm512_maskz_loadu_ps(m[v], xv + 16 * v), acc[v]);
+        for (int v = 0; v < NV; ++v) wk[v] = Full ? _mm512_loadu_ps(wv + 16 * v) : _mm512_maskz_loadu_ps(m[v], wv + 16 * v);
+#pragma GCC unroll 4
+        for (int i = 0; i < P; ++i) {
+          if (kw < lo[i] || kw >= hi[i]) continue;
+          const float* xv = xr + (iw0[i] + kw * p.dilation_w) * C;
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; ++v) {
+            const __m512 xq = Full ? _mm512_loadu_ps(xv + 16 * v) : _mm512_maskz_loadu_ps(m[v], xv + 16 * v);
+            acc[i][v] = _mm512_fmadd_ps(wk[v], xq, acc[i][v]);
+          }
         }
       }
     }
-    float* yv = yrow + ow * C + c0;
-    const float* rv = rrow != nullptr ? rrow + ow * C + c0 : nullptr;
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      _mm512_mask_storeu_ps(yv + 16 * v, m[v],
-                            finish_avx512<M>(acc[v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act));
+    for (int i = 0; i < P; ++i) {
+      if (i >= np) break;
+      float* yv = yrow + (ow0 + i) * C + c0;
+      const float* rv = rrow != nullptr ? rrow + (ow0 + i) * C + c0 : nullptr;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        const __m512 out = finish_avx512<M>(acc[i][v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
+        if (Full) {
+          _mm512_storeu_ps(yv + 16 * v, out);
+        } else {
+          _mm512_mask_storeu_ps(yv + 16 * v, m[v], out);
+        }
+      }
     }
   }
 }
 
-// K x K (3 or 5), dilation 1 (MobileNet's and EfficientNet's depthwise layers), NV vectors of
-// channels (K K NV weight vectors fit the registers: 3x3 by 2, 5x5 by 1): the taps' weights and
-// the bias held in registers for the whole row, the columns whose K taps all lie inside the
-// image (all but the edges) with the kernel rows unrolled and, when Full (every lane a channel),
-// plain loads and stores (masked ones are slow on AMD even with every lane on). The edge columns
-// through dw_nhwc_block's per-pixel tap bounds. Same products and sums in the same order (kh,
-// then kw) as dw_nhwc_block.
-template <int K, int NV, bool Full, int M>
-inline void dwkxk_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
-                             const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
-                             float* yrow, const float* rrow) {
-  const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, S = p.stride_w, pl = p.pad_left;
+// K x K (3 or 5), dilation 1 (MobileNet's and EfficientNet's depthwise layers), the columns
+// whose K x K taps all lie inside the image: pixels outer, P at a time, channels inner, NV
+// vectors of channels per block (3x3: 2, 5x5: 1; the block's K K NV weight vectors and P NV
+// accumulators fit the registers). Channels outer walked the input rows once per channel block
+// at a stride of C floats, missing the caches (a 56 x 56 x 144 layer read at 20 GB/s); pixels
+// outer read each pixel's channels as one run. P pixels: P NV independent FMA chains, the
+// weights loaded once for the P. Full blocks (every lane a channel) use plain loads and stores
+// (masked ones are slow on AMD even with every lane on). Each sum over (kh, kw) in order, as
+// dw_nhwc_block's.
+template <int K, int NV, int P, bool Full, int M>
+inline void dwkxk_pixels(const conv2d_params& p, const float* const* rows, const float* wt, const float* b,
+                         int64_t c0, int64_t ow0, float* yrow, const float* rrow) {
+  const int64_t C = p.in_channels, S = p.stride_w, pl = p.pad_left;
   const activation act = p.act;
   __mmask16 m[NV];
-  __m512 bias[NV], wk[K * K][NV];
-  auto load = [&](const float* q, int v) { return Full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m[v], q); };
+  __m512 acc[P][NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
     m[v] = tail_mask(C - c0 - 16 * v);
-    bias[v] = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
-#pragma GCC unroll 25
-    for (int t = 0; t < K * K; ++t) wk[t][v] = _mm512_maskz_loadu_ps(m[v], wt + t * C + c0 + 16 * v);
+    const __m512 bv = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 4
+    for (int i = 0; i < P; ++i) acc[i][v] = bv;
   }
-  const float* rows[K] = {};
-  for (int64_t kh = kh_lo; kh < kh_hi; ++kh) rows[kh] = x_n + (oh * p.stride_h - p.pad_top + kh) * W * C + c0;
-  // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + K - 1 < W.
-  const int64_t ow_lo = std::min(OW, (pl + S - 1) / S);
-  const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - K + pl >= 0 ? (W - K + pl) / S + 1 : 0));
-  dw_nhwc_block<NV, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, ow_lo);
-  const bool all_rows = kh_lo == 0 && kh_hi == K;
-  // Four pixels at a time when every kernel row is inside: each accumulator is a chain of K*K
-  // dependent FMAs, so one pixel at a time waited on the FMA latency (a 14 x 14 x 384 3x3
-  // layer ran at 39 GFLOP/s); four give 4 * NV independent chains.
-  int64_t ow = ow_lo;
-  if (all_rows) {
-    constexpr int P = 4;
-    for (; ow + P <= ow_hi; ow += P) {
-      __m512 acc[P][NV];
+  auto load = [&](const float* q, int v) { return Full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m[v], q); };
+  // Taps in plain loops (unrolled, their 4 K K addresses spilled the pointer registers): per tap
+  // one pointer into x and one into w, the pixels at multiples of S * C from it.
+  const int64_t sc = S * C;
+  const float* wq = wt + c0;
+  for (int kh = 0; kh < K; ++kh) {
+    const float* xq = rows[kh] + (ow0 * S - pl) * C + c0;
+    for (int kw = 0; kw < K; ++kw, xq += C, wq += C) {
+      __m512 wk[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) wk[v] = load(wq + 16 * v, v);
 #pragma GCC unroll 4
       for (int i = 0; i < P; ++i) {
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] = bias[v];
-      }
-#pragma GCC unroll 5
-      for (int kh = 0; kh < K; ++kh) {
-#pragma GCC unroll 5
-        for (int kw = 0; kw < K; ++kw) {
-#pragma GCC unroll 4
-          for (int i = 0; i < P; ++i) {
-            const float* xq = rows[kh] + ((ow + i) * S - pl + kw) * C;
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(wk[kh * K + kw][v], load(xq + 16 * v, v), acc[i][v]);
-          }
-        }
-      }
-#pragma GCC unroll 4
-      for (int i = 0; i < P; ++i) {
-        float* yv = yrow + (ow + i) * C + c0;
-        const float* rv = rrow != nullptr ? rrow + (ow + i) * C + c0 : nullptr;
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) {
-          const __m512 out = finish_avx512<M>(acc[i][v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
-          if (Full) {
-            _mm512_storeu_ps(yv + 16 * v, out);
-          } else {
-            _mm512_mask_storeu_ps(yv + 16 * v, m[v], out);
-          }
-        }
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(wk[v], load(xq + i * sc + 16 * v, v), acc[i][v]);
       }
     }
   }
-  for (; ow < ow_hi; ++ow) {
-    const int64_t at = (ow * S - pl) * C;
-    __m512 acc[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[v] = bias[v];
-    if (all_rows) {
-#pragma GCC unroll 5
-      for (int kh = 0; kh < K; ++kh) {
-#pragma GCC unroll 5
-        for (int kw = 0; kw < K; ++kw) {
-#pragma GCC unroll 4
-          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * K + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
-        }
-      }
-    } else {
-      for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
-#pragma GCC unroll 5
-        for (int kw = 0; kw < K; ++kw) {
-#pragma GCC unroll 4
-          for (int v = 0; v < NV; ++v) acc[v] = _mm512_fmadd_ps(wk[kh * K + kw][v], load(rows[kh] + at + kw * C + 16 * v, v), acc[v]);
-        }
-      }
-    }
-    float* yv = yrow + ow * C + c0;
-    const float* rv = rrow != nullptr ? rrow + ow * C + c0 : nullptr;
+  for (int i = 0; i < P; ++i) {
+    float* yv = yrow + (ow0 + i) * C + c0;
+    const float* rv = rrow != nullptr ? rrow + (ow0 + i) * C + c0 : nullptr;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const __m512 out = finish_avx512<M>(acc[v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
+      const __m512 out = finish_avx512<M>(acc[i][v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
       if (Full) {
         _mm512_storeu_ps(yv + 16 * v, out);
       } else {
@@ -166,7 +147,43 @@ inline void dwkxk_nhwc_block(const conv2d_params& p, const float* x_n, const flo
       }
     }
   }
-  dw_nhwc_block<NV, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, ow_hi, OW);
+}
+
+// Every channel of P pixels from ow0: full blocks of NV vectors, then the masked rest.
+template <int K, int NV, int P, int M>
+inline void dwkxk_pixels_all_channels(const conv2d_params& p, const float* const* rows, const float* wt,
+                                      const float* b, int64_t ow0, float* yrow, const float* rrow) {
+  const int64_t C = p.in_channels;
+  int64_t c0 = 0;
+  for (; c0 + 16 * NV <= C; c0 += 16 * NV) dwkxk_pixels<K, NV, P, true, M>(p, rows, wt, b, c0, ow0, yrow, rrow);
+  for (; c0 < C; c0 += 16) dwkxk_pixels<K, 1, P, false, M>(p, rows, wt, b, c0, ow0, yrow, rrow);
+}
+
+// One output row of a K x K layer whose K input rows all lie inside the image: the interior
+// columns by dwkxk_pixels, the edge columns (taps outside the image) by dw_nhwc_block.
+template <int K, int NV, int M>
+void dwkxk_row(const conv2d_params& p, const float* x_n, const float* wt, const float* b, int64_t oh, float* yrow,
+               const float* rrow) {
+  const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, S = p.stride_w, pl = p.pad_left;
+  const float* rows[K];
+  for (int kh = 0; kh < K; ++kh) rows[kh] = x_n + (oh * p.stride_h - p.pad_top + kh) * W * C;
+  // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + K - 1 < W.
+  const int64_t ow_lo = std::min(OW, (pl + S - 1) / S);
+  const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - K + pl >= 0 ? (W - K + pl) / S + 1 : 0));
+  auto edges = [&](int64_t from, int64_t to) {
+    for (int64_t c0 = 0; c0 < C; c0 += 64) {
+      if (C - c0 >= 64) {
+        dw_nhwc_block<4, M, true>(p, x_n, wt, b, oh, 0, K, c0, yrow, rrow, from, to);
+      } else {
+        dw_nhwc_block<4, M>(p, x_n, wt, b, oh, 0, K, c0, yrow, rrow, from, to);
+      }
+    }
+  };
+  edges(0, ow_lo);
+  int64_t ow = ow_lo;
+  for (; ow + 4 <= ow_hi; ow += 4) dwkxk_pixels_all_channels<K, NV, 4, M>(p, rows, wt, b, ow, yrow, rrow);
+  for (; ow < ow_hi; ++ow) dwkxk_pixels_all_channels<K, NV, 1, M>(p, rows, wt, b, ow, yrow, rrow);
+  edges(ow_hi, OW);
 }
 
 template <int M>
@@ -177,37 +194,15 @@ void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, cons
   while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
   while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
   const bool square = p.kernel_h == p.kernel_w && p.dilation_h == 1 && p.dilation_w == 1;
-  if (square && p.kernel_h == 3) {
-    // Blocks of 32 channels (2 x 9 weight vectors and 2 accumulators stay in registers).
-    for (int64_t c0 = 0; c0 < C; c0 += 32) {
-      const int64_t left = C - c0;
-      if (left >= 32) {
-        dwkxk_nhwc_block<3, 2, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
-      } else if (left > 16) {
-        dwkxk_nhwc_block<3, 2, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
-      } else if (left == 16) {
-        dwkxk_nhwc_block<3, 1, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
-      } else {
-        dwkxk_nhwc_block<3, 1, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
-      }
-    }
-    return;
-  }
-  if (square && p.kernel_h == 5 && p.out_width >= 16) {
-    // Blocks of 16 channels (25 weight vectors and the accumulator stay in registers). Rows
-    // under 16 outputs stay on the per-pixel blocks: 4 of their columns are edges, and loading
-    // 25 weight vectors per 16 channels per row cost more than it saved (14x14: 168 -> 190 us).
-    for (int64_t c0 = 0; c0 < C; c0 += 16) {
-      if (C - c0 >= 16) {
-        dwkxk_nhwc_block<5, 1, true, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
-      } else {
-        dwkxk_nhwc_block<5, 1, false, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow);
-      }
-    }
-    return;
+  if (square && kh_lo == 0 && kh_hi == KH && (KH == 3 || KH == 5)) {
+    return KH == 3 ? dwkxk_row<3, 2, M>(p, x_n, wt, b, oh, yrow, rrow) : dwkxk_row<5, 1, M>(p, x_n, wt, b, oh, yrow, rrow);
   }
   for (int64_t c0 = 0; c0 < C; c0 += 64) {  // up to 4 vectors of channels, no empty loads
     const int64_t nv = ((C - c0 < 64 ? C - c0 : 64) + 15) / 16;
+    if (C - c0 >= 64) {
+      dw_nhwc_block<4, M, true>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width);
+      continue;
+    }
     switch (nv) {
       case 4: dw_nhwc_block<4, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
       case 3: dw_nhwc_block<3, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
