@@ -87,7 +87,7 @@ async function main() {
     const ms = med(times[i].slice(warm));
     total += ms;
     const kind = `${s.node.op} ${s.note}`.trim();
-    const o = ortMs(s.node.outputs[0]) ?? ortMs(s.node.name);
+    const o = ortMs(s.node.outputs[0]) ?? ortMs(s.node.name) ?? ortMs(`${s.node.name}_output_0`);
     const k = byKind.get(kind) ?? { ms: 0, n: 0, ck: 0, ort: 0 };
     k.ms += ms; k.n++;
     if (o !== undefined) { k.ck += ms; k.ort += o; matchedCk += ms; matchedOrt += o; }
