@@ -16,7 +16,7 @@ export interface ConvPathCase {
 export const convPathCases: ConvPathCase[] = [
   // Direct: Cin per group <= 16 (and Cin_g*KH*KW <= 1024), not 1x1.
   { name: 'direct nhwc 16->20 5x5', path: 'direct', x: [1, 13, 11, 16], w: [20, 5, 5, 16], opts: { padding: 2, layout: 'nhwc' } },
-  // Direct NHWC of at most 4 input channels (a stem): channels in the lanes, rows of positions
+  // Direct NHWC of at most 16 input channels (a stem): channels in the lanes, rows of positions
   // from a padded NHWC copy. 12 x 32, 6 x 64 with a masked 16 + 6, 24 x 16 tiles and their
   // tails; stride * Cin of 6 and 3 (constant steps) and others; dilation, asymmetric padding.
   { name: 'direct nhwc stem 3->32 3x3/2 batch 2', path: 'direct', x: [2, 17, 15, 3], w: [32, 3, 3, 3], opts: { stride: 2, padding: 1, layout: 'nhwc' } },

@@ -27,7 +27,7 @@ struct conv2d_config {
   f32_conv2d_direct_fn direct;
   // Its tiles stored as NHWC positions (a transpose): set with `direct`.
   f32_conv2d_tile_to_nhwc_fn direct_to_nhwc;
-  // NHWC convolutions of few input channels (a stem) with the channels in the lanes, read
+  // NHWC convolutions of few input channels (<= 16: a stem) with the channels in the lanes, read
   // from a padded NHWC copy and written as pixels. Null: those take `direct` (and its
   // transposes) like NCHW ones.
   f32_conv2d_direct_nhwc_row_fn direct_nhwc;

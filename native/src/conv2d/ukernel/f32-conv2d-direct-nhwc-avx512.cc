@@ -1,4 +1,5 @@
-// Direct NHWC convolution of few input channels (a network's stem: 3 x 3x3 / 2, 3 x 7x7 / 2),
+// Direct NHWC convolution of few input channels (a network's stem: 3 x 3x3 / 2, 3 x 7x7 / 2;
+// up to 16),
 // AVX-512F, one output row per call (contract: f32_conv2d_direct_nhwc_row_fn in
 // conv2d/ukernel/ukernels.h). Output channels in the lanes, positions in the rows of the
 // register tile: MR positions x NV vectors of 16 channels (24 accumulators), per tap NV weight
