@@ -186,8 +186,7 @@ run('matrix products', [
   ['Gemm C scalar', () => single('Gemm', [x(rnd([5, 7], 1)), c('w', rnd([7, 3], 2)), c('c', f32([0.5], []))], { beta: 3 })],
   ['Gemm C runtime [1]', () => single('Gemm', [x(rnd([5, 7], 1)), c('w', rnd([7, 3], 2)), { name: 'cc', t: rnd([1], 3) }])],
   ['Gemm no C', () => single('Gemm', [x(rnd([5, 7], 1)), c('w', rnd([7, 3], 2))])],
-  // A Linear layer run as a prepacked 1x1 conv: beta folded into the bias row; a small batch of
-  // a wide layer (rows in place, the panels streamed), and more rows than a tile.
+  // Linear layers: beta on a bias row; a small batch of a wide layer; more rows than a tile.
   ['Gemm linear beta 0.5 C [1, N]', () => single('Gemm', [x(rnd([3, 40], 1)), c('w', rnd([40, 37], 2)), c('c', rnd([1, 37], 3))], { beta: 0.5 })],
   ['Gemm linear 4 x 300 -> 200 transB', () => single('Gemm', [x(rnd([4, 300], 1)), c('w', rnd([200, 300], 2)), c('c', rnd([200], 3))], { transB: 1 })],
   ['Gemm linear 19 x 70 -> 150 no C', () => single('Gemm', [x(rnd([19, 70], 1)), c('w', rnd([70, 150], 2))])],

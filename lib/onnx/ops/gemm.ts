@@ -3,9 +3,7 @@ import { backend } from '../../backend/select';
 import { broadcastInfo } from '../../shape/broadcast-info';
 import { matmulPlan, type GemmInfo } from '../../shape/gemm-info';
 import type { Attrs } from '../attrs';
-import { dims, floatInput, op, type Planned } from './op';
-import { conv2dInfo } from '../../shape/conv2d-info';
-import type { Backend } from '../../backend/backend';
+import { dims, floatInput, op } from './op';
 import { productRunsBf16 } from '../../ops/bf16-where-it-pays';
 
 export const Gemm = op({
@@ -29,14 +27,6 @@ export const Gemm = op({
     const be = backend();
     // bf16 where it pays (productRunsBf16: 8 rows and more).
     const bf16 = p.precision === 'bf16' && productRunsBf16(m);
-    // A Linear layer (constant B, alpha 1, C absent or a constant row): the 1x1 NHWC conv of
-    // the rows of A, [M, 1, 1, K] by [N, 1, 1, K], so the weights are packed once per plan and
-    // the bias added by the conv's epilogue (batch 4 of MobileNetV2's classifier packed its
-    // 1280 x 1000 B on every run: 1.9x onnxruntime's time).
-    const cRow = !useC || (!!C!.data && C!.shape.reduce((q, d) => q * d, 1) === n && (C!.shape.length < 2 || C!.shape[0] === 1));
-    if (!bf16 && !transA && B.data instanceof Float32Array && alpha === 1 && cRow && m > 0 && n > 0 && k > 0) {
-      return linearAsConv(be, B.data, transB, m, n, k, useC ? C!.data as Float32Array : null, beta);
-    }
     // beta C broadcast to [M, N] first, then C += alpha AB. A known C (a Linear's bias) is
     // expanded once here; a computed one is multiplied into place by a [M, N] array of beta.
     let fill: Float32Array | null = null;
@@ -58,25 +48,6 @@ export const Gemm = op({
     };
   },
 });
-
-function linearAsConv(be: Backend, b: Float32Array, transB: boolean, m: number, n: number, k: number, c: Float32Array | null, beta: number): Planned {
-  let w = b;  // [N, K]
-  if (!transB) {
-    w = new Float32Array(n * k);
-    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) w[j * k + p] = b[p * n + j];
-  }
-  const bias = c ? c.map((v) => beta * v) : null;
-  const info = conv2dInfo('Gemm', [m, 1, 1, k], [n, 1, 1, k], { layout: 'nhwc' }, bias ? [n] : null);
-  const pw = be.conv2dPrepack(w, info);
-  const packed = pw.data.length > 0;
-  return {
-    outputs: [{ shape: [m, n], dtype: 'float32' }],
-    kernel: packed
-      ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, pw, bias, ys[0], info)
-      : (xs, ys) => be.conv2d(xs[0] as Float32Array, w, bias, ys[0], info),
-    note: `as 1x1 conv${packed ? ' prepacked' : ''}`,
-  };
-}
 
 export const MatMul = op({
   inputs: [2, 2],
