@@ -64,7 +64,10 @@ inline __m512 activate_avx512(activation act, __m512 v) {
 template <int M>
 inline __m512 finish_avx512(__m512 a, __mmask16 m, const float* res, activation act) {
   if (M == kFinishNone) return a;
-  if (M == kFinishRelu) return _mm512_max_ps(_mm512_setzero_ps(), a);
+  // max(0, a) in its zero-masked form (every lane on: the same vmaxps): the plain intrinsic's
+  // _mm512_undefined_ps() pass-through trips GCC 12's -Wuninitialized where the direct NHWC
+  // kernel inlines it (GCC bug 105593, see util/x86-intrinsics.h).
+  if (M == kFinishRelu) return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), _mm512_setzero_ps(), a);
   if (res != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m, res));
   return activate_avx512(act, a);
 }
