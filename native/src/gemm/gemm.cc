@@ -252,9 +252,10 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   // packing its input as multiplying).
   // Likewise B when few A row panels read it (m <= kDirectBMaxM; A read in place takes
   // precedence, one operand is packed).
-  // And A in place when it has fewer rows than a tile, B prepacked (a Linear layer on a small
-  // batch): its rows go through the edge kernel, which prefetches the B panel ahead (every panel
-  // is read once, from memory: the micro-kernel streamed it at 20 GB/s).
+  // And A in place when it has fewer rows than a tile, B prepacked (a 1x1 conv over a few
+  // positions: a squeeze-and-excitation layer, a classifier): its rows go through the edge
+  // kernel, which prefetches the B panel ahead (every panel is read once, from memory: the
+  // micro-kernel streamed a 1280 x 1000 one at 20 GB/s).
   const bool a_direct = plan.ukernel_rows != nullptr && apre == nullptr && !trans_a &&
                         (n <= kDirectAMaxN || (m < MR && bpre != nullptr && plan.ukernel_edge != nullptr));
   const bool b_direct = !a_direct && plan.ukernel_cols != nullptr && bpre == nullptr && !trans_b && m <= kDirectBMaxM;

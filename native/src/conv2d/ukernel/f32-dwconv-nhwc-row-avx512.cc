@@ -14,6 +14,29 @@
 namespace convkit {
 namespace {
 
+// Stores P pixels' NV accumulator vectors finished (residual, activation) at yrow's columns
+// [ow0, ow0 + np): plain stores when Full (every lane a channel; masked ones are slow on AMD
+// even with every lane on), else under the channel masks.
+template <int P, int NV, bool Full, int M>
+inline void store_pixels(const __m512 (&acc)[P][NV], const __mmask16* m, int np, int64_t ow0, int64_t C, int64_t c0,
+                         float* yrow, const float* rrow, activation act) {
+#pragma GCC unroll 4
+  for (int i = 0; i < P; ++i) {
+    if (i >= np) break;
+    float* yv = yrow + (ow0 + i) * C + c0;
+    const float* rv = rrow != nullptr ? rrow + (ow0 + i) * C + c0 : nullptr;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const __m512 out = finish_avx512<M>(acc[i][v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
+      if (Full) {
+        _mm512_storeu_ps(yv + 16 * v, out);
+      } else {
+        _mm512_mask_storeu_ps(yv + 16 * v, m[v], out);
+      }
+    }
+  }
+}
+
 template <int NV, int M, bool Full = false>
 inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float* wt,
                           const float* b, int64_t oh, int64_t kh_lo, int64_t kh_hi, int64_t c0,
@@ -74,21 +97,7 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
         }
       }
     }
-#pragma GCC unroll 4
-    for (int i = 0; i < P; ++i) {
-      if (i >= np) break;
-      float* yv = yrow + (ow0 + i) * C + c0;
-      const float* rv = rrow != nullptr ? rrow + (ow0 + i) * C + c0 : nullptr;
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        const __m512 out = finish_avx512<M>(acc[i][v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
-        if (Full) {
-          _mm512_storeu_ps(yv + 16 * v, out);
-        } else {
-          _mm512_mask_storeu_ps(yv + 16 * v, m[v], out);
-        }
-      }
-    }
+    store_pixels<P, NV, Full, M>(acc, m, np, ow0, C, c0, yrow, rrow, act);
   }
 }
 
@@ -133,18 +142,23 @@ inline void dwkxk_pixels(const conv2d_params& p, const float* const* rows, const
       }
     }
   }
-#pragma GCC unroll 4
-  for (int i = 0; i < P; ++i) {
-    float* yv = yrow + (ow0 + i) * C + c0;
-    const float* rv = rrow != nullptr ? rrow + (ow0 + i) * C + c0 : nullptr;
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      const __m512 out = finish_avx512<M>(acc[i][v], m[v], rv != nullptr ? rv + 16 * v : nullptr, act);
-      if (Full) {
-        _mm512_storeu_ps(yv + 16 * v, out);
-      } else {
-        _mm512_mask_storeu_ps(yv + 16 * v, m[v], out);
-      }
+  store_pixels<P, NV, Full, M>(acc, m, P, ow0, C, c0, yrow, rrow, act);
+}
+
+// Every channel of yrow's columns [from, to) by dw_nhwc_block, kernel rows [kh_lo, kh_hi):
+// blocks of 64 channels (plain loads and stores when full), the rest in as few vectors as it
+// needs (no empty loads).
+template <int M>
+void dw_columns(const conv2d_params& p, const float* x_n, const float* wt, const float* b, int64_t oh,
+                int64_t kh_lo, int64_t kh_hi, float* yrow, const float* rrow, int64_t from, int64_t to) {
+  const int64_t C = p.in_channels;
+  for (int64_t c0 = 0; c0 < C; c0 += 64) {
+    switch (C - c0 >= 64 ? 0 : (C - c0 + 15) / 16) {
+      case 0: dw_nhwc_block<4, M, true>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, from, to); break;
+      case 4: dw_nhwc_block<4, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, from, to); break;
+      case 3: dw_nhwc_block<3, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, from, to); break;
+      case 2: dw_nhwc_block<2, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, from, to); break;
+      default: dw_nhwc_block<1, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, from, to); break;
     }
   }
 }
@@ -170,26 +184,17 @@ void dwkxk_row(const conv2d_params& p, const float* x_n, const float* wt, const 
   // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + K - 1 < W.
   const int64_t ow_lo = std::min(OW, (pl + S - 1) / S);
   const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - K + pl >= 0 ? (W - K + pl) / S + 1 : 0));
-  auto edges = [&](int64_t from, int64_t to) {
-    for (int64_t c0 = 0; c0 < C; c0 += 64) {
-      if (C - c0 >= 64) {
-        dw_nhwc_block<4, M, true>(p, x_n, wt, b, oh, 0, K, c0, yrow, rrow, from, to);
-      } else {
-        dw_nhwc_block<4, M>(p, x_n, wt, b, oh, 0, K, c0, yrow, rrow, from, to);
-      }
-    }
-  };
-  edges(0, ow_lo);
+  dw_columns<M>(p, x_n, wt, b, oh, 0, K, yrow, rrow, 0, ow_lo);
   int64_t ow = ow_lo;
   for (; ow + 4 <= ow_hi; ow += 4) dwkxk_pixels_all_channels<K, NV, 4, M>(p, rows, wt, b, ow, yrow, rrow);
   for (; ow < ow_hi; ++ow) dwkxk_pixels_all_channels<K, NV, 1, M>(p, rows, wt, b, ow, yrow, rrow);
-  edges(ow_hi, OW);
+  dw_columns<M>(p, x_n, wt, b, oh, 0, K, yrow, rrow, ow_hi, OW);
 }
 
 template <int M>
 void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, const float* b,
                  int64_t oh, float* yrow, const float* rrow) {
-  const int64_t C = p.in_channels, H = p.in_height, KH = p.kernel_h;
+  const int64_t H = p.in_height, KH = p.kernel_h;
   int64_t kh_lo = 0, kh_hi = KH;  // taps whose input row is inside the image
   while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
   while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
@@ -197,19 +202,7 @@ void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, cons
   if (square && kh_lo == 0 && kh_hi == KH && (KH == 3 || KH == 5)) {
     return KH == 3 ? dwkxk_row<3, 2, M>(p, x_n, wt, b, oh, yrow, rrow) : dwkxk_row<5, 1, M>(p, x_n, wt, b, oh, yrow, rrow);
   }
-  for (int64_t c0 = 0; c0 < C; c0 += 64) {  // up to 4 vectors of channels, no empty loads
-    const int64_t nv = ((C - c0 < 64 ? C - c0 : 64) + 15) / 16;
-    if (C - c0 >= 64) {
-      dw_nhwc_block<4, M, true>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width);
-      continue;
-    }
-    switch (nv) {
-      case 4: dw_nhwc_block<4, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
-      case 3: dw_nhwc_block<3, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
-      case 2: dw_nhwc_block<2, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
-      default: dw_nhwc_block<1, M>(p, x_n, wt, b, oh, kh_lo, kh_hi, c0, yrow, rrow, 0, p.out_width); break;
-    }
-  }
+  dw_columns<M>(p, x_n, wt, b, oh, kh_lo, kh_hi, yrow, rrow, 0, p.out_width);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ inline void edge_tile(int64_t kc, const float* a, int64_t lda, const float* b, _
     if (V == 2) acc[i][V - 1] = _mm512_setzero_ps();
   }
   for (int64_t p = 0; p < kc; ++p) {
-    // Fewer rows than a tile (a Linear layer on a small batch): each panel is read once, from
+    // Fewer rows than a tile (a product with a few rows of A): each panel is read once, from
     // memory; fetch it 32 k steps (4 KB) ahead. (Taller tiles find it in cache.)
     if (R < 8) {
       _mm_prefetch(reinterpret_cast<const char*>(b + (p + 32) * 32), _MM_HINT_T0);
