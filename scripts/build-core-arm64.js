@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Cross-compiles the C++ core and its tests for aarch64 Linux with Debian's cross compiler
 // (cmake/aarch64-linux-gnu.cmake) into build-arm64/, then runs every test binary under
-// qemu-user, once with CONVKIT_ISA=neon (the NEON GEMM/GEMV kernels) and once with scalar:
+// qemu-user, once with CONVKIT_ISA=neon (the NEON GEMM/GEMV kernels) and once with scalar (the long
+// gemm, conv2d and conv2d-backward tests at neon only: CMakeLists.txt, CONVKIT_HEAVY_TEST_ISAS):
 //   node scripts/build-core-arm64.js [--no-test]
 // Needs (Debian/Ubuntu): g++-aarch64-linux-gnu qemu-user cmake. The exit code is the first
 // failing step's; a missing tool says which package to install.

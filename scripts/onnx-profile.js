@@ -4,6 +4,7 @@
 // machine load). Needs a build (dist/).
 //
 //   node scripts/onnx-profile.js model.onnx [--batch 1] [--threads 1] [--runs 10] [--steps] [--no-ort] [--ort-nodes]
+//     [--precision bf16]   (convkit's precision; onnxruntime stays fp32)
 //
 // Prints the median of each backend call summed by op and note (conv kind, fused epilogue,
 // layout), the convkit steps matched to onnxruntime's nodes by output name (its fused conv
@@ -16,7 +17,7 @@ const path = require('node:path');
 const ck = require('..');
 
 function args(argv) {
-  const a = { file: null, batch: 1, threads: 1, runs: 10, steps: false, ort: true };
+  const a = { file: null, batch: 1, threads: 1, runs: 10, steps: false, ort: true, precision: 'fp32' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--batch') a.batch = Number(argv[++i]);
@@ -25,10 +26,11 @@ function args(argv) {
     else if (k === '--steps') a.steps = true;
     else if (k === '--no-ort') a.ort = false;
     else if (k === '--ort-nodes') a.ortNodes = true;
+    else if (k === '--precision') a.precision = argv[++i];
     else if (!a.file) a.file = k;
     else throw new Error(`unknown argument ${k}`);
   }
-  if (!a.file) throw new Error('usage: node scripts/onnx-profile.js model.onnx [--batch 1] [--threads 1] [--runs 10] [--steps] [--no-ort] [--ort-nodes]');
+  if (!a.file) throw new Error('usage: node scripts/onnx-profile.js model.onnx [--batch 1] [--threads 1] [--runs 10] [--steps] [--no-ort] [--ort-nodes] [--precision bf16]');
   return a;
 }
 
@@ -37,7 +39,7 @@ const med = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
 async function main() {
   const a = args(process.argv.slice(2));
   ck.setNumThreads(a.threads);
-  const model = ck.onnx.loadSync(a.file);
+  const model = ck.onnx.loadSync(a.file, { precision: a.precision });
   const inp = model.inputs[0];
   const shape = inp.shape.map((d, i) => (i === 0 ? a.batch : typeof d === 'number' ? d : 224));
   const data = Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i));
