@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "configs/conv2d-config.h"
 #include "conv-shapes.h"
 #include "convkit/conv2d.h"
 #include "convkit/parallel.h"
@@ -104,6 +105,46 @@ TEST(conv2d_bf16_prepacked_is_bit_exact) {
       CHECK(std::memcmp(y0.data(), y1.data(), ny * 4) == 0, "prepacked differs (nhwc %d k%ld)", (int)nhwc, (long)s.kh);
     }
   }
+}
+
+// The epilogue the bf16 GEMM finishes its tiles with in registers (NHWC pointwise and tiled)
+// gives the bits of the plain product followed by the conv config's epilogue pass, for every
+// activation: full and edge tiles (Cout 40 = 32 + 8, positions not a multiple of 8), several
+// k blocks (Cin 900), the tiled strided 3x3, at 1 and 2 threads.
+TEST(conv2d_bf16_fused_epilogue_is_bit_exact) {
+  using convkit::activation;
+  // Emulated, conv2d_bf16 is the fp32 conv2d of the rounded operands, whose own kernels finish
+  // their outputs (conv2d-test checks them); the fused GEMM epilogue exists only natively.
+  if (!convkit::sbgemm_native()) {
+    std::printf("  no bf16 GEMM at this level: the fused epilogue is not used\n");
+    return;
+  }
+  for (int threads : {1, 2}) {
+    convkit::set_num_threads(threads);
+    for (shape s : {shape{3, 48, 7, 9, 40, 1, 1}, shape{1, 900, 5, 7, 72, 1, 1}, shape{2, 24, 9, 11, 40, 3, 3, 2, 2, 1, 1, 1, 1}}) {
+      for (activation act : {activation::none, activation::relu, activation::relu6, activation::sigmoid, activation::silu,
+                             activation::hard_swish}) {
+        for (bool residual : {false, true}) {
+          s.nhwc = true;
+          conv2d_params plain = test::conv_params(s);
+          conv2d_params p = plain;
+          p.has_bias = true;
+          p.act = act;
+          const size_t nx = conv2d_x_size(p), nw = conv2d_w_size(p), ny = conv2d_y_size(p);
+          const auto x = test::rand_vec(nx), w = test::rand_vec(nw), b = test::rand_vec(s.cout), r = test::rand_vec(ny);
+          std::vector<float> fused(ny), want(ny);
+          convkit::conv2d_bf16(p, x.data(), w.data(), b.data(), fused.data(), residual ? r.data() : nullptr);
+          convkit::conv2d_bf16(plain, x.data(), w.data(), nullptr, want.data());
+          const int64_t rows = ny / s.cout;
+          convkit::get_conv2d_config().epilogue_rows(want.data(), rows, s.cout, s.cout, b.data(), false,
+                                                     residual ? r.data() : nullptr, act);
+          CHECK(std::memcmp(fused.data(), want.data(), ny * 4) == 0, "fused epilogue differs: Cin %ld k%ld act %d residual %d threads %d",
+                (long)s.cin, (long)s.kh, static_cast<int>(act), (int)residual, threads);
+        }
+      }
+    }
+  }
+  convkit::set_num_threads(1);
 }
 
 int main() { return test::run_all("conv2d-bf16-test"); }

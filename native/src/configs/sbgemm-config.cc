@@ -18,6 +18,7 @@ sbgemm_plan make_plan() {
 #if defined(__x86_64__) || defined(_M_X64)
   if (!emulate && active_isa() == isa::avx512 && detect_cpu_avx512_bf16()) {
     p.ukernel = bf16_gemm_ukernel_8x32__avx512bf16, p.mr = 8, p.nr = 32;
+    p.ukernel_finish = bf16_gemm_ukernel_8x32_finish__avx512bf16;
     p.pairs_along = bf16_pairs_along__avx512bf16, p.pairs_across = bf16_pairs_across__avx512bf16;
     p.round = bf16_round__avx512bf16;
   }

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "convkit/conv2d.h"
+
 namespace convkit {
 
 // Micro-kernel contract (BLIS style, operands as bf16 pairs along k; kp = pairs):
@@ -12,6 +14,12 @@ namespace convkit {
 //   c: MR x NR tile, row stride ldc; c = alpha * a.b + beta * c, beta == 0 never reads c.
 using bf16_gemm_ukernel_fn = void (*)(int64_t kp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
                                       float alpha, float beta);
+// The same product finishing the tile as a conv epilogue does, in registers (alpha 1):
+//   c = act((a.b + beta * c) + bias[j] + res[i*ldc + j]); bias (at the tile's first column) and
+//   res (at its first element, row stride ldc) may be null.
+using bf16_gemm_ukernel_finish_fn = void (*)(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
+                                             int64_t ldc, float beta, const float* bias, const float* res,
+                                             activation act);
 // fp32 -> bf16 pairs (as uint32: the first element in the low half), rounded as float_to_bf16.
 //   along:  dst[q] = (src[2q], src[2q+1]) for q < ceil(n/2), zero past n.
 //   across: dst[j] = (r0[j], r1[j]) for j < n; r1 null reads zeros.
@@ -22,6 +30,7 @@ using bf16_round_fn = void (*)(int64_t n, const float* src, float* dst);
 
 struct sbgemm_plan {
   bf16_gemm_ukernel_fn ukernel;  // null: no bf16 instructions (emulated through sgemm)
+  bf16_gemm_ukernel_finish_fn ukernel_finish;  // set with ukernel
   bf16_pairs_along_fn pairs_along;
   bf16_pairs_across_fn pairs_across;
   bf16_round_fn round;  // null: a plain loop over bf16_round

@@ -6,7 +6,8 @@
 //    16 input channels or more: (image, tile of output positions, chunk of output channels)
 //    tasks, each on one thread: im2col of the tile (im2col.h; NHWC pointwise reads x itself),
 //    the GEMM with the weights as bf16 panels packed once per call (or once for many calls,
-//    conv2d_bf16_prepack), and the epilogue while the tile is in cache. Per tile
+//    conv2d_bf16_prepack), and the epilogue: NHWC inside the GEMM on each register tile
+//    (sbgemm_epilogue), NCHW after the tile's transpose while it is in cache. Per tile
 //    (Kd = KH*KW*Cin, col as im2col lays it out):
 //      NHWC yt [pt, Cout] = col [pt, Kd] . w^T           (written in place into y_n)
 //      NCHW yt [pt, Cout] = col [Kd, pt]^T . w^T         (then transposed into y_n [Cout, OHW])
@@ -113,6 +114,7 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
   const int64_t Cin = p.in_channels, Cout = p.out_channels, OHW = p.out_height * p.out_width;
   const int64_t Kd = Cin * p.kernel_h * p.kernel_w, HW = p.in_height * p.in_width;
   const f32_conv2d_epilogue_fn epilogue = get_conv2d_config().epilogue;
+  const f32_conv2d_epilogue_rows_fn epilogue_rows = get_conv2d_config().epilogue_rows;
   const float* bias = p.has_bias ? b : nullptr;
   const bool nhwc = p.data_layout == layout::nhwc;
   const int threads = get_num_threads();
@@ -164,11 +166,11 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
         a = col;
       }
       float* yt = y_n + p0 * Cout + c0;
-      sbgemm_prepacked_b(false, true, pt, c1 - c0, Kd, 1.0f, a, Kd, w + c0 * Kd, Kd, bp, 0.0f, yt, Cout);
-      for (int64_t q = 0; q < pt; ++q) {
-        epilogue(yt + q * Cout, yt + q * Cout, c1 - c0, 0.0f, bias ? bias + c0 : nullptr,
-                 r_n ? r_n + (p0 + q) * Cout + c0 : nullptr, p.act);
-      }
+      // The epilogue inside the GEMM, on each tile in registers.
+      const sbgemm_epilogue epi{bias ? bias + c0 : nullptr, r_n ? r_n + p0 * Cout + c0 : nullptr, p.act, epilogue_rows};
+      const bool any = epi.bias != nullptr || epi.res != nullptr || p.act != activation::none;
+      sbgemm_prepacked_b(false, true, pt, c1 - c0, Kd, 1.0f, a, Kd, w + c0 * Kd, Kd, bp, 0.0f, yt, Cout,
+                         any ? &epi : nullptr);
       return;
     }
     float* col = col_workspace().get(static_cast<size_t>(Kd * cut.tile));

@@ -106,9 +106,10 @@ void pack_a_block(const sbgemm_plan& plan, bool trans_a, const float* a, int64_t
 }
 
 // bpre: op(B) packed by sbgemm_pack_b (its full-K pair panels), or null to pack them here.
+// epi: null, or the epilogue the last k block finishes each tile with (alpha 1).
 void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, const uint32_t* bpre,
-                   float beta, float* c, int64_t ldc) {
+                   float beta, float* c, int64_t ldc, const sbgemm_epilogue* epi) {
   const int64_t MR = plan.mr, NR = plan.nr, MC = plan.mc, KC = plan.kc;
   const int64_t kp = (k + 1) / 2, n_panels = (n + NR - 1) / NR;
   // Inside a parallel_for chunk (a conv tile's GEMM) it runs on this thread alone: planned for one
@@ -144,20 +145,28 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc), kcp = (kc + 1) / 2;
       const float beta_eff = pc == 0 ? beta : 1.0f;
+      const sbgemm_epilogue* finish = pc + kc >= k ? epi : nullptr;  // the last k block
       pack_a_block(plan, trans_a, a, lda, k, ic, mc, pc, kc, ap);
       for (int64_t jp = jp0; jp < jp1; ++jp) {
         const int64_t jr = jp * NR, n_eff = std::min(NR, n - jr);
         const uint16_t* bpanel = reinterpret_cast<const uint16_t*>(bp + (jp * kp + pc / 2) * NR);
+        const float* bias = finish != nullptr && finish->bias != nullptr ? finish->bias + jr : nullptr;
         for (int64_t ir = 0; ir < mc; ir += MR) {
           const int64_t m_eff = std::min(MR, mc - ir);
           const uint16_t* apanel = reinterpret_cast<const uint16_t*>(ap + ir / MR * kcp * MR);
           float* cij = c + (ic + ir) * ldc + jr;
+          const float* res = finish != nullptr && finish->res != nullptr ? finish->res + (ic + ir) * ldc + jr : nullptr;
           if (m_eff == MR && n_eff == NR) {
-            plan.ukernel(kcp, apanel, bpanel, cij, ldc, alpha, beta_eff);
+            if (finish != nullptr) {
+              plan.ukernel_finish(kcp, apanel, bpanel, cij, ldc, beta_eff, bias, res, finish->act);
+            } else {
+              plan.ukernel(kcp, apanel, bpanel, cij, ldc, alpha, beta_eff);
+            }
             continue;
           }
           plan.ukernel(kcp, apanel, bpanel, tile, NR, alpha, 0.0f);
           store_partial_tile(m_eff, n_eff, tile, NR, beta_eff, cij, ldc);
+          if (finish != nullptr) finish->rows(cij, m_eff, n_eff, ldc, bias, false, res, finish->act);
         }
       }
     }
@@ -225,7 +234,7 @@ void sbgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float a
     sbgemm_emulated(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  sbgemm_packed(plan, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
+  sbgemm_packed(plan, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc, nullptr);
 }
 
 int64_t sbgemm_packed_b_size(int64_t n, int64_t k) {
@@ -246,14 +255,17 @@ void sbgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t l
 }
 
 void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                        int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc) {
+                        int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc,
+                        const sbgemm_epilogue* epi) {
   const sbgemm_plan& plan = get_sbgemm_plan();
-  if (plan.ukernel == nullptr || bp == nullptr || m <= 0 || n <= 0 || k <= 0 || alpha == 0.0f) {
+  if (plan.ukernel == nullptr || bp == nullptr || m <= 0 || n <= 0 || k <= 0 || alpha != 1.0f) {
+    // The product, then the epilogue over all of C.
     sbgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (epi != nullptr && m > 0 && n > 0) epi->rows(c, m, n, ldc, epi->bias, false, epi->res, epi->act);
     return;
   }
   sbgemm_packed(plan, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, reinterpret_cast<const uint32_t*>(bp), beta,
-                c, ldc);
+                c, ldc, epi);
 }
 
 void sbgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

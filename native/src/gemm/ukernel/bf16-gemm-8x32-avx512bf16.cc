@@ -1,12 +1,15 @@
 // bf16 GEMM kernels, AVX512_BF16 (contracts in configs/sbgemm-config.h): the 8x32 micro-kernel
 // (16 zmm accumulators; per k pair 2 loads of B, 8 broadcasts of an A pair, 16 vdpbf16ps, each
-// 32 multiply-adds: twice an fp32 FMA's) and the two fp32 -> bf16-pair converters the packing
-// is built on (vcvtne2ps2bf16: round to nearest even, as float_to_bf16).
+// 32 multiply-adds: twice an fp32 FMA's), its form that finishes the tile in registers (bias,
+// residual, activation: a conv's epilogue without reading C back), and the two fp32 ->
+// bf16-pair converters the packing is built on (vcvtne2ps2bf16: round to nearest even, as
+// float_to_bf16).
 // Compiled with the AVX-512 flags plus -mavx512bf16; includes only intrinsics and static
 // inline helpers (gemm-tile-avx512.h).
 #include "util/x86-intrinsics.h"
 #include <cstdint>
 
+#include "conv2d/ukernel/activation-avx512.h"
 #include "gemm/ukernel/gemm-tile-avx512.h"
 
 namespace convkit {
@@ -25,12 +28,8 @@ inline __m512i cvt32(const float* src, int64_t n) {
   return as_si(_mm512_cvtne2ps_pbh(hi, lo));
 }
 
-}  // namespace
-
-void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
-                                        int64_t ldc, float alpha, float beta) {
-  prefetch_c_8x32(c, ldc);
-  __m512 acc[8][2];
+// acc += the kp pairs of the A and B micro-panels.
+inline void accumulate_8x32(int64_t kp, const uint16_t* a, const uint16_t* b, __m512 (&acc)[8][2]) {
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   const int32_t* a32 = reinterpret_cast<const int32_t*>(a);
@@ -46,7 +45,56 @@ void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uin
     a32 += 8;
     b += 64;
   }
+}
+
+// c = A(act, (acc + beta * c) + bias + res) per row, the epilogue's order of additions
+// (f32_conv2d_epilogue__avx512 on the stored tile gives the same bits).
+template <activation A>
+void store_finished_8x32(const __m512 (&acc)[8][2], float* c, int64_t ldc, float beta, const float* bias,
+                         const float* res) {
+  const __m512 b0 = bias != nullptr ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+  const __m512 b1 = bias != nullptr ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+  const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    float* ci = c + i * ldc;
+    __m512 v0 = beta == 0.0f ? acc[i][0] : _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), acc[i][0]);
+    __m512 v1 = beta == 0.0f ? acc[i][1] : _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), acc[i][1]);
+    if (bias != nullptr) v0 = _mm512_add_ps(v0, b0), v1 = _mm512_add_ps(v1, b1);
+    if (res != nullptr) {
+      v0 = _mm512_add_ps(v0, _mm512_loadu_ps(res + i * ldc));
+      v1 = _mm512_add_ps(v1, _mm512_loadu_ps(res + i * ldc + 16));
+    }
+    _mm512_storeu_ps(ci, activate_avx512(A, v0));
+    _mm512_storeu_ps(ci + 16, activate_avx512(A, v1));
+  }
+}
+
+}  // namespace
+
+void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
+                                        int64_t ldc, float alpha, float beta) {
+  prefetch_c_8x32(c, ldc);
+  __m512 acc[8][2];
+  accumulate_8x32(kp, a, b, acc);
   store_c_8x32(acc, c, ldc, alpha, beta);
+}
+
+void bf16_gemm_ukernel_8x32_finish__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
+                                               int64_t ldc, float beta, const float* bias, const float* res,
+                                               activation act) {
+  prefetch_c_8x32(c, ldc);
+  if (res != nullptr) prefetch_c_8x32(res, ldc);
+  __m512 acc[8][2];
+  accumulate_8x32(kp, a, b, acc);
+  switch (act) {
+    case activation::none: return store_finished_8x32<activation::none>(acc, c, ldc, beta, bias, res);
+    case activation::relu: return store_finished_8x32<activation::relu>(acc, c, ldc, beta, bias, res);
+    case activation::relu6: return store_finished_8x32<activation::relu6>(acc, c, ldc, beta, bias, res);
+    case activation::sigmoid: return store_finished_8x32<activation::sigmoid>(acc, c, ldc, beta, bias, res);
+    case activation::silu: return store_finished_8x32<activation::silu>(acc, c, ldc, beta, bias, res);
+    case activation::hard_swish: return store_finished_8x32<activation::hard_swish>(acc, c, ldc, beta, bias, res);
+  }
 }
 
 // dst[i] = src[i] rounded to bf16 and widened back (vcvtneps2bf16, then the bits shifted up).
