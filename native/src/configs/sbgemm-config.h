@@ -9,17 +9,19 @@
 namespace convkit {
 
 // Micro-kernel contract (BLIS style, operands as bf16 pairs along k; kp = pairs):
-//   a: packed A micro-panel, kp x MR pairs, pair (i, q) = (A[i][2q], A[i][2q+1]) at a[2*(q*MR + i)]
+//   a: A's MR rows, pair (i, q) = (A[i][2q], A[i][2q+1]) at a[2*(i*lda + q)] (lda > 0: rows of
+//      pairs, as converted in place, no transpose), or a packed micro-panel kp x MR pairs at
+//      a[2*(q*MR + i)] (lda == 0)
 //   b: packed B micro-panel, kp x NR pairs, pair (q, j) = (B[2q][j], B[2q+1][j]) at b[2*(q*NR + j)]
 //   c: MR x NR tile, row stride ldc; c = alpha * a.b + beta * c, beta == 0 never reads c.
-using bf16_gemm_ukernel_fn = void (*)(int64_t kp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
-                                      float alpha, float beta);
+using bf16_gemm_ukernel_fn = void (*)(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b, float* c,
+                                      int64_t ldc, float alpha, float beta);
 // The same product finishing the tile as a conv epilogue does, in registers (alpha 1):
 //   c = act((a.b + beta * c) + bias[j] + res[i*ldc + j]); bias (at the tile's first column) and
 //   res (at its first element, row stride ldc) may be null.
-using bf16_gemm_ukernel_finish_fn = void (*)(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
-                                             int64_t ldc, float beta, const float* bias, const float* res,
-                                             activation act);
+using bf16_gemm_ukernel_finish_fn = void (*)(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b,
+                                             float* c, int64_t ldc, float beta, const float* bias,
+                                             const float* res, activation act);
 // fp32 -> bf16 pairs (as uint32: the first element in the low half), rounded as float_to_bf16.
 //   along:  dst[q] = (src[2q], src[2q+1]) for q < ceil(n/2), zero past n.
 //   across: dst[j] = (r0[j], r1[j]) for j < n; r1 null reads zeros.

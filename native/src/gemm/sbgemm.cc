@@ -85,22 +85,27 @@ void pack_b_panels(const sbgemm_plan& plan, bool trans_b, int64_t n, int64_t k, 
   }
 }
 
-// Rows [i0, i0 + mc) x k range [p0, p0 + kc) of op(A) (p0 even) as MR-row pair panels
-// [ceil(mc/MR)][ceil(kc/2)][MR], zero past mc.
+// Rows [i0, i0 + mc) x k range [p0, p0 + kc) of op(A) (p0 even) as the micro-kernel reads
+// them, zero past mc up to a multiple of MR rows: A itself (not transposed) as rows of
+// ceil(kc/2) pairs, each row converted along (the kernel broadcasts from MR rows, no
+// transpose: packing as panels cost as long again); A transposed as MR-row pair panels
+// [ceil(mc/MR)][ceil(kc/2)][MR] (two rows of a across). Both take ceil(mc/MR) * MR * ceil(kc/2) pairs.
 void pack_a_block(const sbgemm_plan& plan, bool trans_a, const float* a, int64_t lda, int64_t k, int64_t i0,
                   int64_t mc, int64_t p0, int64_t kc, uint32_t* dst) {
   const int64_t MR = plan.mr, kcp = (kc + 1) / 2;
-  for (int64_t ir = 0; ir < mc; ir += MR, dst += kcp * MR) {
+  if (!trans_a) {  // op(A)(i, p) = a[i*lda + p]
+    for (int64_t i = 0; i < mc; ++i) plan.pairs_along(kc, a + (i0 + i) * lda + p0, dst + i * kcp);
+    const int64_t rows = (mc + MR - 1) / MR * MR;
+    if (rows > mc) std::memset(dst + mc * kcp, 0, static_cast<size_t>((rows - mc) * kcp) * 4);
+    return;
+  }
+  for (int64_t ir = 0; ir < mc; ir += MR, dst += kcp * MR) {  // op(A)(i, p) = a[p*lda + i]
     const int64_t m_eff = std::min(MR, mc - ir);
     if (m_eff < MR) std::memset(dst, 0, static_cast<size_t>(kcp * MR) * 4);
-    if (!trans_a) {  // op(A)(i, p) = a[i*lda + p]: row i's k run, along, then spread MR apart
-      spread_rows(plan, m_eff, MR, kc, a + (i0 + ir) * lda + p0, lda, dst);
-    } else {  // op(A)(i, p) = a[p*lda + i]: rows p and p + 1 of a, across
-      for (int64_t q = 0; q < kcp; ++q) {
-        const int64_t p = p0 + 2 * q;
-        const float* r0 = a + p * lda + i0 + ir;
-        plan.pairs_across(m_eff, r0, p + 1 < k ? r0 + lda : nullptr, dst + q * MR);
-      }
+    for (int64_t q = 0; q < kcp; ++q) {
+      const int64_t p = p0 + 2 * q;
+      const float* r0 = a + p * lda + i0 + ir;
+      plan.pairs_across(m_eff, r0, p + 1 < k ? r0 + lda : nullptr, dst + q * MR);
     }
   }
 }
@@ -153,18 +158,20 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
         const float* bias = finish != nullptr && finish->bias != nullptr ? finish->bias + jr : nullptr;
         for (int64_t ir = 0; ir < mc; ir += MR) {
           const int64_t m_eff = std::min(MR, mc - ir);
-          const uint16_t* apanel = reinterpret_cast<const uint16_t*>(ap + ir / MR * kcp * MR);
+          // Row ir of the block (rows of pairs, or its panel: pack_a_block).
+          const uint16_t* apanel = reinterpret_cast<const uint16_t*>(ap + ir * kcp);
+          const int64_t a_ld = trans_a ? 0 : kcp;
           float* cij = c + (ic + ir) * ldc + jr;
           const float* res = finish != nullptr && finish->res != nullptr ? finish->res + (ic + ir) * ldc + jr : nullptr;
           if (m_eff == MR && n_eff == NR) {
             if (finish != nullptr) {
-              plan.ukernel_finish(kcp, apanel, bpanel, cij, ldc, beta_eff, bias, res, finish->act);
+              plan.ukernel_finish(kcp, apanel, a_ld, bpanel, cij, ldc, beta_eff, bias, res, finish->act);
             } else {
-              plan.ukernel(kcp, apanel, bpanel, cij, ldc, alpha, beta_eff);
+              plan.ukernel(kcp, apanel, a_ld, bpanel, cij, ldc, alpha, beta_eff);
             }
             continue;
           }
-          plan.ukernel(kcp, apanel, bpanel, tile, NR, alpha, 0.0f);
+          plan.ukernel(kcp, apanel, a_ld, bpanel, tile, NR, alpha, 0.0f);
           store_partial_tile(m_eff, n_eff, tile, NR, beta_eff, cij, ldc);
           if (finish != nullptr) finish->rows(cij, m_eff, n_eff, ldc, bias, false, res, finish->act);
         }

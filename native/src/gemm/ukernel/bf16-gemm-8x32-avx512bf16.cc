@@ -28,8 +28,10 @@ inline __m512i cvt32(const float* src, int64_t n) {
   return as_si(_mm512_cvtne2ps_pbh(hi, lo));
 }
 
-// acc += the kp pairs of the A and B micro-panels.
-inline void accumulate_8x32(int64_t kp, const uint16_t* a, const uint16_t* b, __m512 (&acc)[8][2]) {
+// acc = the sum over the kp pairs of the A and B micro-panels. A's pair (i, q) is at
+// a32[q * 8 + i] packed (lda 0), or a32[i * lda + q] in rows of pairs (lda pairs apart).
+template <bool Rows>
+inline void accumulate_8x32(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b, __m512 (&acc)[8][2]) {
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   const int32_t* a32 = reinterpret_cast<const int32_t*>(a);
@@ -38,12 +40,20 @@ inline void accumulate_8x32(int64_t kp, const uint16_t* a, const uint16_t* b, __
     const __m512bh b1 = as_bh(_mm512_loadu_si512(b + 32));
 #pragma GCC unroll 8
     for (int i = 0; i < 8; ++i) {
-      const __m512bh ai = as_bh(_mm512_set1_epi32(a32[i]));
+      const __m512bh ai = as_bh(_mm512_set1_epi32(Rows ? a32[i * lda] : a32[i]));
       acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
       acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
     }
-    a32 += 8;
+    a32 += Rows ? 1 : 8;
     b += 64;
+  }
+}
+
+inline void accumulate_8x32(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b, __m512 (&acc)[8][2]) {
+  if (lda != 0) {
+    accumulate_8x32<true>(kp, a, lda, b, acc);
+  } else {
+    accumulate_8x32<false>(kp, a, 0, b, acc);
   }
 }
 
@@ -72,21 +82,21 @@ void store_finished_8x32(const __m512 (&acc)[8][2], float* c, int64_t ldc, float
 
 }  // namespace
 
-void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
+void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b, float* c,
                                         int64_t ldc, float alpha, float beta) {
   prefetch_c_8x32(c, ldc);
   __m512 acc[8][2];
-  accumulate_8x32(kp, a, b, acc);
+  accumulate_8x32(kp, a, lda, b, acc);
   store_c_8x32(acc, c, ldc, alpha, beta);
 }
 
-void bf16_gemm_ukernel_8x32_finish__avx512bf16(int64_t kp, const uint16_t* a, const uint16_t* b, float* c,
-                                               int64_t ldc, float beta, const float* bias, const float* res,
-                                               activation act) {
+void bf16_gemm_ukernel_8x32_finish__avx512bf16(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b,
+                                               float* c, int64_t ldc, float beta, const float* bias,
+                                               const float* res, activation act) {
   prefetch_c_8x32(c, ldc);
   if (res != nullptr) prefetch_c_8x32(res, ldc);
   __m512 acc[8][2];
-  accumulate_8x32(kp, a, b, acc);
+  accumulate_8x32(kp, a, lda, b, acc);
   switch (act) {
     case activation::none: return store_finished_8x32<activation::none>(acc, c, ldc, beta, bias, res);
     case activation::relu: return store_finished_8x32<activation::relu>(acc, c, ldc, beta, bias, res);
