@@ -609,6 +609,48 @@ void fused_cases(bool check_paths) {
 
 }  // namespace
 
+// NHWC pointwise with prepacked weights finishes the epilogue inside the GEMM's tiles
+// (gemm_epilogue: the finishing kernel on full tiles, epilogue_rows on the edge tiles); conv2d
+// without them runs the product, then the epilogue pass. Same bits, every activation, with and
+// without the residual: A packed (256 and 1280 channels out), A in place (40 = one full panel
+// and an 8-wide edge; 12: edge tiles only), several k blocks (900 channels in), positions not a
+// multiple of the tile's rows, 1 to 3 threads.
+TEST(prepacked_pointwise_fused_epilogue_bits) {
+  const shape shapes[] = {
+      {1, 64, 9, 7, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {2, 48, 5, 7, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {1, 24, 11, 3, 12, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, false},
+      {1, 900, 3, 5, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {1, 96, 2, 3, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+  };
+  const int threads = convkit::get_num_threads();
+  for (const shape& s : shapes) {
+    for (const convkit::activation act : kActivations) {
+      for (bool residual : {false, true}) {
+        for (int t : {1, 2, 3}) {
+          convkit::set_num_threads(t);
+          conv2d_params p = test::conv_params(s);
+          p.act = act;
+          const size_t nx = convkit::conv2d_x_size(p), nw = convkit::conv2d_w_size(p), ny = convkit::conv2d_y_size(p);
+          const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), bv = test::rand_vec(s.cout), rv = test::rand_vec(ny);
+          std::vector<float> packed(static_cast<size_t>(convkit::conv2d_packed_size(p))), y(ny), yp(ny);
+          convkit::conv2d_prepack(p, wv.data(), packed.data());
+          const float* b = s.bias ? bv.data() : nullptr;
+          const float* r = residual ? rv.data() : nullptr;
+          convkit::conv2d(p, xv.data(), wv.data(), b, y.data(), r);
+          (void)convkit::take_last_conv_path();
+          convkit::conv2d_packed(p, xv.data(), wv.data(), packed.data(), b, yp.data(), r);
+          CHECK(convkit::take_last_conv_path() == convkit::conv_path::pointwise_prepacked, "%s: not the prepacked path",
+                describe(s).c_str());
+          CHECK(std::memcmp(y.data(), yp.data(), ny * sizeof(float)) == 0, "%s act %s%s, %d threads: packed != conv2d",
+                describe(s).c_str(), kActNames[static_cast<int>(act)], residual ? " residual" : "", t);
+        }
+      }
+    }
+  }
+  convkit::set_num_threads(threads);
+}
+
 // Every conv path (the hook asserts which ran, at AVX-512), every activation, residual on
 // and off, both layouts, 1 and all threads; at every ISA level (ctest's CONVKIT_ISA runs).
 TEST(fused_epilogue_every_path) {

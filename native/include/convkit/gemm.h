@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "convkit/conv2d.h"  // activation, of gemm_epilogue
+
 namespace convkit {
 
 // C[M,N] = alpha * op(A) * op(B) + beta * C, all row-major.
@@ -27,10 +29,29 @@ struct gemm_block_hook {
   void (*fn)(void* ctx, int64_t i0, int64_t m, int64_t j0, int64_t n);
   void* ctx;
 };
+// A conv's epilogue finished on C inside the product, tile by tile while each is in registers
+// (after the product, even block by block from cache, a 56 x 56 x 64 -> 256 NHWC 1x1 conv with
+// a residual spent a quarter of its time on it: the residual came from memory with nothing to
+// overlap; the tile kernel prefetches it while it multiplies):
+//   C[i][j] = act((alpha * (A.B)[i][j] + beta * C[i][j]) + bias[j] + res[i*ldc + j]),
+// bias (n values) and res (like C, row stride ldc) may be null; the additions in
+// f32_conv2d_epilogue's order, so the result is the bits of the product then that epilogue.
+// `rows` finishes the tiles no finishing kernel takes (edges, other ISAs, the small-product
+// paths): the conv config's epilogue_rows (contract in conv2d/ukernel/ukernels.h), bias per
+// column.
+struct gemm_epilogue {
+  const float* bias;
+  const float* res;
+  activation act;
+  void (*rows)(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, bool bias_per_row,
+               const float* res, activation act);
+};
 void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp);
+// hook or epi (not both): the epilogue by blocks, or inside the tiles.
 void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                      const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
-                     float beta, float* c, int64_t ldc, const gemm_block_hook* hook = nullptr);
+                     float beta, float* c, int64_t ldc, const gemm_block_hook* hook = nullptr,
+                     const gemm_epilogue* epi = nullptr);
 
 // The same for A: op(A) [M,K] as [ceil(M/MR)][K][MR], zero past M.
 int64_t sgemm_packed_a_size(int64_t m, int64_t k);

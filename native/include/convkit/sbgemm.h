@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "convkit/conv2d.h"  // activation
+#include "convkit/gemm.h"  // gemm_epilogue
 
 namespace convkit {
 
@@ -36,24 +36,10 @@ int64_t sbgemm_packed_b_size(int64_t n, int64_t k);
 int64_t sbgemm_panel_width();
 inline int64_t sbgemm_packed_b_offset(int64_t j, int64_t k) { return j * ((k + 1) / 2); }
 void sbgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp);
-// A conv's epilogue finished on C inside the product, tile by tile while each is in registers
-// (a separate pass read all of C back: a 56 x 56 x 64 -> 256 NHWC 1x1 conv with a residual
-// spent 0.76 of its 2.66 ms there at batch 4):
-//   C[i][j] = act((alpha * (A.B)[i][j] + beta * C[i][j]) + bias[j] + res[i*ldc + j]),
-// bias (n values) and res (like C, row stride ldc) may be null; the additions in
-// f32_conv2d_epilogue's order, so the result is the bits of the product then that epilogue.
-// `rows` finishes the tiles the kernel cannot (the edges; the emulated path): the conv
-// config's epilogue_rows (its contract, conv2d/ukernel/ukernels.h, with bias per column).
-struct sbgemm_epilogue {
-  const float* bias;
-  const float* res;
-  activation act;
-  void (*rows)(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, bool bias_per_row,
-               const float* res, activation act);
-};
+// epi: null, or the epilogue finished inside the tiles (convkit/gemm.h, gemm_epilogue).
 void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                         int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc,
-                        const sbgemm_epilogue* epi = nullptr);
+                        const gemm_epilogue* epi = nullptr);
 
 // Whether sbgemm runs on bf16 instructions here (AVX512_BF16, and CONVKIT_BF16 is not
 // "emulate"); otherwise it rounds the operands and runs the fp32 GEMM (same results up to

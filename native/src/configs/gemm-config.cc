@@ -62,6 +62,7 @@ gemm_plan make_plan() {
       p.ukernel_rows = f32_gemm_ukernel_8x32_rows__avx512;
       p.ukernel_cols = f32_gemm_ukernel_8x32_cols__avx512;
       p.ukernel_edge = f32_gemm_ukernel_8x32_edge__avx512;
+      p.ukernel_finish = f32_gemm_ukernel_8x32_finish__avx512;
       p.gemv_nn = f32_gemv_ukernel_nn__avx512, p.gemv_nt = f32_gemv_ukernel_nt__avx512;
       p.pack_t8 = f32_pack_t8_ukernel__avx512;
       break;

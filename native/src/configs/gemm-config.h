@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "convkit/conv2d.h"  // activation, of the finishing kernel
 #include "convkit/isa.h"
 
 namespace convkit {
@@ -35,6 +36,13 @@ using f32_gemm_ukernel_cols_fn = void (*)(int64_t kc, const float* a, const floa
 using f32_gemm_ukernel_edge_fn = void (*)(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
                                           int64_t n_eff, float* c, int64_t ldc, float alpha, float beta);
 
+// A full tile finished as a conv epilogue does (convkit/gemm.h, gemm_epilogue), in registers:
+//   c = act((alpha * a.b + beta * c) + bias[j] + res[i*ldc + j]), bias and res may be null;
+// A packed as ukernel reads it (lda 0) or MR rows in place as ukernel_rows (lda > 0).
+using f32_gemm_ukernel_finish_fn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                                            int64_t ldc, float alpha, float beta, const float* bias,
+                                            const float* res, activation act);
+
 // GEMV kernel contract, m in {1, 2} (x rows), no alpha/beta (the driver applies them):
 //   nn: y[r*ldy + j] = sum_p x[r*k + p] * b[p*ldb + j]   (b is [k, n], rows streamed)
 //   nt: y[r*ldy + j] = sum_p x[r*k + p] * b[j*ldb + p]   (b is [n, k], dot products)
@@ -55,6 +63,7 @@ struct gemm_plan {
   f32_gemm_ukernel_rows_fn ukernel_rows;  // null where the ISA has none (then A is packed)
   f32_gemm_ukernel_cols_fn ukernel_cols;  // null where the ISA has none (then B is packed)
   f32_gemm_ukernel_edge_fn ukernel_edge;  // null where the ISA has none (then the scratch tile)
+  f32_gemm_ukernel_finish_fn ukernel_finish;  // null where the ISA has none (then epilogue_rows per tile)
   int64_t mr, nr;      // register tile
   int64_t mc, kc, nc;  // A block mc x kc (L2), B block kc x nc (L3), B micro-panel kc x nr (L1)
   f32_gemv_ukernel_fn gemv_nn, gemv_nt;

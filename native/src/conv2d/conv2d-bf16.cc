@@ -7,7 +7,7 @@
 //    tasks, each on one thread: im2col of the tile (im2col.h; NHWC pointwise reads x itself),
 //    the GEMM with the weights as bf16 panels packed once per call (or once for many calls,
 //    conv2d_bf16_prepack), and the epilogue: NHWC inside the GEMM on each register tile
-//    (sbgemm_epilogue), NCHW after the tile's transpose while it is in cache. Per tile
+//    (gemm_epilogue), NCHW after the tile's transpose while it is in cache. Per tile
 //    (Kd = KH*KW*Cin, col as im2col lays it out):
 //      NHWC yt [pt, Cout] = col [pt, Kd] . w^T           (written in place into y_n)
 //      NCHW yt [pt, Cout] = col [Kd, pt]^T . w^T         (then transposed into y_n [Cout, OHW])
@@ -167,7 +167,7 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
       }
       float* yt = y_n + p0 * Cout + c0;
       // The epilogue inside the GEMM, on each tile in registers.
-      const sbgemm_epilogue epi{bias ? bias + c0 : nullptr, r_n ? r_n + p0 * Cout + c0 : nullptr, p.act, epilogue_rows};
+      const gemm_epilogue epi{bias ? bias + c0 : nullptr, r_n ? r_n + p0 * Cout + c0 : nullptr, p.act, epilogue_rows};
       const bool any = epi.bias != nullptr || epi.res != nullptr || p.act != activation::none;
       sbgemm_prepacked_b(false, true, pt, c1 - c0, Kd, 1.0f, a, Kd, w + c0 * Kd, Kd, bp, 0.0f, yt, Cout,
                          any ? &epi : nullptr);

@@ -160,10 +160,19 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
 // A in place (lda > 0): apb is the block's first row of A itself (k offset applied), row
 // stride lda, read by plan.ukernel_rows. B in place (ldb > 0): bpk is the block's first row
 // of B itself (k and column offsets applied), row stride ldb, read by plan.ukernel_cols.
+// epi: null, or this is the last k block and epi (its bias and res at the block's origin, as c)
+// finishes each tile: full ones in the finishing kernel where the ISA has one, the others by
+// epi->rows right after they are stored.
 void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_t jp_begin,
                int64_t jp_end, const float* apb, int64_t a_panel_stride, int64_t lda, const float* bpk,
-               int64_t b_panel_stride, int64_t ldb, float alpha, float beta, float* c, int64_t ldc, float* tile) {
+               int64_t b_panel_stride, int64_t ldb, float alpha, float beta, float* c, int64_t ldc, float* tile,
+               const gemm_epilogue* epi) {
   const int64_t MR = plan.mr, NR = plan.nr;
+  // The epilogue of C[ir.., jr..] (m x n) by rows, after its tile is stored.
+  auto finish_rows = [&](int64_t ir, int64_t jr, int64_t m, int64_t n) {
+    epi->rows(c + ir * ldc + jr, m, n, ldc, epi->bias != nullptr ? epi->bias + jr : nullptr, false,
+              epi->res != nullptr ? epi->res + ir * ldc + jr : nullptr, epi->act);
+  };
   for (int64_t jp = jp_begin; jp < jp_end; ++jp) {  // loop 2
     const int64_t jr = jp * NR;
     const int64_t n_eff = std::min(NR, nc - jr);
@@ -174,6 +183,7 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
       for (int64_t ir = 0; ir < mc; ir += 2 * MR) {
         plan.ukernel_edge(kc, apb + ir * lda, lda, std::min(2 * MR, mc - ir), bpanel, n_eff, c + ir * ldc + jr, ldc,
                           alpha, beta);
+        if (epi != nullptr) finish_rows(ir, jr, std::min(2 * MR, mc - ir), n_eff);
       }
       continue;
     }
@@ -182,8 +192,19 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
       float* cij = c + ir * ldc + jr;
       const bool full = m_eff == MR && n_eff == NR;
       float* dst = full ? cij : tile;
+      if (full && epi != nullptr && ldb == 0 && plan.ukernel_finish != nullptr) {
+        const float* bias = epi->bias != nullptr ? epi->bias + jr : nullptr;
+        const float* res = epi->res != nullptr ? epi->res + ir * ldc + jr : nullptr;
+        if (lda > 0) {
+          plan.ukernel_finish(kc, apb + ir * lda, lda, bpanel, cij, ldc, alpha, beta, bias, res, epi->act);
+        } else {
+          plan.ukernel_finish(kc, apb + ir / MR * a_panel_stride, 0, bpanel, cij, ldc, alpha, beta, bias, res, epi->act);
+        }
+        continue;
+      }
       if (!full && edge) {
         plan.ukernel_edge(kc, apb + ir * lda, lda, m_eff, bpanel, n_eff, cij, ldc, alpha, beta);
+        if (epi != nullptr) finish_rows(ir, jr, m_eff, n_eff);
         continue;
       }
       if (ldb > 0) {
@@ -195,17 +216,20 @@ void loops_2_1(const gemm_plan& plan, int64_t mc, int64_t nc, int64_t kc, int64_
         plan.ukernel(kc, apb + ir / MR * a_panel_stride, bpanel, dst, full ? ldc : NR, alpha, full ? beta : 0.0f);
       }
       if (!full) store_partial_tile(m_eff, n_eff, tile, NR, beta, cij, ldc);
+      if (epi != nullptr) finish_rows(ir, jr, m_eff, n_eff);
     }
   }
 }
 // sgemm and sgemm_prepacked: apre, bpre (or null) are A, B prepacked as full-K panels (gemm.h).
 void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                 const float* a, int64_t lda, const float* apre, const float* b, int64_t ldb,
-                const float* bpre, float beta, float* c, int64_t ldc, const gemm_block_hook* hook) {
+                const float* bpre, float beta, float* c, int64_t ldc, const gemm_block_hook* hook,
+                const gemm_epilogue* epi) {
   if (m <= 0 || n <= 0) return;
-  // The paths below that do not finish C by blocks: the hook once, on all of it.
+  // The paths below that do not finish C by blocks or tiles: the hook or epilogue once, on all of it.
   auto whole = [&] {
     if (hook != nullptr) hook->fn(hook->ctx, 0, m, 0, n);
+    if (epi != nullptr) epi->rows(c, m, n, ldc, epi->bias, false, epi->res, epi->act);
   };
   if (k <= 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc);
@@ -327,9 +351,15 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     }
     const int64_t jp_begin = chunk * bk.per_chunk;
     const int64_t jp_end = std::min(bk.n_panels, jp_begin + bk.per_chunk);
+    // The last k block finishes the tiles with epi (moved to this block's origin).
+    gemm_epilogue block_epi{};
+    if (epi != nullptr) {
+      block_epi = {epi->bias != nullptr ? epi->bias + jc : nullptr,
+                   epi->res != nullptr ? epi->res + ic * ldc + jc : nullptr, epi->act, epi->rows};
+    }
     loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, a_direct ? lda : 0, bpk,
               bpre != nullptr ? k * NR : kc * NR, b_direct ? ldb : 0,
-              alpha, beta_eff, c + ic * ldc + jc, ldc, tile);
+              alpha, beta_eff, c + ic * ldc + jc, ldc, tile, epi != nullptr && pc + kc == k ? &block_epi : nullptr);
     if (hook != nullptr && pc + kc == k) {  // this C region is final: its epilogue while in cache
       const int64_t j0 = jc + jp_begin * NR;
       hook->fn(hook->ctx, ic, mc, j0, std::min(nc, jp_end * NR) - jp_begin * NR);
@@ -375,7 +405,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, nullptr, beta, c, ldc, nullptr);
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, nullptr, beta, c, ldc, nullptr, nullptr);
 }
 
 int64_t sgemm_packed_b_size(int64_t n, int64_t k) {
@@ -391,8 +421,8 @@ void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ld
 
 void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                      const float* a, int64_t lda, const float* b, int64_t ldb, const float* bp,
-                     float beta, float* c, int64_t ldc, const gemm_block_hook* hook) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, bp, beta, c, ldc, hook);
+                     float beta, float* c, int64_t ldc, const gemm_block_hook* hook, const gemm_epilogue* epi) {
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, bp, beta, c, ldc, hook, epi);
 }
 
 int64_t sgemm_packed_a_size(int64_t m, int64_t k) {
@@ -409,7 +439,7 @@ void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t ld
 void sgemm_prepacked_a(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                        const float* a, int64_t lda, const float* ap, const float* b, int64_t ldb,
                        float beta, float* c, int64_t ldc, const gemm_block_hook* hook) {
-  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, ap, b, ldb, nullptr, beta, c, ldc, hook);
+  sgemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, ap, b, ldb, nullptr, beta, c, ldc, hook, nullptr);
 }
 
 }  // namespace convkit

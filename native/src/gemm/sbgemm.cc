@@ -114,7 +114,7 @@ void pack_a_block(const sbgemm_plan& plan, bool trans_a, const float* a, int64_t
 // epi: null, or the epilogue the last k block finishes each tile with (alpha 1).
 void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, const uint32_t* bpre,
-                   float beta, float* c, int64_t ldc, const sbgemm_epilogue* epi) {
+                   float beta, float* c, int64_t ldc, const gemm_epilogue* epi) {
   const int64_t MR = plan.mr, NR = plan.nr, MC = plan.mc, KC = plan.kc;
   const int64_t kp = (k + 1) / 2, n_panels = (n + NR - 1) / NR;
   // Inside a parallel_for chunk (a conv tile's GEMM) it runs on this thread alone: planned for one
@@ -150,7 +150,7 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc), kcp = (kc + 1) / 2;
       const float beta_eff = pc == 0 ? beta : 1.0f;
-      const sbgemm_epilogue* finish = pc + kc >= k ? epi : nullptr;  // the last k block
+      const gemm_epilogue* finish = pc + kc >= k ? epi : nullptr;  // the last k block
       pack_a_block(plan, trans_a, a, lda, k, ic, mc, pc, kc, ap);
       for (int64_t jp = jp0; jp < jp1; ++jp) {
         const int64_t jr = jp * NR, n_eff = std::min(NR, n - jr);
@@ -263,7 +263,7 @@ void sbgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t l
 
 void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                         int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc,
-                        const sbgemm_epilogue* epi) {
+                        const gemm_epilogue* epi) {
   const sbgemm_plan& plan = get_sbgemm_plan();
   if (plan.ukernel == nullptr || bp == nullptr || m <= 0 || n <= 0 || k <= 0 || alpha != 1.0f) {
     // The product, then the epilogue over all of C.

@@ -1,4 +1,4 @@
-// The conv2d epilogue, AVX2 + FMA, 8 lanes, the tail by the scalar epilogue (contract:
+// The conv2d epilogue, AVX2 + FMA, 8 lanes, the tail through a copy (contract:
 // f32_conv2d_epilogue_fn in conv2d/ukernel/ukernels.h). The same arithmetic as
 // f32-conv2d-epilogue-scalar.cc (Cephes' expf polynomial, 2^n in two halves).
 // Compiled with the AVX2 flags; uses intrinsics and plain loops only (everything here has
@@ -76,8 +76,20 @@ void run(float* dst, const float* src, int64_t n, float bv, const float* bc, con
     _mm256_storeu_ps(dst + j, activate<A>(v));
   }
   if (j < n) {
-    f32_conv2d_epilogue__scalar(dst + j, src + j, n - j, bv, bc != nullptr ? bc + j : nullptr,
-                                res != nullptr ? res + j : nullptr, A);
+    // The tail through an 8-lane copy, so that every element gets the vector arithmetic
+    // wherever it falls in the run (a tile-by-tile epilogue and one over the whole rows then
+    // give the same bits; the scalar tail's sigmoid differed in the last bit).
+    const int64_t t = n - j;
+    alignas(32) float sv[8] = {}, bcv[8] = {}, rv[8] = {}, out[8];
+    for (int64_t i = 0; i < t; ++i) {
+      sv[i] = src[j + i];
+      if (bc != nullptr) bcv[i] = bc[j + i];
+      if (res != nullptr) rv[i] = res[j + i];
+    }
+    __m256 v = _mm256_add_ps(_mm256_load_ps(sv), bc != nullptr ? _mm256_load_ps(bcv) : b);
+    if (res != nullptr) v = _mm256_add_ps(v, _mm256_load_ps(rv));
+    _mm256_store_ps(out, activate<A>(v));
+    for (int64_t i = 0; i < t; ++i) dst[j + i] = out[i];
   }
 }
 

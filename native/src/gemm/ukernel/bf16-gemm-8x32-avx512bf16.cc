@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "conv2d/ukernel/activation-avx512.h"
+#include "conv2d/ukernel/ukernels.h"  // with_activation
 #include "gemm/ukernel/gemm-tile-avx512.h"
 
 namespace convkit {
@@ -97,14 +98,9 @@ void bf16_gemm_ukernel_8x32_finish__avx512bf16(int64_t kp, const uint16_t* a, in
   if (res != nullptr) prefetch_c_8x32(res, ldc);
   __m512 acc[8][2];
   accumulate_8x32(kp, a, lda, b, acc);
-  switch (act) {
-    case activation::none: return store_finished_8x32<activation::none>(acc, c, ldc, beta, bias, res);
-    case activation::relu: return store_finished_8x32<activation::relu>(acc, c, ldc, beta, bias, res);
-    case activation::relu6: return store_finished_8x32<activation::relu6>(acc, c, ldc, beta, bias, res);
-    case activation::sigmoid: return store_finished_8x32<activation::sigmoid>(acc, c, ldc, beta, bias, res);
-    case activation::silu: return store_finished_8x32<activation::silu>(acc, c, ldc, beta, bias, res);
-    case activation::hard_swish: return store_finished_8x32<activation::hard_swish>(acc, c, ldc, beta, bias, res);
-  }
+  with_activation(act, [&](auto tag) {
+    store_finished_8x32<decltype(tag)::value>(acc, c, ldc, beta, bias, res);
+  });
 }
 
 // dst[i] = src[i] rounded to bf16 and widened back (vcvtneps2bf16, then the bits shifted up).

@@ -6,6 +6,8 @@
 #include "util/x86-intrinsics.h"
 #include <cstdint>
 
+#include "conv2d/ukernel/activation-avx512.h"
+#include "conv2d/ukernel/ukernels.h"  // with_activation
 #include "gemm/ukernel/gemm-tile-avx512.h"
 #include "util/avx512-helpers.h"
 
@@ -13,11 +15,11 @@ namespace convkit {
 
 namespace {
 
-// The 8x32 tile's k loop, written once for the three operand forms: per k step the two B
-// vectors (load_b(p, b0, b1)), then 8 broadcasts of A (load_a(i, p)) and 16 FMAs.
-template <class LoadA, class LoadB>
-inline void tile_8x32(int64_t kc, LoadA load_a, LoadB load_b, float* c, int64_t ldc, float alpha, float beta) {
-  prefetch_c_8x32(c, ldc);
+// The 8x32 tile's k loop, written once for the operand forms: per k step the two B vectors
+// (load_b(p, b0, b1)), then 8 broadcasts of A (load_a(i, p)) and 16 FMAs; store(acc) at the end
+// (default: store_c_8x32).
+template <class LoadA, class LoadB, class Store>
+inline void tile_8x32_then(int64_t kc, LoadA load_a, LoadB load_b, Store store) {
   __m512 acc[8][2];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
@@ -31,10 +33,64 @@ inline void tile_8x32(int64_t kc, LoadA load_a, LoadB load_b, float* c, int64_t 
       acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
   }
-  store_c_8x32(acc, c, ldc, alpha, beta);
+  store(acc);
+}
+
+template <class LoadA, class LoadB>
+inline void tile_8x32(int64_t kc, LoadA load_a, LoadB load_b, float* c, int64_t ldc, float alpha, float beta) {
+  prefetch_c_8x32(c, ldc);
+  tile_8x32_then(kc, load_a, load_b, [&](const __m512 (&acc)[8][2]) { store_c_8x32(acc, c, ldc, alpha, beta); });
+}
+
+// store_c_8x32's arithmetic, then + bias[j] + res[i][j] and act: the conv epilogue's order
+// (f32_conv2d_epilogue__avx512 on the stored tile gives the same bits).
+template <activation A>
+void store_finished_8x32(const __m512 (&acc)[8][2], float* c, int64_t ldc, float alpha, float beta, const float* bias,
+                         const float* res) {
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const __m512 bias0 = bias != nullptr ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+  const __m512 bias1 = bias != nullptr ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    float* ci = c + i * ldc;
+    __m512 v0 = _mm512_mul_ps(va, acc[i][0]), v1 = _mm512_mul_ps(va, acc[i][1]);
+    if (beta != 0.0f) {
+      v0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), v0);
+      v1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), v1);
+    }
+    if (bias != nullptr) v0 = _mm512_add_ps(v0, bias0), v1 = _mm512_add_ps(v1, bias1);
+    if (res != nullptr) {
+      v0 = _mm512_add_ps(v0, _mm512_loadu_ps(res + i * ldc));
+      v1 = _mm512_add_ps(v1, _mm512_loadu_ps(res + i * ldc + 16));
+    }
+    _mm512_storeu_ps(ci, activate_avx512(A, v0));
+    _mm512_storeu_ps(ci + 16, activate_avx512(A, v1));
+  }
 }
 
 }  // namespace
+
+// A packed (lda 0) or 8 rows in place (lda > 0); the tile finished as store_finished_8x32. The
+// residual's rows are fetched while the k loop runs (from memory, in a conv).
+void f32_gemm_ukernel_8x32_finish__avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                                          int64_t ldc, float alpha, float beta, const float* bias, const float* res,
+                                          activation act) {
+  prefetch_c_8x32(c, ldc);
+  if (res != nullptr) prefetch_c_8x32(res, ldc);
+  auto load_b = [b](int64_t p, __m512& b0, __m512& b1) {
+    b0 = _mm512_loadu_ps(b + p * 32);
+    b1 = _mm512_loadu_ps(b + p * 32 + 16);
+  };
+  with_activation(act, [&](auto tag) {
+    constexpr activation A = decltype(tag)::value;
+    auto store = [&](const __m512 (&acc)[8][2]) { store_finished_8x32<A>(acc, c, ldc, alpha, beta, bias, res); };
+    if (lda == 0) {
+      tile_8x32_then(kc, [a](int i, int64_t p) { return a[p * 8 + i]; }, load_b, store);
+    } else {
+      tile_8x32_then(kc, [a, lda](int i, int64_t p) { return a[i * lda + p]; }, load_b, store);
+    }
+  });
+}
 
 void f32_gemm_ukernel_8x32__avx512(int64_t kc, const float* a, const float* b, float* c,
                                    int64_t ldc, float alpha, float beta) {

@@ -27,6 +27,9 @@ CONVKIT_GEMM_UKERNEL(f32_gemm_ukernel_8x32__avx512);
 // A or B read in place (f32_gemm_ukernel_rows_fn, _cols_fn), in f32-gemm-8x32-avx512.cc.
 void f32_gemm_ukernel_8x32_rows__avx512(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
                                         float* c, int64_t ldc, float alpha, float beta);
+void f32_gemm_ukernel_8x32_finish__avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                                          int64_t ldc, float alpha, float beta, const float* bias, const float* res,
+                                          activation act);
 void f32_gemm_ukernel_8x32_edge__avx512(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
                                         int64_t n_eff, float* c, int64_t ldc, float alpha, float beta);
 void f32_gemm_ukernel_8x32_cols__avx512(int64_t kc, const float* a, const float* b, int64_t ldb, int64_t n_eff,
