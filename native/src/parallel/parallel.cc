@@ -9,13 +9,7 @@
 // Why not OpenMP: libgomp gives every master thread its own team, so 4 libuv workers running
 // kernels kept 4 teams of budget-1 threads alive, and its idle threads spin for a long time
 // (GOMP_SPINCOUNT), taking the JS thread's core between calls. Here idle workers spin about
-// kSpinMicros, or until kWarmMicros (1 ms) after the last parallel_for began, then sleep on a
-// condition variable. The warm window is for a model's run, a parallel_for every few hundred
-// microseconds with serial steps between: a worker asleep after 50 us missed the next one
-// (the caller ran its chunks alone, revoking the posting: on squeezenet1_1 at 2 threads, batch
-// 1, the JS thread took 63% of the samples), and a futex wake-up costs tens of microseconds.
-// Measured, alternating builds: efficientnet_b0 2 threads batch 1 10.0-10.3 -> 7.5-8.8 ms,
-// squeezenet1_1 4.27-4.56 -> 4.20-4.31, resnet18 11.8-11.9 -> 10.8-11.6.
+// kSpinMicros, then sleep on a condition variable.
 //
 // Sharing the machine. Two kinds of pool threads, by what the JS thread does meanwhile:
 // - a sync call's helpers run at the process's priority. The caller computes too, so its event
@@ -138,22 +132,10 @@ void run_pieces(int64_t n, int64_t ranges, int64_t per_range, int64_t first, int
   }
 }
 
-// When the last parallel_for with helpers started (steady_clock ticks): idle workers keep
-// spinning kWarmMicros past it, so the next step of a model finds them awake.
-std::atomic<int64_t> last_parallel_start{0};
-constexpr int kWarmMicros = 1000;
-
-// Spins briefly with a pause instruction, then gives up: the caller blocks instead. `warm`:
-// also until kWarmMicros after the last parallel_for's start.
+// Spins briefly with a pause instruction, then gives up: the caller blocks instead.
 template <class Ready>
-bool spin_until(Ready ready, bool warm = false) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-  if (warm) {
-    const auto hot = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(
-                         last_parallel_start.load(std::memory_order_relaxed))) +
-                     std::chrono::microseconds(kWarmMicros);
-    deadline = std::max(deadline, hot);
-  }
+bool spin_until(Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
   for (int i = 1;; ++i) {
     if (ready()) return true;
     CONVKIT_PAUSE();
@@ -344,7 +326,7 @@ void pool::main_loop(pool* p, worker* w) {
   for (;;) {
     auto ready = [&] { return w->posted.load(std::memory_order_acquire) != seen; };
     assignment a;
-    if (!spin_until(ready, true)) {
+    if (!spin_until(ready)) {
       std::unique_lock<std::mutex> lock(w->mu);
       w->cv.wait(lock, ready);
     }
@@ -504,7 +486,6 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
     return;
   }
   const int nt = static_cast<int>(ws.size()) + 1;
-  last_parallel_start.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   first_error err;
   const int64_t per_range = std::min<int64_t>(kPiecesPerRange, n / nt);  // >= 1: n >= nt
   chunk_ctx ctx{n, nt, per_range, &fn, &err, std::make_unique<std::atomic<int64_t>[]>(nt),
