@@ -63,6 +63,9 @@ TEST(conv2d_bf16_matches_rounded_reference) {
         {1, 40, 5, 5, 48, 1, 1, 2, 2},                                // 1x1 stride 2
         {3, 24, 15, 13, 40, 3, 3, 2, 2, 1, 1, 1, 1},                  // 3x3 s2 (NHWC: tiled), ragged panels
         {1, 32, 7, 7, 72, 3, 3, 2, 2, 1, 1, 1, 1},                    // 4x4 output: chunks of channels at 2T
+        {2, 32, 9, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1},                   // stride 1, even Cin: pairs im2col (NHWC)
+        {1, 48, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1},                    // 49 positions: a partial row tile
+        {1, 16, 10, 9, 24, 5, 5, 1, 1, 3, 1, 2, 2, 2, 1},              // 5x5, dilation 2x1, asymmetric pad
     };
     for (shape s : list) {
       s.nhwc = nhwc;
@@ -87,7 +90,7 @@ TEST(conv2d_bf16_rounds) {
 TEST(conv2d_bf16_prepacked_is_bit_exact) {
   for (bool nhwc : {false, true}) {
     for (shape s : {shape{2, 64, 7, 9, 40, 1, 1}, shape{1, 40, 9, 11, 48, 1, 1, 2, 2}, shape{1, 19, 11, 13, 33, 3, 3, 1, 1, 1, 1, 1, 1},
-                    shape{2, 24, 9, 11, 40, 3, 3, 2, 2, 1, 1, 1, 1}}) {
+                    shape{2, 24, 9, 11, 40, 3, 3, 2, 2, 1, 1, 1, 1}, shape{1, 32, 9, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1}}) {
       s.nhwc = nhwc;
       s.bias = true;
       const conv2d_params p = test::conv_params(s);
@@ -95,9 +98,11 @@ TEST(conv2d_bf16_prepacked_is_bit_exact) {
       const auto x = test::rand_vec(nx), w = test::rand_vec(nw), b = test::rand_vec(s.cout);
       std::vector<float> packed(static_cast<size_t>(convkit::conv2d_bf16_packed_size(p))), y0(ny), y1(ny);
       // Panels where the tiled path or the NHWC pointwise GEMM takes the weights as B
-      // (conv2d-bf16.cc): not NCHW pointwise (A operand), not stride-1 k x k (fp32 path).
+      // (conv2d-bf16.cc): not NCHW pointwise (A operand), not NCHW k x k nor NHWC stride-1
+      // k x k of an odd channel count (fp32 paths).
       const bool pointwise = s.kh == 1 && s.sh == 1, strided = s.sh > 1;
-      const bool want_panels = convkit::sbgemm_native() && (s.kh == 1 ? nhwc || !pointwise : nhwc && strided && s.cin >= 16);
+      const bool want_panels = convkit::sbgemm_native() &&
+                               (s.kh == 1 ? nhwc || !pointwise : nhwc && (strided || s.cin % 2 == 0) && s.cin >= 16);
       CHECK((packed.size() > 0) == want_panels, "packed size %zu for nhwc %d k%ld", packed.size(), (int)nhwc, (long)s.kh);
       convkit::conv2d_bf16_prepack(p, w.data(), packed.data());
       convkit::conv2d_bf16(p, x.data(), w.data(), b.data(), y0.data());
@@ -121,7 +126,8 @@ TEST(conv2d_bf16_fused_epilogue_is_bit_exact) {
   }
   for (int threads : {1, 2}) {
     convkit::set_num_threads(threads);
-    for (shape s : {shape{3, 48, 7, 9, 40, 1, 1}, shape{1, 900, 5, 7, 72, 1, 1}, shape{2, 24, 9, 11, 40, 3, 3, 2, 2, 1, 1, 1, 1}}) {
+    for (shape s : {shape{3, 48, 7, 9, 40, 1, 1}, shape{1, 900, 5, 7, 72, 1, 1}, shape{2, 24, 9, 11, 40, 3, 3, 2, 2, 1, 1, 1, 1},
+                    shape{1, 64, 6, 7, 40, 3, 3, 1, 1, 1, 1, 1, 1}}) {
       for (activation act : {activation::none, activation::relu, activation::relu6, activation::sigmoid, activation::silu,
                              activation::hard_swish}) {
         for (bool residual : {false, true}) {

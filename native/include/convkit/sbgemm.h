@@ -41,6 +41,17 @@ void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
                         int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc,
                         const gemm_epilogue* epi = nullptr);
 
+// dst[q] = (bf16 src[2q], bf16 src[2q + 1]) (the first in the low half), a zero past n: an
+// array converted once for products that read it as their A (threaded for large n).
+void bf16_pairs(int64_t n, const float* src, uint32_t* dst);
+// C [m, n] = A . op(B) (+ epi), A given as bf16 pairs already: m rows of k / 2 pairs, lda
+// pairs apart (k even), read in place; op(B) prepacked (sbgemm_pack_b with trans_b, from an
+// [n, k] b). beta 0, alpha 1. The kernel reads A's rows in tiles of 8: rows up to the next
+// multiple of 8 past m must be readable (what they hold is not used). Only where
+// sbgemm_native() (std::invalid_argument elsewhere).
+void sbgemm_pairs_a_prepacked_b(int64_t m, int64_t n, int64_t k, const uint32_t* a, int64_t lda, const float* bp,
+                                float* c, int64_t ldc, const gemm_epilogue* epi = nullptr);
+
 // Whether sbgemm runs on bf16 instructions here (AVX512_BF16, and CONVKIT_BF16 is not
 // "emulate"); otherwise it rounds the operands and runs the fp32 GEMM (same results up to
 // the order of the sums, fp32 speed).

@@ -2,22 +2,25 @@
 // products summed in fp32. With the bf16 instructions (sbgemm_native) and groups == 1:
 //  - NCHW pointwise (1x1, stride 1, no padding): per image the GEMM of the weights and x itself,
 //      y_n [Cout, HW] = w [Cout, Cin] . x_n [Cin, HW], then the epilogue;
-//  - NHWC pointwise, strided or padded 1x1 (both layouts), and NHWC k x k of stride 2 or more on
-//    16 input channels or more: (image, tile of output positions, chunk of output channels)
-//    tasks, each on one thread: im2col of the tile (im2col.h; NHWC pointwise reads x itself),
-//    the GEMM with the weights as bf16 panels packed once per call (or once for many calls,
-//    conv2d_bf16_prepack), and the epilogue: NHWC inside the GEMM on each register tile
-//    (gemm_epilogue), NCHW after the tile's transpose while it is in cache. Per tile
+//  - NHWC pointwise, strided or padded 1x1 (both layouts), and NHWC k x k on 16 input channels
+//    or more, strided or of an even channel count: (image, tile of output positions, chunk of
+//    output channels) tasks, each on one thread: im2col of the tile (im2col.h; NHWC pointwise
+//    reads x itself), the GEMM with the weights as bf16 panels packed once per call (or once for
+//    many calls, conv2d_bf16_prepack), and the epilogue: NHWC inside the GEMM on each register
+//    tile (gemm_epilogue), NCHW after the tile's transpose while it is in cache. Per tile
 //    (Kd = KH*KW*Cin, col as im2col lays it out):
 //      NHWC yt [pt, Cout] = col [pt, Kd] . w^T           (written in place into y_n)
 //      NCHW yt [pt, Cout] = col [Kd, pt]^T . w^T         (then transposed into y_n [Cout, OHW])
+//    NHWC k x k of an even channel count converts x to bf16 pairs once per call and im2cols
+//    the pairs: the col is already the GEMM's A, read in place (half of fp32 im2col's bytes, no
+//    conversion or packing per tile).
 // Elsewhere: the fp32 conv2d of the rounded operands (the same values up to the order of the
-// sums, and Winograd's own error where it runs). Measured on this machine's Zen 5 (numbers in
-// issue 17's note), through im2col and the bf16 GEMM against the fp32 paths: ResNet-50's
-// strided 3x3 NHWC 1.7-2.3x faster (1 and 2 threads, weights prepacked), strided 1x1 1.8-3.7x;
-// but stride-1 3x3 (Winograd does 2.25x fewer multiplies) 0.8-1.0x, the Cin-3 stem (the direct
-// kernel reads no col matrix) 1.0x, and NCHW strided 3x3 0.5-1.35x (its im2col gathers every
-// other element of a row, and the tile goes through a transpose), so those keep fp32 arithmetic.
+// sums, and Winograd's own error where it runs). Measured on this machine's Zen 5 (issue 17's
+// notes) against the fp32 paths, weights prepacked, batch 4, 1 thread: ResNet-50's strided 3x3
+// NHWC 2.1x faster, its stride-1 3x3 1.1-1.3x faster than fp32 Winograd (2x on 7 x 7 maps, where
+// Winograd's tiles are a poor fit), strided 1x1 1.8-3.7x; the Cin-3 stem (the direct kernel reads
+// no col matrix) 1.0x, and NCHW strided 3x3 0.5-1.35x (its im2col gathers every other element of
+// a row, and the tile goes through a transpose), so those keep fp32 arithmetic.
 #include <algorithm>
 #include <vector>
 
@@ -38,15 +41,24 @@ thread_local workspace rounded_x_space, rounded_w_space;
 // The weights' bf16 panels of one call (when the caller passed none), shared by its tiles.
 thread_local workspace packed_w_space;
 thread_local workspace tile_space;  // a task's [pt, Cout] output tile (NCHW, before its transpose)
+thread_local workspace pairs_x_space;  // x as bf16 pairs (pairs_im2col), for one call
 
 // Output rows worth a thread for the pointwise epilogue pass.
 constexpr int64_t kEpilogueGrain = int64_t{1} << 15;
+
+// NHWC k x k (not pointwise) with an even channel count: x converted to bf16 pairs once per
+// call, the tiles' im2col copies pairs (half the bytes of fp32, no conversion when packing),
+// and the GEMM reads that col in place.
+bool pairs_im2col(const conv2d_params& p) {
+  return p.data_layout == layout::nhwc && p.in_channels % 2 == 0 && !is_pointwise(p);
+}
 
 // The bf16 GEMM path exists for p and pays (see the top of the file).
 bool bf16_gemm_path(const conv2d_params& p) {
   if (!sbgemm_native() || p.groups != 1) return false;
   if (p.kernel_h == 1 && p.kernel_w == 1) return true;
-  return p.data_layout == layout::nhwc && (p.stride_h > 1 || p.stride_w > 1) && p.in_channels >= 16;
+  if (p.data_layout != layout::nhwc || p.in_channels < 16) return false;
+  return p.stride_h > 1 || p.stride_w > 1 || pairs_im2col(p);
 }
 
 // The tiled path (not the pointwise GEMM on x itself).
@@ -150,6 +162,16 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
     packed = bp;
   }
   const f32_transpose_tile_fn transpose = get_copy_config().transpose_tile;
+  // x as bf16 pairs, once for the call: [N, H, W, Cin / 2] (pairs_im2col).
+  const bool pairs = pairs_im2col(p);
+  const int64_t cp = Cin / 2, kdp = Kd / 2;
+  conv2d_params pp = p;  // the geometry over pairs: im2col_nhwc copies 4-byte elements
+  pp.in_channels = cp;
+  uint32_t* xp = nullptr;
+  if (pairs) {
+    xp = reinterpret_cast<uint32_t*>(pairs_x_space.get(static_cast<size_t>(p.batch * HW * cp)));
+    bf16_pairs(p.batch * HW * Cin, x, xp);
+  }
   auto task = [&](int64_t t) {
     const int64_t chunk = t % cut.chunks, tile_of = t / cut.chunks;
     const int64_t n = tile_of / cut.tiles, p0 = (tile_of % cut.tiles) * cut.tile, pt = std::min(cut.tile, positions - p0);
@@ -158,6 +180,16 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
     float* y_n = y + n * Cout * OHW;
     const float* r_n = r ? r + n * Cout * OHW : nullptr;
     const float* bp = packed + sbgemm_packed_b_offset(c0, Kd);
+    if (pairs) {
+      // col [pt, Kd / 2] pairs, rows up to the tile's multiple of 8 readable (the buffer's).
+      uint32_t* col = reinterpret_cast<uint32_t*>(col_workspace().get(static_cast<size_t>(kdp * ((cut.tile + 7) / 8 * 8))));
+      im2col_nhwc(pp, reinterpret_cast<const float*>(xp + n * HW * cp), 0, p0, pt, reinterpret_cast<float*>(col));
+      float* yt = y_n + p0 * Cout + c0;
+      const gemm_epilogue epi{bias ? bias + c0 : nullptr, r_n ? r_n + p0 * Cout + c0 : nullptr, p.act, epilogue_rows};
+      const bool any = epi.bias != nullptr || epi.res != nullptr || p.act != activation::none;
+      sbgemm_pairs_a_prepacked_b(pt, c1 - c0, Kd, col, kdp, bp, yt, Cout, any ? &epi : nullptr);
+      return;
+    }
     if (nhwc) {
       const float* a = x_n + p0 * Cin;  // pointwise: rows p0.. of x
       if (!pointwise) {

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "configs/gemm-config.h"
@@ -112,9 +113,11 @@ void pack_a_block(const sbgemm_plan& plan, bool trans_a, const float* a, int64_t
 
 // bpre: op(B) packed by sbgemm_pack_b (its full-K pair panels), or null to pack them here.
 // epi: null, or the epilogue the last k block finishes each tile with (alpha 1).
+// a_pairs: null, or A already as rows of pairs (lda pairs apart, not transposed, k even),
+// read in place without packing (a unused).
 void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, const uint32_t* bpre,
-                   float beta, float* c, int64_t ldc, const gemm_epilogue* epi) {
+                   float beta, float* c, int64_t ldc, const gemm_epilogue* epi, const uint32_t* a_pairs = nullptr) {
   const int64_t MR = plan.mr, NR = plan.nr, MC = plan.mc, KC = plan.kc;
   const int64_t kp = (k + 1) / 2, n_panels = (n + NR - 1) / NR;
   // Inside a parallel_for chunk (a conv tile's GEMM) it runs on this thread alone: planned for one
@@ -151,7 +154,9 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
       const int64_t kc = std::min(KC, k - pc), kcp = (kc + 1) / 2;
       const float beta_eff = pc == 0 ? beta : 1.0f;
       const gemm_epilogue* finish = pc + kc >= k ? epi : nullptr;  // the last k block
-      pack_a_block(plan, trans_a, a, lda, k, ic, mc, pc, kc, ap);
+      const uint32_t* ab = a_pairs != nullptr ? a_pairs + ic * lda + pc / 2 : ap;  // rows ic.., pairs from pc / 2
+      const int64_t a_ld = a_pairs != nullptr ? lda : trans_a ? 0 : kcp;
+      if (a_pairs == nullptr) pack_a_block(plan, trans_a, a, lda, k, ic, mc, pc, kc, ap);
       for (int64_t jp = jp0; jp < jp1; ++jp) {
         const int64_t jr = jp * NR, n_eff = std::min(NR, n - jr);
         const uint16_t* bpanel = reinterpret_cast<const uint16_t*>(bp + (jp * kp + pc / 2) * NR);
@@ -159,8 +164,7 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
         for (int64_t ir = 0; ir < mc; ir += MR) {
           const int64_t m_eff = std::min(MR, mc - ir);
           // Row ir of the block (rows of pairs, or its panel: pack_a_block).
-          const uint16_t* apanel = reinterpret_cast<const uint16_t*>(ap + ir * kcp);
-          const int64_t a_ld = trans_a ? 0 : kcp;
+          const uint16_t* apanel = reinterpret_cast<const uint16_t*>(ab + ir * (a_ld != 0 ? a_ld : kcp));
           float* cij = c + (ic + ir) * ldc + jr;
           const float* res = finish != nullptr && finish->res != nullptr ? finish->res + (ic + ir) * ldc + jr : nullptr;
           if (m_eff == MR && n_eff == NR) {
@@ -180,7 +184,8 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
   };
   auto worker = [&](int64_t piece, int64_t) {
     alignas(64) float tile[16 * 64];  // MR * NR <= 1024
-    uint32_t* ap = as_pairs(pack_a_space.get(static_cast<size_t>((MC + MR - 1) / MR * MR * (KC / 2 + 1))));
+    uint32_t* ap = a_pairs != nullptr ? nullptr
+                                      : as_pairs(pack_a_space.get(static_cast<size_t>((MC + MR - 1) / MR * MR * (KC / 2 + 1))));
     // Its range by its parallel_for piece, as gemm.cc's macro_tasks (the same rows per core).
     const int64_t self = piece % threads;
     run_own_range_then_others(n_tasks, threads, self, taken.get(), [&](int64_t t) { run_task(t, ap, tile); });
@@ -242,6 +247,37 @@ void sbgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float a
     return;
   }
   sbgemm_packed(plan, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc, nullptr);
+}
+
+void bf16_pairs(int64_t n, const float* src, uint32_t* dst) {
+  const sbgemm_plan& plan = get_sbgemm_plan();
+  auto part = [&](int64_t lo, int64_t hi) {  // lo even
+    if (plan.pairs_along) {
+      plan.pairs_along(hi - lo, src + lo, dst + lo / 2);
+      return;
+    }
+    for (int64_t i = lo; i < hi; i += 2) {
+      const uint32_t hi_half = i + 1 < hi ? float_to_bf16(src[i + 1]) : 0u;
+      dst[i / 2] = float_to_bf16(src[i]) | hi_half << 16;
+    }
+  };
+  constexpr int64_t kChunk = 1 << 16;  // floats per task (even)
+  if (n >= 2 * kChunk && get_num_threads() > 1) {
+    parallel_for((n + kChunk - 1) / kChunk, [&](int64_t lo, int64_t hi) { part(lo * kChunk, std::min(n, hi * kChunk)); });
+  } else {
+    part(0, n);
+  }
+}
+
+void sbgemm_pairs_a_prepacked_b(int64_t m, int64_t n, int64_t k, const uint32_t* a, int64_t lda, const float* bp,
+                                float* c, int64_t ldc, const gemm_epilogue* epi) {
+  const sbgemm_plan& plan = get_sbgemm_plan();
+  if (m <= 0 || n <= 0) return;
+  if (plan.ukernel == nullptr || bp == nullptr || k <= 0 || k % 2 != 0) {
+    throw std::invalid_argument("sbgemm_pairs_a_prepacked_b: needs the bf16 kernels, packed B and an even k");
+  }
+  sbgemm_packed(plan, false, true, m, n, k, 1.0f, nullptr, lda, nullptr, 0, reinterpret_cast<const uint32_t*>(bp),
+                0.0f, c, ldc, epi, a);
 }
 
 int64_t sbgemm_packed_b_size(int64_t n, int64_t k) {
