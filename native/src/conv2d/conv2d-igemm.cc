@@ -249,13 +249,19 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
   const int64_t ch_block = pos_a ? kTaskChannelsB : plan.mc;
   int64_t pblocks = std::min(pos_panels, (pos_panels * rp + pos_block - 1) / pos_block);
   int64_t cblocks = std::min(ch_panels, (ch_panels * rc + ch_block - 1) / ch_block);
-  if (threads > 1 && images < 8 * threads) {
+  // Images are run per_pass at a time (the padded copies' budget), so the threads share the
+  // tasks of one pass: the split counts those images, not the batch (a 4 x 28 x 28 x 256 3x3
+  // stride-2 NHWC layer, one image per pass, ran one task per pass on one of 2 threads:
+  // 6.3 ms on 2 threads, 6.4 on 1).
+  const int64_t image_floats = cin_g * geo.plane;
+  const int64_t per_pass = std::clamp<int64_t>(kPassFloats / std::max<int64_t>(image_floats, 1), 1, images);
+  if (threads > 1 && per_pass < 8 * threads) {
     // Enough tasks for the threads, in a multiple of them. A position split makes every task
     // read all its weights, a channel split makes every task pack all its positions: split
     // the dimension whose duplicate is the smaller.
     // (r3x3_14 on 2 threads: channels 0.79 ms, positions 0.95 ms.)
     const bool split_ch = cout_g > P;
-    while (images * pblocks * cblocks < threads || (images * pblocks * cblocks) % threads != 0) {
+    while (per_pass * pblocks * cblocks < threads || (per_pass * pblocks * cblocks) % threads != 0) {
       if (split_ch && cblocks < ch_panels) {
         ++cblocks;
       } else if (pblocks < pos_panels) {
@@ -271,8 +277,6 @@ void conv2d_igemm(const conv2d_params& p, const float* x, const float* w, const 
   const int64_t max_pos = (pos_panels + pblocks - 1) / pblocks * rp;  // positions of a block
   const int64_t max_ch = (ch_panels + cblocks - 1) / cblocks * rc;    // channels of a block
 
-  const int64_t image_floats = cin_g * geo.plane;
-  const int64_t per_pass = std::clamp<int64_t>(kPassFloats / std::max<int64_t>(image_floats, 1), 1, images);
   float* xp_all = padded_images_space().get(static_cast<size_t>(per_pass * image_floats));
   const f32_igemm_pack_panel_fn pack_panel = cfg.pack_panel;
   // Padded rows are copied in chunks of about 32 KB, each once, by the first task needing it.
