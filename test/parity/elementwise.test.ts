@@ -42,7 +42,11 @@ describe.skipIf(skip)('elementwise parity native vs ts', () => {
   const cases: [number[], number[]][] = [[[], []], [[4099], []], [[], [4099]], [[2, 3, 5, 7], [3, 1, 1]], [[2, 5, 7, 3], [3]], [[1000], [1000]], [[3, 1, 5], [1, 4, 1]],
     // Short rows repeated under contiguous ones (the periodic path: an NHWC channel scale), over
     // the two-thread split (ranges starting mid-row), either side repeated, rows of 1 and 255.
-    [[1, 97, 89, 24], [1, 1, 1, 24]], [[1, 1, 1, 24], [1, 97, 89, 24]], [[3, 7, 13, 255], [255]], [[70001, 1], [1]], [[5, 9, 40], [1, 1, 40]]];
+    [[1, 97, 89, 24], [1, 1, 1, 24]], [[1, 1, 1, 24], [1, 97, 89, 24]], [[3, 7, 13, 255], [255]], [[70001, 1], [1]], [[5, 9, 40], [1, 1, 40]],
+    // The same per image ([N, P, C] * [N, 1, C]: a batch of channel scales), either side, two
+    // outer dims, and a split over threads that starts mid-image.
+    [[4, 97, 89, 24], [4, 1, 1, 24]], [[3, 1, 1, 40], [3, 50, 41, 40]], [[2, 3, 700, 17], [2, 3, 1, 17]],
+    [[4, 130, 130, 8], [4, 1, 1, 8]]];
   for (let i = 0; i < 40; i++) cases.push(shapes(r));
   for (const [sa, sb] of cases) {
     it(`binary a [${sa}] b [${sb}]`, () => {
