@@ -12,13 +12,19 @@
 namespace convkit {
 namespace {
 
+// Every lane on. The plain max / min / roundscale / scalef intrinsics pass _mm512_undefined_ps()
+// through, which trips GCC 12's -Wuninitialized where a kernel inlines them (GCC bug 105593,
+// see util/x86-intrinsics.h); their zero-masked forms with every lane on are the same
+// instructions.
+constexpr __mmask16 kAll16 = static_cast<__mmask16>(0xFFFF);
+
 // e^x for x <= 0 (0 below -104); NaN lanes come out finite: the callers put NaN back.
 inline __m512 exp_nonpos_avx512(__m512 x) {
   const __m512 lo = _mm512_set1_ps(-104.0f);
   const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
-  x = _mm512_max_ps(x, lo);  // NaN -> lo
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  x = _mm512_maskz_max_ps(kAll16, x, lo);  // NaN -> lo
+  const __m512 n = _mm512_maskz_roundscale_ps(kAll16, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
   r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
   __m512 p = _mm512_set1_ps(1.9875691500e-4f);
@@ -28,7 +34,7 @@ inline __m512 exp_nonpos_avx512(__m512 x) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
   const __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
-  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~under), _mm512_scalef_ps(e, n));
+  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~under), _mm512_maskz_scalef_ps(kAll16, e, n));
 }
 
 // 1 / (1 + e^-v) from e^-|v|; NaN stays NaN.
@@ -46,13 +52,14 @@ inline __m512 activate_avx512(activation act, __m512 v) {
   const __m512 zero = _mm512_setzero_ps();
   switch (act) {
     case activation::none: return v;
-    case activation::relu: return _mm512_max_ps(zero, v);
-    case activation::relu6: return _mm512_min_ps(_mm512_set1_ps(6.0f), _mm512_max_ps(zero, v));
+    case activation::relu: return _mm512_maskz_max_ps(kAll16, zero, v);
+    case activation::relu6:
+      return _mm512_maskz_min_ps(kAll16, _mm512_set1_ps(6.0f), _mm512_maskz_max_ps(kAll16, zero, v));
     case activation::sigmoid: return sigmoid_avx512(v);
     case activation::silu: return _mm512_mul_ps(v, sigmoid_avx512(v));
     case activation::hard_swish: {
-      const __m512 t = _mm512_min_ps(_mm512_set1_ps(6.0f),
-                                     _mm512_max_ps(zero, _mm512_add_ps(v, _mm512_set1_ps(3.0f))));
+      const __m512 t = _mm512_maskz_min_ps(kAll16, _mm512_set1_ps(6.0f),
+                                           _mm512_maskz_max_ps(kAll16, zero, _mm512_add_ps(v, _mm512_set1_ps(3.0f))));
       return _mm512_mul_ps(_mm512_mul_ps(v, t), _mm512_set1_ps(1.0f / 6.0f));
     }
   }
@@ -67,7 +74,7 @@ inline __m512 finish_avx512(__m512 a, __mmask16 m, const float* res, activation 
   // max(0, a) in its zero-masked form (every lane on: the same vmaxps): the plain intrinsic's
   // _mm512_undefined_ps() pass-through trips GCC 12's -Wuninitialized where the direct NHWC
   // kernel inlines it (GCC bug 105593, see util/x86-intrinsics.h).
-  if (M == kFinishRelu) return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), _mm512_setzero_ps(), a);
+  if (M == kFinishRelu) return _mm512_maskz_max_ps(kAll16, _mm512_setzero_ps(), a);
   if (res != nullptr) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m, res));
   return activate_avx512(act, a);
 }

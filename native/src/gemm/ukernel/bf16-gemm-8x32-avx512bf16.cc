@@ -9,7 +9,6 @@
 #include "util/x86-intrinsics.h"
 #include <cstdint>
 
-#include "conv2d/ukernel/activation-avx512.h"
 #include "conv2d/ukernel/ukernels.h"  // with_activation
 #include "gemm/ukernel/gemm-tile-avx512.h"
 
@@ -58,29 +57,6 @@ inline void accumulate_8x32(int64_t kp, const uint16_t* a, int64_t lda, const ui
   }
 }
 
-// c = A(act, (acc + beta * c) + bias + res) per row, the epilogue's order of additions
-// (f32_conv2d_epilogue__avx512 on the stored tile gives the same bits).
-template <activation A>
-void store_finished_8x32(const __m512 (&acc)[8][2], float* c, int64_t ldc, float beta, const float* bias,
-                         const float* res) {
-  const __m512 b0 = bias != nullptr ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
-  const __m512 b1 = bias != nullptr ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
-  const __m512 vb = _mm512_set1_ps(beta);
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) {
-    float* ci = c + i * ldc;
-    __m512 v0 = beta == 0.0f ? acc[i][0] : _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), acc[i][0]);
-    __m512 v1 = beta == 0.0f ? acc[i][1] : _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), acc[i][1]);
-    if (bias != nullptr) v0 = _mm512_add_ps(v0, b0), v1 = _mm512_add_ps(v1, b1);
-    if (res != nullptr) {
-      v0 = _mm512_add_ps(v0, _mm512_loadu_ps(res + i * ldc));
-      v1 = _mm512_add_ps(v1, _mm512_loadu_ps(res + i * ldc + 16));
-    }
-    _mm512_storeu_ps(ci, activate_avx512(A, v0));
-    _mm512_storeu_ps(ci + 16, activate_avx512(A, v1));
-  }
-}
-
 }  // namespace
 
 void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b, float* c,
@@ -99,7 +75,7 @@ void bf16_gemm_ukernel_8x32_finish__avx512bf16(int64_t kp, const uint16_t* a, in
   __m512 acc[8][2];
   accumulate_8x32(kp, a, lda, b, acc);
   with_activation(act, [&](auto tag) {
-    store_finished_8x32<decltype(tag)::value>(acc, c, ldc, beta, bias, res);
+    store_finished_8x32<decltype(tag)::value>(acc, c, ldc, 1.0f, beta, bias, res);
   });
 }
 

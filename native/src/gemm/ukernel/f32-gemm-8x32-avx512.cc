@@ -6,7 +6,6 @@
 #include "util/x86-intrinsics.h"
 #include <cstdint>
 
-#include "conv2d/ukernel/activation-avx512.h"
 #include "conv2d/ukernel/ukernels.h"  // with_activation
 #include "gemm/ukernel/gemm-tile-avx512.h"
 #include "util/avx512-helpers.h"
@@ -40,32 +39,6 @@ template <class LoadA, class LoadB>
 inline void tile_8x32(int64_t kc, LoadA load_a, LoadB load_b, float* c, int64_t ldc, float alpha, float beta) {
   prefetch_c_8x32(c, ldc);
   tile_8x32_then(kc, load_a, load_b, [&](const __m512 (&acc)[8][2]) { store_c_8x32(acc, c, ldc, alpha, beta); });
-}
-
-// store_c_8x32's arithmetic, then + bias[j] + res[i][j] and act: the conv epilogue's order
-// (f32_conv2d_epilogue__avx512 on the stored tile gives the same bits).
-template <activation A>
-void store_finished_8x32(const __m512 (&acc)[8][2], float* c, int64_t ldc, float alpha, float beta, const float* bias,
-                         const float* res) {
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  const __m512 bias0 = bias != nullptr ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
-  const __m512 bias1 = bias != nullptr ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) {
-    float* ci = c + i * ldc;
-    __m512 v0 = _mm512_mul_ps(va, acc[i][0]), v1 = _mm512_mul_ps(va, acc[i][1]);
-    if (beta != 0.0f) {
-      v0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), v0);
-      v1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), v1);
-    }
-    if (bias != nullptr) v0 = _mm512_add_ps(v0, bias0), v1 = _mm512_add_ps(v1, bias1);
-    if (res != nullptr) {
-      v0 = _mm512_add_ps(v0, _mm512_loadu_ps(res + i * ldc));
-      v1 = _mm512_add_ps(v1, _mm512_loadu_ps(res + i * ldc + 16));
-    }
-    _mm512_storeu_ps(ci, activate_avx512(A, v0));
-    _mm512_storeu_ps(ci + 16, activate_avx512(A, v1));
-  }
 }
 
 }  // namespace
