@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "configs/conv2d-config.h"
 #include "convkit/sbgemm.h"
 #include "harness.h"
 
@@ -134,6 +135,31 @@ TEST(sbgemm_prepacked_b_is_bit_exact) {
     convkit::sbgemm_prepacked_b(ta, tb, m, n, k, 1.0f, a.data(), ta ? m : k, b.data(), tb ? k : n,
                                 bp.empty() ? nullptr : bp.data(), 0.0f, c1.data(), n);
     CHECK(std::memcmp(c0.data(), c1.data(), c0.size() * 4) == 0, "prepacked differs (ta %d tb %d)", (int)ta, (int)tb);
+  }
+}
+
+// With an epilogue (gemm_epilogue), any alpha and beta: the bits of the product followed by the
+// conv config's epilogue pass; full tiles finished in registers, the partial ones (77 rows, 45
+// columns) by the pass, over several k blocks.
+TEST(sbgemm_prepacked_b_epilogue_is_bit_exact) {
+  using convkit::activation;
+  const int64_t m = 77, n = 45, k = 403;
+  for (int t = 0; t < 4; ++t) {
+    for (activation act : {activation::none, activation::relu, activation::sigmoid}) {
+      const bool ta = t & 1, tb = t & 2;
+      const auto a = test::rand_vec(m * k), b = test::rand_vec(k * n), bias = test::rand_vec(n), res = test::rand_vec(m * n);
+      const auto c_in = test::rand_vec(m * n);
+      std::vector<float> bp(static_cast<size_t>(convkit::sbgemm_packed_b_size(n, k))), c0(c_in), c1(c_in);
+      convkit::sbgemm_pack_b(tb, n, k, b.data(), tb ? k : n, bp.data());
+      const auto rows = convkit::get_conv2d_config().epilogue_rows;
+      convkit::sbgemm(ta, tb, m, n, k, -0.5f, a.data(), ta ? m : k, b.data(), tb ? k : n, 0.75f, c0.data(), n);
+      rows(c0.data(), m, n, n, bias.data(), false, res.data(), act);
+      const convkit::gemm_epilogue epi{bias.data(), res.data(), act, rows};
+      convkit::sbgemm_prepacked_b(ta, tb, m, n, k, -0.5f, a.data(), ta ? m : k, b.data(), tb ? k : n,
+                                  bp.empty() ? nullptr : bp.data(), 0.75f, c1.data(), n, &epi);
+      CHECK(std::memcmp(c0.data(), c1.data(), c0.size() * 4) == 0, "epilogue differs (ta %d tb %d act %d)", (int)ta,
+            (int)tb, static_cast<int>(act));
+    }
   }
 }
 

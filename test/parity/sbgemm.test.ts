@@ -1,7 +1,7 @@
 // precision 'bf16': native sbgemm == the ts backend's exact reference (operands rounded to
 // bf16, fp32 products) within fp32 accumulation error, on every transpose, partial tiles, odd
 // K (the last pair half padding), several k blocks, strided leading dimensions, alpha / beta;
-// conv2d with precision 'bf16' (the bf16 GEMM for 1x1 kernels and NHWC strided ones, the
+// conv2d with precision 'bf16' (the bf16 GEMM for 1x1 kernels and NHWC k x k ones, the
 // rounded operands' fp32 conv elsewhere) against the ts reference, both layouts, with the fused
 // epilogue, at 1 and 2 threads (tiles of positions, chunks of channels) and which path ran;
 // which path ran (bf16 instructions where /proc/cpuinfo lists avx512_bf16 at the AVX-512
@@ -119,13 +119,19 @@ describe.skipIf(skip)('conv2d precision bf16 native vs ts', () => {
     ['3x3 / 2, Cin 24', [3, 24, 15, 13], [40, 24, 3, 3], { stride: 2, padding: 1 }],
     ['3x3 / 2, small map', [1, 32, 7, 7], [72, 32, 3, 3], { stride: 2, padding: 1 }],
     ['5x3 / (2, 3), padded', [2, 17, 12, 16], [33, 17, 5, 3], { stride: [2, 3], padding: [2, 1, 0, 1] }],
+    // NHWC stride 1 of an even channel count: the im2col of bf16 pairs (a 7x7 output: a partial
+    // row tile; dilation with asymmetric padding).
+    ['3x3, Cin 32', [2, 32, 9, 11], [40, 32, 3, 3], { padding: 1 }],
+    ['3x3, Cin 48, 7x7', [1, 48, 7, 7], [64, 48, 3, 3], { padding: 1 }],
+    ['5x5 dilated, Cin 16', [1, 16, 10, 9], [24, 16, 5, 5], { dilation: [2, 1], padding: [3, 1, 2, 2] }],
   ];
   // The path native takes with the bf16 instructions (conv2d-bf16.cc bf16_gemm_path): 1x1 of
-  // one group, or NHWC stride >= 2 on 16 input channels or more; else the fp32 conv's own path.
+  // one group, or NHWC k x k on 16 input channels or more, strided or of an even channel count;
+  // else the fp32 conv's own path.
   const bf16Gemm = (ws: number[], extra: Record<string, unknown>, layout: string): boolean => {
     if (info().native.bf16 !== 'avx512_bf16' || (extra.groups ?? 1) !== 1) return false;
     if (ws[2] === 1 && ws[3] === 1) return true;
-    return layout === 'nhwc' && extra.stride !== undefined && ws[1] >= 16;
+    return layout === 'nhwc' && ws[1] >= 16 && (extra.stride !== undefined || ws[1] % 2 === 0);
   };
   for (const [name, xs, ws, extra] of cases) {
     for (const layout of ['nchw', 'nhwc'] as const) for (const threads of [1, 2]) {

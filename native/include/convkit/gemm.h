@@ -45,6 +45,8 @@ struct gemm_epilogue {
   activation act;
   void (*rows)(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, bool bias_per_row,
                const float* res, activation act);
+  // Whether it changes anything (callers pass null instead of an empty one).
+  bool any() const { return bias != nullptr || res != nullptr || act != activation::none; }
 };
 void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp);
 // hook or epi (not both): the epilogue by blocks, or inside the tiles.

@@ -16,11 +16,11 @@ namespace convkit {
 //   c: MR x NR tile, row stride ldc; c = alpha * a.b + beta * c, beta == 0 never reads c.
 using bf16_gemm_ukernel_fn = void (*)(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b, float* c,
                                       int64_t ldc, float alpha, float beta);
-// The same product finishing the tile as a conv epilogue does, in registers (alpha 1):
-//   c = act((a.b + beta * c) + bias[j] + res[i*ldc + j]); bias (at the tile's first column) and
-//   res (at its first element, row stride ldc) may be null.
+// The same product finishing the tile as a conv epilogue does, in registers:
+//   c = act((alpha * a.b + beta * c) + bias[j] + res[i*ldc + j]); bias (at the tile's first
+//   column) and res (at its first element, row stride ldc) may be null.
 using bf16_gemm_ukernel_finish_fn = void (*)(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b,
-                                             float* c, int64_t ldc, float beta, const float* bias,
+                                             float* c, int64_t ldc, float alpha, float beta, const float* bias,
                                              const float* res, activation act);
 // fp32 -> bf16 pairs (as uint32: the first element in the low half), rounded as float_to_bf16.
 //   along:  dst[q] = (src[2q], src[2q+1]) for q < ceil(n/2), zero past n.

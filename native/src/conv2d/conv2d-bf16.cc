@@ -180,29 +180,25 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
     float* y_n = y + n * Cout * OHW;
     const float* r_n = r ? r + n * Cout * OHW : nullptr;
     const float* bp = packed + sbgemm_packed_b_offset(c0, Kd);
-    if (pairs) {
-      // col [pt, Kd / 2] pairs, rows up to the tile's multiple of 8 readable (the buffer's).
-      uint32_t* col = reinterpret_cast<uint32_t*>(col_workspace().get(static_cast<size_t>(kdp * ((cut.tile + 7) / 8 * 8))));
-      im2col_nhwc(pp, reinterpret_cast<const float*>(xp + n * HW * cp), 0, p0, pt, reinterpret_cast<float*>(col));
+    if (nhwc) {
+      // yt [pt, c1 - c0] in place in y_n; the epilogue inside the GEMM, on each tile in registers.
       float* yt = y_n + p0 * Cout + c0;
       const gemm_epilogue epi{bias ? bias + c0 : nullptr, r_n ? r_n + p0 * Cout + c0 : nullptr, p.act, epilogue_rows};
-      const bool any = epi.bias != nullptr || epi.res != nullptr || p.act != activation::none;
-      sbgemm_pairs_a_prepacked_b(pt, c1 - c0, Kd, col, kdp, bp, yt, Cout, any ? &epi : nullptr);
-      return;
-    }
-    if (nhwc) {
+      if (pairs) {
+        // col [pt, Kd / 2] pairs, rows up to the tile's multiple of 8 readable (the buffer's).
+        uint32_t* col = reinterpret_cast<uint32_t*>(col_workspace().get(static_cast<size_t>(kdp * ((cut.tile + 7) / 8 * 8))));
+        im2col_nhwc(pp, reinterpret_cast<const float*>(xp + n * HW * cp), 0, p0, pt, reinterpret_cast<float*>(col));
+        sbgemm_pairs_a_prepacked_b(pt, c1 - c0, Kd, col, kdp, bp, yt, Cout, epi.any() ? &epi : nullptr);
+        return;
+      }
       const float* a = x_n + p0 * Cin;  // pointwise: rows p0.. of x
       if (!pointwise) {
         float* col = col_workspace().get(static_cast<size_t>(Kd * cut.tile));
         im2col_nhwc(p, x_n, 0, p0, pt, col);
         a = col;
       }
-      float* yt = y_n + p0 * Cout + c0;
-      // The epilogue inside the GEMM, on each tile in registers.
-      const gemm_epilogue epi{bias ? bias + c0 : nullptr, r_n ? r_n + p0 * Cout + c0 : nullptr, p.act, epilogue_rows};
-      const bool any = epi.bias != nullptr || epi.res != nullptr || p.act != activation::none;
       sbgemm_prepacked_b(false, true, pt, c1 - c0, Kd, 1.0f, a, Kd, w + c0 * Kd, Kd, bp, 0.0f, yt, Cout,
-                         any ? &epi : nullptr);
+                         epi.any() ? &epi : nullptr);
       return;
     }
     float* col = col_workspace().get(static_cast<size_t>(Kd * cut.tile));

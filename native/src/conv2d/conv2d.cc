@@ -127,10 +127,9 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
     if (wp != nullptr) {
       // The epilogue inside the GEMM's tiles (gemm_epilogue), when there is one.
       const gemm_epilogue epi{bias, res != nullptr ? res + at : nullptr, p.act, get_conv2d_config().epilogue_rows};
-      const bool any = bias != nullptr || res != nullptr || p.act != activation::none;
       sgemm_prepacked(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g,
                       wp + g * sgemm_packed_b_size(cout_g, cin_g), 0.0f, y + at, p.out_channels, nullptr,
-                      any ? &epi : nullptr);
+                      epi.any() ? &epi : nullptr);
     } else {
       sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at,
             p.out_channels);

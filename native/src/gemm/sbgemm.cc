@@ -112,7 +112,7 @@ void pack_a_block(const sbgemm_plan& plan, bool trans_a, const float* a, int64_t
 }
 
 // bpre: op(B) packed by sbgemm_pack_b (its full-K pair panels), or null to pack them here.
-// epi: null, or the epilogue the last k block finishes each tile with (alpha 1).
+// epi: null, or the epilogue the last k block finishes each tile with.
 // a_pairs: null, or A already as rows of pairs (lda pairs apart, not transposed, k even),
 // read in place without packing (a unused).
 void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
@@ -169,7 +169,7 @@ void sbgemm_packed(const sbgemm_plan& plan, bool trans_a, bool trans_b, int64_t 
           const float* res = finish != nullptr && finish->res != nullptr ? finish->res + (ic + ir) * ldc + jr : nullptr;
           if (m_eff == MR && n_eff == NR) {
             if (finish != nullptr) {
-              plan.ukernel_finish(kcp, apanel, a_ld, bpanel, cij, ldc, beta_eff, bias, res, finish->act);
+              plan.ukernel_finish(kcp, apanel, a_ld, bpanel, cij, ldc, alpha, beta_eff, bias, res, finish->act);
             } else {
               plan.ukernel(kcp, apanel, a_ld, bpanel, cij, ldc, alpha, beta_eff);
             }
@@ -301,8 +301,8 @@ void sbgemm_prepacked_b(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
                         int64_t lda, const float* b, int64_t ldb, const float* bp, float beta, float* c, int64_t ldc,
                         const gemm_epilogue* epi) {
   const sbgemm_plan& plan = get_sbgemm_plan();
-  if (plan.ukernel == nullptr || bp == nullptr || m <= 0 || n <= 0 || k <= 0 || alpha != 1.0f) {
-    // The product, then the epilogue over all of C.
+  if (plan.ukernel == nullptr || bp == nullptr || m <= 0 || n <= 0 || k <= 0 || alpha == 0.0f) {
+    // The product (or beta * C alone), then the epilogue over all of C.
     sbgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (epi != nullptr && m > 0 && n > 0) epi->rows(c, m, n, ldc, epi->bias, false, epi->res, epi->act);
     return;

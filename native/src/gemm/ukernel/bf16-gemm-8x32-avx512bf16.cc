@@ -68,14 +68,14 @@ void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, int64_t l
 }
 
 void bf16_gemm_ukernel_8x32_finish__avx512bf16(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b,
-                                               float* c, int64_t ldc, float beta, const float* bias,
+                                               float* c, int64_t ldc, float alpha, float beta, const float* bias,
                                                const float* res, activation act) {
   prefetch_c_8x32(c, ldc);
   if (res != nullptr) prefetch_c_8x32(res, ldc);
   __m512 acc[8][2];
   accumulate_8x32(kp, a, lda, b, acc);
   with_activation(act, [&](auto tag) {
-    store_finished_8x32<decltype(tag)::value>(acc, c, ldc, 1.0f, beta, bias, res);
+    store_finished_8x32<decltype(tag)::value>(acc, c, ldc, alpha, beta, bias, res);
   });
 }
 

@@ -45,7 +45,7 @@ void f32_pack_t8_ukernel__avx2(int64_t kc, const float* src, int64_t ld, float* 
 void bf16_gemm_ukernel_8x32__avx512bf16(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b, float* c,
                                         int64_t ldc, float alpha, float beta);
 void bf16_gemm_ukernel_8x32_finish__avx512bf16(int64_t kp, const uint16_t* a, int64_t lda, const uint16_t* b,
-                                               float* c, int64_t ldc, float beta, const float* bias,
+                                               float* c, int64_t ldc, float alpha, float beta, const float* bias,
                                                const float* res, activation act);
 void bf16_pairs_along__avx512bf16(int64_t n, const float* src, uint32_t* dst);
 void bf16_round__avx512bf16(int64_t n, const float* src, float* dst);
