@@ -128,7 +128,10 @@ TEST(random_shapes) {
 }
 TEST(global_pools) {
   for (int nhwc = 0; nhwc < 2; ++nhwc) {
-    for (auto dims : {std::vector<int64_t>{2, 3, 7, 5}, {1, 33, 1, 1}, {3, 17, 16, 19}, {2, 70, 5, 10}}) {
+    // The last two: NHWC images of 2,048 positions or more, reduced in blocks of 1,024
+    // (global-pool2d.cc), a short last block.
+    for (auto dims : {std::vector<int64_t>{2, 3, 7, 5}, {1, 33, 1, 1}, {3, 17, 16, 19}, {2, 70, 5, 10}, {1, 21, 50, 47},
+                      {2, 70, 64, 33}}) {
       const int64_t n = dims[0], c = dims[1], h = dims[2], w = dims[3];
       const auto xv = test::rand_vec(n * c * h * w);
       test::guarded x(xv.size()), ya(n * c), ym(n * c);
@@ -172,10 +175,12 @@ TEST(avg_large_finite_stays_finite) {
     }
   });
   for (const auto data_layout : {convkit::layout::nchw, convkit::layout::nhwc}) {
-    const int64_t n = 2, c = 37, hw = 7 * 9;
-    std::vector<float> x(static_cast<size_t>(n * c * hw), 3e38f), y(static_cast<size_t>(n * c));
-    convkit::global_avg_pool2d(n, c, 7, 9, data_layout, x.data(), y.data());
-    for (float v : y) CHECK(v == 3e38f, "global avg %g", v);
+    for (const int64_t h : {7, 300}) {  // 300 x 9 NHWC: in blocks
+      const int64_t n = 2, c = 37, hw = h * 9;
+      std::vector<float> x(static_cast<size_t>(n * c * hw), 3e38f), y(static_cast<size_t>(n * c));
+      convkit::global_avg_pool2d(n, c, h, 9, data_layout, x.data(), y.data());
+      for (float v : y) CHECK(v == 3e38f, "global avg %g (%lld positions)", v, (long long)hw);
+    }
   }
 }
 

@@ -61,7 +61,7 @@ describe.skipIf(skip)('pool2d parity native vs ts', () => {
       });
     }
   }
-  it.each([[1, 3, 7, 7], [2, 33, 5, 3], [1, 2048, 7, 7], [3, 17, 1, 1]])('global pools %i x %i x %i x %i', (n, c, h, w) => {
+  it.each([[1, 3, 7, 7], [2, 33, 5, 3], [1, 2048, 7, 7], [3, 17, 1, 1], [1, 45, 50, 50], [2, 16, 48, 48]])('global pools %i x %i x %i x %i', (n, c, h, w) => {
     for (const layout of ['nchw', 'nhwc'] as const) {
       const x = randomData(prng(n * c * h * w), n * c * h * w);
       const info = globalPool2dInfo('test', layout === 'nchw' ? [n, c, h, w] : [n, h, w, c], { layout });

@@ -19,10 +19,11 @@
 namespace convkit {
 namespace {
 
-// Elements per task worth another thread: a copy is bound by memory, and a split one reads
-// what the other core wrote (SqueezeNet's NHWC channel Concats of 55 x 55 x 64 + 64 took 0.11 ms
-// on 2 threads at 2^15 a task, 0.05 ms on one).
-constexpr int64_t kGrain = int64_t{1} << 18;
+// Elements per task worth another thread (256 KB, as elementwise.cc's, which says why): the
+// rows of a Concat or a slice are split as the layer before split its output, so each thread
+// copies what it wrote. SqueezeNet 1.1's 8 NHWC channel Concats at batch 1, 2 threads: 0.45-0.51
+// ms on one thread, 0.36-0.42 split (the VM in its slow placement).
+constexpr int64_t kGrain = int64_t{1} << 16;
 constexpr int64_t kTileI = 32;   // transpose tile along y's contiguous (last) dimension
 constexpr int64_t kTileT = 128;  // and along x's contiguous dimension
 
