@@ -13,6 +13,9 @@
 #include <vector>
 
 #if defined(__linux__)
+#include <dirent.h>
+#include <fstream>
+#include <string>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -322,6 +325,73 @@ TEST(task_ranges_run_each_task_once) {
   convkit::run_own_range_then_others(10, 3, 1, taken.data(), [&](int64_t t) { order.push_back(t); });
   const std::vector<int64_t> want = {3, 4, 5, 6, 7, 8, 9, 0, 1, 2};  // ranges [0,3) [3,6) [6,10)
   CHECK(order == want, "lone caller 1 of 3 ran the tasks out of order");
+}
+
+#if defined(__linux__)
+// CPU time (ms) the pool's threads (named convkit-pool) have used so far, from schedstat.
+double pool_cpu_ms() {
+  double ms = 0;
+  DIR* d = opendir("/proc/self/task");
+  if (d == nullptr) return 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string dir = std::string("/proc/self/task/") + e->d_name;
+    std::ifstream comm(dir + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "convkit-pool") continue;
+    std::ifstream stat(dir + "/schedstat");
+    long long run_ns = 0;
+    stat >> run_ns;
+    ms += run_ns / 1e6;
+  }
+  closedir(d);
+  return ms;
+}
+#endif
+
+// The warm window (parallel.cc, keep_warm_until): an idle worker keeps its core for at most
+// ~20 ms after its last job, then sleeps; with more busy threads than cores it sleeps at once.
+TEST(warm_workers_sleep_after_the_window_or_for_a_neighbour) {
+#if defined(__linux__)
+  if (std::getenv("CONVKIT_WORKER_WARM_MS") != nullptr) return;
+  convkit::set_num_threads(2);
+  auto touch_pool = [] {
+    std::atomic<int64_t> sum{0};
+    convkit::parallel_for(64, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) {
+        volatile double x = 0;
+        for (int k = 0; k < 20000; ++k) x = x + k;
+        sum.fetch_add(i);
+      }
+    });
+    CHECK(sum.load() == 64 * 63 / 2, "sum %lld", (long long)sum.load());
+  };
+  touch_pool();
+  double before = pool_cpu_ms();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double idle = pool_cpu_ms() - before;
+  // 20 ms warm per worker (one helper at budget 2), a generous margin for a slow machine.
+  CHECK(idle < 60, "the pool used %.1f ms of CPU in 300 ms idle", idle);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> spinners;
+  for (int i = 0; i < 2 * cores; ++i) {
+    spinners.emplace_back([&] {
+      volatile double x = 1.0;
+      while (!stop.load(std::memory_order_relaxed)) x = x * 1.0000001 + 1e-9;
+    });
+  }
+  touch_pool();
+  before = pool_cpu_ms();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double busy = pool_cpu_ms() - before;
+  stop.store(true);
+  for (auto& t : spinners) t.join();
+  CHECK(busy < 10, "the pool used %.1f ms of CPU in 300 ms next to %d busy threads", busy, 2 * cores);
+  std::printf("  pool CPU in 300 ms after a call: %.1f ms idle machine, %.1f ms next to busy threads\n", idle, busy);
+  convkit::set_num_threads(kBudget);
+#endif
 }
 
 int main() { return test::run_all("parallel-test"); }

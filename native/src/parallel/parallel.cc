@@ -9,7 +9,20 @@
 // Why not OpenMP: libgomp gives every master thread its own team, so 4 libuv workers running
 // kernels kept 4 teams of budget-1 threads alive, and its idle threads spin for a long time
 // (GOMP_SPINCOUNT), taking the JS thread's core between calls. Here idle workers spin about
-// kSpinMicros, then sleep on a condition variable.
+// kSpinMicros, then keep their core warm (below) while nobody else wants it, then sleep on a
+// condition variable.
+//
+// Keeping the core warm. A core left idle for a few milliseconds comes back slow: on the 2-vCPU
+// VM measured, MobileNetV2 at batch 1 on 2 threads took 4.1 ms run back to back but 6.4 (runSync)
+// to 7.2 ms (run) after 8 ms idle, the gap a server leaves between requests while it decodes
+// the next image (onnxruntime, whose workers spin for tens of ms, 3.5 -> 3.7). So a worker
+// whose last job ended less than kWarmMicros ago keeps spinning while no thread of this or any
+// process needs its core: it goes to sleep as soon as more threads are runnable than there
+// are cores (Linux: /proc/loadavg's count, read every kYieldEveryMicros), or a yield of its
+// core, every kYieldEveryMicros, took longer than kYieldTakenMicros (another thread ran there
+// meanwhile). Yielding alone was not enough: next to onnxruntime in one process its runs took
+// up to 1.8x as long, its threads left waiting on the other core's queue.
+// CONVKIT_WORKER_WARM_MS=n sets the window (0: sleep after kSpinMicros, as before).
 //
 // Sharing the machine. Two kinds of pool threads, by what the JS thread does meanwhile:
 // - a sync call's helpers run at the process's priority. The caller computes too, so its event
@@ -49,6 +62,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -71,6 +85,9 @@ namespace convkit {
 namespace {
 
 constexpr int kSpinMicros = 50;  // how long an idle worker or a waiting caller spins first
+constexpr int kWarmMicros = 20000;        // how long after its last job a worker keeps its core warm
+constexpr int kYieldEveryMicros = 50;     // a warm worker yields its core this often
+constexpr int kYieldTakenMicros = 20;     // a yield longer than this: another thread wanted the core
 constexpr int kAsyncNice = 2;    // async workers' priority below the process's (Linux)
 
 int hardware_threads() {
@@ -140,6 +157,57 @@ bool spin_until(Ready ready) {
     if (ready()) return true;
     CONVKIT_PAUSE();
     if ((i & 63) == 0 && std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
+
+// The warm window (CONVKIT_WORKER_WARM_MS, default kWarmMicros), in microseconds.
+int64_t warm_micros() {
+  static const int64_t us = [] {
+    const char* env = std::getenv("CONVKIT_WORKER_WARM_MS");
+    return env != nullptr ? std::max<int64_t>(0, std::atoll(env)) * 1000 : int64_t{kWarmMicros};
+  }();
+  return us;
+}
+
+// True when more threads are runnable now, machine-wide, than this process may use cores (a
+// warm worker's core is wanted). Linux: the running count of /proc/loadavg ("0.52 0.58 0.59
+// 3/412 1234"); elsewhere false (the yield test alone).
+bool cores_oversubscribed() {
+#if defined(__linux__)
+  static const int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);  // kept for the process's life
+  if (fd < 0) return false;
+  char buf[128];
+  const ssize_t got = pread(fd, buf, sizeof buf - 1, 0);
+  if (got <= 0) return false;
+  buf[got] = '\0';
+  const char* q = buf;
+  for (int spaces = 0; *q != '\0' && spaces < 3; ++q) spaces += *q == ' ';
+  int running = 0;
+  for (; *q >= '0' && *q <= '9'; ++q) running = running * 10 + (*q - '0');
+  return running > hardware_threads();
+#else
+  return false;
+#endif
+}
+
+// After spin_until gave up: spins on until `until`, yielding the core every kYieldEveryMicros;
+// gives up (false) at `until`, or at once when another thread wants a core (see the file
+// comment).
+template <class Ready>
+bool keep_warm_until(Ready ready, std::chrono::steady_clock::time_point until) {
+  using clock = std::chrono::steady_clock;
+  if (clock::now() >= until) return ready();
+  for (;;) {
+    const auto slice_end = clock::now() + std::chrono::microseconds(kYieldEveryMicros);
+    for (int i = 1;; ++i) {
+      if (ready()) return true;
+      CONVKIT_PAUSE();
+      if ((i & 63) == 0 && clock::now() >= slice_end) break;
+    }
+    if (clock::now() >= until || cores_oversubscribed()) return ready();
+    const auto before = clock::now();
+    std::this_thread::yield();
+    if (clock::now() - before > std::chrono::microseconds(kYieldTakenMicros)) return ready();
   }
 }
 
@@ -323,10 +391,12 @@ void pool::main_loop(pool* p, worker* w) {
   counted = true;
   int applied = -1;  // the worker_nice() this thread last lowered itself to
   uint64_t seen = 0;
+  auto last_done = std::chrono::steady_clock::now() - std::chrono::hours(1);  // when its last job ended
   for (;;) {
     auto ready = [&] { return w->posted.load(std::memory_order_acquire) != seen; };
     assignment a;
-    if (!spin_until(ready)) {
+    if (!spin_until(ready) &&
+        !keep_warm_until(ready, last_done + std::chrono::microseconds(warm_micros()))) {
       std::unique_lock<std::mutex> lock(w->mu);
       w->cv.wait(lock, ready);
     }
@@ -355,6 +425,7 @@ void pool::main_loop(pool* p, worker* w) {
     // it runs chunks too, and the workers read its workspaces until its parallel_for returns.
     workspace_release_above_cap();
     finish(p, w, a);
+    last_done = std::chrono::steady_clock::now();
   }
 }
 
