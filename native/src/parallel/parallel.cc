@@ -160,6 +160,8 @@ bool spin_until(Ready ready) {
   }
 }
 
+#if !CONVKIT_OPENMP_TEAMS
+
 // The warm window (CONVKIT_WORKER_WARM_MS, default kWarmMicros), in microseconds.
 int64_t warm_micros() {
   static const int64_t us = [] {
@@ -210,8 +212,6 @@ bool keep_warm_until(Ready ready, std::chrono::steady_clock::time_point until) {
     if (clock::now() - before > std::chrono::microseconds(kYieldTakenMicros)) return ready();
   }
 }
-
-#if !CONVKIT_OPENMP_TEAMS
 
 // What a worker is told to run: run(ctx, index), then one decrement of *pending.
 struct assignment {
