@@ -21,8 +21,8 @@ namespace {
 
 // Elements per task worth another thread (256 KB, as elementwise.cc's, which says why): the
 // rows of a Concat or a slice are split as the layer before split its output, so each thread
-// copies what it wrote. SqueezeNet 1.1's 8 NHWC channel Concats at batch 1, 2 threads: 0.45-0.51
-// ms on one thread, 0.36-0.42 split (the VM in its slow placement).
+// copies what it wrote. SqueezeNet 1.1's 8 NHWC channel Concats at batch 1, 2 threads: 0.49 ms
+// on one thread, 0.42 split (one pair of processes, the VM in its slow placement).
 constexpr int64_t kGrain = int64_t{1} << 16;
 constexpr int64_t kTileI = 32;   // transpose tile along y's contiguous (last) dimension
 constexpr int64_t kTileT = 128;  // and along x's contiguous dimension

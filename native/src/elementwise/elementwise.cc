@@ -16,10 +16,10 @@ namespace {
 // were written by the layer before on both cores, each its own rows: on one thread, the other
 // core's half costs 2-3x a local read on this VM (in its slow placement), so splitting the same
 // way reads locally. EfficientNet-B0's 16 channel scales (0.4-1.6 MB) at batch 1, 2 threads:
-// 0.75-0.90 ms at 1 MB a task (one thread), 0.59-0.65 at 256 KB (`scripts/onnx-profile.js`);
-// the whole model 7.4 -> 6.8 ms, SqueezeNet 1.1 (its Concats, copy.cc) 3.71 -> 3.36 ms
-// (medians of 8 alternating processes). Outside a model (bench --only elementwise: 8 and 64
-// MB) nothing changes.
+// 0.78 ms at 1 MB a task (one thread), 0.60 at 256 KB (`scripts/onnx-profile.js`, one pair of
+// processes); the whole model 7.49 -> 6.76 ms, SqueezeNet 1.1 (its Concats, copy.cc) 3.70 ->
+// 3.36 ms (medians of 8 alternating processes). Outside a model (bench --only elementwise: 8
+// and 64 MB) nothing changes.
 constexpr int64_t kGrain = int64_t{1} << 16;
 constexpr int64_t kPeriodMax = 256;     // rows shorter than this take the periodic path
 constexpr int64_t kPeriodFloats = 1024;  // floats of the repeated operand (4 KB, on the stack)

@@ -262,11 +262,8 @@ void bf16_pairs(int64_t n, const float* src, uint32_t* dst) {
     }
   };
   constexpr int64_t kChunk = 1 << 16;  // floats per task (even)
-  if (n >= 2 * kChunk && get_num_threads() > 1) {
-    parallel_for((n + kChunk - 1) / kChunk, [&](int64_t lo, int64_t hi) { part(lo * kChunk, std::min(n, hi * kChunk)); });
-  } else {
-    part(0, n);
-  }
+  parallel_for_large((n + kChunk - 1) / kChunk, n, kChunk,
+                     [&](int64_t lo, int64_t hi) { part(lo * kChunk, std::min(n, hi * kChunk)); });
 }
 
 void sbgemm_pairs_a_prepacked_b(int64_t m, int64_t n, int64_t k, const uint32_t* a, int64_t lda, const float* bp,

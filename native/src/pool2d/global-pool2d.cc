@@ -76,11 +76,13 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
   const int64_t hw = height * width;
   const auto& k = get_pool2d_config().gavgpool;
   note_pool_path(k.path(data_layout));
-  // One task's means: kernel over n channels of xs, redone in double where a sum overflowed.
-  auto task = [&](f32_gavgpool_fn kernel, const float* xs, int64_t n, int64_t cstep, int64_t istep, float* ys) {
+  // One task's means over len positions: kernel over n channels of xs, redone in double where a
+  // sum overflowed.
+  auto task = [&](f32_gavgpool_fn kernel, const float* xs, int64_t n, int64_t cstep, int64_t istep, int64_t len,
+                  float* ys) {
     const fp_overflow_watch overflow;
-    kernel(xs, n, hw, ys);
-    if (overflow.raised()) gavg_fix(xs, n, cstep, istep, hw, ys);
+    kernel(xs, n, len, ys);
+    if (overflow.raised()) gavg_fix(xs, n, cstep, istep, len, ys);
   };
   if (nhwc_in_blocks(data_layout, hw)) {
     // Each block's mean over its positions, then the mean of the means weighted by their
@@ -89,18 +91,7 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
     const double last = static_cast<double>(hw - (hw - 1) / kNhwcBlock * kNhwcBlock) / static_cast<double>(hw);
     global_pool_nhwc_blocks(
         batch, channels, hw, x, y,
-        [&](const float* xs, int64_t len, float* ys) {
-          const fp_overflow_watch overflow;
-          k.nhwc(xs, channels, len, ys);
-          if (overflow.raised()) {
-            for (int64_t c = 0; c < channels; ++c) {
-              if (std::isfinite(ys[c])) continue;
-              double s = 0.0;
-              for (int64_t i = 0; i < len; ++i) s += xs[i * channels + c];
-              ys[c] = static_cast<float>(s / static_cast<double>(len));
-            }
-          }
-        },
+        [&](const float* xs, int64_t len, float* ys) { task(k.nhwc, xs, channels, 1, channels, len, ys); },
         [&](const float* parts, int64_t blocks, float* ys) {
           // In double: the weights sum to 1, but float roundings of means near FLT_MAX could not.
           for (int64_t c = 0; c < channels; ++c) {
@@ -112,8 +103,8 @@ void global_avg_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t 
     return;
   }
   global_pool_for(
-      batch, channels, hw, data_layout, [&](int64_t lo, int64_t hi) { task(k.nchw, x + lo * hw, hi - lo, hw, 1, y + lo); },
-      [&](int64_t n) { task(k.nhwc, x + n * hw * channels, channels, 1, channels, y + n * channels); });
+      batch, channels, hw, data_layout, [&](int64_t lo, int64_t hi) { task(k.nchw, x + lo * hw, hi - lo, hw, 1, hw, y + lo); },
+      [&](int64_t n) { task(k.nhwc, x + n * hw * channels, channels, 1, channels, hw, y + n * channels); });
 }
 
 void global_max_pool2d(int64_t batch, int64_t channels, int64_t height, int64_t width,
