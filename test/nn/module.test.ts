@@ -112,7 +112,7 @@ describe('nn.Module', () => {
     expect(twice.parameters().length).toBe(2);
   });
 
-  it('a 1,000-step training loop keeps resident memory flat (< 20 MB growth)', () => {
+  it('a training loop keeps resident memory flat (a 500-step window grows < 10 MB)', async () => {
     ck.nn.manualSeed(9);
     const model = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 13 * 13, 10));
     const opt = new ck.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
@@ -127,14 +127,34 @@ describe('nn.Module', () => {
     // gc() for exact heap figures: the tape must leave nothing reachable after each step.
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
+    // V8 frees dead ArrayBuffers' memory on a background thread after gc() returns: with other
+    // test processes on the cores, 20 MB of them were still pending when RSS was read (CI, stop
+    // 30). Wait until they are gone (the live set is ~60 KB) before reading RSS.
+    const settled = async () => {
+      for (let i = 0; i < 200; i++) {
+        gc();
+        const m = process.memoryUsage();
+        if (m.arrayBuffers < 2 ** 21) return m;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`ArrayBuffers still held 2 s after gc() (leaked, or never freed): ${(process.memoryUsage().arrayBuffers / 2 ** 20).toFixed(1)} MB`);
+    };
     // Warm-up: the allocator's arenas and V8's heap reach their working size first.
     for (let i = 0; i < 1000; i++) step();
-    gc();
-    const before = process.memoryUsage();
-    for (let i = 0; i < 1000; i++) step();
-    gc();
-    const after = process.memoryUsage();
-    expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(20);
-    expect((after.heapUsed - before.heapUsed) / 2 ** 20).toBeLessThan(1);
+    const start = await settled();
+    // A step allocates ~400 KB of tensors; leaking even one 21 KB pooled map a step would grow
+    // every window by > 10 MB. One-off steps (V8 growing its heap, an arena) show in one window
+    // only, so the smallest of four windows is the steady growth.
+    const windows: number[] = [];
+    let before = start;
+    for (let w = 0; w < 4; w++) {
+      for (let i = 0; i < 500; i++) step();
+      const after = await settled();
+      windows.push((after.rss - before.rss) / 2 ** 20);
+      before = after;
+    }
+    expect(Math.min(...windows), `RSS growth per 500-step window, MB: ${windows.map((g) => g.toFixed(1)).join(', ')}`).toBeLessThan(10);
+    expect((before.heapUsed - start.heapUsed) / 2 ** 20).toBeLessThan(1);
+    expect(before.arrayBuffers).toBeLessThan(2 ** 21);
   });
 });
