@@ -134,6 +134,16 @@ function main() {
       if (!peers.includes(peer)) continue;
       for (const t of SINGLE_THREADED.has(peer) ? [1] : threads) smallRows.push(...runChild([path.join(__dirname, 'small.js'), child, String(t)], `small calls ${peer}, ${t} thread(s)`));
     }
+    // Native again with V8's GC on the main thread alone: each call allocates its output
+    // ArrayBuffer, whose memory V8 frees on background threads, and on the 2-vCPU VMs measured
+    // that hand-off cost more than the kernel (a 256-float Float32Array: ~3 us in a loop,
+    // 0.36 us with --single-threaded-gc). The column shows that share.
+    if (peers.includes('convkit-native')) {
+      for (const t of threads) {
+        smallRows.push(...runChild(['--single-threaded-gc', path.join(__dirname, 'small.js'), 'convkit-native', String(t)], `small calls convkit-native --single-threaded-gc, ${t} thread(s)`)
+          .map((r) => ({ ...r, peer: 'convkit-native-single-threaded-gc' })));
+      }
+    }
   }
   // The reference is the better of the two measurements (noise on this shared machine only slows).
   const copyRef = (tag, t) => Math.max(0, ...(copyRefs[`${tag}@${t}`] ?? []).map((c) => c.copyGBs));
@@ -215,15 +225,17 @@ function main() {
     console.log('\n## small: one call on tiny inputs, median us per call (batches of 1,000 calls; onnxruntime: 200 awaited run() calls)');
     console.log('Public ops end to end (checks, shape info, output Tensor, kernel). onnxruntime: run() of a one-node model, and ORT\'s own model_run from its profiler (whole us).');
     console.log('"best" = the fastest batch (what a call costs when nothing else runs: medians on a busy machine include other processes\' time slices).');
-    console.log('| op | threads | convkit native | native best | convkit ts | ts best | onnxruntime run() | onnxruntime model_run |');
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('"single-threaded GC": the native column with `node --single-threaded-gc` (V8 frees the outputs\' memory on the main thread instead of handing it to background threads).');
+    console.log('| op | threads | convkit native | native best | native, single-threaded GC | convkit ts | ts best | onnxruntime run() | onnxruntime model_run |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     const ops = [...new Set(smallRows.map((r) => r.op))];
     for (const op of ops) {
       for (const t of threads) {
         const get = (p, tt = t) => smallRows.find((r) => r.op === op && r.peer === p && r.threads === tt && !r.error);
         const [n, ts, o] = [get('convkit-native'), t === threads[0] ? get('convkit-ts', 1) : null, get('onnxruntime-node')];
+        const st = get('convkit-native-single-threaded-gc');
         const f = (v) => (v === undefined ? '-' : v.toFixed(2));
-        console.log(`| ${op} | ${t} | ${f(n?.us)} | ${f(n?.minUs)} | ${f(ts?.us)} | ${f(ts?.minUs)} | ${f(o?.us)} | ${f(o?.modelRunUs)} |`);
+        console.log(`| ${op} | ${t} | ${f(n?.us)} | ${f(n?.minUs)} | ${f(st?.us)} | ${f(ts?.us)} | ${f(ts?.minUs)} | ${f(o?.us)} | ${f(o?.modelRunUs)} |`);
       }
     }
   }

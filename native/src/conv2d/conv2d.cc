@@ -141,6 +141,10 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
 constexpr int64_t kDirectBlock = 8;                       // output channels per kernel call
 
 constexpr int64_t kDirectChunk = 480;                     // flat positions per task (10 x 48)
+// Worth waking a thread for (parallel_for_large): floats of the padded copy, multiply-adds of
+// the kernel (sgemm threads from 2^22, twice this).
+constexpr int64_t kDirectCopyGrain = int64_t{1} << 14;
+constexpr int64_t kDirectMacGrain = int64_t{1} << 21;
 constexpr int64_t kPackBudgetFloats = int64_t{1} << 22;   // 16 MB of padded images at once
 
 // Small Cin per group: im2col + GEMM would spend more on copying and packing than on FMAs.
@@ -232,7 +236,10 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
     // and the other then read half of the copy from this core's cache. Band b of an image is
     // its rows [Hp*b/bands, Hp*(b+1)/bands): thread t copies the rows its output chunks read.
     const int64_t bands = nb * G >= 2 * threads ? 1 : std::min(geo.hp, (2 * threads + nb * G - 1) / (nb * G));
-    parallel_for(nb * G * bands, [&](int64_t lo, int64_t hi) {
+    // Both passes stay on the calling thread when they are too small to pay for waking one
+    // (a 1x4x8x8 3x3 conv on 2 threads cost 4.5 us a call against 3.2 on 1, the pool woken
+    // for four bands of a 10 x 10 copy).
+    parallel_for_large(nb * G * bands, nb * image_floats, kDirectCopyGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         const int64_t img = t / bands, band = t % bands;
         const int64_t n = n0 + img / G, g = img % G;
@@ -247,7 +254,7 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
     const int64_t runs = threads > 1 && per_block_run < 4 * threads
                              ? std::min(blocks, (4 * threads + per_block_run - 1) / per_block_run)
                              : 1;
-    parallel_for(per_block_run * runs, [&](int64_t lo, int64_t hi) {
+    parallel_for_large(per_block_run * runs, nb * G * P * cout_g * kd, kDirectMacGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t task = lo; task < hi; ++task) {
         const int64_t t = task / runs, run = task % runs;
         const int64_t blk_begin = blocks * run / runs, blk_end = blocks * (run + 1) / runs;
