@@ -122,6 +122,30 @@ TEST(resnet_like_tiled) {
   both_layouts({1, 128, 40, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1});  // several im2col tiles
   both_layouts({2, 3, 64, 64, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false, true, true});
 }
+// The implicit GEMM's strided NHWC copy by 8x8 transposes, one stride phase at a time: every
+// phase holds 8 positions or more (W / S >= 8), with a last block overlapping the one before
+// (19 and 18 positions a phase), exactly 8, stride 3, Cin_g not a multiple of 8, groups, and
+// rows of 7 positions a phase (the channel-by-channel copy); on 1, 2 and 3 threads, path checked.
+TEST(igemm_strided_nhwc_copy) {
+  const shape shapes[] = {
+      {2, 20, 9, 37, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true, true},
+      {1, 24, 6, 16, 17, 3, 3, 2, 2, 1, 0, 0, 1, 1, 1, 1, true, false, true},
+      {1, 19, 5, 50, 9, 3, 5, 1, 3, 0, 1, 2, 2, 1, 1, 1, true, true},
+      {1, 40, 7, 33, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, true, true, true},
+      {1, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true, true},
+  };
+  const int saved = convkit::get_num_threads();
+  for (const shape& s : shapes) {
+    for (int t : {1, 2, 3}) {
+      convkit::set_num_threads(t);
+      (void)convkit::take_last_conv_path();
+      check_conv(s);
+      CHECK(convkit::take_last_conv_path() == convkit::conv_path::igemm, "%s: not the implicit GEMM", describe(s).c_str());
+    }
+  }
+  convkit::set_num_threads(saved);
+}
+
 // Padded planes are whole 64-byte lines (row chunks copied by different threads share no
 // line), and the implicit GEMM's 1x1 stride-2 downsample of ResNet (planes of 14 x 14 floats,
 // chunks of rows of 14 floats: rounded to 8 rows) is right with the chunks split between
