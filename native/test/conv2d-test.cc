@@ -677,6 +677,22 @@ TEST(prepacked_pointwise_fused_epilogue_bits) {
 
 // Every conv path (the hook asserts which ran, at AVX-512), every activation, residual on
 // and off, both layouts, 1 and all threads; at every ISA level (ctest's CONVKIT_ISA runs).
+// The direct NHWC row kernel's tails (small Cin, AVX-512): every row length from 1 to 30 with
+// 16, 20, 40 and 70 output channels (MR = 24, 12 and 6 positions; blocks of MR / 2, MR / 4, ...
+// down to 3, then single positions), bias and ReLU, and with a residual and SiLU.
+TEST(direct_nhwc_row_tails) {
+  for (int64_t w = 1; w <= 30; ++w) {
+    for (int64_t cout : {16, 20, 40, 70}) {
+      const shape s{1, 3, 3, w, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true, w % 2 == 0};
+      check_conv(s);
+      const convkit::conv_path path = check_fused(s, convkit::activation::silu, true);
+      if (convkit::get_conv2d_config().direct_nhwc != nullptr) {
+        CHECK(path == convkit::conv_path::direct, "%s: path %s", describe(s).c_str(), convkit::path_name(path));
+      }
+    }
+  }
+}
+
 TEST(fused_epilogue_every_path) {
   const bool avx512 = convkit::active_isa() == convkit::isa::avx512;
   const int saved = convkit::get_num_threads();
