@@ -34,7 +34,7 @@
         "<!@(node -p \"require('./native/sources.json').napi.join(' ')\")"
       ],
       "conditions": [
-        ["target_arch=='x64'", { "dependencies": ["convkit_avx512", "convkit_avx512bf16", "convkit_avx2"] }],
+        ["target_arch=='x64'", { "dependencies": ["convkit_avx512", "convkit_avx512bf16", "convkit_avx512vnni", "convkit_avx2"] }],
         ["target_arch=='arm64'", {
           "sources": ["<!@(node -p \"require('./native/sources.json').neon.join(' ')\")"]
         }]
@@ -57,6 +57,13 @@
           "sources": ["<!@(node -p \"require('./native/sources.json').avx512bf16.join(' ')\")"],
           "cflags": ["<!@(node -p \"require('./native/sources.json').flags.avx512bf16.join(' ')\")"],
           "xcode_settings": { "OTHER_CFLAGS": ["<!@(node -p \"require('./native/sources.json').flags.avx512bf16.join(' ')\")"] }
+        },
+        {
+          "target_name": "convkit_avx512vnni",
+          "type": "static_library",
+          "sources": ["<!@(node -p \"require('./native/sources.json').avx512vnni.join(' ')\")"],
+          "cflags": ["<!@(node -p \"require('./native/sources.json').flags.avx512vnni.join(' ')\")"],
+          "xcode_settings": { "OTHER_CFLAGS": ["<!@(node -p \"require('./native/sources.json').flags.avx512vnni.join(' ')\")"] }
         },
         {
           "target_name": "convkit_avx2",

@@ -10,7 +10,7 @@ export {
 } from './ops/pool2d';
 export type { Pool2dOptions } from './ops/pool2d';
 export { gemm, gemmAsync, matmul, matmulAsync, linear, sgemm, sbgemm } from './ops/gemm';
-export type { GemmOptions, Precision, ProductOptions } from './ops/gemm';
+export type { GemmOptions, Precision, ProductOptions, ProductPrecision } from './ops/gemm';
 export {
   relu, sigmoid, tanh, softmax, logSoftmax,
   reluBackward, sigmoidBackward, tanhBackward, softmaxBackward, logSoftmaxBackward,

@@ -11,6 +11,9 @@ import type { Upsample2dInfo } from '../shape/upsample2d-info';
 import type { BroadcastInfo } from '../shape/broadcast-info';
 
 /** A backend's name: `'native'` (the C++ SIMD addon) or `'ts'` (the pure-TypeScript twin). */
+
+/** The largest K of qgemm: its int32 sums of K products of 8-bit values fit (native/include/convkit/qgemm.h). */
+export const QGEMM_MAX_K = 65536;
 export type BackendName = 'native' | 'ts';
 /**
  * The element-wise unary ops a backend implements (activations and arithmetic). clamp takes
@@ -150,6 +153,16 @@ export interface Backend {
   sbgemm(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): void;
   /** sbgemm off the JS thread. */
   sbgemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): Promise<void>;
+  /**
+   * sgemm on int8 operands, quantized dynamically (native/include/convkit/qgemm.h has the exact
+   * arithmetic, which both backends follow bit for bit): op(A) with one scale max|A| / 127,
+   * each column j of op(B) with its own max|B[:, j]| / 127, values rounded half to even, their
+   * products summed exactly, the sum times the two scales in fp32; then alpha and beta as
+   * sgemm's. A NaN or infinity makes the outputs it reaches NaN. K <= 65536.
+   */
+  qgemm(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): void;
+  /** qgemm off the JS thread. */
+  qgemmAsync(a: Float32Array, b: Float32Array, c: Float32Array, info: GemmInfo): Promise<void>;
   /** Batched matmul in one call (one hop off the JS thread for the whole batch). */
   matmul(a: Float32Array, b: Float32Array, y: Float32Array, info: MatmulInfo): void;
   /** Batched matmul off the JS thread; y = null: the backend allocates the output. */

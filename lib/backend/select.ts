@@ -134,6 +134,12 @@ export interface NativeInfo {
    * CONVKIT_BF16=emulate).
    */
   bf16?: 'avx512_bf16' | 'emulated';
+  /**
+   * How `precision: 'int8'` runs: `'avx512_vnni'` on the CPU's int8 dot products (four times
+   * the fp32 multiply-adds per instruction), `'emulated'` on portable integer loops (the same
+   * results, slower; also under CONVKIT_INT8=emulate).
+   */
+  int8?: 'avx512_vnni' | 'emulated';
 }
 
 /** What {@link info} returns. */
@@ -166,7 +172,7 @@ export function info(): Info {
   const native: NativeInfo = {
     loaded: true, source: loaded.source, path: loaded.path, simd: a.simd, detectedSimd: a.detectedSimd,
     threads: a.threads, maxThreads: a.maxThreads, openmp: a.openmp, mallocTuned: a.mallocTuned,
-    warnings: a.warnings, workspaceBytes: a.workspaceBytes, workspaceCap: a.workspaceCap, bf16: a.bf16,
+    warnings: a.warnings, workspaceBytes: a.workspaceBytes, workspaceCap: a.workspaceCap, bf16: a.bf16, int8: a.int8,
   };
   if (a.warnings.length > 0) native.error = a.warnings.join('; ');
   return { version, backend: current.name, native };

@@ -31,6 +31,7 @@
 #include "convkit/gemm.h"
 #include "convkit/sbgemm.h"
 #include "convkit/parallel.h"
+#include "convkit/qgemm.h"
 #include "peak.h"
 
 namespace {
@@ -289,6 +290,10 @@ void gemm_case(const char* name, int64_t m, int64_t n, int64_t k, int reps) {
       },
       reps);
   row(name, 2.0 * m * n * k / 1e6, fp32, bf16, i8, rel_err(c, c8));
+  std::vector<float> cq(m * n);
+  const double q = median_ms([&] { convkit::qgemm(false, false, m, n, k, 1.0f, a.data(), k, bm.data(), n, 0.0f, cq.data(), n); }, reps);
+  const double qt = median_ms([&] { convkit::qgemm(false, true, m, n, k, 1.0f, a.data(), k, bm.data(), k, 0.0f, cq.data(), n); }, reps);
+  std::printf("%-9s convkit::qgemm (B per call): %.3f ms (%.2fx fp32), transB %.3f ms\n", name, q, fp32 / q, qt);
 }
 
 }  // namespace

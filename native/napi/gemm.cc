@@ -11,6 +11,7 @@
 #include "async.h"
 #include "check.h"
 #include "convkit/gemm.h"
+#include "convkit/qgemm.h"
 #include "convkit/sbgemm.h"
 #include "glue.h"
 #include "info-fields.h"
@@ -45,8 +46,10 @@ using gemm_kernel = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const
 // sgemm(a, b, c, info): info = { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } (GemmInfo)
 // or its packed form (info-fields.h). The whole info first (its getters may run JS), then the
 // arrays. kernel: convkit::sgemm or convkit::sbgemm (op names it).
+// max_k: the largest K the kernel takes (qgemm's int32 sums), else any.
 template <gemm_kernel kernel>
-std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays, const char* op) {
+std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays, const char* op,
+                            int64_t max_k = -1) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) {
     throw_type_error(env, op, "expected (a, b, c, info), got " + std::to_string(info.Length()) + " arguments");
@@ -57,6 +60,9 @@ std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& arrays,
   const int64_t m = f.integer(kM, 0);
   const int64_t n = f.integer(kN, 0);
   const int64_t k = f.integer(kK, 0);
+  if (max_k >= 0 && k > max_k) {
+    throw_range_error(env, op, "k is " + std::to_string(k) + " but int8 sums take at most " + std::to_string(max_k));
+  }
   const float alpha = static_cast<float>(f.number(kAlpha));
   const float beta = static_cast<float>(f.number(kBeta));
   const int64_t lda = f.integer(kLda, 1);
@@ -163,6 +169,22 @@ Napi::Value js_sbgemm(const Napi::CallbackInfo& info) {
 
 Napi::Value js_sbgemm_async(const Napi::CallbackInfo& info) {
   return run_async(info.Env(), "sbgemm", [&](call_arrays& a) { return parse<convkit::sbgemm>(info, a, "sbgemm"); });
+}
+
+// qgemm with sgemm's signature (parse checks K against the limit first, so it always runs).
+void qgemm_kernel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  convkit::qgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+Napi::Value js_qgemm(const Napi::CallbackInfo& info) {
+  return run_sync_call(info.Env(), "qgemm",
+                       [&](call_arrays& a) { return parse<qgemm_kernel>(info, a, "qgemm", convkit::kQgemmMaxK); });
+}
+
+Napi::Value js_qgemm_async(const Napi::CallbackInfo& info) {
+  return run_async(info.Env(), "qgemm",
+                   [&](call_arrays& a) { return parse<qgemm_kernel>(info, a, "qgemm", convkit::kQgemmMaxK); });
 }
 
 }  // namespace convkit::glue

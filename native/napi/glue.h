@@ -38,12 +38,14 @@ Napi::Value js_upsample2d_backward(const Napi::CallbackInfo& info);
 Napi::Value js_sgemm(const Napi::CallbackInfo& info);
 Napi::Value js_sgemm_async(const Napi::CallbackInfo& info);
 Napi::Value js_sbgemm(const Napi::CallbackInfo& info);
+Napi::Value js_qgemm(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_async(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_prepack(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_packed(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_packed_size(const Napi::CallbackInfo& info);
 Napi::Value js_sbgemm_async(const Napi::CallbackInfo& info);
+Napi::Value js_qgemm_async(const Napi::CallbackInfo& info);
 Napi::Value js_matmul(const Napi::CallbackInfo& info);
 Napi::Value js_matmul_async(const Napi::CallbackInfo& info);
 // activation.cc

@@ -7,6 +7,7 @@
 #include "convkit/isa.h"
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
+#include "convkit/qgemm.h"
 #include "convkit/sbgemm.h"
 #include "convkit/workspace.h"
 #include "glue.h"
@@ -30,6 +31,7 @@ Napi::Value js_info(const Napi::CallbackInfo& info) {
   o.Set("workspaceBytes", static_cast<double>(workspace_bytes_held()));
   o.Set("workspaceCap", static_cast<double>(workspace_cap_bytes()));
   o.Set("bf16", sbgemm_native() ? "avx512_bf16" : "emulated");
+  o.Set("int8", qgemm_native() ? "avx512_vnni" : "emulated");
   return o;
 }
 

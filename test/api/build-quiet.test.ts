@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '../..');
-const sources = JSON.parse(fs.readFileSync(path.join(root, 'native/sources.json'), 'utf8')) as Record<'avx512' | 'avx512bf16' | 'avx2', string[]> & { flags: Record<'avx512' | 'avx512bf16' | 'avx2', string[]> };
+const sources = JSON.parse(fs.readFileSync(path.join(root, 'native/sources.json'), 'utf8')) as Record<'avx512' | 'avx512bf16' | 'avx512vnni' | 'avx2', string[]> & { flags: Record<'avx512' | 'avx512bf16' | 'avx512vnni' | 'avx2', string[]> };
 const gxx = spawnSync('g++', ['--version'], { encoding: 'utf8' }).status === 0;
 
 describe('a quiet build', () => {
@@ -22,7 +22,7 @@ describe('a quiet build', () => {
   it.runIf(gxx && process.arch === 'x64')('the AVX-512, AVX512_BF16 and AVX2 kernels compile with -Wall -Wextra and no warning', () => {
     const out = path.join(os.tmpdir(), `convkit-quiet-${process.pid}.o`);
     const failures: string[] = [];
-    for (const isa of ['avx512', 'avx512bf16', 'avx2'] as const) {
+    for (const isa of ['avx512', 'avx512bf16', 'avx512vnni', 'avx2'] as const) {
       for (const file of sources[isa]) {
         const r = spawnSync('g++', ['-std=c++17', '-O3', '-fPIC', '-Wall', '-Wextra', '-Werror', ...sources.flags[isa],
           '-I', path.join(root, 'native/include'), '-I', path.join(root, 'native/src'), '-c', path.join(root, file), '-o', out], { encoding: 'utf8' });

@@ -21,6 +21,7 @@ export interface AddonInfo {
   workspaceBytes: number;
   workspaceCap: number;
   bf16: 'avx512_bf16' | 'emulated';
+  int8: 'avx512_vnni' | 'emulated';
 }
 
 /** Backend methods that are kernels (not the name or the output allocator). */

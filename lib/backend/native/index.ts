@@ -16,16 +16,16 @@ const SYNC: Record<SyncKernelName, true> = {
   conv2d: true, conv2dBf16: true, conv2dBackwardData: true, conv2dBackwardFilter: true,
   maxPool2d: true, avgPool2d: true, maxPool2dBackward: true, avgPool2dBackward: true, globalAvgPool2d: true, globalMaxPool2d: true,
   upsample2d: true, upsample2dBackward: true,
-  sgemm: true, sbgemm: true, matmul: true, activation: true, softmax: true, activationBackward: true, softmaxBackward: true,
+  sgemm: true, sbgemm: true, qgemm: true, matmul: true, activation: true, softmax: true, activationBackward: true, softmaxBackward: true,
   batchNorm2dStats: true, batchNorm2dApply: true, batchNorm2dBackward: true, copyStrided: true, pad: true,
   binary: true, reduce: true, argmax: true,
 };
-const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, conv2dBf16Async: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, sbgemmAsync: true, matmulAsync: true };
+const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, conv2dBf16Async: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, sbgemmAsync: true, qgemmAsync: true, matmulAsync: true };
 
 type Packer = (info: never) => unknown;
 // The kernels whose info goes packed: the info's argument index and its packer.
 const PACKED: Partial<Record<SyncKernelName | AsyncKernelName, [number, Packer]>> = {
-  sgemm: [3, packGemmInfo], sgemmAsync: [3, packGemmInfo], sbgemm: [3, packGemmInfo], sbgemmAsync: [3, packGemmInfo],
+  sgemm: [3, packGemmInfo], sgemmAsync: [3, packGemmInfo], sbgemm: [3, packGemmInfo], sbgemmAsync: [3, packGemmInfo], qgemm: [3, packGemmInfo], qgemmAsync: [3, packGemmInfo],
   conv2d: [4, packConv2dInfo], conv2dAsync: [4, packConv2dInfo], conv2dBf16: [4, packConv2dInfo], conv2dBf16Async: [4, packConv2dInfo],
   conv2dBackwardData: [3, packConv2dInfo], conv2dBackwardFilter: [4, packConv2dInfo],
   maxPool2d: [2, packPool2dInfo], maxPool2dAsync: [2, packPool2dInfo], avgPool2d: [2, packPool2dInfo], avgPool2dAsync: [2, packPool2dInfo],
@@ -54,9 +54,9 @@ export function makeNativeBackend(addon: Addon): Backend {
     const call = kernel<Promise<Float32Array | undefined>>(addon, k);
     be[k] = async (...args: unknown[]) => {
       const r = await withCallerStack(call(...args));
-      // sgemmAsync and sbgemmAsync update the caller's c; the others resolve with y (args: ...,
+      // sgemmAsync, sbgemmAsync and qgemmAsync update the caller's c; the others resolve with y (args: ...,
       // y, info), conv2dAsync's y being its 4th argument (a residual may follow the info).
-      if (k === 'sgemmAsync' || k === 'sbgemmAsync') return undefined;
+      if (k === 'sgemmAsync' || k === 'sbgemmAsync' || k === 'qgemmAsync') return undefined;
       return r ?? (k === 'conv2dAsync' || k === 'conv2dBf16Async' ? args[3] : args[args.length - 2]);
     };
   }

@@ -3,7 +3,7 @@ import type { Conv2dInfo } from '../../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
 import type { Upsample2dInfo } from '../../shape/upsample2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
-import { ACTIVATION_KINDS, type ActivationKind, type Backend, BINARY_KINDS, conv2dPackKey, REDUCE_KINDS } from '../backend';
+import { ACTIVATION_KINDS, type ActivationKind, type Backend, BINARY_KINDS, conv2dPackKey, QGEMM_MAX_K, REDUCE_KINDS } from '../backend';
 import { checkPacked } from '../packed-weights';
 import { binary } from './elementwise';
 import { argmax, reduce } from './reduce';
@@ -11,6 +11,7 @@ import { activation, activationBackward, softmax, softmaxBackward } from './acti
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { bf16Round, sbgemm } from './sbgemm';
+import { qgemm } from './qgemm';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
 import { broadcastInfoOf, checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf, upsampleInfoOf } from './info-check';
@@ -84,11 +85,12 @@ function upsampled(op: string, backward: boolean, kernel: (src: Float32Array, ds
 // Every kernel behind the checks the native glue makes (info-check.ts: the info read once and
 // rebuilt by lib/shape, array types and lengths; overlap.ts: no output aliasing an input), in
 // that order: the info's getters run before any array is looked at.
-/** sgemm and sbgemm: the info checked as BLAS's arguments, C apart from A and B, then the kernel. */
-function gemmKernel(op: 'sgemm' | 'sbgemm', kernel: typeof sgemm): Backend['sgemm'] {
+/** sgemm, sbgemm and qgemm: the info checked as BLAS's arguments, C apart from A and B, then the kernel. */
+function gemmKernel(op: 'sgemm' | 'sbgemm' | 'qgemm', kernel: typeof sgemm): Backend['sgemm'] {
   return ((a, b, c, info) => {
     const p = checkSgemm(op, gemmArgs(op, a, b, c, info));
     const { transA: ta, transB: tb, m, n, k, lda, ldb, ldc } = p;
+    if (op === 'qgemm' && k > QGEMM_MAX_K) throw rangeError(op, `k is ${k} but int8 sums take at most ${QGEMM_MAX_K}`);
     checkNoOverlap(op, { c: extent(p.c, m, n, ldc) }, {
       a: extent(p.a, ta ? k : m, ta ? m : k, lda), b: extent(p.b, tb ? n : k, tb ? k : n, ldb),
     });
@@ -147,6 +149,7 @@ const checked = {
   upsample2dBackward: upsampled('upsample2dBackward', true, upsample2dBackward),
   sgemm: gemmKernel('sgemm', sgemm),
   sbgemm: gemmKernel('sbgemm', sbgemm),
+  qgemm: gemmKernel('qgemm', qgemm),
   matmul: ((a, b, y, info) => {
     const op = 'matmul', i = matmulInfoOf(op, info, a, b);
     const { m, n, k } = i;
@@ -316,6 +319,7 @@ export const tsBackend: Backend = {
   avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => imageSizes(i).y),
   sgemmAsync: later(checked.sgemm),
   sbgemmAsync: later(checked.sbgemm),
+  qgemmAsync: later(checked.qgemm),
   matmulAsync: (a, b, y, info) => laterWithOutput<[Float32Array, Float32Array], MatmulInfo>(checked.matmul,
     (i) => matmulInfoOf('matmul', i, a, b),
     (i) => i.aOffsets.length * i.m * i.n)(a, b, y, info),

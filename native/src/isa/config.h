@@ -10,5 +10,7 @@ namespace convkit {
 isa detect_cpu_isa();
 // Whether the CPU (and OS) run AVX512_BF16 (implies detect_cpu_isa() == avx512).
 bool detect_cpu_avx512_bf16();
+// Whether the CPU (and OS) run AVX512_VNNI (implies detect_cpu_isa() == avx512).
+bool detect_cpu_avx512_vnni();
 
 }  // namespace convkit

@@ -56,6 +56,18 @@ isa detect_cpu_isa() {
 #endif
 }
 
+bool detect_cpu_avx512_vnni() {
+#if CONVKIT_X86_CPUID
+  if (detect_cpu_isa() != isa::avx512) return false;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  unsigned eax, ebx, ecx, edx;
+  __cpuid_count(7, 0, eax, ebx, ecx, edx);
+  return ecx & (1u << 11);  // AVX512_VNNI: vpdpbusd
+#else
+  return false;
+#endif
+}
+
 bool detect_cpu_avx512_bf16() {
 #if CONVKIT_X86_CPUID
   if (detect_cpu_isa() != isa::avx512) return false;
