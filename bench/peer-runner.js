@@ -9,6 +9,7 @@ const PEERS = {
   'convkit-native': () => require('./peers/convkit').make('native'),
   'convkit-ts': () => require('./peers/convkit').make('ts'),
   'convkit-bf16': () => require('./peers/convkit').make('native', 'bf16'),
+  'convkit-int8': () => require('./peers/convkit').make('native', 'int8'),
   'onnxruntime-node': () => require('./peers/onnxruntime'),
   'tfjs-wasm': () => require('./peers/tfjs').make('wasm'),
   'tfjs-cpu': () => require('./peers/tfjs').make('cpu'),

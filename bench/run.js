@@ -13,7 +13,7 @@ const { textReport, svgChart } = require('./report');
 const { hardware, copyBandwidth } = require('./hardware');
 const { EVICT_NOTE } = require('./evict');
 
-const ALL_PEERS = ['convkit-native', 'convkit-bf16', 'convkit-ts', 'onnxruntime-node', 'tfjs-wasm', 'tfjs-cpu'];
+const ALL_PEERS = ['convkit-native', 'convkit-bf16', 'convkit-int8', 'convkit-ts', 'onnxruntime-node', 'tfjs-wasm', 'tfjs-cpu'];
 const SINGLE_THREADED = new Set(['convkit-ts', 'tfjs-wasm', 'tfjs-cpu']);
 
 function parseArgs(argv) {

@@ -9,7 +9,7 @@ export {
   globalAvgPool2d, globalMaxPool2d,
 } from './ops/pool2d';
 export type { Pool2dOptions } from './ops/pool2d';
-export { gemm, gemmAsync, matmul, matmulAsync, linear, sgemm, sbgemm } from './ops/gemm';
+export { gemm, gemmAsync, matmul, matmulAsync, linear, sgemm, sbgemm, qgemm } from './ops/gemm';
 export type { GemmOptions, Precision, ProductOptions, ProductPrecision } from './ops/gemm';
 export {
   relu, sigmoid, tanh, softmax, logSoftmax,

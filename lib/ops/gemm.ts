@@ -358,3 +358,28 @@ export function sbgemm(transA: boolean, transB: boolean, M: number, N: number, K
   const p = checkSgemm('sbgemm', [transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc]);
   backend().sbgemm(...gemmCall(p));
 }
+
+/**
+ * {@link sgemm} on int8 operands quantized dynamically (see {@link ProductPrecision}: A with one
+ * scale, each column of op(B) with its own, exact int32 sums): same arguments and checks, C
+ * updated in place; K at most 65536.
+ * @param transA - A is stored transposed (K x M, else M x K).
+ * @param transB - B is stored transposed (N x K, else K x N).
+ * @param M - rows of op(A) and C.
+ * @param N - columns of op(B) and C.
+ * @param K - columns of op(A), rows of op(B); at most 65536.
+ * @param alpha - scale of the product.
+ * @param A - matrix A, row-major.
+ * @param lda - row stride of A, in elements (at least its row width).
+ * @param B - matrix B, row-major.
+ * @param ldb - row stride of B, in elements.
+ * @param beta - scale of C's old values (0: C is only written).
+ * @param C - matrix C (M x N), row-major, updated in place.
+ * @param ldc - row stride of C, in elements (at least N).
+ */
+export function qgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  const p = checkSgemm('qgemm', [transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc]);
+  checkInt8K('qgemm', 'int8', p.k, () => `(M ${p.m}, N ${p.n})`);
+  backend().qgemm(...gemmCall(p));
+}

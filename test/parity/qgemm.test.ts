@@ -7,7 +7,7 @@
 // matmul, linear, their async forms) on both backends; the glue's argument checks.
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { backends, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, setBackend, Tensor } from '../../lib/index';
+import { backends, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, qgemm, setBackend, Tensor } from '../../lib/index';
 import { prng, randomData } from '../helpers/random';
 import { gemmParityCases } from '../helpers/gemm-parity';
 import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
@@ -152,6 +152,15 @@ describe.skipIf(skip)('precision int8', () => {
     const ones = new Tensor(new Float32Array(kk).fill(1), [1, kk]), twos = new Tensor(new Float32Array(kk).fill(-2), [kk, 1]);
     const want = f32(-(kk * 127 * 127) * f32(f32(1 / 127) * f32(2 / 127)));
     expect(gemm(ones, twos, { precision: 'int8' }).data[0]).toBe(want);
+  });
+
+  it('qgemm, the BLAS form: gemm int8 on bare arrays, BLAS checks', () => {
+    const c = new Float32Array(24 * 36);
+    qgemm(false, false, 24, 36, 40, 1, a.data, 40, b.data, 36, 0, c, 36);
+    expect(Array.from(c)).toEqual(Array.from(gemm(a, b, { precision: 'int8' }).data));
+    expect(() => qgemm(false, false, 24, 36, 40, 1, a.data, 40, b.data, 36, 0, c, 35)).toThrow(/^qgemm: ldc/);
+    const big = new Float32Array(65537);
+    expect(() => qgemm(false, false, 1, 1, 65537, 1, big, 65537, big, 1, 0, new Float32Array(1), 1)).toThrow(/^qgemm: precision 'int8' takes K up to 65536/);
   });
 
   it('qgemm: the glue checks leading dimensions, overlap and buffers', async () => {
