@@ -79,6 +79,15 @@ void conv2d_bf16_prepack(const conv2d_params& p, const float* w, float* packed);
 void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, const float* packed, const float* b,
                         float* y, const float* r = nullptr);
 
+// conv2d on int8 operands, quantized dynamically as the int8 GEMM does (convkit/qgemm.h): x with
+// one scale for the whole tensor (A), each output channel's filter with its own (B's columns,
+// taps in (kh, kw, ci) order), products summed exactly in int32; the output
+// d = fl(fl(q) * fl(sx * sw_o)), then conv2d's fp32 epilogue (bias, residual, activation).
+// Any geometry and groups. Returns false (y untouched) when a filter has more than
+// kQgemmMaxK taps (KH * KW * Cin / groups): the int32 sums' limit.
+bool conv2d_int8(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                 const float* r = nullptr);
+
 // Plain loops: the oracle every fast path is tested against (the activation in double,
 // libm's exp, rounded once).
 void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,

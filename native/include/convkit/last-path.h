@@ -12,8 +12,9 @@ namespace convkit {
 
 // conv2d forward (conv2d.cc): the reference loops for absurd padding/stride/dilation, Winograd
 // F(2x2, 3x3), the direct small-Cin kernel, implicit GEMM, 1x1 GEMM, depthwise; the 1x1
-// GEMM on prepacked weights (conv2d_packed).
-enum class conv_path : uint8_t { none, ref, winograd, direct, igemm, pointwise, depthwise, pointwise_prepacked, bf16_gemm };
+// GEMM on prepacked weights (conv2d_packed); the bf16 GEMM (conv2d_bf16); the int8 GEMM
+// (conv2d_int8).
+enum class conv_path : uint8_t { none, ref, winograd, direct, igemm, pointwise, depthwise, pointwise_prepacked, bf16_gemm, int8_gemm };
 
 // Pooling (pool2d.cc), forward and backward: the kernel kind the driver chose.
 //   clamped          windows far larger than the input (the clamped reference loops)
@@ -90,7 +91,7 @@ inline conv_path take_last_conv_path() { return detail::last_conv_path.exchange(
 inline pool_path take_last_pool_path() { return detail::last_pool_path.exchange(pool_path::none, std::memory_order_relaxed); }
 
 inline const char* path_name(conv_path p) {
-  static constexpr const char* kNames[] = {"none", "ref", "winograd", "direct", "igemm", "pointwise", "depthwise", "pointwise-prepacked", "bf16-gemm"};
+  static constexpr const char* kNames[] = {"none", "ref", "winograd", "direct", "igemm", "pointwise", "depthwise", "pointwise-prepacked", "bf16-gemm", "int8-gemm"};
   return detail::name_in(p, kNames);
 }
 
