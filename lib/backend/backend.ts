@@ -89,6 +89,13 @@ export interface Backend {
    */
   conv2dBf16(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   /**
+   * conv2d on int8 operands quantized as qgemm does (x with one scale, each output channel's
+   * filter with its own; native/include/convkit/conv2d.h has the exact arithmetic, which both
+   * backends follow), products summed exactly, then the fp32 epilogue (bias, residual,
+   * activation). A filter of more than 65536 taps (KH * KW * Cin / groups) is refused.
+   */
+  conv2dInt8(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
+  /**
    * w (`[Cout, Cin/groups, KH, KW]`, NHWC `[Cout, KH, KW, Cin/groups]`) packed once for conv2d
    * calls of info's geometry ({@link PackedConv2dWeights}); w must not change while the result is used.
    * `like`: an earlier result for the same w and precision (w unchanged since), whose panels the
@@ -109,6 +116,8 @@ export interface Backend {
    * r: the residual, as for conv2d; an input like x (natively copied at the call).
    */
   conv2dAsync(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo, r?: Float32Array | null): Promise<Float32Array>;
+  /** conv2dInt8 off the JS thread (as conv2dAsync). */
+  conv2dInt8Async(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo, r?: Float32Array | null): Promise<Float32Array>;
   /** conv2dBf16 off the JS thread (as conv2dAsync). */
   conv2dBf16Async(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array | null, info: Conv2dInfo, r?: Float32Array | null): Promise<Float32Array>;
   /** dx from dy and w (a transposed convolution). info.hasBias/activation are ignored. */

@@ -1,4 +1,5 @@
 // conv2d, conv2dAsync, conv2dBackward: check once, build the info, call the backend.
+import { QGEMM_MAX_K } from '../backend/backend';
 import { backend } from '../backend/select';
 import { rangeError, shapeStr } from '../errors';
 import { CONV2D_KEYS, type Conv2dInfo, conv2dInfo, conv2dOutputShapeOf, type Conv2dShapeOptions } from '../shape/conv2d-info';
@@ -9,7 +10,7 @@ import { needsGrad, record } from '../autograd/record';
 import { hardSwish, silu } from './activation';
 import { unaryBackward } from './arith';
 import type { ActivationKind, PackedConv2dWeights } from '../backend/backend';
-import type { Precision } from './gemm';
+import type { Precision, ProductPrecision } from './gemm';
 
 /**
  * Options of {@link conv2d}, {@link conv2dAsync} and {@link conv2dBackward}: the geometry
@@ -30,16 +31,19 @@ export interface Conv2dOptions extends Conv2dShapeOptions {
   /**
    * `'fp32'` (default) or `'bf16'`: x and w rounded to bfloat16, products summed in fp32, bias,
    * residual and activation in fp32 (see {@link Precision}; grouped and depthwise convolutions
-   * compute the same values at fp32 speed). conv2dBackward ignores it.
+   * compute the same values at fp32 speed); or `'int8'`: dynamic quantization as
+   * {@link ProductPrecision}'s, x with one scale for the whole tensor and each output channel's
+   * filter with its own, products summed exactly in int32, the epilogue in fp32 (a filter of at
+   * most 65536 taps). conv2dBackward ignores it; gradients flow as through the fp32 conv.
    */
-  precision?: Precision;
+  precision?: ProductPrecision;
 }
 
 /** A gradient {@link conv2dBackward} can compute: `'dx'` (input), `'dw'` (weight) or `'db'` (bias). */
 export type Conv2dGrad = 'dx' | 'dw' | 'db';
 
 // xt and wt are checkTensor's snapshots: nothing below reads the caller's objects again.
-interface Prepared { info: Conv2dInfo; xt: Tensor; wt: Tensor; x4: Tensor; bias: Tensor | null; residual: Tensor | null; rank3: boolean; bf16: boolean }
+interface Prepared { info: Conv2dInfo; xt: Tensor; wt: Tensor; x4: Tensor; bias: Tensor | null; residual: Tensor | null; rank3: boolean; bf16: boolean; int8: boolean }
 
 /** Rank 3 (no batch) becomes rank 4 with N = 1; the result is squeezed back. */
 export function addBatch(op: string, name: string, t: Tensor): { t4: Tensor; rank3: boolean } {
@@ -57,7 +61,8 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
   const o = checkOptions(op, opts, CONV2D_KEYS);
   const bias = o.bias === undefined || o.bias === null ? null : checkTensor(op, 'bias', o.bias);
   const residual = o.residual === undefined || o.residual === null ? null : checkTensor(op, 'residual', o.residual);
-  const bf16 = checkOneOf(op, 'precision', o.precision, ['fp32', 'bf16'] as const, 'fp32') === 'bf16';
+  const precision = checkOneOf(op, 'precision', o.precision, ['fp32', 'bf16', 'int8'] as const, 'fp32');
+  const bf16 = precision === 'bf16', int8 = precision === 'int8';
   const { t4: x4, rank3 } = addBatch(op, 'x', xt);
   const info = conv2dInfo(op, x4.shape, wt.shape, o, bias ? bias.shape : null);
   if (residual) {
@@ -66,7 +71,11 @@ function prepare(op: string, x: unknown, w: unknown, opts: unknown): Prepared {
       throw rangeError(op, `residual ${shapeStr(residual.shape)} does not match the output ${shapeStr(want)} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
     }
   }
-  return { info, xt, wt, x4, bias, residual, rank3, bf16 };
+  if (int8) {
+    const taps = (info.inChannels / info.groups) * info.kernelH * info.kernelW;
+    if (taps > QGEMM_MAX_K) throw rangeError(op, `precision 'int8' takes filters of up to ${QGEMM_MAX_K} taps, got ${taps} (x ${shapeStr(xt.shape)}, w ${shapeStr(wt.shape)})`);
+  }
+  return { info, xt, wt, x4, bias, residual, rank3, bf16, int8 };
 }
 
 function outputTensor(op: string, info: Conv2dInfo, rank3: boolean, xt: Tensor, wt: Tensor): Tensor {
@@ -113,12 +122,13 @@ export function conv2dWithPacked(x: Tensor, w: Tensor, opts: Conv2dOptions, pack
 }
 
 function conv2dWith(x: Tensor, w: Tensor, opts: Conv2dOptions | undefined, pack: ((info: Conv2dInfo) => PackedConv2dWeights) | null): Tensor {
-  const { info, xt, wt, x4, bias, residual, rank3, bf16 } = prepare('conv2d', x, w, opts);
+  const { info, xt, wt, x4, bias, residual, rank3, bf16, int8 } = prepare('conv2d', x, w, opts);
   if (info.activation in INPUT_GRAD && needsGrad(xt, wt, bias, residual)) return INPUT_GRAD[info.activation]!(conv2dWith(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }, pack));
   const y = outputTensor('conv2d', info, rank3, xt, wt);
   const [b, r] = [bias ? bias.data : null, residual ? residual.data : null];
   if (pack) backend().conv2dPacked(x4.data, pack(info), b, y.data, info, r);
   else if (bf16) backend().conv2dBf16(x4.data, wt.data, b, y.data, info, r);
+  else if (int8) backend().conv2dInt8(x4.data, wt.data, b, y.data, info, r);
   else backend().conv2d(x4.data, wt.data, b, y.data, info, r);
   if (needsGrad(xt, wt, bias, residual)) recordConv2d(y, xt, wt, bias, residual, opts, info);
   return y;
@@ -158,7 +168,7 @@ function recordConv2d(y: Tensor, xt: Tensor, wt: Tensor, bias: Tensor | null, re
  * bad input rejects the promise instead of throwing.
  */
 export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): Promise<Tensor> {
-  const { info, xt, wt, x4, bias, residual, rank3, bf16 } = prepare('conv2dAsync', x, w, opts);
+  const { info, xt, wt, x4, bias, residual, rank3, bf16, int8 } = prepare('conv2dAsync', x, w, opts);
   // y = null: the backend allocates the output (natively without a copy back). The residual
   // is an input like x: read at the call (natively copied), so changing or detaching it
   // afterwards does not touch the result.
@@ -166,6 +176,7 @@ export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): P
   if (grad && info.activation in INPUT_GRAD) return INPUT_GRAD[info.activation]!(await conv2dAsync(xt, wt, { ...(opts as Conv2dOptions), bias, residual, activation: 'none' }));
   const be = backend();
   const y = await (bf16 ? be.conv2dBf16Async(x4.data, wt.data, bias ? bias.data : null, null, info, residual ? residual.data : null)
+    : int8 ? be.conv2dInt8Async(x4.data, wt.data, bias ? bias.data : null, null, info, residual ? residual.data : null)
     : be.conv2dAsync(x4.data, wt.data, bias ? bias.data : null, null, info, residual ? residual.data : null));
   const shape = conv2dOutputShapeOf(info);
   const out = new Tensor(y, rank3 ? shape.slice(1) : shape);

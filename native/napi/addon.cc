@@ -41,6 +41,8 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("qgemm", &convkit_addon::call<js_qgemm>, napi_enumerable),
         InstanceMethod("conv2dBf16", &convkit_addon::call<js_conv2d_bf16>, napi_enumerable),
         InstanceMethod("conv2dBf16Async", &convkit_addon::call<js_conv2d_bf16_async>, napi_enumerable),
+        InstanceMethod("conv2dInt8", &convkit_addon::call<js_conv2d_int8>, napi_enumerable),
+        InstanceMethod("conv2dInt8Async", &convkit_addon::call<js_conv2d_int8_async>, napi_enumerable),
         InstanceMethod("conv2dBf16Prepack", &convkit_addon::call<js_conv2d_bf16_prepack>, napi_enumerable),
         InstanceMethod("conv2dBf16Packed", &convkit_addon::call<js_conv2d_bf16_packed>, napi_enumerable),
         InstanceMethod("conv2dBf16PackedSize", &convkit_addon::call<js_conv2d_bf16_packed_size>, napi_enumerable),

@@ -10,6 +10,7 @@
 #include "async.h"
 #include "check.h"
 #include "convkit/conv2d.h"
+#include "convkit/qgemm.h"
 #include "glue.h"
 #include "info-fields.h"
 
@@ -108,11 +109,17 @@ f32_view bias_array(const Napi::CallbackInfo& info, size_t i, const char* op, co
 // it, and y may not overlap it.
 // Kernel: convkit::conv2d, or convkit::conv2d_bf16 (op "conv2dBf16").
 using conv2d_kernel = void (*)(const conv2d_params&, const float*, const float*, const float*, float*, const float*);
+// max_taps: the most taps a filter may have (conv2d_int8's int32 sums), else any.
 template <conv2d_kernel kernel, const char* const* kName>
-std::function<void()> parse_forward(const Napi::CallbackInfo& info, call_arrays& a) {
+std::function<void()> parse_forward(const Napi::CallbackInfo& info, call_arrays& a, int64_t max_taps = -1) {
   Napi::Env env = info.Env();
   const char* const kOp = *kName;
   const conv2d_params p = parse_call(info, kOp, "(x, w, b, y, info)", 5, true);
+  const int64_t taps = p.in_channels / p.groups * p.kernel_h * p.kernel_w;  // a factor of w's size, checked to fit
+  if (max_taps >= 0 && taps > max_taps) {
+    throw_range_error(env, kOp, "a filter has " + std::to_string(taps) + " taps but int8 sums take at most " +
+                                    std::to_string(max_taps));
+  }
   const conv2d_sizes n = sizes_of(p);
   const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
   const bool has_r = info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined();
@@ -129,11 +136,20 @@ std::function<void()> parse_forward(const Napi::CallbackInfo& info, call_arrays&
 }
 const char* const kOpName = kOp;
 const char* const kOpBf16 = "conv2dBf16";
+const char* const kOpInt8 = "conv2dInt8";
+// conv2d_int8 with conv2d's signature (parse_int8 checks the filter's taps first, so it runs).
+void conv2d_int8_kernel(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
+                        const float* r) {
+  convkit::conv2d_int8(p, x, w, b, y, r);
+}
 std::function<void()> parse(const Napi::CallbackInfo& info, call_arrays& a) {
   return parse_forward<convkit::conv2d, &kOpName>(info, a);
 }
 std::function<void()> parse_bf16(const Napi::CallbackInfo& info, call_arrays& a) {
   return parse_forward<convkit::conv2d_bf16, &kOpBf16>(info, a);
+}
+std::function<void()> parse_int8(const Napi::CallbackInfo& info, call_arrays& a) {
+  return parse_forward<conv2d_int8_kernel, &kOpInt8>(info, a, convkit::kQgemmMaxK);
 }
 
 // The prepacked forms of conv2d and conv2d_bf16: their packed size, prepack and packed conv.
@@ -229,6 +245,8 @@ Napi::Value js_conv2d(const Napi::CallbackInfo& info) { return entry<parse>(info
 Napi::Value js_conv2d_async(const Napi::CallbackInfo& info) { return entry<parse>(info, kOp, true); }
 Napi::Value js_conv2d_bf16(const Napi::CallbackInfo& info) { return entry<parse_bf16>(info, kOpBf16, false); }
 Napi::Value js_conv2d_bf16_async(const Napi::CallbackInfo& info) { return entry<parse_bf16>(info, kOpBf16, true); }
+Napi::Value js_conv2d_int8(const Napi::CallbackInfo& info) { return entry<parse_int8>(info, kOpInt8, false); }
+Napi::Value js_conv2d_int8_async(const Napi::CallbackInfo& info) { return entry<parse_int8>(info, kOpInt8, true); }
 Napi::Value js_conv2d_prepack(const Napi::CallbackInfo& info) { return entry<parse_prepack<&kFp32Packed>>(info, kOpPrepack, false); }
 Napi::Value js_conv2d_packed(const Napi::CallbackInfo& info) { return entry<parse_packed<&kFp32Packed>>(info, kOpPacked, false); }
 Napi::Value js_conv2d_packed_size(const Napi::CallbackInfo& info) {

@@ -41,6 +41,8 @@ Napi::Value js_sbgemm(const Napi::CallbackInfo& info);
 Napi::Value js_qgemm(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_async(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_int8(const Napi::CallbackInfo& info);
+Napi::Value js_conv2d_int8_async(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_prepack(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_packed(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_bf16_packed_size(const Napi::CallbackInfo& info);

@@ -13,20 +13,20 @@ import { packBatchNorm2dInfo, packBroadcastInfo, packConv2dInfo, packGemmInfo, p
 
 // Records, so the compiler refuses a Backend kernel missing here.
 const SYNC: Record<SyncKernelName, true> = {
-  conv2d: true, conv2dBf16: true, conv2dBackwardData: true, conv2dBackwardFilter: true,
+  conv2d: true, conv2dBf16: true, conv2dInt8: true, conv2dBackwardData: true, conv2dBackwardFilter: true,
   maxPool2d: true, avgPool2d: true, maxPool2dBackward: true, avgPool2dBackward: true, globalAvgPool2d: true, globalMaxPool2d: true,
   upsample2d: true, upsample2dBackward: true,
   sgemm: true, sbgemm: true, qgemm: true, matmul: true, activation: true, softmax: true, activationBackward: true, softmaxBackward: true,
   batchNorm2dStats: true, batchNorm2dApply: true, batchNorm2dBackward: true, copyStrided: true, pad: true,
   binary: true, reduce: true, argmax: true,
 };
-const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, conv2dBf16Async: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, sbgemmAsync: true, qgemmAsync: true, matmulAsync: true };
+const ASYNC: Record<AsyncKernelName, true> = { conv2dAsync: true, conv2dBf16Async: true, conv2dInt8Async: true, maxPool2dAsync: true, avgPool2dAsync: true, sgemmAsync: true, sbgemmAsync: true, qgemmAsync: true, matmulAsync: true };
 
 type Packer = (info: never) => unknown;
 // The kernels whose info goes packed: the info's argument index and its packer.
 const PACKED: Partial<Record<SyncKernelName | AsyncKernelName, [number, Packer]>> = {
   sgemm: [3, packGemmInfo], sgemmAsync: [3, packGemmInfo], sbgemm: [3, packGemmInfo], sbgemmAsync: [3, packGemmInfo], qgemm: [3, packGemmInfo], qgemmAsync: [3, packGemmInfo],
-  conv2d: [4, packConv2dInfo], conv2dAsync: [4, packConv2dInfo], conv2dBf16: [4, packConv2dInfo], conv2dBf16Async: [4, packConv2dInfo],
+  conv2d: [4, packConv2dInfo], conv2dAsync: [4, packConv2dInfo], conv2dBf16: [4, packConv2dInfo], conv2dBf16Async: [4, packConv2dInfo], conv2dInt8: [4, packConv2dInfo], conv2dInt8Async: [4, packConv2dInfo],
   conv2dBackwardData: [3, packConv2dInfo], conv2dBackwardFilter: [4, packConv2dInfo],
   maxPool2d: [2, packPool2dInfo], maxPool2dAsync: [2, packPool2dInfo], avgPool2d: [2, packPool2dInfo], avgPool2dAsync: [2, packPool2dInfo],
   maxPool2dBackward: [3, packPool2dInfo], avgPool2dBackward: [2, packPool2dInfo],
@@ -57,7 +57,7 @@ export function makeNativeBackend(addon: Addon): Backend {
       // sgemmAsync, sbgemmAsync and qgemmAsync update the caller's c; the others resolve with y (args: ...,
       // y, info), conv2dAsync's y being its 4th argument (a residual may follow the info).
       if (k === 'sgemmAsync' || k === 'sbgemmAsync' || k === 'qgemmAsync') return undefined;
-      return r ?? (k === 'conv2dAsync' || k === 'conv2dBf16Async' ? args[3] : args[args.length - 2]);
+      return r ?? (k === 'conv2dAsync' || k === 'conv2dBf16Async' || k === 'conv2dInt8Async' ? args[3] : args[args.length - 2]);
     };
   }
   // The fields of a conv2dPackKey the panels depend on: Cin, Cout, KH, KW, groups, layout.

@@ -12,6 +12,7 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d';
 import { sgemm } from './gemm';
 import { bf16Round, sbgemm } from './sbgemm';
 import { qgemm } from './qgemm';
+import { conv2dInt8 } from './conv2d-int8';
 import { output } from './output';
 import { checkNoOverlap } from './overlap';
 import { broadcastInfoOf, checkArray, convInfoOf, gemmArgs, globalPoolInfoOf, matmulInfoOf, poolInfoOf, upsampleInfoOf } from './info-check';
@@ -115,6 +116,18 @@ const checked = {
     checkArray('conv2dBf16', 'x', x, n.x); checkArray('conv2dBf16', 'w', w, n.w);
     checkNoOverlap('conv2dBf16', { y }, { x, w });
     checked.conv2d(x.subarray(0, n.x).map(bf16Round), w.subarray(0, n.w).map(bf16Round), b, y, info, r);
+  }) as Backend['conv2d'],
+  conv2dInt8: ((x, w, b, y, info, r) => {
+    const op = 'conv2dInt8', i = convInfoOf(op, info), n = convSizes(i);
+    checkArray(op, 'x', x, n.x); checkArray(op, 'w', w, n.w); checkArray(op, 'y', y, n.y);
+    if (i.hasBias) checkArray(op, 'b', b, i.outChannels);
+    else if (b !== null && b !== undefined) throw rangeError(op, 'b must be null when info.hasBias is false');
+    const res = r === null || r === undefined ? null : r;
+    if (res !== null) checkArray(op, 'residual', res, n.y);
+    checkNoOverlap(op, { y }, { x, w, b: i.hasBias ? b : null, residual: res });
+    const taps = (i.inChannels / i.groups) * i.kernelH * i.kernelW;
+    if (taps > QGEMM_MAX_K) throw rangeError(op, `a filter has ${taps} taps but int8 sums take at most ${QGEMM_MAX_K}`);
+    conv2dInt8(x, w, i.hasBias ? b : null, y, i, res);
   }) as Backend['conv2d'],
   conv2dBackwardData: ((dy, w, dx, info) => {
     const op = 'conv2dBackwardData', i = convInfoOf(op, info), n = convSizes(i);
@@ -310,6 +323,8 @@ export const tsBackend: Backend = {
       checked.conv2d(x, pw.w, b, y, info, r);
     }
   },
+  conv2dInt8Async: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
+    (xx, ww, bb, yy, ii) => checked.conv2dInt8(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2dInt8', i), (i) => convSizes(i).y)(x, w, b, y, info),
   conv2dBf16Async: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
     (xx, ww, bb, yy, ii) => checked.conv2dBf16(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2dBf16', i), (i) => convSizes(i).y)(x, w, b, y, info),
   // The residual follows the info: bound here, so laterWithOutput sees (..., y, info).

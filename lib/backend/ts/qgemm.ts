@@ -14,14 +14,25 @@ function roundHalfEven(v: number): number {
 }
 
 /** The int8 value of x under scale s (0 for a zero scale): clamp(rne(fl(x / s)), -127, 127). */
-function quantize(x: number, s: number): number {
+export function quantize(x: number, s: number): number {
   if (s === 0) return 0;
   return Math.min(127, Math.max(-127, roundHalfEven(f32(x / s))));
 }
 
 /** fl(max / 127), or NaN when an operand value was NaN or infinite. */
-function scaleOf(max: number, bad: boolean): number {
+export function scaleOf(max: number, bad: boolean): number {
   return bad ? NaN : f32(max / 127);
+}
+
+/** The scale of values[start .. start + n): fl(max |v| / 127), NaN when one is NaN or infinite. */
+export function scaleOfRange(values: Float32Array, start: number, n: number): number {
+  let max = 0;
+  for (let i = start; i < start + n; i++) {
+    const v = Math.abs(values[i]);
+    if (!(v <= F32_MAX)) return NaN;
+    if (v > max) max = v;
+  }
+  return scaleOf(max, false);
 }
 
 export function qgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
