@@ -50,8 +50,8 @@ export interface PackedConv2dWeights {
   readonly w: Float32Array;
   /** The packed panels, in the backend's own layout; empty when there are none. */
   readonly data: Float32Array;
-  /** The arithmetic it is packed for: conv2dPacked runs conv2d for 'fp32', conv2dBf16 for 'bf16'. */
-  readonly precision: 'fp32' | 'bf16';
+  /** The arithmetic it is packed for: conv2dPacked runs conv2d for 'fp32', conv2dBf16 for 'bf16', conv2dInt8 for 'int8'. */
+  readonly precision: 'fp32' | 'bf16' | 'int8';
 }
 
 /** The geometry a {@link PackedConv2dWeights} is packed for, as a string: what must match. */
@@ -103,7 +103,7 @@ export interface Backend {
    * (native: they depend on the channels, kernel, groups, layout and the path, not on the batch
    * or the spatial size).
    */
-  conv2dPrepack(w: Float32Array, info: Conv2dInfo, precision?: 'fp32' | 'bf16', like?: PackedConv2dWeights): PackedConv2dWeights;
+  conv2dPrepack(w: Float32Array, info: Conv2dInfo, precision?: 'fp32' | 'bf16' | 'int8', like?: PackedConv2dWeights): PackedConv2dWeights;
   /**
    * conv2d on prepacked weights, bit for bit what conv2d gives on the w they were packed
    * from. RangeError if pw was packed by another backend or for another geometry.

@@ -7,7 +7,7 @@ import { type BackendName, conv2dPackKey, type PackedConv2dWeights } from './bac
 export function checkPacked(be: BackendName, pw: PackedConv2dWeights, info: Conv2dInfo): void {
   const op = 'conv2dPacked';
   if (pw === null || typeof pw !== 'object' || !(pw.data instanceof Float32Array) || !(pw.w instanceof Float32Array) || typeof pw.key !== 'string' ||
-    (pw.precision !== 'fp32' && pw.precision !== 'bf16')) {
+    (pw.precision !== 'fp32' && pw.precision !== 'bf16' && pw.precision !== 'int8')) {
     throw typeError(op, 'pw must be the result of conv2dPrepack');
   }
   if (pw.backend !== be) throw rangeError(op, `pw was packed by the ${String(pw.backend)} backend, not ${be}`);

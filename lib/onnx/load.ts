@@ -91,7 +91,7 @@ function checkOptions(opts: unknown): OnnxLoadOptions {
   if (typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError('onnx.load: options must be an object like { threads: 2 }');
   const o = opts as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!['threads', 'optimize', 'precision'].includes(k)) throw new TypeError(`onnx.load: unknown option "${k}" (options: threads, optimize, precision)`);
-  if (o.precision !== undefined && o.precision !== 'fp32' && o.precision !== 'bf16') throw new RangeError(`onnx.load: precision must be 'fp32' or 'bf16', got ${JSON.stringify(o.precision)}`);
+  if (o.precision !== undefined && o.precision !== 'fp32' && o.precision !== 'bf16' && o.precision !== 'int8') throw new RangeError(`onnx.load: precision must be 'fp32', 'bf16' or 'int8', got ${JSON.stringify(o.precision)}`);
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || (o.threads as number) < 1)) throw new RangeError(`onnx.load: threads must be an integer >= 1, got ${String(o.threads)}`);
   if (o.optimize !== undefined && typeof o.optimize !== 'boolean') throw new TypeError(`onnx.load: optimize must be a boolean, got ${typeof o.optimize}`);
   return o as OnnxLoadOptions;

@@ -3,7 +3,7 @@
 import { nearest } from '../check';
 import { getNumThreads, setNumThreads } from '../backend/select';
 import { isTensor, Tensor } from '../tensor';
-import type { Precision } from '../ops/gemm';
+import type { Precision, ProductPrecision } from '../ops/gemm';
 import type { Dim, Graph, Node } from './graph';
 import { buildPlan, runPlan, type Plan } from './plan';
 import { RunWorker } from './run-worker';
@@ -19,9 +19,12 @@ export interface OnnxLoadOptions {
    * `'fp32'` (default) or `'bf16'`: the layers that run faster on bf16 operands (Gemm, MatMul
    * and 1x1 convolutions of one group, on CPUs with AVX512_BF16) round their operands to
    * bfloat16 and sum the products in fp32 (see {@link Precision}); every other layer stays
-   * fp32. `summary()` marks the bf16 steps.
+   * fp32. `summary()` marks the bf16 steps. `'int8'`: the convolutions of one group run on
+   * int8 operands (see {@link ProductPrecision}: each input with one scale per call, each
+   * filter with its own, quantized once at load; exact int32 sums), every other layer fp32;
+   * `summary()` marks them int8.
    */
-  precision?: Precision;
+  precision?: ProductPrecision;
 }
 
 /** A graph input or output: its name, shape (a string names a dynamic dimension) and element type. */

@@ -49,7 +49,7 @@ function atNode(node: Node, err: unknown): Error {
  * against the declared ranks and fixed sizes by the caller). `attrs` are the load-time parsed
  * attributes of each node.
  */
-export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly number[][], precision: 'fp32' | 'bf16' = 'fp32'): Plan {
+export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly number[][], precision: 'fp32' | 'bf16' | 'int8' = 'fp32'): Plan {
   const values = new Map<string, Entry>();
   for (const [name, c] of g.consts) values.set(name, { value: { shape: c.shape, dtype: c.dtype, data: c.data }, home: { kind: 'const', data: c.data } });
   g.inputs.forEach((v, i) => values.set(v.name, { value: { shape: shapes[i], dtype: 'float32' }, home: { kind: 'input', index: i } }));

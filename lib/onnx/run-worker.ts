@@ -47,7 +47,7 @@ export class RunWorker {
   private failed: Error | null = null;
   private readonly spare = new Map<number, ArrayBuffer[]>();
 
-  constructor(graph: Graph, opts: { threads?: number; precision?: 'fp32' | 'bf16' }) {
+  constructor(graph: Graph, opts: { threads?: number; precision?: 'fp32' | 'bf16' | 'int8' }) {
     shareConsts(graph);
     this.worker = new Worker(workerFile(), { workerData: { graph, opts, backend: getBackend() } });
     this.worker.unref();

@@ -9,7 +9,7 @@ import { OnnxModel } from './model';
 import { opDef } from './passes/internal-ops';
 import type { Reply } from './run-worker';
 
-const { graph, opts, backend } = workerData as { graph: Graph; opts: { threads?: number; precision?: 'fp32' | 'bf16' }; backend: BackendName };
+const { graph, opts, backend } = workerData as { graph: Graph; opts: { threads?: number; precision?: 'fp32' | 'bf16' | 'int8' }; backend: BackendName };
 setBackend(backend);
 const attrs = new Map<Node, unknown>();
 for (const node of graph.nodes) attrs.set(node, opDef(node).load(new Attrs(node), graph.opset));

@@ -28,6 +28,16 @@ export function convRunsBf16(g: ConvBf16Geometry): boolean {
 }
 
 /**
+ * A convolution runs on int8 operands under a model-level int8 setting (onnx.load's precision)
+ * when it has one group, 16 input channels or more, and filters of at most 65536 taps (the
+ * int32 sums). ResNet-50's 7x7 stem (Cin 3) ran 1.9x slower on int8 (its im2col of 147-byte
+ * rows against fp32's direct kernel); grouped and depthwise layers are a few columns per GEMM.
+ */
+export function convRunsInt8(g: ConvBf16Geometry): boolean {
+  return g.groups === 1 && g.inChannels >= 16 && g.inChannels * g.kernelH * g.kernelW <= 65536;
+}
+
+/**
  * A product of `rows` rows of A (a Linear's or Gemm's batch) runs on bf16 operands from 8 rows
  * (one micro-kernel tile) on: below that the product streams B once, and converting B per call
  * costs more than it saves (a classifier head at batch 1).

@@ -270,7 +270,11 @@ void conv_case(const char* name, int64_t hw, int64_t cin, int64_t cout, int64_t 
   row(name, 2.0 * m * kk * cout / 1e6, fp32, bf16, i8, rel_err(y, y8));
   std::vector<float> yq(m * cout);
   const double q = median_ms([&] { convkit::conv2d_int8(p, x.data(), w.data(), b.data(), yq.data()); }, reps);
-  std::printf("%-9s convkit::conv2d_int8: %.3f ms (%.2fx fp32), error %.1e\n", name, q, fp32 / q, rel_err(y, yq));
+  std::vector<float> qpacked(static_cast<size_t>(convkit::conv2d_int8_packed_size(p)));
+  convkit::conv2d_int8_prepack(p, w.data(), qpacked.data());
+  const double qp = median_ms([&] { convkit::conv2d_int8_packed(p, x.data(), qpacked.data(), b.data(), yq.data()); }, reps);
+  std::printf("%-9s convkit::conv2d_int8: %.3f ms (%.2fx fp32), prepacked %.3f ms (%.2fx), error %.1e\n", name, q,
+              fp32 / q, qp, fp32 / qp, rel_err(y, yq));
 }
 
 void gemm_case(const char* name, int64_t m, int64_t n, int64_t k, int reps) {

@@ -109,17 +109,22 @@ f32_view bias_array(const Napi::CallbackInfo& info, size_t i, const char* op, co
 // it, and y may not overlap it.
 // Kernel: convkit::conv2d, or convkit::conv2d_bf16 (op "conv2dBf16").
 using conv2d_kernel = void (*)(const conv2d_params&, const float*, const float*, const float*, float*, const float*);
+// A RangeError when p's filters have more taps than max_taps (>= 0: int8's int32 sums).
+void check_taps(Napi::Env env, const char* op, const conv2d_params& p, int64_t max_taps) {
+  const int64_t taps = p.in_channels / p.groups * p.kernel_h * p.kernel_w;  // a factor of w's size, checked to fit
+  if (max_taps >= 0 && taps > max_taps) {
+    throw_range_error(env, op, "a filter has " + std::to_string(taps) + " taps but int8 sums take at most " +
+                                   std::to_string(max_taps));
+  }
+}
+
 // max_taps: the most taps a filter may have (conv2d_int8's int32 sums), else any.
 template <conv2d_kernel kernel, const char* const* kName>
 std::function<void()> parse_forward(const Napi::CallbackInfo& info, call_arrays& a, int64_t max_taps = -1) {
   Napi::Env env = info.Env();
   const char* const kOp = *kName;
   const conv2d_params p = parse_call(info, kOp, "(x, w, b, y, info)", 5, true);
-  const int64_t taps = p.in_channels / p.groups * p.kernel_h * p.kernel_w;  // a factor of w's size, checked to fit
-  if (max_taps >= 0 && taps > max_taps) {
-    throw_range_error(env, kOp, "a filter has " + std::to_string(taps) + " taps but int8 sums take at most " +
-                                    std::to_string(max_taps));
-  }
+  check_taps(env, kOp, p, max_taps);
   const conv2d_sizes n = sizes_of(p);
   const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
   const bool has_r = info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined();
@@ -159,17 +164,27 @@ struct packed_kind {
   int64_t (*size)(const conv2d_params&);
   void (*prepack)(const conv2d_params&, const float*, float*);
   void (*packed)(const conv2d_params&, const float*, const float*, const float*, const float*, float*, const float*);
+  int64_t max_taps;  // the most taps a filter may have (int8's int32 sums), else -1
 };
+// conv2d_int8_packed with conv2d_packed's signature (it does not read w).
+void conv2d_int8_packed_kernel(const conv2d_params& p, const float* x, const float*, const float* packed,
+                               const float* b, float* y, const float* r) {
+  convkit::conv2d_int8_packed(p, x, packed, b, y, r);
+}
 const packed_kind kFp32Packed{kOpPrepack, kOpPacked, convkit::conv2d_packed_size, convkit::conv2d_prepack,
-                              convkit::conv2d_packed};
+                              convkit::conv2d_packed, -1};
 const packed_kind kBf16Packed{"conv2dBf16Prepack", "conv2dBf16Packed", convkit::conv2d_bf16_packed_size,
-                              convkit::conv2d_bf16_prepack, convkit::conv2d_bf16_packed};
+                              convkit::conv2d_bf16_prepack, convkit::conv2d_bf16_packed, -1};
+const packed_kind kInt8Packed{"conv2dInt8Prepack", "conv2dInt8Packed", convkit::conv2d_int8_packed_size,
+                              convkit::conv2d_int8_prepack, conv2d_int8_packed_kernel, convkit::kQgemmMaxK};
+
 
 // conv2dPrepack(w, packed, info): packed (conv2d_packed_size floats) = w prepacked for info.
 template <const packed_kind* K>
 std::function<void()> parse_prepack(const Napi::CallbackInfo& info, call_arrays& a) {
   const char* op = K->prepack_op;
   const conv2d_params p = parse_call(info, op, "(w, packed, info)", 3, true);
+  check_taps(info.Env(), op, p, K->max_taps);
   const int64_t np = K->size(p);
   const auto [w, packed] = sized_arrays(info, op, {{0, "w", conv2d_w_size(p)}, {1, "packed", np}});
   const float* wd = a.in("w", w, conv2d_w_size(p));
@@ -186,6 +201,7 @@ std::function<void()> parse_packed(const Napi::CallbackInfo& info, call_arrays& 
   Napi::Env env = info.Env();
   const char* op = K->packed_op;
   const conv2d_params p = parse_call(info, op, "(x, w, packed, b, y, info)", 6, true);
+  check_taps(env, op, p, K->max_taps);
   const conv2d_sizes n = sizes_of(p);
   const int64_t np = K->size(p);
   const bool has_r = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined();
@@ -258,6 +274,16 @@ Napi::Value js_conv2d_bf16_prepack(const Napi::CallbackInfo& info) {
 }
 Napi::Value js_conv2d_bf16_packed(const Napi::CallbackInfo& info) {
   return entry<parse_packed<&kBf16Packed>>(info, kBf16Packed.packed_op, false);
+}
+Napi::Value js_conv2d_int8_prepack(const Napi::CallbackInfo& info) {
+  return entry<parse_prepack<&kInt8Packed>>(info, kInt8Packed.prepack_op, false);
+}
+Napi::Value js_conv2d_int8_packed(const Napi::CallbackInfo& info) {
+  return entry<parse_packed<&kInt8Packed>>(info, kInt8Packed.packed_op, false);
+}
+Napi::Value js_conv2d_int8_packed_size(const Napi::CallbackInfo& info) {
+  const conv2d_params p = parse_call(info, kInt8Packed.prepack_op, "(info)", 1, true);
+  return Napi::Number::New(info.Env(), static_cast<double>(conv2d_int8_packed_size(p)));
 }
 Napi::Value js_conv2d_bf16_packed_size(const Napi::CallbackInfo& info) {
   const conv2d_params p = parse_call(info, kBf16Packed.prepack_op, "(info)", 1, true);

@@ -163,4 +163,25 @@ TEST(conv2d_int8_nonfinite_and_limits) {
   for (float v : y) CHECK(v == 7.0f, "y written");
 }
 
+// Filters quantized once: conv2d_int8_packed gives conv2d_int8's bits, without reading w.
+TEST(conv2d_int8_prepacked_is_bit_exact) {
+  for (bool nhwc : {false, true}) {
+    for (shape s : {shape{2, 64, 7, 9, 40, 1, 1}, shape{1, 19, 11, 13, 33, 3, 3, 1, 1, 1, 1, 1, 1},
+                    shape{1, 32, 6, 6, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4}}) {
+      s.nhwc = nhwc;
+      s.bias = true;
+      s.relu = true;
+      const conv2d_params p = test::conv_params(s);
+      const size_t nx = conv2d_x_size(p), nw = conv2d_w_size(p), ny = conv2d_y_size(p);
+      const auto x = test::rand_vec(nx), w = test::rand_vec(nw), b = test::rand_vec(s.cout);
+      std::vector<float> packed(static_cast<size_t>(convkit::conv2d_int8_packed_size(p))), y0(ny), y1(ny);
+      CHECK(!packed.empty(), "no packed size");
+      convkit::conv2d_int8_prepack(p, w.data(), packed.data());
+      CHECK(convkit::conv2d_int8(p, x.data(), w.data(), b.data(), y0.data()), "refused");
+      CHECK(convkit::conv2d_int8_packed(p, x.data(), packed.data(), b.data(), y1.data()), "packed refused");
+      CHECK(std::memcmp(y0.data(), y1.data(), ny * 4) == 0, "prepacked differs (%s, Cin %ld)", nhwc ? "nhwc" : "nchw", (long)s.cin);
+    }
+  }
+}
+
 int main() { return test::run_all("conv2d-int8-test"); }

@@ -41,6 +41,10 @@ export type Addon = Pick<Backend, SyncKernelName> & { [K in AsyncKernelName]: As
   conv2dBf16PackedSize(info: Conv2dInfo): number;
   conv2dBf16Prepack(w: Float32Array, packed: Float32Array, info: Conv2dInfo): void;
   conv2dBf16Packed(x: Float32Array, w: Float32Array, packed: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
+  /** The same for conv2dInt8 (conv2d_int8_packed_size etc.: each filter quantized once). */
+  conv2dInt8PackedSize(info: Conv2dInfo): number;
+  conv2dInt8Prepack(w: Float32Array, packed: Float32Array, info: Conv2dInfo): void;
+  conv2dInt8Packed(x: Float32Array, w: Float32Array, packed: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   /** conv2d on w and the panels packed from it. */
   conv2dPacked(x: Float32Array, w: Float32Array, packed: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   setNumThreads(n: number): void;

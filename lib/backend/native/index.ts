@@ -68,26 +68,28 @@ export function makeNativeBackend(addon: Addon): Backend {
   };
   // Prepacked conv2d weights: w and the addon's panels, tagged with the geometry (checked
   // against it here; the addon checks the lengths).
-  be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16' = 'fp32', like?: PackedConv2dWeights): PackedConv2dWeights => {
+  be.conv2dPrepack = (w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16' | 'int8' = 'fp32', like?: PackedConv2dWeights): PackedConv2dWeights => {
     const pi = packConv2dInfo(info) as unknown as Conv2dInfo;
-    const bf16 = precision === 'bf16';
-    const n = bf16 ? addon.conv2dBf16PackedSize(pi) : addon.conv2dPackedSize(pi);
+    const kind = precision === 'bf16' || precision === 'int8' ? precision : 'fp32';
+    const n = kind === 'bf16' ? addon.conv2dBf16PackedSize(pi) : kind === 'int8' ? addon.conv2dInt8PackedSize(pi) : addon.conv2dPackedSize(pi);
     // The addon's panels (the 1x1 GEMM's, Winograd's transformed weights) are a function of w,
     // the precision, Cin, Cout, the kernel, groups and layout, given the path, which their size
     // tells apart (0 where there are none); batch, spatial size, stride and padding only pick
     // the path (test/parity/conv2d-prepack.test.ts compares them across geometries).
-    if (like !== undefined && n > 0 && like.backend === 'native' && like.w === w && like.precision === precision &&
+    if (like !== undefined && n > 0 && like.backend === 'native' && like.w === w && like.precision === kind &&
       like.data.length === n && samePanelGeometry(like.key, info)) {
       return Object.freeze({ ...like, key: conv2dPackKey(info) });
     }
     const data = new Float32Array(n);
-    if (bf16) addon.conv2dBf16Prepack(w, data, pi);
+    if (kind === 'bf16') addon.conv2dBf16Prepack(w, data, pi);
+    else if (kind === 'int8') addon.conv2dInt8Prepack(w, data, pi);
     else addon.conv2dPrepack(w, data, pi);
-    return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), w, data, precision: bf16 ? 'bf16' as const : 'fp32' as const });
+    return Object.freeze({ backend: 'native' as const, key: conv2dPackKey(info), w, data, precision: kind });
   };
   be.conv2dPacked = (x: Float32Array, pw: PackedConv2dWeights, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void => {
     checkPacked('native', pw, info);
     if (pw.precision === 'bf16') addon.conv2dBf16Packed(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
+    else if (pw.precision === 'int8') addon.conv2dInt8Packed(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
     else addon.conv2dPacked(x, pw.w, pw.data, b, y, packConv2dInfo(info) as unknown as Conv2dInfo, r);
   };
   return be as unknown as Backend;

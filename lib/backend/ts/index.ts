@@ -304,17 +304,24 @@ export const tsBackend: Backend = {
   ...checked,
   // Prepacked weights: the ts kernels read w as it is, so there are no panels; checked like
   // native's.
-  // bf16: the panels are w rounded once (what conv2dBf16 rounds per call).
+  // bf16: the panels are w rounded once (what conv2dBf16 rounds per call); int8: none (w is
+  // quantized per call, the same values).
   conv2dPrepack: (w, info, precision = 'fp32') => {
     const i = convInfoOf('conv2dPrepack', info);
     checkArray('conv2dPrepack', 'w', w, convSizes(i).w);
-    const bf16 = precision === 'bf16';
-    const data = bf16 ? w.subarray(0, convSizes(i).w).map(bf16Round) : new Float32Array(0);
-    return Object.freeze({ backend: 'ts' as const, key: conv2dPackKey(i), w, data, precision: bf16 ? 'bf16' as const : 'fp32' as const });
+    const kind = precision === 'bf16' || precision === 'int8' ? precision : 'fp32';
+    if (kind === 'int8') {
+      const taps = (i.inChannels / i.groups) * i.kernelH * i.kernelW;
+      if (taps > QGEMM_MAX_K) throw rangeError('conv2dPrepack', `a filter has ${taps} taps but int8 sums take at most ${QGEMM_MAX_K}`);
+    }
+    const data = kind === 'bf16' ? w.subarray(0, convSizes(i).w).map(bf16Round) : new Float32Array(0);
+    return Object.freeze({ backend: 'ts' as const, key: conv2dPackKey(i), w, data, precision: kind });
   },
   conv2dPacked: (x, pw, b, y, info, r) => {
     checkPacked('ts', pw, info);
-    if (pw.precision === 'bf16') {
+    if (pw.precision === 'int8') {
+      checked.conv2dInt8(x, pw.w, b, y, info, r);
+    } else if (pw.precision === 'bf16') {
       const n = convSizes(convInfoOf('conv2dPacked', info));
       checkArray('conv2dPacked', 'x', x, n.x);
       checkNoOverlap('conv2dPacked', { y }, { x });

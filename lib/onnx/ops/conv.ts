@@ -5,7 +5,7 @@ import { conv2dInfo } from '../../shape/conv2d-info';
 import { broadcastInfo } from '../../shape/broadcast-info';
 import type { Attrs } from '../attrs';
 import { floatInput, input, op, dims } from './op';
-import { convRunsBf16 } from '../../ops/bf16-where-it-pays';
+import { convRunsBf16, convRunsInt8 } from '../../ops/bf16-where-it-pays';
 import type { Backend, PackedConv2dWeights } from '../../backend/backend';
 import type { Conv2dInfo } from '../../shape/conv2d-info';
 
@@ -16,7 +16,7 @@ import type { Conv2dInfo } from '../../shape/conv2d-info';
 // constants, which nothing writes after load.
 const firstPacked = new WeakMap<Float32Array, Map<string, PackedConv2dWeights>>();
 
-function prepackConst(be: Backend, w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16'): PackedConv2dWeights {
+function prepackConst(be: Backend, w: Float32Array, info: Conv2dInfo, precision: 'fp32' | 'bf16' | 'int8'): PackedConv2dWeights {
   let byPrecision = firstPacked.get(w);
   if (!byPrecision) firstPacked.set(w, (byPrecision = new Map()));
   const like = byPrecision.get(`${be.name} ${precision}`);
@@ -111,6 +111,18 @@ export const Conv = op({
           ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, bw, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null)
           : (xs, ys) => be.conv2dBf16(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
         note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} bf16${bw && bw.data.length ? ' prepacked' : ''}`,
+      };
+    }
+    // int8 for the convolutions of one group (grouped and depthwise ones stay fp32: their
+    // per-group GEMMs are a few columns wide); filters quantized once per plan.
+    if (p.precision === 'int8' && convRunsInt8(info)) {
+      const qw = wConst ? prepackConst(be, wConst, info, 'int8') : null;
+      return {
+        outputs: [{ shape: out, dtype: 'float32' }],
+        kernel: qw
+          ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, qw, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null)
+          : (xs, ys) => be.conv2dInt8(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
+        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} int8${qw ? ' prepacked' : ''}`,
       };
     }
     let pw = wConst ? prepackConst(be, wConst, info, 'fp32') : null;

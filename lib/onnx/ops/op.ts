@@ -31,7 +31,7 @@ export interface PlanArgs<A> {
   inputs: readonly (Value | null)[];
   opset: number;
   /** The model's arithmetic for Conv, Gemm and MatMul (onnx.load's precision option; absent: fp32, as the load-time passes plan). */
-  precision?: 'fp32' | 'bf16';
+  precision?: 'fp32' | 'bf16' | 'int8';
 }
 
 export interface OpDef<A = unknown> {

@@ -87,6 +87,14 @@ void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, 
 // kQgemmMaxK taps (KH * KW * Cin / groups): the int32 sums' limit.
 bool conv2d_int8(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
                  const float* r = nullptr);
+// Its filters quantized once (as conv2d_prepack): conv2d_int8_packed_size(p) floats (0 when a
+// filter has too many taps), filled by conv2d_int8_prepack from w; conv2d_int8_packed is
+// conv2d_int8 on them, bit for bit (it does not read w). They depend on the channels, kernel,
+// groups and layout of p, not on the batch or the spatial size.
+int64_t conv2d_int8_packed_size(const conv2d_params& p);
+void conv2d_int8_prepack(const conv2d_params& p, const float* w, float* packed);
+bool conv2d_int8_packed(const conv2d_params& p, const float* x, const float* packed, const float* b, float* y,
+                        const float* r = nullptr);
 
 // Plain loops: the oracle every fast path is tested against (the activation in double,
 // libm's exp, rounded once).

@@ -31,9 +31,25 @@ thread_local workspace qw_space;   // one group's quantized filters
 
 constexpr int64_t kChunkBytes = int64_t{4} << 20;  // im2col rows per chunk: about 4 MB
 
-}  // namespace
+// Filters as B's columns, in (kh, kw, ci) order: NHWC's own; NCHW's reordered into w_space.
+const float* filters_hwc(const conv2d_params& p, const float* w) {
+  if (p.data_layout == layout::nhwc) return w;
+  const int64_t cout = p.out_channels, cin_g = p.in_channels / p.groups, kk = p.kernel_h * p.kernel_w, kd = kk * cin_g;
+  float* wr = w_space.get(static_cast<size_t>(cout * kd));
+  for (int64_t o = 0; o < cout; ++o) {
+    for (int64_t ci = 0; ci < cin_g; ++ci) {
+      for (int64_t t = 0; t < kk; ++t) wr[o * kd + t * cin_g + ci] = w[(o * cin_g + ci) * kk + t];
+    }
+  }
+  return wr;
+}
 
-bool conv2d_int8(const conv2d_params& p, const float* x, const float* w, const float* b, float* y, const float* r) {
+int64_t taps(const conv2d_params& p) { return p.in_channels / p.groups * p.kernel_h * p.kernel_w; }
+
+// conv2d_int8 with each group's quantized filters from `packed` (G blocks of
+// quantized_b_floats(cout_g, kd)) or, when it is null, quantized from w here.
+bool conv2d_int8_impl(const conv2d_params& p, const float* x, const float* w, const float* packed, const float* b,
+                      float* y, const float* r) {
   using namespace qgemm_detail;
   const int64_t G = p.groups, cin = p.in_channels, cin_g = cin / G, cout = p.out_channels, cout_g = cout / G;
   const int64_t KH = p.kernel_h, KW = p.kernel_w, kd = KH * KW * cin_g, kq = (kd + 3) / 4 * 4;
@@ -63,24 +79,16 @@ bool conv2d_int8(const conv2d_params& p, const float* x, const float* w, const f
     });
   }
 
-  // Filters as B's columns, in (kh, kw, ci) order: NHWC's own; NCHW's reordered.
-  const float* wk = w;
-  if (!nhwc) {
-    float* wr = w_space.get(static_cast<size_t>(cout * kd));
-    for (int64_t o = 0; o < cout; ++o) {
-      for (int64_t ci = 0; ci < cin_g; ++ci) {
-        for (int64_t t = 0; t < KH * KW; ++t) wr[o * kd + t * cin_g + ci] = w[(o * cin_g + ci) * KH * KW + t];
-      }
-    }
-    wk = wr;
-  }
+  const float* wk = packed == nullptr ? filters_hwc(p, w) : nullptr;
+  const int64_t group_floats = quantized_b_floats(cout_g, kd);
 
   const bool direct = nhwc && G == 1 && KH == 1 && KW == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                       p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0 && kq == cin;
   const int64_t chunk = std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(kq, 1) / 96 * 96, 96, std::max<int64_t>(P, 1));
   std::vector<float> dq(static_cast<size_t>((cout_g + kPanel - 1) / kPanel * kPanel));
   for (int64_t g = 0; g < G; ++g) {
-    const quantized_b qb = quantize_b(true, cout_g, kd, wk + g * cout_g * kd, kd, qw_space);
+    const quantized_b qb = packed != nullptr ? quantized_b_at(cout_g, kd, packed + g * group_floats)
+                                             : quantize_b(true, cout_g, kd, wk + g * cout_g * kd, kd, qw_space);
     for (size_t j = 0; j < dq.size(); ++j) dq[j] = sx * qb.scale[j];
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t q0 = 0; q0 < P; q0 += chunk) {
@@ -143,6 +151,32 @@ bool conv2d_int8(const conv2d_params& p, const float* x, const float* w, const f
     }
   }
   return true;
+}
+
+}  // namespace
+
+bool conv2d_int8(const conv2d_params& p, const float* x, const float* w, const float* b, float* y, const float* r) {
+  return conv2d_int8_impl(p, x, w, nullptr, b, y, r);
+}
+
+int64_t conv2d_int8_packed_size(const conv2d_params& p) {
+  if (taps(p) > kQgemmMaxK) return 0;
+  return p.groups * qgemm_detail::quantized_b_floats(p.out_channels / p.groups, taps(p));
+}
+
+void conv2d_int8_prepack(const conv2d_params& p, const float* w, float* packed) {
+  if (taps(p) > kQgemmMaxK) return;
+  const int64_t cout_g = p.out_channels / p.groups, kd = taps(p);
+  const float* wk = filters_hwc(p, w);
+  for (int64_t g = 0; g < p.groups; ++g) {
+    qgemm_detail::quantize_b_into(true, cout_g, kd, wk + g * cout_g * kd, kd,
+                                  packed + g * qgemm_detail::quantized_b_floats(cout_g, kd));
+  }
+}
+
+bool conv2d_int8_packed(const conv2d_params& p, const float* x, const float* packed, const float* b, float* y,
+                        const float* r) {
+  return conv2d_int8_impl(p, x, nullptr, packed, b, y, r);
 }
 
 }  // namespace convkit

@@ -22,6 +22,11 @@ struct quantized_b {
 };
 // op(B) stored [N,K] (trans_b: column j is row j, at stride ldb) or [K,N] (read by rows).
 quantized_b quantize_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, workspace& space);
+// The same into `space` (quantized_b_floats(n, k) floats, 64-byte aligned for speed), for B
+// quantized once and kept (prepacked weights); quantized_b_at reads such a block back.
+int64_t quantized_b_floats(int64_t n, int64_t k);
+quantized_b quantize_b_into(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* space);
+quantized_b quantized_b_at(int64_t n, int64_t k, const float* space);
 
 // max |x[i]| over i < n, NaN when any is NaN or infinite (across the threads for large n).
 float absmax(int64_t n, const float* x);

@@ -27,14 +27,28 @@ constexpr int64_t kBlockPanels = 8; // panels of a task
 
 float scale_of(float max) { return std::isnan(max) ? max : max / 127.0f; }
 
+// Layout of a quantized B block: the panels (kq * 32 bytes each), then the scales and the column
+// sums (32 per panel each).
+int64_t quantized_b_floats(int64_t n, int64_t k) {
+  const int64_t kq = (k + 3) / 4 * 4, panels = (n + kPanel - 1) / kPanel;
+  return panels * kq * kPanel / 4 + 2 * panels * kPanel;
+}
+
+quantized_b quantized_b_at(int64_t n, int64_t k, const float* space) {
+  const int64_t kq = (k + 3) / 4 * 4, panels = (n + kPanel - 1) / kPanel, panel_floats = panels * kq * kPanel / 4;
+  float* s = const_cast<float*>(space);  // read only through the result's use in tiles
+  return {n, kq, reinterpret_cast<int8_t*>(s), s + panel_floats, reinterpret_cast<int32_t*>(s + panel_floats + panels * kPanel)};
+}
+
 quantized_b quantize_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, workspace& space_ws) {
+  return quantize_b_into(trans_b, n, k, b, ldb, space_ws.get(static_cast<size_t>(quantized_b_floats(n, k))));
+}
+
+quantized_b quantize_b_into(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* space) {
   const qgemm_plan& plan = get_qgemm_plan();
   const int64_t kq = (k + 3) / 4 * 4;
   const int64_t panels = (n + kPanel - 1) / kPanel, panel_bytes = kq * kPanel;
-  const int64_t panel_floats = (panels * panel_bytes + 3) / 4;
-  float* space = space_ws.get(static_cast<size_t>(panel_floats + 2 * panels * kPanel));
-  quantized_b q{n, kq, reinterpret_cast<int8_t*>(space), space + panel_floats,
-                reinterpret_cast<int32_t*>(space + panel_floats + panels * kPanel)};
+  const quantized_b q = quantized_b_at(n, k, space);
   parallel_for_large(panels, n * std::max<int64_t>(k, 1), int64_t{1} << 16, [&](int64_t lo, int64_t hi) {
     std::vector<uint8_t> row(static_cast<size_t>(trans_b ? kq : 0));
     float qs[kPanel];  // the quantizing scales: 0 for a flagged column
