@@ -69,6 +69,6 @@ describe.skipIf(!nativeRequired())('onnx precision bf16', () => {
 
   it('refuses an unknown precision', async () => {
     const file = path.join(ONNX_FIXTURES, onnxFixtures()[0].onnx['13']);
-    expect(() => onnx.loadSync(file, { precision: 'fp16' as never })).toThrow(/^onnx.load: precision must be 'fp32' or 'bf16', got "fp16"$/);
+    expect(() => onnx.loadSync(file, { precision: 'fp16' as never })).toThrow(/^onnx.load: precision must be 'fp32', 'bf16' or 'int8', got "fp16"$/);
   });
 });
