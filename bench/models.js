@@ -6,7 +6,8 @@
 // process (its peak resident memory is that model's); a third process runs both in turn,
 // interleaving their runs (the fairest ratio on a shared machine) and compares their outputs.
 // Every output is also checked against PyTorch's (the cache's safetensors). A fourth process
-// interleaves convkit fp32, convkit with precision 'bf16' and onnxruntime (fp32) runs.
+// interleaves convkit fp32, convkit with precision 'bf16', convkit with precision 'int8' and
+// onnxruntime (fp32) runs.
 // Run as a child:
 //   node bench/models.js <convkit|onnxruntime|both|bf16> <threads> <model> [batches]
 // prints one JSON line per batch: { peer, model, batch, threads, median, runs, ..., rssMB, err }.
@@ -119,26 +120,29 @@ async function main() {
     await c.close();
     await o.close();
   } else if (peer === 'bf16') {
-    // One process, runs interleaved: convkit fp32, convkit bf16, onnxruntime fp32.
-    const c = await convkitSession(), h = await convkitSession('bf16'), o = await ortSession();
+    // One process, runs interleaved: convkit fp32, convkit bf16, convkit int8, onnxruntime fp32.
+    const c = await convkitSession(), h = await convkitSession('bf16'), q = await convkitSession('int8'), o = await ortSession();
     for (const b of batches) {
       const x = io[`input_b${b}`], want = io[`output_b${b}`];
-      const y16 = h.sync(x);
-      const agree = top1(y16, b).filter((k, i) => k === top1(want.data, b)[i]).length;
-      const t32 = [], t16 = [], to = [];
-      for (let i = 0; i < 2; i++) { c.sync(x); h.sync(x); await o.run(x); }
+      const y16 = h.sync(x), y8 = q.sync(x);
+      const agree = (y) => top1(y, b).filter((k, i) => k === top1(want.data, b)[i]).length;
+      const t32 = [], t16 = [], t8 = [], to = [];
+      for (let i = 0; i < 2; i++) { c.sync(x); h.sync(x); q.sync(x); await o.run(x); }
       const start = Date.now();
       const time = async (f, into) => { const t0 = process.hrtime.bigint(); await f(); into.push(Number(process.hrtime.bigint() - t0) / 1e6); };
       while (t32.length < 5 || (t32.length < 30 && Date.now() - start < 3 * OPTS.maxMs)) {
         await time(() => c.sync(x), t32);
         await time(() => h.sync(x), t16);
+        await time(() => q.sync(x), t8);
         await time(() => o.run(x), to);
       }
       const med = (a) => a.sort((p, q) => p - q)[a.length >> 1];
-      out({ peer: 'bf16', batch: b, fp32: med(t32), bf16: med(t16), onnxruntime: med(to), runs: t32.length, err: relErr(y16, want.data), top1: `${agree}/${b}` });
+      out({ peer: 'bf16', batch: b, fp32: med(t32), bf16: med(t16), int8: med(t8), onnxruntime: med(to), runs: t32.length,
+        err: relErr(y16, want.data), top1: `${agree(y16)}/${b}`, err8: relErr(y8, want.data), top1int8: `${agree(y8)}/${b}` });
     }
     await c.close();
     await h.close();
+    await q.close();
     await o.close();
   } else {
     throw new Error(`unknown peer ${peer}`);
@@ -197,16 +201,17 @@ function modelsSection(threadsList, runChild, { names = null } = {}) {
     const worst = Math.max(...g.sep);
     console.log(`${t} thread(s): convkit / onnxruntime geometric mean ${g.sep.length ? gm(g.sep).toFixed(3) : '-'} (separate processes, worst cell ${worst.toFixed(2)}), ${g.inter.length ? gm(g.inter).toFixed(3) : '-'} (interleaved, worst ${Math.max(...g.inter).toFixed(2)}), ${g.cpu.length ? gm(g.cpu).toFixed(3) : '-'} (CPU time, worst ${Math.max(...g.cpu).toFixed(2)})`);
   }
-  console.log('\n## models, precision bf16: one process interleaving convkit fp32, convkit bf16 (onnx.load precision \'bf16\') and onnxruntime fp32, median ms');
-  console.log('err = max |y - PyTorch fp32| / max |PyTorch fp32|; top-1 = bf16 argmax equal to PyTorch\'s.');
-  console.log('| model | batch | threads | convkit fp32 | convkit bf16 | onnxruntime | fp32 / bf16 | ort / bf16 | err bf16 | top-1 |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n## models, precision bf16 and int8: one process interleaving convkit fp32, convkit bf16 and int8 (onnx.load precision \'bf16\', \'int8\') and onnxruntime fp32, median ms');
+  console.log('err = max |y - PyTorch fp32| / max |PyTorch fp32|; top-1 = argmax equal to PyTorch\'s (random-weight models: their logits are nearly flat).');
+  console.log('| model | batch | threads | convkit fp32 | convkit bf16 | convkit int8 | onnxruntime | fp32 / bf16 | ort / bf16 | fp32 / int8 | ort / int8 | err bf16 | err int8 | top-1 bf16 | top-1 int8 |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const name of Object.keys(cache.models)) {
     for (const t of threadsList) {
       for (const b of [1, 4]) {
         const r = rows.find((q) => q.model === name && q.threads === t && q.batch === b && q.peer === 'bf16');
         if (!r) continue;
-        console.log(`| ${name} | ${b} | ${t} | ${r.fp32.toFixed(2)} | ${r.bf16.toFixed(2)} | ${r.onnxruntime.toFixed(2)} | ${(r.fp32 / r.bf16).toFixed(2)} | ${(r.onnxruntime / r.bf16).toFixed(2)} | ${r.err.toExponential(1)} | ${r.top1} |`);
+        console.log(`| ${name} | ${b} | ${t} | ${r.fp32.toFixed(2)} | ${r.bf16.toFixed(2)} | ${r.int8.toFixed(2)} | ${r.onnxruntime.toFixed(2)} | ${(r.fp32 / r.bf16).toFixed(2)} | ${(r.onnxruntime / r.bf16).toFixed(2)} | ` +
+          `${(r.fp32 / r.int8).toFixed(2)} | ${(r.onnxruntime / r.int8).toFixed(2)} | ${r.err.toExponential(1)} | ${r.err8.toExponential(1)} | ${r.top1} | ${r.top1int8} |`);
       }
     }
   }
