@@ -11,10 +11,11 @@ import type { Upsample2dInfo } from '../shape/upsample2d-info';
 import type { BroadcastInfo } from '../shape/broadcast-info';
 
 /** A backend's name: `'native'` (the C++ SIMD addon) or `'ts'` (the pure-TypeScript twin). */
+export type BackendName = 'native' | 'ts';
 
 /** The largest K of qgemm: its int32 sums of K products of 8-bit values fit (native/include/convkit/qgemm.h). */
 export const QGEMM_MAX_K = 65536;
-export type BackendName = 'native' | 'ts';
+
 /**
  * The element-wise unary ops a backend implements (activations and arithmetic). clamp takes
  * params [min, max], leakyRelu [slope]; the others none.

@@ -84,7 +84,7 @@ bool conv2d_int8_impl(const conv2d_params& p, const float* x, const float* w, co
 
   const bool direct = nhwc && G == 1 && KH == 1 && KW == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                       p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0 && kq == cin;
-  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(kq, 1) / 96 * 96, 96, std::max<int64_t>(P, 1));
+  const int64_t chunk = std::min<int64_t>(P, std::max<int64_t>(96, kChunkBytes / std::max<int64_t>(kq, 1) / 96 * 96));
   std::vector<float> dq(static_cast<size_t>((cout_g + kPanel - 1) / kPanel * kPanel));
   for (int64_t g = 0; g < G; ++g) {
     const quantized_b qb = packed != nullptr ? quantized_b_at(cout_g, kd, packed + g * group_floats)

@@ -107,7 +107,13 @@ float f32_absmax__avx512vnni(int64_t n, const float* src) {
     bad |= _mm512_cmp_ps_mask(v, big, _CMP_NLE_UQ);  // NaN or infinite
     mx = _mm512_max_ps(mx, v);
   }
-  return bad != 0 ? __builtin_nanf("") : _mm512_reduce_max_ps(mx);
+  if (bad != 0) return __builtin_nanf("");
+  // The lanes' maximum by hand: GCC 12's _mm512_reduce_max_ps trips -Wmaybe-uninitialized.
+  alignas(64) float lanes16[16];
+  _mm512_store_ps(lanes16, mx);
+  float m = lanes16[0];
+  for (int i = 1; i < 16; ++i) m = m > lanes16[i] ? m : lanes16[i];
+  return m;
 }
 
 void f32_absmax_cols__avx512vnni(int64_t k, int64_t cols, const float* src, int64_t ld, float* mx) {
