@@ -3,7 +3,7 @@ import { checkIntAtLeast, checkOptions, checkPair } from '../check';
 import { rangeError } from '../errors';
 import { conv2dPackKey, type PackedConv2dWeights } from '../backend/backend';
 import { backend } from '../backend/select';
-import { convRunsBf16 } from '../ops/bf16-where-it-pays';
+import { convRunsBf16, convRunsInt8 } from '../ops/bf16-where-it-pays';
 import { conv2d, conv2dAsync, conv2dWithPacked } from '../ops/conv2d';
 import { CONV2D_GEOMETRY_KEYS, type Conv2dGeometryOptions, type Conv2dInfo, type Layout } from '../shape/conv2d-info';
 import { conv2dOutputShape } from '../shape/public';
@@ -85,7 +85,7 @@ export class Conv2d extends Module {
   }
 
   /**
-   * The weight converted and packed for eval-mode bf16 forwards, by backend and input geometry
+   * The weight converted and packed for eval-mode bf16 or int8 forwards, by backend and input geometry
    * (conv2dPackKey); non-enumerable. Emptied by dropPacked.
    * @internal
    */
@@ -108,23 +108,34 @@ export class Conv2d extends Module {
     return convRunsBf16({ kernelH, kernelW, strideH, strideW, inChannels: this.inChannels, groups: this.opts.groups, layout: this.opts.layout });
   }
 
-  /** Whether this forward runs on bf16 operands: eval mode, setPrecision('bf16'), and it pays. */
-  private runsBf16(): boolean {
-    return !this.training && this.precision === 'bf16' && this.bf16Pays();
+  /** Whether int8 runs this layer (convRunsInt8) once setPrecision('int8') is set. */
+  private int8Runs(): boolean {
+    const [kernelH, kernelW] = this.kernelSize();
+    return convRunsInt8({ kernelH, kernelW, strideH: 1, strideW: 1, inChannels: this.inChannels, groups: this.opts.groups, layout: this.opts.layout });
+  }
+
+  /** The low precision this forward runs on (eval mode, setPrecision, and the layer takes it), else null. */
+  private lowPrecision(): 'bf16' | 'int8' | null {
+    if (this.training) return null;
+    if (this.precision === 'bf16' && this.bf16Pays()) return 'bf16';
+    if (this.precision === 'int8' && this.int8Runs()) return 'int8';
+    return null;
   }
 
   forward(x: Tensor): Tensor {
-    if (!this.runsBf16()) return conv2d(x, this.weight, this.convOpts());
-    // The weight packed once per input shape; gradients (a recording call) as conv2d's bf16.
-    return conv2dWithPacked(x, this.weight, this.convOpts(), (info) => this.packedFor(info));
+    const low = this.lowPrecision();
+    if (low === null) return conv2d(x, this.weight, this.convOpts());
+    // The weight packed once per input shape; gradients (a recording call) as conv2d's.
+    return conv2dWithPacked(x, this.weight, this.convOpts(), (info) => this.packedFor(info, low));
   }
 
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    return conv2dAsync(x, this.weight, this.runsBf16() ? { ...this.convOpts(), precision: 'bf16' } : this.convOpts());
+    const low = this.lowPrecision();
+    return conv2dAsync(x, this.weight, low !== null ? { ...this.convOpts(), precision: low } : this.convOpts());
   }
 
-  /** The bf16 weight packed for info (by the current backend), packed on first use. */
-  private packedFor(info: Conv2dInfo): PackedConv2dWeights {
+  /** The weight packed for info and precision (by the current backend), packed on first use. */
+  private packedFor(info: Conv2dInfo, precision: 'bf16' | 'int8'): PackedConv2dWeights {
     if (this.packed === undefined) Object.defineProperty(this, 'packed', { value: new Map(), enumerable: false });
     const be = backend(), key = `${be.name}:${conv2dPackKey(info)}`;
     let pw = this.packed.get(key);
@@ -134,7 +145,7 @@ export class Conv2d extends Module {
       // Another shape's packing offered as `like`: the backend shares its panels where they are
       // the same (they do not depend on the batch or the spatial size), as onnx.load's plans do.
       const like = [...this.packed.values()].find((q) => q.backend === be.name);
-      pw = be.conv2dPrepack(this.weight.data, info, 'bf16', like);
+      pw = be.conv2dPrepack(this.weight.data, info, precision, like);
       this.packed.set(key, pw);
     }
     return pw;
@@ -156,6 +167,7 @@ export class Conv2d extends Module {
       this.opts.padding !== undefined ? `padding ${JSON.stringify(this.opts.padding)}` : '',
       this.opts.groups !== 1 ? `groups ${this.opts.groups}` : '',
       this.precision === 'bf16' && this.bf16Pays() ? 'bf16 in eval' : '',
+      this.precision === 'int8' && this.int8Runs() ? 'int8 in eval' : '',
     ].filter(Boolean);
     return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel ${kh}x${kw}${extra.length ? `, ${extra.join(', ')}` : ''})`;
   }

@@ -5,7 +5,7 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode';
 import { AutogradMeta } from '../autograd/node';
 import { invalidType, rangeError, shapeStr } from '../errors';
 import { type AnyTensor, checkTensor, Tensor, zeros } from '../tensor';
-import type { Precision } from '../ops/gemm';
+import type { ProductPrecision } from '../ops/gemm';
 
 /** What {@link Module.loadStateDict} did not match (with `strict: false`; strict loading throws instead). */
 export interface LoadResult {
@@ -50,7 +50,7 @@ export abstract class Module {
    * The arithmetic of the layers' eval-mode forward (default `'fp32'`); set for the whole tree
    * by {@link Module.setPrecision}.
    */
-  precision: Precision = 'fp32';
+  precision: ProductPrecision = 'fp32';
 
   /** Sets up the module's hidden state (buffers, the last call); subclasses call super() first. */
   constructor() {
@@ -249,12 +249,16 @@ export abstract class Module {
    * and packs its weight once per input shape, on its first eval-mode forward, and keeps that
    * copy until train(), eval(), setPrecision() or loadStateDict() is called: after writing into a
    * weight's data by hand, call eval() again. forwardAsync converts per call instead. Gradients
-   * flow as through the fp32 product (conv2d's `precision`).
-   * @param precision - `'fp32'` (the default) or `'bf16'`.
+   * flow as through the fp32 product (conv2d's `precision`). `'int8'` (see
+   * {@link ProductPrecision}) runs nn.Conv2d layers of one group and 16 input channels or more
+   * on int8 operands in eval mode, their filters quantized once per input shape (as above),
+   * the input per call; nn.Linear and the other layers stay fp32 (a linear layer would
+   * quantize its weight on every call).
+   * @param precision - `'fp32'` (the default), `'bf16'` or `'int8'`.
    * @throws RangeError for another value.
    */
-  setPrecision(precision: Precision): this {
-    if (precision !== 'fp32' && precision !== 'bf16') throw rangeError('setPrecision', `precision must be 'fp32' or 'bf16', got ${JSON.stringify(precision)}`);
+  setPrecision(precision: ProductPrecision): this {
+    if (precision !== 'fp32' && precision !== 'bf16' && precision !== 'int8') throw rangeError('setPrecision', `precision must be 'fp32', 'bf16' or 'int8', got ${JSON.stringify(precision)}`);
     for (const [, m] of this.namedModules()) {
       m.precision = precision;
       m.dropPacked();

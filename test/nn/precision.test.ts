@@ -2,7 +2,8 @@
 // input channels) and nn.Linear (8 rows and more) compute conv2d's / linear's bf16 values, the conv from a weight packed once per input
 // shape (dropped by train(), eval(), setPrecision() and loadStateDict()); the other layers, and
 // training mode, stay fp32. Both backends (ts: the exact bf16 reference); the native conv path is
-// compared with the ts reference; gradients flow; a bad value is refused.
+// compared with the ts reference; gradients flow; a bad value is refused. setPrecision('int8'):
+// nn.Conv2d of one group and 16+ input channels as conv2d's int8, the rest fp32.
 import { afterEach, describe, expect, it } from 'vitest';
 import { abs, conv2d, linear, manualSeed, nn, noGrad, randn, relu, setBackend, sum, Tensor } from '../../lib/index';
 import { nativeRequired } from '../helpers/native';
@@ -134,10 +135,38 @@ for (const be of ['native', 'ts'] as const) {
       same(conv.weight.grad!, w2.grad!);
     });
 
-    it('refuses a precision other than fp32 and bf16', () => {
+    it('int8: eval-mode nn.Conv2d of one group and 16+ input channels equals conv2d int8 (filters quantized once), the rest fp32', async () => {
+      setBackend(be);
+      manualSeed(12);
+      const net = new Net().setPrecision('int8');
+      expect(net.precision).toBe('int8');
+      for (const n of [1, 3]) {
+        const x = randn([n, 16, 5, 5]);
+        net.train();
+        noGrad(() => same(net.forward(x), reference(net, x, false)));
+        net.eval();
+        const y = noGrad(() => net.forward(x));
+        // Both convs take int8 (16 and 24 input channels); the head stays fp32.
+        const a = relu(conv2d(x, net.squeeze.weight, { bias: net.squeeze.bias, precision: 'int8' }));
+        const h = relu(conv2d(a, net.conv.weight, { bias: net.conv.bias, padding: 1, precision: 'int8' }));
+        const want = linear(h.reshape([n, 8 * 5 * 5]), net.head.weight, net.head.bias);
+        same(y, want);
+        expect(Array.from(y.data)).not.toEqual(Array.from(noGrad(() => reference(net, x, false)).data));
+        same(noGrad(() => net.forward(x)), y);  // the packed copy, reused
+        same(await net.squeeze.forwardAsync(x), conv2d(x, net.squeeze.weight, { bias: net.squeeze.bias, precision: 'int8' }));
+      }
+      expect(net.summary()).toMatch(/squeeze: Conv2d\(16, 24, kernel 1x1, int8 in eval\)/);
+      expect(net.summary()).toMatch(/conv: Conv2d\(24, 8, kernel 3x3, padding 1, int8 in eval\)/);
+      const small = new nn.Conv2d(8, 4, 3).setPrecision('int8').eval();
+      expect(small.describe()).not.toMatch(/int8/);
+      const xs = randn([1, 8, 6, 6]);
+      same(noGrad(() => small.forward(xs)), conv2d(xs, small.weight, { bias: small.bias }));
+    });
+
+    it('refuses a precision other than fp32, bf16 and int8', () => {
       setBackend(be);
       const net = new Net();
-      expect(() => net.setPrecision('fp16' as never)).toThrow(/^setPrecision: precision must be 'fp32' or 'bf16', got "fp16"/);
+      expect(() => net.setPrecision('fp16' as never)).toThrow(/^setPrecision: precision must be 'fp32', 'bf16' or 'int8', got "fp16"/);
       expect(net.precision).toBe('fp32');
     });
   });
