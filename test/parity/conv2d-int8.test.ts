@@ -8,19 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { conv2d, conv2dAsync, getNumThreads, info, setBackend, setNumThreads, Tensor } from '../../lib/index';
 import { lastPath } from '../helpers/paths';
+import { maxErrors } from '../helpers/onnx-fixtures';
 import { prng, randomData, worstRatio } from '../helpers/random';
 import { itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
 
 const skip = !info().native.loaded && !nativeRequired();
+/** The largest |y - want| over the largest |want|. */
+const relErr = (y: Float32Array, want: Float32Array): number => maxErrors(y, want).rel;
 
-function relErr(y: Float32Array, want: Float32Array): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < y.length; i++) {
-    d = Math.max(d, Math.abs(y[i] - want[i]));
-    m = Math.max(m, Math.abs(want[i]));
-  }
-  return d / m;
-}
 
 function onTs<T>(f: () => T): T {
   setBackend('ts');

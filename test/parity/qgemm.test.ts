@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backends, gemm, gemmAsync, getBackend, info, linear, matmul, matmulAsync, qgemm, setBackend, Tensor } from '../../lib/index';
+import { maxErrors } from '../helpers/onnx-fixtures';
 import { prng, randomData } from '../helpers/random';
 import { gemmParityCases } from '../helpers/gemm-parity';
 import { blas, itRunsAtForcedIsa, nativeRequired } from '../helpers/native';
@@ -28,16 +29,9 @@ function cpuHasVnni(): boolean {
 }
 
 const f32 = Math.fround;
-
 /** The largest |y - want| over the largest |want|. */
-function relErr(y: Float32Array, want: Float32Array): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < y.length; i++) {
-    d = Math.max(d, Math.abs(y[i] - want[i]));
-    m = Math.max(m, Math.abs(want[i]));
-  }
-  return d / m;
-}
+const relErr = (y: Float32Array, want: Float32Array): number => maxErrors(y, want).rel;
+
 
 describe.skipIf(skip)('qgemm parity native vs ts (bit for bit)', () => {
   itRunsAtForcedIsa();

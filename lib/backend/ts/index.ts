@@ -99,16 +99,24 @@ function gemmKernel(op: 'sgemm' | 'sbgemm' | 'qgemm', kernel: typeof sgemm): Bac
   }) as Backend['sgemm'];
 }
 
+/** A forward conv's arguments checked as the native glue checks them: its info, bias and residual. */
+function convForwardArgs(op: string, x: Float32Array, w: Float32Array, b: Float32Array | null | undefined, y: Float32Array,
+  info: unknown, r: Float32Array | null | undefined): { i: Conv2dInfo; bias: Float32Array | null; res: Float32Array | null } {
+  const i = convInfoOf(op, info), n = convSizes(i);
+  checkArray(op, 'x', x, n.x); checkArray(op, 'w', w, n.w); checkArray(op, 'y', y, n.y);
+  if (i.hasBias) checkArray(op, 'b', b, i.outChannels);
+  else if (b !== null && b !== undefined) throw rangeError(op, 'b must be null when info.hasBias is false');
+  const res = r === null || r === undefined ? null : r;
+  if (res !== null) checkArray(op, 'residual', res, n.y);
+  const bias = i.hasBias ? b ?? null : null;
+  checkNoOverlap(op, { y }, { x, w, b: bias, residual: res });
+  return { i, bias, res };
+}
+
 const checked = {
   conv2d: ((x, w, b, y, info, r) => {
-    const op = 'conv2d', i = convInfoOf(op, info), n = convSizes(i);
-    checkArray(op, 'x', x, n.x); checkArray(op, 'w', w, n.w); checkArray(op, 'y', y, n.y);
-    if (i.hasBias) checkArray(op, 'b', b, i.outChannels);
-    else if (b !== null && b !== undefined) throw rangeError(op, 'b must be null when info.hasBias is false');
-    const res = r === null || r === undefined ? null : r;
-    if (res !== null) checkArray(op, 'residual', res, n.y);
-    checkNoOverlap(op, { y }, { x, w, b: i.hasBias ? b : null, residual: res });
-    conv2d(x, w, i.hasBias ? b : null, y, i, res);
+    const { i, bias, res } = convForwardArgs('conv2d', x, w, b, y, info, r);
+    conv2d(x, w, bias, y, i, res);
   }) as Backend['conv2d'],
   conv2dBf16: ((x, w, b, y, info, r) => {
     // The exact reference: the fp32 conv of the rounded operands (checked as conv2d checks).
@@ -118,16 +126,11 @@ const checked = {
     checked.conv2d(x.subarray(0, n.x).map(bf16Round), w.subarray(0, n.w).map(bf16Round), b, y, info, r);
   }) as Backend['conv2d'],
   conv2dInt8: ((x, w, b, y, info, r) => {
-    const op = 'conv2dInt8', i = convInfoOf(op, info), n = convSizes(i);
-    checkArray(op, 'x', x, n.x); checkArray(op, 'w', w, n.w); checkArray(op, 'y', y, n.y);
-    if (i.hasBias) checkArray(op, 'b', b, i.outChannels);
-    else if (b !== null && b !== undefined) throw rangeError(op, 'b must be null when info.hasBias is false');
-    const res = r === null || r === undefined ? null : r;
-    if (res !== null) checkArray(op, 'residual', res, n.y);
-    checkNoOverlap(op, { y }, { x, w, b: i.hasBias ? b : null, residual: res });
+    const op = 'conv2dInt8';
+    const { i, bias, res } = convForwardArgs(op, x, w, b, y, info, r);
     const taps = (i.inChannels / i.groups) * i.kernelH * i.kernelW;
     if (taps > QGEMM_MAX_K) throw rangeError(op, `a filter has ${taps} taps but int8 sums take at most ${QGEMM_MAX_K}`);
-    conv2dInt8(x, w, i.hasBias ? b : null, y, i, res);
+    conv2dInt8(x, w, bias, y, i, res);
   }) as Backend['conv2d'],
   conv2dBackwardData: ((dy, w, dx, info) => {
     const op = 'conv2dBackwardData', i = convInfoOf(op, info), n = convSizes(i);

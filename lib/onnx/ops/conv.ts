@@ -101,28 +101,20 @@ export const Conv = op({
     // Constant weights (never changed after load) are packed once per plan where the backend
     // has panels for the path (native: the 1x1 GEMM's), instead of by every call.
     const wConst = w.data instanceof Float32Array ? w.data : null;
-    // bf16 where it pays (convRunsBf16: 1x1, or NHWC strided, of one group); the others stay fp32.
-    if (p.precision === 'bf16' && convRunsBf16(info)) {
-      // Constant weights converted and packed once per plan.
-      const bw = wConst ? prepackConst(be, wConst, info, 'bf16') : null;
+    // Low precision where the model asks for it and the layer takes it: bf16 where it pays
+    // (convRunsBf16: 1x1, or NHWC strided, of one group); int8 for the convolutions of one group
+    // on 16+ input channels (convRunsInt8: grouped and depthwise ones are a few columns per
+    // GEMM). The others stay fp32. Constant weights converted or quantized once per plan.
+    const low = p.precision === 'bf16' && convRunsBf16(info) ? 'bf16' : p.precision === 'int8' && convRunsInt8(info) ? 'int8' : null;
+    if (low !== null) {
+      const lw = wConst ? prepackConst(be, wConst, info, low) : null;
+      const direct = low === 'bf16' ? be.conv2dBf16 : be.conv2dInt8;
       return {
         outputs: [{ shape: out, dtype: 'float32' }],
-        kernel: bw
-          ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, bw, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null)
-          : (xs, ys) => be.conv2dBf16(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} bf16${bw && bw.data.length ? ' prepacked' : ''}`,
-      };
-    }
-    // int8 for the convolutions of one group (grouped and depthwise ones stay fp32: their
-    // per-group GEMMs are a few columns wide); filters quantized once per plan.
-    if (p.precision === 'int8' && convRunsInt8(info)) {
-      const qw = wConst ? prepackConst(be, wConst, info, 'int8') : null;
-      return {
-        outputs: [{ shape: out, dtype: 'float32' }],
-        kernel: qw
-          ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, qw, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null)
-          : (xs, ys) => be.conv2dInt8(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} int8${qw ? ' prepacked' : ''}`,
+        kernel: lw
+          ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, lw, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null)
+          : (xs, ys) => direct.call(be, xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
+        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} ${low}${lw && (low === 'int8' || lw.data.length) ? ' prepacked' : ''}`,
       };
     }
     let pw = wConst ? prepackConst(be, wConst, info, 'fp32') : null;
