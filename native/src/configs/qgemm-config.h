@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "convkit/conv2d.h"  // activation, of the epilogue the VNNI kernel finishes in registers
+
 namespace convkit {
 
 // Operand forms, shared by every kernel:
@@ -13,10 +15,14 @@ namespace convkit {
 // Tile: C[0:m_eff, 0:n_eff] (m_eff <= mr, n_eff <= 32; nothing else written) finished from
 //   acc_ij = sum_p a[i * lda + p] * panel(p, j)   (int32; a's rows at stride lda bytes)
 //   q_ij = acc_ij - colsum128[j]                  (colsum128[j] = 128 * sum_p qb[p][j])
-//   d = fl(float(q) * scale[j]), c = fl(alpha * d), then fl(c + fl(beta * c_old)) if beta != 0.
+//   d = fl(float(q) * scale[j]), c = fl(alpha * d), then fl(c + fl(beta * c_old)) if beta != 0;
+// then, where the plan fuses the epilogue (fused_epilogue), conv2d's: c = act(c + bias[j] +
+// res[i * ldc + j]) as f32_conv2d_epilogue does it (bias, res null: not added). Kernels
+// without it take bias = res = null and act = none.
 using s8_gemm_ukernel_fn = void (*)(int64_t kq, const uint8_t* a, int64_t lda, int64_t m_eff, const int8_t* b,
                                     int64_t n_eff, const float* scale, const int32_t* colsum128, float* c,
-                                    int64_t ldc, float alpha, float beta);
+                                    int64_t ldc, float alpha, float beta, const float* bias, const float* res,
+                                    activation act);
 // dst[i] = clamp(rne(fl(src[i] / s[i or 0])), -127, 127) + offset, as a byte, for i < n: one scale
 // s[0] (per_element false) or s[i] (true); a scale of 0 gives 0 + offset. offset 0 (s8) or 128 (u8).
 using s8_quantize_fn = void (*)(int64_t n, const float* src, const float* s, bool per_element, int offset,
@@ -39,6 +45,7 @@ struct qgemm_plan {
   s8_pack_panel_fn pack_panel;
   int64_t mr;   // rows of a tile (the panel width is 32 for every kernel)
   bool native;  // int8 dot-product instructions
+  bool fused_epilogue;  // the kernel finishes conv2d's epilogue in registers
 };
 
 const qgemm_plan& get_qgemm_plan();

@@ -81,6 +81,7 @@ bool conv2d_int8_impl(const conv2d_params& p, const float* x, const float* w, co
 
   const float* wk = packed == nullptr ? filters_hwc(p, w) : nullptr;
   const int64_t group_floats = quantized_b_floats(cout_g, kd);
+  const bool fused = nhwc && epilogue_fused();
 
   const bool direct = nhwc && G == 1 && KH == 1 && KW == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                       p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0 && kq == cin;
@@ -122,7 +123,14 @@ bool conv2d_int8_impl(const conv2d_params& p, const float* x, const float* w, co
           a = col;
         }
         if (nhwc) {
-          tiles(rows, a, kq, qb, dq.data(), y + (n * P + q0) * cout + g * cout_g, cout, 1.0f, 0.0f);
+          // The epilogue in the tiles where the kernel has it: y written once.
+          const int64_t at = (n * P + q0) * cout + g * cout_g;
+          if (fused) {
+            tiles(rows, a, kq, qb, dq.data(), y + at, cout, 1.0f, 0.0f, p.has_bias ? b + g * cout_g : nullptr,
+                  r != nullptr ? r + at : nullptr, p.act);
+          } else {
+            tiles(rows, a, kq, qb, dq.data(), y + at, cout, 1.0f, 0.0f);
+          }
         } else {
           tiles(rows, a, kq, qb, dq.data(), tile, cout_g, 1.0f, 0.0f);
           for (int64_t o = 0; o < cout_g; ++o) {
@@ -134,7 +142,7 @@ bool conv2d_int8_impl(const conv2d_params& p, const float* x, const float* w, co
     }
   }
 
-  if (p.has_bias || r != nullptr || p.act != activation::none) {
+  if (!fused && (p.has_bias || r != nullptr || p.act != activation::none)) {
     const auto rows_fn = get_conv2d_config().epilogue_rows;
     const float* bias = p.has_bias ? b : nullptr;
     if (nhwc) {

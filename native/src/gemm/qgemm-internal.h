@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 
+#include "convkit/conv2d.h"  // activation
 #include "util/workspace.h"
 
 namespace convkit::qgemm_detail {
@@ -35,8 +36,13 @@ float absmax(int64_t n, const float* x);
 void quantize(int64_t n, const float* src, float s, int offset, uint8_t* dst);
 
 // C[M, N] (row stride ldc) from A's u8 rows (m rows of b.kq bytes at stride lda) and B,
-// dequantized with dq[j] = fl(sa * sb_j) (N rounded up to 32 entries), alpha and beta as qgemm.
+// dequantized with dq[j] = fl(sa * sb_j) (N rounded up to 32 entries), alpha and beta as qgemm;
+// then, only where the plan fuses it (epilogue_fused()), conv2d's epilogue: bias (per column)
+// and res (C's shape, stride ldc) may be null.
 void tiles(int64_t m, const uint8_t* a, int64_t lda, const quantized_b& b, const float* dq, float* c, int64_t ldc,
-           float alpha, float beta);
+           float alpha, float beta, const float* bias = nullptr, const float* res = nullptr,
+           activation act = activation::none);
+// Whether tiles() finishes conv2d's epilogue (else the caller runs the epilogue rows after).
+bool epilogue_fused();
 
 }  // namespace convkit::qgemm_detail

@@ -102,8 +102,10 @@ void quantize(int64_t n, const float* src, float s, int offset, uint8_t* dst) {
   get_qgemm_plan().quantize(n, src, &q, false, offset, dst);
 }
 
+bool epilogue_fused() { return get_qgemm_plan().fused_epilogue; }
+
 void tiles(int64_t m, const uint8_t* a, int64_t lda, const quantized_b& b, const float* dq, float* c, int64_t ldc,
-           float alpha, float beta) {
+           float alpha, float beta, const float* bias, const float* res, activation act) {
   const qgemm_plan& plan = get_qgemm_plan();
   const int64_t n = b.n, kq = b.kq, panels = (n + kPanel - 1) / kPanel;
   const int64_t mr = plan.mr, row_blocks = (m + mr * kBlockTiles - 1) / (mr * kBlockTiles);
@@ -117,7 +119,8 @@ void tiles(int64_t m, const uint8_t* a, int64_t lda, const quantized_b& b, const
         for (int64_t jp = p0; jp < p1; ++jp) {
           const int64_t j = jp * kPanel;
           plan.ukernel(kq, a + i * lda, lda, m_eff, b.panels + jp * kq * kPanel, std::min(kPanel, n - j), dq + j,
-                       b.colsum128 + j, c + i * ldc + j, ldc, alpha, beta);
+                       b.colsum128 + j, c + i * ldc + j, ldc, alpha, beta, bias != nullptr ? bias + j : nullptr,
+                       res != nullptr ? res + i * ldc + j : nullptr, act);
         }
       }
     }

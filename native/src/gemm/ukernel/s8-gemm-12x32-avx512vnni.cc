@@ -2,10 +2,12 @@
 // u8 x s8 products into each int32 lane: 64 multiply-adds an instruction, 4x vfmadd231ps's.
 // Tile 12 x 32: 24 int32 accumulators; per k quad 2 loads of B (32 columns x 4 bytes), 12
 // broadcasts of an A quad, 24 vpdpbusd. A's rows are read in place (the quantization wrote them).
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <cstdint>
 
+#include "conv2d/ukernel/activation-avx512.h"
+#include "conv2d/ukernel/ukernels.h"  // with_activation
 #include "gemm/ukernel/s8-gemm.h"
 
 namespace convkit {
@@ -17,9 +19,10 @@ inline void dpbusd(__m512i& acc, __m512i a, __m512i b) { __asm__("vpdpbusd %2, %
 
 inline __mmask16 lanes(int64_t n) { return n >= 16 ? __mmask16(0xffff) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 
-template <int R>
+template <int R, activation A>
 void tile(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* b, int64_t n_eff, const float* scale,
-          const int32_t* colsum128, float* c, int64_t ldc, float alpha, float beta) {
+          const int32_t* colsum128, float* c, int64_t ldc, float alpha, float beta, const float* bias,
+          const float* res) {
   __m512i acc[R][2];  // every loop over it unrolled, so that it lives in registers
 #pragma GCC unroll 12
   for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
@@ -41,6 +44,9 @@ void tile(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* b, int64_t n_
     cs[v] = _mm512_maskz_loadu_epi32(m[v], colsum128 + 16 * v);
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  __m512 bv[2];
+#pragma GCC unroll 2
+  for (int v = 0; v < 2; ++v) bv[v] = bias != nullptr ? _mm512_maskz_loadu_ps(m[v], bias + 16 * v) : _mm512_setzero_ps();
 #pragma GCC unroll 12
   for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 2
@@ -54,6 +60,10 @@ void tile(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* b, int64_t n_
         __asm__("" : "+v"(y), "+v"(t));  // two roundings, no fused multiply-add (qgemm.h)
         y = _mm512_add_ps(y, t);
       }
+      // conv2d's epilogue as f32_conv2d_epilogue__avx512: (y + bias) + res, then the activation.
+      if (bias != nullptr) y = _mm512_add_ps(y, bv[v]);
+      if (res != nullptr) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m[v], res + i * ldc + 16 * v));
+      if (A != activation::none) y = activate_avx512(A, y);
       _mm512_mask_storeu_ps(ci, m[v], y);
     }
   }
@@ -63,15 +73,19 @@ void tile(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* b, int64_t n_
 
 void s8_gemm_ukernel_12x32__avx512vnni(int64_t kq, const uint8_t* a, int64_t lda, int64_t m_eff, const int8_t* b,
                                        int64_t n_eff, const float* scale, const int32_t* colsum128, float* c,
-                                       int64_t ldc, float alpha, float beta) {
-  switch (m_eff) {
+                                       int64_t ldc, float alpha, float beta, const float* bias, const float* res,
+                                       activation act) {
+  with_activation(act, [&](auto tag) {
+    constexpr activation A = decltype(tag)::value;
+    switch (m_eff) {
 #define CONVKIT_ROWS(r) \
-  case r: return tile<r>(kq, a, lda, b, n_eff, scale, colsum128, c, ldc, alpha, beta);
-    CONVKIT_ROWS(12) CONVKIT_ROWS(11) CONVKIT_ROWS(10) CONVKIT_ROWS(9) CONVKIT_ROWS(8) CONVKIT_ROWS(7)
-    CONVKIT_ROWS(6) CONVKIT_ROWS(5) CONVKIT_ROWS(4) CONVKIT_ROWS(3) CONVKIT_ROWS(2) CONVKIT_ROWS(1)
+  case r: return tile<r, A>(kq, a, lda, b, n_eff, scale, colsum128, c, ldc, alpha, beta, bias, res);
+      CONVKIT_ROWS(12) CONVKIT_ROWS(11) CONVKIT_ROWS(10) CONVKIT_ROWS(9) CONVKIT_ROWS(8) CONVKIT_ROWS(7)
+      CONVKIT_ROWS(6) CONVKIT_ROWS(5) CONVKIT_ROWS(4) CONVKIT_ROWS(3) CONVKIT_ROWS(2) CONVKIT_ROWS(1)
 #undef CONVKIT_ROWS
-    default: return;
-  }
+      default: return;
+    }
+  });
 }
 
 namespace {
@@ -107,13 +121,7 @@ float f32_absmax__avx512vnni(int64_t n, const float* src) {
     bad |= _mm512_cmp_ps_mask(v, big, _CMP_NLE_UQ);  // NaN or infinite
     mx = _mm512_max_ps(mx, v);
   }
-  if (bad != 0) return __builtin_nanf("");
-  // The lanes' maximum by hand: GCC 12's _mm512_reduce_max_ps trips -Wmaybe-uninitialized.
-  alignas(64) float lanes16[16];
-  _mm512_store_ps(lanes16, mx);
-  float m = lanes16[0];
-  for (int i = 1; i < 16; ++i) m = m > lanes16[i] ? m : lanes16[i];
-  return m;
+  return bad != 0 ? __builtin_nanf("") : _mm512_reduce_max_ps(mx);
 }
 
 void f32_absmax_cols__avx512vnni(int64_t k, int64_t cols, const float* src, int64_t ld, float* mx) {
@@ -151,13 +159,14 @@ void s8_pack_panel__avx512vnni(int64_t k, int64_t cols, const float* src, int64_
         const __mmask16 m = p + r < k ? mc[v] : __mmask16(0);
         const __m512i q = quantize16(m, src + (p + r) * ld + 16 * v, sv[v]);
         sum[v] = _mm512_add_epi32(sum[v], q);
-        quad = _mm512_or_si512(quad, _mm512_slli_epi32(_mm512_and_si512(q, byte), 8 * r));
+        // (the zero-masked shift with every lane on: the plain one trips GCC 12, activation-avx512.h)
+        quad = _mm512_or_si512(quad, _mm512_maskz_slli_epi32(kAll16, _mm512_and_si512(q, byte), 8 * r));
       }
       _mm512_storeu_si512(panel + (p / 4) * 128 + 64 * v, quad);
     }
   }
-  _mm512_storeu_si512(colsum128, _mm512_slli_epi32(sum[0], 7));
-  _mm512_storeu_si512(colsum128 + 16, _mm512_slli_epi32(sum[1], 7));
+  _mm512_storeu_si512(colsum128, _mm512_maskz_slli_epi32(kAll16, sum[0], 7));
+  _mm512_storeu_si512(colsum128 + 16, _mm512_maskz_slli_epi32(kAll16, sum[1], 7));
 }
 
 }  // namespace convkit

@@ -9,9 +9,10 @@
 
 namespace convkit {
 
+// No fused epilogue (the plan says so: the driver runs conv2d's epilogue rows after it).
 void s8_gemm_ukernel_4x32__scalar(int64_t kq, const uint8_t* a, int64_t lda, int64_t m_eff, const int8_t* b,
                                   int64_t n_eff, const float* scale, const int32_t* colsum128, float* c,
-                                  int64_t ldc, float alpha, float beta) {
+                                  int64_t ldc, float alpha, float beta, const float*, const float*, activation) {
   for (int64_t i = 0; i < m_eff; ++i) {
     int32_t acc[32] = {};
     const uint8_t* ai = a + i * lda;

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "convkit/conv2d.h"  // activation
+
 // The dequantization's operations are rounded one by one (convkit/qgemm.h): this keeps the
 // compiler from contracting a product and the sum that follows into one fused multiply-add.
 #if defined(__GNUC__)
@@ -15,7 +17,8 @@ namespace convkit {
 
 #define CONVKIT_S8_GEMM_UKERNEL(name)                                                                          \
   void name(int64_t kq, const uint8_t* a, int64_t lda, int64_t m_eff, const int8_t* b, int64_t n_eff,          \
-            const float* scale, const int32_t* colsum128, float* c, int64_t ldc, float alpha, float beta)
+            const float* scale, const int32_t* colsum128, float* c, int64_t ldc, float alpha, float beta,       \
+            const float* bias, const float* res, activation act)
 
 CONVKIT_S8_GEMM_UKERNEL(s8_gemm_ukernel_4x32__scalar);
 void s8_quantize__scalar(int64_t n, const float* src, const float* s, bool per_element, int offset, uint8_t* dst);
