@@ -39,6 +39,10 @@ describe.skipIf(!native && !nativeRequired())('issue 10: crashes', () => {
         gemmAsync: [() => ck.randn([1024, 1024]), () => ck.randn([1024, 1024]), (a, b) => ck.gemm(a, b), (a, b) => ck.gemmAsync(a, b)],
         matmulAsync: [() => ck.randn([4, 512, 512]), () => ck.randn([4, 512, 512]), (a, b) => ck.matmul(a, b), (a, b) => ck.matmulAsync(a, b)],
         forwardAsync: [() => ck.randn([2, 16, 128, 128]), null, (x) => model.forward(x), (x) => model.forwardAsync(x)],
+        // The int8 paths (their own glue entries, the same call-arrays machinery).
+        'conv2dAsync int8': [() => ck.randn([1, 16, 256, 256]), () => ck.randn([16, 16, 3, 3]), (x, w) => ck.conv2d(x, w, { padding: 1, precision: 'int8' }), (x, w) => ck.conv2dAsync(x, w, { padding: 1, precision: 'int8' })],
+        'gemmAsync int8': [() => ck.randn([1024, 1024]), () => ck.randn([1024, 1024]), (a, b) => ck.gemm(a, b, { precision: 'int8' }), (a, b) => ck.gemmAsync(a, b, { precision: 'int8' })],
+        'matmulAsync int8': [() => ck.randn([4, 256, 256]), () => ck.randn([4, 256, 256]), (a, b) => ck.matmul(a, b, { precision: 'int8' }), (a, b) => ck.matmulAsync(a, b, { precision: 'int8' })],
       };
       const { nn } = ck;
       nn.manualSeed(1);
@@ -63,6 +67,8 @@ describe.skipIf(!native && !nativeRequired())('issue 10: crashes', () => {
       'conv2dAsync shrink': true, 'conv2dAsync transfer': true, 'maxPool2dAsync shrink': true, 'maxPool2dAsync transfer': true,
       'avgPool2dAsync shrink': true, 'avgPool2dAsync transfer': true, 'gemmAsync shrink': true, 'gemmAsync transfer': true,
       'matmulAsync shrink': true, 'matmulAsync transfer': true, 'forwardAsync shrink': true, 'forwardAsync transfer': true,
+      'conv2dAsync int8 shrink': true, 'conv2dAsync int8 transfer': true, 'gemmAsync int8 shrink': true, 'gemmAsync int8 transfer': true,
+      'matmulAsync int8 shrink': true, 'matmulAsync int8 transfer': true,
     });
   }, 60_000);
 
@@ -75,6 +81,10 @@ describe.skipIf(!native && !nativeRequired())('issue 10: crashes', () => {
       const p = be.sgemmAsync(a.data, b.data, c, { transA: false, transB: false, m: 512, n: 512, k: 512, alpha: 1, beta: 0, lda: 512, ldb: 512, ldc: 512 });
       structuredClone(c.buffer, { transfer: [c.buffer] });
       try { await p; out.sgemm = 'resolved'; } catch (e) { out.sgemm = e.name + ': ' + e.message; }
+      const c8 = new Float32Array(512 * 512);
+      const p8 = be.qgemmAsync(a.data, b.data, c8, { transA: false, transB: false, m: 512, n: 512, k: 512, alpha: 1, beta: 0, lda: 512, ldb: 512, ldc: 512 });
+      structuredClone(c8.buffer, { transfer: [c8.buffer] });
+      try { await p8; out.qgemm = 'resolved'; } catch (e) { out.qgemm = e.name + ': ' + e.message; }
       const x = ck.randn([1, 8, 64, 64]);
       const y = new Float32Array(new ArrayBuffer(8 * 32 * 32 * 4, { maxByteLength: 8 * 32 * 32 * 4 }));
       const info = { batch: 1, channels: 8, inHeight: 64, inWidth: 64, outHeight: 32, outWidth: 32, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1, ceilMode: false, countIncludePad: false, layout: 'nchw' };
@@ -91,6 +101,7 @@ describe.skipIf(!native && !nativeRequired())('issue 10: crashes', () => {
       return out;`);
     expect(r.signal, r.stderr).toBeNull();
     expect(r.out.sgemm).toMatch(/^RangeError: sgemm: c was detached, transferred or shrunk while the call ran/);
+    expect(r.out.qgemm).toMatch(/^RangeError: qgemm: c was detached, transferred or shrunk while the call ran/);
     expect(r.out.pool).toMatch(/^RangeError: maxPool2d: y was detached, transferred or shrunk while the call ran/);
     expect(r.out.ts).toBe(true);
   }, 60_000);
