@@ -1,6 +1,6 @@
-// Where a model-level bf16 setting (onnx.load's precision, Module.setPrecision) runs bf16: the
-// layers measured faster on bf16 operands. The functional ops' `precision` option is the
-// caller's choice per call and does not consult this.
+// Where a model-level low-precision setting (onnx.load's precision, Module.setPrecision) runs
+// bf16 or int8: the layers measured faster that way. The functional ops' `precision` option is
+// the caller's choice per call and does not consult this.
 
 /** What decides whether a convolution runs on bf16 operands. */
 export interface ConvBf16Geometry {

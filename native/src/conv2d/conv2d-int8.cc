@@ -52,7 +52,7 @@ bool conv2d_int8_impl(const conv2d_params& p, const float* x, const float* w, co
                       float* y, const float* r) {
   using namespace qgemm_detail;
   const int64_t G = p.groups, cin = p.in_channels, cin_g = cin / G, cout = p.out_channels, cout_g = cout / G;
-  const int64_t KH = p.kernel_h, KW = p.kernel_w, kd = KH * KW * cin_g, kq = (kd + 3) / 4 * 4;
+  const int64_t KH = p.kernel_h, KW = p.kernel_w, kd = KH * KW * cin_g, kq = quads(kd);
   if (kd > kQgemmMaxK) return false;
   const int64_t N = p.batch, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width, P = OH * OW;
   const bool nhwc = p.data_layout == layout::nhwc;

@@ -11,6 +11,12 @@ namespace convkit::qgemm_detail {
 
 constexpr int64_t kPanel = 32;  // columns of a B panel (every kernel's width)
 
+// K rounded up to whole quads of bytes (vpdpbusd's 4 products a lane): an A row's, a panel's depth.
+inline int64_t quads(int64_t k) { return (k + 3) / 4 * 4; }
+
+// max(a, b), NaN when either is NaN (a flagged operand stays flagged).
+inline float max_or_nan(float a, float b) { return a != a || b != b ? a + b : (a > b ? a : b); }
+
 // fl(max / 127), or NaN for a NaN max (a NaN or infinity in the operand).
 float scale_of(float max);
 

@@ -5,10 +5,8 @@
 #include "convkit/qgemm.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #include "gemm/qgemm-internal.h"
@@ -30,12 +28,12 @@ float scale_of(float max) { return std::isnan(max) ? max : max / 127.0f; }
 // Layout of a quantized B block: the panels (kq * 32 bytes each), then the scales and the column
 // sums (32 per panel each).
 int64_t quantized_b_floats(int64_t n, int64_t k) {
-  const int64_t kq = (k + 3) / 4 * 4, panels = (n + kPanel - 1) / kPanel;
+  const int64_t kq = quads(k), panels = (n + kPanel - 1) / kPanel;
   return panels * kq * kPanel / 4 + 2 * panels * kPanel;
 }
 
 quantized_b quantized_b_at(int64_t n, int64_t k, const float* space) {
-  const int64_t kq = (k + 3) / 4 * 4, panels = (n + kPanel - 1) / kPanel, panel_floats = panels * kq * kPanel / 4;
+  const int64_t kq = quads(k), panels = (n + kPanel - 1) / kPanel, panel_floats = panels * kq * kPanel / 4;
   float* s = const_cast<float*>(space);  // read only through the result's use in tiles
   return {n, kq, reinterpret_cast<int8_t*>(s), s + panel_floats, reinterpret_cast<int32_t*>(s + panel_floats + panels * kPanel)};
 }
@@ -46,9 +44,8 @@ quantized_b quantize_b(bool trans_b, int64_t n, int64_t k, const float* b, int64
 
 quantized_b quantize_b_into(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* space) {
   const qgemm_plan& plan = get_qgemm_plan();
-  const int64_t kq = (k + 3) / 4 * 4;
-  const int64_t panels = (n + kPanel - 1) / kPanel, panel_bytes = kq * kPanel;
   const quantized_b q = quantized_b_at(n, k, space);
+  const int64_t kq = q.kq, panels = (n + kPanel - 1) / kPanel, panel_bytes = kq * kPanel;
   parallel_for_large(panels, n * std::max<int64_t>(k, 1), int64_t{1} << 16, [&](int64_t lo, int64_t hi) {
     std::vector<uint8_t> row(static_cast<size_t>(trans_b ? kq : 0));
     float qs[kPanel];  // the quantizing scales: 0 for a flagged column
@@ -62,8 +59,7 @@ quantized_b quantize_b_into(bool trans_b, int64_t n, int64_t k, const float* b, 
         for (int64_t jj = 0; jj < cols; ++jj) {
           const float* src = b + (j0 + jj) * ldb;
           scale[jj] = scale_of(plan.absmax(k, src));
-          const float s = std::isnan(scale[jj]) ? 0.0f : scale[jj];
-          plan.quantize(k, src, &s, false, 0, row.data());
+          quantize(k, src, scale[jj], 0, row.data());
           std::memset(row.data() + k, 0, static_cast<size_t>(kq - k));
           int32_t sum = 0;
           for (int64_t p = 0; p < k; ++p) sum += static_cast<int8_t>(row[p]);
@@ -93,7 +89,7 @@ float absmax(int64_t n, const float* x) {
     for (int64_t t = lo; t < hi; ++t) part[t] = plan.absmax((t + 1) * n / chunks - t * n / chunks, x + t * n / chunks);
   });
   float mx = 0.0f;
-  for (int64_t t = 0; t < chunks; ++t) mx = std::isnan(part[t]) || std::isnan(mx) ? part[t] + mx : std::max(mx, part[t]);
+  for (int64_t t = 0; t < chunks; ++t) mx = max_or_nan(mx, part[t]);
   return mx;
 }
 
@@ -144,10 +140,7 @@ float quantize_a(bool trans_a, int64_t m, int64_t k, int64_t kq, const float* a,
   if (lda == len) {
     mx = absmax(lines * len, a);
   } else {
-    for (int64_t r = 0; r < lines; ++r) {
-      const float v = plan.absmax(len, a + r * lda);
-      mx = std::isnan(v) || std::isnan(mx) ? v + mx : std::max(mx, v);
-    }
+    for (int64_t r = 0; r < lines; ++r) mx = max_or_nan(mx, plan.absmax(len, a + r * lda));
   }
   const float sa = scale_of(mx);
   parallel_for_large(m, m * std::max<int64_t>(k, 1), int64_t{1} << 16, [&](int64_t lo, int64_t hi) {
@@ -168,7 +161,6 @@ float quantize_a(bool trans_a, int64_t m, int64_t k, int64_t kq, const float* a,
 }  // namespace
 
 bool qgemm_native() { return get_qgemm_plan().native; }
-
 
 bool qgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {

@@ -56,28 +56,23 @@ isa detect_cpu_isa() {
 #endif
 }
 
-bool detect_cpu_avx512_vnni() {
+// An AVX-512 extension's bit of cpuid leaf 7 (subleaf 0 or 1; register eax or ecx), only
+// where the AVX-512 level itself runs (CPU and OS).
+bool avx512_extension(unsigned subleaf, bool in_ecx, unsigned bit) {
 #if CONVKIT_X86_CPUID
   if (detect_cpu_isa() != isa::avx512) return false;
   if (__get_cpuid_max(0, nullptr) < 7) return false;
   unsigned eax, ebx, ecx, edx;
-  __cpuid_count(7, 0, eax, ebx, ecx, edx);
-  return ecx & (1u << 11);  // AVX512_VNNI: vpdpbusd
+  __cpuid_count(7, subleaf, eax, ebx, ecx, edx);
+  return ((in_ecx ? ecx : eax) >> bit) & 1u;
 #else
+  (void)subleaf, (void)in_ecx, (void)bit;
   return false;
 #endif
 }
 
-bool detect_cpu_avx512_bf16() {
-#if CONVKIT_X86_CPUID
-  if (detect_cpu_isa() != isa::avx512) return false;
-  if (__get_cpuid_max(0, nullptr) < 7) return false;
-  unsigned eax, ebx, ecx, edx;
-  __cpuid_count(7, 1, eax, ebx, ecx, edx);
-  return eax & (1u << 5);  // AVX512_BF16: vcvtne2ps2bf16, vdpbf16ps
-#else
-  return false;
-#endif
-}
+bool detect_cpu_avx512_vnni() { return avx512_extension(0, true, 11); }  // AVX512_VNNI: vpdpbusd
+
+bool detect_cpu_avx512_bf16() { return avx512_extension(1, false, 5); }  // AVX512_BF16: vcvtne2ps2bf16, vdpbf16ps
 
 }  // namespace convkit
