@@ -35,6 +35,10 @@ function config(seed: number, xShape: number[], wShape: number[], opts: Record<s
 
 // The 1x1 GEMM's shapes (stride 1 on x, or unpadded strided on the gathered positions).
 const pointwise = (i: Conv2dInfo) => expectedConvPath(i) === 'pointwise';
+// Depthwise NHWC of multiplier 1 on the levels with the NHWC row kernel (AVX2, AVX-512): its
+// transposed taps [KH * KW, C] are the packed form.
+const depthwiseRows = (i: Conv2dInfo) => expectedConvPath(i) === 'depthwise' && i.layout === 'nhwc' &&
+  i.outChannels === i.inChannels && (info().native.simd === 'avx512' || info().native.simd === 'avx2');
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
@@ -45,8 +49,9 @@ function check(be: Backend, c: Config): void {
   const pw = be.conv2dPrepack(c.w, c.info);
   expect(pw.backend).toBe(be.name);
   expect(pw.w).toBe(c.w);
-  // Native panels: the 1x1 GEMM's and Winograd's transformed weights.
-  expect(pw.data.length > 0).toBe(be.name === 'native' && (pointwise(c.info) || expectedConvPath(c.info) === 'winograd'));
+  // Native panels: the 1x1 GEMM's, Winograd's transformed weights, the depthwise row kernel's taps.
+  expect(pw.data.length > 0, JSON.stringify(c.info)).toBe(be.name === 'native' && (pointwise(c.info) || expectedConvPath(c.info) === 'winograd' || depthwiseRows(c.info)));
+  if (depthwiseRows(c.info) && be.name === 'native') expect(pw.data.length).toBe(c.info.kernelH * c.info.kernelW * c.info.inChannels);
   if (be.name === 'native') lastPath('conv2d');
   be.conv2dPacked(c.x, pw, c.b, yp, c.info, c.r);
   if (be.name === 'native') {
@@ -75,6 +80,13 @@ const named: { name: string; x: number[]; w: number[]; opts: Record<string, unkn
   { name: '1x1 nchw grouped, ragged 2x(21->19), k 700', x: [1, 1400, 3, 5], w: [38, 700, 1, 1], opts: { groups: 2 } },
   { name: '3x3 nhwc igemm (no panels)', x: [1, 9, 9, 24], w: [32, 3, 3, 24], opts: { layout: 'nhwc', stride: 2, padding: 1 } },
   { name: '3x3 nhwc 14x14x64->64 (Winograd, few tiles)', x: [1, 14, 14, 64], w: [64, 3, 3, 64], opts: { layout: 'nhwc', padding: 1 } },
+  // Depthwise NHWC (the row kernel's transposed taps prepacked): MobileNetV2's and
+  // EfficientNet's layers, ragged channels, strided, asymmetric padding, multiplier 2 (not packed).
+  { name: 'depthwise 3x3 nhwc 7x7x960', x: [1, 7, 7, 960], w: [960, 3, 3, 1], opts: { layout: 'nhwc', groups: 960, padding: 1 } },
+  { name: 'depthwise 5x5 / 2 nhwc batch 2 15x15x37', x: [2, 15, 15, 37], w: [37, 5, 5, 1], opts: { layout: 'nhwc', groups: 37, padding: 2, stride: 2 } },
+  { name: 'depthwise 3x3 nhwc 9x8x21 pads [0, 2, 1, 0]', x: [1, 9, 8, 21], w: [21, 3, 3, 1], opts: { layout: 'nhwc', groups: 21, padding: [0, 2, 1, 0] } },
+  { name: 'depthwise x2 3x3 nhwc 6x6x5 (multiplier 2)', x: [1, 6, 6, 5], w: [10, 3, 3, 1], opts: { layout: 'nhwc', groups: 5, padding: 1 } },
+  { name: 'depthwise 3x3 nchw 2x12x10x10', x: [2, 12, 10, 10], w: [12, 1, 3, 3], opts: { groups: 12, padding: 1 } },
   { name: '3x3 nchw 2x28x28x32->40 (Winograd)', x: [2, 32, 28, 28], w: [40, 32, 3, 3], opts: { padding: 1 } },
 ];
 
@@ -88,6 +100,7 @@ describe.skipIf(skip)('conv2d prepacked weights shared across geometries', () =>
     { name: 'Winograd nchw', w: [40, 32, 3, 3], a: [1, 32, 28, 28], b: [2, 32, 17, 30], opts: { padding: 1 } },
     { name: '1x1 nhwc', w: [96, 1, 1, 40], a: [1, 14, 14, 40], b: [4, 7, 9, 40], opts: { layout: 'nhwc' } },
     { name: '1x1 nchw', w: [24, 40, 1, 1], a: [1, 40, 7, 9], b: [3, 40, 13, 13], opts: {} },
+    { name: 'depthwise nhwc', w: [40, 3, 3, 1], a: [1, 14, 14, 40], b: [2, 9, 11, 40], opts: { layout: 'nhwc', groups: 40, padding: 1 } },
   ];
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_n, c) => {
     const r = prng(77);
@@ -96,7 +109,7 @@ describe.skipIf(skip)('conv2d prepacked weights shared across geometries', () =>
     const pa = be.conv2dPrepack(w, ia), pbFresh = be.conv2dPrepack(w, ib);
     // Where the level's config does not take Winograd for the 3x3 cases (no vectorized
     // transforms, or other thresholds): no panels to share there.
-    if (!pointwise(ia) && expectedConvPath(ia) !== 'winograd') {
+    if (!pointwise(ia) && expectedConvPath(ia) !== 'winograd' && !depthwiseRows(ia)) {
       expect(pa.data.length).toBe(0);
       return;
     }
@@ -114,8 +127,10 @@ describe.skipIf(skip)('conv2d prepacked weights shared across geometries', () =>
     expect(bits(yp)).toEqual(bits(y));
     // Not shared: another w (even with the same values), another channel count, another precision.
     expect(be.conv2dPrepack(w.slice(), ib, 'fp32', pa).data).not.toBe(pa.data);
+    const depthwise = c.opts.groups !== undefined;  // then 8 more channels in x and groups too
     const wider = [c.w[0] + 8, ...c.w.slice(1)];
-    const iw = conv2dInfo('test', c.b, wider, c.opts, null);
+    const xWider = depthwise ? [...c.b.slice(0, 3), c.b[3] + 8] : c.b;
+    const iw = conv2dInfo('test', xWider, wider, depthwise ? { ...c.opts, groups: c.w[0] + 8 } : c.opts, null);
     const w2 = randomData(r, wider.reduce((p, q) => p * q, 1));
     expect(be.conv2dPrepack(w2, iw, 'fp32', pa).data).not.toBe(pa.data);
     expect(be.conv2dPrepack(w, ib, 'bf16', pa).precision).toBe('bf16');

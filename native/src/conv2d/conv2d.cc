@@ -434,6 +434,11 @@ bool takes_pointwise(const conv2d_params& p) {
 // Whether conv2d takes Winograd (the other path with a prepacked form: the transformed weights).
 bool takes_winograd(const conv2d_params& p) { return padded_copy_is_lean(p) && use_winograd(p); }
 
+// Depthwise NHWC on the row kernel (as conv2d takes it): its transposed taps prepacked.
+bool takes_depthwise_packed(const conv2d_params& p) {
+  return padded_copy_is_lean(p) && p.groups == p.in_channels && p.in_channels > 1 && dwconv_nhwc_packed_size(p) > 0;
+}
+
 int64_t packed_group_size(const conv2d_params& p) {
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   return p.data_layout == layout::nhwc ? sgemm_packed_b_size(cout_g, cin_g)
@@ -443,11 +448,16 @@ int64_t packed_group_size(const conv2d_params& p) {
 }  // namespace
 
 int64_t conv2d_packed_size(const conv2d_params& p) {
+  if (takes_depthwise_packed(p)) return dwconv_nhwc_packed_size(p);
   if (takes_winograd(p)) return winograd_packed_size(p);
   return takes_pointwise(p) ? p.groups * packed_group_size(p) : 0;
 }
 
 void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
+  if (takes_depthwise_packed(p)) {
+    dwconv_nhwc_prepack(p, w, packed);
+    return;
+  }
   if (takes_winograd(p)) {
     winograd_prepack(p, w, packed);
     return;
@@ -468,6 +478,11 @@ void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
 
 void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const float* packed,
                    const float* b, float* y, const float* r) {
+  if (takes_depthwise_packed(p)) {
+    note_conv_path(conv_path::depthwise);
+    dwconv_forward_packed(p, x, packed, b, y, r);
+    return;
+  }
   if (takes_winograd(p)) {
     note_conv_path(conv_path::winograd);
     conv2d_winograd(p, x, w, b, y, r, packed);

@@ -158,13 +158,10 @@ void dwconv_nchw_rows(const conv2d_params& p, f32_dwconv_row_fn row, const float
   });
 }
 
-// Depthwise NHWC, multiplier 1, with a row kernel: one output row per task.
+// Depthwise NHWC, multiplier 1, with a row kernel: one output row per task; wt [KH*KW, C].
 void dwconv_nhwc_rows(const conv2d_params& p, f32_dwconv_nhwc_row_fn row, const float* x,
-                      const float* w, const float* b, float* y, const float* res) {
-  const int64_t C = p.in_channels, H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const int64_t kk = p.kernel_h * p.kernel_w;
-  float* wt = packed_weights_space().get(static_cast<size_t>(kk * C));  // [KH*KW, C]
-  transpose_taps(w, C, kk, wt);
+                      const float* wt, const float* b, float* y, const float* res) {
+  const int64_t H = p.in_height, W = p.in_width, C = p.in_channels, OH = p.out_height, OW = p.out_width;
   parallel_for(p.batch * OH, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t n = t / OH, oh = t % OH;
@@ -185,11 +182,29 @@ void dwconv_forward(const conv2d_params& p, const float* x, const float* w, cons
     } else {
       dwconv_nchw(p, x, w, b, y, r);
     }
-  } else if (cfg.nhwc_row != nullptr && p.out_channels == p.in_channels) {
-    dwconv_nhwc_rows(p, cfg.nhwc_row, x, w, b, y, r);
+  } else if (dwconv_nhwc_packed_size(p) > 0) {
+    const int64_t kk = p.kernel_h * p.kernel_w;
+    float* wt = packed_weights_space().get(static_cast<size_t>(kk * p.in_channels));  // [KH*KW, C]
+    transpose_taps(w, p.in_channels, kk, wt);
+    dwconv_nhwc_rows(p, cfg.nhwc_row, x, wt, b, y, r);
   } else {
     dwconv_nhwc(p, x, w, b, y, r);
   }
+}
+
+int64_t dwconv_nhwc_packed_size(const conv2d_params& p) {
+  const bool row = p.data_layout == layout::nhwc && p.out_channels == p.in_channels &&
+                   get_dwconv_config().nhwc_row != nullptr;
+  return row ? p.kernel_h * p.kernel_w * p.in_channels : 0;
+}
+
+void dwconv_nhwc_prepack(const conv2d_params& p, const float* w, float* packed) {
+  transpose_taps(w, p.in_channels, p.kernel_h * p.kernel_w, packed);
+}
+
+void dwconv_forward_packed(const conv2d_params& p, const float* x, const float* packed, const float* b,
+                           float* y, const float* r) {
+  dwconv_nhwc_rows(p, get_dwconv_config().nhwc_row, x, packed, b, y, r);
 }
 
 // ---- dx ----------------------------------------------------------------------------------
