@@ -13,7 +13,7 @@ import { describeModel } from './summary';
 export interface OnnxLoadOptions {
   /** Threads of the compute pool while this model runs (the pool is process-wide: as {@link setNumThreads}). Default: the pool's current size. */
   threads?: number;
-  /** Run the graph passes (batch-norm folding, epilogue fusion). Default true; false runs the graph as written. */
+  /** Run the graph passes (batch-norm folding, epilogue fusion) and the plan's Concat elision (convs writing their slices of a channel Concat's output). Default true; false runs the graph as written. */
   optimize?: boolean;
   /**
    * `'fp32'` (default) or `'bf16'`: the layers that run faster on bf16 operands (Gemm, MatMul
@@ -110,7 +110,7 @@ export class OnnxModel {
     const key = shapes.map((s) => s.join('x')).join(';');
     let plan = this.plans.get(key);
     if (!plan) {
-      plan = buildPlan(this.graph, this.attrs, shapes, this.opts.precision ?? 'fp32');
+      plan = buildPlan(this.graph, this.attrs, shapes, this.opts.precision ?? 'fp32', this.opts.optimize !== false);
       if (this.plans.size >= PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);
     }

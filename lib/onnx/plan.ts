@@ -47,9 +47,9 @@ function atNode(node: Node, err: unknown): Error {
 /**
  * Builds the plan for the graph input shapes `shapes` (in g.inputs order; already checked
  * against the declared ranks and fixed sizes by the caller). `attrs` are the load-time parsed
- * attributes of each node.
+ * attributes of each node; elideConcats: channel Concats of conv outputs run no step (below).
  */
-export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly number[][], precision: 'fp32' | 'bf16' | 'int8' = 'fp32'): Plan {
+export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly number[][], precision: 'fp32' | 'bf16' | 'int8' = 'fp32', elideConcats = true): Plan {
   const values = new Map<string, Entry>();
   for (const [name, c] of g.consts) values.set(name, { value: { shape: c.shape, dtype: c.dtype, data: c.data }, home: { kind: 'const', data: c.data } });
   g.inputs.forEach((v, i) => values.set(v.name, { value: { shape: shapes[i], dtype: 'float32' }, home: { kind: 'input', index: i } }));
@@ -59,6 +59,16 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
   const use = (home: Home, step: number): void => {
     if (home.kind === 'arena') lifetimes[home.id].last = Math.max(lifetimes[home.id].last, step);
   };
+  // Concat elision: a channel Concat whose inputs are each the one-reader output of a step that
+  // can write a channel slice (Planned.intoSlice: Conv) runs no step; its producers write their
+  // slices of its output (SqueezeNet's fire modules: 8 copies of both expands' outputs, 16% of
+  // the model's time at batch 1 on 2 threads). Readers count node inputs and graph outputs.
+  const readers = new Map<string, number>();
+  for (const n of g.nodes) for (const name of n.inputs) if (name !== '') readers.set(name, (readers.get(name) ?? 0) + 1);
+  for (const o of g.outputs) readers.set(o.name, (readers.get(o.name) ?? 0) + 1);
+  const sliceable = new Map<string, { step: number; intoSlice: (channels: number) => Kernel }>();
+  // A producer's arena id -> its slice of the Concat output's arena value.
+  const sliceOf = new Map<number, { id: number; offset: number; length: number }>();
 
   for (const node of g.nodes) {
     const def = opDef(node);
@@ -89,6 +99,28 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
       if (bad) throw atNode(node, new TypeError(`computes ${bad.dtype} values from the model's inputs at run time; convkit runs float32 data and folds integer (shape) arithmetic at plan time`));
     }
     const stepIndex = pending.length;
+    const elided = elideConcats && !known && !planned.alias ? elidableConcat(node, attrs.get(node), inputs.map((e) => e?.value ?? null), outs) : null;
+    if (elided) {
+      const producers = node.inputs.map((name) => sliceable.get(name));
+      if (new Set(node.inputs).size === node.inputs.length && node.inputs.every((name, k) => producers[k] !== undefined && readers.get(name) === 1)) {
+        const id = lifetimes.length, o = outs[0];
+        lifetimes.push({ size: numel(o.shape), first: Math.min(...producers.map((q) => q!.step)), last: stepIndex });
+        values.set(node.outputs[0], { value: o, home: { kind: 'arena', id } });
+        let c0 = 0;
+        node.inputs.forEach((name, k) => {
+          const q = producers[k]!, e = values.get(name)!, v = e.value, pid = (e.home as { id: number }).id;
+          const ck = v.shape[elided.axis];
+          pending[q.step].kernel = q.intoSlice(elided.channels);
+          pending[q.step].note += ` -> channels [${c0}, ${c0 + ck}) of the output of ${nodeLabel(node)} (elements: its span)`;
+          const offset = elided.nhwc ? c0 : c0 * elided.pixels;
+          const length = elided.nhwc ? (elided.rows - 1) * elided.channels + ck : ((elided.rows - 1) * elided.channels + ck) * elided.pixels;
+          sliceOf.set(pid, { id, offset, length });
+          lifetimes[pid].size = 0;
+          c0 += ck;
+        });
+        continue;
+      }
+    }
     node.outputs.forEach((name, i) => {
       if (name === '' || i >= outs.length) return;
       const o = outs[i];
@@ -107,6 +139,9 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
       const xs = inputs.map((e) => (e ? e.home : { kind: 'const' as const, data: null as unknown as Data }));
       for (const h of xs) use(h, stepIndex);
       const ys = node.outputs.map((name) => (values.get(name)!.home as { id: number }).id);
+      if (planned.intoSlice && node.outputs.length === 1 && outs[0].dtype === 'float32') {
+        sliceable.set(node.outputs[0], { step: pending.length, intoSlice: planned.intoSlice });
+      }
       pending.push({ node, kernel: planned.kernel!, xs, ys, note: planned.note ?? '' });
     } else if (planned.alias) {
       // A view: no step; the root's lifetime reaches the alias's readers.
@@ -123,6 +158,7 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
   const { offsets, total } = planOffsets(lifetimes);
   const arena = new Float32Array(total);
   const views = lifetimes.map((l, i) => arena.subarray(offsets[i], offsets[i] + l.size));
+  for (const [id, sl] of sliceOf) views[id] = views[sl.id].subarray(sl.offset, sl.offset + sl.length);
   const patches: Plan['patches'] = [];
   const steps: Step[] = pending.map((p, s) => ({
     node: p.node,
@@ -136,6 +172,22 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
     ys: p.ys.map((id) => views[id]),
   }));
   return { steps, patches, outputs, arenaBytes: total * 4, views };
+}
+
+/**
+ * Whether a node is a Concat of 4-D float values along the channels (ONNX axis 1: NCHW's, or
+ * the last axis of the NHWC form, passes/layout.ts), with its geometry: the output's channels,
+ * the channel axis of the values' shapes, rows (images, NCHW; pixels, NHWC) and pixels per image.
+ */
+function elidableConcat(node: Node, axis: unknown, inputs: readonly (Value | null)[], outs: readonly Value[]):
+  { channels: number; axis: number; nhwc: boolean; rows: number; pixels: number } | null {
+  if (node.domain !== '' || node.op !== 'Concat' || typeof axis !== 'number' || outs.length !== 1) return null;
+  const o = outs[0];
+  if (o.dtype !== 'float32' || o.shape.length !== 4 || (axis !== 1 && axis !== -3)) return null;
+  if (inputs.some((v) => v === null || v.dtype !== 'float32' || v.data !== undefined || v.shape.length !== 4)) return null;
+  const nhwc = node.layout === 'nhwc';
+  const [n, c, h, w] = nhwc ? [o.shape[0], o.shape[3], o.shape[1], o.shape[2]] : o.shape;
+  return { channels: c, axis: nhwc ? 3 : 1, nhwc, rows: nhwc ? n * h * w : n, pixels: h * w };
 }
 
 /** Runs a plan on the given input arrays (g.inputs order); returns each output's elements (fresh arrays). */

@@ -73,6 +73,28 @@ export interface Conv2dInfo extends Window2dInfo {
   hasBias: boolean;
   /** The fused epilogue after the bias (and the residual, which is an argument of the call, not part of the info). */
   activation: Activation;
+  /**
+   * Forward calls only: y is a channel slice of a wider tensor with `yChannels` channels (an
+   * ONNX Concat's output, written in place by its producers). y starts at the slice's first
+   * channel and holds output channel c of pixel q of image n at `(n*OH*OW + q)*yChannels + c`
+   * (NHWC) or `(n*yChannels + c)*OH*OW + q` (NCHW); nothing outside the slice is written, and
+   * y's length is exactly the span to its last element. The residual keeps the plain output's
+   * shape. Absent (or equal to outChannels): y is the plain output. Not for the async calls.
+   */
+  yChannels?: number;
+}
+
+/** Whether y is a channel slice of a wider tensor (Conv2dInfo.yChannels). */
+export function ySlice(i: Conv2dInfo): boolean {
+  return i.yChannels !== undefined && i.yChannels !== i.outChannels;
+}
+
+/** Elements from y's first to its last: the plain output's, or a slice's span over the wider tensor. */
+export function ySpan(i: Conv2dInfo): number {
+  const p = i.outHeight * i.outWidth, plain = i.batch * i.outChannels * p;
+  if (!ySlice(i)) return plain;
+  const yc = i.yChannels!;
+  return i.layout === 'nhwc' ? (i.batch * p - 1) * yc + i.outChannels : ((i.batch - 1) * yc + i.outChannels) * p;
 }
 
 /**

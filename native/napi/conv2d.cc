@@ -43,6 +43,7 @@ conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
                                             activation::sigmoid, activation::silu, activation::hard_swish};
     p.act = kKinds[f.choice(kActivation, kNames,
                             "must be 'none', 'relu', 'relu6', 'sigmoid', 'silu' or 'hardSwish'")];
+    p.y_channels = f.optional_integer(kYChannels, 1);  // y a channel slice (conv2d_params)
   }
 
   const std::string wrong = conv2d_params_check(p);
@@ -50,11 +51,23 @@ conv2d_params parse_info(Napi::Env env, const Napi::Value& v, const char* op, bo
   return p;
 }
 
-// Element counts of x, w and y (= dy) of a valid p (conv2d_params_check bounds them by 2^53).
+// Element counts of x, w and y (= dy) of a valid p (conv2d_params_check bounds them by 2^53):
+// y's span (a channel slice steps over the other channels), the residual the plain output's.
 struct conv2d_sizes {
-  int64_t x, w, y;
+  int64_t x, w, y, r;
 };
-conv2d_sizes sizes_of(const conv2d_params& p) { return {conv2d_x_size(p), conv2d_w_size(p), conv2d_y_size(p)}; }
+conv2d_sizes sizes_of(const conv2d_params& p) {
+  return {conv2d_x_size(p), conv2d_w_size(p), conv2d_y_size(p), conv2d_out_elements(p)};
+}
+
+// A y slice (info.yChannels) is for the sync forward calls: an async call owns a copy of y
+// while it runs, whose copy back would write the other channels of the span.
+void check_sync_slice(Napi::Env env, const char* op, const conv2d_params& p, bool async) {
+  if (async && conv2d_y_is_slice(p)) {
+    throw_range_error(env, op, "info.yChannels " + std::to_string(p.y_channels) + " (y a slice of " +
+                                   "a wider tensor) is for the sync call, not the async one");
+  }
+}
 
 // The call's Conv2dInfo, its last argument, once there are `argc` arguments (`names` lists
 // them for the error).
@@ -125,16 +138,17 @@ std::function<void()> parse_forward(const Napi::CallbackInfo& info, call_arrays&
   const char* const kOp = *kName;
   const conv2d_params p = parse_call(info, kOp, "(x, w, b, y, info)", 5, true);
   check_taps(env, kOp, p, max_taps);
+  check_sync_slice(env, kOp, p, a.async());
   const conv2d_sizes n = sizes_of(p);
   const bool fresh_y = a.async() && info[3].IsNull();  // async: y = null allocates the output
   const bool has_r = info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined();
   const auto [x, w, y, r] = sized_arrays(
-      info, kOp, {{0, "x", n.x}, {1, "w", n.w}, {3, "y", n.y, !fresh_y}, {5, "residual", n.y, has_r}});
+      info, kOp, {{0, "x", n.x}, {1, "w", n.w}, {3, "y", n.y, !fresh_y}, {5, "residual", n.r, has_r}});
   const f32_view b = bias_array(info, 2, kOp, p);
   const float* xd = a.in("x", x, n.x);
   const float* wd = a.in("w", w, n.w);
   const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
-  const float* rd = has_r ? a.in("residual", r, n.y) : nullptr;
+  const float* rd = has_r ? a.in("residual", r, n.r) : nullptr;
   float* yd = fresh_y ? a.fresh(env, "y", n.y) : a.out("y", y, n.y);
   a.check_overlap(env, kOp);
   return [p, xd, wd, bd, yd, rd] { kernel(p, xd, wd, bd, yd, rd); };
@@ -205,14 +219,15 @@ std::function<void()> parse_packed(const Napi::CallbackInfo& info, call_arrays& 
   const conv2d_sizes n = sizes_of(p);
   const int64_t np = K->size(p);
   const bool has_r = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined();
+  check_sync_slice(env, op, p, a.async());
   const auto [x, w, packed, y, r] = sized_arrays(
-      info, op, {{0, "x", n.x}, {1, "w", n.w}, {2, "packed", np}, {4, "y", n.y}, {6, "residual", n.y, has_r}});
+      info, op, {{0, "x", n.x}, {1, "w", n.w}, {2, "packed", np}, {4, "y", n.y}, {6, "residual", n.r, has_r}});
   const f32_view b = bias_array(info, 3, op, p);
   const float* xd = a.in("x", x, n.x);
   const float* wd = a.in("w", w, n.w);
   const float* pd = a.in("packed", packed, np);
   const float* bd = p.has_bias ? a.in("b", b, p.out_channels) : nullptr;
-  const float* rd = has_r ? a.in("residual", r, n.y) : nullptr;
+  const float* rd = has_r ? a.in("residual", r, n.r) : nullptr;
   float* yd = a.out("y", y, n.y);
   a.check_overlap(env, op);
   const auto packed_conv = K->packed;

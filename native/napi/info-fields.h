@@ -41,10 +41,10 @@ enum gemm_field : int { kTransA, kTransB, kM, kN, kK, kAlpha, kBeta, kLda, kLdb,
 inline constexpr const char* kGemmNames[] = {"transA", "transB", "m", "n", "k", "alpha", "beta", "lda", "ldb", "ldc"};
 
 enum conv2d_field : int {
-  kInChannels = kWindowFields, kOutChannels, kGroups, kConvLayout, kHasBias, kActivation, kConv2dFields
+  kInChannels = kWindowFields, kOutChannels, kGroups, kConvLayout, kHasBias, kActivation, kYChannels, kConv2dFields
 };
 inline constexpr const char* kConv2dNames[] = {CONVKIT_WINDOW_NAMES, "inChannels", "outChannels", "groups",
-                                               "layout", "hasBias", "activation"};
+                                               "layout", "hasBias", "activation", "yChannels"};
 
 enum pool2d_field : int { kChannels = kWindowFields, kCountIncludePad, kPoolLayout, kPool2dFields };
 inline constexpr const char* kPool2dNames[] = {CONVKIT_WINDOW_NAMES, "channels", "countIncludePad", "layout"};
@@ -100,6 +100,12 @@ class info_fields {
       return static_cast<int64_t>(d);
     }
     return int_value(env_, Napi::Number::New(env_, d), op_, name(i), lo);
+  }
+
+  // An optional whole number in [lo, kMaxDim]: 0 when absent (undefined; packed: 0).
+  int64_t optional_integer(int i, int64_t lo) const {
+    if (is_packed_ ? packed_[i] == 0.0 : object_.Get(kind_.names[i]).IsUndefined()) return 0;
+    return integer(i, lo);
   }
 
   // A finite number.

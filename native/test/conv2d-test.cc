@@ -639,6 +639,72 @@ void fused_cases(bool check_paths) {
 // without the residual: A packed (256 and 1280 channels out), A in place (40 = one full panel
 // and an 8-wide edge; 12: edge tiles only), several k blocks (900 channels in), positions not a
 // multiple of the tile's rows, 1 to 3 threads.
+// y a channel slice of a wider tensor (conv2d_params::y_channels): conv2d and conv2d_packed
+// write into the slice exactly the plain output's bits and nothing else of the span (a guard
+// page right after its last element, a sentinel in the other channels), on every path: the
+// ones that write slices themselves (NHWC 1x1 GEMM and direct without a residual, NHWC
+// Winograd) and the plain-output route (the rest, and the 1x1 / direct ones with a residual).
+TEST(y_slice_every_path) {
+  const shape shapes[] = {
+      {1, 32, 13, 13, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true, true},   // 1x1 GEMM
+      {2, 24, 15, 13, 40, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, true, true},         // strided 1x1
+      {1, 32, 13, 13, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true, true},   // Winograd
+      {2, 16, 27, 27, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true, true},   // direct NHWC
+      {1, 40, 9, 9, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true},           // implicit GEMM
+      {1, 33, 9, 9, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 33, true, true, true},    // depthwise
+      {2, 24, 9, 7, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true},          // NCHW 1x1
+      {2, 32, 28, 28, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, true},  // NCHW Winograd
+  };
+  const int threads = convkit::get_num_threads();
+  constexpr float kSentinel = -12345.5f;
+  for (const shape& s : shapes) {
+    for (const bool residual : {false, true}) {
+      for (int t : {1, threads}) {
+        convkit::set_num_threads(t);
+        const conv2d_params p = test::conv_params(s);
+        const int64_t P = p.out_height * p.out_width, C = p.out_channels, ny = convkit::conv2d_y_size(p);
+        const auto xv = test::rand_vec(convkit::conv2d_x_size(p)), wv = test::rand_vec(convkit::conv2d_w_size(p));
+        const auto bv = test::rand_vec(s.cout), rv = test::rand_vec(ny);
+        const float* r = residual ? rv.data() : nullptr;
+        std::vector<float> plain(ny), packed(convkit::conv2d_packed_size(p));
+        convkit::conv2d(p, xv.data(), wv.data(), s.bias ? bv.data() : nullptr, plain.data(), r);
+        if (!packed.empty()) convkit::conv2d_prepack(p, wv.data(), packed.data());
+        conv2d_params q = p;
+        q.y_channels = C + 5;
+        const int64_t span = convkit::conv2d_y_size(q);
+        for (const bool use_packed : {false, true}) {
+          test::guarded y(static_cast<size_t>(span));
+          for (int64_t i = 0; i < span; ++i) y[i] = kSentinel;
+          if (use_packed) {
+            convkit::conv2d_packed(q, xv.data(), wv.data(), packed.data(), s.bias ? bv.data() : nullptr, y.data(), r);
+          } else {
+            convkit::conv2d(q, xv.data(), wv.data(), s.bias ? bv.data() : nullptr, y.data(), r);
+          }
+          int64_t wrong = 0, outside = 0;
+          for (int64_t i = 0; i < span; ++i) {
+            // NHWC: pixel i / Y, channel i % Y; NCHW: image i / (Y P), channel (i / P) % Y.
+            const int64_t Y = q.y_channels;
+            const int64_t c = s.nhwc ? i % Y : (i / P) % Y;
+            if (c >= C) {
+              outside += y[i] != kSentinel;
+              continue;
+            }
+            const int64_t at = s.nhwc ? (i / Y) * C + c : ((i / (Y * P)) * C + c) * P + i % P;
+            wrong += std::memcmp(&y[i], &plain[at], sizeof(float)) != 0;
+          }
+          CHECK(wrong == 0 && outside == 0, "%s%s%s: %ld wrong, %ld written outside", describe(s).c_str(),
+                residual ? " residual" : "", use_packed ? " packed" : "", (long)wrong, (long)outside);
+        }
+        CHECK(convkit::conv2d_params_check(q).empty(), "%s", convkit::conv2d_params_check(q).c_str());
+      }
+    }
+  }
+  convkit::set_num_threads(threads);
+  conv2d_params bad = test::conv_params(shapes[0]);
+  bad.y_channels = bad.out_channels - 1;
+  CHECK(!convkit::conv2d_params_check(bad).empty(), "yChannels under outChannels accepted");
+}
+
 TEST(prepacked_pointwise_fused_epilogue_bits) {
   const shape shapes[] = {
       {1, 64, 9, 7, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},

@@ -214,7 +214,10 @@ describe('onnx passes: constants and layout', () => {
     });
     expect(s).toMatch(/fold-constants: .*1 node of known inputs/);
     expect(s).toMatch(/layout: \d+ nodes run NHWC/);
-    expect(s).toMatch(/Concat .*nhwc/);
+    // The NHWC Concat of two convs runs no step: each conv writes its channels of the output.
+    expect(s).toMatch(/Conv_4 .*1x1 nhwc.* -> channels \[0, 5\) of the output of node "Concat_6"/);
+    expect(s).toMatch(/Conv_5 .*3x3 nhwc groups 3 -> channels \[5, 8\) of the output of node "Concat_6"/);
+    expect(s).not.toMatch(/^\d+\s+Concat /m);
     expect(s).toMatch(/MaxPool .*nhwc/);
     // The NHWC 1x1 conv's constant weights are packed once per plan on native (its GEMM panels).
     if (getBackend() === 'native') expect(s).toMatch(/1x1 nhwc.* prepacked/);
@@ -263,5 +266,61 @@ describe('onnx passes: constants and layout', () => {
     const a = m.runSync({ x }), b = await m.run({ x });
     expect(Array.from(b.y.data)).toEqual(Array.from(a.y.data));
     await m.close();
+  });
+});
+
+describe('onnx plan: Concat elision (convs write their channel slices of the output)', () => {
+  const cv = (x: string, wName: string, y: string, attrs: Record<string, unknown> = {}, bias?: string): NodeSpec =>
+    ({ op: 'Conv', inputs: bias ? [x, wName, bias] : [x, wName], outputs: [y], attrs });
+  const inits = {
+    wa: w([5, 4, 1, 1], 1), wb: w([6, 4, 3, 3], 2), wc: w([3, 4, 3, 3], 3), ba: f32(rand(5, 4)), wd: w([7, 14, 1, 1], 5),
+  };
+  const steps = (s: string, op: string) => s.split('\n').filter((l) => new RegExp(`^\\d+\\s+${op} `).test(l)).length;
+
+  it('NHWC (a strided 1x1 makes the region NHWC) and NCHW, batch 1 and 3, three convs, each a Relu after; equal to the graph as written', () => {
+    for (const [stride, layout] of [[2, 'nhwc'], [1, 'nchw']] as const) {
+      for (const n of [1, 3]) {
+        const s = compare({
+          spec: {
+            inputs: [X], outputs: [{ name: 'y' }],
+            nodes: [
+              cv('x', 'wa', 'a0', { strides: [stride, stride] }, 'ba'), { op: 'Relu', inputs: ['a0'], outputs: ['a'] },
+              cv('x', 'wb', 'b', { strides: [stride, stride], pads: [1, 1, 1, 1] }),
+              cv('x', 'wc', 'c', { strides: [stride, stride], pads: [1, 1, 1, 1] }),
+              { op: 'Concat', inputs: ['a', 'b', 'c'], outputs: ['q'], attrs: { axis: 1 } },
+              cv('q', 'wd', 'y'),
+            ],
+            initializers: inits,
+          },
+          feeds: { x: [n, 4, 7, 9] },
+        });
+        expect(steps(s, 'Concat'), s).toBe(0);
+        expect(s).toContain('-> channels [0, 5) of the output');
+        expect(s).toContain('-> channels [5, 11) of the output');
+        expect(s).toContain('-> channels [11, 14) of the output');
+        expect(s).toMatch(layout === 'nhwc' ? /1x1 nhwc/ : /1x1 prepacked|1x1 ->|1x1 +relu/);
+      }
+    }
+  });
+
+  it('keeps the Concat step when an input has another reader, is a graph output, is not a conv output, or appears twice', () => {
+    const base = (nodes: NodeSpec[], outputs = [{ name: 'y' }]) => compare({ spec: { inputs: [X], outputs, nodes, initializers: inits }, feeds: { x: [2, 4, 7, 9] } });
+    const pair = [cv('x', 'wa', 'a', {}, 'ba'), cv('x', 'wb', 'b', { pads: [1, 1, 1, 1] })];
+    // another reader of a
+    let s = base([...pair, { op: 'Concat', inputs: ['a', 'b'], outputs: ['q'], attrs: { axis: 1 } }, { op: 'Add', inputs: ['a', 'a'], outputs: ['aa'] },
+      { op: 'Concat', inputs: ['q', 'aa'], outputs: ['y'], attrs: { axis: 1 } }]);
+    expect(steps(s, 'Concat'), s).toBe(2);
+    // a graph output
+    s = base([...pair, { op: 'Concat', inputs: ['a', 'b'], outputs: ['y'], attrs: { axis: 1 } }], [{ name: 'y' }, { name: 'b' }]);
+    expect(steps(s, 'Concat'), s).toBe(1);
+    // not a conv's output (a Mul's) next to a conv's
+    s = base([...pair, { op: 'Mul', inputs: ['a', 'a'], outputs: ['sa'] }, { op: 'Concat', inputs: ['sa', 'b'], outputs: ['y'], attrs: { axis: 1 } }]);
+    expect(steps(s, 'Concat'), s).toBe(1);
+    // the same input twice
+    s = base([...pair, { op: 'Concat', inputs: ['b', 'b'], outputs: ['y'], attrs: { axis: 1 } }]);
+    expect(steps(s, 'Concat'), s).toBe(1);
+    // along another axis (H)
+    s = base([cv('x', 'wb', 'a', { pads: [1, 1, 1, 1] }), cv('x', 'wb', 'b', { pads: [1, 1, 1, 1] }, undefined), { op: 'Concat', inputs: ['a', 'b'], outputs: ['y'], attrs: { axis: 2 } }]);
+    expect(steps(s, 'Concat'), s).toBe(1);
   });
 });

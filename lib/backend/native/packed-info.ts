@@ -27,7 +27,7 @@ const MAX_RANK = 64;
 const ACTIVATIONS = ['none', 'relu', 'relu6', 'sigmoid', 'silu', 'hardSwish'];
 
 const gemmPacked = new Float64Array(11);
-const conv2dPacked = new Float64Array(22);
+const conv2dPacked = new Float64Array(23);
 const pool2dPacked = new Float64Array(19);
 const globalPool2dPacked = new Float64Array(6);
 const batchNorm2dPacked = new Float64Array(6);
@@ -71,12 +71,15 @@ function windowOf(i: Conv2dInfo | Pool2dInfo): number[] | null {
 /** Conv2dInfo packed (see the top of this file), or the info itself when a field has the wrong type. */
 export function packConv2dInfo(info: Conv2dInfo): Float64Array | Conv2dInfo {
   const w = windowOf(info);
-  const { inChannels, outChannels, groups, layout, hasBias, activation } = info;
+  const { inChannels, outChannels, groups, layout, hasBias, activation, yChannels } = info;
   const l = layoutCode(layout), a = ACTIVATIONS.indexOf(activation);
   if (w === null || !(num(inChannels) && num(outChannels) && num(groups) && bool(hasBias)) || l < 0 || a < 0) return info;
+  // yChannels: absent packs as 0; anything but a number >= 1 goes as the object, for the glue's message.
+  if (yChannels !== undefined && !(num(yChannels) && yChannels >= 1)) return info;
   const s = conv2dPacked;
   for (let j = 0; j < 15; j++) s[1 + j] = w[j];
   s[16] = inChannels; s[17] = outChannels; s[18] = groups; s[19] = l; s[20] = hasBias ? 1 : 0; s[21] = a;
+  s[22] = yChannels ?? 0;
   return s;
 }
 

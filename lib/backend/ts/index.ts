@@ -1,5 +1,5 @@
 // The pure-TypeScript backend: runs everywhere, and is the reference the native one is tested against.
-import type { Conv2dInfo } from '../../shape/conv2d-info';
+import { type Conv2dInfo, ySlice, ySpan } from '../../shape/conv2d-info';
 import type { GlobalPool2dInfo, Pool2dInfo } from '../../shape/pool2d-info';
 import type { Upsample2dInfo } from '../../shape/upsample2d-info';
 import type { MatmulInfo } from '../../shape/gemm-info';
@@ -44,10 +44,34 @@ const sub = Float32Array.prototype.subarray;
 const extent = (a: Float32Array, rows: number, cols: number, ld: number): Float32Array =>
   sub.call(a, 0, rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
 
+// y: the elements y spans (a slice's over the wider tensor, Conv2dInfo.yChannels); out: the
+// plain output's (the residual's, and what a slice's convolution computes before the copy).
 const convSizes = (i: Conv2dInfo) => ({
-  x: i.batch * i.inChannels * i.inHeight * i.inWidth, y: i.batch * i.outChannels * i.outHeight * i.outWidth,
+  x: i.batch * i.inChannels * i.inHeight * i.inWidth, y: ySpan(i), out: i.batch * i.outChannels * i.outHeight * i.outWidth,
   w: i.outChannels * (i.inChannels / i.groups) * i.kernelH * i.kernelW,
 });
+
+/** y's slice (i.yChannels) = the plain output t ([N, OH, OW, Cout] or [N, Cout, OH, OW]), as native/src/conv2d/y-slice.cc copies it. */
+function copyIntoYSlice(i: Conv2dInfo, t: Float32Array, y: Float32Array): void {
+  const c = i.outChannels, p = i.outHeight * i.outWidth, yc = i.yChannels!;
+  const [rows, run, ld] = i.layout === 'nhwc' ? [i.batch * p, c, yc] : [i.batch, c * p, yc * p];
+  for (let r = 0; r < rows; r++) y.set(t.subarray(r * run, (r + 1) * run), r * ld);
+}
+
+/** A forward conv kernel on the plain output, then copied into y's slice where info asks for one. */
+function intoY(i: Conv2dInfo, y: Float32Array, conv: (plain: Float32Array, i: Conv2dInfo) => void): void {
+  if (!ySlice(i)) { conv(y, i); return; }
+  const t = new Float32Array(convSizes(i).out);
+  conv(t, { ...i, yChannels: undefined });
+  copyIntoYSlice(i, t, y);
+}
+
+/** The async forward convs: a y slice is for the sync calls (native's async call owns a copy of y, whose copy back would write the other channels). */
+function asyncConvInfo(op: string, info: unknown): Conv2dInfo {
+  const i = convInfoOf(op, info, true);
+  if (ySlice(i)) throw rangeError(op, `info.yChannels ${i.yChannels} (y a slice of a wider tensor) is for the sync call, not the async one`);
+  return i;
+}
 // The input (x) and output (y) lengths of the ops that map [N, C, H, W] images to [N, C, OH, OW] (pools, upsample).
 interface ImageInfo { batch: number; channels: number; inHeight: number; inWidth: number; outHeight: number; outWidth: number }
 const imageSizes = (i: ImageInfo) => ({ x: i.batch * i.channels * i.inHeight * i.inWidth, y: i.batch * i.channels * i.outHeight * i.outWidth });
@@ -102,12 +126,12 @@ function gemmKernel(op: 'sgemm' | 'sbgemm' | 'qgemm', kernel: typeof sgemm): Bac
 /** A forward conv's arguments checked as the native glue checks them: its info, bias and residual. */
 function convForwardArgs(op: string, x: Float32Array, w: Float32Array, b: Float32Array | null | undefined, y: Float32Array,
   info: unknown, r: Float32Array | null | undefined): { i: Conv2dInfo; bias: Float32Array | null; res: Float32Array | null } {
-  const i = convInfoOf(op, info), n = convSizes(i);
+  const i = convInfoOf(op, info, true), n = convSizes(i);
   checkArray(op, 'x', x, n.x); checkArray(op, 'w', w, n.w); checkArray(op, 'y', y, n.y);
   if (i.hasBias) checkArray(op, 'b', b, i.outChannels);
   else if (b !== null && b !== undefined) throw rangeError(op, 'b must be null when info.hasBias is false');
   const res = r === null || r === undefined ? null : r;
-  if (res !== null) checkArray(op, 'residual', res, n.y);
+  if (res !== null) checkArray(op, 'residual', res, n.out);
   const bias = i.hasBias ? b ?? null : null;
   checkNoOverlap(op, { y }, { x, w, b: bias, residual: res });
   return { i, bias, res };
@@ -116,11 +140,11 @@ function convForwardArgs(op: string, x: Float32Array, w: Float32Array, b: Float3
 const checked = {
   conv2d: ((x, w, b, y, info, r) => {
     const { i, bias, res } = convForwardArgs('conv2d', x, w, b, y, info, r);
-    conv2d(x, w, bias, y, i, res);
+    intoY(i, y, (yy, ii) => conv2d(x, w, bias, yy, ii, res));
   }) as Backend['conv2d'],
   conv2dBf16: ((x, w, b, y, info, r) => {
     // The exact reference: the fp32 conv of the rounded operands (checked as conv2d checks).
-    const n = convSizes(convInfoOf('conv2dBf16', info));
+    const n = convSizes(convInfoOf('conv2dBf16', info, true));
     checkArray('conv2dBf16', 'x', x, n.x); checkArray('conv2dBf16', 'w', w, n.w);
     checkNoOverlap('conv2dBf16', { y }, { x, w });
     checked.conv2d(x.subarray(0, n.x).map(bf16Round), w.subarray(0, n.w).map(bf16Round), b, y, info, r);
@@ -130,7 +154,7 @@ const checked = {
     const { i, bias, res } = convForwardArgs(op, x, w, b, y, info, r);
     const taps = (i.inChannels / i.groups) * i.kernelH * i.kernelW;
     if (taps > QGEMM_MAX_K) throw rangeError(op, `a filter has ${taps} taps but int8 sums take at most ${QGEMM_MAX_K}`);
-    conv2dInt8(x, w, bias, y, i, res);
+    intoY(i, y, (yy, ii) => conv2dInt8(x, w, bias, yy, ii, res));
   }) as Backend['conv2d'],
   conv2dBackwardData: ((dy, w, dx, info) => {
     const op = 'conv2dBackwardData', i = convInfoOf(op, info), n = convSizes(i);
@@ -325,7 +349,7 @@ export const tsBackend: Backend = {
     if (pw.precision === 'int8') {
       checked.conv2dInt8(x, pw.w, b, y, info, r);
     } else if (pw.precision === 'bf16') {
-      const n = convSizes(convInfoOf('conv2dPacked', info));
+      const n = convSizes(convInfoOf('conv2dPacked', info, true));
       checkArray('conv2dPacked', 'x', x, n.x);
       checkNoOverlap('conv2dPacked', { y }, { x });
       checked.conv2d(x.subarray(0, n.x).map(bf16Round), pw.data, b, y, info, r);
@@ -334,12 +358,12 @@ export const tsBackend: Backend = {
     }
   },
   conv2dInt8Async: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
-    (xx, ww, bb, yy, ii) => checked.conv2dInt8(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2dInt8', i), (i) => convSizes(i).y)(x, w, b, y, info),
+    (xx, ww, bb, yy, ii) => checked.conv2dInt8(xx, ww, bb, yy, ii, r), (i) => asyncConvInfo('conv2dInt8', i), (i) => convSizes(i).y)(x, w, b, y, info),
   conv2dBf16Async: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
-    (xx, ww, bb, yy, ii) => checked.conv2dBf16(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2dBf16', i), (i) => convSizes(i).y)(x, w, b, y, info),
+    (xx, ww, bb, yy, ii) => checked.conv2dBf16(xx, ww, bb, yy, ii, r), (i) => asyncConvInfo('conv2dBf16', i), (i) => convSizes(i).y)(x, w, b, y, info),
   // The residual follows the info: bound here, so laterWithOutput sees (..., y, info).
   conv2dAsync: (x, w, b, y, info, r) => laterWithOutput<[Float32Array, Float32Array, Float32Array | null], Conv2dInfo>(
-    (xx, ww, bb, yy, ii) => checked.conv2d(xx, ww, bb, yy, ii, r), (i) => convInfoOf('conv2d', i), (i) => convSizes(i).y)(x, w, b, y, info),
+    (xx, ww, bb, yy, ii) => checked.conv2d(xx, ww, bb, yy, ii, r), (i) => asyncConvInfo('conv2d', i), (i) => convSizes(i).y)(x, w, b, y, info),
   maxPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.maxPool2d, (i) => poolInfoOf('maxPool2d', 'max', i), (i) => imageSizes(i).y),
   avgPool2dAsync: laterWithOutput<[Float32Array], Pool2dInfo>(checked.avgPool2d, (i) => poolInfoOf('avgPool2d', 'avg', i), (i) => imageSizes(i).y),
   sgemmAsync: later(checked.sgemm),

@@ -31,9 +31,13 @@ function int(op: string, name: string, v: unknown, min: number): number {
   return v;
 }
 
-/** The info rebuilt from its own fields by lib/shape; out sizes must agree with the formula. */
-export function convInfoOf(op: string, info: unknown): Conv2dInfo {
+/**
+ * The info rebuilt from its own fields by lib/shape; out sizes must agree with the formula.
+ * forward: the forward ops also read yChannels (a y slice), which the backward ones ignore.
+ */
+export function convInfoOf(op: string, info: unknown, forward = false): Conv2dInfo {
   const s = snapshot(op, info, CONV_FIELDS);
+  const yc = forward ? (info as { yChannels?: unknown }).yChannels : undefined;
   const n = int(op, 'batch', s.batch, 1), c = int(op, 'inChannels', s.inChannels, 1);
   const h = int(op, 'inHeight', s.inHeight, 1), w = int(op, 'inWidth', s.inWidth, 1);
   const co = int(op, 'outChannels', s.outChannels, 1), g = int(op, 'groups', s.groups, 1);
@@ -47,6 +51,12 @@ export function convInfoOf(op: string, info: unknown): Conv2dInfo {
   if (typeof s.hasBias !== 'boolean') throw rangeError(op, `info.hasBias must be a boolean, got ${String(s.hasBias)}`);
   if (derived.outHeight !== s.outHeight || derived.outWidth !== s.outWidth) {
     throw rangeError(op, `info.outHeight x outWidth is ${String(s.outHeight)}x${String(s.outWidth)} but the input, kernel, stride, padding and dilation give ${derived.outHeight}x${derived.outWidth}`);
+  }
+  if (yc !== undefined) {
+    const v = int(op, 'yChannels', yc, 1);
+    if (v < co) throw rangeError(op, `info.yChannels ${v} must be in [outChannels ${co}, ${2 ** 31 - 1}] (or absent: y is the plain output)`);
+    if (n * v * derived.outHeight * derived.outWidth > 2 ** 53) throw rangeError(op, 'info: the tensor y is a slice of would have more than 2^53 elements');
+    return { ...derived, yChannels: v };
   }
   return derived;
 }

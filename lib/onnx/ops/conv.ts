@@ -4,7 +4,8 @@ import { backend } from '../../backend/select';
 import { conv2dInfo } from '../../shape/conv2d-info';
 import { broadcastInfo } from '../../shape/broadcast-info';
 import type { Attrs } from '../attrs';
-import { floatInput, input, op, dims } from './op';
+import { floatInput, input, op, dims, type Kernel, type Planned } from './op';
+import type { Data } from '../graph';
 import { convRunsBf16, convRunsInt8 } from '../../ops/bf16-where-it-pays';
 import type { Backend, PackedConv2dWeights } from '../../backend/backend';
 import type { Conv2dInfo } from '../../shape/conv2d-info';
@@ -106,33 +107,31 @@ export const Conv = op({
     // on 16+ input channels (convRunsInt8: grouped and depthwise ones are a few columns per
     // GEMM). The others stay fp32. Constant weights converted or quantized once per plan.
     const low = p.precision === 'bf16' && convRunsBf16(info) ? 'bf16' : p.precision === 'int8' && convRunsInt8(info) ? 'int8' : null;
+    // Each kernel is made for an info: the plain one, or one whose output is a channel slice of
+    // a Concat's output (intoSlice: the planner's Concat elision, plan.ts).
+    const res = (xs: readonly (Data | null)[]) => (hasResidual ? xs[3] as Float32Array : null);
+    const planned = (make: (i: Conv2dInfo) => Kernel, note: string): Planned => ({
+      outputs: [{ shape: out, dtype: 'float32' }],
+      kernel: make(info),
+      intoSlice: (channels) => make({ ...info, yChannels: channels }),
+      note,
+    });
     if (low !== null) {
       const lw = wConst ? prepackConst(be, wConst, info, low) : null;
       const direct = low === 'bf16' ? be.conv2dBf16 : be.conv2dInt8;
-      return {
-        outputs: [{ shape: out, dtype: 'float32' }],
-        kernel: lw
-          ? (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, lw, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null)
-          : (xs, ys) => direct.call(be, xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-        note: `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} ${low}${lw && (low === 'int8' || lw.data.length) ? ' prepacked' : ''}`,
-      };
+      return planned(lw
+        ? (i) => (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, lw, xs[2] as Float32Array | null, ys[0], i, res(xs))
+        : (i) => (xs, ys) => direct.call(be, xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], i, res(xs)),
+      `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''} ${low}${lw && (low === 'int8' || lw.data.length) ? ' prepacked' : ''}`);
     }
     let pw = wConst ? prepackConst(be, wConst, info, 'fp32') : null;
     if (pw && pw.data.length === 0) pw = null;
     const note = `${kernel[0]}x${kernel[1]}${nhwc ? ' nhwc' : ''}${info.groups > 1 ? ` groups ${info.groups}` : ''}${hasResidual ? ' +residual' : ''}${info.activation !== 'none' ? ` +${info.activation}` : ''}${pw ? ' prepacked' : ''}`;
     if (pw) {
       const packed = pw;
-      return {
-        outputs: [{ shape: out, dtype: 'float32' }],
-        kernel: (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, packed, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-        note,
-      };
+      return planned((i) => (xs, ys) => be.conv2dPacked(xs[0] as Float32Array, packed, xs[2] as Float32Array | null, ys[0], i, res(xs)), note);
     }
-    return {
-      outputs: [{ shape: out, dtype: 'float32' }],
-      kernel: (xs, ys) => be.conv2d(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], info, hasResidual ? xs[3] as Float32Array : null),
-      note,
-    };
+    return planned((i) => (xs, ys) => be.conv2d(xs[0] as Float32Array, xs[1] as Float32Array, xs[2] as Float32Array | null, ys[0], i, res(xs)), note);
   },
 });
 

@@ -23,6 +23,12 @@ export interface Planned {
   alias?: boolean;
   /** What summary() says about the step: the chosen algorithm, the fused epilogue. */
   note?: string;
+  /**
+   * The same step writing its output 0 as a channel slice of a wider tensor of `channels`
+   * channels (Conv2dInfo.yChannels), its ys[0] being the slice's span: how the planner elides a
+   * Concat of such outputs (plan.ts). Absent: the op cannot.
+   */
+  intoSlice?: (channels: number) => Kernel;
 }
 
 export interface PlanArgs<A> {

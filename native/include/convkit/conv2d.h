@@ -25,6 +25,12 @@ struct conv2d_params {
   layout data_layout;
   bool has_bias;
   activation act;
+  // Forward only: 0 (or out_channels) when y is the plain output; more when y is a channel
+  // slice of a wider tensor (an ONNX Concat's output, written in place): y then holds output
+  // channel c of pixel q of image n at NHWC y[(n*OH*OW + q)*y_channels + c], NCHW
+  // y[(n*y_channels + c)*OH*OW + q], y pointing at the slice's first channel, and no element
+  // of y outside the slice is written. The residual keeps the plain output's shape.
+  int64_t y_channels = 0;
 };
 
 // floor((in + pad_before + pad_after - dilation*(k-1) - 1) / stride) + 1, or 0 when the
@@ -38,10 +44,17 @@ int64_t conv2d_out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_
 // else what is wrong, named by Conv2dInfo's fields (the caller adds the op's name). The N-API
 // glue and the C++ tests both check with it.
 std::string conv2d_params_check(const conv2d_params& p);
-// Elements of x, w and y (valid p).
+// Elements of x, w and y (valid p): y's span from its first element to its last, counting
+// the other channels a slice steps over (y_channels); conv2d_out_size the plain output's (and
+// the residual's) elements.
 int64_t conv2d_x_size(const conv2d_params& p);
 int64_t conv2d_w_size(const conv2d_params& p);
 int64_t conv2d_y_size(const conv2d_params& p);
+int64_t conv2d_out_elements(const conv2d_params& p);
+// Whether y is a channel slice of a wider tensor (p.y_channels), and its pixel (NHWC) or
+// image (NCHW, in channels) stride.
+inline bool conv2d_y_is_slice(const conv2d_params& p) { return p.y_channels != 0 && p.y_channels != p.out_channels; }
+inline int64_t conv2d_y_channels(const conv2d_params& p) { return p.y_channels != 0 ? p.y_channels : p.out_channels; }
 
 // x  nchw [N, Cin, H, W]         | nhwc [N, H, W, Cin]
 // w  nchw [Cout, Cin/g, KH, KW]  | nhwc [Cout, KH, KW, Cin/g]

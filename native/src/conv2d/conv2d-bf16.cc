@@ -27,6 +27,7 @@
 #include "configs/conv2d-config.h"
 #include "configs/copy-config.h"
 #include "conv2d/im2col.h"
+#include "conv2d/y-slice.h"
 #include "convkit/conv2d.h"
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
@@ -113,6 +114,10 @@ void conv2d_bf16(const conv2d_params& p, const float* x, const float* w, const f
 
 void conv2d_bf16_packed(const conv2d_params& p, const float* x, const float* w, const float* packed, const float* b,
                         float* y, const float* r) {
+  if (conv2d_y_is_slice(p)) {  // y a channel slice: the plain output, then the copy (y-slice.h)
+    through_plain_y(p, y, [&](const conv2d_params& q, float* t) { conv2d_bf16_packed(q, x, w, packed, b, t, r); });
+    return;
+  }
   if (!bf16_gemm_path(p)) {
     const int64_t nx = conv2d_x_size(p), nw = conv2d_w_size(p);
     float* xr = rounded_x_space.get(static_cast<size_t>(nx));

@@ -17,7 +17,13 @@ int64_t conv2d_x_size(const conv2d_params& p) { return p.batch * p.in_channels *
 int64_t conv2d_w_size(const conv2d_params& p) {
   return p.out_channels * (p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
 }
-int64_t conv2d_y_size(const conv2d_params& p) { return p.batch * p.out_channels * p.out_height * p.out_width; }
+int64_t conv2d_out_elements(const conv2d_params& p) { return p.batch * p.out_channels * p.out_height * p.out_width; }
+int64_t conv2d_y_size(const conv2d_params& p) {
+  if (!conv2d_y_is_slice(p)) return conv2d_out_elements(p);
+  const int64_t P = p.out_height * p.out_width;
+  return p.data_layout == layout::nhwc ? (p.batch * P - 1) * p.y_channels + p.out_channels
+                                       : ((p.batch - 1) * p.y_channels + p.out_channels) * P;
+}
 
 std::string conv2d_params_check(const conv2d_params& p) {
   using std::to_string;
@@ -46,6 +52,15 @@ std::string conv2d_params_check(const conv2d_params& p) {
   for (const auto& t : tensors) {
     if (!checked_elements({t.f[0], t.f[1], t.f[2], t.f[3]})) {
       return std::string(t.name) + " would have more than 2^53 elements";
+    }
+  }
+  if (p.y_channels != 0) {
+    if (p.y_channels < p.out_channels || p.y_channels > (int64_t{1} << 31) - 1) {
+      return "yChannels " + to_string(p.y_channels) + " must be in [outChannels " + to_string(p.out_channels) +
+             ", 2^31 - 1] (or 0: y is the plain output)";
+    }
+    if (!checked_elements({p.batch, p.y_channels, p.out_height, p.out_width})) {
+      return "the tensor y is a slice of would have more than 2^53 elements";
     }
   }
   return {};

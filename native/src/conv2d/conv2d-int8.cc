@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "configs/conv2d-config.h"
+#include "conv2d/y-slice.h"
 #include "convkit/conv2d.h"
 #include "convkit/last-path.h"
 #include "convkit/parallel.h"
@@ -50,6 +51,11 @@ int64_t taps(const conv2d_params& p) { return p.in_channels / p.groups * p.kerne
 // quantized_b_floats(cout_g, kd)) or, when it is null, quantized from w here.
 bool conv2d_int8_impl(const conv2d_params& p, const float* x, const float* w, const float* packed, const float* b,
                       float* y, const float* r) {
+  if (conv2d_y_is_slice(p)) {  // y a channel slice: the plain output, then the copy (y-slice.h)
+    bool ok = true;
+    through_plain_y(p, y, [&](const conv2d_params& q, float* t) { ok = conv2d_int8_impl(q, x, w, packed, b, t, r); });
+    return ok;
+  }
   using namespace qgemm_detail;
   const int64_t G = p.groups, cin = p.in_channels, cin_g = cin / G, cout = p.out_channels, cout_g = cout / G;
   const int64_t KH = p.kernel_h, KW = p.kernel_w, kd = KH * KW * cin_g, kq = quads(kd);

@@ -16,6 +16,7 @@
 //    result transposed back (both cheap next to the GEMMs).
 // The transforms only use 0, +-1, +-1/2, so the result stays within the conv tolerances.
 #include "conv2d/conv2d-winograd.h"
+#include "conv2d/y-slice.h"
 
 #include "conv2d/conv2d-igemm.h"
 
@@ -146,6 +147,8 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   const int64_t rt = plan.mr, rc = plan.nr;  // tiles on the A side, channels on the B side
   const int64_t cpanels = (Cout + rc - 1) / rc;
   const int64_t P = H * W, OP = OH * OW;
+  // y's pixel stride (NHWC): Cout, or a slice's wider one (conv2d_params::y_channels).
+  const int64_t ldy = conv2d_y_channels(p);
 
   // Images per pass: NCHW goes through NHWC copies of the pass's input and output, at most
   // pass_floats of them.
@@ -198,7 +201,7 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
     const int64_t pass_blocks = (total + T - 1) / T;
     // NHWC views of the pass's input and output (NCHW: transposed copies).
     const float* xs = x + n0 * P * Cin;
-    float* ys = y + n0 * OP * Cout;
+    float* ys = y + n0 * OP * ldy;
     if (!nhwc) {
       float* space = layout_space().get(static_cast<size_t>(nb * (P * Cin + OP * Cout)));
       float* xt = space;
@@ -293,10 +296,11 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
             const float* res[4];
             for (int q = 0; q < 4; ++q) {
               const int64_t oh = oh0 + q / 2, ow = ow0 + q % 2;
-              const int64_t at = ((n * OH + oh) * OW + ow) * Cout + cbase;
-              dst[q] = oh < OH && ow < OW ? ys + at : nullptr;
-              res[q] = dst[q] != nullptr && nhwc && residual != nullptr ? residual + n0 * OP * Cout + at
-                                                                      : nullptr;
+              const int64_t pixel = (n * OH + oh) * OW + ow;
+              dst[q] = oh < OH && ow < OW ? ys + pixel * (nhwc ? ldy : Cout) + cbase : nullptr;
+              res[q] = dst[q] != nullptr && nhwc && residual != nullptr
+                           ? residual + (n0 * OP + pixel) * Cout + cbase
+                           : nullptr;
             }
             if (!out_fn(m + i * cs, mks, cn, bias != nullptr ? bias + cbase : nullptr,
                         nhwc && residual != nullptr ? res : nullptr, out_act, dst)) {
@@ -331,7 +335,13 @@ void conv2d_winograd(const conv2d_params& p, const float* x, const float* w, con
   // tiles: +Inf next to finite values became NaN) or a transform sum past FLT_MAX. Either
   // way the implicit GEMM's direct sum is the answer (IEEE like the reference); finite
   // outputs, the common case, never get here.
-  if (nonfinite.load(std::memory_order_relaxed)) conv2d_igemm(p, x, w, b, y, r);
+  if (nonfinite.load(std::memory_order_relaxed)) {
+    if (conv2d_y_is_slice(p)) {
+      through_plain_y(p, y, [&](const conv2d_params& q, float* t) { conv2d_igemm(q, x, w, b, t, r); });
+    } else {
+      conv2d_igemm(p, x, w, b, y, r);
+    }
+  }
 }
 
 }  // namespace convkit

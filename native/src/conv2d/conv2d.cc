@@ -26,6 +26,7 @@
 #include "conv2d/dwconv.h"
 #include "conv2d/im2col.h"
 #include "conv2d/padded-input.h"
+#include "conv2d/y-slice.h"
 #include "conv2d/ukernel/ukernels.h"
 #include "configs/conv2d-config.h"
 #include "util/workspace.h"
@@ -117,23 +118,24 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
       tiles = (P + pt - 1) / pt;
     }
   }
+  // y's pixel stride: Cout, or a slice's wider one (no residual then: writes_y_slice).
+  const int64_t ldy = conv2d_y_channels(p);
   run_tasks(tiles * G, threads, [&](int64_t t) {
     const int64_t tile = t / G, g = t % G;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g], used transposed
-    const int64_t at = p0 * p.out_channels + g * cout_g;  // [len, Cout_g], ld Cout
+    const int64_t at = p0 * ldy + g * cout_g;  // [len, Cout_g], ld ldy
     const float* a = x + p0 * p.in_channels + g * cin_g;  // [len, Cin_g], ld Cin
     const float* bias = p.has_bias ? b + g * cout_g : nullptr;
     if (wp != nullptr) {
       // The epilogue inside the GEMM's tiles (gemm_epilogue), when there is one.
       const gemm_epilogue epi{bias, res != nullptr ? res + at : nullptr, p.act, get_conv2d_config().epilogue_rows};
       sgemm_prepacked(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g,
-                      wp + g * sgemm_packed_b_size(cout_g, cin_g), 0.0f, y + at, p.out_channels, nullptr,
+                      wp + g * sgemm_packed_b_size(cout_g, cin_g), 0.0f, y + at, ldy, nullptr,
                       epi.any() ? &epi : nullptr);
     } else {
-      sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at,
-            p.out_channels);
-      epilogue(y + at, len, cout_g, p.out_channels, bias, false, res != nullptr ? res + at : nullptr, p.act);
+      sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at, ldy);
+      epilogue(y + at, len, cout_g, ldy, bias, false, res != nullptr ? res + at : nullptr, p.act);
     }
   });
 }
@@ -337,7 +339,7 @@ void conv2d_direct_nhwc(const conv2d_params& p, const float* x, const float* w, 
   const int64_t C = p.in_channels, cout = p.out_channels, KH = p.kernel_h, KW = p.kernel_w;
   const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
   const int64_t hp = p.pad_top + H + p.pad_bottom, wp = p.pad_left + W + p.pad_right;
-  const int64_t kd = KH * KW * C, ldw = (cout + 15) / 16 * 16;
+  const int64_t kd = KH * KW * C, ldw = (cout + 15) / 16 * 16, ldy = conv2d_y_channels(p);
   // Weights [kd][ldw] in (kh, kw, ci) order, then the bias row; zeros past cout.
   float* wq = packed_weights_space().get(static_cast<size_t>((kd + 1) * ldw));
   float* bq = wq + kd * ldw;
@@ -377,9 +379,9 @@ void conv2d_direct_nhwc(const conv2d_params& p, const float* x, const float* w, 
     parallel_for_large(nb * OH, nb * OH * OW * cout, int64_t{1} << 12, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         const int64_t n = t / OH, oh = t % OH;
-        const int64_t at = ((n0 + n) * OH + oh) * OW * cout;
+        const int64_t pixel = ((n0 + n) * OH + oh) * OW;  // y's pixel stride ldy: a slice's (no residual then)
         row(kd, tap.data(), wq, ldw, xp + n * image + oh * p.stride_h * wp * C, p.stride_w * C, OW, bq, cout,
-            y + at, res != nullptr ? res + at : nullptr, p.act);
+            ldy, y + pixel * ldy, res != nullptr ? res + pixel * cout : nullptr, p.act);
       }
     });
   }
@@ -434,6 +436,22 @@ bool takes_pointwise(const conv2d_params& p) {
 // Whether conv2d takes Winograd (the other path with a prepacked form: the transformed weights).
 bool takes_winograd(const conv2d_params& p) { return padded_copy_is_lean(p) && use_winograd(p); }
 
+// Whether conv2d takes the direct NHWC kernel (as conv2d() decides: after the lean-copy,
+// Winograd and depthwise checks).
+bool takes_direct_nhwc(const conv2d_params& p) {
+  const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
+  return padded_copy_is_lean(p) && !depthwise && !use_winograd(p) && use_direct_nhwc(p);
+}
+
+// Whether the path conv2d takes writes a y slice (y_channels) itself: the NHWC 1x1 GEMM and
+// the direct NHWC kernel without a residual (the slice's pixel stride is their ldc / ldy,
+// which the residual would share) and NHWC Winograd (its output transform writes each pixel's
+// channels). The rest: through_plain_y.
+bool writes_y_slice(const conv2d_params& p, const float* r) {
+  return p.data_layout == layout::nhwc &&
+         (((takes_pointwise(p) || takes_direct_nhwc(p)) && r == nullptr) || takes_winograd(p));
+}
+
 // Depthwise NHWC on the row kernel (as conv2d takes it): its transposed taps prepacked.
 bool takes_depthwise_packed(const conv2d_params& p) {
   return padded_copy_is_lean(p) && p.groups == p.in_channels && p.in_channels > 1 && dwconv_nhwc_packed_size(p) > 0;
@@ -478,6 +496,10 @@ void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
 
 void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const float* packed,
                    const float* b, float* y, const float* r) {
+  if (conv2d_y_is_slice(p) && !writes_y_slice(p, r)) {
+    through_plain_y(p, y, [&](const conv2d_params& q, float* t) { conv2d_packed(q, x, w, packed, b, t, r); });
+    return;
+  }
   if (takes_depthwise_packed(p)) {
     note_conv_path(conv_path::depthwise);
     dwconv_forward_packed(p, x, packed, b, y, r);
@@ -505,6 +527,10 @@ void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const
 
 void conv2d(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
             const float* r) {
+  if (conv2d_y_is_slice(p) && !writes_y_slice(p, r)) {
+    through_plain_y(p, y, [&](const conv2d_params& q, float* t) { conv2d(q, x, w, b, t, r); });
+    return;
+  }
   if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
     note_conv_path(conv_path::ref);
     conv2d_ref(p, x, w, b, y, r);

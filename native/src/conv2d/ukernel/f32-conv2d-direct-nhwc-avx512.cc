@@ -60,15 +60,15 @@ inline void block(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, c
 // position after them.
 template <int NV, int R, int SC, int M>
 int64_t blocks_from(int64_t i, int64_t kd, const int64_t* tap, const float* wc, int64_t ldw, const float* x,
-                    int64_t sc, int64_t n, const float* bc, const __mmask16* mk, int64_t c0, int64_t cout, float* y,
+                    int64_t sc, int64_t n, const float* bc, const __mmask16* mk, int64_t c0, int64_t ldy, float* y,
                     const float* res, activation act) {
   const int64_t step = SC > 0 ? SC : sc;
   for (; i + R <= n; i += R) {
-    block<NV, R, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * cout + c0, cout,
-                        res != nullptr ? res + i * cout + c0 : nullptr, act);
+    block<NV, R, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * ldy + c0, ldy,
+                        res != nullptr ? res + i * ldy + c0 : nullptr, act);
   }
   if constexpr (R / 2 >= 3) {
-    return blocks_from<NV, R / 2, SC, M>(i, kd, tap, wc, ldw, x, sc, n, bc, mk, c0, cout, y, res, act);
+    return blocks_from<NV, R / 2, SC, M>(i, kd, tap, wc, ldw, x, sc, n, bc, mk, c0, ldy, y, res, act);
   }
   return i;
 }
@@ -80,42 +80,43 @@ int64_t blocks_from(int64_t i, int64_t kd, const int64_t* tap, const float* wc, 
 // position's sums are the same FMAs in the same order whatever its block.
 template <int NV, int SC, int M>
 void row(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, const float* x, int64_t sc, int64_t n,
-         const float* bias, int64_t c0, int64_t cout, float* y, const float* res, activation act) {
+         const float* bias, int64_t c0, int64_t cout, int64_t ldy, float* y, const float* res, activation act) {
   constexpr int MR = 24 / NV;
   __mmask16 mk[NV];
   for (int v = 0; v < NV; ++v) mk[v] = tail_mask(cout - c0 - 16 * v);
   const float* wc = w + c0;
   const float* bc = bias + c0;
   const int64_t step = SC > 0 ? SC : sc;
-  int64_t i = blocks_from<NV, MR, SC, M>(0, kd, tap, wc, ldw, x, sc, n, bc, mk, c0, cout, y, res, act);
+  int64_t i = blocks_from<NV, MR, SC, M>(0, kd, tap, wc, ldw, x, sc, n, bc, mk, c0, ldy, y, res, act);
   for (; i < n; ++i) {
-    block<NV, 1, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * cout + c0, cout,
-                        res != nullptr ? res + i * cout + c0 : nullptr, act);
+    block<NV, 1, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * ldy + c0, ldy,
+                        res != nullptr ? res + i * ldy + c0 : nullptr, act);
   }
 }
 
 template <int SC, int M>
 void row_all_channels(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, const float* x, int64_t sc,
-                      int64_t n, const float* bias, int64_t cout, float* y, const float* res, activation act) {
+                      int64_t n, const float* bias, int64_t cout, int64_t ldy, float* y, const float* res,
+                      activation act) {
   for (int64_t c0 = 0; c0 < cout; c0 += 64) {
     const int64_t left = cout - c0;
     if (left > 32) {
-      row<4, SC, M>(kd, tap, w, ldw, x, sc, n, bias, c0, cout, y, res, act);
+      row<4, SC, M>(kd, tap, w, ldw, x, sc, n, bias, c0, cout, ldy, y, res, act);
     } else if (left > 16) {
-      row<2, SC, M>(kd, tap, w, ldw, x, sc, n, bias, c0, cout, y, res, act);
+      row<2, SC, M>(kd, tap, w, ldw, x, sc, n, bias, c0, cout, ldy, y, res, act);
     } else {
-      row<1, SC, M>(kd, tap, w, ldw, x, sc, n, bias, c0, cout, y, res, act);
+      row<1, SC, M>(kd, tap, w, ldw, x, sc, n, bias, c0, cout, ldy, y, res, act);
     }
   }
 }
 
 template <int M>
 void row_mode(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, const float* x, int64_t sc, int64_t n,
-              const float* bias, int64_t cout, float* y, const float* res, activation act) {
+              const float* bias, int64_t cout, int64_t ldy, float* y, const float* res, activation act) {
   switch (sc) {
-    case 3: return row_all_channels<3, M>(kd, tap, w, ldw, x, sc, n, bias, cout, y, res, act);
-    case 6: return row_all_channels<6, M>(kd, tap, w, ldw, x, sc, n, bias, cout, y, res, act);
-    default: return row_all_channels<0, M>(kd, tap, w, ldw, x, sc, n, bias, cout, y, res, act);
+    case 3: return row_all_channels<3, M>(kd, tap, w, ldw, x, sc, n, bias, cout, ldy, y, res, act);
+    case 6: return row_all_channels<6, M>(kd, tap, w, ldw, x, sc, n, bias, cout, ldy, y, res, act);
+    default: return row_all_channels<0, M>(kd, tap, w, ldw, x, sc, n, bias, cout, ldy, y, res, act);
   }
 }
 
@@ -123,11 +124,11 @@ void row_mode(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, const
 
 void f32_conv2d_direct_nhwc_row__avx512(int64_t kd, const int64_t* tap, const float* w, int64_t ldw,
                                         const float* x, int64_t sc, int64_t n, const float* bias, int64_t cout,
-                                        float* y, const float* res, activation act) {
+                                        int64_t ldy, float* y, const float* res, activation act) {
   switch (finish_mode_of(res != nullptr, act)) {
-    case kFinishNone: return row_mode<kFinishNone>(kd, tap, w, ldw, x, sc, n, bias, cout, y, res, act);
-    case kFinishRelu: return row_mode<kFinishRelu>(kd, tap, w, ldw, x, sc, n, bias, cout, y, res, act);
-    default: return row_mode<kFinishAny>(kd, tap, w, ldw, x, sc, n, bias, cout, y, res, act);
+    case kFinishNone: return row_mode<kFinishNone>(kd, tap, w, ldw, x, sc, n, bias, cout, ldy, y, res, act);
+    case kFinishRelu: return row_mode<kFinishRelu>(kd, tap, w, ldw, x, sc, n, bias, cout, ldy, y, res, act);
+    default: return row_mode<kFinishAny>(kd, tap, w, ldw, x, sc, n, bias, cout, ldy, y, res, act);
   }
 }
 

@@ -84,14 +84,16 @@ using f32_conv2d_direct_fn = void (*)(int64_t kd, const int64_t* tap, const floa
                                       int64_t rows, const float* bias, const float* res,
                                       activation act);
 // Direct NHWC convolution of one output row, channels in the vector lanes
-// (f32_conv2d_direct_nhwc_row*): y[i * cout + c] = act(bias[c] + sum_k w[k * ldw + c] *
-// x[tap[k] + i * sc] + res[i * cout + c]) for positions i < n, channels c < cout. x: the row's
+// (f32_conv2d_direct_nhwc_row*): y[i * ldy + c] = act(bias[c] + sum_k w[k * ldw + c] *
+// x[tap[k] + i * sc] + res[i * ldy + c]) for positions i < n, channels c < cout. x: the row's
 // first window in a padded NHWC image (tap[k]: tap k's offset from it, sc: stride * Cin); w:
 // [kd][ldw] with ldw >= cout rounded up to 16 and zeros past cout; bias: ldw floats (zeros
-// where the conv has none); res (or null): the residual's row, like y.
+// where the conv has none); ldy >= cout: y's pixel stride (more when y is a channel slice,
+// conv2d_params::y_channels); res (or null, and then ldy == cout): the residual's row, like y.
 using f32_conv2d_direct_nhwc_row_fn = void (*)(int64_t kd, const int64_t* tap, const float* w, int64_t ldw,
                                                const float* x, int64_t sc, int64_t n, const float* bias,
-                                               int64_t cout, float* y, const float* res, activation act);
+                                               int64_t cout, int64_t ldy, float* y, const float* res,
+                                               activation act);
 // A direct kernel's tile [rows <= 8][ld] stored as NHWC positions:
 // y[i * ldy + j] = tile[j * ld + i], j < rows, i < cnt (f32_conv2d_tile_to_nhwc*).
 using f32_conv2d_tile_to_nhwc_fn = void (*)(const float* tile, int64_t ld, float* y, int64_t ldy,
@@ -224,7 +226,7 @@ void f32_conv2d_tile_to_nhwc__avx512(const float* tile, int64_t ld, float* y, in
 // (ukernel/f32-conv2d-direct-nhwc-avx512.cc).
 void f32_conv2d_direct_nhwc_row__avx512(int64_t kd, const int64_t* tap, const float* w, int64_t ldw,
                                         const float* x, int64_t sc, int64_t n, const float* bias, int64_t cout,
-                                        float* y, const float* res, activation act);
+                                        int64_t ldy, float* y, const float* res, activation act);
 
 // Depthwise, one channel: y[i] = act(bias + sum_{k<kd} w[k] * x[tap[k] + i] + res[i]), i < n.
 void f32_dwconv_ukernel_1x64__avx512(int64_t kd, const int64_t* tap, const float* w,
