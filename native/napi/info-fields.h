@@ -104,8 +104,9 @@ class info_fields {
 
   // An optional whole number in [lo, kMaxDim]: 0 when absent (undefined; packed: 0).
   int64_t optional_integer(int i, int64_t lo) const {
-    if (is_packed_ ? packed_[i] == 0.0 : object_.Get(kind_.names[i]).IsUndefined()) return 0;
-    return integer(i, lo);
+    if (is_packed_) return packed_[i] == 0.0 ? 0 : integer(i, lo);
+    const Napi::Value v = object_.Get(kind_.names[i]);  // read once: a getter runs once
+    return v.IsUndefined() ? 0 : int_value(env_, v, op_, name(i), lo);
   }
 
   // A finite number.

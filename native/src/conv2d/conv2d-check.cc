@@ -57,7 +57,7 @@ std::string conv2d_params_check(const conv2d_params& p) {
   if (p.y_channels != 0) {
     if (p.y_channels < p.out_channels || p.y_channels > (int64_t{1} << 31) - 1) {
       return "yChannels " + to_string(p.y_channels) + " must be in [outChannels " + to_string(p.out_channels) +
-             ", 2^31 - 1] (or 0: y is the plain output)";
+             ", 2^31 - 1] (or absent: y is the plain output)";
     }
     if (!checked_elements({p.batch, p.y_channels, p.out_height, p.out_width})) {
       return "the tensor y is a slice of would have more than 2^53 elements";
