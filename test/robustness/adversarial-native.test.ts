@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib/index';
+import { conv2dInfo } from '../../lib/shape/conv2d-info';
 import { blas, nativeRequired } from '../helpers/native';
 
 const root = path.resolve(__dirname, '../..');
@@ -309,5 +310,23 @@ describe('issue 10: backends.ts checks its arguments as the native glue does', (
     reads = 0;
     const z = await ck.backends.ts.maxPool2dAsync(x, null, evil);
     expect(Array.from(z)).toEqual(Array.from(ref));
+  });
+
+  it('a conv2d yChannels getter (y a channel slice) is read once on both backends: a later, wider answer cannot widen the writes', () => {
+    const ci = conv2dInfo('conv2d', [1, 5, 5, 8], [6, 3, 3, 8], { layout: 'nhwc', padding: 1 }, null);
+    const x = ck.randn([1, 5, 5, 8]).data, w = ck.randn([6, 3, 3, 8]).data;
+    const span = (25 - 1) * 10 + 6;
+    for (const name of ['native', 'ts'] as const) {
+      let reads = 0;
+      const evil = { ...ci };
+      Object.defineProperty(evil, 'yChannels', { enumerable: true, get: () => (reads++ === 0 ? 10 : 100000) });
+      const wide = new Float32Array(span + 64).fill(7);
+      ck.backends[name].conv2d(x, w, null, wide.subarray(0, span), evil, null);
+      expect(reads, name).toBe(1);
+      expect(Array.from(wide.subarray(span)), name).toEqual(new Array(64).fill(7));   // nothing past the span
+      const plain = new Float32Array(150);
+      ck.backends[name].conv2d(x, w, null, plain, ci, null);
+      for (let q = 0; q < 25; q++) expect(Array.from(wide.subarray(q * 10, q * 10 + 6)), name).toEqual(Array.from(plain.subarray(q * 6, q * 6 + 6)));
+    }
   });
 });
