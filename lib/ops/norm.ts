@@ -109,10 +109,10 @@ export function batchNorm2dWithStats(x: Tensor, options: BatchNorm2dOptions): Ba
     mean = new Float32Array(C);
     for (let c = 0; c < C; c++) { mean[c] = rm!.data[c]; invstd[c] = 1 / Math.sqrt(rv!.data[c] + eps); }
   }
-  // Written whole here, so no backend output (poisoned in tests) is needed; views of one
-  // ArrayBuffer (off V8's heap whatever its size) rather than subarray (a species lookup each).
-  const scaleShift = new ArrayBuffer(8 * C);
-  const scale = new Float32Array(scaleShift, 0, C), shift = new Float32Array(scaleShift, 4 * C, C);
+  // One backend output (the native one carves small ones from a shared slab: no backing store
+  // of their own), written whole here; two views of it rather than subarray (a species lookup each).
+  const ss = be.output(2 * C);
+  const scale = new Float32Array(ss.buffer, ss.byteOffset, C), shift = new Float32Array(ss.buffer, ss.byteOffset + 4 * C, C);
   for (let c = 0; c < C; c++) {
     scale[c] = (w === null ? 1 : w.data[c]) * invstd[c];
     shift[c] = (b === null ? 0 : b.data[c]) - mean[c] * scale[c];

@@ -30,3 +30,32 @@ describe.skipIf(!info().native.loaded && !nativeRequired())('allocator tuning', 
     expect(tunedIn({ MALLOC_MMAP_THRESHOLD_: '1048576' })).toBe(false);
   });
 });
+
+// Small native outputs are views of a shared 8 KB slab (lib/backend/native/output.ts). A caller
+// transferring one to a worker or through structuredClone gets a copy: neither that tensor nor
+// its slab neighbours are detached, and each keeps its own values.
+describe.skipIf(!info().native.loaded && !nativeRequired())('small outputs share an untransferable slab', () => {
+  it('survive postMessage and structuredClone transfers, neighbours intact', async () => {
+    const { backends } = await import('../../lib/index');
+    const { MessageChannel } = await import('node:worker_threads');
+    const be = backends.native;
+    let a = be.output(16), b = be.output(16);
+    if (a.buffer !== b.buffer) [a, b] = [be.output(16), be.output(16)];  // a was the last of a slab
+    const big = be.output(4096);
+    expect(a.buffer).toBe(b.buffer);             // one slab
+    expect(big.buffer).not.toBe(a.buffer);       // large outputs have their own buffer
+    expect(b.byteOffset - a.byteOffset).toBe(64);  // 64-byte aligned views
+    a.fill(1); b.fill(2);
+    const { port1, port2 } = new MessageChannel();
+    const got = new Promise<Float32Array>((resolve) => port2.once('message', resolve));
+    port1.postMessage(a, [a.buffer as ArrayBuffer]);
+    const copy = await got;
+    port1.close(); port2.close();
+    expect(Array.from(copy)).toEqual(new Array(16).fill(1));
+    structuredClone(b, { transfer: [b.buffer as ArrayBuffer] });
+    expect(a.length).toBe(16);
+    expect(b.length).toBe(16);
+    expect(Array.from(a)).toEqual(new Array(16).fill(1));
+    expect(Array.from(b)).toEqual(new Array(16).fill(2));
+  });
+});
