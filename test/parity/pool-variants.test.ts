@@ -54,6 +54,23 @@ describe.runIf(simdLevel() === 'avx512')('AVX-512 pool forward variants', () => 
       expect(maxDiff(got, want)).toBeLessThan(1e-5);
     });
   }
+  // NHWC direct over whole 64-channel blocks (plain loads and stores) and a masked tail:
+  // 64, 128 + 22 and 70 channels, padding, ceil mode, dilation (max), count_include_pad off.
+  const direct: Array<{ op: 'max' | 'avg'; shape: number[]; opts: Record<string, unknown> }> = [
+    { op: 'max', shape: [1, 12, 14, 64], opts: { kernel: 2, stride: 2 } },
+    { op: 'max', shape: [2, 9, 11, 150], opts: { kernel: 2, stride: 2, padding: 1, ceilMode: true } },
+    { op: 'max', shape: [1, 13, 12, 70], opts: { kernel: 2, stride: 4, dilation: 2, padding: 1 } },
+    { op: 'avg', shape: [2, 9, 11, 150], opts: { kernel: 2, stride: 2, padding: 1, countIncludePad: false } },
+    { op: 'avg', shape: [1, 12, 14, 64], opts: { kernel: 3, stride: 3, ceilMode: true } },
+  ];
+  for (const c of direct) {
+    it(`${c.op} nhwc ${c.shape.join('x')} ${JSON.stringify(c.opts)} runs nhwc-direct`, () => {
+      const x = randn(c.shape, { seed: 11 });
+      const f = (t: Tensor): Tensor => (c.op === 'max' ? maxPool2d : avgPool2d)(t, { ...c.opts, layout: 'nhwc' } as never);
+      const { got, want } = nativeAndTs(f, x, 'nhwc-avx512', 'nhwc-direct');
+      expect(maxDiff(got, want)).toBeLessThan(1e-5);
+    });
+  }
   it('every variant is in the list above', () => {
     expect(new Set(cases.map((c) => c.variant))).toEqual(new Set(['nchw-k2s2', 'nchw-k3s2', 'nchw-s1-fused', 'nchw-rowbuf', 'nhwc-separable', 'nhwc-direct']));
   });
