@@ -10,6 +10,19 @@
 
 namespace convkit {
 
+namespace {
+
+// f(j) for blocks of 8 positions covering [0, n), n >= 8: j = 0, 8, 16, ..., and a tail as a
+// last block of 8 that overlaps the one before it (ending at n): the same values written twice.
+template <class F>
+void blocks_of_8(int64_t n, F f) {
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) f(j);
+  if (j < n) f(n - 8);
+}
+
+}  // namespace
+
 workspace& padded_images_space() {
   thread_local workspace space;
   return space;
@@ -148,9 +161,8 @@ void pack_padded_rows(const conv2d_params& p, const padded_input& geo, const flo
     int64_t iw = 0;
     if (pad_row != nullptr && pack_t8 != nullptr) {
       for (int64_t ci = 0; ci < cin_g; ++ci) pad_row(nullptr, pl, W, geo.rowlen, row + ci * geo.plane);
-      for (; iw + 8 <= W; iw += 8) pack_t8(cin_g, s + iw * cin, cin, row + pl + iw, geo.plane);
-      if (iw < W && W >= 8) {  // the tail as a last block of 8 that overlaps the one before
-        pack_t8(cin_g, s + (W - 8) * cin, cin, row + pl + W - 8, geo.plane);
+      if (W >= 8) {  // else position by position, below
+        blocks_of_8(W, [&](int64_t j) { pack_t8(cin_g, s + j * cin, cin, row + pl + j, geo.plane); });
         iw = W;
       }
     } else {
@@ -166,9 +178,7 @@ void pack_padded_rows(const conv2d_params& p, const padded_input& geo, const flo
           const int64_t iw0 = c - pl, n = iw0 < W ? (W - 1 - iw0) / S + 1 : 0;  // the phase's positions
           float* d = row + ph * geo.wq + c / S;
           const float* sp = s + iw0 * cin;
-          int64_t j = 0;
-          for (; j + 8 <= n; j += 8) pack_t8_phases(cin_g, sp + j * S * cin, S * cin, d + j, geo.plane);
-          if (j < n) pack_t8_phases(cin_g, sp + (n - 8) * S * cin, S * cin, d + n - 8, geo.plane);  // overlapping tail
+          blocks_of_8(n, [&](int64_t j) { pack_t8_phases(cin_g, sp + j * S * cin, S * cin, d + j, geo.plane); });
         }
         continue;
       }

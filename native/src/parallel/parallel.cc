@@ -186,7 +186,10 @@ bool cores_oversubscribed() {
   for (int spaces = 0; *q != '\0' && spaces < 3; ++q) spaces += *q == ' ';
   int running = 0;
   for (; *q >= '0' && *q <= '9'; ++q) running = running * 10 + (*q - '0');
-  return running > hardware_threads();
+  // The cores this process may run on, read once (sched_getaffinity is a system call; this
+  // runs every kYieldEveryMicros on each warm worker).
+  static const int cores = hardware_threads();
+  return running > cores;
 #else
   return false;
 #endif
