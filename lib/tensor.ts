@@ -113,7 +113,10 @@ export class Tensor<D extends Float32Array | Int32Array = Float32Array> {
   /**
    * The elements, row-major; `data.length === size`. Shared, not copied, by the constructor and
    * {@link Tensor.reshape}. Float32Array for every op's values; an Int32Array for indices
-   * ({@link argmax}) and integer tensors read from files.
+   * ({@link argmax}) and integer tensors read from files. As with Node's small Buffers, an op's
+   * small result (up to 1 KB) may be a view into a buffer shared with other results: use
+   * `data.byteOffset` and `data.byteLength` with `data.buffer` (transferring that buffer to a
+   * worker copies it).
    */
   readonly data: D;
   /** The dimensions, outermost first (frozen): `[N, C, H, W]` for an NCHW batch, `[]` for a scalar. */
