@@ -80,7 +80,10 @@ function copyShape(op: string, owner: string, shape: unknown): number[] {
 function checkedParts(op: string, owner: string, data: unknown, shape: unknown, ints = false): [Float32Array, Shape] {
   const length = ints && types.isInt32Array(data) ? typedArrayLength.call(data) as number
     : types.isFloat32Array(data) ? typedArrayLength.call(data) as number : float32Length(op, partName(owner, 'data'), data);
-  const dims = copyShape(op, owner, shape);
+  // A frozen array (every Tensor's own shape is one) cannot change, even behind a Proxy (its
+  // traps must report a frozen target's values): used as it is. Anything else is copied.
+  const frozen = Array.isArray(shape) && Object.isFrozen(shape) && (shape as unknown[]).length <= MAX_RANK;
+  const dims = frozen ? shape as number[] : copyShape(op, owner, shape);
   let size = 1;
   for (let i = 0; i < dims.length; i++) {
     const d = dims[i];
@@ -91,7 +94,7 @@ function checkedParts(op: string, owner: string, data: unknown, shape: unknown, 
   if (length !== size) {
     throw rangeError(op, `${partName(owner, 'data')} has ${length} elements but ${partName(owner, 'shape')} ${shapeStr(dims)} needs ${size}`);
   }
-  return [data as Float32Array, Object.freeze(dims)];
+  return [data as Float32Array, frozen ? dims : Object.freeze(dims)];
 }
 
 /**

@@ -106,6 +106,25 @@ describe.each(backendsToTest)('untrusted tensors on %s', (backend) => {
     }
   });
 
+  it('a frozen shape is used as it is, a Proxy over one cannot lie, and an unfrozen one is copied', () => {
+    use();
+    const honest = ck.relu(ck.randn([2, 3], { seed: 5 }));
+    // A Proxy over a frozen array whose get trap answers another first dimension: the engine's
+    // invariant check throws a TypeError rather than letting the op see 6.
+    const lying = ck.randn([2, 3], { seed: 5 });
+    Object.defineProperty(lying, 'shape', { value: new Proxy(Object.freeze([2, 3]), { get: (t, k) => (k === '0' ? 6 : Reflect.get(t, k)) }) });
+    expect(() => ck.relu(lying)).toThrow(TypeError);
+    // An unfrozen shape array the caller changes after the call: the result kept its copy.
+    const loose = ck.randn([2, 3], { seed: 5 });
+    const dims = [2, 3];
+    Object.defineProperty(loose, 'shape', { value: dims });
+    const y = ck.relu(loose);
+    dims[0] = 600;
+    expect(y.shape).toEqual([2, 3]);
+    expect(Object.isFrozen(y.shape)).toBe(true);
+    expect(Array.from(y.data)).toEqual(Array.from(honest.data));
+  });
+
   it('a fake tensor (Object.create(Tensor.prototype)) is a TypeError naming the op and x.data', () => {
     use();
     const fake = Object.create(Tensor.prototype) as T;
