@@ -426,35 +426,38 @@ const float* gather_strided(const conv2d_params& p, const float* x, conv2d_param
   return xc;
 }
 
-// Whether conv2d takes the 1x1 GEMM (the path with a prepacked form: the weights are its B
-// operand in NHWC, its A operand in NCHW), on x or, strided, on the gathered input.
-bool takes_pointwise(const conv2d_params& p) {
+// The algorithm conv2d takes for p, in its order of preference. conv2d() dispatches on it, and
+// every question about "the path conv2d takes" (prepacked forms, y slices) asks it too.
+enum class algo { ref, winograd, depthwise, direct_nhwc, direct, strided_pointwise, igemm, pointwise };
+
+algo choose_algo(const conv2d_params& p) {
+  if (!padded_copy_is_lean(p)) return algo::ref;  // absurd padding, stride or dilation: see padded-input.h
   const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
-  return padded_copy_is_lean(p) && !depthwise && (is_pointwise(p) || is_strided_pointwise(p)) && !use_winograd(p);
+  if (!depthwise && use_winograd(p)) return algo::winograd;
+  if (depthwise) return algo::depthwise;
+  if (use_direct_nhwc(p)) return algo::direct_nhwc;
+  if (use_direct(p)) return algo::direct;
+  if (is_strided_pointwise(p)) return algo::strided_pointwise;
+  return is_pointwise(p) ? algo::pointwise : algo::igemm;
 }
 
-// Whether conv2d takes Winograd (the other path with a prepacked form: the transformed weights).
-bool takes_winograd(const conv2d_params& p) { return padded_copy_is_lean(p) && use_winograd(p); }
-
-// Whether conv2d takes the direct NHWC kernel (as conv2d() decides: after the lean-copy,
-// Winograd and depthwise checks).
-bool takes_direct_nhwc(const conv2d_params& p) {
-  const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
-  return padded_copy_is_lean(p) && !depthwise && !use_winograd(p) && use_direct_nhwc(p);
-}
+// The 1x1 GEMM (the path with a prepacked form: the weights are its B operand in NHWC, its A
+// operand in NCHW), on x or, strided, on the gathered input.
+bool takes_pointwise(algo a) { return a == algo::pointwise || a == algo::strided_pointwise; }
 
 // Whether the path conv2d takes writes a y slice (y_channels) itself: the NHWC 1x1 GEMM and
 // the direct NHWC kernel without a residual (the slice's pixel stride is their ldc / ldy,
 // which the residual would share) and NHWC Winograd (its output transform writes each pixel's
 // channels). The rest: through_plain_y.
 bool writes_y_slice(const conv2d_params& p, const float* r) {
+  const algo a = choose_algo(p);
   return p.data_layout == layout::nhwc &&
-         (((takes_pointwise(p) || takes_direct_nhwc(p)) && r == nullptr) || takes_winograd(p));
+         (((takes_pointwise(a) || a == algo::direct_nhwc) && r == nullptr) || a == algo::winograd);
 }
 
 // Depthwise NHWC on the row kernel (as conv2d takes it): its transposed taps prepacked.
-bool takes_depthwise_packed(const conv2d_params& p) {
-  return padded_copy_is_lean(p) && p.groups == p.in_channels && p.in_channels > 1 && dwconv_nhwc_packed_size(p) > 0;
+bool takes_depthwise_packed(algo a, const conv2d_params& p) {
+  return a == algo::depthwise && dwconv_nhwc_packed_size(p) > 0;
 }
 
 int64_t packed_group_size(const conv2d_params& p) {
@@ -466,21 +469,23 @@ int64_t packed_group_size(const conv2d_params& p) {
 }  // namespace
 
 int64_t conv2d_packed_size(const conv2d_params& p) {
-  if (takes_depthwise_packed(p)) return dwconv_nhwc_packed_size(p);
-  if (takes_winograd(p)) return winograd_packed_size(p);
-  return takes_pointwise(p) ? p.groups * packed_group_size(p) : 0;
+  const algo a = choose_algo(p);
+  if (takes_depthwise_packed(a, p)) return dwconv_nhwc_packed_size(p);
+  if (a == algo::winograd) return winograd_packed_size(p);
+  return takes_pointwise(a) ? p.groups * packed_group_size(p) : 0;
 }
 
 void conv2d_prepack(const conv2d_params& p, const float* w, float* packed) {
-  if (takes_depthwise_packed(p)) {
+  const algo a = choose_algo(p);
+  if (takes_depthwise_packed(a, p)) {
     dwconv_nhwc_prepack(p, w, packed);
     return;
   }
-  if (takes_winograd(p)) {
+  if (a == algo::winograd) {
     winograd_prepack(p, w, packed);
     return;
   }
-  if (!takes_pointwise(p)) return;
+  if (!takes_pointwise(a)) return;
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   const int64_t per_group = packed_group_size(p);
   for (int64_t g = 0; g < p.groups; ++g) {
@@ -500,17 +505,18 @@ void conv2d_packed(const conv2d_params& p, const float* x, const float* w, const
     through_plain_y(p, y, [&](const conv2d_params& q, float* t) { conv2d_packed(q, x, w, packed, b, t, r); });
     return;
   }
-  if (takes_depthwise_packed(p)) {
+  const algo a = choose_algo(p);
+  if (takes_depthwise_packed(a, p)) {
     note_conv_path(conv_path::depthwise);
     dwconv_forward_packed(p, x, packed, b, y, r);
     return;
   }
-  if (takes_winograd(p)) {
+  if (a == algo::winograd) {
     note_conv_path(conv_path::winograd);
     conv2d_winograd(p, x, w, b, y, r, packed);
     return;
   }
-  if (!takes_pointwise(p)) {
+  if (!takes_pointwise(a)) {
     conv2d(p, x, w, b, y, r);
     return;
   }
@@ -531,45 +537,36 @@ void conv2d(const conv2d_params& p, const float* x, const float* w, const float*
     through_plain_y(p, y, [&](const conv2d_params& q, float* t) { conv2d(q, x, w, b, t, r); });
     return;
   }
-  if (!padded_copy_is_lean(p)) {  // absurd padding, stride or dilation: see padded-input.h
-    note_conv_path(conv_path::ref);
-    conv2d_ref(p, x, w, b, y, r);
-    return;
-  }
-  const bool depthwise = p.groups == p.in_channels && p.in_channels > 1;
-  if (!depthwise && use_winograd(p)) {
-    note_conv_path(conv_path::winograd);
-    conv2d_winograd(p, x, w, b, y, r);
-    return;
-  }
-  if (depthwise) {
-    note_conv_path(conv_path::depthwise);
-    dwconv_forward(p, x, w, b, y, r);
-  } else if (use_direct_nhwc(p)) {
-    note_conv_path(conv_path::direct);
-    conv2d_direct_nhwc(p, x, w, b, y, r);
-  } else if (use_direct(p)) {
-    note_conv_path(conv_path::direct);
-    conv2d_direct(p, x, w, b, y, r);
-  } else if (is_strided_pointwise(p)) {
-    note_conv_path(conv_path::pointwise);
-    conv2d_params compact;
-    const float* xs = gather_strided(p, x, compact);
-    if (p.data_layout == layout::nchw) {
-      conv2d_pointwise_nchw(compact, xs, w, b, y, r);
-    } else {
-      conv2d_pointwise_nhwc(compact, xs, w, b, y, r);
+  switch (choose_algo(p)) {
+    case algo::ref:
+      note_conv_path(conv_path::ref);
+      return conv2d_ref(p, x, w, b, y, r);
+    case algo::winograd:
+      note_conv_path(conv_path::winograd);
+      return conv2d_winograd(p, x, w, b, y, r);
+    case algo::depthwise:
+      note_conv_path(conv_path::depthwise);
+      return dwconv_forward(p, x, w, b, y, r);
+    case algo::direct_nhwc:
+      note_conv_path(conv_path::direct);
+      return conv2d_direct_nhwc(p, x, w, b, y, r);
+    case algo::direct:
+      note_conv_path(conv_path::direct);
+      return conv2d_direct(p, x, w, b, y, r);
+    case algo::strided_pointwise: {
+      note_conv_path(conv_path::pointwise);
+      conv2d_params compact;
+      const float* xs = gather_strided(p, x, compact);
+      if (p.data_layout == layout::nchw) return conv2d_pointwise_nchw(compact, xs, w, b, y, r);
+      return conv2d_pointwise_nhwc(compact, xs, w, b, y, r);
     }
-  } else if (!is_pointwise(p)) {
-    note_conv_path(conv_path::igemm);
-    conv2d_igemm(p, x, w, b, y, r);
-  } else {
-    note_conv_path(conv_path::pointwise);
-    if (p.data_layout == layout::nchw) {
-      conv2d_pointwise_nchw(p, x, w, b, y, r);
-    } else {
-      conv2d_pointwise_nhwc(p, x, w, b, y, r);
-    }
+    case algo::igemm:
+      note_conv_path(conv_path::igemm);
+      return conv2d_igemm(p, x, w, b, y, r);
+    case algo::pointwise:
+      note_conv_path(conv_path::pointwise);
+      if (p.data_layout == layout::nchw) return conv2d_pointwise_nchw(p, x, w, b, y, r);
+      return conv2d_pointwise_nhwc(p, x, w, b, y, r);
   }
 }
 
