@@ -51,11 +51,11 @@ const convSizes = (i: Conv2dInfo) => ({
   w: i.outChannels * (i.inChannels / i.groups) * i.kernelH * i.kernelW,
 });
 
-/** y's slice (i.yChannels) = the plain output t ([N, OH, OW, Cout] or [N, Cout, OH, OW]), as native/src/conv2d/y-slice.cc copies it. */
+/** y's slice (i.yChannels) = the plain output t ([N, OH, OW, Cout] or [N, Cout, OH, OW]): the strided copy native/src/conv2d/y-slice.cc makes. */
 function copyIntoYSlice(i: Conv2dInfo, t: Float32Array, y: Float32Array): void {
   const c = i.outChannels, p = i.outHeight * i.outWidth, yc = i.yChannels!;
   const [rows, run, ld] = i.layout === 'nhwc' ? [i.batch * p, c, yc] : [i.batch, c * p, yc * p];
-  for (let r = 0; r < rows; r++) y.set(t.subarray(r * run, (r + 1) * run), r * ld);
+  copyStrided(t, y, { shape: [rows, run], xOffset: 0, xStrides: [run, 1], yOffset: 0, yStrides: [ld, 1] });
 }
 
 /** A forward conv kernel on the plain output, then copied into y's slice where info asks for one. */
