@@ -91,10 +91,15 @@ export function ySlice(i: Conv2dInfo): boolean {
 
 /** Elements from y's first to its last: the plain output's, or a slice's span over the wider tensor. */
 export function ySpan(i: Conv2dInfo): number {
-  const p = i.outHeight * i.outWidth, plain = i.batch * i.outChannels * p;
-  if (!ySlice(i)) return plain;
-  const yc = i.yChannels!;
-  return i.layout === 'nhwc' ? (i.batch * p - 1) * yc + i.outChannels : ((i.batch - 1) * yc + i.outChannels) * p;
+  return sliceSpan(i.layout, i.batch, i.outHeight * i.outWidth, i.outChannels, i.yChannels ?? i.outChannels);
+}
+
+/**
+ * Elements from the first to the last of `channels` channels of a `[batch, pixels, wide]`
+ * (NHWC) or `[batch, wide, pixels]` (NCHW) tensor, from the slice's first element.
+ */
+export function sliceSpan(layout: Layout, batch: number, pixels: number, channels: number, wide: number): number {
+  return layout === 'nhwc' ? (batch * pixels - 1) * wide + channels : ((batch - 1) * wide + channels) * pixels;
 }
 
 /**
