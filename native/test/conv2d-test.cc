@@ -634,11 +634,13 @@ void fused_cases(bool check_paths) {
 }  // namespace
 
 // NHWC pointwise with prepacked weights finishes the epilogue inside the GEMM's tiles
-// (gemm_epilogue: the finishing kernel on full tiles, epilogue_rows on the edge tiles); conv2d
-// without them runs the product, then the epilogue pass. Same bits, every activation, with and
-// without the residual: A packed (256 and 1280 channels out), A in place (40 = one full panel
-// and an 8-wide edge; 12: edge tiles only), several k blocks (900 channels in), positions not a
-// multiple of the tile's rows, 1 to 3 threads.
+// (gemm_epilogue: the finishing kernel on full tiles, the edge kernel on its own tiles where
+// the ISA has one, else epilogue_rows); conv2d without them runs the product, then the epilogue
+// pass. Same bits, every activation, with and without the residual: A packed (256 and 1280
+// channels out), A in place (40 = one full panel and an 8-wide edge; 12 and 16: edge tiles
+// only, 16 rows at a time and the 8, 4, 2, 1-row rest; 20: partial tiles of a panel over half
+// full), several k blocks (900 channels in), positions not a multiple of the tile's rows, 1 to
+// 3 threads.
 // y a channel slice of a wider tensor (conv2d_params::y_channels): conv2d and conv2d_packed
 // write into the slice exactly the plain output's bits and nothing else of the span (a guard
 // page right after its last element, a sentinel in the other channels), on every path: the
@@ -710,6 +712,8 @@ TEST(prepacked_pointwise_fused_epilogue_bits) {
       {1, 64, 9, 7, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {2, 48, 5, 7, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 24, 11, 3, 12, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, false},
+      {2, 32, 13, 9, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {1, 17, 7, 11, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 900, 3, 5, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 96, 2, 3, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
   };

@@ -30,11 +30,14 @@ using f32_gemm_ukernel_cols_fn = void (*)(int64_t kc, const float* a, const floa
                                           float* c, int64_t ldc, float alpha, float beta);
 
 // Edge tiles of the A-in-place product (A as ukernel_rows reads it, B a packed NR-wide panel):
-// C[0:m_eff, 0:n_eff] = alpha * A.B + beta * C stored straight into C (no scratch tile, nothing
-// outside the m_eff x n_eff block written), m_eff <= 2 * MR when n_eff <= NR / 2 (the rows of an
-// empty half's width, on twice the rows), else m_eff <= MR.
+// C[0:m_eff, 0:n_eff] = act((alpha * A.B + beta * C) + bias[j] + res[i*ldc + j]) stored straight
+// into C (no scratch tile, nothing outside the m_eff x n_eff block read or written; bias and res
+// may be null, act none: the plain product), m_eff <= 2 * MR when n_eff <= NR / 2 (the rows of an
+// empty half's width, on twice the rows), else m_eff <= MR. An ISA with this kernel has
+// ukernel_finish too (the GEMM then finishes every tile in registers).
 using f32_gemm_ukernel_edge_fn = void (*)(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
-                                          int64_t n_eff, float* c, int64_t ldc, float alpha, float beta);
+                                          int64_t n_eff, float* c, int64_t ldc, float alpha, float beta,
+                                          const float* bias, const float* res, activation act);
 
 // A full tile finished as a conv epilogue does (convkit/gemm.h, gemm_epilogue), in registers:
 //   c = act((alpha * a.b + beta * c) + bias[j] + res[i*ldc + j]), bias and res may be null;

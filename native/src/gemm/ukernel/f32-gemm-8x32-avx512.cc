@@ -94,16 +94,40 @@ void f32_gemm_ukernel_8x32_rows__avx512(int64_t kc, const float* a, int64_t lda,
 
 namespace {
 
+// An edge tile's rows stored under lane masks, finished as store_finished_8x32 finishes a full
+// tile: c = act((alpha * acc + beta * c) + bias[j] + res[i * ldc + j]), bias and res may be null
+// (masked loads: nothing past n_eff read).
+template <int R, int V>
+inline void store_edge_rows(const __m512 (&acc)[R][V], __mmask16 m0, __mmask16 m1, float* c, int64_t ldc,
+                            float alpha, float beta, const float* bias, const float* res, activation act) {
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  __m512 bv[V];
+  for (int v = 0; v < V; ++v) bv[v] = bias != nullptr ? _mm512_maskz_loadu_ps(v == 0 ? m0 : m1, bias + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    float* ci = c + i * ldc;
+    for (int v = 0; v < V; ++v) {
+      const __mmask16 m = v == 0 ? m0 : m1;
+      __m512 y = _mm512_mul_ps(va, acc[i][v]);
+      if (beta != 0.0f) y = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m, ci + 16 * v), y);
+      if (bias != nullptr) y = _mm512_add_ps(y, bv[v]);
+      if (res != nullptr) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, res + i * ldc + 16 * v));
+      _mm512_mask_storeu_ps(ci + 16 * v, m, activate_avx512(act, y));
+    }
+  }
+}
+
 // Edge tiles of the A-in-place product, stored straight into C under lane masks instead of
 // through a scratch tile: R rows of A (row i at a + i * lda) times the first 16 * V columns of a
 // packed 32-wide B panel (row stride 32; its padding columns are zeros, so full loads are
-// safe), lanes from n_eff on not stored. c = alpha * acc + beta * c as store_c_8x32, each sum
-// the same FMAs in the same order as the 8x32 kernels. V = 1 holds 16 rows (16 accumulators):
-// a 1x1 NHWC conv with 16 output channels (MobileNetV2's first projection) ran the 8x32 tile
-// half empty and copied it out of the scratch tile.
+// safe), lanes from n_eff on not stored; finished by store_edge_rows. Each sum is the same FMAs
+// in the same order as the 8x32 kernels. V = 1 holds 16 rows (16 accumulators): a 1x1 NHWC
+// conv with 16 output channels (MobileNetV2's first projection) ran the 8x32 tile half empty
+// and copied it out of the scratch tile.
 template <int R, int V>
 inline void edge_tile(int64_t kc, const float* a, int64_t lda, const float* b, __mmask16 m0, __mmask16 m1,
-                      float* c, int64_t ldc, float alpha, float beta) {
+                      float* c, int64_t ldc, float alpha, float beta, const float* bias, const float* res,
+                      activation act) {
   __m512 acc[R][V];
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
@@ -126,31 +150,73 @@ inline void edge_tile(int64_t kc, const float* a, int64_t lda, const float* b, _
       if (V == 2) acc[i][V - 1] = _mm512_fmadd_ps(ai, b1, acc[i][V - 1]);
     }
   }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  store_edge_rows<R, V>(acc, m0, m1, c, ldc, alpha, beta, bias, res, act);
+}
+
+// edge_tile<16, 1> with A's 16 row addresses formed from 6 base registers and lda as a scaled
+// index (row i = base + lda * {1, 2, 4, 8}): with one pointer per row the compiler kept 16
+// pointers live and reloaded 6 of them from the stack every k step (23 loads per 16 FMAs). The
+// broadcast FMAs are written in assembly, as the compiler would otherwise make its own per-row
+// pointers again; each is the same FMA (b0 * a, plus acc) as edge_tile's, in the same order.
+inline void edge_tile_16x1(int64_t kc, const float* a, int64_t lda, const float* b, __mmask16 m0, float* c,
+                           int64_t ldc, float alpha, float beta, const float* bias, const float* res,
+                           activation act) {
+  __m512 acc[16][1];
 #pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) {
-    float* ci = c + i * ldc;
-    for (int v = 0; v < V; ++v) {
-      const __mmask16 m = v == 0 ? m0 : m1;
-      __m512 y = _mm512_mul_ps(va, acc[i][v]);
-      if (beta != 0.0f) y = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m, ci + 16 * v), y);
-      _mm512_mask_storeu_ps(ci + 16 * v, m, y);
-    }
+  for (int i = 0; i < 16; ++i) acc[i][0] = _mm512_setzero_ps();
+  const int64_t l = lda * static_cast<int64_t>(sizeof(float));  // bytes between rows
+  const char* r0 = reinterpret_cast<const char*>(a);
+  const char *r3 = r0 + 3 * l, *r6 = r0 + 6 * l, *r7 = r0 + 7 * l, *r9 = r0 + 9 * l, *r12 = r0 + 12 * l;
+// acc[i] += b0 * broadcast(row at base, or base + l * scale); A is only read (nothing in this
+// function stores to it, so no memory operand is needed to order the reads).
+#define CK_FMA_ROW(i, base) asm("vfmadd231ps (%1)%{1to16%}, %2, %0" : "+v"(acc[i][0]) : "r"(base), "v"(b0))
+#define CK_FMA_ROW_X(i, base, scale) \
+  asm("vfmadd231ps (%1,%2," #scale ")%{1to16%}, %3, %0" : "+v"(acc[i][0]) : "r"(base), "r"(l), "v"(b0))
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_loadu_ps(b + p * 32);
+    CK_FMA_ROW(0, r0);
+    CK_FMA_ROW_X(1, r0, 1);
+    CK_FMA_ROW_X(2, r0, 2);
+    CK_FMA_ROW(3, r3);
+    CK_FMA_ROW_X(4, r0, 4);
+    CK_FMA_ROW_X(5, r3, 2);
+    CK_FMA_ROW(6, r6);
+    CK_FMA_ROW(7, r7);
+    CK_FMA_ROW_X(8, r0, 8);
+    CK_FMA_ROW(9, r9);
+    CK_FMA_ROW_X(10, r6, 4);
+    CK_FMA_ROW_X(11, r3, 8);
+    CK_FMA_ROW(12, r12);
+    CK_FMA_ROW_X(13, r9, 4);
+    CK_FMA_ROW_X(14, r6, 8);
+    CK_FMA_ROW_X(15, r7, 8);
+    r0 += sizeof(float), r3 += sizeof(float), r6 += sizeof(float);
+    r7 += sizeof(float), r9 += sizeof(float), r12 += sizeof(float);
   }
+#undef CK_FMA_ROW
+#undef CK_FMA_ROW_X
+  store_edge_rows<16, 1>(acc, m0, 0, c, ldc, alpha, beta, bias, res, act);
 }
 
 }  // namespace
 
 void f32_gemm_ukernel_8x32_edge__avx512(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
-                                        int64_t n_eff, float* c, int64_t ldc, float alpha, float beta) {
+                                        int64_t n_eff, float* c, int64_t ldc, float alpha, float beta,
+                                        const float* bias, const float* res, activation act) {
   const __mmask16 m0 = tail_mask(n_eff), m1 = tail_mask(n_eff - 16);
   int64_t i = 0;
   auto rows = [&](auto tile, int r) {
-    for (; i + r <= m_eff; i += r) tile(kc, a + i * lda, lda, b, m0, m1, c + i * ldc, ldc, alpha, beta);
+    for (; i + r <= m_eff; i += r) {
+      tile(kc, a + i * lda, lda, b, m0, m1, c + i * ldc, ldc, alpha, beta, bias,
+           res != nullptr ? res + i * ldc : nullptr, act);
+    }
   };
   if (n_eff <= 16) {
-    rows(edge_tile<16, 1>, 16), rows(edge_tile<8, 1>, 8), rows(edge_tile<4, 1>, 4);
-    rows(edge_tile<2, 1>, 2), rows(edge_tile<1, 1>, 1);
+    for (; i + 16 <= m_eff; i += 16) {
+      edge_tile_16x1(kc, a + i * lda, lda, b, m0, c + i * ldc, ldc, alpha, beta, bias,
+                     res != nullptr ? res + i * ldc : nullptr, act);
+    }
+    rows(edge_tile<8, 1>, 8), rows(edge_tile<4, 1>, 4), rows(edge_tile<2, 1>, 2), rows(edge_tile<1, 1>, 1);
   } else {
     rows(edge_tile<8, 2>, 8), rows(edge_tile<4, 2>, 4), rows(edge_tile<2, 2>, 2), rows(edge_tile<1, 2>, 1);
   }

@@ -31,7 +31,8 @@ void f32_gemm_ukernel_8x32_finish__avx512(int64_t kc, const float* a, int64_t ld
                                           int64_t ldc, float alpha, float beta, const float* bias, const float* res,
                                           activation act);
 void f32_gemm_ukernel_8x32_edge__avx512(int64_t kc, const float* a, int64_t lda, int64_t m_eff, const float* b,
-                                        int64_t n_eff, float* c, int64_t ldc, float alpha, float beta);
+                                        int64_t n_eff, float* c, int64_t ldc, float alpha, float beta,
+                                        const float* bias, const float* res, activation act);
 void f32_gemm_ukernel_8x32_cols__avx512(int64_t kc, const float* a, const float* b, int64_t ldb, int64_t n_eff,
                                         float* c, int64_t ldc, float alpha, float beta);
 CONVKIT_GEMV_UKERNEL(f32_gemv_ukernel_nn__avx2);
