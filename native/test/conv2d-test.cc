@@ -465,14 +465,16 @@ TEST(params_check) {
 }
 
 // conv2d_packed on conv2d_prepack's weights == conv2d bit for bit: the 1x1 NHWC shapes that
-// hold GEMM B panels (several k blocks, ragged channels, groups, the small-product paths, one
-// and all threads), the 1x1 NCHW ones (A panels) and shapes without (the copy of w).
+// hold GEMM B panels (several k blocks, one flat k block, ragged channels, groups, the
+// small-product paths, one and all threads), the 1x1 NCHW ones (A panels) and shapes without
+// (the copy of w).
 TEST(prepacked_weights) {
   const shape shapes[] = {
       {1, 320, 7, 7, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true, true},
       {2, 37, 5, 7, 45, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 36, 9, 11, 60, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3, true},
       {1, 700, 6, 5, 70, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, false, true},
+      {1, 600, 17, 17, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true, true},
       {1, 40, 1, 2, 33, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 24, 6, 6, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {2, 40, 7, 9, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true},
@@ -639,8 +641,9 @@ void fused_cases(bool check_paths) {
 // pass. Same bits, every activation, with and without the residual: A packed (256 and 1280
 // channels out), A in place (40 = one full panel and an 8-wide edge; 12 and 16: edge tiles
 // only, 16 rows at a time and the 8, 4, 2, 1-row rest; 20: partial tiles of a panel over half
-// full), several k blocks (900 channels in), positions not a multiple of the tile's rows, 1 to
-// 3 threads.
+// full; 330 and 200 over 49 and 70 positions: a flat product, one k block, A in place only
+// when prepacked), the whole depth in one k block (900, 320 and 300 channels in), positions
+// not a multiple of the tile's rows, 1 to 3 threads.
 // y a channel slice of a wider tensor (conv2d_params::y_channels): conv2d and conv2d_packed
 // write into the slice exactly the plain output's bits and nothing else of the span (a guard
 // page right after its last element, a sentinel in the other channels), on every path: the
@@ -716,6 +719,8 @@ TEST(prepacked_pointwise_fused_epilogue_bits) {
       {1, 17, 7, 11, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 900, 3, 5, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 96, 2, 3, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {1, 320, 7, 7, 330, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {2, 300, 5, 7, 200, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
   };
   const int threads = convkit::get_num_threads();
   for (const shape& s : shapes) {

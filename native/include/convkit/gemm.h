@@ -21,6 +21,11 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 // well (the small-product paths read it as it is) and bp, packed from that b under the same
 // plan (the caller keeps them together).
 int64_t sgemm_packed_b_size(int64_t n, int64_t k);
+// Whether sgemm runs an m x n x k product in one k block (few rows of A, a small B): the sum
+// of each element is then one run over k instead of partial sums per k block, so its bits
+// differ. A caller that splits one product into products of fewer rows (and wants the same
+// bits) keeps this answer unchanged.
+bool sgemm_one_k_block(int64_t m, int64_t n, int64_t k);
 // Called once for each finished block of C (every k summed): rows [i0, i0 + m), columns
 // [j0, j0 + n), on the thread that finished it, while the block is still in its caches; the
 // blocks of one product are disjoint and cover C. For an epilogue (a conv's bias, residual,

@@ -109,11 +109,13 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
   // layer after a channel-split 1x1 ran slower than on 1 thread). No repacking: the weights
   // are packed already.
   // (Two tiles per thread: run_tasks runs them in parallel, a contiguous half each at 2.)
-  // Tiles stay above sgemm's small-product cut (16^3 multiply-adds), so every tile runs the
-  // blocked kernel as the whole product would: the same bits at any thread count.
+  // Tiles stay above sgemm's small-product cut (16^3 multiply-adds) and on the same side of
+  // its one-k-block cut, so every tile runs the blocked kernel as the whole product would: the
+  // same bits at any thread count.
   if (wp != nullptr && threads > 1 && tiles * G < 2 * threads && P >= kMinRangePositions * 2 * threads) {
     const int64_t split = (P + 2 * threads - 1) / (2 * threads);
-    if (split * cin_g * cout_g > 16 * 16 * 16) {
+    if (split * cin_g * cout_g > 16 * 16 * 16 &&
+        sgemm_one_k_block(split, cout_g, cin_g) == sgemm_one_k_block(P, cout_g, cin_g)) {
       pt = split;
       tiles = (P + pt - 1) / pt;
     }

@@ -33,6 +33,9 @@ constexpr int64_t kTasksPerThread = 8;
 constexpr int64_t kMaxABlocks = 16;
 constexpr int64_t kDirectAMaxN = 128;  // widest B (4 NR panels at AVX-512) that reads A in place
 constexpr int64_t kDirectBMaxM = 32;   // tallest A (4 MR panels at AVX-512) that reads B in place
+constexpr int64_t kFlatMaxM = 256;     // tallest A whose product runs in one k block
+constexpr int64_t kFlatMaxK = 1024;    // and deepest
+constexpr int64_t kFlatMaxB = int64_t{1} << 20;  // and largest B (floats)
 
 // The shared packed A and B are packed in pieces, each once per k block, through the hand-off
 // of parallel/pack-once.h (claim / wait_packed / pack_once).
@@ -262,14 +265,18 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     sgemm_small(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return whole();
   }
-  const int64_t KC = plan.kc, NC = plan.nc;
+  const bool flat = sgemm_one_k_block(m, n, k);
+  const int64_t KC = flat ? k : plan.kc, NC = plan.nc;
   // Small products lose more to waking threads than they gain: below ~160^3 (measured: 128^3
   // ran 0.9x on two threads, 256^3 1.5x) stay on one.
   const bool threaded = m * n * k >= (int64_t{1} << 22) && get_num_threads() > 1;
   const int64_t threads = threaded ? get_num_threads() : 1;
   // Fewer MC blocks than threads (but at least 128 rows each): smaller blocks, one per thread,
   // so each thread packs and reads its own A rows (measured 256^3 on 2 threads: 0.122 ms
-  // against 0.137 splitting only the B panels). Thinner M keeps the split over B panels.
+  // against 0.137 splitting only the B panels). Thinner M keeps the split over B panels (a
+  // flat product too: each core then reads half of B, which in a model comes from memory; its
+  // rows split between the threads ran 0.057 ms on a 7x7 960 -> 160 1x1 conv with the
+  // weights evicted, against 0.050).
   int64_t MC = plan.mc;
   if (threads > 1 && m < MC * threads && m >= 128 * threads) {
     MC = ((m + threads - 1) / threads + MR - 1) / MR * MR;
@@ -292,9 +299,11 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   // And A in place when it has fewer rows than a tile, B prepacked (a 1x1 conv over a few
   // positions: a squeeze-and-excitation layer, a classifier): its rows go through the edge
   // kernel, which prefetches the B panel ahead (every panel is read once, from memory: the
-  // micro-kernel streamed a 1280 x 1000 one at 20 GB/s).
+  // micro-kernel streamed a 1280 x 1000 one at 20 GB/s); or a flat product's, B prepacked
+  // (packing A cost 10% of a 7x7 1x1 conv's time: its tiles read A once per B panel anyway).
   const bool a_direct = plan.ukernel_rows != nullptr && apre == nullptr && !trans_a &&
-                        (n <= kDirectAMaxN || (m < MR && bpre != nullptr && plan.ukernel_edge != nullptr));
+                        (n <= kDirectAMaxN || (m < MR && bpre != nullptr && plan.ukernel_edge != nullptr) ||
+                         (flat && bpre != nullptr));
   const bool b_direct = !a_direct && plan.ukernel_cols != nullptr && bpre == nullptr && !trans_b && m <= kDirectBMaxM;
 
   int64_t n_q = 0, max_chunks = 1;
@@ -414,6 +423,17 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
 }
 
 }  // namespace
+
+// Few rows of A and a B of at most 4 MB (a 1x1 conv over 7x7 or 14x14 positions, a small
+// batch through a linear layer): the whole depth in one k block. Its tiles then depend on no
+// earlier k block's, so the threads share them without waiting, and no partial C is stored
+// and read back (a 7x7 960 -> 160 1x1 conv, prepacked, split into 4 k blocks of 5 tasks:
+// 0.084 ms on one thread, 0.082 on two; in one block with A in place, 0.072 and 0.042). The
+// choice does not depend on B's form, so prepacked weights give conv2d's bits. (A larger B,
+// packed per call in blocks this deep, left cache: fc_b64 ran 3.5 -> 4.5 ms.)
+bool sgemm_one_k_block(int64_t m, int64_t n, int64_t k) {
+  return m <= kFlatMaxM && k <= kFlatMaxK && k * n <= kFlatMaxB;
+}
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
