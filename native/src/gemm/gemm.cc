@@ -35,7 +35,7 @@ constexpr int64_t kDirectAMaxN = 128;  // widest B (4 NR panels at AVX-512) that
 constexpr int64_t kDirectBMaxM = 32;   // tallest A (4 MR panels at AVX-512) that reads B in place
 constexpr int64_t kFlatMaxM = 256;     // tallest A whose product runs in one k block
 constexpr int64_t kFlatMaxK = 2048;    // and deepest
-constexpr int64_t kFlatMaxB = int64_t{1} << 20;  // and largest B (floats)
+constexpr int64_t kFlatMaxB = int64_t{1} << 21;  // and largest B (floats)
 
 // The shared packed A and B are packed in pieces, each once per k block, through the hand-off
 // of parallel/pack-once.h (claim / wait_packed / pack_once).
@@ -424,12 +424,13 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
 
 }  // namespace
 
-// Few rows of A and a B of at most 4 MB (a 1x1 conv over 7x7 or 14x14 positions, a small
+// Few rows of A and a B of at most 8 MB (a 1x1 conv over 7x7 or 14x14 positions, a small
 // batch through a linear layer): the whole depth in one k block. Its tiles then depend on no
 // earlier k block's, so the threads share them without waiting, and no partial C is stored
 // and read back (a 7x7 960 -> 160 1x1 conv, prepacked, split into 4 k blocks of 5 tasks:
 // 0.084 ms on one thread, 0.082 on two; in one block with A in place, 0.072 and 0.042;
-// ResNet-50's 7x7 2048 -> 512: 0.60 and 0.40 ms, in one block 0.515 and 0.265). The
+// ResNet-50's 7x7 2048 -> 512: 0.60 and 0.40 ms, in one block 0.515 and 0.265; its 7x7
+// 1024 -> 2048 downsample: 1.33 and 0.67 ms, in one block 1.07 and 0.55). The
 // choice does not depend on B's form, so prepacked weights give conv2d's bits. (A larger B,
 // packed per call in blocks this deep, left cache: fc_b64 ran 3.5 -> 4.5 ms.)
 bool sgemm_one_k_block(int64_t m, int64_t n, int64_t k) {
