@@ -464,10 +464,11 @@ TEST(params_check) {
   q.out_channels = B; q.in_height = q.in_width = 1; q.out_height = q.out_width = 1; fails(q, "w would have more than 2^53");
 }
 
-// conv2d_packed on conv2d_prepack's weights == conv2d bit for bit: the 1x1 NHWC shapes that
-// hold GEMM B panels (several k blocks, one flat k block, ragged channels, groups, the
-// small-product paths, one and all threads), the 1x1 NCHW ones (A panels) and shapes without
-// (the copy of w).
+// conv2d_packed on conv2d_prepack's weights == conv2d bit for bit, without and with a residual
+// and an activation: the 1x1 NHWC shapes that hold GEMM B panels (several k blocks, one flat k
+// block, ragged channels, groups, the small-product paths, one and all threads), the 1x1 NCHW
+// ones (A panels), Winograd's and shapes without (the copy of w: the direct and implicit GEMM
+// paths).
 TEST(prepacked_weights) {
   const shape shapes[] = {
       {1, 320, 7, 7, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true, true},
@@ -492,6 +493,10 @@ TEST(prepacked_weights) {
       {1, 40, 13, 11, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true},
       {1, 24, 56, 56, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true, true},
       {2, 32, 30, 27, 33, 3, 3, 1, 1, 0, 1, 2, 0, 1, 1, 1, false, false, true},
+      // Implicit GEMM (no prepacked form: its weights are read in place or packed per call).
+      {1, 64, 14, 14, 96, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true, true},
+      {3, 20, 11, 13, 64, 3, 3, 2, 2, 1, 0, 1, 2, 1, 1, 2, false, true},
+      {2, 24, 15, 15, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true, true},
   };
   const int threads = convkit::get_num_threads();
   int winograd_runs = 0;
@@ -518,6 +523,14 @@ TEST(prepacked_weights) {
       CHECK(path == (pointwise ? convkit::conv_path::pointwise_prepacked : plain),
             "%s: path %s", describe(s).c_str(), convkit::path_name(path));
       CHECK(std::memcmp(y.data(), yp.data(), ny * sizeof(float)) == 0, "%s, %d threads: packed != conv2d", describe(s).c_str(), t);
+      // And with a residual and SiLU (each path's fused epilogue on the prepacked form).
+      conv2d_params q = p;
+      q.act = convkit::activation::silu;
+      const auto rv = test::rand_vec(ny);
+      convkit::conv2d(q, xv.data(), wv.data(), b, y.data(), rv.data());
+      convkit::conv2d_packed(q, xv.data(), wv.data(), packed.data(), b, yp.data(), rv.data());
+      CHECK(std::memcmp(y.data(), yp.data(), ny * sizeof(float)) == 0, "%s, %d threads, residual: packed != conv2d",
+            describe(s).c_str(), t);
     }
   }
   // Where the level has Winograd, its shapes above took it (and so its prepacked form).
