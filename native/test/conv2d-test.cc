@@ -655,8 +655,8 @@ void fused_cases(bool check_paths) {
 // channels out), A in place (40 = one full panel and an 8-wide edge; 12 and 16: edge tiles
 // only, 16 rows at a time and the 8, 4, 2, 1-row rest; 20: partial tiles of a panel over half
 // full; 330 and 200 over 49 and 70 positions: a flat product, one k block, A in place only
-// when prepacked), the whole depth in one k block (900, 320, 300 and 1500 channels in), positions
-// not a multiple of the tile's rows, 1 to 3 threads.
+// when prepacked), the whole depth in one k block (900, 320, 300 and 1500 channels in), 3 and
+// 4 positions (two-row GEMVs), positions not a multiple of the tile's rows, 1 to 3 threads.
 // y a channel slice of a wider tensor (conv2d_params::y_channels): conv2d and conv2d_packed
 // write into the slice exactly the plain output's bits and nothing else of the span (a guard
 // page right after its last element, a sentinel in the other channels), on every path: the
@@ -735,6 +735,8 @@ TEST(prepacked_pointwise_fused_epilogue_bits) {
       {1, 320, 7, 7, 330, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {2, 300, 5, 7, 200, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
       {1, 1500, 5, 5, 300, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {4, 96, 1, 1, 200, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},  // 4 positions: GEMVs
+      {3, 64, 1, 1, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
   };
   const int threads = convkit::get_num_threads();
   for (const shape& s : shapes) {

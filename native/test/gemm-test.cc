@@ -152,11 +152,12 @@ TEST(large_residual) {
   residual(true, true, 333, 1000, 555);
 }
 
-// The GEMV paths: M = 1 or 2 (x . op(B), B streamed once) and N = 1 (op(A) . b), every
+// The GEMV paths: M = 1 or 2 (x . op(B), B streamed once), M = 3 or 4 against B^T (two
+// rows at a time; B not transposed takes the blocked path) and N = 1 (op(A) . b), every
 // transpose, k and n around the vector widths (16 / 8) and the 4-row unroll, strides, alpha
 // and beta, NaN C with beta = 0.
 TEST(gemv_m_le_2_shapes) {
-  for (int64_t m : {1, 2}) {
+  for (int64_t m : {1, 2, 3, 4}) {
     for (int64_t k : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 100}) {
       for (int64_t n : {2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 130}) {
         check_all_transposes("gemv_m_le_2", {false, false, m, n, k});
@@ -165,7 +166,7 @@ TEST(gemv_m_le_2_shapes) {
   }
 }
 TEST(gemv_m_le_2_strided) {
-  for (int64_t m : {1, 2}) {
+  for (int64_t m : {1, 2, 3, 4}) {
     check_all_transposes("gemv_strided", {false, false, m, 45, 37, 1.0f, 0.0f, 5, 7, 11});
     check_all_transposes("gemv_strided_beta", {false, false, m, 100, 19, -1.5f, 0.5f, 3, 9, 2});
   }

@@ -68,8 +68,9 @@ void sgemm_small(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
 // (a few microseconds) costs more than the second core's bandwidth gives.
 constexpr int64_t kGemvThreadBytes = int64_t{1} << 20;
 
-// M = 1 or 2: C[m, n] = alpha * x[m, k] . op(B) + beta * C, where x is op(A)'s rows. Bound by
-// reading B once; no packing. Threads split the n columns (B's columns or B^T's rows).
+// M <= 4: C[m, n] = alpha * x[m, k] . op(B) + beta * C, where x is op(A)'s rows. Bound by
+// reading B once per pair of rows (the kernels take 1 or 2); no packing. Threads split the n
+// columns (B's columns or B^T's rows).
 void sgemv_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                 int64_t ldc) {
@@ -81,7 +82,10 @@ void sgemv_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   }
   const f32_gemv_ukernel_fn kernel = trans_b ? plan.gemv_nt : plan.gemv_nn;
   auto columns = [&](int64_t j0, int64_t j1) {
-    kernel(m, j1 - j0, k, x, trans_b ? b + j0 * ldb : b + j0, ldb, y + j0, n);
+    for (int64_t r0 = 0; r0 < m; r0 += 2) {
+      kernel(std::min<int64_t>(2, m - r0), j1 - j0, k, x + r0 * k, trans_b ? b + j0 * ldb : b + j0, ldb,
+             y + r0 * n + j0, n);
+    }
     for (int64_t r = 0; r < m; ++r) {
       float* cr = c + r * ldc;
       const float* yr = y + r * n;

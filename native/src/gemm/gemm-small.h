@@ -28,7 +28,7 @@ void sgemm_small(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                  int64_t ldc);
 
-// M = 1 or 2 (GEMVs over B, split by columns over the threads).
+// M <= 4 (GEMVs over B, two rows at a time, split by columns over the threads).
 void sgemv_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                 int64_t ldc);
