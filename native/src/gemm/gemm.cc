@@ -471,7 +471,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
 // batch through a linear layer): the whole depth in one k block. Its tiles then depend on no
 // earlier k block's, so the threads share them without waiting, and no partial C is stored
 // and read back (a 7x7 960 -> 160 1x1 conv, prepacked, split into 4 k blocks of 5 tasks:
-// 0.084 ms on one thread, 0.082 on two; in one block with A in place, 0.072 and 0.042;
+// 0.084 ms on one thread, 0.082 on two; in one block with A in place, 0.072 and 0.044;
 // ResNet-50's 7x7 2048 -> 512: 0.60 and 0.40 ms, in one block 0.515 and 0.265; its 7x7
 // 1024 -> 2048 downsample: 1.33 and 0.67 ms, in one block 1.07 and 0.55). The
 // choice does not depend on B's form, so prepacked weights give conv2d's bits. (A larger B,
