@@ -7,6 +7,7 @@ import { planOffsets, type Lifetime } from './memory-plan';
 import { numel, type Kernel, type Value } from './ops/op';
 import { opDef } from './passes/internal-ops';
 import { sliceSpan } from '../shape/conv2d-info';
+import { backend } from '../backend/select';
 
 /** One backend call of the plan. */
 export interface Step {
@@ -158,7 +159,8 @@ export function buildPlan(g: Graph, attrs: Map<Node, unknown>, shapes: readonly 
   });
   // Aliases read after their root's last step: the readers were recorded via use() on the root's home.
   const { offsets, total } = planOffsets(lifetimes);
-  const arena = new Float32Array(total);
+  // The backend's output memory (64-byte aligned natively, output.ts), zeroed once.
+  const arena = backend().output(total).fill(0);
   const views = lifetimes.map((l, i) => arena.subarray(offsets[i], offsets[i] + l.size));
   for (const [id, sl] of sliceOf) views[id] = views[sl.id].subarray(sl.offset, sl.offset + sl.length);
   const patches: Plan['patches'] = [];

@@ -14,6 +14,7 @@ class convkit_addon : public Napi::Addon<convkit_addon> {
         InstanceMethod("info", &convkit_addon::call<js_info>, napi_enumerable),
         InstanceMethod("setNumThreads", &convkit_addon::call<js_set_num_threads>, napi_enumerable),
         InstanceMethod("getNumThreads", &convkit_addon::call<js_get_num_threads>, napi_enumerable),
+        InstanceMethod("byteMisalignment", &convkit_addon::call<js_byte_misalignment>, napi_enumerable),
         // Test aid: not enumerable, so it stays out of the addon's listed surface.
         InstanceMethod("_lastPath", &convkit_addon::call<js_last_path>, napi_default),
         InstanceMethod("conv2d", &convkit_addon::call<js_conv2d>, napi_enumerable),

@@ -12,6 +12,7 @@ Napi::Value js_info(const Napi::CallbackInfo& info);
 Napi::Value js_set_num_threads(const Napi::CallbackInfo& info);
 Napi::Value js_get_num_threads(const Napi::CallbackInfo& info);
 Napi::Value js_last_path(const Napi::CallbackInfo& info);  // test aid
+Napi::Value js_byte_misalignment(const Napi::CallbackInfo& info);
 // conv2d.cc
 Napi::Value js_conv2d(const Napi::CallbackInfo& info);
 Napi::Value js_conv2d_async(const Napi::CallbackInfo& info);

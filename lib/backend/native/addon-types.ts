@@ -50,6 +50,8 @@ export type Addon = Pick<Backend, SyncKernelName> & { [K in AsyncKernelName]: As
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** Test aid (native/include/convkit/last-path.h): the path the last call of an op family took, then 'none' until the next. Not exported by lib. */
+  /** The address of buffer's first byte modulo 64 (0 for an empty or detached one). */
+  byteMisalignment(buffer: ArrayBuffer): number;
   _lastPath(op: 'conv2d' | 'conv2d-dx' | 'conv2d-dw' | 'pool' | 'pool-variant'): string;
   // Async gradients the addon has beyond the Backend interface.
   conv2dBackwardDataAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): Promise<undefined>;

@@ -8,7 +8,7 @@ import type { Conv2dInfo } from '../../shape/conv2d-info';
 import { checkPacked } from '../packed-weights';
 import type { Addon, AsyncKernelName, SyncKernelName } from './addon-types';
 import { withCallerStack } from './async';
-import { output } from './output';
+import { makeOutput } from './output';
 import { packBatchNorm2dInfo, packBroadcastInfo, packConv2dInfo, packGemmInfo, packGlobalPool2dInfo, packPool2dInfo } from './packed-info';
 
 // Records, so the compiler refuses a Backend kernel missing here.
@@ -48,6 +48,7 @@ function kernel<R>(addon: Addon, k: SyncKernelName | AsyncKernelName): (...a: un
 }
 
 export function makeNativeBackend(addon: Addon): Backend {
+  const output = makeOutput((ab) => addon.byteMisalignment(ab));
   const be: Record<string, unknown> = { name: 'native', output };
   for (const k of Object.keys(SYNC) as SyncKernelName[]) be[k] = kernel<void>(addon, k);
   for (const k of Object.keys(ASYNC) as AsyncKernelName[]) {
@@ -80,7 +81,7 @@ export function makeNativeBackend(addon: Addon): Backend {
       like.data.length === n && samePanelGeometry(like.key, info)) {
       return Object.freeze({ ...like, key: conv2dPackKey(info) });
     }
-    const data = new Float32Array(n);
+    const data = output(n).fill(0);  // 64-byte aligned, as the kernels' own panels
     if (kind === 'bf16') addon.conv2dBf16Prepack(w, data, pi);
     else if (kind === 'int8') addon.conv2dInt8Prepack(w, data, pi);
     else addon.conv2dPrepack(w, data, pi);
