@@ -45,6 +45,15 @@ export const convPathCases: ConvPathCase[] = [
   { name: 'depthwise nhwc 3x3/2 48 channels batch 2', path: 'depthwise', x: [2, 15, 19, 48], w: [48, 3, 3, 1], opts: { groups: 48, stride: 2, padding: 1, layout: 'nhwc' } },
   { name: 'depthwise nhwc 5x5/2 80 channels 13x15', path: 'depthwise', x: [1, 13, 15, 80], w: [80, 5, 5, 1], opts: { groups: 80, stride: 2, padding: 2, layout: 'nhwc' } },
   { name: 'depthwise nhwc 5x5 64 channels 7x7', path: 'depthwise', x: [1, 7, 7, 64], w: [64, 5, 5, 1], opts: { groups: 64, padding: 2, layout: 'nhwc' } },
+  // The K x K row kernel's edges: edge rows through the interior pixels' kernel with fewer
+  // kernel rows, one edge column alone (its own taps), two or more by the per-pixel block;
+  // interiors of 1-3 columns; images smaller than the kernel; asymmetric padding.
+  { name: 'depthwise nhwc 3x3 pad (2, 0, 2, 0) 35 channels 9x10', path: 'depthwise', x: [1, 9, 10, 35], w: [35, 3, 3, 1], opts: { groups: 35, padding: [2, 0, 2, 0], layout: 'nhwc' } },
+  { name: 'depthwise nhwc 5x5 pad 1 stride 2 49 channels 11x6', path: 'depthwise', x: [1, 11, 6, 49], w: [49, 5, 5, 1], opts: { groups: 49, padding: 1, stride: 2, layout: 'nhwc' } },
+  { name: 'depthwise nhwc 5x5/3 pad 2 20 channels 8x9', path: 'depthwise', x: [2, 8, 9, 20], w: [20, 5, 5, 1], opts: { groups: 20, padding: 2, stride: 3, layout: 'nhwc' } },
+  { name: 'depthwise nhwc 3x3 pad 1 on 2x1, 64 channels', path: 'depthwise', x: [1, 2, 1, 64], w: [64, 3, 3, 1], opts: { groups: 64, padding: 1, layout: 'nhwc' } },
+  { name: 'depthwise nhwc 5x5 pad 2 on 3x4, 17 channels', path: 'depthwise', x: [1, 3, 4, 17], w: [17, 5, 5, 1], opts: { groups: 17, padding: 2, layout: 'nhwc' } },
+  { name: 'depthwise nhwc 3x3 pad 1 on 6x6 (interior 4) and 5x7 (interior 5), 32 channels', path: 'depthwise', x: [1, 5, 7, 32], w: [32, 3, 3, 1], opts: { groups: 32, padding: 1, layout: 'nhwc' } },
   { name: 'depthwise nhwc x2 3x3', path: 'depthwise', x: [1, 8, 8, 7], w: [14, 3, 3, 1], opts: { groups: 7, padding: 1, layout: 'nhwc' } },
   // Padding far beyond the image with a huge stride: the padded copy would be mostly zeros.
   { name: 'ref: padding 200, stride 300', path: 'ref', x: [1, 2, 2, 2], w: [3, 2, 3, 3], opts: { padding: 200, stride: 300 } },

@@ -101,18 +101,27 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
   }
 }
 
-// K x K (3 or 5), dilation 1 (MobileNet's and EfficientNet's depthwise layers), the columns
-// whose K x K taps all lie inside the image: pixels outer, P at a time, channels inner, NV
-// vectors of channels per block (3x3: 2, 5x5: 1; the block's K K NV weight vectors and P NV
-// accumulators fit the registers). Channels outer walked the input rows once per channel block
-// at a stride of C floats, missing the caches (a 56 x 56 x 144 layer read at 20 GB/s); pixels
-// outer read each pixel's channels as one run. P pixels: P NV independent FMA chains, the
-// weights loaded once for the P. Full blocks (every lane a channel) use plain loads and stores
-// (masked ones are slow on AMD even with every lane on). Each sum over (kh, kw) in order, as
-// dw_nhwc_block's.
-template <int K, int NV, int P, bool Full, int M>
+// The taps of a K x K kernel (dilation 1) that one call sums: kernel rows [kh_lo, kh_hi) and
+// columns [kw_lo, kw_hi), the ones whose input lies inside the image.
+struct tap_range {
+  int kh_lo, kh_hi, kw_lo, kw_hi;
+};
+
+// K x K (3 or 5), dilation 1 (MobileNet's and EfficientNet's depthwise layers): P pixels of one
+// output row that share their taps t (every column whose taps all lie inside the image, or one
+// edge column), pixels outer, P at a time, channels inner, NV vectors of channels per block
+// (3x3: 2, 5x5: 1; the block's weight vectors and P NV accumulators fit the registers).
+// Channels outer walked the input rows once per channel block at a stride of C floats, missing
+// the caches (a 56 x 56 x 144 layer read at 20 GB/s); pixels outer read each pixel's channels as
+// one run. P pixels: P NV independent FMA chains, the weights loaded once for the P. Full blocks
+// (every lane a channel) use plain loads and stores (masked ones are slow on AMD even with every
+// lane on). Each sum over (kh, kw) in order, the taps outside the image skipped, as
+// dw_nhwc_block's. The edge rows and columns took dw_nhwc_block before, whose per-pixel tap
+// tests cost 37% of a 14 x 14 x 384 layer for its 27% of pixels, 50% of a 7 x 7 x 960 one.
+template <int K, int NV, int P, bool Full, int M, bool AllTaps>
 inline void dwkxk_pixels(const conv2d_params& p, const float* const* rows, const float* wt, const float* b,
-                         int64_t c0, int64_t ow0, float* yrow, const float* rrow) {
+                         int64_t c0, int64_t ow0, float* yrow, const float* rrow, tap_range t) {
+  if (AllTaps) t = tap_range{0, K, 0, K};  // constants: the tap loops unroll
   const int64_t C = p.in_channels, S = p.stride_w, pl = p.pad_left;
   const activation act = p.act;
   __mmask16 m[NV];
@@ -128,10 +137,10 @@ inline void dwkxk_pixels(const conv2d_params& p, const float* const* rows, const
   // Taps in plain loops (unrolled, their 4 K K addresses spilled the pointer registers): per tap
   // one pointer into x and one into w, the pixels at multiples of S * C from it.
   const int64_t sc = S * C;
-  const float* wq = wt + c0;
-  for (int kh = 0; kh < K; ++kh) {
-    const float* xq = rows[kh] + (ow0 * S - pl) * C + c0;
-    for (int kw = 0; kw < K; ++kw, xq += C, wq += C) {
+  for (int kh = t.kh_lo; kh < t.kh_hi; ++kh) {
+    const float* xq = rows[kh] + (ow0 * S - pl + t.kw_lo) * C + c0;
+    const float* wq = wt + (kh * K + t.kw_lo) * C + c0;
+    for (int kw = t.kw_lo; kw < t.kw_hi; ++kw, xq += C, wq += C) {
       __m512 wk[NV];
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) wk[v] = load(wq + 16 * v, v);
@@ -143,6 +152,30 @@ inline void dwkxk_pixels(const conv2d_params& p, const float* const* rows, const
     }
   }
   store_pixels<P, NV, Full, M>(acc, m, P, ow0, C, c0, yrow, rrow, act);
+}
+
+// Every channel of P pixels from ow0: full blocks of NV vectors, then the masked rest.
+// AllTaps: t is every tap (a row whose K input rows lie inside the image, an interior column).
+template <int K, int NV, int P, int M, bool AllTaps = false>
+inline void dwkxk_pixels_all_channels(const conv2d_params& p, const float* const* rows, const float* wt,
+                                      const float* b, int64_t ow0, float* yrow, const float* rrow, tap_range t) {
+  const int64_t C = p.in_channels;
+  int64_t c0 = 0;
+  for (; c0 + 16 * NV <= C; c0 += 16 * NV) dwkxk_pixels<K, NV, P, true, M, AllTaps>(p, rows, wt, b, c0, ow0, yrow, rrow, t);
+  for (; c0 < C; c0 += 16) dwkxk_pixels<K, 1, P, false, M, AllTaps>(p, rows, wt, b, c0, ow0, yrow, rrow, t);
+}
+
+// The interior columns [ow, ow_hi) of a row: 4 at a time, then 3, 2 or 1.
+template <int K, int NV, int M, bool AllTaps>
+inline void dwkxk_interior(const conv2d_params& p, const float* const* rows, const float* wt, const float* b,
+                           int64_t ow, int64_t ow_hi, float* yrow, const float* rrow, tap_range t) {
+  for (; ow + 4 <= ow_hi; ow += 4) dwkxk_pixels_all_channels<K, NV, 4, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t);
+  switch (ow_hi - ow) {
+    case 3: dwkxk_pixels_all_channels<K, NV, 3, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t); break;
+    case 2: dwkxk_pixels_all_channels<K, NV, 2, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t); break;
+    case 1: dwkxk_pixels_all_channels<K, NV, 1, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t); break;
+    default: break;
+  }
 }
 
 // Every channel of yrow's columns [from, to) by dw_nhwc_block, kernel rows [kh_lo, kh_hi):
@@ -163,32 +196,45 @@ void dw_columns(const conv2d_params& p, const float* x_n, const float* wt, const
   }
 }
 
-// Every channel of P pixels from ow0: full blocks of NV vectors, then the masked rest.
-template <int K, int NV, int P, int M>
-inline void dwkxk_pixels_all_channels(const conv2d_params& p, const float* const* rows, const float* wt,
-                                      const float* b, int64_t ow0, float* yrow, const float* rrow) {
-  const int64_t C = p.in_channels;
-  int64_t c0 = 0;
-  for (; c0 + 16 * NV <= C; c0 += 16 * NV) dwkxk_pixels<K, NV, P, true, M>(p, rows, wt, b, c0, ow0, yrow, rrow);
-  for (; c0 < C; c0 += 16) dwkxk_pixels<K, 1, P, false, M>(p, rows, wt, b, c0, ow0, yrow, rrow);
+// One edge column ow of a K x K layer: its own kernel columns, those inside the image.
+template <int K, int NV, int M>
+void dwkxk_edge_column(const conv2d_params& p, const float* const* rows, const float* wt, const float* b,
+                       int64_t ow, float* yrow, const float* rrow, tap_range t) {
+  const int64_t iw0 = ow * p.stride_w - p.pad_left, W = p.in_width;
+  t.kw_lo = static_cast<int>(std::clamp<int64_t>(-iw0, 0, K));
+  t.kw_hi = static_cast<int>(std::clamp<int64_t>(W - iw0, t.kw_lo, K));
+  dwkxk_pixels_all_channels<K, NV, 1, M>(p, rows, wt, b, ow, yrow, rrow, t);
 }
 
-// One output row of a K x K layer whose K input rows all lie inside the image: the interior
-// columns by dwkxk_pixels, the edge columns (taps outside the image) by dw_nhwc_block.
+// One output row of a K x K layer, kernel rows [kh_lo, kh_hi) inside the image: the interior
+// columns 4 at a time (then 3, 2 or 1), each edge column with its own kernel columns.
 template <int K, int NV, int M>
 void dwkxk_row(const conv2d_params& p, const float* x_n, const float* wt, const float* b, int64_t oh, float* yrow,
-               const float* rrow) {
-  const int64_t C = p.in_channels, W = p.in_width, OW = p.out_width, S = p.stride_w, pl = p.pad_left;
-  const float* rows[K];
-  for (int kh = 0; kh < K; ++kh) rows[kh] = x_n + (oh * p.stride_h - p.pad_top + kh) * W * C;
+               const float* rrow, int kh_lo, int kh_hi) {
+  const int64_t W = p.in_width, C = p.in_channels, OW = p.out_width, S = p.stride_w, pl = p.pad_left;
+  const float* rows[K] = {};
+  for (int kh = kh_lo; kh < kh_hi; ++kh) rows[kh] = x_n + (oh * p.stride_h - p.pad_top + kh) * W * C;
   // Interior columns: iw0 = ow * S - pl >= 0 and iw0 + K - 1 < W.
   const int64_t ow_lo = std::min(OW, (pl + S - 1) / S);
   const int64_t ow_hi = std::max(ow_lo, std::min(OW, W - K + pl >= 0 ? (W - K + pl) / S + 1 : 0));
-  dw_columns<M>(p, x_n, wt, b, oh, 0, K, yrow, rrow, 0, ow_lo);
-  int64_t ow = ow_lo;
-  for (; ow + 4 <= ow_hi; ow += 4) dwkxk_pixels_all_channels<K, NV, 4, M>(p, rows, wt, b, ow, yrow, rrow);
-  for (; ow < ow_hi; ++ow) dwkxk_pixels_all_channels<K, NV, 1, M>(p, rows, wt, b, ow, yrow, rrow);
-  dw_columns<M>(p, x_n, wt, b, oh, 0, K, yrow, rrow, ow_hi, OW);
+  const tap_range t{kh_lo, kh_hi, 0, K};
+  // One edge column alone: its own taps, every channel (dw_nhwc_block took 37% of a 14 x 14 x 384
+  // layer for it and the edge rows). Two or more (5 x 5, pad 2): dw_nhwc_block, whose pixels
+  // share each weight load (one column at a time was 10% slower on 14 x 14 x 672).
+  auto edges = [&](int64_t from, int64_t to) {
+    if (to - from == 1) {
+      dwkxk_edge_column<K, NV, M>(p, rows, wt, b, from, yrow, rrow, t);
+    } else {
+      dw_columns<M>(p, x_n, wt, b, oh, kh_lo, kh_hi, yrow, rrow, from, to);
+    }
+  };
+  edges(0, ow_lo);
+  if (kh_lo == 0 && kh_hi == K) {
+    dwkxk_interior<K, NV, M, true>(p, rows, wt, b, ow_lo, ow_hi, yrow, rrow, t);
+  } else {
+    dwkxk_interior<K, NV, M, false>(p, rows, wt, b, ow_lo, ow_hi, yrow, rrow, t);
+  }
+  edges(ow_hi, OW);
 }
 
 template <int M>
@@ -199,8 +245,10 @@ void dw_nhwc_row(const conv2d_params& p, const float* x_n, const float* wt, cons
   while (kh_lo < KH && oh * p.stride_h - p.pad_top + kh_lo * p.dilation_h < 0) ++kh_lo;
   while (kh_hi > kh_lo && oh * p.stride_h - p.pad_top + (kh_hi - 1) * p.dilation_h >= H) --kh_hi;
   const bool square = p.kernel_h == p.kernel_w && p.dilation_h == 1 && p.dilation_w == 1;
-  if (square && kh_lo == 0 && kh_hi == KH && (KH == 3 || KH == 5)) {
-    return KH == 3 ? dwkxk_row<3, 2, M>(p, x_n, wt, b, oh, yrow, rrow) : dwkxk_row<5, 1, M>(p, x_n, wt, b, oh, yrow, rrow);
+  if (square && (KH == 3 || KH == 5)) {
+    const int lo = static_cast<int>(kh_lo), hi = static_cast<int>(kh_hi);
+    return KH == 3 ? dwkxk_row<3, 2, M>(p, x_n, wt, b, oh, yrow, rrow, lo, hi)
+                   : dwkxk_row<5, 1, M>(p, x_n, wt, b, oh, yrow, rrow, lo, hi);
   }
   dw_columns<M>(p, x_n, wt, b, oh, kh_lo, kh_hi, yrow, rrow, 0, p.out_width);
 }
