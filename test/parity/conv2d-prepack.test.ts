@@ -42,7 +42,7 @@ const depthwiseRows = (i: Conv2dInfo) => expectedConvPath(i) === 'depthwise' && 
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-function check(be: Backend, c: Config): void {
+function check(be: Backend, c: Config): Float32Array {
   const size = c.info.batch * c.info.outChannels * c.info.outHeight * c.info.outWidth;
   const y = new Float32Array(size), yp = new Float32Array(size).fill(NaN);
   be.conv2d(c.x, c.w, c.b, y, c.info, c.r);
@@ -58,6 +58,7 @@ function check(be: Backend, c: Config): void {
     expect(lastPath('conv2d'), JSON.stringify(c.info)).toBe(pointwise(c.info) ? 'pointwise-prepacked' : expectedConvPath(c.info));
   }
   expect(bits(yp), JSON.stringify(c.info)).toEqual(bits(y));
+  return yp;
 }
 
 const named: { name: string; x: number[]; w: number[]; opts: Record<string, unknown> }[] = [
@@ -70,6 +71,9 @@ const named: { name: string; x: number[]; w: number[]; opts: Record<string, unkn
   { name: '1x1 nhwc 40x37x32->16 (half panel, 16-row edge tiles)', x: [1, 40, 37, 32], w: [16, 1, 1, 32], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc batch 3 13x11x40->24', x: [3, 13, 11, 40], w: [24, 1, 1, 40], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc 17x19x24->48 (32 + 16)', x: [1, 17, 19, 24], w: [48, 1, 1, 24], opts: { layout: 'nhwc' } },
+  // One B panel, 729 positions: two ranges per thread would fall under the GEMM's one-k-block
+  // cut (m <= 256), one per thread does not, and runs them in parallel.
+  { name: '1x1 nhwc 27x27x256->32 (one range per thread)', x: [1, 27, 27, 256], w: [32, 1, 1, 256], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc 7x7x96->9 (one ragged vector)', x: [1, 7, 7, 96], w: [9, 1, 1, 96], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc 4 outputs (small gemm)', x: [1, 6, 6, 24], w: [4, 1, 1, 24], opts: { layout: 'nhwc' } },
   { name: '1x1 nhwc k 700 (several k blocks)', x: [1, 6, 5, 700], w: [70, 1, 1, 700], opts: { layout: 'nhwc' } },
@@ -149,10 +153,12 @@ describe.skipIf(skip)('conv2d prepacked weights', () => {
       check(be, config(seed, xShape, wShape, opts));
     });
     it.each(named.map((c) => [c.name, c] as const))(`${name}: %s`, (_n, c) => {
+      const ys: Float32Array[] = [];
       for (const t of [1, 2]) {
         setNumThreads(t);
-        check(be, config(c.x.reduce((a, b) => a * 31 + b, 5), c.x, c.w, c.opts));
+        ys.push(check(be, config(c.x.reduce((a, b) => a * 31 + b, 5), c.x, c.w, c.opts)));
       }
+      expect(bits(ys[1]), 'the same bits on 1 and 2 threads').toEqual(bits(ys[0]));
       setNumThreads(threads);
     });
     it(`${name}: refuses weights packed for another geometry or by the other backend`, () => {

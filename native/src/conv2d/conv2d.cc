@@ -108,21 +108,30 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
   // the other core then reads across (MobileNetV2's 14x14 blocks at 2 threads: a depthwise
   // layer after a channel-split 1x1 ran slower than on 1 thread). No repacking: the weights
   // are packed already.
-  // (Two tiles per thread: run_tasks runs them in parallel, a contiguous half each at 2.)
-  // Tiles stay above sgemm's small-product cut (16^3 multiply-adds) and on the same side of
-  // its one-k-block cut, so every tile runs the blocked kernel as the whole product would: the
-  // same bits at any thread count.
+  // (Two tiles per thread: run_tasks runs them in parallel, a contiguous half each at 2; else
+  // one tile per thread.) Tiles stay above sgemm's small-product cut (16^3 multiply-adds) and
+  // on the same side of its one-k-block cut, so every tile runs the blocked kernel as the whole
+  // product would: the same bits at any thread count. Where two tiles per thread fall below the
+  // one-k-block cut (m <= 256) and the whole product does not, one per thread may stay above
+  // it: without that, a layer with one B panel (<= 32 output channels, SqueezeNet's and
+  // MobileNetV2's narrow 1x1 layers) ran on one thread (256 -> 32 over 27x27: 0.061 ms on 1
+  // thread, 0.057 on 2).
+  bool one_per_thread = false;  // run the tiles in parallel although fewer than run_tasks wants
   if (wp != nullptr && threads > 1 && tiles * G < 2 * threads && P >= kMinRangePositions * 2 * threads) {
-    const int64_t split = (P + 2 * threads - 1) / (2 * threads);
-    if (split * cin_g * cout_g > 16 * 16 * 16 &&
-        sgemm_one_k_block(split, cout_g, cin_g) == sgemm_one_k_block(P, cout_g, cin_g)) {
-      pt = split;
-      tiles = (P + pt - 1) / pt;
+    for (const int64_t parts : {2 * threads, threads}) {
+      const int64_t split = (P + parts - 1) / parts;
+      if (split * cin_g * cout_g > 16 * 16 * 16 &&
+          sgemm_one_k_block(split, cout_g, cin_g) == sgemm_one_k_block(P, cout_g, cin_g)) {
+        pt = split;
+        tiles = (P + pt - 1) / pt;
+        one_per_thread = parts == threads;
+        break;
+      }
     }
   }
   // y's pixel stride: Cout, or a slice's wider one (no residual then: writes_y_slice).
   const int64_t ldy = conv2d_y_channels(p);
-  run_tasks(tiles * G, threads, [&](int64_t t) {
+  auto task = [&](int64_t t) {
     const int64_t tile = t / G, g = t % G;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
     const float* w_g = w + g * cout_g * cin_g;  // [Cout_g, Cin_g], used transposed
@@ -139,7 +148,14 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
       sgemm(false, true, len, cout_g, cin_g, 1.0f, a, p.in_channels, w_g, cin_g, 0.0f, y + at, ldy);
       epilogue(y + at, len, cout_g, ldy, bias, false, res != nullptr ? res + at : nullptr, p.act);
     }
-  });
+  };
+  if (one_per_thread) {
+    parallel_for(tiles * G, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) task(t);
+    });
+  } else {
+    run_tasks(tiles * G, threads, task);
+  }
 }
 
 constexpr int64_t kDirectBlock = 8;                       // output channels per kernel call
