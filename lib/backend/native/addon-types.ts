@@ -49,9 +49,9 @@ export type Addon = Pick<Backend, SyncKernelName> & { [K in AsyncKernelName]: As
   conv2dPacked(x: Float32Array, w: Float32Array, packed: Float32Array, b: Float32Array | null, y: Float32Array, info: Conv2dInfo, r?: Float32Array | null): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  /** Test aid (native/include/convkit/last-path.h): the path the last call of an op family took, then 'none' until the next. Not exported by lib. */
-  /** The address of buffer's first byte modulo 64 (0 for an empty or detached one). */
+  /** The address of buffer's first byte modulo 64 (0 for an empty or detached one): output.ts starts outputs on a 64-byte boundary. */
   byteMisalignment(buffer: ArrayBuffer): number;
+  /** Test aid (native/include/convkit/last-path.h): the path the last call of an op family took, then 'none' until the next. Not exported by lib. */
   _lastPath(op: 'conv2d' | 'conv2d-dx' | 'conv2d-dw' | 'pool' | 'pool-variant'): string;
   // Async gradients the addon has beyond the Backend interface.
   conv2dBackwardDataAsync(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2dInfo): Promise<undefined>;
