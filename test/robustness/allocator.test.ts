@@ -81,13 +81,18 @@ describe.skipIf(!info().native.loaded && !nativeRequired())('64-byte aligned mem
     expect(misaligned).toBe(0);
     expect(buffers).toBeGreaterThan(0);  // the buffers themselves are not: the offsets did it
   });
-  it('byteMisalignment rejects anything but an ArrayBuffer', async () => {
+  it('byteMisalignment rejects anything but an ArrayBuffer, and answers 0 for a detached one', async () => {
     const { loadAddon } = await import('../../lib/backend/native/addon');
     const addon = loadAddon().addon!;
     for (const bad of [new Float32Array(4), new SharedArrayBuffer(8), {}, null, 3]) {
       expect(() => addon.byteMisalignment(bad as never)).toThrow(/byteMisalignment: buffer must be an ArrayBuffer/);
     }
     expect(addon.byteMisalignment(new ArrayBuffer(0))).toBeGreaterThanOrEqual(0);
+    // A detached buffer has no memory: 0, no crash.
+    const gone = new ArrayBuffer(64);
+    structuredClone(gone, { transfer: [gone] });
+    expect(gone.byteLength).toBe(0);
+    expect(addon.byteMisalignment(gone)).toBe(0);
   });
   it("an ONNX plan's intermediate buffers start on 64-byte boundaries", async () => {
     const { onnx, setBackend } = await import('../../lib/index');
