@@ -11,39 +11,56 @@
 namespace convkit {
 namespace {
 
-// Element offsets of x (n, c, h, w), y (n, c, oh, ow) and w (co, ci, kh, kw) in p's layout.
-struct conv_index {
+// Where the taps of one output pixel read, in p's layout: x[xn + c * x_c + tap.x] and
+// w[co * cin_g * kh * kw + ci * w_c + tap.w] for the taps inside the input, kh then kw ascending
+// (taps in the padding are skipped). Built once per output pixel so the channel loops below do no
+// bounds checks: the sums keep their (ci, kh, kw) order.
+struct tap_offsets {
+  struct tap {
+    int64_t x, w;
+  };
+  explicit tap_offsets(const conv2d_params& params) : p(params) {}
+
   const conv2d_params& p;
-  bool nhwc() const { return p.data_layout == layout::nhwc; }
-  int64_t x(int64_t n, int64_t c, int64_t h, int64_t w) const {
-    return nhwc() ? ((n * p.in_height + h) * p.in_width + w) * p.in_channels + c
-                  : ((n * p.in_channels + c) * p.in_height + h) * p.in_width + w;
+  const bool nhwc = p.data_layout == layout::nhwc;
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  const int64_t x_c = nhwc ? 1 : p.in_height * p.in_width;         // x's stride per channel
+  const int64_t w_c = nhwc ? 1 : p.kernel_h * p.kernel_w;          // w's stride per input channel
+  std::vector<tap> taps;
+
+  // Offset of x's image n, channel 0 of co's group; of y's (n, co, oh, ow); of w's filter co.
+  int64_t x_base(int64_t n, int64_t co) const {
+    return n * p.in_channels * p.in_height * p.in_width + (co / cout_g) * cin_g * x_c;
   }
-  int64_t y(int64_t n, int64_t c, int64_t h, int64_t w) const {
-    return nhwc() ? ((n * p.out_height + h) * p.out_width + w) * p.out_channels + c
-                  : ((n * p.out_channels + c) * p.out_height + h) * p.out_width + w;
+  int64_t y_at(int64_t n, int64_t co, int64_t oh, int64_t ow) const {
+    return nhwc ? ((n * p.out_height + oh) * p.out_width + ow) * p.out_channels + co
+                : ((n * p.out_channels + co) * p.out_height + oh) * p.out_width + ow;
   }
-  int64_t w(int64_t co, int64_t ci, int64_t kh, int64_t kw) const {
-    const int64_t cin_g = p.in_channels / p.groups;
-    return nhwc() ? ((co * p.kernel_h + kh) * p.kernel_w + kw) * cin_g + ci
-                  : ((co * cin_g + ci) * p.kernel_h + kh) * p.kernel_w + kw;
+  int64_t w_base(int64_t co) const { return co * cin_g * p.kernel_h * p.kernel_w; }
+
+  void build(int64_t oh, int64_t ow) {
+    taps.clear();
+    for_each_input_tap(p, oh, ow, [&](int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
+      const int64_t pixel = ih * p.in_width + iw, k = kh * p.kernel_w + kw;
+      taps.push_back({nhwc ? pixel * p.in_channels : pixel, nhwc ? k * cin_g : k});
+    });
   }
 };
 
 // Calls f(x index, y index, w index) for every (n, co, oh, ow, ci, kh, kw) whose tap lies
-// inside the input: the one loop nest behind both gradients.
+// inside the input, in that order: the one loop nest behind both gradients.
 template <class F>
 void for_each_tap(const conv2d_params& p, F f) {
-  const conv_index at{p};
-  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  tap_offsets at{p};
   for (int64_t n = 0; n < p.batch; ++n)
     for (int64_t co = 0; co < p.out_channels; ++co)
       for (int64_t oh = 0; oh < p.out_height; ++oh)
-        for (int64_t ow = 0; ow < p.out_width; ++ow)
-          for (int64_t ci = 0; ci < cin_g; ++ci)
-            for_each_input_tap(p, oh, ow, [&](int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
-              f(at.x(n, (co / cout_g) * cin_g + ci, ih, iw), at.y(n, co, oh, ow), at.w(co, ci, kh, kw));
-            });
+        for (int64_t ow = 0; ow < p.out_width; ++ow) {
+          at.build(oh, ow);
+          const int64_t xb = at.x_base(n, co), yi = at.y_at(n, co, oh, ow), wb = at.w_base(co);
+          for (int64_t ci = 0; ci < at.cin_g; ++ci)
+            for (const tap_offsets::tap& t : at.taps) f(xb + ci * at.x_c + t.x, yi, wb + ci * at.w_c + t.w);
+        }
 }
 
 // The activation in double (libm's exp), rounded once: the oracle of the fast epilogues.
@@ -67,30 +84,21 @@ float activate_ref(activation act, float v) {
 
 void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
                 const float* r) {
-  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
-  const int64_t H = p.in_height, W = p.in_width, OH = p.out_height, OW = p.out_width;
-  const bool nhwc = p.data_layout == layout::nhwc;
-  auto x_at = [&](int64_t n, int64_t c, int64_t h, int64_t ww) {
-    return nhwc ? x[((n * H + h) * W + ww) * p.in_channels + c]
-                : x[((n * p.in_channels + c) * H + h) * W + ww];
-  };
-  auto w_at = [&](int64_t co, int64_t ci, int64_t kh, int64_t kw) {
-    return nhwc ? w[((co * p.kernel_h + kh) * p.kernel_w + kw) * cin_g + ci]
-                : w[((co * cin_g + ci) * p.kernel_h + kh) * p.kernel_w + kw];
-  };
+  tap_offsets at{p};
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t co = 0; co < p.out_channels; ++co) {
-      const int64_t g = co / cout_g;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        for (int64_t ow = 0; ow < OW; ++ow) {
+      const float* xn = x + at.x_base(n, co);
+      const float* wco = w + at.w_base(co);
+      for (int64_t oh = 0; oh < p.out_height; ++oh) {
+        for (int64_t ow = 0; ow < p.out_width; ++ow) {
+          at.build(oh, ow);
           double acc = p.has_bias ? b[co] : 0.0;
-          for (int64_t ci = 0; ci < cin_g; ++ci) {
-            for_each_input_tap(p, oh, ow, [&](int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
-              acc += static_cast<double>(x_at(n, g * cin_g + ci, ih, iw)) * w_at(co, ci, kh, kw);
-            });
+          for (int64_t ci = 0; ci < at.cin_g; ++ci) {
+            const float* xc = xn + ci * at.x_c;
+            const float* wc = wco + ci * at.w_c;
+            for (const tap_offsets::tap& t : at.taps) acc += static_cast<double>(xc[t.x]) * wc[t.w];
           }
-          const int64_t yi = nhwc ? ((n * OH + oh) * OW + ow) * p.out_channels + co
-                                  : ((n * p.out_channels + co) * OH + oh) * OW + ow;
+          const int64_t yi = at.y_at(n, co, oh, ow);
           float v = static_cast<float>(acc);
           if (r != nullptr) v += r[yi];
           y[yi] = activate_ref(p.act, v);
@@ -118,12 +126,12 @@ void conv2d_backward_filter_ref(const conv2d_params& p, const float* dy, const f
   });
   for (int64_t i = 0; i < nw; ++i) dw[i] = static_cast<float>(acc[i]);
   if (db == nullptr) return;
-  const conv_index at{p};
+  const tap_offsets at{p};
   for (int64_t co = 0; co < p.out_channels; ++co) {
     double s = 0.0;
     for (int64_t n = 0; n < p.batch; ++n)
       for (int64_t oh = 0; oh < p.out_height; ++oh)
-        for (int64_t ow = 0; ow < p.out_width; ++ow) s += dy[at.y(n, co, oh, ow)];
+        for (int64_t ow = 0; ow < p.out_width; ++ow) s += dy[at.y_at(n, co, oh, ow)];
     db[co] = static_cast<float>(s);
   }
 }
