@@ -25,7 +25,7 @@ function need(tool, pkg) {
 need('aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu');
 if (!args.has('--no-test')) need('qemu-aarch64', 'qemu-user');
 
-run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=Release',
+run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=Release', '-DCONVKIT_WERROR=ON',
   `-DCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake', 'aarch64-linux-gnu.cmake')}`,
   '-DCONVKIT_TEST_ISAS=neon;scalar']);
 // Only the tests (the benchmarks would run under emulation, where timings mean nothing).

@@ -16,7 +16,7 @@
 // Reported: ms (median), the fp32 / int8 time ratio, and int8's error against fp32 (max abs
 // difference / max |fp32 output|), which shows what per-tensor 8-bit activations cost.
 //   int8-probe [--reps N]
-#include <immintrin.h>
+#include "util/x86-intrinsics.h"
 
 #include <algorithm>
 #include <cmath>

@@ -8,7 +8,7 @@ namespace convkit::glue {
 
 class convkit_addon : public Napi::Addon<convkit_addon> {
  public:
-  convkit_addon(Napi::Env env, Napi::Object exports) {
+  convkit_addon(Napi::Env /*env*/, Napi::Object exports) {
     tune_allocator();
     DefineAddon(exports, {
         InstanceMethod("info", &convkit_addon::call<js_info>, napi_enumerable),

@@ -112,7 +112,7 @@ TEST(sbgemm_beta_zero_ignores_nan_c) {
   std::vector<float> a = test::rand_vec(m * k), b = test::rand_vec(k * n), c(m * n, std::nanf("")), want(m * n);
   convkit::sbgemm(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n);
   convkit::sbgemm_ref(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, want.data(), n);
-  CHECK(test::close("beta 0, NaN C", c.data(), want.data(), nullptr, m * n, k + 1), "");
+  CHECK(test::close("beta 0, NaN C", c.data(), want.data(), nullptr, m * n, k + 1), "%s", "beta 0, NaN C");
 }
 
 TEST(sbgemm_differs_from_fp32_as_bf16_does) {
