@@ -222,6 +222,7 @@ void dwkxk_row(const conv2d_params& p, const float* x_n, const float* wt, const 
   // layer for it and the edge rows). Two or more (5 x 5, pad 2): dw_nhwc_block, whose pixels
   // share each weight load (one column at a time was 10% slower on 14 x 14 x 672).
   auto edges = [&](int64_t from, int64_t to) {
+    if (to <= from) return;  // no edge column on this side (no padding, or stride 2's right edge)
     if (to - from == 1) {
       dwkxk_edge_column<K, NV, M>(p, rows, wt, b, from, yrow, rrow, t);
     } else {
