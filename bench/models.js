@@ -3,7 +3,8 @@
 // [N, 3, 224, 224]) at batch 1 and 4, convkit (onnx.load; model.runSync and model.run) and
 // onnxruntime-node (graphOptimizationLevel 'all', intraOpNumThreads = threads,
 // interOpNumThreads 1, sequential) on the same file. Each peer runs each model in its own
-// process (its peak resident memory is that model's); a third process runs both in turn,
+// process (its peak resident memory is that model's), in two alternating rounds of which each
+// peer's faster is kept; a third process runs both in turn,
 // interleaving their runs (the fairest ratio on a shared machine) and compares their outputs.
 // Every output is also checked against PyTorch's (the cache's safetensors). A fourth process
 // interleaves convkit fp32, convkit with precision 'bf16', convkit with precision 'int8' and
@@ -153,6 +154,25 @@ async function main() {
  * The section for bench/run.js: runs the children (runChild(args, label) -> JSON lines) for
  * every model and thread count; returns the rows and report(), which prints the table (or why it was skipped).
  */
+// Rounds of the peers' own processes (see modelsSection).
+const SEPARATE_ROUNDS = 2;
+
+/** One row per (peer, batch) from several rounds' rows: the lowest medians, the highest RSS and error. */
+function fasterRounds(rows) {
+  const by = new Map();
+  for (const r of rows) {
+    const key = `${r.peer} ${r.batch}`;
+    const best = by.get(key);
+    if (!best) { by.set(key, { ...r, rounds: 1 }); continue; }
+    best.rounds++;
+    if (r.median < best.median) { best.median = r.median; best.runs = r.runs; }
+    if (r.asyncMedian !== undefined) best.asyncMedian = Math.min(best.asyncMedian, r.asyncMedian);
+    best.rssMB = Math.max(best.rssMB, r.rssMB);
+    best.err = Math.max(best.err, r.err);
+  }
+  return [...by.values()];
+}
+
 function modelsSection(threadsList, runChild, { names = null } = {}) {
   const path = require('node:path');
   const { ensureModels, MODEL_NAMES } = require('./models-cache');
@@ -164,14 +184,23 @@ function modelsSection(threadsList, runChild, { names = null } = {}) {
   const me = path.join(__dirname, 'models.js');
   for (const [name, f] of Object.entries(cache.models)) {
     for (const t of threadsList) {
-      for (const p of ['convkit', 'onnxruntime', 'both', 'bf16']) rows.push(...runChild([me, p, String(t), name, f.onnx, f.io], `models ${name} ${p} ${t} thread(s)`));
+      // The two peers' own processes in alternating rounds (convkit, onnxruntime, convkit,
+      // onnxruntime), each peer's faster round kept: a window of a few seconds in which the
+      // shared VM ran slow then lands on one round of one peer, not on the ratio (one such
+      // window made a SqueezeNet 1T cell 1.53 where its interleaved process measured 1.06).
+      const own = [];
+      for (let round = 0; round < SEPARATE_ROUNDS; round++) {
+        for (const p of ['convkit', 'onnxruntime']) own.push(...runChild([me, p, String(t), name, f.onnx, f.io], `models ${name} ${p} ${t} thread(s), round ${round + 1}`));
+      }
+      rows.push(...fasterRounds(own));
+      for (const p of ['both', 'bf16']) rows.push(...runChild([me, p, String(t), name, f.onnx, f.io], `models ${name} ${p} ${t} thread(s)`));
     }
   }
   const report = () => {
   const uptime = require('node:os').loadavg().map((x) => x.toFixed(2)).join(', ');
   console.log(`\n## models: whole ONNX models, input [N, 3, 224, 224], median ms (load average at the end: ${uptime})`);
   console.log('convkit: onnx.load + model.runSync / model.run (worker); onnxruntime-node: graphOptimizationLevel all, intraOpNumThreads = threads, interOpNumThreads 1.');
-  console.log('Separate processes per peer and model (peak RSS = that process); "interleaved": one process alternating convkit runSync and onnxruntime runs (same load for both).');
+  console.log(`Separate processes per peer and model, ${SEPARATE_ROUNDS} alternating rounds, each peer's faster round (peak RSS = the larger); "interleaved": one process alternating convkit runSync and onnxruntime runs (same load for both).`);
   console.log('CPU = process CPU time per run in the interleaved process (steadier than wall time on a shared machine; at 2 threads it counts both threads, and onnxruntime\'s spinning workers).');
   console.log('err = max |y - PyTorch| / max |PyTorch|; diff = the same between convkit and onnxruntime in the interleaved process.');
   console.log('| model | batch | threads | convkit runSync | convkit run | onnxruntime | ratio | interleaved ck / ort | ratio | CPU ck / ort | ratio | err ck | err ort | diff | RSS ck MB | RSS ort MB |');
