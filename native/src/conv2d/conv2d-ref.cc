@@ -15,11 +15,11 @@ namespace {
 // w[co * cin_g * kh * kw + ci * w_c + tap.w] for the taps inside the input, kh then kw ascending
 // (taps in the padding are skipped). Built once per output pixel so the channel loops below do no
 // bounds checks: the sums keep their (ci, kh, kw) order.
-struct tap_offsets {
+struct pixel_taps {
   struct tap {
     int64_t x, w;
   };
-  explicit tap_offsets(const conv2d_params& params) : p(params) {}
+  explicit pixel_taps(const conv2d_params& params) : p(params) {}
 
   const conv2d_params& p;
   const bool nhwc = p.data_layout == layout::nhwc;
@@ -51,7 +51,7 @@ struct tap_offsets {
 // inside the input, in that order: the one loop nest behind both gradients.
 template <class F>
 void for_each_tap(const conv2d_params& p, F f) {
-  tap_offsets at{p};
+  pixel_taps at{p};
   for (int64_t n = 0; n < p.batch; ++n)
     for (int64_t co = 0; co < p.out_channels; ++co)
       for (int64_t oh = 0; oh < p.out_height; ++oh)
@@ -59,7 +59,7 @@ void for_each_tap(const conv2d_params& p, F f) {
           at.build(oh, ow);
           const int64_t xb = at.x_base(n, co), yi = at.y_at(n, co, oh, ow), wb = at.w_base(co);
           for (int64_t ci = 0; ci < at.cin_g; ++ci)
-            for (const tap_offsets::tap& t : at.taps) f(xb + ci * at.x_c + t.x, yi, wb + ci * at.w_c + t.w);
+            for (const pixel_taps::tap& t : at.taps) f(xb + ci * at.x_c + t.x, yi, wb + ci * at.w_c + t.w);
         }
 }
 
@@ -84,7 +84,7 @@ float activate_ref(activation act, float v) {
 
 void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,
                 const float* r) {
-  tap_offsets at{p};
+  pixel_taps at{p};
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t co = 0; co < p.out_channels; ++co) {
       const float* xn = x + at.x_base(n, co);
@@ -96,7 +96,7 @@ void conv2d_ref(const conv2d_params& p, const float* x, const float* w, const fl
           for (int64_t ci = 0; ci < at.cin_g; ++ci) {
             const float* xc = xn + ci * at.x_c;
             const float* wc = wco + ci * at.w_c;
-            for (const tap_offsets::tap& t : at.taps) acc += static_cast<double>(xc[t.x]) * wc[t.w];
+            for (const pixel_taps::tap& t : at.taps) acc += static_cast<double>(xc[t.x]) * wc[t.w];
           }
           const int64_t yi = at.y_at(n, co, oh, ow);
           float v = static_cast<float>(acc);
@@ -126,7 +126,7 @@ void conv2d_backward_filter_ref(const conv2d_params& p, const float* dy, const f
   });
   for (int64_t i = 0; i < nw; ++i) dw[i] = static_cast<float>(acc[i]);
   if (db == nullptr) return;
-  const tap_offsets at{p};
+  const pixel_taps at{p};
   for (int64_t co = 0; co < p.out_channels; ++co) {
     double s = 0.0;
     for (int64_t n = 0; n < p.batch; ++n)
