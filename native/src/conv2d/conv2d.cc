@@ -226,15 +226,13 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
     for (int64_t co = 0; co < cout_g; ++co) {
       const int64_t oc = g * cout_g + co;
       float* dst = wp + ((g * blocks + co / kDirectBlock) * kd) * kDirectBlock + co % kDirectBlock;
-      for (int64_t ci = 0; ci < cin_g; ++ci) {
-        for (int64_t kh = 0; kh < KH; ++kh) {
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const int64_t k = (ci * KH + kh) * KW + kw;
-            const float v = nhwc ? w[((oc * KH + kh) * KW + kw) * cin_g + ci]
-                                 : w[((oc * cin_g + ci) * KH + kh) * KW + kw];
-            dst[k * kDirectBlock] = v;
-          }
+      const float* src = w + oc * kd;  // filter oc: NCHW (ci, kh, kw), NHWC (kh, kw, ci)
+      if (nhwc) {
+        for (int64_t t = 0; t < KH * KW; ++t) {
+          for (int64_t ci = 0; ci < cin_g; ++ci) dst[(ci * KH * KW + t) * kDirectBlock] = src[t * cin_g + ci];
         }
+      } else {
+        for (int64_t k = 0; k < kd; ++k) dst[k * kDirectBlock] = src[k];
       }
       if (p.has_bias) bp[(g * blocks + co / kDirectBlock) * kDirectBlock + co % kDirectBlock] = b[oc];
     }

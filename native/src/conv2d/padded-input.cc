@@ -62,13 +62,19 @@ bool padded_copy_is_lean(const conv2d_params& p) {
 std::vector<int64_t> tap_offsets(const conv2d_params& p, const padded_input& g, int64_t cin_g,
                                  bool khw_major) {
   std::vector<int64_t> tap(static_cast<size_t>(cin_g * p.kernel_h * p.kernel_w));
+  // Kernel column kw reads padded column c = kw * dilation: phase c % stride, index
+  // c / stride, stepped by dilation's quotient and remainder (no division per tap).
+  const int64_t S = p.stride_w, dq = p.dilation_w / S, dr = p.dilation_w % S;
   for (int64_t ci = 0; ci < cin_g; ++ci) {
     for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+      const int64_t row = ci * g.plane + kh * p.dilation_h * g.rowlen;
+      int64_t q = 0, r = 0;  // c / S, c % S
       for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-        const int64_t c = kw * p.dilation_w;
         const int64_t k = khw_major ? (kh * p.kernel_w + kw) * cin_g + ci
                                     : (ci * p.kernel_h + kh) * p.kernel_w + kw;
-        tap[k] = ci * g.plane + kh * p.dilation_h * g.rowlen + (c % p.stride_w) * g.wq + c / p.stride_w;
+        tap[k] = row + r * g.wq + q;
+        q += dq, r += dr;
+        if (r >= S) r -= S, ++q;
       }
     }
   }
