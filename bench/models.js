@@ -150,10 +150,6 @@ async function main() {
   }
 }
 
-/**
- * The section for bench/run.js: runs the children (runChild(args, label) -> JSON lines) for
- * every model and thread count; returns the rows and report(), which prints the table (or why it was skipped).
- */
 // Rounds of the peers' own processes (see modelsSection).
 const SEPARATE_ROUNDS = 2;
 
@@ -163,8 +159,7 @@ function fasterRounds(rows) {
   for (const r of rows) {
     const key = `${r.peer} ${r.batch}`;
     const best = by.get(key);
-    if (!best) { by.set(key, { ...r, rounds: 1 }); continue; }
-    best.rounds++;
+    if (!best) { by.set(key, { ...r }); continue; }
     if (r.median < best.median) { best.median = r.median; best.runs = r.runs; }
     if (r.asyncMedian !== undefined) best.asyncMedian = Math.min(best.asyncMedian, r.asyncMedian);
     best.rssMB = Math.max(best.rssMB, r.rssMB);
@@ -173,6 +168,10 @@ function fasterRounds(rows) {
   return [...by.values()];
 }
 
+/**
+ * The section for bench/run.js: runs the children (runChild(args, label) -> JSON lines) for
+ * every model and thread count; returns the rows and report(), which prints the table (or why it was skipped).
+ */
 function modelsSection(threadsList, runChild, { names = null } = {}) {
   const path = require('node:path');
   const { ensureModels, MODEL_NAMES } = require('./models-cache');
