@@ -394,4 +394,91 @@ TEST(warm_workers_sleep_after_the_window_or_for_a_neighbour) {
 #endif
 }
 
+#if defined(__linux__)
+// Voluntary context switches (sleeps) of the pool's threads so far.
+long long pool_sleeps() {
+  long long n = 0;
+  DIR* d = opendir("/proc/self/task");
+  if (d == nullptr) return 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string dir = std::string("/proc/self/task/") + e->d_name;
+    std::ifstream comm(dir + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "convkit-pool") continue;
+    std::ifstream status(dir + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) n += std::atoll(line.c_str() + 24);
+    }
+  }
+  closedir(d);
+  return n;
+}
+#endif
+
+// Busy neighbours (parallel.cc's file comment): a worker whose share is done while more threads
+// are runnable than cores sleeps at once, so the next call's posting wakes it (and the scheduler
+// lets a woken thread preempt a busy one); on an idle machine it spins and takes back-to-back
+// calls without sleeping. ctest runs this binary alone (RUN_SERIAL): other tests' threads
+// would count as busy ones.
+TEST(workers_sleep_between_calls_next_to_busy_threads) {
+#if defined(__linux__)
+  if (std::getenv("CONVKIT_WORKER_WARM_MS") != nullptr) return;
+  convkit::set_num_threads(2);
+  // 100 calls of 64 tasks of ~5 us, 20 us apart; returns how many had a helper run tasks.
+  auto calls = [] {
+    const auto me = std::this_thread::get_id();
+    int helped = 0;
+    for (int call = 0; call < 100; ++call) {
+      std::atomic<int64_t> sum{0};
+      std::atomic<bool> other{false};
+      convkit::parallel_for(64, [&](int64_t lo, int64_t hi) {
+        if (std::this_thread::get_id() != me) other.store(true);
+        for (int64_t i = lo; i < hi; ++i) {
+          const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(5);
+          while (std::chrono::steady_clock::now() < until) {
+          }
+          sum.fetch_add(i);
+        }
+      });
+      CHECK(sum.load() == 64 * 63 / 2, "sum %lld", (long long)sum.load());
+      helped += other.load();
+      // The caller's own work between calls (a model's glue between layers): shorter than a
+      // worker's spin, so an idle machine's helper takes the next call without sleeping.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
+    return helped;
+  };
+  calls();  // the helper started and warm
+  long long before = pool_sleeps();
+  const int helped_idle = calls();
+  const long long idle = pool_sleeps() - before;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> spinners;
+  for (int i = 0; i < cores; ++i) {
+    spinners.emplace_back([&] {
+      volatile double x = 1.0;
+      while (!stop.load(std::memory_order_relaxed)) x = x * 1.0000001 + 1e-9;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  before = pool_sleeps();
+  const int helped_busy = calls();
+  const long long busy = pool_sleeps() - before;
+  stop.store(true);
+  for (auto& t : spinners) t.join();
+  std::printf("  100 calls: idle machine, %d helped, %lld pool sleeps; next to %d busy threads, "
+              "%d helped, %lld sleeps\n", helped_idle, idle, cores, helped_busy, busy);
+  CHECK(helped_idle >= 50 && idle < 50, "idle machine: %d of 100 calls helped, %lld pool sleeps", helped_idle, idle);
+  // Each call a helper ran tasks in ends with its sleep (and a revoked posting's wake too).
+  CHECK(helped_busy >= 5 && busy >= helped_busy * 9 / 10, "next to %d busy threads: %d calls helped, %lld pool sleeps",
+        cores, helped_busy, busy);
+  convkit::set_num_threads(kBudget);
+#endif
+}
+
 int main() { return test::run_all("parallel-test"); }
