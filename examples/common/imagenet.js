@@ -93,6 +93,29 @@ function resizeCropNormalize(x, size) {
   return ck.div(ck.sub(x, MEAN_T), STD_T);
 }
 
+/**
+ * The indices of the k largest values of row, largest first, equal values in index order (as
+ * a stable sort would give). One pass keeping the best k in order: a server runs this on the
+ * event loop for every row of every batch, where sorting all 1000 classes took 0.2 ms a row.
+ */
+function largest(row, k) {
+  if (k * 16 >= row.length) return Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, k);
+  const index = [], value = [];
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (index.length === k) {
+      if (!(v > value[k - 1])) continue;
+      index.pop();
+      value.pop();
+    }
+    let j = index.length;
+    while (j > 0 && v > value[j - 1]) j--;
+    index.splice(j, 0, i);
+    value.splice(j, 0, v);
+  }
+  return index;
+}
+
 /** Row-wise softmax of logits [n, classes] and the top k (index, score) of each row. */
 function topK(logits, n, k) {
   const classes = logits.length / n;
@@ -100,10 +123,9 @@ function topK(logits, n, k) {
   const rows = [];
   for (let r = 0; r < n; r++) {
     const row = probs.subarray(r * classes, (r + 1) * classes);
-    const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, k);
-    rows.push(order.map((i) => ({ index: i, score: row[i] })));
+    rows.push(largest(row, k).map((i) => ({ index: i, score: row[i] })));
   }
   return rows;
 }
 
-module.exports = { MEAN, STD, ImageError, fromHWC, fromRGBA, decodeImage, resizeCropNormalize, topK, sniff };
+module.exports = { MEAN, STD, ImageError, fromHWC, fromRGBA, decodeImage, resizeCropNormalize, topK, largest, sniff };
