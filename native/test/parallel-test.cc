@@ -328,26 +328,63 @@ TEST(task_ranges_run_each_task_once) {
 }
 
 #if defined(__linux__)
-// CPU time (ms) the pool's threads (named convkit-pool) have used so far, from schedstat.
-double pool_cpu_ms() {
-  double ms = 0;
+// Calls fn(dir) for each of the pool's threads (named convkit-pool), dir = /proc/self/task/<tid>.
+template <class Fn>
+void for_each_pool_thread(const Fn& fn) {
   DIR* d = opendir("/proc/self/task");
-  if (d == nullptr) return 0;
+  if (d == nullptr) return;
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] == '.') continue;
     const std::string dir = std::string("/proc/self/task/") + e->d_name;
     std::ifstream comm(dir + "/comm");
     std::string name;
     std::getline(comm, name);
-    if (name != "convkit-pool") continue;
+    if (name == "convkit-pool") fn(dir);
+  }
+  closedir(d);
+}
+
+// CPU time (ms) the pool's threads have used so far, from schedstat.
+double pool_cpu_ms() {
+  double ms = 0;
+  for_each_pool_thread([&](const std::string& dir) {
     std::ifstream stat(dir + "/schedstat");
     long long run_ns = 0;
     stat >> run_ns;
     ms += run_ns / 1e6;
-  }
-  closedir(d);
+  });
   return ms;
 }
+
+// Voluntary context switches (sleeps) of the pool's threads so far.
+long long pool_sleeps() {
+  long long n = 0;
+  for_each_pool_thread([&](const std::string& dir) {
+    std::ifstream status(dir + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) n += std::atoll(line.c_str() + 24);
+    }
+  });
+  return n;
+}
+
+// `count` threads outside the pool spinning on arithmetic while this lives (busy neighbours).
+struct busy_threads {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  explicit busy_threads(int count) {
+    for (int i = 0; i < count; ++i) {
+      threads.emplace_back([this] {
+        volatile double x = 1.0;
+        while (!stop.load(std::memory_order_relaxed)) x = x * 1.0000001 + 1e-9;
+      });
+    }
+  }
+  ~busy_threads() {
+    stop.store(true);
+    for (auto& t : threads) t.join();
+  }
+};
 #endif
 
 // The warm window (parallel.cc, keep_warm_until): an idle worker keeps its core for at most
@@ -374,48 +411,20 @@ TEST(warm_workers_sleep_after_the_window_or_for_a_neighbour) {
   // 20 ms warm per worker (one helper at budget 2), a generous margin for a slow machine.
   CHECK(idle < 60, "the pool used %.1f ms of CPU in 300 ms idle", idle);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> spinners;
-  for (int i = 0; i < 2 * cores; ++i) {
-    spinners.emplace_back([&] {
-      volatile double x = 1.0;
-      while (!stop.load(std::memory_order_relaxed)) x = x * 1.0000001 + 1e-9;
-    });
+  double busy;
+  {
+    busy_threads neighbours(2 * cores);
+    touch_pool();
+    before = pool_cpu_ms();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    busy = pool_cpu_ms() - before;
   }
-  touch_pool();
-  before = pool_cpu_ms();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const double busy = pool_cpu_ms() - before;
-  stop.store(true);
-  for (auto& t : spinners) t.join();
   CHECK(busy < 10, "the pool used %.1f ms of CPU in 300 ms next to %d busy threads", busy, 2 * cores);
   std::printf("  pool CPU in 300 ms after a call: %.1f ms idle machine, %.1f ms next to busy threads\n", idle, busy);
   convkit::set_num_threads(kBudget);
 #endif
 }
 
-#if defined(__linux__)
-// Voluntary context switches (sleeps) of the pool's threads so far.
-long long pool_sleeps() {
-  long long n = 0;
-  DIR* d = opendir("/proc/self/task");
-  if (d == nullptr) return 0;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    const std::string dir = std::string("/proc/self/task/") + e->d_name;
-    std::ifstream comm(dir + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    if (name != "convkit-pool") continue;
-    std::ifstream status(dir + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) n += std::atoll(line.c_str() + 24);
-    }
-  }
-  closedir(d);
-  return n;
-}
-#endif
 
 // Busy neighbours (parallel.cc's file comment): a worker whose share is done while more threads
 // are runnable than cores sleeps at once, so the next call's posting wakes it (and the scheduler
@@ -457,20 +466,15 @@ TEST(workers_sleep_between_calls_next_to_busy_threads) {
   const int helped_idle = calls();
   const long long idle = pool_sleeps() - before;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> spinners;
-  for (int i = 0; i < cores; ++i) {
-    spinners.emplace_back([&] {
-      volatile double x = 1.0;
-      while (!stop.load(std::memory_order_relaxed)) x = x * 1.0000001 + 1e-9;
-    });
+  int helped_busy;
+  long long busy;
+  {
+    busy_threads neighbours(cores);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past the runnable count's cache
+    before = pool_sleeps();
+    helped_busy = calls();
+    busy = pool_sleeps() - before;
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  before = pool_sleeps();
-  const int helped_busy = calls();
-  const long long busy = pool_sleeps() - before;
-  stop.store(true);
-  for (auto& t : spinners) t.join();
   std::printf("  100 calls: idle machine, %d helped, %lld pool sleeps; next to %d busy threads, "
               "%d helped, %lld sleeps\n", helped_idle, idle, cores, helped_busy, busy);
   CHECK(helped_idle >= 50 && idle < 50, "idle machine: %d of 100 calls helped, %lld pool sleeps", helped_idle, idle);
