@@ -185,6 +185,26 @@ export async function conv2dAsync(x: Tensor, w: Tensor, opts?: Conv2dOptions): P
 }
 
 /**
+ * db alone (a bias trained under a frozen filter): dy summed over N and positions by the
+ * reduction kernel, in one or two passes over dy. conv2dBackwardFilter computes dw with it,
+ * as long as dw alone (r3x3_56 at batch 8: 10.9 ms against 10.4 for dw).
+ */
+function biasGrad(dy: Float32Array, info: Conv2dInfo): Tensor {
+  const be = backend(), c = info.outChannels, positions = info.outHeight * info.outWidth;
+  const db = new Tensor(be.output(c), [c]);
+  if (info.layout === 'nhwc') {
+    be.reduce('sum', dy, db.data, 1, info.batch * positions, c);  // [N*OH*OW, C] -> [C]
+  } else if (info.batch === 1) {
+    be.reduce('sum', dy, db.data, c, positions, 1);  // [C, OH*OW] -> [C]
+  } else {
+    const planes = be.output(info.batch * c);  // [N, C, OH*OW] -> [N, C] -> [C]
+    be.reduce('sum', dy, planes, info.batch * c, positions, 1);
+    be.reduce('sum', planes, db.data, 1, info.batch, c);
+  }
+  return db;
+}
+
+/**
  * The gradients of {@link conv2d} (without its activation and residual) from the output
  * gradient dy: the gradient of a fused residual is the gradient at the activation's input,
  * and the activation's own gradient is the caller's to apply to dy first.
@@ -229,7 +249,9 @@ export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts?: Conv2dOp
   }
   const wantDw = outputs.includes('dw');
   const wantDb = outputs.includes('db');
-  if (wantDw || wantDb) {
+  if (wantDb && !wantDw) {
+    result.db = biasGrad(dyt.data, info);
+  } else if (wantDw || wantDb) {
     const dw = new Tensor(be.output(wt.size), wt.shape);
     const db = wantDb ? new Tensor(be.output(info.outChannels), [info.outChannels]) : null;
     be.conv2dBackwardFilter(dyt.data, x4.data, dw.data, db ? db.data : null, info);
