@@ -2,18 +2,11 @@
 // the reduction kernel instead of running the filter gradient: the same db as the full call's
 // within float summation, on both backends, and no dw path runs natively.
 import { afterEach, describe, expect, it } from 'vitest';
-import { conv2d, conv2dBackward, randn, setBackend, tensor, type Tensor } from '../../lib/index';
+import { conv2d, conv2dBackward, randn, setBackend, tensor } from '../../lib/index';
 import { lastPath } from '../helpers/paths';
+import { maxErrors } from '../helpers/onnx-fixtures';
 
 afterEach(() => setBackend('native'));
-
-function maxRelDiff(a: Tensor, b: Tensor): number {
-  let scale = 1e-3;
-  for (let i = 0; i < b.size; i++) scale = Math.max(scale, Math.abs(b.data[i]));
-  let d = 0;
-  for (let i = 0; i < a.size; i++) d = Math.max(d, Math.abs(a.data[i] - b.data[i]));
-  return d / scale;
-}
 
 const cases = [
   { name: 'batch 3, 3x3 pad 1', x: [3, 5, 9, 7], w: [6, 5, 3, 3], opts: { padding: 1 } },
@@ -39,10 +32,10 @@ describe("conv2dBackward outputs ['db']", () => {
         expect(Object.keys(alone)).toEqual(['db']);
         const full = conv2dBackward(dy, x, w, opts);
         expect(alone.db!.shape).toEqual([c.w[0]]);
-        expect(maxRelDiff(alone.db!, full.db!)).toBeLessThan(1e-5);
+        expect(maxErrors(alone.db!.data, full.db!.data).rel).toBeLessThan(1e-5);
         setBackend('ts');
         const ts = conv2dBackward(dy, x, w, { ...opts, outputs: ['db'] });
-        expect(maxRelDiff(ts.db!, full.db!)).toBeLessThan(1e-5);
+        expect(maxErrors(ts.db!.data, full.db!.data).rel).toBeLessThan(1e-5);
       });
     }
   }
