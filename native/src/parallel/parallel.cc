@@ -18,9 +18,9 @@
 // the next image (onnxruntime, whose workers spin for tens of ms, 3.5 -> 3.7). So a worker
 // whose last job ended less than kWarmMicros ago keeps spinning while no thread of this or any
 // process needs its core: it goes to sleep as soon as more threads are runnable than there
-// are cores (Linux: /proc/loadavg's count, read every kYieldEveryMicros), or a yield of its
-// core, every kYieldEveryMicros, took longer than kYieldTakenMicros (another thread ran there
-// meanwhile). Yielding alone was not enough: next to onnxruntime in one process its runs took
+// are cores (Linux: /proc/loadavg's count, asked every kYieldEveryMicros, read at most every
+// kLoadEveryMicros), or a yield of its core, every kYieldEveryMicros, took longer than
+// kYieldTakenMicros (another thread ran there meanwhile). Yielding alone was not enough: next to onnxruntime in one process its runs took
 // up to 1.8x as long, its threads left waiting on the other core's queue.
 // CONVKIT_WORKER_WARM_MS=n sets the window (0: sleep after kSpinMicros, as before).
 //
