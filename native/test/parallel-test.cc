@@ -435,11 +435,22 @@ TEST(workers_sleep_between_calls_next_to_busy_threads) {
 #if defined(__linux__)
   if (std::getenv("CONVKIT_WORKER_WARM_MS") != nullptr) return;
   convkit::set_num_threads(2);
-  // 100 calls of 64 tasks of ~5 us, 20 us apart; returns how many had a helper run tasks.
-  auto calls = [] {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // 100 calls of 64 tasks of ~5 us, 20 us apart: how many had a helper run tasks, and how many
+  // began with more threads runnable machine-wide than cores (/proc/loadavg's count, which is
+  // what the pool reads: the machine is shared, so the "idle" calls may not all be).
+  struct counts {
+    int helped = 0, crowded = 0;
+  };
+  auto calls = [cores] {
     const auto me = std::this_thread::get_id();
-    int helped = 0;
+    counts c;
     for (int call = 0; call < 100; ++call) {
+      std::ifstream loadavg("/proc/loadavg");
+      double avg1, avg5, avg15;
+      int running = 0;
+      loadavg >> avg1 >> avg5 >> avg15 >> running;  // "0.52 0.58 0.59 3/412 1234": the 3
+      c.crowded += running > cores;
       std::atomic<int64_t> sum{0};
       std::atomic<bool> other{false};
       convkit::parallel_for(64, [&](int64_t lo, int64_t hi) {
@@ -452,35 +463,40 @@ TEST(workers_sleep_between_calls_next_to_busy_threads) {
         }
       });
       CHECK(sum.load() == 64 * 63 / 2, "sum %lld", (long long)sum.load());
-      helped += other.load();
+      c.helped += other.load();
       // The caller's own work between calls (a model's glue between layers): shorter than a
       // worker's spin, so an idle machine's helper takes the next call without sleeping.
       const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
       while (std::chrono::steady_clock::now() < until) {
       }
     }
-    return helped;
+    return c;
   };
   calls();  // the helper started and warm
   long long before = pool_sleeps();
-  const int helped_idle = calls();
+  const counts idle_calls = calls();
   const long long idle = pool_sleeps() - before;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int helped_busy;
+  counts busy_calls;
   long long busy;
   {
     busy_threads neighbours(cores);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past the runnable count's cache
     before = pool_sleeps();
-    helped_busy = calls();
+    busy_calls = calls();
     busy = pool_sleeps() - before;
   }
-  std::printf("  100 calls: idle machine, %d helped, %lld pool sleeps; next to %d busy threads, "
-              "%d helped, %lld sleeps\n", helped_idle, idle, cores, helped_busy, busy);
-  CHECK(helped_idle >= 50 && idle < 50, "idle machine: %d of 100 calls helped, %lld pool sleeps", helped_idle, idle);
+  std::printf("  100 calls: no busy threads of ours, %d helped, %lld pool sleeps, %d began with the machine "
+              "crowded; next to %d busy threads, %d helped, %lld sleeps\n",
+              idle_calls.helped, idle, idle_calls.crowded, cores, busy_calls.helped, busy);
+  // Where the machine was idle (a shared CI machine sometimes is not: once 47 helped, 19 sleeps),
+  // the helper takes the calls without sleeping.
+  if (idle_calls.crowded < 10) {
+    CHECK(idle_calls.helped >= 50 && idle < 50, "idle machine: %d of 100 calls helped, %lld pool sleeps",
+          idle_calls.helped, idle);
+  }
   // Each call a helper ran tasks in ends with its sleep (and a revoked posting's wake too).
-  CHECK(helped_busy >= 5 && busy >= helped_busy * 9 / 10, "next to %d busy threads: %d calls helped, %lld pool sleeps",
-        cores, helped_busy, busy);
+  CHECK(busy_calls.helped >= 5 && busy >= busy_calls.helped * 9 / 10,
+        "next to %d busy threads: %d calls helped, %lld pool sleeps", cores, busy_calls.helped, busy);
   convkit::set_num_threads(kBudget);
 #endif
 }
