@@ -784,6 +784,24 @@ TEST(direct_nhwc_row_tails) {
   }
 }
 
+// The direct kernel's tails at every level (f32_conv2d_direct_fn: AVX-512 blocks of 48, 32 and
+// 16 positions; AVX2 blocks of 24, 16 and 8 in passes of 4 channels): NCHW stride 2 gives one
+// call per output row of OW positions, every OW from 1 to 50, with 1 to 13 output channels
+// (a block of 8 whole, short, and a second pass of 1 to 4), bias and ReLU in registers, and a
+// residual with SiLU (the epilogue after the kernel).
+TEST(direct_kernel_tails) {
+  for (int64_t w = 1; w <= 99; w += 2) {
+    for (int64_t cout : {1, 3, 4, 5, 8, 13}) {
+      const shape s{1, 2, 5, w, cout, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true, w % 4 == 1};
+      check_conv(s);
+      const convkit::conv_path path = check_fused(s, convkit::activation::silu, true);
+      if (convkit::get_conv2d_config().direct != nullptr) {
+        CHECK(path == convkit::conv_path::direct, "%s: path %s", describe(s).c_str(), convkit::path_name(path));
+      }
+    }
+  }
+}
+
 TEST(fused_epilogue_every_path) {
   const bool avx512 = convkit::active_isa() == convkit::isa::avx512;
   const int saved = convkit::get_num_threads();

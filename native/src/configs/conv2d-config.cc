@@ -20,7 +20,7 @@ conv2d_config make_config() {
   if (active_isa() == isa::avx2) {
     c.epilogue = f32_conv2d_epilogue__avx2;
     c.epilogue_rows = f32_conv2d_epilogue_rows__avx2;
-    c.direct = f32_conv2d_direct_ukernel_8x8__avx2;
+    c.direct = f32_conv2d_direct_ukernel_8x24__avx2;
     c.direct_to_nhwc = f32_conv2d_tile_to_nhwc__avx2;
     // 8 lanes: LeNet's conv1 (1 x 5x5) 2.1x and a 3 x 3x3 input layer 1.6x the packed GEMM,
     // its conv2 (6 x 5x5 = 150) 0.88x.

@@ -175,11 +175,11 @@ void f32_conv2d_epilogue__avx2(float* dst, const float* src, int64_t n, float bv
                                const float* bc, const float* res, activation act);
 void f32_conv2d_epilogue_rows__avx2(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias,
                                     bool bias_per_row, const float* res, activation act);
-// f32_conv2d_direct_fn, 8 channels x 8 positions, and f32_conv2d_tile_to_nhwc_fn
-// (ukernel/f32-conv2d-direct-avx2.cc).
-void f32_conv2d_direct_ukernel_8x8__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x,
-                                         int64_t n, float* y, int64_t ldy, int64_t rows, const float* bias,
-                                         const float* res, activation act);
+// f32_conv2d_direct_fn, 8 channels (two passes of 4) x 24 positions, and
+// f32_conv2d_tile_to_nhwc_fn (ukernel/f32-conv2d-direct-avx2.cc).
+void f32_conv2d_direct_ukernel_8x24__avx2(int64_t kd, const int64_t* tap, const float* w, const float* x,
+                                          int64_t n, float* y, int64_t ldy, int64_t rows, const float* bias,
+                                          const float* res, activation act);
 void f32_conv2d_tile_to_nhwc__avx2(const float* tile, int64_t ld, float* y, int64_t ldy, int64_t cnt, int64_t rows);
 // The direct dw kernel on 8 lanes, blocks of 3 dy rows x 4 taps
 // (ukernel/f32-conv2d-backward-filter-direct-avx2.cc).
