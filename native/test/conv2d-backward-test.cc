@@ -4,7 +4,11 @@
 // ones, both layouts, with guard-page buffers.
 #include <cmath>
 
+#include "configs/conv2d-config.h"
+#include "configs/winograd-config.h"
 #include "convkit/conv2d.h"
+#include "convkit/last-path.h"
+#include "convkit/parallel.h"
 #include "conv-shapes.h"
 #include "harness.h"
 
@@ -131,6 +135,87 @@ TEST(dw_direct_shapes) {
   // Many groups: dw over the direct path's 1M-weight limit (packed path), and just under it.
   both_layouts({1, 1200, 3, 3, 38400, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 600});
   both_layouts({1, 1000, 3, 3, 20000, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 500});
+}
+
+// dw by Winograd F(2x2, 3x3) (3x3, stride 1, groups 1): forced with the algorithm switch
+// (small channel counts, at every level, with the portable transforms at scalar), at 1, 2
+// and 3 threads (tile ranges split inside images and across them): odd output sizes (a
+// ragged last tile row / column), padding 0, 2 and asymmetric, a 1x1 image, channels not a
+// multiple of the micro-kernel's MR / NR, chunks of tiles over several images. Then the
+// automatic choice on a ResNet-like layer (where the config prefers Winograd).
+TEST(dw_winograd) {
+  auto path_after = [](const shape& s) {
+    (void)convkit::take_last_conv_dw_path();
+    check_backward(s);
+    return convkit::take_last_conv_dw_path();
+  };
+  const convkit::conv_algo saved_algo = convkit::get_conv2d_config().algo;
+  const int saved = convkit::get_num_threads();
+  convkit::mutable_conv2d_config().algo = convkit::conv_algo::winograd;
+  for (int threads : {1, 2, 3}) {
+    convkit::set_num_threads(threads);
+    for (bool nhwc : {false, true}) {
+      const shape cases[] = {
+          {1, 3, 7, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1},
+          {2, 5, 9, 11, 7, 3, 3},
+          {3, 20, 9, 12, 35, 3, 3, 1, 1, 1, 0, 2, 1},
+          {1, 40, 1, 1, 9, 3, 3, 1, 1, 1, 1, 1, 1},
+          {2, 33, 17, 15, 70, 3, 3, 1, 1, 2, 2, 2, 2},
+          {5, 24, 30, 29, 40, 3, 3, 1, 1, 0, 1, 1, 0},
+      };
+      for (shape s : cases) {
+        s.nhwc = nhwc;
+        const convkit::conv_backward_path got = path_after(s);
+        CHECK(got == convkit::conv_backward_path::winograd, "%s: dw path %s", describe(s, "dw").c_str(),
+              convkit::path_name(got));
+      }
+    }
+  }
+  convkit::mutable_conv2d_config().algo = saved_algo;
+  convkit::set_num_threads(saved);
+  for (bool nhwc : {false, true}) {
+    shape s{4, 64, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1};
+    s.nhwc = nhwc;
+    const convkit::conv_backward_path got = path_after(s);
+    const bool want = convkit::get_winograd_config().preferred;
+    CHECK((got == convkit::conv_backward_path::winograd) == want, "%s: dw path %s", describe(s, "dw").c_str(),
+          convkit::path_name(got));
+  }
+}
+
+// An Inf or NaN in x or dy: the transforms would spread it over every tap of every filter that
+// reads the tile, so the Winograd dw hands the call to the path the dispatch takes without it,
+// whose Inf and NaN come out as they do there (bit for bit, NaN for NaN).
+TEST(dw_winograd_nonfinite) {
+  const convkit::conv_algo saved_algo = convkit::get_conv2d_config().algo;
+  for (bool nhwc : {false, true}) {
+    for (int which = 0; which < 3; ++which) {
+      const shape s{2, 6, 8, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, nhwc};
+      const conv2d_params p = test::conv_params(s);
+      const size_t nx = s.n * s.cin * s.h * s.w, nw = s.cout * s.cin * 9, ny = s.n * s.cout * p.out_height * p.out_width;
+      auto xv = test::rand_vec(nx), dyv = test::rand_vec(ny);
+      if (which == 0) xv[nx / 3] = INFINITY;
+      if (which == 1) dyv[ny / 2] = NAN;
+      if (which == 2) xv[5] = -INFINITY, dyv[7] = INFINITY;
+      std::vector<float> dw(nw), want(nw);
+      convkit::mutable_conv2d_config().algo = convkit::conv_algo::igemm;  // no Winograd
+      convkit::conv2d_backward_filter(p, dyv.data(), xv.data(), want.data(), nullptr);
+      convkit::mutable_conv2d_config().algo = convkit::conv_algo::winograd;
+      (void)convkit::take_last_conv_dw_path();
+      convkit::conv2d_backward_filter(p, dyv.data(), xv.data(), dw.data(), nullptr);
+      const convkit::conv_backward_path got = convkit::take_last_conv_dw_path();
+      CHECK(got != convkit::conv_backward_path::winograd, "case %d: dw path %s", which, convkit::path_name(got));
+      int nonfinite = 0;
+      for (size_t i = 0; i < nw; ++i) {
+        nonfinite += !std::isfinite(want[i]);
+        const bool same = std::isnan(want[i]) ? std::isnan(dw[i]) : dw[i] == want[i];
+        CHECK(same, "case %d %s: dw[%zu] %g, want %g", which, nhwc ? "nhwc" : "nchw", i, dw[i], want[i]);
+        if (!same) break;
+      }
+      CHECK(nonfinite > 0, "case %d: no Inf or NaN reached dw", which);
+    }
+  }
+  convkit::mutable_conv2d_config().algo = saved_algo;
 }
 
 TEST(single_thread) {

@@ -12,6 +12,9 @@ const inPlace = avx512 ? 'packed-in-place' : 'packed';
 // Cin/group x KH x KW = 160 on AVX-512 and 96 on AVX2 (conv2d-config.cc).
 const directUpTo = avx512 ? 160 : simdLevel() === 'avx2' ? 96 : 0;
 const direct = (kd: number) => ({ nchw: kd <= directUpTo ? 'direct' : 'packed', nhwc: 'packed' });
+// dw of 3x3 stride-1 layers with 24+ channels and 64+ tiles: Winograd where the forward prefers
+// it (the vectorized transforms: AVX-512, AVX2), else the packed GEMM.
+const winogradDw = simdLevel() === 'avx512' || simdLevel() === 'avx2' ? 'winograd' : 'packed';
 const cases: Case[] = [
   { name: 'absurd stride', x: [1, 2, 5, 5], w: [3, 2, 3, 3], stride: 100000, padding: 0, groups: 1, dx: 'ref', dw: 'ref' },
   { name: 'stride 1, many positions', x: [4, 8, 32, 32], w: [16, 8, 3, 3], stride: 1, padding: 1, groups: 1, dx: 'as-forward', dw: direct(72) },
@@ -20,6 +23,7 @@ const cases: Case[] = [
   { name: 'rows longer than a tile of positions', x: [1, 3, 9, 700], w: [5, 3, 3, 3], stride: 1, padding: 1, groups: 1, dx: 'as-forward', dw: direct(27) },
   { name: 'stride 2', x: [2, 8, 15, 15], w: [6, 8, 3, 3], stride: 2, padding: 1, groups: 1, dx: 'gemm', dw: 'packed' },
   { name: 'Cin 32, stride 1', x: [1, 32, 12, 12], w: [16, 32, 3, 3], stride: 1, padding: 1, groups: 1, dx: 'gemm', dw: inPlace },
+  { name: 'ResNet-like 3x3, odd width', x: [2, 32, 20, 17], w: [40, 32, 3, 3], stride: 1, padding: 1, groups: 1, dx: 'gemm', dw: winogradDw },
   { name: 'depthwise', x: [2, 8, 9, 9], w: [8, 1, 3, 3], stride: 1, padding: 1, groups: 8, dx: 'depthwise', dw: 'depthwise' },
   { name: '1x1', x: [2, 8, 9, 9], w: [4, 8, 1, 1], stride: 1, padding: 0, groups: 1, dx: 'gemm', dw: 'gemm' },
 ];

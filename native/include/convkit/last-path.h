@@ -37,7 +37,8 @@ enum class pool_path : uint8_t {
 //   packed      dw from packed dy and x panels on the GEMM micro-kernel, db fused
 //   packed_in_place  the same with x read in place from the padded image (the config's tile)
 //   direct      dw of stride-1 NCHW layers with few channels: dy rows against shifted input planes
-enum class conv_backward_path : uint8_t { none, ref, as_forward, depthwise, gemm, packed, packed_in_place, direct };
+//   winograd    dw of 3x3 stride-1 layers by Winograd F(2x2, 3x3): 16 GEMMs over transformed tiles
+enum class conv_backward_path : uint8_t { none, ref, as_forward, depthwise, gemm, packed, packed_in_place, direct, winograd };
 
 // Which variant an AVX-512 pool forward kernel ran (the last plane / row it did), inside the
 // kinds above: NCHW 2-wide windows at stride 2 folded in registers (max), stride-1 rows fused
@@ -71,7 +72,7 @@ inline void note_conv_dw_path(conv_backward_path p) { detail::note(detail::last_
 inline conv_backward_path take_last_conv_dx_path() { return detail::last_conv_dx_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
 inline conv_backward_path take_last_conv_dw_path() { return detail::last_conv_dw_path.exchange(conv_backward_path::none, std::memory_order_relaxed); }
 inline const char* path_name(conv_backward_path p) {
-  static constexpr const char* kNames[] = {"none", "ref", "as-forward", "depthwise", "gemm", "packed", "packed-in-place", "direct"};
+  static constexpr const char* kNames[] = {"none", "ref", "as-forward", "depthwise", "gemm", "packed", "packed-in-place", "direct", "winograd"};
   return detail::name_in(p, kNames);
 }
 

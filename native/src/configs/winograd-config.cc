@@ -13,6 +13,7 @@ winograd_config make_config() {
   c.input = f32_winograd_f2k3_input__scalar;
   c.weight = f32_winograd_f2k3_weight__scalar;
   c.output = f32_winograd_f2k3_output__scalar;
+  c.dy = f32_winograd_f2k3_dy__scalar;
   // Measured against the implicit GEMM / direct paths (AVX-512, 1 thread, ms, nchw/nhwc):
   // Winograd wins from 24 channels on (56x56 24->64: 0.33/0.30 vs 0.47/0.49; 28x28x24 ties)
   // and from 16 tiles on (7x7x256: 0.37 vs 0.39, 7x7x512: 1.32/1.25 vs 1.47/1.52); with 9 tiles
@@ -25,12 +26,14 @@ winograd_config make_config() {
     c.input = f32_winograd_f2k3_input__avx2;
     c.weight = f32_winograd_f2k3_weight__avx2;
     c.output = f32_winograd_f2k3_output__avx2;
+    c.dy = f32_winograd_f2k3_dy__avx2;
     c.preferred = true;
   }
   if (active_isa() == isa::avx512) {
     c.input = f32_winograd_f2k3_input__avx512;
     c.weight = f32_winograd_f2k3_weight__avx512;
     c.output = f32_winograd_f2k3_output__avx512;
+    c.dy = f32_winograd_f2k3_dy__avx512;
     c.preferred = true;
   }
 #endif

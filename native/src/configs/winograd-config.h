@@ -11,6 +11,7 @@ struct winograd_config {
   winograd_input_fn input;
   winograd_weight_fn weight;
   winograd_output_fn output;
+  winograd_dy_fn dy;  // the filter gradient's (conv2d-backward-filter-winograd.cc)
   // The automatic choice takes Winograd only where the transforms are vectorized, and from
   // min_channels (min of Cin, Cout) and min_tiles (2x2 output tiles of the call) on.
   bool preferred;

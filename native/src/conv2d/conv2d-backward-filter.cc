@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "conv2d/conv2d-backward.h"
+#include "conv2d/conv2d-backward-filter-winograd.h"
 #include "conv2d/dwconv.h"
 #include "conv2d/im2col.h"
 #include "conv2d/padded-input.h"
@@ -583,6 +584,8 @@ void conv2d_backward_filter(const conv2d_params& p, const float* dy, const float
     } else {
       dwconv_backward_filter_nhwc(p, dy, x, dw);
     }
+  } else if (use_winograd_dw(p) && conv2d_backward_filter_winograd(p, dy, x, dw)) {
+    note_conv_dw_path(conv_backward_path::winograd);
   } else if (takes_dw_direct(p)) {
     backward_filter_direct(p, dy, x, dw);
   } else if (!is_pointwise(p) && filter_packed_fits(p) && get_gemm_plan().mr <= 64) {

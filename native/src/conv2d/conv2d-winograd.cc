@@ -50,18 +50,6 @@ thread_local workspace buf_space;  // a task's transform output before its trans
 
 constexpr int64_t kChunkC = 64;  // channels per input transform call
 
-// dst[p*ldd + i] = src[i*ld + p] for i < rows, p < kc; 8 rows at a time with pack_t8.
-void transpose_rows(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd,
-                    int64_t rows, f32_pack_t8_fn t8) {
-  int64_t i = 0;
-  if (t8 != nullptr) {
-    for (; i + 8 <= rows; i += 8) t8(kc, src + i * ld, ld, dst + i, ldd);
-  }
-  for (; i < rows; ++i) {
-    for (int64_t p = 0; p < kc; ++p) dst[p * ldd + i] = src[i * ld + p];
-  }
-}
-
 // U[k] rows of channel panel cp (channels [cp*rc, cp*rc + rc), zero past Cout) for all Cin:
 // dst[k*ks + ci*rc + lane]. The panel's weights are first transposed (in a task-local buffer)
 // so that output channels are contiguous, then transformed a lane vector at a time.
@@ -90,6 +78,17 @@ int64_t k_stride(int64_t floats) { return (floats + 15) / 16 * 16 + 16; }
 int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
 }  // namespace
+
+void transpose_rows(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd,
+                    int64_t rows, f32_pack_t8_fn t8) {
+  int64_t i = 0;
+  if (t8 != nullptr) {
+    for (; i + 8 <= rows; i += 8) t8(kc, src + i * ld, ld, dst + i, ldd);
+  }
+  for (; i < rows; ++i) {
+    for (int64_t p = 0; p < kc; ++p) dst[p * ldd + i] = src[i * ld + p];
+  }
+}
 
 bool winograd_supported(const conv2d_params& p) {
   return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 &&

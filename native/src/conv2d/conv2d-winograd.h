@@ -3,8 +3,14 @@
 #include <cstdint>
 
 #include "convkit/conv2d.h"
+#include "configs/gemm-config.h"
 
 namespace convkit {
+
+// dst[p*ldd + i] = src[i*ld + p] for i < rows, p < kc (NCHW planes to NHWC pixels and back),
+// 8 rows at a time with t8 (the GEMM plan's pack_t8; null: element by element).
+void transpose_rows(int64_t kc, const float* src, int64_t ld, float* dst, int64_t ldd,
+                    int64_t rows, f32_pack_t8_fn t8);
 
 // 3x3, stride 1, dilation 1, groups 1, any padding, either layout: the shapes the
 // transform-based path can compute at all.

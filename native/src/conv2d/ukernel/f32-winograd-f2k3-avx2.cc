@@ -6,10 +6,12 @@
 // Compiled with the AVX2 flags; everything here has internal linkage but the three entries.
 #include "util/x86-intrinsics.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "conv2d/ukernel/finish-mode.h"
 #include "conv2d/ukernel/ukernels.h"
+#include "util/avx2-helpers.h"
 
 namespace convkit {
 
@@ -114,6 +116,33 @@ bool f32_winograd_f2k3_output__avx2(const float* m, int64_t ks, int64_t cn, cons
                                               res != nullptr ? r : nullptr, act, d) && finite;
   }
   return finite;
+}
+
+// A panel at a time (MR = 6 channels on the AVX2 plan: one masked vector each).
+void f32_winograd_f2k3_dy__avx2(const float* const* src, int64_t cc, float* dst, int64_t ldk, int64_t panel,
+                                int64_t pstride) {
+  const __m256 zero = _mm256_setzero_ps();
+  for (int64_t c0 = 0; c0 < cc; c0 += panel) {
+    float* o = dst + (c0 / panel) * pstride;
+    const int64_t end = std::min(cc, c0 + panel);
+    for (int64_t c = c0; c < end; c += 8) {
+      const __m256i mk = lanes_below(end - c);
+      __m256 d[4];
+      for (int q = 0; q < 4; ++q) d[q] = src[q] != nullptr ? _mm256_maskload_ps(src[q] + c, mk) : zero;
+      const __m256 r[4][2] = {{d[0], d[1]},
+                              {_mm256_add_ps(d[0], d[2]), _mm256_add_ps(d[1], d[3])},
+                              {_mm256_sub_ps(d[0], d[2]), _mm256_sub_ps(d[1], d[3])},
+                              {_mm256_sub_ps(zero, d[2]), _mm256_sub_ps(zero, d[3])}};
+      float* oc = o + (c - c0);
+      for (int i = 0; i < 4; ++i) {
+        const __m256 u = r[i][0], v = r[i][1];
+        _mm256_maskstore_ps(oc + (i * 4 + 0) * ldk, mk, u);
+        _mm256_maskstore_ps(oc + (i * 4 + 1) * ldk, mk, _mm256_add_ps(u, v));
+        _mm256_maskstore_ps(oc + (i * 4 + 2) * ldk, mk, _mm256_sub_ps(u, v));
+        _mm256_maskstore_ps(oc + (i * 4 + 3) * ldk, mk, _mm256_sub_ps(zero, v));
+      }
+    }
+  }
 }
 
 }  // namespace convkit

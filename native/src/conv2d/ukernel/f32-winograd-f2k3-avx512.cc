@@ -2,6 +2,7 @@
 // masked tails). Contracts in conv2d/ukernel/ukernels.h. Compiled with the avx512 flags.
 #include "util/x86-intrinsics.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "conv2d/ukernel/activation-avx512.h"
@@ -106,6 +107,33 @@ bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, co
     case kFinishNone: return winograd_output<kFinishNone>(m, ks, cn, bias, res, act, dst);
     case kFinishRelu: return winograd_output<kFinishRelu>(m, ks, cn, bias, res, act, dst);
     default: return winograd_output<kFinishAny>(m, ks, cn, bias, res, act, dst);
+  }
+}
+
+// A panel at a time (MR = 8 channels on the AVX-512 plan: one masked vector each).
+void f32_winograd_f2k3_dy__avx512(const float* const* src, int64_t cc, float* dst, int64_t ldk, int64_t panel,
+                                  int64_t pstride) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t c0 = 0; c0 < cc; c0 += panel) {
+    float* o = dst + (c0 / panel) * pstride;
+    const int64_t end = std::min(cc, c0 + panel);
+    for (int64_t c = c0; c < end; c += 16) {
+      const __mmask16 mk = tail_mask(end - c);
+      __m512 d[4];
+      for (int q = 0; q < 4; ++q) d[q] = src[q] != nullptr ? _mm512_maskz_loadu_ps(mk, src[q] + c) : zero;
+      const __m512 r[4][2] = {{d[0], d[1]},
+                              {_mm512_add_ps(d[0], d[2]), _mm512_add_ps(d[1], d[3])},
+                              {_mm512_sub_ps(d[0], d[2]), _mm512_sub_ps(d[1], d[3])},
+                              {_mm512_sub_ps(zero, d[2]), _mm512_sub_ps(zero, d[3])}};
+      float* oc = o + (c - c0);
+      for (int i = 0; i < 4; ++i) {
+        const __m512 u = r[i][0], v = r[i][1];
+        _mm512_mask_storeu_ps(oc + (i * 4 + 0) * ldk, mk, u);
+        _mm512_mask_storeu_ps(oc + (i * 4 + 1) * ldk, mk, _mm512_add_ps(u, v));
+        _mm512_mask_storeu_ps(oc + (i * 4 + 2) * ldk, mk, _mm512_sub_ps(u, v));
+        _mm512_mask_storeu_ps(oc + (i * 4 + 3) * ldk, mk, _mm512_sub_ps(zero, v));
+      }
+    }
   }
 }
 

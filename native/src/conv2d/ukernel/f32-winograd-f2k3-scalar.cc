@@ -69,4 +69,23 @@ bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, co
   return finite;
 }
 
+// (A d A^T) of a 2x2 dy tile, A = [1 0; 1 1; 1 -1; 0 -1] (the forward output transform's A):
+// rows [d0, d0 + d1, d0 - d1, 0 - d1], then the same along each row.
+void f32_winograd_f2k3_dy__scalar(const float* const* src, int64_t cc, float* dst, int64_t ldk, int64_t panel,
+                                  int64_t pstride) {
+  for (int64_t c = 0; c < cc; ++c) {
+    float d[4];
+    for (int q = 0; q < 4; ++q) d[q] = src[q] != nullptr ? src[q][c] : 0.0f;
+    const float r[4][2] = {{d[0], d[1]}, {d[0] + d[2], d[1] + d[3]}, {d[0] - d[2], d[1] - d[3]}, {0.0f - d[2], 0.0f - d[3]}};
+    float* o = dst + (c / panel) * pstride + c % panel;
+    for (int i = 0; i < 4; ++i) {
+      const float u = r[i][0], v = r[i][1];
+      o[(i * 4 + 0) * ldk] = u;
+      o[(i * 4 + 1) * ldk] = u + v;
+      o[(i * 4 + 2) * ldk] = u - v;
+      o[(i * 4 + 3) * ldk] = 0.0f - v;
+    }
+  }
+}
+
 }  // namespace convkit

@@ -143,6 +143,12 @@ using f32_conv2d_backward_filter_tile_fn = void (*)(int64_t kc, const float* a, 
 //           activation (the caller then recomputes the conv by the direct sum: see
 //           conv2d_winograd).
 using winograd_input_fn = void (*)(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+// The filter gradient's dy transform (conv2d-backward-filter-winograd.cc): one 2x2 tile d of
+// dy, src[i*2 + j] -> pixel (i, j) (cc contiguous floats) or nullptr for zeros (past the
+// output's last row / column); (A d A^T)[k] of channel c goes to
+// dst[k*ldk + (c / panel)*pstride + c % panel] (the GEMM's packed A panels of `panel` rows).
+using winograd_dy_fn = void (*)(const float* const* src, int64_t cc, float* dst, int64_t ldk, int64_t panel,
+                                int64_t pstride);
 using winograd_weight_fn = void (*)(const float* g, int64_t ld, int64_t cc, float* dst,
                                     int64_t ldk);
 using winograd_output_fn = bool (*)(const float* m, int64_t ks, int64_t cn, const float* bias,
@@ -162,6 +168,8 @@ void f32_igemm_pack_panel__scalar(int64_t kc, const int64_t* tap, const float* x
                                   const igemm_segment* seg, int64_t nseg, int64_t r, float* dst);
 // winograd_*_fn, one channel at a time (ukernel/f32-winograd-f2k3-scalar.cc).
 void f32_winograd_f2k3_input__scalar(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+void f32_winograd_f2k3_dy__scalar(const float* const* src, int64_t cc, float* dst, int64_t ldk,
+                                  int64_t panel, int64_t pstride);
 void f32_winograd_f2k3_weight__scalar(const float* g, int64_t ld, int64_t cc, float* dst,
                                       int64_t ldk);
 bool f32_winograd_f2k3_output__scalar(const float* m, int64_t ks, int64_t cn, const float* bias,
@@ -194,6 +202,8 @@ void f32_dwconv_nhwc_row__avx2(const conv2d_params& p, const float* x_n, const f
 // winograd_*_fn over 8 channels per vector, the tail by the portable transforms
 // (ukernel/f32-winograd-f2k3-avx2.cc).
 void f32_winograd_f2k3_input__avx2(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+void f32_winograd_f2k3_dy__avx2(const float* const* src, int64_t cc, float* dst, int64_t ldk,
+                                int64_t panel, int64_t pstride);
 void f32_winograd_f2k3_weight__avx2(const float* g, int64_t ld, int64_t cc, float* dst,
                                     int64_t ldk);
 bool f32_winograd_f2k3_output__avx2(const float* m, int64_t ks, int64_t cn, const float* bias,
@@ -267,6 +277,8 @@ void f32_conv2d_backward_filter_direct__avx512(int64_t nq, const float* dy, int6
                                                const int64_t* off, int64_t nt, float* acc, int64_t lda);
 // winograd_*_fn over 16 channels per vector (ukernel/f32-winograd-f2k3-avx512.cc).
 void f32_winograd_f2k3_input__avx512(const float* const* src, int64_t cc, float* dst, int64_t ldk);
+void f32_winograd_f2k3_dy__avx512(const float* const* src, int64_t cc, float* dst, int64_t ldk,
+                                  int64_t panel, int64_t pstride);
 void f32_winograd_f2k3_weight__avx512(const float* g, int64_t ld, int64_t cc, float* dst,
                                       int64_t ldk);
 bool f32_winograd_f2k3_output__avx512(const float* m, int64_t ks, int64_t cn, const float* bias,
