@@ -22,6 +22,7 @@
 #include "conv2d/conv2d-backward-filter-winograd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -46,6 +47,12 @@ workspace& partial_space() {         // the calling thread's M partials, one per
 // From min(Cin, Cout) channels and this many tiles on: measured against the packed GEMM path
 // (AVX-512, 1 thread); below, the transforms and the final G^T M G outweigh the saved FLOPs.
 constexpr int64_t kMinTiles = 64;
+// Each thread's M holds 16 * Cout * Cin floats (16/9 of dw): taken while the threads' Ms fit
+// in 24 MB (one thread up to 512 x 512 channels, two up to 362 x 362), under the workspace cap
+// that frees a thread's buffers after a call when they hold more (util/workspace.cc): 8x512x7x7
+// -> 512 on 2 threads, 34 MB of Ms, took 60 ms a call (its pages faulted in every time)
+// against the packed GEMM's 8.6.
+constexpr int64_t kMaxPartialFloats = int64_t{6} << 20;
 
 // dw[co, ci, tap] from M's 16 sums m[k*ks] of one (co, ci): G^T m G, G^T = [1 .5 .5 0; 0 .5 -.5 0;
 // 0 .5 .5 1]. Writes taps (kh, kw) at out[(kh*3 + kw) * step].
@@ -74,7 +81,8 @@ bool use_winograd_dw(const conv2d_params& p) {
   const winograd_config& cfg = get_winograd_config();
   if (!cfg.preferred) return false;
   const int64_t tiles = p.batch * ((p.out_height + 1) / 2) * ((p.out_width + 1) / 2);
-  return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= kMinTiles;
+  return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= kMinTiles &&
+         16 * p.in_channels * p.out_channels * get_num_threads() <= kMaxPartialFloats;
 }
 
 bool conv2d_backward_filter_winograd(const conv2d_params& p, const float* dy, const float* x, float* dw) {
@@ -177,24 +185,29 @@ bool conv2d_backward_filter_winograd(const conv2d_params& p, const float* dy, co
     }
   });
 
-  // The partials summed in range order, then G^T M G per (co, ci) into dw's layout:
-  // NCHW [Cout][Cin][3][3], NHWC [Cout][3][3][Cin].
-  bool finite = true;
-  for (int64_t part = 1; part < parts; ++part) {
-    const float* src = partial + part * 16 * mks;
-    for (int64_t i = 0; i < 16 * mks; ++i) partial[i] += src[i];
-  }
-  for (int64_t co = 0; co < Cout; ++co) {
-    for (int64_t ci = 0; ci < Cin; ++ci) {
-      float* out = nhwc ? dw + co * 9 * Cin + ci : dw + (co * Cin + ci) * 9;
-      output_transform(partial + co * Cip + ci, mks, out, nhwc ? Cin : 1);
-      for (int tap = 0; tap < 9; ++tap) {
-        const float v = out[tap * (nhwc ? Cin : 1)];
-        finite = finite && v - v == 0.0f;  // false for +-Inf and NaN
+  // Per output channel (in parallel): the partials summed in range order, then G^T M G per
+  // (co, ci) into dw's layout: NCHW [Cout][Cin][3][3], NHWC [Cout][3][3][Cin].
+  std::atomic<bool> finite{true};
+  parallel_for(Cout, [&](int64_t lo, int64_t hi) {
+    bool ok = true;
+    for (int64_t co = lo; co < hi; ++co) {
+      float* row = partial + co * Cip;  // M[k] row co at row + k*mks
+      for (int64_t part = 1; part < parts; ++part) {
+        const float* src = row + part * 16 * mks;
+        for (int k = 0; k < 16; ++k) {
+          for (int64_t ci = 0; ci < Cin; ++ci) row[k * mks + ci] += src[k * mks + ci];
+        }
+      }
+      for (int64_t ci = 0; ci < Cin; ++ci) {
+        float* out = nhwc ? dw + co * 9 * Cin + ci : dw + (co * Cin + ci) * 9;
+        const int64_t step = nhwc ? Cin : 1;
+        output_transform(row + ci, mks, out, step);
+        for (int tap = 0; tap < 9; ++tap) ok = ok && out[tap * step] - out[tap * step] == 0.0f;  // false for Inf, NaN
       }
     }
-  }
-  return finite;
+    if (!ok) finite.store(false, std::memory_order_relaxed);
+  });
+  return finite.load(std::memory_order_relaxed);
 }
 
 }  // namespace convkit
