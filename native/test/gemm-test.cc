@@ -288,9 +288,9 @@ TEST(a_in_place_matches_packed) {
                  });
 }
 
-// B read in place (ukernel_cols: m <= 32, or 64 on several threads; B not transposed; n > 128,
-// so A is packed) against B prepacked: the same bits; partial column tiles (masked loads),
-// strided B, beta.
+// B read in place (ukernel_cols: m <= 32, or 64 on several threads or with k <= 768 and rows not
+// 4 KB apart, as these are on 1 thread; B not transposed; n > 128, so A is packed) against B
+// prepacked: the same bits; partial column tiles (masked loads), strided B, beta.
 TEST(b_in_place_matches_packed) {
   same_bits_over("B in place vs packed", {3, 8, 16, 29, 32, 48, 64}, {129, 160, 1000, 3025},
                  [](int64_t m, int64_t n, int64_t k, bool ta, std::vector<float>& c1, std::vector<float>& c2) {

@@ -33,6 +33,7 @@ constexpr int64_t kTasksPerThread = 8;
 constexpr int64_t kMaxABlocks = 16;
 constexpr int64_t kDirectAMaxN = 128;  // widest B (4 NR panels at AVX-512) that reads A in place
 constexpr int64_t kDirectBMaxM = 32;   // tallest A (4 MR panels at AVX-512) that reads B in place
+constexpr int64_t kDirectBMaxK = 768;  // longest K of a twice as tall A that reads B in place on 1 thread
 constexpr int64_t kFlatMaxM = 256;     // tallest A whose product runs in one k block
 constexpr int64_t kFlatMaxK = 2048;    // and deepest
 constexpr int64_t kFlatMaxB = int64_t{1} << 21;  // and largest B (floats)
@@ -346,8 +347,14 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   // On several threads also twice as tall: the packed B's hand-offs between the threads
   // cost more than B's strided reads (fc_b64, 64 x 4096 x 1024, 2 threads: 2.50-2.60 ms
   // packed, 1.73-1.75 in place; on 1 thread packing wins: 3.35-3.58 against 4.13-4.16).
+  // On one thread too where K is short and B's rows are not a multiple of 4 KB apart (rows
+  // 4 KB apart share L1 sets, and a long K's panel outgrows L1): a 256 -> 64 1x1 NCHW conv,
+  // 64 x 3136 x 256, 0.63-0.67 ms packed, 0.54-0.57 in place; 48 x 3136 x 256 0.51-0.53 ->
+  // 0.38-0.40; 64 x 3136 x 768 1.97-1.99 -> 1.70-1.73; but 64 x 4096 x 768 2.61-2.67 ->
+  // 2.76-3.03 and 64 x 1024 x 1024 0.77 -> 0.91-1.14.
+  const bool b_direct_short_k = m <= 2 * kDirectBMaxM && k <= kDirectBMaxK && ldb % 1024 != 0;
   const bool b_direct = !a_direct && plan.ukernel_cols != nullptr && bpre == nullptr && !trans_b &&
-                        (m <= kDirectBMaxM || (threads > 1 && m <= 2 * kDirectBMaxM));
+                        (m <= kDirectBMaxM || (threads > 1 && m <= 2 * kDirectBMaxM) || b_direct_short_k);
 
   int64_t n_q = 0, max_chunks = 1;
   const std::vector<gemm_block> blocks =
