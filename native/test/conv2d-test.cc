@@ -177,7 +177,8 @@ TEST(single_thread) {
 }
 // Small Cin per group takes the direct kernel (AVX-512): Cout not a multiple of its 8-channel
 // block, flat stride-1 grids longer than one task chunk, stride-phase-split rows (stride 2, 3,
-// stride > kernel, with dilation), asymmetric padding, groups, bias + ReLU, both layouts; at
+// stride > kernel, with dilation), asymmetric padding, groups, bias + ReLU, both layouts (NCHW
+// stride 1 without padding reads x in place: the guard pages catch a read past its end); at
 // 1, 2 and 3 threads (the padded copies are cut into bands of rows when images x groups are
 // fewer than twice the threads).
 TEST(direct_small_cin) {
@@ -194,6 +195,8 @@ TEST(direct_small_cin) {
   both_layouts({2, 6, 17, 15, 10, 3, 4, 1, 2, 1, 2, 0, 1, 1, 1, 2, false, true});  // groups
   both_layouts({1, 3, 9, 70, 8, 1, 3, 1, 1, 0, 0, 1, 1});                          // one long row
   both_layouts({1, 3, 2, 40, 8, 1, 3, 1, 2, 0, 0, 1, 1});                          // fewer rows than bands
+  both_layouts({2, 6, 17, 19, 10, 3, 3, 1, 1, 0, 0, 0, 0, 2, 2, 2, false, true});  // unpadded NCHW: x read in place
+  both_layouts({3, 5, 9, 8, 7, 2, 4});                                             // (the last plane's last tap)
   }
   convkit::set_num_threads(saved);
 }
