@@ -81,8 +81,10 @@ bool use_winograd_dw(const conv2d_params& p) {
   const winograd_config& cfg = get_winograd_config();
   if (!cfg.preferred) return false;
   const int64_t tiles = p.batch * ((p.out_height + 1) / 2) * ((p.out_width + 1) / 2);
+  // Cin * Cout <= the pairs the budget allows, without the product (channels up to 2^31 - 1).
+  const int64_t pairs = kMaxPartialFloats / (16 * static_cast<int64_t>(get_num_threads()));
   return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= kMinTiles &&
-         16 * p.in_channels * p.out_channels * get_num_threads() <= kMaxPartialFloats;
+         p.in_channels <= pairs / p.out_channels;
 }
 
 bool conv2d_backward_filter_winograd(const conv2d_params& p, const float* dy, const float* x, float* dw) {
