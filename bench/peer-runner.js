@@ -19,7 +19,7 @@ const PEERS = {
 function budget(peerName) {
   return peerName === 'convkit-ts' || peerName === 'tfjs-cpu'
     ? { warmup: 1, minRuns: 3, minMs: 300, maxMs: 3000 }
-    : { warmup: 3, minRuns: 7, minMs: 500, maxMs: 4000 };
+    : { warmup: 3, warmupMs: 200, minRuns: 7, minMs: 500, maxMs: 4000 };
 }
 
 async function main() {
