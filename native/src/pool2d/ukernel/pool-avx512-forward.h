@@ -105,7 +105,11 @@ void taps_nchw(const pool2d_params& p, const float* buf, const float* inv, float
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_i32gather_ps(idx, buf + kw * dw, 4));
     }
     if (!kMax) acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + ow0));
-    _mm512_mask_storeu_ps(yrow + ow0, m, acc);
+    if (ow0 + 16 <= OW) {
+      _mm512_storeu_ps(yrow + ow0, acc);  // whole block: a plain store (see row_s1_fused)
+    } else {
+      _mm512_mask_storeu_ps(yrow + ow0, m, acc);
+    }
   }
 }
 
@@ -143,9 +147,16 @@ void row_s1_fused(const float* const* r, const pool2d_params& p, const lane_shif
     } else {
       for (int64_t kw = 1; kw < KW; ++kw) acc = fold<kMax>(acc, _mm512_permutex2var_ps(cur, sh.v[kw * dw], next));
     }
-    const __mmask16 m = tail_mask(OW - 16 * ob);
-    if (!kMax) acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + 16 * ob));
-    _mm512_mask_storeu_ps(yrow + 16 * ob, m, acc);
+    // Whole blocks by plain stores: a masked store to a line not yet in cache stalled here
+    // (avg 3x3 over 64 x 56 x 56, NCHW: 20% of the kernel's samples on the store).
+    if (16 * ob + 16 <= OW) {
+      if (!kMax) acc = _mm512_mul_ps(acc, _mm512_loadu_ps(inv + 16 * ob));
+      _mm512_storeu_ps(yrow + 16 * ob, acc);
+    } else {
+      const __mmask16 m = tail_mask(OW - 16 * ob);
+      if (!kMax) acc = _mm512_mul_ps(acc, _mm512_maskz_loadu_ps(m, inv + 16 * ob));
+      _mm512_mask_storeu_ps(yrow + 16 * ob, m, acc);
+    }
     cur = next;
   }
 }
