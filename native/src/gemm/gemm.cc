@@ -351,8 +351,9 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   // 4 KB apart share L1 sets, and a long K's panel outgrows L1): a 256 -> 64 1x1 NCHW conv,
   // 64 x 3136 x 256, 0.63-0.67 ms packed, 0.54-0.57 in place; 48 x 3136 x 256 0.51-0.53 ->
   // 0.38-0.40; 64 x 3136 x 768 1.97-1.99 -> 1.70-1.73; but 64 x 4096 x 768 2.61-2.67 ->
-  // 2.76-3.03 and 64 x 1024 x 1024 0.77 -> 0.91-1.14.
-  const bool b_direct_short_k = m <= 2 * kDirectBMaxM && k <= kDirectBMaxK && ldb % 1024 != 0;
+  // 2.76-3.03 and 64 x 1024 x 1024 0.77 -> 0.91-1.14. AVX-512's plan only (a panel row of 32
+  // floats, two lines): at AVX2 (16 floats, one line a row) the 1x1 conv went 1.31-1.39 -> 2.08.
+  const bool b_direct_short_k = m <= 2 * kDirectBMaxM && k <= kDirectBMaxK && ldb % 1024 != 0 && NR >= 32;
   const bool b_direct = !a_direct && plan.ukernel_cols != nullptr && bpre == nullptr && !trans_b &&
                         (m <= kDirectBMaxM || (threads > 1 && m <= 2 * kDirectBMaxM) || b_direct_short_k);
 
