@@ -75,16 +75,11 @@ void output_transform(const float* m, int64_t ks, float* out, int64_t step) {
 }  // namespace
 
 bool use_winograd_dw(const conv2d_params& p) {
-  if (!winograd_supported(p)) return false;
-  const conv_algo algo = get_conv2d_config().algo;
-  if (algo != conv_algo::automatic) return algo == conv_algo::winograd;
-  const winograd_config& cfg = get_winograd_config();
-  if (!cfg.preferred) return false;
-  const int64_t tiles = p.batch * ((p.out_height + 1) / 2) * ((p.out_width + 1) / 2);
+  if (!winograd_wanted(p, kMinTiles)) return false;
+  if (get_conv2d_config().algo == conv_algo::winograd) return true;  // forced: no budget
   // Cin * Cout <= the pairs the budget allows, without the product (channels up to 2^31 - 1).
   const int64_t pairs = kMaxPartialFloats / (16 * static_cast<int64_t>(get_num_threads()));
-  return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= kMinTiles &&
-         p.in_channels <= pairs / p.out_channels;
+  return p.in_channels <= pairs / p.out_channels;
 }
 
 bool conv2d_backward_filter_winograd(const conv2d_params& p, const float* dy, const float* x, float* dw) {

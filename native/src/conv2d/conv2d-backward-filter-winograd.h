@@ -7,7 +7,8 @@ namespace convkit {
 
 // Whether conv2d_backward_filter takes it: the forward's Winograd shapes (3x3, stride 1,
 // dilation 1, groups 1) where its config prefers it, with as many channels as the forward
-// asks, enough tiles, and the threads' transformed sums (16 * Cin * Cout floats each) in 24 MB. CONVKIT_CONV_ALGO=igemm turns it off, =winograd forces it (tests).
+// asks, enough tiles, and the threads' transformed sums (16 * Cin * Cout floats each) in
+// 24 MB. CONVKIT_CONV_ALGO=igemm turns it off, =winograd forces it (tests).
 bool use_winograd_dw(const conv2d_params& p);
 
 // dw (no db) for a winograd_supported p. Returns false when a value came out Inf or NaN:

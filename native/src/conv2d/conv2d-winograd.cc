@@ -96,15 +96,17 @@ bool winograd_supported(const conv2d_params& p) {
          p.out_width >= 1 && p.batch >= 1 && p.in_channels >= 1 && p.out_channels >= 1;
 }
 
-bool use_winograd(const conv2d_params& p) {
+bool winograd_wanted(const conv2d_params& p, int64_t min_tiles) {
   if (!winograd_supported(p)) return false;
   const conv_algo algo = get_conv2d_config().algo;
   if (algo != conv_algo::automatic) return algo == conv_algo::winograd;
   const winograd_config& cfg = get_winograd_config();
   if (!cfg.preferred) return false;
   const int64_t tiles = p.batch * ((p.out_height + 1) / 2) * ((p.out_width + 1) / 2);
-  return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= cfg.min_tiles;
+  return std::min(p.in_channels, p.out_channels) >= cfg.min_channels && tiles >= min_tiles;
 }
+
+bool use_winograd(const conv2d_params& p) { return winograd_wanted(p, get_winograd_config().min_tiles); }
 
 int64_t winograd_packed_size(const conv2d_params& p) {
   const int64_t Cin = p.in_channels, rc = get_gemm_plan().nr;

@@ -21,6 +21,9 @@ bool winograd_supported(const conv2d_params& p);
 // measured faster than the implicit GEMM). CONVKIT_CONV_ALGO=igemm turns it off,
 // CONVKIT_CONV_ALGO=winograd takes it for every supported shape (A/B runs, tests).
 bool use_winograd(const conv2d_params& p);
+// The same choice with another tile threshold (the filter gradient's): forced or refused by
+// CONVKIT_CONV_ALGO as above, else supported, preferred, channels and min_tiles tiles.
+bool winograd_wanted(const conv2d_params& p, int64_t min_tiles);
 
 // conv2d's contract, for winograd_supported shapes only. IEEE specials: an Inf or NaN in x or
 // w spreads through the 4x4 transforms to all four outputs of every tile that reads it (and
