@@ -16,15 +16,14 @@
 //    call); then the micro-kernel adds each panel pair's [MR, NR] product into M (beta 1,
 //    K = the chunk's tiles). (B read in place, [k][tile][Cin] with the plan's ukernel_cols and
 //    one input transform call per tile, measured the same: not kept.)
-//  - NCHW images are transposed to NHWC first, per image, in the thread's own buffers.
+//  - NCHW images are transposed to NHWC first, per image, in the thread's own buffers (an
+//    image whose tiles two ranges share is transposed by both).
 // Inf or NaN in dy or x spreads through the transforms to every tap, so a non-finite result
 // sends the call back to the caller's direct path (see conv2d_backward_filter_winograd).
 #include "conv2d/conv2d-backward-filter-winograd.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
-#include <cstring>
 
 #include "conv2d/conv2d-winograd.h"
 #include "convkit/parallel.h"
@@ -106,74 +105,83 @@ bool conv2d_backward_filter_winograd(const conv2d_params& p, const float* dy, co
   float* partial = partial_space().get(static_cast<size_t>(parts * 16 * mks));
   const int64_t P = H * W, OP = OH * OW;
 
+  // One range's thread state: its panels, and for NCHW its NHWC copies of one image.
+  struct range_state {
+    float* a;
+    float* b;
+    float* img;
+    int64_t img_n;  // the image img holds (-1: none yet)
+  };
+  // Tile t's transforms into column l of the chunk's panels: its 4x4 input patch (zeros outside
+  // the image) through the forward's input transform into B, its 2x2 dy tile (zeros past the
+  // last output row / column) through the dy transform into A.
+  auto transform_tile = [&](range_state& st, int64_t t, int64_t l) {
+    const int64_t n = t / per_image, r = t % per_image, th = r / TW, tw = r % TW;
+    const float* xs = x + n * P * Cin;     // image n, NHWC
+    const float* ds = dy + n * OP * Cout;  // its dy, NHWC
+    if (!nhwc) {
+      if (st.img_n != n) {  // [C][pixels] -> [pixels][C], 8 channels at a time
+        for (int64_t c = 0; c < Cin; c += 8) {
+          transpose_rows(P, x + (n * Cin + c) * P, P, st.img + c, Cin, std::min<int64_t>(8, Cin - c), plan.pack_t8);
+        }
+        for (int64_t c = 0; c < Cout; c += 8) {
+          transpose_rows(OP, dy + (n * Cout + c) * OP, OP, st.img + P * Cin + c, Cout,
+                         std::min<int64_t>(8, Cout - c), plan.pack_t8);
+        }
+        st.img_n = n;
+      }
+      xs = st.img;
+      ds = st.img + P * Cin;
+    }
+    const float* xp[16];
+    const int64_t ih0 = th * 2 - p.pad_top, iw0 = tw * 2 - p.pad_left;
+    for (int i = 0; i < 4; ++i) {
+      for (int j = 0; j < 4; ++j) {
+        const int64_t ih = ih0 + i, iw = iw0 + j;
+        xp[i * 4 + j] = ih >= 0 && ih < H && iw >= 0 && iw < W ? xs + (ih * W + iw) * Cin : nullptr;
+      }
+    }
+    const float* dp[4];
+    for (int q = 0; q < 4; ++q) {
+      const int64_t oh = th * 2 + q / 2, ow = tw * 2 + q % 2;
+      dp[q] = oh < OH && ow < OW ? ds + (oh * OW + ow) * Cout : nullptr;
+    }
+    for (int64_t cp = 0; cp < cipan; ++cp) {
+      const int64_t ch0 = cp * NR;
+      const float* src[16];
+      for (int k = 0; k < 16; ++k) src[k] = xp[k] != nullptr ? xp[k] + ch0 : nullptr;
+      in_fn(src, std::min(NR, Cin - ch0), st.b + (cp * tc + l) * NR, bks);
+    }
+    dy_fn(dp, Cout, st.a + l * MR, aks, MR, tc * MR);
+  };
+
   parallel_for(parts, [&](int64_t lo, int64_t hi) {
     for (int64_t part = lo; part < hi; ++part) {
       float* m = partial + part * 16 * mks;
       std::fill(m, m + 16 * mks, 0.0f);
+      range_state st{a_space.get(static_cast<size_t>(16 * aks)), b_space.get(static_cast<size_t>(16 * bks)),
+                     nhwc ? nullptr : image_space.get(static_cast<size_t>(P * Cin + OP * Cout)), -1};
+      // The last panels' lanes past Cout (A) and Cin (B): zero once, the transforms never
+      // write them.
+      for (int k = 0; k < 16; ++k) {
+        for (int64_t l = 0; l < tc; ++l) {
+          float* da = st.a + k * aks + ((copan - 1) * tc + l) * MR;
+          std::fill(da + (Cout - (copan - 1) * MR), da + MR, 0.0f);
+          float* db = st.b + k * bks + ((cipan - 1) * tc + l) * NR;
+          std::fill(db + (Cin - (cipan - 1) * NR), db + NR, 0.0f);
+        }
+      }
       const int64_t t_begin = total * part / parts, t_end = total * (part + 1) / parts;
-      float* a = a_space.get(static_cast<size_t>(16 * aks));
-      float* b = b_space.get(static_cast<size_t>(16 * bks));
-      float* img = nhwc ? nullptr : image_space.get(static_cast<size_t>(P * Cin + OP * Cout));
-      int64_t img_n = -1;  // the image whose NHWC copies img holds
       for (int64_t c0 = t_begin; c0 < t_end; c0 += tc) {
         const int64_t cnt = std::min(tc, t_end - c0);
-        for (int64_t l = 0; l < cnt; ++l) {
-          const int64_t t = c0 + l, n = t / per_image, r = t % per_image;
-          const int64_t th = r / TW, tw = r % TW;
-          const float* xs = x + n * P * Cin;     // image n, NHWC
-          const float* ds = dy + n * OP * Cout;  // its dy, NHWC
-          if (!nhwc) {
-            if (img_n != n) {  // [C][pixels] -> [pixels][C], 8 channels at a time
-              for (int64_t c = 0; c < Cin; c += 8) {
-                transpose_rows(P, x + (n * Cin + c) * P, P, img + c, Cin, std::min<int64_t>(8, Cin - c), plan.pack_t8);
-              }
-              for (int64_t c = 0; c < Cout; c += 8) {
-                transpose_rows(OP, dy + (n * Cout + c) * OP, OP, img + P * Cin + c, Cout,
-                               std::min<int64_t>(8, Cout - c), plan.pack_t8);
-              }
-              img_n = n;
-            }
-            xs = img;
-            ds = img + P * Cin;
-          }
-          // The 4x4 input patch (zeros outside the image) and the 2x2 dy tile (zeros past
-          // the last output row / column).
-          const float* xp[16];
-          const int64_t ih0 = th * 2 - p.pad_top, iw0 = tw * 2 - p.pad_left;
-          for (int i = 0; i < 4; ++i) {
-            for (int j = 0; j < 4; ++j) {
-              const int64_t ih = ih0 + i, iw = iw0 + j;
-              xp[i * 4 + j] = ih >= 0 && ih < H && iw >= 0 && iw < W ? xs + (ih * W + iw) * Cin : nullptr;
-            }
-          }
-          const float* dp[4];
-          for (int q = 0; q < 4; ++q) {
-            const int64_t oh = th * 2 + q / 2, ow = tw * 2 + q % 2;
-            dp[q] = oh < OH && ow < OW ? ds + (oh * OW + ow) * Cout : nullptr;
-          }
-          for (int64_t cp = 0; cp < cipan; ++cp) {
-            const int64_t ch0 = cp * NR, cc = std::min(NR, Cin - ch0);
-            const float* src[16];
-            for (int k = 0; k < 16; ++k) src[k] = xp[k] != nullptr ? xp[k] + ch0 : nullptr;
-            float* d = b + (cp * tc + l) * NR;
-            in_fn(src, cc, d, bks);
-            if (cc < NR) {
-              for (int k = 0; k < 16; ++k) std::fill(d + k * bks + cc, d + k * bks + NR, 0.0f);
-            }
-          }
-          dy_fn(dp, Cout, a + l * MR, aks, MR, tc * MR);
-          if (Cout < Cop) {  // the last panel's rows past Cout
-            float* d = a + ((copan - 1) * tc + l) * MR;
-            for (int k = 0; k < 16; ++k) std::fill(d + k * aks + Cout % MR, d + k * aks + MR, 0.0f);
-          }
-        }
+        for (int64_t l = 0; l < cnt; ++l) transform_tile(st, c0 + l, l);
         // M[k] [Cop, Cip] += dyT[k]^T . V[k] over the chunk's tiles; a B panel stays in L1
         // across the A panels.
         for (int k = 0; k < 16; ++k) {
           for (int64_t bp = 0; bp < cipan; ++bp) {
-            const float* bpanel = b + k * bks + bp * tc * NR;
+            const float* bpanel = st.b + k * bks + bp * tc * NR;
             for (int64_t ap = 0; ap < copan; ++ap) {
-              plan.ukernel(cnt, a + k * aks + ap * tc * MR, bpanel, m + k * mks + ap * MR * Cip + bp * NR, Cip,
+              plan.ukernel(cnt, st.a + k * aks + ap * tc * MR, bpanel, m + k * mks + ap * MR * Cip + bp * NR, Cip,
                            1.0f, 1.0f);
             }
           }
