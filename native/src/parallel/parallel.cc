@@ -20,8 +20,9 @@
 // process needs its core: it goes to sleep as soon as more threads are runnable than there
 // are cores (Linux: /proc/loadavg's count, asked every kYieldEveryMicros, read at most every
 // kLoadEveryMicros), or a yield of its core, every kYieldEveryMicros, took longer than
-// kYieldTakenMicros (another thread ran there meanwhile). Yielding alone was not enough: next to onnxruntime in one process its runs took
-// up to 1.8x as long, its threads left waiting on the other core's queue.
+// kYieldTakenMicros (another thread ran there meanwhile). Yielding alone was not enough: next
+// to onnxruntime in one process its runs took up to 1.8x as long, its threads left waiting on
+// the other core's queue.
 // CONVKIT_WORKER_WARM_MS=n sets the window (0: sleep after kSpinMicros, as before).
 //
 // Sharing the machine. Two kinds of pool threads, by what the JS thread does meanwhile:

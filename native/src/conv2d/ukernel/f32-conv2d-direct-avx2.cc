@@ -22,9 +22,9 @@
 namespace convkit {
 namespace {
 
-// Channels [c0, c0 + 4) of the block (w's lanes c0.. of each tap's 8, bias[c0..]) over
-// NV vectors of positions from i0, the last one masked by `last` (all lanes where the
-// block is whole, and then loaded and stored plainly): 4 x NV accumulators.
+// Four channels of the block (w and bias point at the first; each tap's weights are 8 apart)
+// over NV vectors of positions from i0, the last one masked by `last` when Masked (else every
+// vector loaded and stored plainly): 4 x NV accumulators.
 template <int NV, bool Masked>
 inline void direct_block(int64_t kd, const int64_t* tap, const float* w, const float* x, int64_t i0, __m256i last,
                          float* y, int64_t ldy, int64_t rows, const float* bias, bool relu) {

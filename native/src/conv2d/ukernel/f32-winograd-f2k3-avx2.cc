@@ -1,9 +1,10 @@
 // Winograd F(2x2, 3x3) transforms, AVX2 build, vectorized over channels (8 per ymm; a channel
 // tail by the portable transforms, which do the same arithmetic in the same order, so any
-// split gives the same sums). Contracts in conv2d/ukernel/ukernels.h. The output transform
-// writes act-free sums (with the bias) and hands residual and activation to the AVX2 conv
-// epilogue over the tile's rows while they are in L1.
-// Compiled with the AVX2 flags; everything here has internal linkage but the three entries.
+// split gives the same sums; the filter gradient's dy transform masks its tails instead).
+// Contracts in conv2d/ukernel/ukernels.h. The output transform writes act-free sums (with the
+// bias) and hands residual and activation to the AVX2 conv epilogue over the tile's rows while
+// they are in L1. Compiled with the AVX2 flags; everything here has internal linkage but the
+// four entries.
 #include "util/x86-intrinsics.h"
 
 #include <algorithm>

@@ -199,8 +199,8 @@ void f32_dwconv_ukernel_1x32__avx2(int64_t kd, const int64_t* tap, const float* 
 // f32_dwconv_nhwc_row_fn, up to 4 vectors of 8 channels (ukernel/f32-dwconv-avx2.cc).
 void f32_dwconv_nhwc_row__avx2(const conv2d_params& p, const float* x_n, const float* wt, const float* b, int64_t oh,
                                float* yrow, const float* rrow);
-// winograd_*_fn over 8 channels per vector, the tail by the portable transforms
-// (ukernel/f32-winograd-f2k3-avx2.cc).
+// winograd_*_fn over 8 channels per vector, the tail by the portable transforms (the dy
+// transform's masked) (ukernel/f32-winograd-f2k3-avx2.cc).
 void f32_winograd_f2k3_input__avx2(const float* const* src, int64_t cc, float* dst, int64_t ldk);
 void f32_winograd_f2k3_dy__avx2(const float* const* src, int64_t cc, float* dst, int64_t ldk,
                                 int64_t panel, int64_t pstride);
