@@ -56,38 +56,20 @@ inline void block(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, c
   }
 }
 
-// Blocks of R positions from position i while R fit, then (R / 2 >= 3) of R / 2; returns the
-// position after them.
-template <int NV, int R, int SC, int M>
-int64_t blocks_from(int64_t i, int64_t kd, const int64_t* tap, const float* wc, int64_t ldw, const float* x,
-                    int64_t sc, int64_t n, const float* bc, const __mmask16* mk, int64_t c0, int64_t ldy, float* y,
-                    const float* res, activation act) {
-  const int64_t step = SC > 0 ? SC : sc;
-  for (; i + R <= n; i += R) {
-    block<NV, R, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * ldy + c0, ldy,
-                        res != nullptr ? res + i * ldy + c0 : nullptr, act);
-  }
-  if constexpr (R / 2 >= 3) {
-    return blocks_from<NV, R / 2, SC, M>(i, kd, tap, wc, ldw, x, sc, n, bc, mk, c0, ldy, y, res, act);
-  }
-  return i;
-}
-
-// One vector of channels (NV 1): the last t < 24 positions of a row in one block of exactly t
-// (T counts down to t), so a row of 10 (LeNet's second conv, NHWC) is one block of 10 FMA
-// chains, not 6 + 3 + 1 (a short block is bound by the FMA's latency, not its rate).
-template <int T, int SC, int M>
+// The last t < MR positions of a row in one block of exactly t (T counts down to t), so a row
+// of 10 (LeNet's second conv, NHWC, one vector of channels) is one block of 10 FMA chains, not
+// 6 + 3 + 1 (a short block is bound by the FMA's latency, not its rate).
+template <int NV, int T, int SC, int M>
 void exact_tail(int64_t t, int64_t kd, const int64_t* tap, const float* wc, int64_t ldw, const float* x,
                 int64_t sc, const float* bc, const __mmask16* mk, int64_t ldy, float* y, const float* res,
                 activation act) {
-  if (t == T) return block<1, T, SC, M>(kd, tap, wc, ldw, x, sc, bc, mk, y, ldy, res, act);
-  if constexpr (T > 1) exact_tail<T - 1, SC, M>(t, kd, tap, wc, ldw, x, sc, bc, mk, ldy, y, res, act);
+  if (t == T) return block<NV, T, SC, M>(kd, tap, wc, ldw, x, sc, bc, mk, y, ldy, res, act);
+  if constexpr (T > 1) exact_tail<NV, T - 1, SC, M>(t, kd, tap, wc, ldw, x, sc, bc, mk, ldy, y, res, act);
 }
 
 // One output row, channels [c0, c0 + 16 * NV) (the last vector masked to cout): blocks of MR
-// positions, the tail in one block of its length (NV 1), or in blocks of MR / 2, MR / 4, ...
-// (at least 3) then one position at a time. Each position's sums are the same FMAs in the same
-// order whatever its block.
+// positions, the tail in one block of its length. Each position's sums are the same FMAs in the
+// same order whatever its block.
 template <int NV, int SC, int M>
 void row(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, const float* x, int64_t sc, int64_t n,
          const float* bias, int64_t c0, int64_t cout, int64_t ldy, float* y, const float* res, activation act) {
@@ -97,22 +79,14 @@ void row(int64_t kd, const int64_t* tap, const float* w, int64_t ldw, const floa
   const float* wc = w + c0;
   const float* bc = bias + c0;
   const int64_t step = SC > 0 ? SC : sc;
-  if constexpr (NV == 1) {
-    int64_t i = 0;
-    for (; i + MR <= n; i += MR) {
-      block<1, MR, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * ldy + c0, ldy,
-                          res != nullptr ? res + i * ldy + c0 : nullptr, act);
-    }
-    if (i < n) {
-      exact_tail<MR - 1, SC, M>(n - i, kd, tap, wc, ldw, x + i * step, sc, bc, mk, ldy, y + i * ldy + c0,
-                                res != nullptr ? res + i * ldy + c0 : nullptr, act);
-    }
-    return;
+  int64_t i = 0;
+  for (; i + MR <= n; i += MR) {
+    block<NV, MR, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * ldy + c0, ldy,
+                         res != nullptr ? res + i * ldy + c0 : nullptr, act);
   }
-  int64_t i = blocks_from<NV, MR, SC, M>(0, kd, tap, wc, ldw, x, sc, n, bc, mk, c0, ldy, y, res, act);
-  for (; i < n; ++i) {
-    block<NV, 1, SC, M>(kd, tap, wc, ldw, x + i * step, sc, bc, mk, y + i * ldy + c0, ldy,
-                        res != nullptr ? res + i * ldy + c0 : nullptr, act);
+  if (i < n) {
+    exact_tail<NV, MR - 1, SC, M>(n - i, kd, tap, wc, ldw, x + i * step, sc, bc, mk, ldy, y + i * ldy + c0,
+                                  res != nullptr ? res + i * ldy + c0 : nullptr, act);
   }
 }
 
