@@ -235,7 +235,7 @@ TEST(direct_tile_to_nhwc) {
 // the first interior column (0, 1, 2 and asymmetric), bias and ReLU.
 TEST(depthwise_kxk_nhwc_blocks) {
   const int64_t channels[] = {1, 7, 16, 17, 31, 32, 33, 48, 65};
-  const int64_t widths[] = {1, 2, 3, 4, 7, 20, 41};
+  const int64_t widths[] = {1, 2, 3, 4, 7, 12, 13, 20, 29, 41};  // interiors around the blocks of 8 and 12
   const int64_t pads[][2] = {{0, 0}, {1, 1}, {0, 1}, {2, 1}};
   int i = 0;
   for (int64_t k : {3, 5}) {

@@ -20,7 +20,7 @@ namespace {
 template <int P, int NV, bool Full, int M>
 inline void store_pixels(const __m512 (&acc)[P][NV], const __mmask16* m, int np, int64_t ow0, int64_t C, int64_t c0,
                          float* yrow, const float* rrow, activation act) {
-#pragma GCC unroll 4
+#pragma GCC unroll 16
   for (int i = 0; i < P; ++i) {
     if (i >= np) break;
     float* yv = yrow + (ow0 + i) * C + c0;
@@ -165,10 +165,79 @@ inline void dwkxk_pixels_all_channels(const conv2d_params& p, const float* const
   for (; c0 < C; c0 += 16) dwkxk_pixels<K, 1, P, false, M, AllTaps>(p, rows, wt, b, c0, ow0, yrow, rrow, t);
 }
 
-// The interior columns [ow, ow_hi) of a row: 4 at a time, then 3, 2 or 1.
+// P interior pixels of stride S (1 or 2) with each input column loaded once per kernel row:
+// column j of the window feeds pixel i = (j - kw) / S with tap kw, for every kw with j - kw a
+// multiple of S in [0, S (P - 1)]; the kernel row's K NV weight vectors stay in registers.
+// dwkxk_pixels loads each pixel's K K input vectors itself (at stride 1 K times as many loads).
+// 1 thread, 64-byte aligned x and y (scratch dwa.cc), 4-pixel blocks -> these: 56 x 56 x 144
+// 3x3 0.115-0.117 -> 0.101 ms, 112 x 112 x 96 0.31-0.32 -> 0.28-0.30, 14 x 14 x 384 0.019-0.021
+// -> 0.018, 112 x 112 x 32 even. Each pixel's sum runs over (kh, kw) in order, as there.
+template <int K, int S, int NV, int P, bool Full, int M, bool AllTaps>
+inline void dwkxk_pixels_reuse(const conv2d_params& p, const float* const* rows, const float* wt, const float* b,
+                               int64_t c0, int64_t ow0, float* yrow, const float* rrow, tap_range t) {
+  if (AllTaps) t = tap_range{0, K, 0, K};
+  const int64_t C = p.in_channels, pl = p.pad_left;
+  __mmask16 m[NV];
+  __m512 acc[P][NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    m[v] = tail_mask(C - c0 - 16 * v);
+    const __m512 bv = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (int i = 0; i < P; ++i) acc[i][v] = bv;
+  }
+  auto load = [&](const float* q, int v) { return Full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m[v], q); };
+  constexpr int J = S * (P - 1) + K;  // input columns of the P pixels
+  for (int kh = t.kh_lo; kh < t.kh_hi; ++kh) {
+    const float* xq = rows[kh] + (ow0 * S - pl) * C + c0;
+    const float* wq = wt + kh * K * C + c0;
+    __m512 wk[K][NV];
+#pragma GCC unroll 5
+    for (int kw = 0; kw < K; ++kw) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) wk[kw][v] = load(wq + kw * C + 16 * v, v);
+    }
+#pragma GCC unroll 40
+    for (int j = 0; j < J; ++j, xq += C) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        const __m512 xv = load(xq + 16 * v, v);
+#pragma GCC unroll 5
+        for (int kw = 0; kw < K; ++kw) {
+          const int d = j - kw;
+          if (d < 0 || d % S != 0 || d / S >= P) continue;
+          acc[d / S][v] = _mm512_fmadd_ps(wk[kw][v], xv, acc[d / S][v]);
+        }
+      }
+    }
+  }
+  store_pixels<P, NV, Full, M>(acc, m, P, ow0, C, c0, yrow, rrow, p.act);
+}
+
+// Every channel of P pixels from ow0 by dwkxk_pixels_reuse: full blocks of NV vectors, then the
+// masked rest one vector at a time.
+template <int K, int S, int NV, int P, int M, bool AllTaps>
+inline void dwkxk_reuse_all_channels(const conv2d_params& p, const float* const* rows, const float* wt,
+                                     const float* b, int64_t ow0, float* yrow, const float* rrow, tap_range t) {
+  const int64_t C = p.in_channels;
+  int64_t c0 = 0;
+  for (; c0 + 16 * NV <= C; c0 += 16 * NV) {
+    dwkxk_pixels_reuse<K, S, NV, P, true, M, AllTaps>(p, rows, wt, b, c0, ow0, yrow, rrow, t);
+  }
+  for (; c0 < C; c0 += 16) dwkxk_pixels_reuse<K, S, 1, P, false, M, AllTaps>(p, rows, wt, b, c0, ow0, yrow, rrow, t);
+}
+
+// The interior columns [ow, ow_hi) of a row: at stride 1 or 2 blocks of 8 (3x3) or 12 (5x5)
+// pixels by dwkxk_pixels_reuse, then 4 at a time, then 3, 2 or 1.
 template <int K, int NV, int M, bool AllTaps>
 inline void dwkxk_interior(const conv2d_params& p, const float* const* rows, const float* wt, const float* b,
                            int64_t ow, int64_t ow_hi, float* yrow, const float* rrow, tap_range t) {
+  constexpr int PR = K == 3 ? 8 : 12;
+  if (p.stride_w == 1) {
+    for (; ow + PR <= ow_hi; ow += PR) dwkxk_reuse_all_channels<K, 1, NV, PR, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t);
+  } else if (p.stride_w == 2) {
+    for (; ow + PR <= ow_hi; ow += PR) dwkxk_reuse_all_channels<K, 2, NV, PR, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t);
+  }
   for (; ow + 4 <= ow_hi; ow += 4) dwkxk_pixels_all_channels<K, NV, 4, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t);
   switch (ow_hi - ow) {
     case 3: dwkxk_pixels_all_channels<K, NV, 3, M, AllTaps>(p, rows, wt, b, ow, yrow, rrow, t); break;
