@@ -13,7 +13,11 @@
 //   name is printed. Each output is checked against convkit's (max |diff| / max |y|).
 // GEMM (row-major C = A B, every suite shape): convkit::sgemm against dnnl_sgemm.
 //   onednn-peer [filter] [--threads N] [--rounds R]
-// Threads: convkit's pool and oneDNN's OpenMP team are both set to N (default 1).
+// Threads: convkit's pool and oneDNN's OpenMP team are both set to N (default 1). At N > 1 the
+// two pools are each other's neighbours: OpenMP's threads spin-wait after each region by
+// default, and convkit's pool then takes no helper for the core they occupy (parallel.cc's
+// neighbour check), so convkit runs on about one core; OMP_WAIT_POLICY=passive makes them sleep
+// instead (the comparison of two pools on an otherwise idle machine).
 #include <dnnl.hpp>
 #include <omp.h>
 
@@ -254,9 +258,10 @@ int main(int argc, char** argv) {
   convkit::set_num_threads(threads);
   omp_set_num_threads(threads);
   const dnnl_version_t* v = dnnl_version();
-  std::printf("onednn-peer: convkit isa %s, oneDNN %d.%d.%d (cpu runtime %s), %d thread(s)\n",
+  const char* wait = std::getenv("OMP_WAIT_POLICY");
+  std::printf("onednn-peer: convkit isa %s, oneDNN %d.%d.%d (cpu runtime %s, OMP_WAIT_POLICY %s), %d thread(s)\n",
               convkit::isa_name(convkit::active_isa()), v->major, v->minor, v->patch,
-              v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other", threads);
+              v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other", wait != nullptr ? wait : "unset", threads);
   bench_conv(filter, rounds);
   bench_gemm(filter, rounds);
   return 0;
