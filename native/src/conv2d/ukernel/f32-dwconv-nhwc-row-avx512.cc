@@ -101,6 +101,19 @@ inline void dw_nhwc_block(const conv2d_params& p, const float* x_n, const float*
   }
 }
 
+// The channel masks of the NV vectors from channel c0 (of C), and P pixels' sums started at
+// the bias (zero without one).
+template <int P, int NV>
+inline void start_pixels(int64_t C, int64_t c0, const float* b, __mmask16 (&m)[NV], __m512 (&acc)[P][NV]) {
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    m[v] = tail_mask(C - c0 - 16 * v);
+    const __m512 bv = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (int i = 0; i < P; ++i) acc[i][v] = bv;
+  }
+}
+
 // The taps of a K x K kernel (dilation 1) that one call sums: kernel rows [kh_lo, kh_hi) and
 // columns [kw_lo, kw_hi), the ones whose input lies inside the image.
 struct tap_range {
@@ -126,13 +139,7 @@ inline void dwkxk_pixels(const conv2d_params& p, const float* const* rows, const
   const activation act = p.act;
   __mmask16 m[NV];
   __m512 acc[P][NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v) {
-    m[v] = tail_mask(C - c0 - 16 * v);
-    const __m512 bv = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
-#pragma GCC unroll 4
-    for (int i = 0; i < P; ++i) acc[i][v] = bv;
-  }
+  start_pixels<P, NV>(C, c0, b, m, acc);
   auto load = [&](const float* q, int v) { return Full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m[v], q); };
   // Taps in plain loops (unrolled, their 4 K K addresses spilled the pointer registers): per tap
   // one pointer into x and one into w, the pixels at multiples of S * C from it.
@@ -179,13 +186,7 @@ inline void dwkxk_pixels_reuse(const conv2d_params& p, const float* const* rows,
   const int64_t C = p.in_channels, pl = p.pad_left;
   __mmask16 m[NV];
   __m512 acc[P][NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v) {
-    m[v] = tail_mask(C - c0 - 16 * v);
-    const __m512 bv = b != nullptr ? _mm512_maskz_loadu_ps(m[v], b + c0 + 16 * v) : _mm512_setzero_ps();
-#pragma GCC unroll 16
-    for (int i = 0; i < P; ++i) acc[i][v] = bv;
-  }
+  start_pixels<P, NV>(C, c0, b, m, acc);
   auto load = [&](const float* q, int v) { return Full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m[v], q); };
   constexpr int J = S * (P - 1) + K;  // input columns of the P pixels
   for (int kh = t.kh_lo; kh < t.kh_hi; ++kh) {
