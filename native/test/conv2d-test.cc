@@ -771,13 +771,13 @@ TEST(prepacked_pointwise_fused_epilogue_bits) {
 
 // Every conv path (the hook asserts which ran, at AVX-512), every activation, residual on
 // and off, both layouts, 1 and all threads; at every ISA level (ctest's CONVKIT_ISA runs).
-// The direct NHWC row kernel's tails (small Cin, AVX-512): every row length from 1 to 50 with
-// 9, 12, 16, 20, 40 and 70 output channels (MR = 24 positions, the tail one block of its length;
-// MR = 12 and 6, blocks of MR / 2, MR / 4, ... down to 3, then single positions), bias and ReLU,
-// and with a residual and SiLU.
+// The direct NHWC row kernel's tails (small Cin; AVX-512 and AVX2): every row length from 1 to
+// 50 with 5 to 70 output channels (AVX-512: MR = 24, 12 and 6 positions for 1, 2 and 4 vectors;
+// AVX2: 12 and 6 for 1 and 2, passes of 16 channels, the last vector masked; the tail one block
+// of its length), bias and ReLU, and with a residual and SiLU (AVX2: the epilogue after).
 TEST(direct_nhwc_row_tails) {
   for (int64_t w = 1; w <= 50; ++w) {
-    for (int64_t cout : {9, 12, 16, 20, 40, 70}) {
+    for (int64_t cout : {5, 8, 9, 12, 16, 20, 40, 70}) {
       const shape s{1, 3, 3, w, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true, w % 2 == 0};
       check_conv(s);
       const convkit::conv_path path = check_fused(s, convkit::activation::silu, true);

@@ -31,6 +31,9 @@ struct conv2d_config {
   // from a padded NHWC copy and written as pixels. Null: those take `direct` (and its
   // transposes) like NCHW ones.
   f32_conv2d_direct_nhwc_row_fn direct_nhwc;
+  // Its vector width in channels: it takes layers of more than half a vector of output channels
+  // (fewer leave most lanes idle; `direct`'s planar tiles of 8 channels then win).
+  int64_t direct_nhwc_lanes;
   // Implicit GEMM: packs a position panel from the padded copy (never null).
   f32_igemm_pack_panel_fn pack_panel;
   // One padded row, stride 1, in one pass. Null: the element loops of pack_padded_rows.

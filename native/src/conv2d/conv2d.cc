@@ -346,15 +346,17 @@ void conv2d_direct(const conv2d_params& p, const float* x, const float* w, const
 // [KH*KW*Cin][ldw] (channels in the lanes). Against `direct` (planar copy, 8-channel tiles
 // transposed into pixels), 1 / 2 threads: 3 -> 32 3x3/2 at 224 0.23 -> 0.13 ms; 16 -> 64 3x3
 // at 55 0.30 -> 0.26 / 0.20 -> 0.15 ms; 16 -> 32 3x3/2 at 28 27 -> 15 / 38 -> 15 us; 8 -> 32
-// 3x3 at 56 even. Not for one planar block of output channels (Cout <= 8): the row kernel
-// fills 16 lanes with them, the planar tiles 8 with no waste: 3 -> 8 5x5 at 64 (the suite's
+// 3x3 at 56 even. Not for half a vector of output channels or fewer (config.direct_nhwc_lanes):
+// AVX-512, Cout <= 8 in 16 lanes against the planar tiles' 8: 3 -> 8 5x5 at 64 (the suite's
 // seed) 0.051 -> 0.033 ms, 1 -> 6 5x5 at 28 batch 64 (lenet1) 0.20 -> 0.16; from 10 channels
-// the row kernel wins (6 -> 10..16 5x5 at 14 batch 64: 0.18-0.21 against 0.25-0.29).
+// the row kernel wins (6 -> 10..16 5x5 at 14 batch 64: 0.18-0.21 against 0.25-0.29). AVX2's 8
+// lanes: 1 -> 6 0.35 -> 0.20, 3 -> 8 0.057 -> 0.054, 4 -> 4 3x3 even.
 constexpr int64_t kDirectNhwcMaxCin = 16;
 
 bool use_direct_nhwc(const conv2d_params& p) {
+  const conv2d_config& cfg = get_conv2d_config();
   return p.data_layout == layout::nhwc && p.groups == 1 && p.in_channels <= kDirectNhwcMaxCin &&
-         p.out_channels > kDirectBlock && get_conv2d_config().direct_nhwc != nullptr && use_direct(p);
+         cfg.direct_nhwc != nullptr && 2 * p.out_channels > cfg.direct_nhwc_lanes && use_direct(p);
 }
 
 void conv2d_direct_nhwc(const conv2d_params& p, const float* x, const float* w, const float* b, float* y,

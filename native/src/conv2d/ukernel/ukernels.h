@@ -189,6 +189,11 @@ void f32_conv2d_direct_ukernel_8x24__avx2(int64_t kd, const int64_t* tap, const 
                                           int64_t n, float* y, int64_t ldy, int64_t rows, const float* bias,
                                           const float* res, activation act);
 void f32_conv2d_tile_to_nhwc__avx2(const float* tile, int64_t ld, float* y, int64_t ldy, int64_t cnt, int64_t rows);
+// f32_conv2d_direct_nhwc_row_fn: 12 positions x 8 or 6 x 16 channels
+// (ukernel/f32-conv2d-direct-nhwc-avx2.cc).
+void f32_conv2d_direct_nhwc_row__avx2(int64_t kd, const int64_t* tap, const float* w, int64_t ldw,
+                                      const float* x, int64_t sc, int64_t n, const float* bias, int64_t cout,
+                                      int64_t ldy, float* y, const float* res, activation act);
 // The direct dw kernel on 8 lanes, blocks of 3 dy rows x 4 taps
 // (ukernel/f32-conv2d-backward-filter-direct-avx2.cc).
 void f32_conv2d_backward_filter_direct__avx2(int64_t nq, const float* dy, int64_t ldd, int64_t nc, const float* x,
