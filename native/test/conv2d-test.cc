@@ -726,6 +726,39 @@ TEST(y_slice_every_path) {
   CHECK(!convkit::conv2d_params_check(bad).empty(), "yChannels under outChannels accepted");
 }
 
+// 1x1 layers on many threads (8: the most a 2-core machine allows, max_num_threads): the
+// prepacked NHWC path keeps its 1-thread bits (1568 positions, 512 input channels: 8 ranges of
+// 196 would each run in one k block of 512 where the whole product takes blocks of kc; it takes
+// 6 ranges of 262), NCHW splits positions only; the unpacked forms, whose tiles of 196 positions
+// each run one GEMM too small to thread, run those tiles side by side (run_tasks) and match the
+// reference.
+TEST(pointwise_many_threads) {
+  const shape shapes[] = {
+      {1, 512, 28, 56, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {1, 256, 28, 56, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true},
+      {1, 256, 56, 56, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+      {2, 96, 28, 28, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true},
+  };
+  const int saved = convkit::get_num_threads();
+  for (const shape& s : shapes) {
+    const conv2d_params p = test::conv_params(s);
+    const size_t nx = convkit::conv2d_x_size(p), nw = convkit::conv2d_w_size(p), ny = convkit::conv2d_y_size(p);
+    const auto xv = test::rand_vec(nx), wv = test::rand_vec(nw), bv = test::rand_vec(s.cout);
+    std::vector<float> packed(static_cast<size_t>(convkit::conv2d_packed_size(p))), y1(ny), y(ny);
+    convkit::set_num_threads(1);
+    convkit::conv2d_prepack(p, wv.data(), packed.data());
+    convkit::conv2d_packed(p, xv.data(), wv.data(), packed.data(), bv.data(), y1.data());
+    for (int t : {2, 5, 8}) {
+      convkit::set_num_threads(t);
+      convkit::conv2d_packed(p, xv.data(), wv.data(), packed.data(), bv.data(), y.data());
+      CHECK(std::memcmp(y.data(), y1.data(), ny * sizeof(float)) == 0, "%s, %d threads: not the 1-thread bits",
+            describe(s).c_str(), t);
+      check_conv(s);
+    }
+  }
+  convkit::set_num_threads(saved);
+}
+
 TEST(prepacked_pointwise_fused_epilogue_bits) {
   const shape shapes[] = {
       {1, 64, 9, 7, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},

@@ -26,6 +26,10 @@ int64_t sgemm_packed_b_size(int64_t n, int64_t k);
 // differ. A caller that splits one product into products of fewer rows (and wants the same
 // bits) keeps this answer unchanged.
 bool sgemm_one_k_block(int64_t m, int64_t n, int64_t k);
+// Whether sgemm splits an m x n x k product over the threads (from 2^22 multiply-adds, about
+// 160^3) when there are several. A caller with many products to run picks by it between
+// running them side by side and one after another.
+bool sgemm_splits_over_threads(int64_t m, int64_t n, int64_t k);
 // Called once for each finished block of C (every k summed): rows [i0, i0 + m), columns
 // [j0, j0 + n), on the thread that finished it, while the block is still in its caches; the
 // blocks of one product are disjoint and cover C. For an epilogue (a conv's bias, residual,

@@ -51,7 +51,7 @@ void backward_data_nchw(const conv2d_params& p, const float* dy, const float* w,
   if (is_pointwise(p)) {  // dx_ng[Cin_g, P] = w_g^T[Cin_g, Cout_g] . dy_ng[Cout_g, P], tiled over P
     const int64_t pt = tile_size(P, 1, p.batch * G, threads);
     const int64_t tiles = (P + pt - 1) / pt;
-    run_tasks(p.batch * G * tiles, threads, [&](int64_t t) {
+    run_tasks(p.batch * G * tiles, threads, sgemm_splits_over_threads(cin_g, pt, cout_g), [&](int64_t t) {
       const int64_t n = t / (G * tiles), g = (t / tiles) % G, tile = t % tiles;
       const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
       sgemm(true, false, cin_g, len, cout_g, 1.0f, w + g * cout_g * cin_g, cin_g,
@@ -95,7 +95,7 @@ void backward_data_nhwc(const conv2d_params& p, const float* dy, const float* w,
     const int64_t NP = p.batch * P;
     const int64_t pt = tile_size(NP, 1, G, threads);
     const int64_t tiles = (NP + pt - 1) / pt;
-    run_tasks(tiles * G, threads, [&](int64_t t) {
+    run_tasks(tiles * G, threads, sgemm_splits_over_threads(pt, cin_g, cout_g), [&](int64_t t) {
       const int64_t tile = t / G, g = t % G;
       const int64_t p0 = tile * pt, len = std::min(pt, NP - p0);
       sgemm(false, false, len, cin_g, cout_g, 1.0f, dy + p0 * cout + g * cout_g, cout,

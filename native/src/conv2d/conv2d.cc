@@ -70,7 +70,7 @@ void conv2d_pointwise_nchw(const conv2d_params& p, const float* x, const float* 
   const int64_t threads = get_num_threads();
   const int64_t pt = tile_size(P, 1, p.batch * G, threads);
   const int64_t tiles = (P + pt - 1) / pt;
-  run_tasks(p.batch * G * tiles, threads, [&](int64_t t) {
+  run_tasks(p.batch * G * tiles, threads, sgemm_splits_over_threads(cout_g, pt, cin_g), [&](int64_t t) {
     const int64_t n = t / (G * tiles), g = (t / tiles) % G, tile = t % tiles;
     const int64_t p0 = tile * pt, len = std::min(pt, P - p0);
     const float* x_ng = x + (n * p.in_channels + g * cin_g) * P;
@@ -101,33 +101,41 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
   const int64_t threads = get_num_threads();
   int64_t pt = tile_size(P, 1, G, threads);
   int64_t tiles = (P + pt - 1) / pt;
-  // Prepacked weights (a model's layer) and too few tiles for the threads: one range of
-  // positions per thread rather than one GEMM split over output channels, so each thread
-  // writes the positions that the same thread reads in the next layer (depthwise and pooling
-  // split output rows in the same order) instead of half of every position's channels, which
-  // the other core then reads across (MobileNetV2's 14x14 blocks at 2 threads: a depthwise
-  // layer after a channel-split 1x1 ran slower than on 1 thread). No repacking: the weights
-  // are packed already.
-  // One tile per thread (each thread reads the weights once: 512 -> 1000 over 13x13 on 2
-  // threads 0.513 -> 0.468 ms against two tiles per thread, 384 -> 64 0.0255 -> 0.023), else two.
-  // Tiles stay above sgemm's small-product cut (16^3 multiply-adds) and on the same side of its
-  // one-k-block cut, so every tile runs the blocked kernel as the whole product would: the same
-  // bits at any thread count. They run in parallel however few (run_tasks wants two per
+  // Too few tiles for the threads: one range of positions per thread rather than one GEMM split
+  // over output channels, so each thread writes the positions that the same thread reads in the
+  // next layer (depthwise and pooling split output rows in the same order) instead of half of
+  // every position's channels, which the other core then reads across (MobileNetV2's 14x14
+  // blocks at 2 threads: a depthwise layer after a channel-split 1x1 ran slower than on 1
+  // thread). One range per thread (each thread reads the weights once: 512 -> 1000 over 13x13
+  // on 2 threads 0.513 -> 0.468 ms against two per thread, 384 -> 64 0.0255 -> 0.023), else two,
+  // else fewer ranges than threads. They run in parallel however few (run_tasks wants two per
   // thread: a layer with one B panel, <= 32 output channels, ran on one thread, 256 -> 32 over
   // 27x27 0.061 ms on 1 thread, 0.057 on 2).
+  // Every tile or range stays above sgemm's small-product cut (16^3 multiply-adds) and on the
+  // whole product's side of its one-k-block cut, so each runs the blocked kernel as the whole
+  // product would, prepacked or not: the same bits at any thread count. The tiles made to feed
+  // the threads can cross that cut (28 x 28 positions, 512 -> 128, on 2 threads: 4 tiles of 196
+  // would each run in one k block of 512, the whole product in k blocks of the plan's kc): then
+  // ranges (2 of 392), or else the whole product as one task, threaded inside the GEMM.
+  const bool one_block = sgemm_one_k_block(P, cout_g, cin_g);
+  const bool tiles_cross = sgemm_one_k_block(pt, cout_g, cin_g) != one_block;
   bool split_positions = false;
-  if (wp != nullptr && threads > 1 && tiles * G < 2 * threads && P >= kMinRangePositions * 2 * threads) {
-    for (const int64_t parts : {threads, 2 * threads}) {
+  if (threads > 1 && (tiles * G < 2 * threads || tiles_cross) && P >= kMinRangePositions * 2 * threads) {
+    auto try_parts = [&](int64_t parts) {
       const int64_t split = (P + parts - 1) / parts;
-      if (split * cin_g * cout_g > 16 * 16 * 16 &&
-          sgemm_one_k_block(split, cout_g, cin_g) == sgemm_one_k_block(P, cout_g, cin_g)) {
+      if (split * cin_g * cout_g > 16 * 16 * 16 && sgemm_one_k_block(split, cout_g, cin_g) == one_block) {
         pt = split;
         tiles = (P + pt - 1) / pt;
         split_positions = true;
-        break;
+      }
+      return split_positions;
+    };
+    if (!try_parts(threads) && !try_parts(2 * threads)) {
+      for (int64_t parts = threads - 1; parts >= 2 && !try_parts(parts); --parts) {
       }
     }
   }
+  if (!split_positions && tiles_cross) pt = P, tiles = 1;
   // y's pixel stride: Cout, or a slice's wider one (no residual then: writes_y_slice).
   const int64_t ldy = conv2d_y_channels(p);
   auto task = [&](int64_t t) {
@@ -153,7 +161,7 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
       for (int64_t t = lo; t < hi; ++t) task(t);
     });
   } else {
-    run_tasks(tiles * G, threads, task);
+    run_tasks(tiles * G, threads, sgemm_splits_over_threads(pt, cout_g, cin_g), task);
   }
 }
 

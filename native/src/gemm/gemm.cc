@@ -307,9 +307,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   }
   const bool flat = sgemm_one_k_block(m, n, k);
   const int64_t KC = flat ? k : plan.kc, NC = plan.nc;
-  // Small products lose more to waking threads than they gain: below ~160^3 (measured: 128^3
-  // ran 0.9x on two threads, 256^3 1.5x) stay on one.
-  const bool threaded = m * n * k >= (int64_t{1} << 22) && get_num_threads() > 1;
+  const bool threaded = sgemm_splits_over_threads(m, n, k) && get_num_threads() > 1;
   const int64_t threads = threaded ? get_num_threads() : 1;
   // Fewer MC blocks than threads (but at least 128 rows each): smaller blocks, one per thread,
   // so each thread packs and reads its own A rows (measured 256^3 on 2 threads: 0.122 ms
@@ -487,6 +485,10 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
 bool sgemm_one_k_block(int64_t m, int64_t n, int64_t k) {
   return m <= kFlatMaxM && k <= kFlatMaxK && k * n <= kFlatMaxB;
 }
+
+// Small products lose more to waking threads than they gain: below ~160^3 (measured: 128^3
+// ran 0.9x on two threads, 256^3 1.5x) they stay on one.
+bool sgemm_splits_over_threads(int64_t m, int64_t n, int64_t k) { return m * n * k >= (int64_t{1} << 22); }
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
