@@ -101,12 +101,13 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
   const int64_t threads = get_num_threads();
   int64_t pt = tile_size(P, 1, G, threads);
   int64_t tiles = (P + pt - 1) / pt;
-  // Too few tiles for the threads: one range of positions per thread rather than one GEMM split
-  // over output channels, so each thread writes the positions that the same thread reads in the
-  // next layer (depthwise and pooling split output rows in the same order) instead of half of
-  // every position's channels, which the other core then reads across (MobileNetV2's 14x14
-  // blocks at 2 threads: a depthwise layer after a channel-split 1x1 ran slower than on 1
-  // thread). One range per thread (each thread reads the weights once: 512 -> 1000 over 13x13
+  // Prepacked weights (a model's layer) and too few tiles for the threads: one range of
+  // positions per thread rather than one GEMM split over output channels, so each thread writes
+  // the positions that the same thread reads in the next layer (depthwise and pooling split
+  // output rows in the same order) instead of half of every position's channels, which the
+  // other core then reads across (MobileNetV2's 14x14 blocks at 2 threads: a depthwise layer
+  // after a channel-split 1x1 ran slower than on 1 thread); no repacking, the weights are packed
+  // already. One range per thread (each thread reads the weights once: 512 -> 1000 over 13x13
   // on 2 threads 0.513 -> 0.468 ms against two per thread, 384 -> 64 0.0255 -> 0.023), else two,
   // else fewer ranges than threads. They run in parallel however few (run_tasks wants two per
   // thread: a layer with one B panel, <= 32 output channels, ran on one thread, 256 -> 32 over
@@ -120,7 +121,8 @@ void conv2d_pointwise_nhwc(const conv2d_params& p, const float* x, const float* 
   const bool one_block = sgemm_one_k_block(P, cout_g, cin_g);
   const bool tiles_cross = sgemm_one_k_block(pt, cout_g, cin_g) != one_block;
   bool split_positions = false;
-  if (threads > 1 && (tiles * G < 2 * threads || tiles_cross) && P >= kMinRangePositions * 2 * threads) {
+  if (threads > 1 && ((wp != nullptr && tiles * G < 2 * threads) || tiles_cross) &&
+      P >= kMinRangePositions * 2 * threads) {
     auto try_parts = [&](int64_t parts) {
       const int64_t split = (P + parts - 1) / parts;
       if (split * cin_g * cout_g > 16 * 16 * 16 && sgemm_one_k_block(split, cout_g, cin_g) == one_block) {
