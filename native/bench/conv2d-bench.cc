@@ -8,18 +8,16 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <vector>
 
 #include "convkit/conv2d.h"
 #include "convkit/isa.h"
 #include "convkit/parallel.h"
+#include "suite-workloads.h"
 
 namespace {
 
-struct workload {
-  const char* name;
-  int64_t n, cin, hw, cout, k, stride, pad, groups;
-};
 
 double best_ms(const std::function<void()>& fn, int reps) {
   fn();
@@ -40,37 +38,30 @@ int main(int argc, char** argv) {
   const int all = convkit::get_num_threads();
   std::printf("conv2d-bench: isa %s, up to %d threads; times in ms (GFLOP/s)\n",
               convkit::isa_name(convkit::active_isa()), all);
-  const workload loads[] = {
-      {"r3x3_56_b8", 8, 64, 56, 64, 3, 1, 1, 1},
-      {"r3x3_56_b1", 1, 64, 56, 64, 3, 1, 1, 1},
-      {"r1x1_28_b8", 8, 128, 28, 256, 1, 1, 0, 1},
-      {"dw3x3_56_b8", 8, 64, 56, 64, 3, 1, 1, 64},
-      {"lenet_c2_b64", 64, 6, 14, 16, 5, 1, 0, 1},
-      // forward workloads of shared/bench/suite.json
-      {"seed", 1, 3, 64, 8, 5, 1, 2, 1},
-      {"lenet1", 64, 1, 28, 6, 5, 1, 0, 1},
-      {"r50_conv1", 1, 3, 224, 64, 7, 2, 3, 1},
-      {"r3x3_14", 1, 256, 14, 256, 3, 1, 1, 1},
-      {"r1x1_56", 1, 256, 56, 64, 1, 1, 0, 1},
-      {"dw3x3_112", 1, 32, 112, 32, 3, 1, 1, 32},
+  // Two training workloads of their own, then the suite's (r3x3_56_b8, lenet2 = LeNet's conv2
+  // at batch 64, ...).
+  std::vector<bench::conv_workload> loads = {
+      {"r1x1_28_b8", 8, 128, 28, 28, 256, 1, 1, 1, 0, 1},
+      {"dw3x3_56_b8", 8, 64, 56, 56, 64, 3, 3, 1, 1, 64},
   };
+  loads.insert(loads.end(), std::begin(bench::kSuiteConv), std::end(bench::kSuiteConv));
   std::printf("%-13s %-4s %3s  %16s %16s %16s %16s\n", "workload", "lay", "thr", "forward", "backward dx",
               "backward dw+db", "dx+dw+db");
-  for (const workload& l : loads) {
+  for (const bench::conv_workload& l : loads) {
     if (std::strstr(l.name, filter) == nullptr) continue;
     for (int nhwc = 0; nhwc < 2; ++nhwc) {
-      const int64_t oh = (l.hw + 2 * l.pad - l.k) / l.stride + 1;
-      convkit::conv2d_params p{l.n, l.cin, l.hw, l.hw, l.cout, oh, oh, l.k, l.k, l.stride, l.stride,
+      const int64_t oh = (l.h + 2 * l.pad - l.r) / l.stride + 1, ow = (l.w + 2 * l.pad - l.s) / l.stride + 1;
+      convkit::conv2d_params p{l.n, l.c, l.h, l.w, l.k, oh, ow, l.r, l.s, l.stride, l.stride,
                                l.pad, l.pad, l.pad, l.pad, 1, 1, l.groups,
                                nhwc ? convkit::layout::nhwc : convkit::layout::nchw, false,
                                convkit::activation::none};
-      const int64_t cin_g = l.cin / l.groups;
-      std::vector<float> x(l.n * l.cin * l.hw * l.hw), w(l.cout * cin_g * l.k * l.k), y(l.n * l.cout * oh * oh);
-      std::vector<float> dx(x.size()), dw(w.size()), db(l.cout);
+      const int64_t cin_g = l.c / l.groups;
+      std::vector<float> x(l.n * l.c * l.h * l.w), w(l.k * cin_g * l.r * l.s), y(l.n * l.k * oh * ow);
+      std::vector<float> dx(x.size()), dw(w.size()), db(l.k);
       for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7 % 13) - 6) / 7.0f;
       for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 5 % 11) - 5) / 5.0f;
       for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>((i * 3 % 7) - 3) / 3.0f;
-      const double gf = 2.0 * l.n * l.cout * oh * oh * cin_g * l.k * l.k * 1e-9;
+      const double gf = 2.0 * l.n * l.k * oh * ow * cin_g * l.r * l.s * 1e-9;
       const int reps = gf > 1.0 ? 10 : 30;
       for (int threads : {1, all}) {
         convkit::set_num_threads(threads);

@@ -23,6 +23,7 @@
 #include "convkit/isa.h"
 #include "convkit/parallel.h"
 #include "peak.h"
+#include "suite-workloads.h"
 
 namespace {
 
@@ -31,13 +32,17 @@ struct shape {
   int64_t m, n, k;
   bool tb;
 };
-// suite.json "gemm", plus the transB form of fc_b1 (nn.Linear keeps W as [out, in]).
-const shape kSuite[] = {
-    {"sq128", 128, 128, 128, false},   {"sq256", 256, 256, 256, false},
-    {"sq512", 512, 512, 512, false},   {"sq1024", 1024, 1024, 1024, false},
-    {"sq2048", 2048, 2048, 2048, false}, {"fc_b1", 1, 1000, 2048, false},
-    {"fc_b1_nt", 1, 1000, 2048, true}, {"fc_b64", 64, 4096, 1024, false},
-};
+// suite.json "gemm" (suite-workloads.h), plus the transB form of fc_b1 after it (nn.Linear
+// keeps W as [out, in]).
+std::vector<shape> suite_shapes() {
+  std::vector<shape> v;
+  for (const bench::gemm_workload& g : bench::kSuiteGemm) {
+    v.push_back({g.name, g.m, g.n, g.k, false});
+    if (std::strcmp(g.name, "fc_b1") == 0) v.push_back({"fc_b1_nt", g.m, g.n, g.k, true});
+  }
+  return v;
+}
+const std::vector<shape> kSuite = suite_shapes();
 
 struct result {
   double ms = 0, gflops = 0, frac = 0, gbs_cold = 0, frac_bw_cold = 0, gbs_hot = 0, frac_bw_hot = 0;
@@ -161,7 +166,7 @@ int main(int argc, char** argv) {
     std::printf("],\"read_bw_gbs\":[");
     for (int t = 0; t < nt; ++t) std::printf("%s%.2f", t ? "," : "", bw[t]);
     std::printf("],\"verified\":%s,\"gemm\":[", all_ok ? "true" : "false");
-    for (size_t i = 0; i < sizeof(kSuite) / sizeof(kSuite[0]); ++i) {
+    for (size_t i = 0; i < kSuite.size(); ++i) {
       const shape& s = kSuite[i];
       std::printf("%s{\"name\":\"%s\",\"M\":%ld,\"N\":%ld,\"K\":%ld,\"transB\":%s,\"runs\":[", i ? "," : "", s.name,
                   (long)s.m, (long)s.n, (long)s.k, s.tb ? "true" : "false");
@@ -186,7 +191,7 @@ int main(int argc, char** argv) {
               zmm ? "zmm" : "ymm", peak[0], all, peak[nt - 1], bw[0], all, bw[nt - 1]);
   std::printf("%-9s %5s %5s %5s | %9s %8s %6s | %9s %8s %6s %6s\n", "name", "M", "N", "K", "1T ms", "GFLOP/s",
               "%peak", "2T ms", "GFLOP/s", "%peak", "2T/1T");
-  for (size_t i = 0; i < sizeof(kSuite) / sizeof(kSuite[0]); ++i) {
+  for (size_t i = 0; i < kSuite.size(); ++i) {
     const shape& s = kSuite[i];
     const result& r1 = res[0][i];
     const result& r2 = res[nt - 1][i];

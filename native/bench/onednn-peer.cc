@@ -31,7 +31,6 @@
 #include <memory>
 #include <new>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "convkit/conv2d.h"
