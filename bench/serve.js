@@ -76,7 +76,7 @@ function median(v) {
 function summarize(model, engine, conc, runs, paired) {
   const pick = (k) => runs.map((r) => r[k]);
   return {
-    model, engine, conc, rounds: runs.length, rps: median(pick('rps')), rpsRuns: pick('rps'), p50: median(pick('p50')), p99: median(pick('p99')),
+    model, engine, conc, rounds: runs.length, rps: median(pick('rps')), p50: median(pick('p50')), p99: median(pick('p99')),
     requests: pick('requests').reduce((x, y) => x + y, 0), errors: pick('errors').reduce((x, y) => x + y, 0),
     lagP99: Math.max(...pick('lagP99')), lagMax: Math.max(...pick('lagMax')), rssMB: Math.max(...pick('rssMB')), paired, runs,
   };
@@ -149,7 +149,7 @@ async function main() {
   console.log('| model | conc | engine | req/s | rounds req/s | paired | p50 ms | p99 ms | requests | errors | loop lag p99 / max ms | RSS MB |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.model} | ${r.conc} | ${r.engine} | ${r.rps.toFixed(1)} | ${r.rpsRuns.map((x) => x.toFixed(1)).join(' ')} | ${Number.isNaN(r.paired) ? '' : r.paired.toFixed(3)} | ${r.p50} | ${r.p99} | ${r.requests} | ${r.errors} | ${r.lagP99.toFixed(1)} / ${r.lagMax.toFixed(1)} | ${r.rssMB.toFixed(0)} |`);
+    console.log(`| ${r.model} | ${r.conc} | ${r.engine} | ${r.rps.toFixed(1)} | ${r.runs.map((x) => x.rps.toFixed(1)).join(' ')} | ${Number.isNaN(r.paired) ? '' : r.paired.toFixed(3)} | ${r.p50} | ${r.p99} | ${r.requests} | ${r.errors} | ${r.lagP99.toFixed(1)} / ${r.lagMax.toFixed(1)} | ${r.rssMB.toFixed(0)} |`);
   }
   if (mem.length) {
     console.log(`\n## serve: resident memory over a ${a.memDuration} s run (concurrency 8), MB every 5 s`);
