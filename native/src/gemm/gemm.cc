@@ -37,6 +37,14 @@ constexpr int64_t kDirectBMaxK = 768;  // longest K of a twice as tall A that re
 constexpr int64_t kFlatMaxM = 256;     // tallest A whose product runs in one k block
 constexpr int64_t kFlatMaxK = 2048;    // and deepest
 constexpr int64_t kFlatMaxB = int64_t{1} << 21;  // and largest B (floats)
+// Floats between the packed B panels of a block (one line): a panel of kc x NR floats is a
+// multiple of 4 KB for the usual kc (256 x 16 x 4 B = 16 KB at AVX2), so pack_b's writes of
+// one B row, a line into each panel, all fell into one L1 set and a few L2 sets, and the
+// lines were evicted before the kernel read them (pack_b took 22% of a 64 x 3136 x 256
+// product at AVX2). Measured 1 thread, packed / padded: AVX2 64 x 3136 x 256 1.30-1.33 ->
+// 1.09-1.11 ms, 64 x 1024 x 1024 1.66 -> 1.41; AVX-512 64 x 4096 x 1024 (fc_b64) 3.44 ->
+// 3.02, 128 x 3136 x 64 0.276 -> 0.254; squares and 2 threads even.
+constexpr int64_t kBPanelPad = 16;
 
 // The shared packed A and B are packed in pieces, each once per k block, through the hand-off
 // of parallel/pack-once.h (claim / wait_packed / pack_once).
@@ -75,24 +83,25 @@ void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, i
 }
 
 // Part `part` of `parts` of the packed B block: rows [p0, p0+kc) x cols [j0, j0+nc) of op(B)
-// as [ceil(nc/NR) panels][kc][NR], zero-padded. For B [k, n] a part is a range of the kc
+// as ceil(nc/NR) panels [kc][NR], zero-padded, panel_stride floats apart (kc * NR and the
+// block's pad, kBPanelPad). For B [k, n] a part is a range of the kc
 // rows, each row read along its whole length (one sequential stream per row, as DRAM and the
 // prefetchers like; packing panel by panel instead ran 2x slower on 16x2048x2048); for
 // B^T [n, k] a part is a range of panels, each of whose rows is contiguous in p.
 void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
             int64_t nc, int64_t nr, int64_t part, int64_t parts, f32_pack_t8_fn pack_t8,
-            float* dst) {
+            float* dst, int64_t panel_stride) {
   const int64_t n_panels = (nc + nr - 1) / nr;
   if (!trans_b) {  // op(B)(p, j) = b[p*ldb + j]
     const int64_t full_end = nc / nr * nr;  // end of the full panels
     for (int64_t p = kc * part / parts; p < kc * (part + 1) / parts; ++p) {
       const float* src = b + (p0 + p) * ldb + j0;
       for (int64_t jr = 0; jr < full_end; jr += nr) {
-        float* dp = dst + (jr / nr) * kc * nr + p * nr;
+        float* dp = dst + (jr / nr) * panel_stride + p * nr;
         for (int64_t j = 0; j < nr; ++j) dp[j] = src[jr + j];
       }
       if (full_end < nc) {  // the last panel is narrower than NR
-        float* dp = dst + (full_end / nr) * kc * nr + p * nr;
+        float* dp = dst + (full_end / nr) * panel_stride + p * nr;
         const int64_t n_eff = nc - full_end;
         for (int64_t j = 0; j < n_eff; ++j) dp[j] = src[full_end + j];
         for (int64_t j = n_eff; j < nr; ++j) dp[j] = 0.0f;
@@ -104,7 +113,7 @@ void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, i
   for (int64_t jp = n_panels * part / parts; jp < n_panels * (part + 1) / parts; ++jp) {
     const int64_t jr = jp * nr;
     const int64_t n_eff = std::min(nr, nc - jr);
-    float* d = dst + jp * kc * nr;
+    float* d = dst + jp * panel_stride;
     const float* src = b + (j0 + jr) * ldb + p0;
     if (pack_t8 && n_eff == nr && nr % 8 == 0) {
       for (int64_t g = 0; g < nr; g += 8) pack_t8(kc, src + g * ldb, ldb, d + g, nr);
@@ -360,7 +369,8 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
       loops_5_4_3(n, k, NC, KC, NR, m_blocks, wave, threads, &n_q, &max_chunks);
   const int64_t n_blocks = static_cast<int64_t>(blocks.size());
   const int64_t max_panels = (std::min(NC, n) + NR - 1) / NR;
-  float* bp = bpre != nullptr || b_direct ? nullptr : pack_b_space.get(static_cast<size_t>(slots * max_panels * KC * NR));
+  const int64_t KCP = KC * NR + kBPanelPad;  // floats from one packed B panel to the next
+  float* bp = bpre != nullptr || b_direct ? nullptr : pack_b_space.get(static_cast<size_t>(slots * max_panels * KCP));
   float* ap = apre != nullptr || a_direct ? nullptr : pack_a_space.get(static_cast<size_t>(slots * wave * MCP * KC));
 
   // Shared state. Each packed piece (a part of a B block, an A block) is packed once, by the
@@ -394,12 +404,12 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     // Prepacked: the block's panels are rows [pc, pc + kc) of the full-K panels from jc / NR.
     const float* bpk = bpre != nullptr ? bpre + (jc / NR) * k * NR + pc * NR
                        : b_direct      ? b + pc * ldb + jc
-                                       : bp + (bk.q % slots) * max_panels * KC * NR;
+                                       : bp + (bk.q % slots) * max_panels * KCP;
     if (bpre == nullptr && !b_direct) {
       pack_once(&b_state[bk.q * b_parts], b_parts, [&](int64_t part) {
         if (bk.q >= slots) wait_q_done(bk.q - slots);  // the slot's last readers
         pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, part, b_parts, plan.pack_t8,
-               bp + (bk.q % slots) * max_panels * KC * NR);
+               bp + (bk.q % slots) * max_panels * KCP, kc * NR + kBPanelPad);
       });
     }
     // This task's A block of loop 3 (MC rows of A and C).
@@ -429,7 +439,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
                    epi->res != nullptr ? epi->res + ic * ldc + jc : nullptr, epi->act, epi->rows};
     }
     loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, a_direct ? lda : 0, bpk,
-              bpre != nullptr ? k * NR : kc * NR, b_direct ? ldb : 0,
+              bpre != nullptr ? k * NR : kc * NR + kBPanelPad, b_direct ? ldb : 0,
               alpha, beta_eff, c + ic * ldc + jc, ldc, tile, epi != nullptr && pc + kc == k ? &block_epi : nullptr);
     if (hook != nullptr && pc + kc == k) {  // this C region is final: its epilogue while in cache
       const int64_t j0 = jc + jp_begin * NR;
@@ -504,7 +514,7 @@ int64_t sgemm_packed_b_size(int64_t n, int64_t k) {
 void sgemm_pack_b(bool trans_b, int64_t n, int64_t k, const float* b, int64_t ldb, float* bp) {
   if (n <= 0 || k <= 0) return;
   const gemm_plan& plan = get_gemm_plan();
-  pack_b(trans_b, b, ldb, 0, k, 0, n, plan.nr, 0, 1, plan.pack_t8, bp);
+  pack_b(trans_b, b, ldb, 0, k, 0, n, plan.nr, 0, 1, plan.pack_t8, bp, k * plan.nr);
 }
 
 void sgemm_prepacked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
