@@ -1,6 +1,7 @@
 // sgemm against sgemm_ref, tests named for the edge they probe (XNNPACK style), and large
 // products by residual: C.t against A.(B.t) for a random vector t (BLIS style).
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -304,6 +305,40 @@ TEST(b_in_place_matches_packed) {
                    convkit::sgemm_prepacked(ta, false, m, n, k, alpha, a.data(), lda, b.data(), ldb, bp.data(), beta,
                                             c2.data(), n);
                  });
+}
+
+// B in place starting anywhere in a cache line, its rows whole lines apart (ldb a multiple of
+// 16: sgemm then gives the columns up to the first line a block of their own): the same bits as
+// B prepacked, at each of the 16 float offsets, 1 and all threads.
+TEST(b_in_place_any_alignment_matches_packed) {
+  const int saved = convkit::get_num_threads();
+  for (int threads : {1, saved}) {
+    convkit::set_num_threads(threads);
+    for (int64_t m : {5, 29, 32, 64}) {
+      for (int64_t n : {40, 129, 1000}) {
+        for (int64_t k : {17, 300}) {
+          const int64_t ldb = (n + 15) / 16 * 16 + 16;
+          const float alpha = k % 2 ? 1.5f : 1.0f, beta = m % 2 ? 0.5f : 0.0f;
+          const auto a = test::rand_vec(m * k), b = test::rand_vec(k * ldb), c0 = test::rand_vec(m * n);
+          std::vector<float> bp(convkit::sgemm_packed_b_size(n, k)), want = c0;
+          convkit::sgemm_pack_b(false, n, k, b.data(), ldb, bp.data());
+          convkit::sgemm_prepacked(false, false, m, n, k, alpha, a.data(), k, b.data(), ldb, bp.data(), beta,
+                                   want.data(), n);
+          float* store = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(k * ldb + 16) * sizeof(float)));
+          for (int64_t off = 0; off < 16; ++off) {
+            std::memcpy(store + off, b.data(), static_cast<size_t>(k * ldb) * sizeof(float));
+            std::vector<float> c = c0;
+            convkit::sgemm(false, false, m, n, k, alpha, a.data(), k, store + off, ldb, beta, c.data(), n);
+            CHECK(std::memcmp(c.data(), want.data(), c.size() * sizeof(float)) == 0,
+                  "B %lld floats past a line: m %lld n %lld k %lld threads %d", (long long)off, (long long)m,
+                  (long long)n, (long long)k, threads);
+          }
+          std::free(store);
+        }
+      }
+    }
+  }
+  convkit::set_num_threads(saved);
 }
 
 // The block hook (sgemm_prepacked's epilogue point): every cell of C in exactly one block, and
