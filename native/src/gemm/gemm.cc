@@ -133,8 +133,9 @@ void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, i
 // [pc, pc + kc) of B (the k block; q numbers the (jc, pc) pairs, each with its packed B), and
 // a wave of wave_blocks MC-row blocks of A and C from block mb0. Its tasks, run by the
 // scheduler in sgemm, are (A block, chunk of per_chunk NR panels) pairs, n_chunks chunks.
+// jb numbers the column blocks (jc).
 struct gemm_block {
-  int64_t jc, nc, n_panels, pc, kc, q;
+  int64_t jc, jb, nc, n_panels, pc, kc, q;
   int64_t mb0, wave_blocks, per_chunk, n_chunks;
 };
 
@@ -147,7 +148,8 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
                                     int64_t m_blocks, int64_t wave, int64_t threads, int64_t head,
                                     int64_t* n_q, int64_t* max_chunks) {
   std::vector<gemm_block> blocks;
-  for (int64_t jc = 0; jc < n; jc = jc == 0 && head > 0 ? head : jc + NC) {  // loop 5
+  int64_t jb = 0;
+  for (int64_t jc = 0; jc < n; jc = jc == 0 && head > 0 ? head : jc + NC, ++jb) {  // loop 5
     const int64_t nc = jc == 0 && head > 0 ? head : std::min(NC, n - jc);
     const int64_t n_panels = (nc + NR - 1) / NR;
     int64_t per_chunk = n_panels;
@@ -160,7 +162,7 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
     for (int64_t pc = 0; pc < k; pc += KC, ++*n_q) {  // loop 4
       for (int64_t mb0 = 0; mb0 < m_blocks; mb0 += wave) {  // loop 3, a wave at a time
         const int64_t wave_blocks = std::min(wave, m_blocks - mb0);
-        blocks.push_back({jc, nc, n_panels, pc, std::min(KC, k - pc), *n_q, mb0, wave_blocks,
+        blocks.push_back({jc, jb, nc, n_panels, pc, std::min(KC, k - pc), *n_q, mb0, wave_blocks,
                           per_chunk, n_chunks});
       }
     }
@@ -391,11 +393,15 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   std::unique_ptr<std::atomic<int>[]> b_state(new std::atomic<int>[n_q * b_parts]);
   std::unique_ptr<std::atomic<int>[]> a_state(new std::atomic<int>[n_blocks * wave * a_parts]);
   std::unique_ptr<std::atomic<int64_t>[]> done(new std::atomic<int64_t>[n_blocks]);
-  std::unique_ptr<std::atomic<int64_t>[]> c_done(new std::atomic<int64_t>[m_blocks * max_chunks]);
+  // One C region per column block, A block and chunk: a region's k blocks wait for each
+  // other through it alone (shared by the column blocks, a later block's publish could let a
+  // region's next k block start while a slow thread still added the one before: 3+ threads).
+  const int64_t n_regions = (blocks.back().jb + 1) * m_blocks * max_chunks;
+  std::unique_ptr<std::atomic<int64_t>[]> c_done(new std::atomic<int64_t>[n_regions]);
   for (int64_t i = 0; i < n_q * b_parts; ++i) b_state[i].store(kUnpacked, std::memory_order_relaxed);
   for (int64_t i = 0; i < n_blocks * wave * a_parts; ++i) a_state[i].store(kUnpacked, std::memory_order_relaxed);
   for (int64_t i = 0; i < n_blocks; ++i) done[i].store(0, std::memory_order_relaxed);
-  for (int64_t i = 0; i < m_blocks * max_chunks; ++i) c_done[i].store(-1, std::memory_order_relaxed);
+  for (int64_t i = 0; i < n_regions; ++i) c_done[i].store(-1, std::memory_order_relaxed);
   auto wait_done = [&](int64_t g) {  // every task of block g has finished
     const int64_t want = blocks[g].wave_blocks * blocks[g].n_chunks;
     spin_until([&] { return done[g].load(std::memory_order_acquire) == want; });
@@ -438,7 +444,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
                ap + ((g % slots) * wave + wb) * MCP * KC);
       });
     }
-    std::atomic<int64_t>& c_region = c_done[mb * max_chunks + chunk];
+    std::atomic<int64_t>& c_region = c_done[(bk.jb * m_blocks + mb) * max_chunks + chunk];
     if (pc > 0) {  // the previous k block's task on this C region
       spin_until([&] { return c_region.load(std::memory_order_acquire) >= bk.q - 1; });
     }
@@ -457,7 +463,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
       const int64_t j0 = jc + jp_begin * NR;
       hook->fn(hook->ctx, ic, mc, j0, std::min(nc, jp_end * NR) - jp_begin * NR);
     }
-    // Publish: C region done for k block q (monotone across n blocks too), task counted.
+    // Publish: C region done for k block q, task counted.
     int64_t seen = c_region.load(std::memory_order_relaxed);
     while (seen < bk.q &&
            !c_region.compare_exchange_weak(seen, bk.q, std::memory_order_acq_rel)) {
