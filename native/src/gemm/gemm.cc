@@ -46,6 +46,8 @@ constexpr int64_t kFlatMaxB = int64_t{1} << 21;  // and largest B (floats)
 // 1.09-1.11 ms, 64 x 1024 x 1024 1.66 -> 1.41; AVX-512 64 x 4096 x 1024 (fc_b64) 3.44 ->
 // 3.02, 128 x 3136 x 64 0.276 -> 0.254; squares and 2 threads even.
 constexpr int64_t kBPanelPad = 16;
+// The smallest B read in place (floats, 1 MB) whose columns start on a cache line (see head).
+constexpr int64_t kHeadMinB = int64_t{1} << 18;
 
 // The shared packed A and B are packed in pieces, each once per k block, through the hand-off
 // of parallel/pack-once.h (claim / wait_packed / pack_once).
@@ -372,9 +374,11 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   // caller's Float32Array: V8 allocates them 16-byte aligned): each NR-float panel row then
   // spans one line more, and every load of the kernel crosses two lines (fc_b64, 64 x 4096 x
   // 1024, 2 threads: 1.93-2.00 ms against 1.73-1.75 aligned). Its first columns, up to the next
-  // line, are then a block of their own, and every other panel starts on a line.
+  // line, are then a block of their own, and every other panel starts on a line. Not for a B
+  // that stays in cache: there the crossings cost less than the extra partial panel (64 x 400
+  // x 120: 30-32 us either way misaligned, 33 with the head block).
   int64_t head = 0;
-  if (b_direct && ldb % 16 == 0) {
+  if (b_direct && ldb % 16 == 0 && k * n >= kHeadMinB) {
     const auto off = static_cast<int64_t>(reinterpret_cast<uintptr_t>(b) % 64);
     if (off % 4 == 0 && off != 0 && (64 - off) / 4 < n) head = (64 - off) / 4;
   }
