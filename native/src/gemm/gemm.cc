@@ -150,9 +150,9 @@ std::vector<gemm_block> loops_5_4_3(int64_t n, int64_t k, int64_t NC, int64_t KC
                                     int64_t m_blocks, int64_t wave, int64_t threads, int64_t head,
                                     int64_t* n_q, int64_t* max_chunks) {
   std::vector<gemm_block> blocks;
-  int64_t jb = 0;
-  for (int64_t jc = 0; jc < n; jc = jc == 0 && head > 0 ? head : jc + NC, ++jb) {  // loop 5
-    const int64_t nc = jc == 0 && head > 0 ? head : std::min(NC, n - jc);
+  int64_t jb = 0, nc = 0;
+  for (int64_t jc = 0; jc < n; jc += nc, ++jb) {  // loop 5
+    nc = jc == 0 && head > 0 ? head : std::min(NC, n - jc);
     const int64_t n_panels = (nc + NR - 1) / NR;
     int64_t per_chunk = n_panels;
     while (threads > 1 && per_chunk > 1 &&
@@ -427,11 +427,12 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     const float* bpk = bpre != nullptr ? bpre + (jc / NR) * k * NR + pc * NR
                        : b_direct      ? b + pc * ldb + jc
                                        : bp + (bk.q % slots) * max_panels * KCP;
+    const int64_t b_panel_stride = bpre != nullptr ? k * NR : kc * NR + kBPanelPad;  // unused in place
     if (bpre == nullptr && !b_direct) {
       pack_once(&b_state[bk.q * b_parts], b_parts, [&](int64_t part) {
         if (bk.q >= slots) wait_q_done(bk.q - slots);  // the slot's last readers
         pack_b(trans_b, b, ldb, pc, kc, jc, nc, NR, part, b_parts, plan.pack_t8,
-               bp + (bk.q % slots) * max_panels * KCP, kc * NR + kBPanelPad);
+               bp + (bk.q % slots) * max_panels * KCP, b_panel_stride);
       });
     }
     // This task's A block of loop 3 (MC rows of A and C).
@@ -461,7 +462,7 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
                    epi->res != nullptr ? epi->res + ic * ldc + jc : nullptr, epi->act, epi->rows};
     }
     loops_2_1(plan, mc, nc, kc, jp_begin, jp_end, apb, apre != nullptr ? k * MR : kc * MR, a_direct ? lda : 0, bpk,
-              bpre != nullptr ? k * NR : kc * NR + kBPanelPad, b_direct ? ldb : 0,
+              b_panel_stride, b_direct ? ldb : 0,
               alpha, beta_eff, c + ic * ldc + jc, ldc, tile, epi != nullptr && pc + kc == k ? &block_epi : nullptr);
     if (hook != nullptr && pc + kc == k) {  // this C region is final: its epilogue while in cache
       const int64_t j0 = jc + jp_begin * NR;
