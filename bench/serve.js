@@ -20,6 +20,7 @@ const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { ensureModels } = require('./models-cache');
+const { NODE_FLAGS } = require('../examples/serve');
 
 const ROOT = path.join(__dirname, '..');
 const IMAGE = path.join(ROOT, 'examples/classify/sample.png');
@@ -41,7 +42,7 @@ function parseArgs(argv) {
 /** Starts examples/serve; resolves to { url, child } once it prints its address. */
 function startServer(model, engine) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['examples/serve', '--model', model, '--engine', engine, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, 'examples/serve', '--model', model, '--engine', engine, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stdout.on('data', (d) => {
       out += d;

@@ -4,10 +4,13 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '../..');
+// Node's flags as npm run serve passes them.
+const { NODE_FLAGS } = createRequire(path.join(root, 'package.json'))('./examples/serve') as { NODE_FLAGS: string[] };
 const SAMPLE = fs.readFileSync(path.join(root, 'examples/classify/sample.png'));
 
 function get(port: number, p: string, body?: Buffer): Promise<{ code: number; text: string }> {
@@ -35,7 +38,7 @@ function predictCount(text: string): number {
 
 describe('examples/serve: --workers 2', () => {
   it('aggregates /metrics over the workers, exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['examples/serve', '--model', 'test/fixtures/onnx/resnet18-op13.onnx', '--port', '0', '--workers', '2', '--threads', '1', '--max-batch', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, 'examples/serve', '--model', 'test/fixtures/onnx/resnet18-op13.onnx', '--port', '0', '--workers', '2', '--threads', '1', '--max-batch', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -3,10 +3,13 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '../..');
+// Node's flags as npm run serve passes them.
+const { NODE_FLAGS } = createRequire(path.join(root, 'package.json'))('./examples/serve') as { NODE_FLAGS: string[] };
 const SAMPLE = fs.readFileSync(path.join(root, 'examples/classify/sample.png'));
 
 function request(port: number, onConnect: () => void): Promise<number> {
@@ -21,9 +24,26 @@ function request(port: number, onConnect: () => void): Promise<number> {
   });
 }
 
+describe('examples/serve: node flags', () => {
+  it("npm run serve passes the server's node flags (index.js NODE_FLAGS), and the server says when one is missing", async () => {
+    const script: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.serve;
+    expect(NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const f of NODE_FLAGS) expect(script.split(' ')).toContain(f);
+    expect(script.endsWith(' examples/serve')).toBe(true);
+    // Without them it still serves, with a note on stderr (a bad --model makes it stop right after).
+    const child = spawn(process.execPath, ['examples/serve', '--model', 'no-such-model.onnx', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`note: node was started without ${NODE_FLAGS.join(' ')}`);
+    expect(stderr).toMatch(/cannot read no-such-model\.onnx/);
+  });
+});
+
 describe('examples/serve: SIGTERM', () => {
   it('loses no accepted request, then exits 0', async () => {
-    const child = spawn(process.execPath, ['examples/serve', '--model', 'test/fixtures/onnx/resnet18-op13.onnx', '--port', '0', '--max-batch', '4', '--threads', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, 'examples/serve', '--model', 'test/fixtures/onnx/resnet18-op13.onnx', '--port', '0', '--max-batch', '4', '--threads', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
