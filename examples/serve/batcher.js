@@ -1,7 +1,10 @@
 // Dynamic batching: requests that arrive together run as one backend call. A batch starts when
-// maxBatch items wait, or when the oldest waiting item has waited maxWaitMs, and only while no
-// other batch is running (the engine uses every thread it has); items that queued behind a
+// maxBatch items wait, when the oldest waiting item has waited maxWaitMs, or when no other item
+// is on its way (arriving(): the server's requests still being read or decoded), and only while
+// no other batch is running (the engine uses every thread it has); items that queued behind a
 // running batch go in the next one. The waiting queue is bounded (QueueFullError past maxQueue).
+// Waiting only for items on their way: a lone request does not wait maxWaitMs for company that
+// is not coming (at concurrency 1 that wait was 2-3 ms of a 10-13 ms request).
 'use strict';
 
 class QueueFullError extends Error {}
@@ -14,9 +17,11 @@ class Batcher {
    * @param {number} o.maxWaitMs - most time the oldest item waits for others to join it
    * @param {number} o.maxQueue - most items waiting (not counting the running batch)
    * @param {(n: number, ms: number) => void} [o.onBatch] - told each batch's size and run time
+   * @param {() => number} [o.arriving] - items on their way (0: start a batch of what waits now);
+   *   by default always some, so a batch waits maxWaitMs for company. Call schedule() when it drops.
    */
-  constructor({ run, maxBatch, maxWaitMs, maxQueue, onBatch = () => {} }) {
-    Object.assign(this, { runBatch: run, maxBatch, maxWaitMs, maxQueue, onBatch });
+  constructor({ run, maxBatch, maxWaitMs, maxQueue, onBatch = () => {}, arriving = () => 1 }) {
+    Object.assign(this, { runBatch: run, maxBatch, maxWaitMs, maxQueue, onBatch, arriving });
     this.queue = [];
     this.running = 0;
     this.timer = null;
@@ -42,11 +47,12 @@ class Batcher {
     return { promise, cancel };
   }
 
+  /** Starts a batch if one is due (see the file comment); else makes sure a timer will look again. */
   schedule() {
     this.queue = this.queue.filter((e) => !e.cancelled);
     if (this.running || this.queue.length === 0) { this.checkIdle(); return; }
     const waited = performance.now() - this.queue[0].at;
-    if (this.queue.length >= this.maxBatch || waited >= this.maxWaitMs) { this.flush(); return; }
+    if (this.queue.length >= this.maxBatch || waited >= this.maxWaitMs || this.arriving() <= 0) { this.flush(); return; }
     if (!this.timer) {
       this.timer = setTimeout(() => { this.timer = null; this.schedule(); }, this.maxWaitMs - waited);
     }

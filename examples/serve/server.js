@@ -30,10 +30,12 @@ function createServer(engine, options = {}) {
   const decoder = createDecoder({ threads: o.preprocessThreads, maxPixels: o.maxPixels });
   let shuttingDown = false;
   let inflight = 0;
+  // /predict requests being read or decoded: the batcher waits for company only while some are.
+  let arriving = 0;
   const inflightDone = [];
 
   const batcher = new Batcher({
-    maxBatch, maxWaitMs: o.maxWaitMs, maxQueue: o.maxQueue,
+    maxBatch, maxWaitMs: o.maxWaitMs, maxQueue: o.maxQueue, arriving: () => arriving,
     onBatch: (n, ms) => { metrics.batchSize.observe(n); metrics.batchSeconds.observe(ms / 1000); },
     async run(items) {
       const n = items.length;
@@ -107,6 +109,10 @@ function createServer(engine, options = {}) {
       return fail(res, 415, `Content-Type must be image/png or image/jpeg, got ${JSON.stringify(type)}`);
     }
     let job = null;
+    // Counted as arriving until it is queued or answered (a batch waiting for it looks again then).
+    arriving++;
+    let counted = true;
+    const arrived = () => { if (counted) { counted = false; arriving--; } };
     const timer = setTimeout(() => {
       job?.cancel();
       metrics.rejected.inc({ reason: 'timeout' });
@@ -130,6 +136,7 @@ function createServer(engine, options = {}) {
       }
       if (res.headersSent) return;   // timed out while decoding
       try {
+        arrived();
         job = batcher.submit({ img, k });
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
@@ -141,6 +148,7 @@ function createServer(engine, options = {}) {
       fail(res, 500, `internal error: ${err.message}`);
     } finally {
       clearTimeout(timer);
+      if (counted) { arrived(); batcher.schedule(); }
     }
   }
 

@@ -106,6 +106,18 @@ describe('examples/serve: answers', () => {
     });
   });
 
+  it('a lone request does not wait --max-wait-ms for company; one waiting for a request that fails goes on at once', async () => {
+    const g = gated(engine);
+    await withServer(g.engine, { maxBatch: 2, maxWaitMs: 60_000 }, async (url, app) => {
+      const r = await post(`${url}/predict`, SAMPLE);     // within the test's timeout: not 60 s
+      expect(r.status).toBe(200);
+      const [good, bad] = await Promise.all([post(`${url}/predict`, SAMPLE), post(`${url}/predict`, Buffer.from('not an image'))]);
+      expect([good.status, bad.status]).toEqual([200, 400]);
+      expect(g.calls).toEqual([1, 1]);
+      expect(app.batcher.batches).toBe(2);
+    });
+  });
+
   it('batches: two concurrent requests make one backend call of 2, each answered with its own result', async () => {
     const g = gated(engine);
     await withServer(g.engine, { maxBatch: 2, maxWaitMs: 2000 }, async (url, app) => {
@@ -226,6 +238,32 @@ describe('examples/serve: limits', () => {
 });
 
 describe('examples/serve: batcher', () => {
+  it('waits maxWaitMs for company only while items are arriving', async () => {
+    const { Batcher } = req('./examples/serve/batcher.js');
+    const ran: number[][] = [];
+    let arriving = 1;
+    const b = new Batcher({ maxBatch: 4, maxWaitMs: 60_000, maxQueue: 8, arriving: () => arriving, run: async (items: number[]) => { ran.push(items); return items; } });
+    const first = b.submit(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toEqual([]);           // one more on its way: waits
+    const second = b.submit(2);        // it came, and another is still arriving
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toEqual([]);
+    arriving = 0;                      // the other was answered without queueing (a 400, say)
+    b.schedule();
+    expect(await first.promise).toBe(1);
+    expect(await second.promise).toBe(2);
+    expect(ran).toEqual([[1, 2]]);
+    const lone = b.submit(3);          // nothing arriving: runs at once, not after 60 s
+    expect(await lone.promise).toBe(3);
+    expect(ran).toEqual([[1, 2], [3]]);
+    // Without arriving(), the classic rule: the lone item waits maxWaitMs.
+    const classic = new Batcher({ maxBatch: 4, maxWaitMs: 30, maxQueue: 8, run: async (items: number[]) => items });
+    const t0 = performance.now();
+    await classic.submit(4).promise;
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(29);
+  });
+
   it('a request that times out while queued leaves the queue at once (not run, not counted)', async () => {
     const { Batcher } = req('./examples/serve/batcher.js');
     const ran: number[][] = [];
