@@ -20,7 +20,7 @@ const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { ensureModels } = require('./models-cache');
-const { NODE_FLAGS } = require('../examples/serve');
+const { NODE_FLAGS } = require('../examples/serve/node-flags');
 
 const ROOT = path.join(__dirname, '..');
 const IMAGE = path.join(ROOT, 'examples/classify/sample.png');

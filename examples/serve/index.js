@@ -8,22 +8,7 @@
 const os = require('node:os');
 const cluster = require('node:cluster');
 const { createServer } = require('./server');
-
-/**
- * Node's flags for this server (`npm run serve` passes them; so does bench/serve.js, for both
- * engines). --initial-old-space-size: V8 starts marking for a mark-compact once the old
- * generation plus the ArrayBuffer bytes allocated since the last one near the old generation's
- * limit, computed from its live size, and it does so only above an 8 MB old generation. A
- * request allocated 4.4 MB of ArrayBuffers on the event loop's thread (the decoded image, the
- * resize, crop and normalize steps, the batch; 3.8 MB now that a batch of one is not copied);
- * with the convkit engine the main heap sat at 8.4-8.7 MB (the ONNX loader's code), just above
- * that threshold, and the event loop ran a mark-compact every 4-5 requests (60-63 in 320
- * sequential requests of MobileNetV2, 49 at 3.8 MB a request; 11 with the ort engine, whose
- * main heap was 7.8 MB), 2-10 ms each. A 64 MB initial old generation, as a JVM server sets
- * -Xms: 1 mark-compact in those 320 requests, 0 with ort (README.md, "Heap", has the
- * latencies).
- */
-const NODE_FLAGS = ['--initial-old-space-size=64'];
+const { NODE_FLAGS } = require('./node-flags');
 
 const FLAGS = {
   model: 'string', port: 'number', host: 'string', engine: 'string', workers: 'number', threads: 'number',
@@ -91,4 +76,4 @@ if (require.main === module) {
   main().catch((err) => { console.error(err.message); process.exit(1); });
 }
 
-module.exports = { parseArgs, serveOne, NODE_FLAGS };
+module.exports = { parseArgs, serveOne };

@@ -41,7 +41,7 @@ function createServer(engine, options = {}) {
       const n = items.length;
       // Resize, crop, normalize here, between batches (preprocess.js says why). One image is
       // its own batch: no copy into a batch array (a fresh 0.6 MB, ArrayBuffer bytes that count
-      // toward V8's next mark-compact: index.js NODE_FLAGS).
+      // toward V8's next mark-compact: node-flags.js).
       let data;
       if (n === 1) {
         data = finish(items[0].img, size);
@@ -112,7 +112,7 @@ function createServer(engine, options = {}) {
     // Counted as arriving until it is queued or answered (a batch waiting for it looks again then).
     arriving++;
     let counted = true;
-    const arrived = () => { if (counted) { counted = false; arriving--; } };
+    const arrived = () => { counted = false; arriving--; };
     const timer = setTimeout(() => {
       job?.cancel();
       metrics.rejected.inc({ reason: 'timeout' });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '../..');
 // Node's flags as npm run serve passes them.
-const { NODE_FLAGS } = createRequire(path.join(root, 'package.json'))('./examples/serve') as { NODE_FLAGS: string[] };
+const { NODE_FLAGS } = createRequire(path.join(root, 'package.json'))('./examples/serve/node-flags.js') as { NODE_FLAGS: string[] };
 const SAMPLE = fs.readFileSync(path.join(root, 'examples/classify/sample.png'));
 
 function get(port: number, p: string, body?: Buffer): Promise<{ code: number; text: string }> {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '../..');
 // Node's flags as npm run serve passes them.
-const { NODE_FLAGS } = createRequire(path.join(root, 'package.json'))('./examples/serve') as { NODE_FLAGS: string[] };
+const { NODE_FLAGS } = createRequire(path.join(root, 'package.json'))('./examples/serve/node-flags.js') as { NODE_FLAGS: string[] };
 const SAMPLE = fs.readFileSync(path.join(root, 'examples/classify/sample.png'));
 
 function request(port: number, onConnect: () => void): Promise<number> {
@@ -25,7 +25,7 @@ function request(port: number, onConnect: () => void): Promise<number> {
 }
 
 describe('examples/serve: node flags', () => {
-  it("npm run serve passes the server's node flags (index.js NODE_FLAGS), and the server says when one is missing", async () => {
+  it("npm run serve passes the server's node flags (node-flags.js), and the server says when one is missing", async () => {
     const script: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.serve;
     expect(NODE_FLAGS.length).toBeGreaterThan(0);
     for (const f of NODE_FLAGS) expect(script.split(' ')).toContain(f);
